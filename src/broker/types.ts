@@ -1,0 +1,22 @@
+// Ports between the services and the live connections: fan-out (Broker) and presence (PresenceStore).
+
+/** A server frame: one JSON object with a `type` (SPEC §5). */
+export type Frame = { type: string } & Record<string, unknown>
+
+export interface Broker {
+  /** Serializes the frame once and delivers it to every socket subscribed to the topic. */
+  publish(topic: string, frame: Frame): void
+  /** Subscribes every live connection of the user to the room's topic (a member was added). */
+  joinRoom(tenantId: string, userId: string, roomId: string): void
+  /** Unsubscribes every live connection of the user from the room's topic (a member left). */
+  leaveRoom(tenantId: string, userId: string, roomId: string): void
+  /** Number of live connections across the tenant (usage figures). */
+  connectionCount(tenantId: string): number
+}
+
+export interface PresenceStore {
+  /** True while the user has a live connection, or is still inside the offline grace period. */
+  isOnline(tenantId: string, userId: string): boolean
+  /** Epoch ms when the user was last seen connected, or null if never. */
+  lastSeen(tenantId: string, userId: string): number | null
+}

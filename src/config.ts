@@ -1,0 +1,107 @@
+// Every environment variable of SPEC §8, declared once with its default and doc; loadConfig is pure.
+
+import type { LogLevel } from './log'
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`)
+  }
+}
+
+type Parser<T> = (raw: string, name: string) => T
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> => (raw, name) => {
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected an integer, got "${raw}"`)
+  const n = Number(raw)
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`)
+  return n
+}
+const bool: Parser<boolean> = (raw, name) => {
+  const v = raw.trim().toLowerCase()
+  if (v === '1' || v === 'true') return true
+  if (v === '0' || v === 'false' || v === '') return false
+  throw new ConfigError(name, `expected 1/true or 0/false, got "${raw}"`)
+}
+const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw, name) => {
+  const v = raw.trim() as T
+  if (!values.includes(v)) throw new ConfigError(name, `expected one of ${values.join(', ')}, got "${raw}"`)
+  return v
+}
+const text: Parser<string> = (raw) => raw
+
+/** The SPEC §8 table: name → [parser, default, doc]. The doc strings feed the README table. */
+const VARS = {
+  LISTEN_ADDR: [text, '0.0.0.0:8080', 'host:port to listen on; port 0 picks a free one'],
+  DATABASE_URL: [text, './data/chatapi.db', 'SQLite file path, sqlite: URL or :memory:'],
+  SQLITE_SYNCHRONOUS: [oneOf('FULL', 'NORMAL'), 'FULL', 'FULL (acknowledged = on disk) or NORMAL'],
+  REDIS_URL: [text, '', 'multi-instance mode (not yet available in this build)'],
+  MASTER_API_KEY: [text, '', 'admin API key; unset disables the admin API'],
+  LOG_LEVEL: [oneOf<LogLevel>('debug', 'info', 'warn', 'error'), 'info', 'debug, info, warn or error'],
+  CORS_ORIGINS: [text, '', 'comma-separated allowed origins (* allowed); unset sends no CORS headers'],
+  DEFAULT_RATE_LIMIT: [int(1, 1_000_000), '100', 'requests per second per tenant (burst 2x)'],
+  ACK_TIMEOUT_MS: [int(1), '30000', 'redelivery: how long an ack may lag'],
+  RETRY_BASE_MS: [int(1), '1000', 'retry backoff base'],
+  RETRY_MAX_ATTEMPTS: [int(1, 100), '5', 'retries before a dead letter'],
+  PRESENCE_GRACE_MS: [int(0), '5000', 'offline is announced after this long without a connection'],
+  SHUTDOWN_DRAIN_TIMEOUT_MS: [int(0), '10000', 'graceful shutdown budget'],
+  BACKUP_DIR: [text, './data/backups', 'where backups are written'],
+  MAX_BODY_BYTES: [int(1024, 64 * 1024 * 1024), '65536', 'request body limit (413)'],
+  MAX_WS_FRAME_BYTES: [int(1024, 64 * 1024 * 1024), '65536', 'WebSocket frame limit (close 1009)'],
+  MAX_ROOM_MEMBERS: [int(2, 1_000_000), '10000', 'members per room'],
+  SYNC_MAX_PER_ROOM: [int(1, 100_000), '500', 'messages streamed per room on sync'],
+  MAX_NOTIFICATION_BYTES: [int(64, 1024 * 1024), '8192', 'notification payload limit'],
+  WS_MSG_RATE: [int(1, 1_000_000), '50', 'frames per second per connection (burst 2x)'],
+  WS_PING_INTERVAL_MS: [int(1000), '30000', 'server ping interval'],
+  WS_IDLE_TIMEOUT_MS: [int(1000), '60000', 'close a connection silent this long'],
+  WS_BACKPRESSURE_LIMIT: [int(1024), '1048576', 'bytes buffered for one socket before it is disconnected'],
+  FANOUT_RECEIPTS_MAX_MEMBERS: [int(0), '100', 'larger rooms get no presence/read-receipt fan-out'],
+  NOTIFICATION_TTL_MS: [int(1000), '604800000', 'pending notifications kept for offline users'],
+  CIRCUIT_FAILURES: [int(1), '5', 'webhook circuit breaker: failures in a row'],
+  CIRCUIT_OPEN_MS: [int(1), '60000', 'webhook circuit breaker: open time'],
+  WAL_CHECKPOINT_BYTES: [int(1024), '67108864', 'WAL size that triggers a TRUNCATE checkpoint'],
+  WAL_CHECKPOINT_INTERVAL_MS: [int(100), '30000', 'PASSIVE checkpoint interval'],
+  ALLOW_HTTP_WEBHOOKS: [bool, '', 'allow http and private-address webhook endpoints (local testing)'],
+  DEMO_ENABLED: [bool, '', 'serve the demo page at /demo'],
+} as const satisfies Record<string, readonly [Parser<unknown>, string, string]>
+
+type VarName = keyof typeof VARS
+type Parsed = { [K in VarName]: ReturnType<(typeof VARS)[K][0]> }
+
+export interface Config extends Parsed {
+  host: string
+  port: number
+  /** Path for bun:sqlite (":memory:" or a file path). */
+  databasePath: string
+  version: string
+}
+
+export const CONFIG_DOCS = Object.entries(VARS).map(([name, [, def, doc]]) => ({ name, default: def, doc }))
+
+function parseListen(raw: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]*):(\d{1,5})$/.exec(raw.trim())
+  const port = m ? Number(m[2]) : NaN
+  if (!m || port > 65535) throw new ConfigError('LISTEN_ADDR', `expected host:port, got "${raw}"`)
+  return { host: m[1] === '' ? '0.0.0.0' : m[1].replace(/^\[|\]$/g, ''), port }
+}
+
+function parseDatabase(raw: string): string {
+  const v = raw.trim()
+  if (v === '') throw new ConfigError('DATABASE_URL', 'must not be empty')
+  if (/^postgres(ql)?:\/\//.test(v))
+    throw new ConfigError('DATABASE_URL', 'postgres:// storage is not available in this build; use a SQLite path')
+  if (v.startsWith('sqlite://')) return v.slice('sqlite://'.length)
+  if (v.startsWith('sqlite:')) return v.slice('sqlite:'.length)
+  return v
+}
+
+/** Parses the environment into a typed Config; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined>, version = '0.0.0-dev'): Config {
+  const out: Record<string, unknown> = {}
+  for (const [name, [parse, def]] of Object.entries(VARS)) {
+    const raw = env[name]
+    out[name] = (parse as Parser<unknown>)(raw === undefined ? def : raw, name)
+  }
+  const parsed = out as Parsed
+  if (parsed.REDIS_URL) throw new ConfigError('REDIS_URL', 'requires a postgres:// DATABASE_URL')
+  return { ...parsed, ...parseListen(parsed.LISTEN_ADDR), databasePath: parseDatabase(parsed.DATABASE_URL), version }
+}

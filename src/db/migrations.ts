@@ -1,0 +1,12 @@
+// The ordered list of embedded SQL migrations; text imports work the same under bun run and in the binary.
+
+import m0001 from '../../migrations/sqlite/0001_init.sql' with { type: 'text' }
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+/** Append new files here; test/unit/migrations.test.ts fails when one in migrations/sqlite/ is missing. */
+export const sqliteMigrations: Migration[] = [{ version: 1, name: '0001_init', sql: m0001 }]

@@ -1,0 +1,16 @@
+// Opaque paging cursors: base64url JSON of the last row's sort key.
+
+import { invalid } from '../../errors'
+
+export function encodeCursor(key: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url')
+}
+
+/** Decodes a cursor made by encodeCursor; anything else is a 400 on `cursor`. */
+export function decodeCursor(cursor: string, shape: ('string' | 'number')[]): (string | number)[] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(v) && v.length === shape.length && v.every((x, i) => typeof x === shape[i])) return v
+  } catch {}
+  throw invalid('cursor', 'cursor is not valid')
+}

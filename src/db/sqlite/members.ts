@@ -1,0 +1,92 @@
+// Membership rows and the per-member delivery cursors (ack, read marker), which never move back.
+
+import type { Database } from 'bun:sqlite'
+import { conflict } from '../../errors'
+import type { Role } from '../../schemas/room'
+import { decodeCursor, encodeCursor } from './cursor'
+
+export interface MemberRow {
+  room_id: string
+  user_id: string
+  tenant_id: string
+  role: Role
+  joined_at: string
+  last_ack: number
+  last_read: number
+}
+
+export function createMemberStore(db: Database) {
+  const one = db.query<MemberRow, [string, string]>('SELECT * FROM members WHERE room_id = ? AND user_id = ?')
+  const insert = db.query('INSERT INTO members (room_id, user_id, tenant_id, role, joined_at) VALUES (?, ?, ?, ?, ?)')
+  const bumpCount = db.query('UPDATE rooms SET member_count = member_count + ? WHERE room_id = ?')
+  const roomCount = db.query<{ member_count: number; last_seq: number }, [string]>(
+    'SELECT member_count, last_seq FROM rooms WHERE room_id = ?',
+  )
+  const del = db.query('DELETE FROM members WHERE room_id = ? AND user_id = ?')
+  const pageFirst = db.query<MemberRow, [string, number]>(
+    'SELECT * FROM members WHERE room_id = ? ORDER BY joined_at, user_id LIMIT ?',
+  )
+  const pageNext = db.query<MemberRow, [string, string, string, string, number]>(
+    `SELECT * FROM members WHERE room_id = ? AND (joined_at > ? OR (joined_at = ? AND user_id > ?))
+     ORDER BY joined_at, user_id LIMIT ?`,
+  )
+  const userIds = db.query<{ user_id: string }, [string]>('SELECT user_id FROM members WHERE room_id = ?')
+  const ack = db.query<{ last_ack: number }, [number, string, string]>(
+    'UPDATE members SET last_ack = max(last_ack, ?) WHERE room_id = ? AND user_id = ? RETURNING last_ack',
+  )
+  const read = db.query<{ last_read: number; last_ack: number }, [number, number, string, string]>(
+    `UPDATE members SET last_read = max(last_read, ?), last_ack = max(last_ack, ?)
+     WHERE room_id = ? AND user_id = ? RETURNING last_read, last_ack`,
+  )
+
+  return {
+    get: (roomId: string, userId: string) => one.get(roomId, userId),
+
+    page(roomId: string, limit: number, cursor?: string) {
+      const rows = cursor
+        ? (() => {
+            const [at, id] = decodeCursor(cursor, ['string', 'string']) as string[]
+            return pageNext.all(roomId, at, at, id, limit + 1)
+          })()
+        : pageFirst.all(roomId, limit + 1)
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      return { rows: page, next_cursor: rows.length > limit ? encodeCursor([last.joined_at, last.user_id]) : null }
+    },
+
+    userIds: (roomId: string) => userIds.all(roomId).map((r) => r.user_id),
+
+    /**
+     * Adds users in one immediate transaction; existing members keep their role. Throws CONFLICT when
+     * the room would pass maxMembers. Returns every named member (new and existing) and which are new.
+     */
+    add(tenantId: string, roomId: string, userIds: string[], role: Role, at: string, maxMembers: number) {
+      return db.transaction(() => {
+        const fresh = [...new Set(userIds)].filter((u) => !one.get(roomId, u))
+        const count = roomCount.get(roomId)?.member_count ?? 0
+        if (count + fresh.length > maxMembers) throw conflict(`room is full (max ${maxMembers} members)`)
+        for (const u of fresh) insert.run(roomId, u, tenantId, role, at)
+        if (fresh.length) bumpCount.run(fresh.length, roomId)
+        const rows = [...new Set(userIds)].map((u) => one.get(roomId, u)!)
+        return { rows, added: new Set(fresh) }
+      }).immediate()
+    },
+
+    /** Removes one member; returns false when they were not a member. */
+    remove(roomId: string, userId: string): boolean {
+      return db.transaction(() => {
+        if (del.run(roomId, userId).changes !== 1) return false
+        bumpCount.run(-1, roomId)
+        return true
+      }).immediate()
+    },
+
+    /** Moves the ack forward only (max); returns the resulting ack or null for a non-member. */
+    advanceAck: (roomId: string, userId: string, seq: number) => ack.get(seq, roomId, userId)?.last_ack ?? null,
+
+    /** Moves the read marker (and the ack with it) forward only; null for a non-member. */
+    advanceRead: (roomId: string, userId: string, seq: number) => read.get(seq, seq, roomId, userId) ?? null,
+
+    lastSeq: (roomId: string) => roomCount.get(roomId)?.last_seq ?? 0,
+  }
+}

@@ -1,0 +1,121 @@
+// Message rows: gap-free seq assignment (batched for group commit), history pages, edits and tombstones.
+
+import type { Database } from 'bun:sqlite'
+import type { Message } from '../../schemas/message'
+
+export interface MessageRow {
+  message_id: string
+  room_id: string
+  seq: number
+  tenant_id: string
+  sender_id: string
+  content: string
+  meta: string | null
+  client_msg_id: string | null
+  created_at: string
+  edited_at: string | null
+  deleted_at: string | null
+}
+
+export const toMessage = (r: MessageRow): Message => ({
+  message_id: r.message_id,
+  room_id: r.room_id,
+  seq: r.seq,
+  sender_id: r.sender_id,
+  content: r.content,
+  meta: r.meta === null ? null : JSON.parse(r.meta),
+  client_msg_id: r.client_msg_id,
+  created_at: r.created_at,
+  edited_at: r.edited_at,
+  deleted_at: r.deleted_at,
+})
+
+export interface NewMessage {
+  tenant_id: string
+  room_id: string
+  sender_id: string
+  message_id: string
+  content: string
+  meta: string | null
+  client_msg_id: string | null
+  created_at: string
+}
+
+/** The outcome of one append: the stored row, and whether it is new or a client_msg_id replay. */
+export type AppendResult = { ok: true; row: MessageRow; created: boolean } | { ok: false; error: unknown }
+
+export function createMessageStore(db: Database) {
+  const bumpSeq = db.query<{ last_seq: number }, [string, string, string]>(
+    'UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = ? WHERE room_id = ? AND tenant_id = ? RETURNING last_seq',
+  )
+  const insert = db.query(
+    `INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const moveSender = db.query(
+    'UPDATE members SET last_ack = max(last_ack, ?1), last_read = max(last_read, ?1) WHERE room_id = ?2 AND user_id = ?3',
+  )
+  const byClientId = db.query<MessageRow, [string, string, string]>(
+    'SELECT * FROM messages WHERE room_id = ? AND sender_id = ? AND client_msg_id = ?',
+  )
+  const byId = db.query<MessageRow, [string, string]>('SELECT * FROM messages WHERE room_id = ? AND message_id = ?')
+  const bySeq = db.query<MessageRow, [string, number]>('SELECT * FROM messages WHERE room_id = ? AND seq = ?')
+  const after = db.query<MessageRow, [string, number, number]>(
+    'SELECT * FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+  )
+  const before = db.query<MessageRow, [string, number, number]>(
+    'SELECT * FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+  )
+  const edit = db.query('UPDATE messages SET content = coalesce(?, content), meta = coalesce(?, meta), edited_at = ? WHERE room_id = ? AND seq = ?')
+  const tombstone = db.query("UPDATE messages SET content = '', meta = NULL, deleted_at = ? WHERE room_id = ? AND seq = ?")
+
+  const appendOne = (m: NewMessage): { row: MessageRow; created: boolean } => {
+    if (m.client_msg_id) {
+      const prior = byClientId.get(m.room_id, m.sender_id, m.client_msg_id)
+      if (prior) return { row: prior, created: false }
+    }
+    const bumped = bumpSeq.get(m.created_at, m.room_id, m.tenant_id)
+    if (!bumped) throw new Error(`room ${m.room_id} vanished during append`)
+    const seq = bumped.last_seq
+    insert.run(m.room_id, seq, m.message_id, m.tenant_id, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at)
+    moveSender.run(seq, m.room_id, m.sender_id)
+    return { row: { ...m, seq, edited_at: null, deleted_at: null }, created: true }
+  }
+  // Each item runs in its own savepoint so one failure does not undo the others in the batch.
+  const appendItem = db.transaction(appendOne)
+
+  return {
+    /**
+     * Group commit (SPEC §6): appends every message in ONE immediate transaction (one fsync under
+     * FULL). Each gets the room's next seq, its row, and moves the sender's ack and read marker.
+     * A client_msg_id the sender already used in the room returns the original row, created=false.
+     */
+    appendBatch(items: NewMessage[]): AppendResult[] {
+      return db.transaction(() =>
+        items.map((m): AppendResult => {
+          try {
+            return { ok: true, ...appendItem(m) }
+          } catch (error) {
+            return { ok: false, error }
+          }
+        }),
+      ).immediate()
+    },
+
+    get: (roomId: string, messageId: string) => byId.get(roomId, messageId),
+    bySeq: (roomId: string, seq: number) => bySeq.get(roomId, seq),
+    /** Up to `limit` messages with seq > afterSeq, ascending. */
+    after: (roomId: string, afterSeq: number, limit: number) => after.all(roomId, afterSeq, limit),
+    /** Up to `limit` messages with seq < beforeSeq, ascending. */
+    before: (roomId: string, beforeSeq: number, limit: number) => before.all(roomId, beforeSeq, limit).reverse(),
+
+    edit(roomId: string, seq: number, content: string | null, meta: string | null, at: string): MessageRow {
+      edit.run(content, meta, at, roomId, seq)
+      return bySeq.get(roomId, seq)!
+    },
+    tombstone(roomId: string, seq: number, at: string): MessageRow {
+      tombstone.run(at, roomId, seq)
+      return bySeq.get(roomId, seq)!
+    },
+  }
+}

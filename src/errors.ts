@@ -1,0 +1,65 @@
+// Typed domain errors and the one error envelope of SPEC §3, shared by REST and WebSocket.
+
+export type ErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'AUTHENTICATION_ERROR'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMIT_EXCEEDED'
+  | 'INTERNAL_ERROR'
+  | 'SERVICE_UNAVAILABLE'
+
+export const STATUS: Record<ErrorCode, number> = {
+  VALIDATION_ERROR: 400,
+  AUTHENTICATION_ERROR: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMIT_EXCEEDED: 429,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+}
+
+/** A failure the client can act on. Services throw these; transports map them once. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message)
+  }
+  get status(): number {
+    return STATUS[this.code]
+  }
+}
+
+export const invalid = (field: string, message: string) => new AppError('VALIDATION_ERROR', message, field)
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`)
+export const forbidden = (message: string) => new AppError('FORBIDDEN', message)
+export const conflict = (message: string) => new AppError('CONFLICT', message)
+export const unauthenticated = (message: string) => new AppError('AUTHENTICATION_ERROR', message)
+export const unavailable = (message: string) => new AppError('SERVICE_UNAVAILABLE', message)
+
+export interface ErrorBody {
+  success: false
+  error: { code: ErrorCode; message: string; field?: string }
+}
+
+export function toErrorBody(e: AppError): ErrorBody {
+  const error: ErrorBody['error'] = { code: e.code, message: e.message }
+  if (e.field) error.field = e.field
+  return { success: false, error }
+}
+
+/** SQLite errors that mean "the database cannot be written right now" (SPEC §4 health, §3 503). */
+export function isStorageUnavailable(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code ?? ''
+  return /^SQLITE_(FULL|READONLY|IOERR|BUSY|CANTOPEN|LOCKED)/.test(code)
+}

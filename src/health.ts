@@ -1,0 +1,59 @@
+// The health document of SPEC §4: status, version, epoch, uptime, db writability, workers, connections.
+
+import type { Clock } from './clock'
+import type { Config } from './config'
+import type { Store } from './db/types'
+import type { HealthSource } from './http/routes/health'
+
+export interface WorkerStatus {
+  state: 'running' | 'restarting' | 'stopped'
+  restarts: number
+  last_error: string | null
+}
+
+type Deps = {
+  config: Config
+  store: Store
+  broker: { connectionCount(tenantId: string): number; allSockets(): Iterable<unknown> }
+  epoch: string
+  clock: Clock
+}
+
+export function createHealth({ config, store, broker, epoch, clock }: Deps) {
+  const started = clock.now()
+  let draining = false
+  let workers: () => Record<string, WorkerStatus> = () => ({
+    delivery: { state: 'stopped', restarts: 0, last_error: null },
+    checkpoint: { state: 'stopped', restarts: 0, last_error: null },
+  })
+  const source: HealthSource & {
+    setDraining(): void
+    isDraining(): boolean
+    setWorkers(fn: () => Record<string, WorkerStatus>): void
+  } = {
+    setDraining: () => void (draining = true),
+    isDraining: () => draining,
+    setWorkers: (fn) => void (workers = fn),
+    snapshot() {
+      const writable = draining ? true : store.writable()
+      const w = workers()
+      let connections = 0
+      for (const _ of broker.allSockets()) connections++
+      const workersOk = Object.values(w).every((x) => x.state === 'running' || (x.state === 'stopped' && x.restarts === 0))
+      const status = draining ? 'draining' : writable && workersOk ? 'ok' : 'degraded'
+      return {
+        ok: status === 'ok',
+        body: {
+          status,
+          version: config.version,
+          epoch,
+          uptime_s: Math.floor((clock.now() - started) / 1000),
+          db: { writable, wal_bytes: store.walBytes() },
+          workers: w,
+          connections,
+        },
+      }
+    },
+  }
+  return source
+}

@@ -1,0 +1,17 @@
+// Per-request state computed in onRequest (before Elysia parses the body) and read by routes and onError.
+
+import type { Actor } from '../services/actor'
+
+export interface RequestState {
+  requestId: string
+  startedAt: number
+  /** Set for authenticated tenant calls (REST and the WS upgrade). */
+  actor?: Actor
+  /** Headers every response to this request carries (X-Request-Id, rate limit, CORS). */
+  headers: Record<string, string>
+  /** Route template, e.g. /v1/rooms/:room_id (for logs and metrics; never a raw id). */
+  route: string
+}
+
+/** Keyed by the Request object, so nothing leaks between requests and nothing needs cleanup. */
+export type RequestStates = WeakMap<Request, RequestState>

@@ -1,0 +1,52 @@
+// Credentials for tenant calls (X-API-Key + X-User-Id, or a user token) and admin calls (X-Master-Key).
+
+import { AppError, invalid, unauthenticated } from '../../errors'
+import { USER_ID_PATTERN } from '../../schemas/common'
+import type { Actor } from '../../services/actor'
+import { secretsEqual, type TenantService } from '../../services/tenant'
+
+const USER_ID = new RegExp(USER_ID_PATTERN)
+
+/**
+ * Verifies a user token (SPEC §2) and returns its actor. The user-token issue plugs the real JWT
+ * verifier in here; until then every Bearer credential is refused with 401.
+ */
+export type TokenVerifier = (token: string) => Actor
+
+export const refuseTokens: TokenVerifier = () => {
+  throw unauthenticated('user tokens are not enabled on this server')
+}
+
+export function createAuth(deps: { tenants: TenantService; masterKey: string; verifyToken: TokenVerifier }) {
+  return {
+    /**
+     * Authenticates a tenant call. Order (SPEC §2/§3): a Bearer token if present, else the API key
+     * (missing/unknown → 401), then X-User-Id (missing or malformed → 400 on `X-User-Id`).
+     * `tokenQuery` is the WebSocket `?token=`; REST never reads credentials from the URL.
+     */
+    tenant(request: Request, tokenQuery?: string | null): Actor {
+      const authz = request.headers.get('authorization')
+      if (authz !== null || tokenQuery) {
+        const m = authz ? /^Bearer\s+(\S+)$/i.exec(authz) : null
+        const token = m?.[1] ?? tokenQuery
+        if (!token) throw unauthenticated('malformed Authorization header (expected Bearer <token>)')
+        return deps.verifyToken(token)
+      }
+      const key = request.headers.get('x-api-key')
+      if (!key) throw unauthenticated('missing X-API-Key')
+      const tenant = deps.tenants.authenticate(key)
+      const userId = request.headers.get('x-user-id')
+      if (!userId || !USER_ID.test(userId))
+        throw invalid('X-User-Id', 'X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-]')
+      return { tenant, userId, via: 'key' }
+    },
+
+    /** Admin calls: 403 when MASTER_API_KEY is unset, 401 on a missing or wrong key (SPEC §10). */
+    admin(request: Request): void {
+      if (!deps.masterKey) throw new AppError('FORBIDDEN', 'the admin API is disabled (MASTER_API_KEY is not set)')
+      const given = request.headers.get('x-master-key')
+      if (!given || !secretsEqual(given, deps.masterKey)) throw unauthenticated('missing or wrong X-Master-Key')
+    },
+  }
+}
+export type Auth = ReturnType<typeof createAuth>

@@ -1,0 +1,52 @@
+// Body rules of SPEC §3, checked by the service itself: size (413), media type (415), JSON (400).
+
+import { AppError } from '../../errors'
+
+const tooLarge = (max: number) => new AppError('PAYLOAD_TOO_LARGE', `request body exceeds ${max} bytes`)
+
+/** Before the body is read: a declared length over the limit is refused without reading it. */
+export function checkBodyHeaders(request: Request, maxBytes: number): void {
+  const len = request.headers.get('content-length')
+  const declared = len === null ? null : Number(len)
+  const chunked = /chunked/i.test(request.headers.get('transfer-encoding') ?? '')
+  if (declared !== null && declared > maxBytes) throw tooLarge(maxBytes)
+  const hasBody = (declared !== null && declared > 0) || chunked
+  if (hasBody && !isJson(request.headers.get('content-type'))) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json')
+  }
+}
+
+function isJson(contentType: string | null): boolean {
+  if (!contentType) return false
+  return contentType.split(';')[0].trim().toLowerCase() === 'application/json'
+}
+
+/**
+ * Reads and parses the body, counting bytes as they arrive so a chunked body cannot pass the limit.
+ * An empty body parses as undefined (the route's schema decides whether that is allowed).
+ */
+export async function parseJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  if (!request.body) return undefined
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > maxBytes) {
+      reader.cancel().catch(() => {})
+      throw tooLarge(maxBytes)
+    }
+    chunks.push(value)
+  }
+  if (total === 0) return undefined
+  if (!isJson(request.headers.get('content-type')))
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json')
+  const text = Buffer.concat(chunks).toString('utf8')
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new AppError('VALIDATION_ERROR', 'malformed JSON body')
+  }
+}

@@ -1,0 +1,44 @@
+// The one error mapping for REST: AppError, Elysia's VALIDATION/PARSE/NOT_FOUND, and unknowns → SPEC §3.
+
+import { AppError, isStorageUnavailable, toErrorBody } from '../../errors'
+import type { Logger } from '../../log'
+import type { RequestState } from '../context'
+
+/** First failing path of an Elysia/TypeBox validation error as a plain field name (SPEC §10). */
+function fieldOf(error: unknown): string | undefined {
+  const e = error as { all?: { path?: string }[]; valueError?: { path?: string }; type?: string }
+  let path: string | undefined
+  try {
+    path = e.valueError?.path ?? e.all?.[0]?.path
+  } catch {}
+  const first = path?.split('/').filter(Boolean)[0]
+  return first ?? (e.type === 'body' ? 'body' : undefined)
+}
+
+/** Turns anything thrown while serving a request into an AppError with a client-safe message. */
+export function toAppError(code: string | number, error: unknown, log: Logger, state?: RequestState): AppError {
+  if (error instanceof AppError) return error
+  switch (code) {
+    case 'VALIDATION': {
+      const field = fieldOf(error)
+      return new AppError('VALIDATION_ERROR', field ? `invalid value for ${field}` : 'invalid request', field)
+    }
+    case 'PARSE':
+      return new AppError('VALIDATION_ERROR', 'malformed JSON body')
+    case 'NOT_FOUND':
+      return new AppError('NOT_FOUND', 'route not found')
+  }
+  if (isStorageUnavailable(error)) {
+    log.error('database not writable', { request_id: state?.requestId, code: (error as { code?: string }).code })
+    return new AppError('SERVICE_UNAVAILABLE', 'the database cannot be written right now')
+  }
+  log.error('unhandled error', { request_id: state?.requestId, route: state?.route, error })
+  return new AppError('INTERNAL_ERROR', 'internal error')
+}
+
+export function errorResponse(e: AppError, extraHeaders: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(toErrorBody(e)), {
+    status: e.status,
+    headers: { 'content-type': 'application/json', ...extraHeaders, ...e.headers },
+  })
+}

@@ -1,0 +1,17 @@
+// The per-tenant token bucket applied to REST calls, with the X-RateLimit-* headers of SPEC §2/§10.
+
+import { AppError } from '../../errors'
+import type { Actor } from '../../services/actor'
+import type { TenantLimiter } from '../../services/rate-limiter'
+
+/** Takes one token for the actor's tenant; writes the headers; throws 429 when the bucket is empty. */
+export function applyRateLimit(limiter: TenantLimiter, actor: Actor, headers: Record<string, string>): void {
+  const r = limiter.take(actor.tenant.tenant_id, actor.tenant.config.rate_limit_per_sec)
+  headers['x-ratelimit-limit'] = String(r.limit)
+  headers['x-ratelimit-remaining'] = String(r.allowed ? r.remaining : 0)
+  headers['x-ratelimit-reset'] = String(r.reset)
+  if (!r.allowed) {
+    headers['retry-after'] = String(r.retryAfter)
+    throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
+  }
+}

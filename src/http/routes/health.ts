@@ -1,0 +1,29 @@
+// GET /health: liveness, database writability, workers and connections (SPEC §4 Operations).
+
+import { Elysia, t } from 'elysia'
+
+export interface HealthSource {
+  /** The current health document and whether it is healthy (200) or not (503). */
+  snapshot(): { ok: boolean; body: Record<string, unknown> }
+}
+
+const HealthBody = t.Object({
+  status: t.String({ description: 'ok, degraded or draining' }),
+  version: t.String(),
+  epoch: t.String(),
+  uptime_s: t.Number(),
+  db: t.Object({ writable: t.Boolean(), wal_bytes: t.Number() }),
+  workers: t.Record(t.String(), t.Unknown()),
+  connections: t.Integer(),
+})
+
+export const healthRoutes = (health: HealthSource) =>
+  new Elysia().get(
+    '/health',
+    ({ set }) => {
+      const s = health.snapshot()
+      set.status = s.ok ? 200 : 503
+      return s.body as typeof HealthBody.static
+    },
+    { response: { 200: HealthBody, 503: HealthBody }, detail: { tags: ['operations'], summary: 'Health (no credentials)' } },
+  )

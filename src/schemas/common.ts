@@ -1,0 +1,53 @@
+// Shared wire shapes: ids, timestamps, paging and the error envelope (SPEC §1, §3).
+
+import { Type as t, type Static } from '@sinclair/typebox'
+
+export const USER_ID_PATTERN = '^[A-Za-z0-9._:@-]{1,128}$'
+export const CLIENT_ID_PATTERN = '^[A-Za-z0-9._:-]{1,64}$'
+export const TOPIC_PATTERN = '^[A-Za-z0-9._:-]{1,128}$'
+
+export const UserId = t.String({ pattern: USER_ID_PATTERN, minLength: 1, maxLength: 128, description: 'user id chosen by the parent app' })
+export const Timestamp = t.String({ format: 'date-time', description: 'ISO 8601 UTC with milliseconds' })
+export const JsonObject = t.Record(t.String(), t.Unknown(), { description: 'JSON object, at most 8 KiB serialized' })
+export const Nullable = <T extends import('@sinclair/typebox').TSchema>(s: T) => t.Union([s, t.Null()])
+
+/** `limit` is validated by the service so the error carries `field: "limit"` (SPEC §10). */
+export const PageQuery = t.Object({
+  limit: t.Optional(t.String({ description: 'page size, 1-200 (default 50)' })),
+  cursor: t.Optional(t.String({ description: 'opaque cursor from a previous page' })),
+})
+export type PageQuery = Static<typeof PageQuery>
+
+export const ErrorBody = t.Object(
+  {
+    success: t.Literal(false),
+    error: t.Object({
+      code: t.String({ description: 'one of the SPEC §3 codes' }),
+      message: t.String(),
+      field: t.Optional(t.String()),
+    }),
+  },
+  { description: 'the one error envelope' },
+)
+
+const errorResponse = (description: string) => ({ ...ErrorBody, description })
+/** Responses every tenant route may give, for the OpenAPI document. */
+export const tenantErrors = {
+  400: errorResponse('validation error or malformed JSON'),
+  401: errorResponse('missing or unknown credentials'),
+  403: errorResponse('not allowed'),
+  404: errorResponse('not found (also: another tenant\'s id)'),
+  409: errorResponse('state conflict'),
+  413: errorResponse('body over MAX_BODY_BYTES'),
+  415: errorResponse('body is not application/json'),
+  429: errorResponse('tenant rate limit exceeded'),
+  500: errorResponse('internal error'),
+  503: errorResponse('draining or database not writable'),
+}
+export const adminErrors = {
+  400: tenantErrors[400],
+  401: errorResponse('missing or wrong X-Master-Key'),
+  403: errorResponse('admin API disabled (MASTER_API_KEY unset)'),
+  404: tenantErrors[404],
+  500: tenantErrors[500],
+}

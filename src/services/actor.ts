@@ -1,0 +1,37 @@
+// The authenticated caller every service method takes first, plus shared input checks.
+
+import { invalid } from '../errors'
+import type { AuthTenant } from './tenant'
+
+export interface Actor {
+  tenant: AuthTenant
+  userId: string
+  /** 'key' for X-API-Key callers, 'token' for user-token callers (SPEC §2 limits the latter). */
+  via: 'key' | 'token'
+}
+
+const MAX_JSON_BYTES = 8 * 1024
+
+/** Serializes an optional JSON object, enforcing the 8 KiB limit of SPEC §7 on `field`. */
+export function jsonField(field: string, value: Record<string, unknown> | undefined | null): string | null {
+  if (value === undefined || value === null) return null
+  const s = JSON.stringify(value)
+  if (Buffer.byteLength(s) > MAX_JSON_BYTES) throw invalid(field, `${field} must be at most ${MAX_JSON_BYTES} bytes serialized`)
+  return s
+}
+
+/** Parses a list `limit` query value: default 50, 1-200, else 400 on `limit` (SPEC §10). */
+export function parseLimit(raw: string | undefined, def = 50, max = 200): number {
+  if (raw === undefined || raw === '') return def
+  if (!/^\d+$/.test(raw)) throw invalid('limit', `limit must be an integer between 1 and ${max}`)
+  const n = Number(raw)
+  if (n < 1 || n > max) throw invalid('limit', `limit must be an integer between 1 and ${max}`)
+  return n
+}
+
+/** Parses a non-negative integer query value such as after_seq. */
+export function parseSeq(field: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined
+  if (!/^\d{1,15}$/.test(raw)) throw invalid(field, `${field} must be a non-negative integer`)
+  return Number(raw)
+}

@@ -1,0 +1,141 @@
+// Rooms and membership: creation (dm idempotency), discovery, join/leave, add/remove with role rules.
+
+import { isoNow, type Clock } from '../clock'
+import type { MemberRow, Store } from '../db/types'
+import { toRoom } from '../db/sqlite/rooms'
+import { conflict, forbidden, invalid, notFound } from '../errors'
+import { newId } from '../ids'
+import type { Broker, PresenceStore } from '../broker/types'
+import { topics } from '../broker/topics'
+import type { AddMembersBody, CreateRoomBody, Member, PatchRoomBody, Role, Room } from '../schemas/room'
+import { jsonField, parseLimit, type Actor } from './actor'
+import { isManager, roomFor } from './access'
+
+type Deps = { store: Store; clock: Clock; broker: Broker; presence: PresenceStore }
+
+/** `dm:` + both user ids in byte order joined by `|` (SPEC §4), a character user ids cannot contain. */
+export const dmKey = (a: string, b: string) => {
+  const [x, y] = Buffer.compare(Buffer.from(a), Buffer.from(b)) <= 0 ? [a, b] : [b, a]
+  return `dm:${x}|${y}`
+}
+
+export function createChatroomService({ store, clock, broker, presence }: Deps) {
+  const tid = (a: Actor) => a.tenant.tenant_id
+
+  /** A member as `actor` may see it: others' cursors only with read_receipts, online only with presence. */
+  function toMember(actor: Actor, m: MemberRow): Member {
+    const f = actor.tenant.config.features
+    const own = m.user_id === actor.userId
+    return {
+      user_id: m.user_id,
+      role: m.role,
+      joined_at: m.joined_at,
+      last_ack: own || f.read_receipts ? m.last_ack : null,
+      last_read: own || f.read_receipts ? m.last_read : null,
+      online: f.presence ? presence.isOnline(tid(actor), m.user_id) : null,
+    }
+  }
+
+  function announceJoin(actor: Actor, roomId: string, m: MemberRow) {
+    broker.joinRoom(tid(actor), m.user_id, roomId) // subscribe first: the added user gets their own event
+    broker.publish(topics.room(tid(actor), roomId), { type: 'member.joined', room_id: roomId, user_id: m.user_id, role: m.role })
+  }
+
+  return {
+    toMember,
+
+    create(actor: Actor, body: CreateRoomBody): { room: Room; created: boolean } {
+      const metadata = jsonField('metadata', body.metadata)
+      const others = [...new Set(body.members)].filter((u) => u !== actor.userId)
+      const at = isoNow(clock)
+      const cfg = actor.tenant.config
+      let members: { user_id: string; role: Role }[]
+      let uniqueKey: string | null = null
+      if (body.type === 'dm') {
+        if (others.length !== 1) throw invalid('members', 'a dm needs exactly one other user')
+        uniqueKey = dmKey(actor.userId, others[0])
+        members = [actor.userId, others[0]].map((u) => ({ user_id: u, role: 'member' as const }))
+      } else {
+        if (others.length + 1 > cfg.max_room_members)
+          throw invalid('members', `a room holds at most ${cfg.max_room_members} members`)
+        members = [{ user_id: actor.userId, role: 'owner' }, ...others.map((u) => ({ user_id: u, role: 'member' as const }))]
+      }
+      const { room, created } = store.rooms.create(tid(actor), {
+        room_id: newId('room'),
+        type: body.type,
+        name: body.name ?? null,
+        metadata,
+        unique_key: uniqueKey,
+        created_at: at,
+        members,
+      })
+      if (created) for (const m of members) broker.joinRoom(tid(actor), m.user_id, room.room_id)
+      return { room: toRoom(room), created }
+    },
+
+    get: (actor: Actor, roomId: string): Room => toRoom(roomFor(store, actor, roomId, 'view').room),
+
+    patch(actor: Actor, roomId: string, body: PatchRoomBody): Room {
+      const metadata = jsonField('metadata', body.metadata)
+      const { member } = roomFor(store, actor, roomId, 'member')
+      if (!isManager(member)) throw forbidden('only the owner or an admin may change the room')
+      return toRoom(store.rooms.update(tid(actor), roomId, { name: body.name, metadata: metadata ?? undefined })!)
+    },
+
+    list: (actor: Actor, q: { limit?: string; cursor?: string }) =>
+      store.rooms.listForUser(tid(actor), actor.userId, parseLimit(q.limit), q.cursor),
+
+    channels: (actor: Actor, q: { limit?: string; cursor?: string }) =>
+      store.rooms.listChannels(tid(actor), parseLimit(q.limit), q.cursor),
+
+    members(actor: Actor, roomId: string, q: { limit?: string; cursor?: string }) {
+      const limit = parseLimit(q.limit)
+      roomFor(store, actor, roomId, 'member')
+      const page = store.members.page(roomId, limit, q.cursor)
+      return { members: page.rows.map((m) => toMember(actor, m)), next_cursor: page.next_cursor }
+    },
+
+    /** Channels only; an existing member gets their current membership (SPEC §10). */
+    join(actor: Actor, roomId: string): Member {
+      const { room, member } = roomFor(store, actor, roomId, 'view')
+      if (room.type !== 'channel') throw forbidden('only channels can be joined')
+      if (member) return toMember(actor, member)
+      const { rows } = store.members.add(tid(actor), roomId, [actor.userId], 'member', isoNow(clock), actor.tenant.config.max_room_members)
+      announceJoin(actor, roomId, rows[0])
+      return toMember(actor, rows[0])
+    },
+
+    addMembers(actor: Actor, roomId: string, body: AddMembersBody): { members: Member[] } {
+      const role = body.role ?? 'member'
+      if (role !== 'member' && role !== 'admin') throw invalid('role', 'role must be member or admin')
+      const { room, member } = roomFor(store, actor, roomId, 'member')
+      if (room.type === 'dm') throw forbidden('a dm never changes members')
+      if (!isManager(member)) throw forbidden('only the owner or an admin may add members')
+      if (role === 'admin' && member!.role !== 'owner') throw forbidden('only the owner grants admin')
+      const { rows, added } = store.members.add(tid(actor), roomId, body.user_ids, role, isoNow(clock), actor.tenant.config.max_room_members)
+      for (const m of rows) if (added.has(m.user_id)) announceJoin(actor, roomId, m)
+      return { members: rows.map((m) => toMember(actor, m)) }
+    },
+
+    /** Leave (target = self) or remove another member under the role rules of SPEC §2/§10. */
+    removeMember(actor: Actor, roomId: string, userId: string): void {
+      const { room, member } = roomFor(store, actor, roomId, 'member')
+      if (room.type === 'dm') throw forbidden('a dm never changes members')
+      const target = userId === actor.userId ? member : store.members.get(roomId, userId)
+      if (!target) throw notFound('member')
+      if (userId === actor.userId) {
+        if (target.role === 'owner' && room.member_count > 1) throw conflict('the owner cannot leave while other members remain')
+      } else {
+        if (!isManager(member)) throw forbidden('only the owner or an admin may remove members')
+        if (target.role === 'owner') throw forbidden('the owner cannot be removed')
+        if (member!.role === 'admin' && target.role !== 'member') throw forbidden('an admin removes only members')
+      }
+      if (!store.members.remove(roomId, userId)) throw notFound('member')
+      const frame = { type: 'member.left', room_id: roomId, user_id: userId, role: target.role }
+      broker.publish(topics.room(tid(actor), roomId), frame) // the leaver is still subscribed: they get it too
+      broker.leaveRoom(tid(actor), userId, roomId)
+    },
+  }
+}
+
+export type ChatroomService = ReturnType<typeof createChatroomService>

@@ -1,0 +1,33 @@
+// createServices: builds every service once from the infrastructure the composition root made.
+
+import type { Clock } from '../clock'
+import type { Config } from '../config'
+import type { Store } from '../db/types'
+import type { Logger } from '../log'
+import type { Broker, PresenceStore } from '../broker/types'
+import { createChatroomService } from './chatroom'
+import { createMessageService } from './message'
+import { createReceiptService } from './receipt'
+import { createTenantService } from './tenant'
+import { createTenantLimiter } from './rate-limiter'
+
+export interface Infra {
+  store: Store
+  clock: Clock
+  config: Config
+  log: Logger
+  broker: Broker
+  presence: PresenceStore
+}
+
+export function createServices(infra: Infra) {
+  return {
+    tenant: createTenantService(infra),
+    chatroom: createChatroomService(infra),
+    message: createMessageService(infra),
+    receipt: createReceiptService(infra),
+    limiter: createTenantLimiter(infra.clock),
+  }
+}
+
+export type Services = ReturnType<typeof createServices>

@@ -1,0 +1,125 @@
+// Messages: send (validated, group-committed, then published), history pages, edit and delete.
+
+import { isoNow, type Clock } from '../clock'
+import type { MessageRow, NewMessage, Store } from '../db/types'
+import { toMessage, type AppendResult } from '../db/sqlite/messages'
+import { AppError, conflict, forbidden, invalid, isStorageUnavailable, notFound, unavailable } from '../errors'
+import { newId } from '../ids'
+import type { Broker } from '../broker/types'
+import { topics } from '../broker/topics'
+import type { HistoryQuery, Message, MessageAck, PatchMessageBody, SendMessageBody } from '../schemas/message'
+import { jsonField, parseLimit, parseSeq, type Actor } from './actor'
+import { isManager, roomFor } from './access'
+import { createGroupCommit } from './group-commit'
+import type { Logger } from '../log'
+
+type Deps = { store: Store; clock: Clock; broker: Broker; log: Logger }
+
+export const toAck = (r: MessageRow): MessageAck => ({ message_id: r.message_id, room_id: r.room_id, seq: r.seq, created_at: r.created_at })
+
+export function createMessageService({ store, clock, broker, log }: Deps) {
+  const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items))
+  const listeners: ((actor: Actor, m: Message) => void)[] = []
+
+  function checkContent(actor: Actor, content: string) {
+    const max = actor.tenant.config.max_message_bytes
+    if (Buffer.byteLength(content) > max) throw invalid('content', `content must be at most ${max} bytes`)
+  }
+
+  const storageError = (e: unknown): AppError => {
+    if (e instanceof AppError) return e
+    if (isStorageUnavailable(e)) {
+      log.error('database not writable', { code: (e as { code?: string }).code })
+      return unavailable('the database cannot be written right now')
+    }
+    return e as AppError
+  }
+
+  return {
+    /**
+     * Stores a message and then publishes it (SPEC §6 store then send). Returns created=false with
+     * the original ack on a client_msg_id replay, which publishes nothing.
+     */
+    async send(actor: Actor, roomId: string, body: SendMessageBody): Promise<{ created: boolean; ack: MessageAck }> {
+      checkContent(actor, body.content)
+      const meta = jsonField('meta', body.meta)
+      roomFor(store, actor, roomId, 'member')
+      let res: AppendResult
+      try {
+        res = await commits.submit({
+          tenant_id: actor.tenant.tenant_id,
+          room_id: roomId,
+          sender_id: actor.userId,
+          message_id: newId('msg'),
+          content: body.content,
+          meta,
+          client_msg_id: body.client_msg_id ?? null,
+          created_at: isoNow(clock),
+        })
+      } catch (e) {
+        throw storageError(e)
+      }
+      if (!res.ok) throw storageError(res.error)
+      if (res.created) {
+        const message = toMessage(res.row)
+        broker.publish(topics.room(actor.tenant.tenant_id, roomId), { type: 'message', ...message })
+        for (const l of listeners) l(actor, message)
+      }
+      return { created: res.created, ack: toAck(res.row) }
+    },
+
+    history(actor: Actor, roomId: string, q: HistoryQuery): { messages: Message[]; has_more: boolean } {
+      const after = parseSeq('after_seq', q.after_seq)
+      const before = parseSeq('before_seq', q.before_seq)
+      if (after !== undefined && before !== undefined) throw invalid('before_seq', 'use after_seq or before_seq, not both')
+      const limit = parseLimit(q.limit)
+      const { room } = roomFor(store, actor, roomId, 'member')
+      const rows =
+        after !== undefined
+          ? store.messages.after(roomId, after, limit + 1)
+          : store.messages.before(roomId, before ?? room.last_seq + 1, limit + 1)
+      const has_more = rows.length > limit
+      const page = after !== undefined ? rows.slice(0, limit) : rows.slice(rows.length - Math.min(limit, rows.length))
+      return { messages: page.map(toMessage), has_more }
+    },
+
+    get(actor: Actor, roomId: string, messageId: string): Message {
+      roomFor(store, actor, roomId, 'member')
+      const row = store.messages.get(roomId, messageId)
+      if (!row) throw notFound('message')
+      return toMessage(row)
+    },
+
+    edit(actor: Actor, roomId: string, messageId: string, body: PatchMessageBody): Message {
+      if (body.content !== undefined) checkContent(actor, body.content)
+      const meta = jsonField('meta', body.meta)
+      roomFor(store, actor, roomId, 'member')
+      const row = store.messages.get(roomId, messageId)
+      if (!row) throw notFound('message')
+      if (row.sender_id !== actor.userId) throw forbidden('only the sender edits a message')
+      if (row.deleted_at) throw conflict('the message is deleted')
+      const updated = toMessage(store.messages.edit(roomId, row.seq, body.content ?? null, meta, isoNow(clock)))
+      broker.publish(topics.room(actor.tenant.tenant_id, roomId), { type: 'message.updated', ...updated })
+      return updated
+    },
+
+    /** Tombstones the message (keeps its seq); deleting again is a no-op success. */
+    remove(actor: Actor, roomId: string, messageId: string): void {
+      const { member } = roomFor(store, actor, roomId, 'member')
+      const row = store.messages.get(roomId, messageId)
+      if (!row) throw notFound('message')
+      if (row.sender_id !== actor.userId && !isManager(member)) throw forbidden('only the sender or an owner/admin deletes a message')
+      if (row.deleted_at) return
+      const deleted = toMessage(store.messages.tombstone(roomId, row.seq, isoNow(clock)))
+      broker.publish(topics.room(actor.tenant.tenant_id, roomId), { type: 'message.deleted', ...deleted })
+    },
+
+    /** Hook for consumers of new messages (webhooks, redelivery); called after commit and publish. */
+    onCreated(listener: (actor: Actor, m: Message) => void) {
+      listeners.push(listener)
+    },
+    pendingCommits: () => commits.pending(),
+  }
+}
+
+export type MessageService = ReturnType<typeof createMessageService>

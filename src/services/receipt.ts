@@ -1,0 +1,49 @@
+// Delivery cursors: acks and read markers (SPEC §4 Delivery state), which never move backwards.
+
+import type { Config } from '../config'
+import type { Store } from '../db/types'
+import { invalid, notFound } from '../errors'
+import type { Broker } from '../broker/types'
+import { topics } from '../broker/topics'
+import { roomFor } from './access'
+import type { Actor } from './actor'
+
+type Deps = { store: Store; broker: Broker; config: Config }
+
+export function createReceiptService({ store, broker, config }: Deps) {
+  const checkSeq = (seq: number, lastSeq: number) => {
+    if (seq > lastSeq) throw invalid('seq', `seq is above the room's last_seq (${lastSeq})`)
+  }
+
+  return {
+    /** Moves the caller's ack up to `seq` (a lower seq leaves it unchanged). */
+    ack(actor: Actor, roomId: string, seq: number): { room_id: string; last_ack: number } {
+      const { room } = roomFor(store, actor, roomId, 'member')
+      checkSeq(seq, room.last_seq)
+      const last = store.members.advanceAck(roomId, actor.userId, seq)
+      if (last === null) throw notFound('room')
+      return { room_id: roomId, last_ack: last }
+    },
+
+    /**
+     * Moves the read marker (and the ack with it). Tells the reader's own connections, and the room
+     * when read_receipts is on and the room is small enough (FANOUT_RECEIPTS_MAX_MEMBERS).
+     */
+    read(actor: Actor, roomId: string, seq: number): { room_id: string; last_read: number } {
+      const { room } = roomFor(store, actor, roomId, 'member')
+      checkSeq(seq, room.last_seq)
+      const r = store.members.advanceRead(roomId, actor.userId, seq)
+      if (r === null) throw notFound('room')
+      const tid = actor.tenant.tenant_id
+      const frame = { type: 'read.updated', room_id: roomId, user_id: actor.userId, seq: r.last_read }
+      if (actor.tenant.config.features.read_receipts && room.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) {
+        broker.publish(topics.room(tid, roomId), frame)
+      } else {
+        broker.publish(topics.user(tid, actor.userId), frame)
+      }
+      return { room_id: roomId, last_read: r.last_read }
+    },
+  }
+}
+
+export type ReceiptService = ReturnType<typeof createReceiptService>

@@ -1,0 +1,234 @@
+// Tenants: creation with one-time secrets, key authentication (cached), config validation and rotation.
+
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { isoNow, type Clock } from '../clock'
+import type { Config } from '../config'
+import type { Store, TenantRow } from '../db/types'
+import { AppError, invalid, notFound } from '../errors'
+import { newId, randomBase62 } from '../ids'
+import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
+
+export const WEBHOOK_EVENTS = [
+  'message.created',
+  'message.updated',
+  'message.deleted',
+  'room.created',
+  'member.added',
+  'member.removed',
+  'notification.created',
+] as const
+
+/** A tenant's config with every environment default applied: what the services act on. */
+export interface EffectiveConfig {
+  rate_limit_per_sec: number
+  max_message_bytes: number
+  max_room_members: number
+  webhook_url: string | null
+  webhook_events: string[]
+  require_user_tokens: boolean
+  features: { typing: boolean; presence: boolean; read_receipts: boolean }
+}
+
+export interface AuthTenant {
+  tenant_id: string
+  name: string
+  config: EffectiveConfig
+  webhook_secret: string
+  user_token_secret: string
+}
+
+export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
+
+/** Constant-time comparison of two secrets of any length (compares their digests). */
+export function secretsEqual(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest())
+}
+
+const newApiKey = () => `sk_${randomBase62(40)}`
+const newWebhookSecret = () => `whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64')}`
+const newUserTokenSecret = () => `uts_${randomBase62(40)}`
+
+const MAX_MESSAGE_BYTES = 16 * 1024
+
+type Deps = { store: Store; clock: Clock; config: Config }
+
+export function createTenantService({ store, clock, config }: Deps) {
+  /** Validates a partial config key by key; errors name `config.<key>` (SPEC §10). Unknown keys are dropped. */
+  function validateConfig(input: Record<string, unknown>): TenantConfig {
+    const out: TenantConfig = {}
+    const int = (key: string, min: number, max: number) => {
+      const v = input[key]
+      if (!Number.isInteger(v) || (v as number) < min || (v as number) > max)
+        throw invalid(`config.${key}`, `${key} must be an integer between ${min} and ${max}`)
+      return v as number
+    }
+    if ('rate_limit_per_sec' in input) out.rate_limit_per_sec = int('rate_limit_per_sec', 1, config.DEFAULT_RATE_LIMIT)
+    if ('max_message_bytes' in input) out.max_message_bytes = int('max_message_bytes', 1, MAX_MESSAGE_BYTES)
+    if ('max_room_members' in input) out.max_room_members = int('max_room_members', 2, config.MAX_ROOM_MEMBERS)
+    if ('webhook_url' in input) {
+      const v = input.webhook_url
+      if (v !== null) {
+        let url: URL | null = null
+        try {
+          url = typeof v === 'string' && v.length <= 2048 ? new URL(v) : null
+        } catch {}
+        const okScheme = url && (url.protocol === 'https:' || (config.ALLOW_HTTP_WEBHOOKS && url.protocol === 'http:'))
+        if (!url || !okScheme || url.username || url.password)
+          throw invalid('config.webhook_url', 'webhook_url must be an https URL without credentials, or null')
+      }
+      out.webhook_url = v as string | null
+    }
+    if ('webhook_events' in input) {
+      const v = input.webhook_events
+      if (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e)))
+        throw invalid('config.webhook_events', `webhook_events must list events among ${WEBHOOK_EVENTS.join(', ')}`)
+      out.webhook_events = [...new Set(v as string[])]
+    }
+    if ('require_user_tokens' in input) {
+      if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'must be a boolean')
+      out.require_user_tokens = input.require_user_tokens
+    }
+    if ('features' in input) {
+      const f = input.features
+      if (!f || typeof f !== 'object' || Array.isArray(f)) throw invalid('config.features', 'features must be an object')
+      out.features = {}
+      for (const k of ['typing', 'presence', 'read_receipts'] as const) {
+        if (!(k in f)) continue
+        const b = (f as Record<string, unknown>)[k]
+        if (typeof b !== 'boolean') throw invalid(`config.features.${k}`, `${k} must be a boolean`)
+        out.features[k] = b
+      }
+    }
+    return out
+  }
+
+  function effective(stored: TenantConfig): EffectiveConfig {
+    return {
+      rate_limit_per_sec: stored.rate_limit_per_sec ?? config.DEFAULT_RATE_LIMIT,
+      max_message_bytes: stored.max_message_bytes ?? MAX_MESSAGE_BYTES,
+      max_room_members: stored.max_room_members ?? config.MAX_ROOM_MEMBERS,
+      webhook_url: stored.webhook_url ?? null,
+      webhook_events: stored.webhook_events ?? [],
+      require_user_tokens: stored.require_user_tokens ?? false,
+      features: {
+        typing: stored.features?.typing ?? true,
+        presence: stored.features?.presence ?? true,
+        read_receipts: stored.features?.read_receipts ?? true,
+      },
+    }
+  }
+
+  const toTenant = (r: TenantRow): Tenant => ({
+    tenant_id: r.tenant_id,
+    name: r.name,
+    config: JSON.parse(r.config),
+    created_at: r.created_at,
+  })
+  const toAuth = (r: TenantRow): AuthTenant => ({
+    tenant_id: r.tenant_id,
+    name: r.name,
+    config: effective(JSON.parse(r.config)),
+    webhook_secret: r.webhook_secret,
+    user_token_secret: r.user_token_secret,
+  })
+
+  // Key-hash → tenant cache. Every tenant write evicts that tenant before it answers, so a rotated
+  // key is dead at once (SPEC §2). Bounded so random keys cannot grow it (misses are not cached).
+  const byKey = new Map<string, AuthTenant>()
+  const evict = (tenantId: string) => {
+    for (const [k, v] of byKey) if (v.tenant_id === tenantId) byKey.delete(k)
+  }
+  const listeners: ((tenantId: string, why: 'rotate' | 'config') => void)[] = []
+
+  function mustGet(tenantId: string): TenantRow {
+    const row = store.tenants.get(tenantId)
+    if (!row) throw notFound('tenant')
+    return row
+  }
+
+  return {
+    validateConfig,
+    effective,
+
+    create(name: string, configInput: Record<string, unknown> = {}): CreatedTenant {
+      const cfg = validateConfig(configInput)
+      const apiKey = newApiKey()
+      const row: TenantRow = {
+        tenant_id: newId('tnt'),
+        name,
+        api_key_hash: hashKey(apiKey),
+        webhook_secret: newWebhookSecret(),
+        user_token_secret: newUserTokenSecret(),
+        config: JSON.stringify(cfg),
+        created_at: isoNow(clock),
+      }
+      store.tenants.insert(row)
+      return {
+        ...toTenant(row),
+        api_key: apiKey,
+        webhook_secret: row.webhook_secret,
+        user_token_secret: row.user_token_secret,
+      }
+    },
+
+    list: () => store.tenants.list().map(toTenant),
+
+    get(tenantId: string, connections: number) {
+      const row = mustGet(tenantId)
+      const u = store.tenants.usage(tenantId)
+      return { ...toTenant(row), usage: { rooms: u.rooms, messages: u.messages, connections } }
+    },
+
+    patch(tenantId: string, patch: { name?: string; config?: Record<string, unknown> }): Tenant {
+      const row = mustGet(tenantId)
+      const incoming = patch.config ? validateConfig(patch.config) : {}
+      const current: TenantConfig = JSON.parse(row.config)
+      const merged: TenantConfig = { ...current, ...incoming }
+      if (incoming.features) merged.features = { ...current.features, ...incoming.features }
+      const updated = store.tenants.update(tenantId, { name: patch.name, config: JSON.stringify(merged) })!
+      evict(tenantId)
+      for (const l of listeners) l(tenantId, 'config')
+      return toTenant(updated)
+    },
+
+    rotate(tenantId: string, which: string = 'api_key'): Record<string, string> {
+      mustGet(tenantId)
+      let value: string
+      if (which === 'api_key') {
+        value = newApiKey()
+        store.tenants.setSecret(tenantId, 'api_key_hash', hashKey(value))
+      } else if (which === 'webhook_secret') {
+        value = newWebhookSecret()
+        store.tenants.setSecret(tenantId, 'webhook_secret', value)
+      } else if (which === 'user_token_secret') {
+        value = newUserTokenSecret()
+        store.tenants.setSecret(tenantId, 'user_token_secret', value)
+      } else {
+        throw invalid('which', 'which must be api_key, webhook_secret or user_token_secret')
+      }
+      evict(tenantId)
+      if (which === 'api_key') for (const l of listeners) l(tenantId, 'rotate')
+      return { [which]: value }
+    },
+
+    /** Resolves an API key to its tenant, or throws AUTHENTICATION_ERROR. */
+    authenticate(apiKey: string): AuthTenant {
+      const h = hashKey(apiKey)
+      const hit = byKey.get(h)
+      if (hit) return hit
+      const row = store.tenants.byKeyHash(h)
+      if (!row) throw new AppError('AUTHENTICATION_ERROR', 'invalid API key')
+      const t = toAuth(row)
+      if (byKey.size > 10_000) byKey.clear()
+      byKey.set(h, t)
+      return t
+    },
+
+    /** Called after a key rotation or config change, once caches are evicted (the WS layer closes sockets). */
+    onChange(listener: (tenantId: string, why: 'rotate' | 'config') => void) {
+      listeners.push(listener)
+    },
+  }
+}
+
+export type TenantService = ReturnType<typeof createTenantService>
