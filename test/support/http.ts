@@ -1,0 +1,33 @@
+// call(): one real HTTP request with a JSON body; returns status, headers and the parsed body.
+
+export interface CallOptions {
+  headers?: Record<string, string>
+  /** Serialized as JSON with content-type application/json unless `raw` is given. */
+  body?: unknown
+  /** Sent as-is (no content-type added unless in headers). */
+  raw?: string | Uint8Array
+}
+
+export interface CallResult {
+  status: number
+  headers: Headers
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any
+}
+
+export async function call(base: string, method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
+  const headers: Record<string, string> = { ...opts.headers }
+  let body: string | Uint8Array | undefined
+  if (opts.raw !== undefined) body = opts.raw
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body)
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
+  }
+  const res = await fetch(base + path, { method, headers, body })
+  const text = await res.text()
+  let parsed: unknown = text
+  try {
+    parsed = text ? JSON.parse(text) : null
+  } catch {}
+  return { status: res.status, headers: res.headers, body: parsed }
+}

@@ -1,0 +1,77 @@
+// startTestServer: the real server on 127.0.0.1:0 with a temp-dir SQLite file and small timing knobs.
+
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config'
+import { createLogger } from '../../src/log'
+import { startServer, type ServerHandle } from '../../src/server'
+import { call, type CallOptions, type CallResult } from './http'
+
+export const MASTER_KEY = 'test-master-key'
+
+export interface TestTenant {
+  tenant_id: string
+  api_key: string
+  webhook_secret: string
+  user_token_secret: string
+  /** A tenant call as `user`. */
+  as(user: string): (method: string, path: string, opts?: CallOptions) => Promise<CallResult>
+  headers(user: string): Record<string, string>
+}
+
+export interface TestServer {
+  url: string
+  wsUrl: string
+  handle: ServerHandle
+  dir: string
+  admin(method: string, path: string, opts?: CallOptions): Promise<CallResult>
+  call(method: string, path: string, opts?: CallOptions): Promise<CallResult>
+  newTenant(config?: Record<string, unknown>): Promise<TestTenant>
+  stop(): Promise<void>
+}
+
+/** Starts a server with the given environment overrides (strings, as the real environment). */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'chatapi-test-'))
+  const config = loadConfig({
+    LISTEN_ADDR: '127.0.0.1:0',
+    DATABASE_URL: process.env.CHATAPI_TEST_DATABASE_URL ?? join(dir, 'chatapi.db'),
+    MASTER_API_KEY: MASTER_KEY,
+    DEFAULT_RATE_LIMIT: '100000',
+    ACK_TIMEOUT_MS: '200',
+    RETRY_BASE_MS: '20',
+    PRESENCE_GRACE_MS: '300',
+    SHUTDOWN_DRAIN_TIMEOUT_MS: '2000',
+    BACKUP_DIR: join(dir, 'backups'),
+    LOG_LEVEL: process.env.CHATAPI_TEST_LOG ?? 'error',
+    ...env,
+  })
+  const handle = await startServer(config, { log: createLogger(config.LOG_LEVEL) })
+  const url = `http://127.0.0.1:${handle.port}`
+  const server: TestServer = {
+    url,
+    wsUrl: `ws://127.0.0.1:${handle.port}/ws`,
+    handle,
+    dir,
+    call: (method, path, opts) => call(url, method, path, opts),
+    admin: (method, path, opts = {}) =>
+      call(url, method, path, { ...opts, headers: { 'x-master-key': MASTER_KEY, ...opts.headers } }),
+    async newTenant(cfg) {
+      const r = await server.admin('POST', '/v1/admin/tenants', { body: { name: 'test', config: cfg } })
+      if (r.status !== 201) throw new Error(`tenant create failed: ${r.status} ${JSON.stringify(r.body)}`)
+      const t = r.body as Omit<TestTenant, 'as' | 'headers'>
+      const headers = (user: string) => ({ 'x-api-key': t.api_key, 'x-user-id': user })
+      return {
+        ...t,
+        headers,
+        as: (user) => (method, path, opts = {}) => call(url, method, path, { ...opts, headers: { ...headers(user), ...opts.headers } }),
+      }
+    },
+    async stop() {
+      await handle.stop('test')
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+  return server
+}
