@@ -60,6 +60,9 @@ export function createApp(deps: AppDeps) {
       else if (path.startsWith('/v1/')) {
         state.actor = auth.tenant(request)
         applyRateLimit(deps.services.limiter, state.actor, state.headers)
+      } else if (route === '/ws') {
+        // WS credentials are checked here too, so a refusal is a plain 401/403 before any upgrade.
+        state.actor = auth.socket(request)
       }
       if (path.startsWith('/v1/')) checkBodyHeaders(request, config.MAX_BODY_BYTES)
       Object.assign(set.headers, state.headers)

@@ -4,68 +4,99 @@ import { ConfigError, loadConfig } from './config'
 import { serve } from './cli/serve'
 import { migrate } from './cli/migrate'
 import { tenantCreate } from './cli/tenant'
+import { healthcheck } from './cli/healthcheck'
+import { VERSION, version } from './cli/version'
+import { MigrationError } from './db/migrate'
 import { AppError } from './errors'
-
-const VERSION = typeof CHATAPI_VERSION === 'string' ? CHATAPI_VERSION : '0.1.0-dev'
 
 const HELP = `chatapi ${VERSION} - self-hosted multi-tenant chat backend
 
 Usage:
   chatapi [serve]                    start the server (default)
-  chatapi migrate                    apply database migrations and print versions
+  chatapi migrate                    apply database migrations and print versions (JSON)
   chatapi tenant create --name NAME  create a tenant; prints its secrets once (JSON)
-  chatapi version                    print the version
+  chatapi healthcheck                GET the local /health; exit 0 when it answers 200, else 1
+  chatapi version                    print the version (the one GET /health reports)
   chatapi --help                     this help
 
-Configuration comes from environment variables (see README: LISTEN_ADDR, DATABASE_URL, ...).`
+Configuration comes from environment variables only (LISTEN_ADDR, DATABASE_URL, MASTER_API_KEY, ...;
+see the README). A bad variable, command or flag exits with status 2 and a one-line message.`
 
 class UsageError extends Error {}
 
-function flag(args: string[], name: string): string {
-  const i = args.indexOf(name)
-  const v = i >= 0 ? args[i + 1] : undefined
-  if (!v || v.startsWith('--')) throw new UsageError(`missing ${name} VALUE`)
-  return v
+/** Parses `--flag VALUE` / `--flag=VALUE` pairs; anything else (unknown flag, stray word) is a usage error. */
+function parseFlags(args: string[], allowed: string[]): Map<string, string> {
+  const flags = new Map<string, string>()
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    if (!arg.startsWith('-')) throw new UsageError(`unexpected argument "${arg}" (see chatapi --help)`)
+    const eq = arg.indexOf('=')
+    const name = eq > 0 ? arg.slice(0, eq) : arg
+    if (!allowed.includes(name)) throw new UsageError(`unknown flag ${name} (see chatapi --help)`)
+    const value = eq > 0 ? arg.slice(eq + 1) : args[++i]
+    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--')))
+      throw new UsageError(`${name} needs a value`)
+    flags.set(name, value)
+  }
+  return flags
 }
 
-function checkFlags(args: string[], allowed: string[]) {
-  for (const a of args) if (a.startsWith('-') && !allowed.includes(a)) throw new UsageError(`unknown flag ${a}`)
+function required(flags: Map<string, string>, name: string): string {
+  const v = flags.get(name)
+  if (v === undefined) throw new UsageError(`missing ${name} VALUE (see chatapi --help)`)
+  return v
 }
 
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'serve', ...rest] = argv
   const out = (line: string) => console.log(line)
-  if (cmd === '--help' || cmd === '-h' || cmd === 'help') return out(HELP), 0
-  if (rest.includes('--help') || rest.includes('-h')) return out(HELP), 0
-  if (cmd === 'version' || cmd === '--version') return out(VERSION), 0
-  const config = loadConfig(process.env, VERSION)
+  const err = (line: string) => console.error(`chatapi: ${line}`)
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help' || rest.includes('--help') || rest.includes('-h'))
+    return out(HELP), 0
+  // Commands and flags are checked before the environment, so a typo is reported as such.
   switch (cmd) {
+    case 'version':
+    case '--version':
+      parseFlags(rest, [])
+      return version(out)
     case 'serve':
-      checkFlags(rest, [])
-      return serve(config)
+      parseFlags(rest, [])
+      return serve(loadConfig(process.env, VERSION))
     case 'migrate':
-      checkFlags(rest, [])
-      return migrate(config, out)
+      parseFlags(rest, [])
+      return migrate(loadConfig(process.env, VERSION), out)
+    case 'healthcheck':
+      parseFlags(rest, [])
+      return healthcheck(loadConfig(process.env, VERSION), out, err)
     case 'tenant': {
       if (rest[0] !== 'create') throw new UsageError('usage: chatapi tenant create --name NAME')
-      checkFlags(rest.slice(1), ['--name'])
-      return tenantCreate(config, flag(rest, '--name'), out)
+      const name = required(parseFlags(rest.slice(1), ['--name']), '--name')
+      return tenantCreate(loadConfig(process.env, VERSION), name, out)
     }
     default:
-      throw new UsageError(`unknown command "${cmd}" (see chatapi --help)`)
+      throw new UsageError(
+        cmd.startsWith('-') ? `unknown flag ${cmd} (see chatapi --help)` : `unknown command "${cmd}" (see chatapi --help)`,
+      )
   }
 }
+
+/** Keeps a message on one line even when it quotes a value containing newlines. */
+const oneLine = (s: string) => s.replace(/\r?\n/g, '\\n')
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     if (e instanceof ConfigError || e instanceof UsageError) {
-      console.error(`chatapi: ${e.message}`)
+      console.error(`chatapi: ${oneLine(e.message)}`)
       process.exit(2)
     }
     if (e instanceof AppError) {
-      console.error(`chatapi: ${e.field ? e.field + ': ' : ''}${e.message}`)
+      console.error(`chatapi: ${oneLine(`${e.field ? e.field + ': ' : ''}${e.message}`)}`)
       process.exit(2)
+    }
+    if (e instanceof MigrationError) {
+      console.error(`chatapi: ${oneLine(e.message)}`)
+      process.exit(1)
     }
     console.error(`chatapi: ${e?.stack ?? e}`)
     process.exit(1)

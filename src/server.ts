@@ -15,6 +15,9 @@ import type { RequestStates } from './http/context'
 import { refuseTokens } from './http/plugins/auth'
 import { createHealth } from './health'
 import { randomBase62 } from './ids'
+import { createGateway } from './ws/gateway'
+import { presenceRoutes } from './http/routes/presence'
+import type { Elysia } from 'elysia'
 
 export interface Overrides {
   log: Logger
@@ -43,15 +46,14 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const states: RequestStates = new WeakMap()
   const health = createHealth({ config, store, broker, epoch, clock })
 
+  const gateway = createGateway({ config, log, clock, services, broker, states, epoch })
+  const routeDeps = { config, services, broker, presence: broker, states }
   const app = createApp({
-    config,
+    ...routeDeps,
     log,
-    services,
-    broker,
-    presence: broker,
-    states,
     health,
     verifyToken: refuseTokens,
+    extensions: [(a) => a.use(presenceRoutes(routeDeps)) as unknown as Elysia, gateway.mount],
   })
 
   if (!config.MASTER_API_KEY) log.warn('MASTER_API_KEY is not set: the admin API answers 403 to every call')
@@ -61,9 +63,11 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     port: config.port,
     // Bun's own limit is only a backstop: the app counts body bytes itself to answer 413 with the envelope.
     maxRequestBodySize: config.MAX_BODY_BYTES * 4,
+    websocket: gateway.websocketOptions(),
   })
   const server = app.server as Server<unknown>
   broker.attach(server)
+  gateway.start()
   log.info('listening', { url: server.url.href, version: config.version, database: config.databasePath })
 
   let stopping: Promise<void> | null = null
@@ -72,6 +76,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       log.info('shutting down', { reason })
       health.setDraining()
       const deadline = new Promise<void>((r) => setTimeout(r, config.SHUTDOWN_DRAIN_TIMEOUT_MS).unref())
+      await Promise.race([gateway.shutdown(1000), deadline])
       await Promise.race([server.stop(false), deadline])
       server.stop(true)
       try {

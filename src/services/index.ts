@@ -8,6 +8,7 @@ import type { Broker, PresenceStore } from '../broker/types'
 import { createChatroomService } from './chatroom'
 import { createMessageService } from './message'
 import { createReceiptService } from './receipt'
+import { createRealtimeService } from './realtime'
 import { createTenantService } from './tenant'
 import { createTenantLimiter } from './rate-limiter'
 
@@ -26,6 +27,7 @@ export function createServices(infra: Infra) {
     chatroom: createChatroomService(infra),
     message: createMessageService(infra),
     receipt: createReceiptService(infra),
+    realtime: createRealtimeService(infra),
     limiter: createTenantLimiter(infra.clock),
   }
 }

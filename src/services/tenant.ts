@@ -224,6 +224,12 @@ export function createTenantService({ store, clock, config }: Deps) {
       return t
     },
 
+    /** The tenant as an authenticated caller sees it (fresh config), or null if it does not exist. */
+    authById(tenantId: string): AuthTenant | null {
+      const row = store.tenants.get(tenantId)
+      return row ? toAuth(row) : null
+    },
+
     /** Called after a key rotation or config change, once caches are evicted (the WS layer closes sockets). */
     onChange(listener: (tenantId: string, why: 'rotate' | 'config') => void) {
       listeners.push(listener)

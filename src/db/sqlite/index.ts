@@ -5,6 +5,7 @@ import { createMemberStore } from './members'
 import { createMessageStore } from './messages'
 import { createRoomStore } from './rooms'
 import { createTenantStore } from './tenants'
+import { createActivityKeys } from './activity'
 
 /**
  * Every method is synchronous and, where it writes more than one row, one immediate transaction:
@@ -13,11 +14,12 @@ import { createTenantStore } from './tenants'
 export function createSqliteStore(db: Database) {
   const metaGet = db.query<{ value: string }, [string]>('SELECT value FROM meta WHERE key = ?')
   const metaSet = db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+  const activity = createActivityKeys() // shared: room creation and messages order against each other
   return {
     tenants: createTenantStore(db),
-    rooms: createRoomStore(db),
+    rooms: createRoomStore(db, activity),
     members: createMemberStore(db),
-    messages: createMessageStore(db),
+    messages: createMessageStore(db, activity),
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,
       set: (key: string, value: string) => void metaSet.run(key, value),

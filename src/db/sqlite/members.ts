@@ -15,6 +15,13 @@ export interface MemberRow {
   last_read: number
 }
 
+export interface Membership {
+  room_id: string
+  last_ack: number
+  last_seq: number
+  member_count: number
+}
+
 export function createMemberStore(db: Database) {
   const one = db.query<MemberRow, [string, string]>('SELECT * FROM members WHERE room_id = ? AND user_id = ?')
   const insert = db.query('INSERT INTO members (room_id, user_id, tenant_id, role, joined_at) VALUES (?, ?, ?, ?, ?)')
@@ -39,8 +46,16 @@ export function createMemberStore(db: Database) {
      WHERE room_id = ? AND user_id = ? RETURNING last_read, last_ack`,
   )
 
+  const memberships = db.query<Membership, [string, string]>(
+    `SELECT m.room_id, m.last_ack, r.last_seq, r.member_count FROM members m JOIN rooms r ON r.room_id = m.room_id
+     WHERE m.tenant_id = ? AND m.user_id = ?`,
+  )
+
   return {
     get: (roomId: string, userId: string) => one.get(roomId, userId),
+
+    /** Every room of the user with their ack and the room's size (WS subscribe, sync and presence). */
+    membershipsOf: (tenantId: string, userId: string) => memberships.all(tenantId, userId),
 
     page(roomId: string, limit: number, cursor?: string) {
       const rows = cursor

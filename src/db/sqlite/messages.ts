@@ -2,6 +2,7 @@
 
 import type { Database } from 'bun:sqlite'
 import type { Message } from '../../schemas/message'
+import type { ActivityKeys } from './activity'
 
 export interface MessageRow {
   message_id: string
@@ -44,7 +45,7 @@ export interface NewMessage {
 /** The outcome of one append: the stored row, and whether it is new or a client_msg_id replay. */
 export type AppendResult = { ok: true; row: MessageRow; created: boolean } | { ok: false; error: unknown }
 
-export function createMessageStore(db: Database) {
+export function createMessageStore(db: Database, activity: ActivityKeys) {
   const bumpSeq = db.query<{ last_seq: number }, [string, string, string]>(
     'UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = ? WHERE room_id = ? AND tenant_id = ? RETURNING last_seq',
   )
@@ -74,7 +75,7 @@ export function createMessageStore(db: Database) {
       const prior = byClientId.get(m.room_id, m.sender_id, m.client_msg_id)
       if (prior) return { row: prior, created: false }
     }
-    const bumped = bumpSeq.get(m.created_at, m.room_id, m.tenant_id)
+    const bumped = bumpSeq.get(activity(m.created_at), m.room_id, m.tenant_id)
     if (!bumped) throw new Error(`room ${m.room_id} vanished during append`)
     const seq = bumped.last_seq
     insert.run(m.room_id, seq, m.message_id, m.tenant_id, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at)

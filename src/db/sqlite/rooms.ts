@@ -4,6 +4,7 @@ import type { Database } from 'bun:sqlite'
 import type { Room, RoomListItem, RoomType, Role } from '../../schemas/room'
 import { decodeCursor, encodeCursor } from './cursor'
 import { toMessage, type MessageRow } from './messages'
+import type { ActivityKeys } from './activity'
 
 export interface RoomRow {
   room_id: string
@@ -41,7 +42,7 @@ export interface NewRoom {
 
 type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
 
-export function createRoomStore(db: Database) {
+export function createRoomStore(db: Database, activity: ActivityKeys) {
   const byId = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND room_id = ?')
   const byKey = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND unique_key = ?')
   const insertRoom = db.query(
@@ -91,7 +92,7 @@ export function createRoomStore(db: Database) {
           const existing = byKey.get(tenantId, r.unique_key)
           if (existing) return { room: existing, created: false }
         }
-        insertRoom.run(r.room_id, tenantId, r.type, r.name, r.metadata, r.unique_key, r.members.length, r.created_at, r.created_at)
+        insertRoom.run(r.room_id, tenantId, r.type, r.name, r.metadata, r.unique_key, r.members.length, r.created_at, activity(r.created_at))
         for (const m of r.members) insertMember.run(r.room_id, m.user_id, tenantId, m.role, r.created_at)
         return { room: byId.get(tenantId, r.room_id)!, created: true }
       }).immediate()

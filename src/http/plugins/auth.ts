@@ -41,6 +41,25 @@ export function createAuth(deps: { tenants: TenantService; masterKey: string; ve
       return { tenant, userId, via: 'key' }
     },
 
+    /**
+     * The WebSocket upgrade (SPEC §5): headers or `?token=` only (a key never sits in a URL). Any
+     * credential problem is 401; key auth on a tenant with require_user_tokens is 403 (SPEC §10).
+     */
+    socket(request: Request): Actor {
+      const q = request.url.indexOf('?')
+      const token = q === -1 ? null : new URLSearchParams(request.url.slice(q + 1)).get('token')
+      let actor: Actor
+      try {
+        actor = this.tenant(request, token)
+      } catch (e) {
+        if (e instanceof AppError && e.code === 'VALIDATION_ERROR') throw unauthenticated(e.message)
+        throw e
+      }
+      if (actor.via === 'key' && actor.tenant.config.require_user_tokens)
+        throw new AppError('FORBIDDEN', 'this tenant requires user tokens for WebSocket connections')
+      return actor
+    },
+
     /** Admin calls: 403 when MASTER_API_KEY is unset, 401 on a missing or wrong key (SPEC §10). */
     admin(request: Request): void {
       if (!deps.masterKey) throw new AppError('FORBIDDEN', 'the admin API is disabled (MASTER_API_KEY is not set)')

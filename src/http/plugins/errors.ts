@@ -18,6 +18,10 @@ function fieldOf(error: unknown): string | undefined {
 /** Turns anything thrown while serving a request into an AppError with a client-safe message. */
 export function toAppError(code: string | number, error: unknown, log: Logger, state?: RequestState): AppError {
   if (error instanceof AppError) return error
+  // Elysia wraps whatever onParse throws in a ParseError: our own 413/415 from the body reader
+  // (a chunked body has no Content-Length to refuse up front) must keep its code.
+  const cause = (error as { cause?: unknown } | null)?.cause
+  if (code === 'PARSE' && cause instanceof AppError) return cause
   switch (code) {
     case 'VALIDATION': {
       const field = fieldOf(error)

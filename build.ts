@@ -1,0 +1,41 @@
+// Compiles the single-file binary dist/chatapi: src/index.ts plus every src/workers/*.worker.ts
+// (a Worker file that is not an entrypoint still builds but fails at runtime), version injected.
+
+import pkg from './package.json'
+
+const root = import.meta.dir
+const workers = Array.from(new Bun.Glob('src/workers/*.worker.ts').scanSync({ cwd: root })).sort()
+const entrypoints = ['src/index.ts', ...workers].map((p) => `${root}/${p}`)
+const outfile = process.env.CHATAPI_BUILD_OUTFILE ?? `${root}/dist/chatapi`
+
+const started = performance.now()
+let result: Bun.BuildOutput
+try {
+  result = await Bun.build({
+    entrypoints,
+    compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
+    define: { CHATAPI_VERSION: JSON.stringify(pkg.version) },
+    minify: true,
+    sourcemap: 'linked',
+  })
+} catch (e) {
+  // Bun.build throws an AggregateError on resolve/parse errors; print every one of them.
+  const errors = e instanceof AggregateError ? e.errors : [e]
+  for (const err of errors) console.error(err)
+  console.error(`build failed (${entrypoints.length} entrypoints)`)
+  process.exit(1)
+}
+for (const log of result.logs) console.error(log)
+if (!result.success) {
+  console.error('build failed')
+  process.exit(1)
+}
+
+// The map is embedded in the binary (stack traces point at src/); the side file is not needed.
+await Bun.file(`${outfile}.map`).delete().catch(() => {})
+
+const size = Bun.file(outfile).size
+console.log(
+  `built ${outfile} v${pkg.version} (${(size / 1e6).toFixed(1)} MB, ${workers.length} worker entrypoint(s)) ` +
+    `in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+)

@@ -1,0 +1,61 @@
+// WebSocket client frames (SPEC §5), discriminated by `type`, checked with compiled TypeBox validators.
+
+import { Type as t, type Static, type TSchema } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { CLIENT_ID_PATTERN, JsonObject } from './common'
+
+const RequestId = t.Optional(t.String({ maxLength: 64 }))
+const RoomId = t.String({ minLength: 1, maxLength: 64 })
+const Seq = t.Integer({ minimum: 0 })
+
+export const ClientFrames = {
+  send_message: t.Object({
+    type: t.Literal('send_message'),
+    request_id: RequestId,
+    room_id: RoomId,
+    content: t.String({ minLength: 1 }),
+    meta: t.Optional(JsonObject),
+    client_msg_id: t.Optional(t.String({ pattern: CLIENT_ID_PATTERN })),
+  }),
+  ack: t.Object({ type: t.Literal('ack'), request_id: RequestId, room_id: RoomId, seq: Seq }),
+  read: t.Object({ type: t.Literal('read'), request_id: RequestId, room_id: RoomId, seq: Seq }),
+  'typing.start': t.Object({ type: t.Literal('typing.start'), request_id: RequestId, room_id: RoomId }),
+  'typing.stop': t.Object({ type: t.Literal('typing.stop'), request_id: RequestId, room_id: RoomId }),
+  sync: t.Object({ type: t.Literal('sync'), request_id: RequestId, room_id: RoomId, after_seq: Seq }),
+  'notification.ack': t.Object({
+    type: t.Literal('notification.ack'),
+    request_id: RequestId,
+    notification_id: t.String({ minLength: 1, maxLength: 64 }),
+  }),
+  ping: t.Object({ type: t.Literal('ping'), request_id: RequestId }),
+} satisfies Record<string, TSchema>
+
+export type ClientFrameType = keyof typeof ClientFrames
+export type ClientFrame<K extends ClientFrameType = ClientFrameType> = Static<(typeof ClientFrames)[K]>
+
+const checkers = Object.fromEntries(
+  Object.entries(ClientFrames).map(([k, s]) => [k, TypeCompiler.Compile(s)]),
+) as { [K in ClientFrameType]: ReturnType<typeof TypeCompiler.Compile<(typeof ClientFrames)[K]>> }
+
+export type ParsedFrame =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; message: string; field?: string; request_id?: string }
+
+/** Parses one incoming frame (already JSON-decoded, or a raw string that failed to decode). */
+export function parseClientFrame(data: unknown): ParsedFrame {
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || Buffer.isBuffer(data))
+    return { ok: false, message: 'a frame must be a JSON object' }
+  const obj = data as Record<string, unknown>
+  const rid = typeof obj.request_id === 'string' && obj.request_id.length <= 64 ? obj.request_id : undefined
+  if (obj.request_id !== undefined && rid === undefined)
+    return { ok: false, message: 'request_id must be a string of at most 64 characters', field: 'request_id' }
+  if (typeof obj.type !== 'string') return { ok: false, message: 'a frame needs a string type', field: 'type', request_id: rid }
+  if (!Object.hasOwn(checkers, obj.type)) return { ok: false, message: `unknown frame type "${obj.type.slice(0, 40)}"`, field: 'type', request_id: rid }
+  const checker = checkers[obj.type as ClientFrameType]
+  if (!checker.Check(obj)) {
+    const first = checker.Errors(obj).First()
+    const field = first?.path.split('/').filter(Boolean)[0]
+    return { ok: false, message: field ? `invalid value for ${field}` : 'invalid frame', field, request_id: rid }
+  }
+  return { ok: true, frame: obj as ClientFrame }
+}

@@ -1,0 +1,58 @@
+// Per-socket state: the actor, its frame-rate bucket, typing timers, and backpressure-paced sending.
+
+import type { ServerWebSocket } from 'bun'
+import type { Clock } from '../clock'
+import type { Frame } from '../broker/types'
+import type { Actor } from '../services/actor'
+import { TokenBucket } from '../services/rate-limiter'
+
+export type Socket = ServerWebSocket<unknown>
+
+export class Connection {
+  readonly bucket: TokenBucket
+  /** room_id → auto-stop timer of an active typing.start (SPEC §5: 6 s without refresh ends it). */
+  readonly typing = new Map<string, ReturnType<typeof setTimeout>>()
+  closed = false
+  private drainWaiters: (() => void)[] = []
+
+  constructor(
+    readonly id: string,
+    readonly ws: Socket,
+    public actor: Actor,
+    clock: Clock,
+    frameRate: number,
+    private readonly pauseAbove: number,
+  ) {
+    this.bucket = new TokenBucket(frameRate, frameRate * 2, clock)
+  }
+
+  get tenantId() {
+    return this.actor.tenant.tenant_id
+  }
+  get userId() {
+    return this.actor.userId
+  }
+
+  /** Sends one frame directly to this socket (replies, sync). Returns false when the socket is gone. */
+  send(frame: Frame): boolean {
+    if (this.closed) return false
+    return this.ws.send(JSON.stringify(frame)) > 0
+  }
+
+  /**
+   * Resolves once the socket's send buffer is under half the backpressure limit, so a long sync
+   * never trips the backpressure close (SPEC §5 step 3). Resolves at once when already below.
+   */
+  writable(): Promise<void> {
+    if (this.closed || this.ws.getBufferedAmount() < this.pauseAbove) return Promise.resolve()
+    return new Promise((resolve) => this.drainWaiters.push(resolve))
+  }
+
+  /** Called from the socket's drain event (and at close, so no sync waits forever). */
+  drained() {
+    if (!this.closed && this.ws.getBufferedAmount() >= this.pauseAbove) return
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const w of waiters) w()
+  }
+}

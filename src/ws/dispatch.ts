@@ -1,0 +1,136 @@
+// Client frame → the same service calls REST uses → reply frame or `error` frame (SPEC §5).
+
+import { AppError, toErrorBody } from '../errors'
+import type { Broker, Frame } from '../broker/types'
+import { topics } from '../broker/topics'
+import type { Logger } from '../log'
+import type { Services } from '../services'
+import { parseClientFrame, type ClientFrame } from '../schemas/frames'
+import type { Config } from '../config'
+import type { Connection } from './connection'
+import { syncRoom } from './sync'
+
+const TYPING_TIMEOUT_MS = 6000
+
+export interface DispatchDeps {
+  services: Services
+  broker: Broker
+  config: Config
+  log: Logger
+}
+
+export function errorFrame(e: AppError, requestId?: string): Frame {
+  const { code, message, field } = toErrorBody(e).error
+  return { type: 'error', code, message, ...(field && { field }), ...(requestId && { request_id: requestId }) }
+}
+
+export function createDispatcher({ services, broker, config, log }: DispatchDeps) {
+  const { message, receipt, realtime, limiter } = services
+
+  /** Ends a typing indicator (auto-stop, explicit stop or close). A closed socket relays through the server. */
+  function stopTyping(conn: Connection, roomId: string) {
+    const timer = conn.typing.get(roomId)
+    if (!timer) return
+    clearTimeout(timer)
+    conn.typing.delete(roomId)
+    const topic = topics.room(conn.tenantId, roomId)
+    const frame = { type: 'typing', room_id: roomId, user_id: conn.userId, action: 'stop' }
+    if (conn.closed) broker.publish(topic, frame)
+    else conn.ws.publish(topic, JSON.stringify(frame)) // never to the sending connection
+  }
+
+  async function handle(conn: Connection, f: ClientFrame): Promise<Frame | null> {
+    const rid = f.request_id
+    switch (f.type) {
+      case 'send_message': {
+        const take = limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
+        if (!take.allowed) throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
+        const r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id })
+        return { type: 'message.sent', ...(rid && { request_id: rid }), ...r.ack }
+      }
+      case 'ack': {
+        const r = receipt.ack(conn.actor, f.room_id, f.seq)
+        return { type: 'ack.received', ...(rid && { request_id: rid }), room_id: f.room_id, user_id: conn.userId, seq: r.last_ack }
+      }
+      case 'read': {
+        // The service publishes read.updated to the reader's connections (or the room); a request_id gets a direct echo.
+        const r = receipt.read(conn.actor, f.room_id, f.seq)
+        return rid ? { type: 'read.updated', request_id: rid, room_id: f.room_id, user_id: conn.userId, seq: r.last_read } : null
+      }
+      case 'typing.start': {
+        const { topic, frame } = realtime.typing(conn.actor, f.room_id, 'start')
+        const wasTyping = conn.typing.has(f.room_id)
+        clearTimeout(conn.typing.get(f.room_id))
+        conn.typing.set(f.room_id, setTimeout(() => stopTyping(conn, f.room_id), TYPING_TIMEOUT_MS))
+        if (!wasTyping) conn.ws.publish(topic, JSON.stringify(frame)) // never to the sending connection
+        return null
+      }
+      case 'typing.stop': {
+        realtime.typing(conn.actor, f.room_id, 'stop') // access check even when not typing
+        stopTyping(conn, f.room_id)
+        return null
+      }
+      case 'sync': {
+        await syncRoom(conn, realtime, f.room_id, f.after_seq, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
+        return { type: 'sync.done', room_id: f.room_id, ...(rid && { request_id: rid }) }
+      }
+      case 'notification.ack':
+        throw new AppError('NOT_FOUND', 'notification not found')
+      case 'ping':
+        return { type: 'pong', ...(rid && { request_id: rid }) }
+    }
+  }
+
+  let draining = false
+  let inFlight = 0
+  let idleWaiters: (() => void)[] = []
+
+  return {
+    stopTyping,
+
+    /** Refuse new frames from now on (shutdown). */
+    drain() {
+      draining = true
+    },
+    /** Resolves when no frame is being handled (their replies have been sent). */
+    idle(): Promise<void> {
+      return inFlight === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))
+    },
+    /** Handles one incoming frame; every failure becomes an `error` frame and the socket stays up. */
+    async onFrame(conn: Connection, data: unknown): Promise<void> {
+      const parsed = parseClientFrame(data)
+      const rid = parsed.ok ? parsed.frame.request_id : parsed.request_id
+      if (!conn.bucket.take().allowed) {
+        conn.send(errorFrame(new AppError('RATE_LIMIT_EXCEEDED', 'too many frames on this connection'), rid))
+        return
+      }
+      if (!parsed.ok) {
+        conn.send(errorFrame(new AppError('VALIDATION_ERROR', parsed.message, parsed.field), rid))
+        return
+      }
+      if (draining) {
+        conn.send(errorFrame(new AppError('SERVICE_UNAVAILABLE', 'server is shutting down; reconnect shortly'), rid))
+        return
+      }
+      inFlight++
+      try {
+        const reply = await handle(conn, parsed.frame)
+        if (reply) conn.send(reply)
+      } catch (e) {
+        if (e instanceof AppError) conn.send(errorFrame(e, rid))
+        else {
+          log.error('ws frame failed', { connection_id: conn.id, type: parsed.frame.type, error: e })
+          conn.send(errorFrame(new AppError('INTERNAL_ERROR', 'internal error'), rid))
+        }
+      } finally {
+        if (--inFlight === 0 && idleWaiters.length) {
+          const w = idleWaiters
+          idleWaiters = []
+          for (const r of w) r()
+        }
+      }
+    },
+  }
+}
+
+export type Dispatcher = ReturnType<typeof createDispatcher>

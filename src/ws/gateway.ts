@@ -1,0 +1,138 @@
+// GET /ws: Elysia's .ws() on Bun's native topics. Credentials were checked in onRequest (401/403
+// before any upgrade); this module runs the connection lifecycle and the shutdown broadcast.
+
+import type { Elysia } from 'elysia'
+import type { Clock } from '../clock'
+import type { Config } from '../config'
+import type { Logger } from '../log'
+import type { LocalBroker } from '../broker/local'
+import { topics } from '../broker/topics'
+import type { RequestStates } from '../http/context'
+import type { Services } from '../services'
+import { newId } from '../ids'
+import { Connection, type Socket } from './connection'
+import { createDispatcher } from './dispatch'
+import { syncRoom } from './sync'
+
+export interface GatewayDeps {
+  config: Config
+  log: Logger
+  clock: Clock
+  services: Services
+  broker: LocalBroker
+  states: RequestStates
+  epoch: string
+}
+
+export function createGateway(deps: GatewayDeps) {
+  const { config, log, clock, services, broker, states } = deps
+  const dispatcher = createDispatcher({ services, broker, config, log })
+  const conns = new WeakMap<Socket, Connection>()
+  let pinger: ReturnType<typeof setInterval> | null = null
+
+  const each = function* () {
+    for (const ws of broker.allSockets()) {
+      const c = conns.get(ws)
+      if (c && !c.closed) yield c
+    }
+  }
+
+  // SPEC §2: a rotated key closes the sockets opened with it (1008); so does require_user_tokens.
+  // Any config change refreshes the tenant as live sockets see it (features, limits).
+  services.tenant.onChange((tenantId, why) => {
+    const fresh = services.tenant.authById(tenantId)
+    for (const c of each()) {
+      if (c.tenantId !== tenantId) continue
+      if (fresh) c.actor = { ...c.actor, tenant: fresh }
+      const keyAuth = c.actor.via === 'key'
+      if (keyAuth && (why === 'rotate' || fresh?.config.require_user_tokens))
+        c.ws.close(1008, why === 'rotate' ? 'api key rotated' : 'user tokens required')
+    }
+  })
+
+  async function open(ws: Socket, request: Request) {
+    const actor = states.get(request)?.actor
+    if (!actor) return ws.close(1011, 'no credentials') // cannot happen: onRequest refused the upgrade
+    const conn = new Connection(newId('conn'), ws, actor, clock, config.WS_MSG_RATE, config.WS_BACKPRESSURE_LIMIT / 2)
+    conns.set(ws, conn)
+    const first = broker.register(conn.tenantId, conn.userId, ws)
+    conn.send({
+      type: 'connected',
+      connection_id: conn.id,
+      user_id: conn.userId,
+      server_time: new Date(clock.now()).toISOString(),
+      epoch: deps.epoch,
+    })
+    ws.subscribe(topics.user(conn.tenantId, conn.userId))
+    if (first) services.realtime.firstConnection(actor)
+    try {
+      for (const m of services.realtime.memberships(actor)) {
+        if (conn.closed) return
+        await syncRoom(conn, services.realtime, m.room_id, m.last_ack, { max: config.SYNC_MAX_PER_ROOM, subscribe: true }).catch(() => false)
+      }
+      conn.send({ type: 'sync.done' })
+    } catch (e) {
+      log.error('initial sync failed', { connection_id: conn.id, error: e })
+    }
+  }
+
+  function close(ws: Socket) {
+    const conn = conns.get(ws)
+    if (!conn || conn.closed) return
+    conn.closed = true
+    conn.drained()
+    for (const roomId of [...conn.typing.keys()]) dispatcher.stopTyping(conn, roomId)
+    if (broker.unregister(conn.tenantId, conn.userId, ws))
+      services.realtime.lastConnectionClosed(conn.actor, () => broker.connected(conn.tenantId, conn.userId))
+  }
+
+  return {
+    /** Mounts /ws on the app (called by createApp through its extensions seam). */
+    mount: (app: Elysia) =>
+      app.ws('/ws', {
+        detail: { hide: true },
+        open: (ws) => open(ws.raw as Socket, (ws.data as { request: Request }).request),
+        message: (ws, data) => {
+          const conn = conns.get(ws.raw as Socket)
+          if (conn) return dispatcher.onFrame(conn, data)
+        },
+        drain: (ws) => conns.get(ws.raw as Socket)?.drained(),
+        close: (ws) => close(ws.raw as Socket),
+      }) as unknown as Elysia,
+
+    /** Bun websocket options: limits of SPEC §5/§8 (1009 over the frame size, 1006 on backpressure). */
+    websocketOptions: () => ({
+      maxPayloadLength: config.MAX_WS_FRAME_BYTES,
+      backpressureLimit: config.WS_BACKPRESSURE_LIMIT,
+      closeOnBackpressureLimit: true,
+      idleTimeout: Math.max(1, Math.round(config.WS_IDLE_TIMEOUT_MS / 1000)),
+      sendPings: false, // our own pinger below keeps the SPEC's interval
+      perMessageDeflate: false,
+      publishToSelf: false,
+    }),
+
+    /** Starts the server ping loop (every WS_PING_INTERVAL_MS; a silent peer hits the idle timeout). */
+    start() {
+      pinger = setInterval(() => {
+        for (const c of each()) c.ws.ping()
+      }, config.WS_PING_INTERVAL_MS)
+      pinger.unref?.()
+    },
+
+    /**
+     * SPEC §6 shutdown: `server.shutdown` to every socket, let sends already in the group commit
+     * finish and answer (`message.sent`), then close 1001. New frames are refused meanwhile.
+     */
+    async shutdown(reconnectAfterMs: number) {
+      if (pinger) clearInterval(pinger)
+      services.realtime.stop()
+      dispatcher.drain()
+      const live = [...each()]
+      for (const c of live) c.send({ type: 'server.shutdown', reconnect_after_ms: reconnectAfterMs })
+      await dispatcher.idle()
+      for (const c of live) c.ws.close(1001, 'server shutting down')
+    },
+  }
+}
+
+export type Gateway = ReturnType<typeof createGateway>
