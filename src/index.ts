@@ -5,6 +5,7 @@ import { serve } from './cli/serve'
 import { migrate } from './cli/migrate'
 import { tenantCreate } from './cli/tenant'
 import { healthcheck } from './cli/healthcheck'
+import { backup } from './cli/backup'
 import { VERSION, version } from './cli/version'
 import { MigrationError } from './db/migrate'
 import { AppError } from './errors'
@@ -15,6 +16,7 @@ Usage:
   chatapi [serve]                    start the server (default)
   chatapi migrate                    apply database migrations and print versions (JSON)
   chatapi tenant create --name NAME  create a tenant; prints its secrets once (JSON)
+  chatapi backup FILE                write a consistent copy of the database to FILE (JSON)
   chatapi healthcheck                GET the local /health; exit 0 when it answers 200, else 1
   chatapi version                    print the version (the one GET /health reports)
   chatapi --help                     this help
@@ -68,6 +70,12 @@ async function main(argv: string[]): Promise<number> {
     case 'healthcheck':
       parseFlags(rest, [])
       return healthcheck(loadConfig(process.env, VERSION), out, err)
+    case 'backup': {
+      const [file, ...more] = rest
+      if (!file || file.startsWith('-')) throw new UsageError('usage: chatapi backup FILE')
+      parseFlags(more, [])
+      return backup(loadConfig(process.env, VERSION), file, out)
+    }
     case 'tenant': {
       if (rest[0] !== 'create') throw new UsageError('usage: chatapi tenant create --name NAME')
       const name = required(parseFlags(rest.slice(1), ['--name']), '--name')

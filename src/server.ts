@@ -18,6 +18,16 @@ import { randomBase62 } from './ids'
 import { createGateway } from './ws/gateway'
 import { presenceRoutes } from './http/routes/presence'
 import type { Elysia } from 'elysia'
+import { createOutbox } from './services/outbox'
+import { createWebhookService, type WebhookService } from './services/webhook'
+import { createNotificationService } from './services/notification'
+import { createRedelivery, type Redelivery } from './services/redelivery'
+import { createDeliveryService } from './services/delivery'
+import { roomFrameConsumers, withEventTap, type RoomFrameListener } from './services/event-tap'
+import { notificationsRoutes } from './http/routes/notifications'
+import { adminDeadLettersRoutes } from './http/routes/admin-dead-letters'
+import { startWorkers } from './workers/start'
+import type { Scheduler } from './workers/scheduler'
 
 export interface Overrides {
   log: Logger
@@ -29,6 +39,9 @@ export interface ServerHandle {
   port: number
   /** Graceful shutdown (SPEC §6); resolves when the database is closed. */
   stop(reason?: string): Promise<void>
+  /** In-process handles for tests and operators (null workers with a :memory: database). */
+  workers: Scheduler | null
+  redelivery: Redelivery
 }
 
 export async function startServer(config: Config, o: Partial<Overrides> = {}): Promise<ServerHandle> {
@@ -42,18 +55,38 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const epoch = store.meta.get('epoch') ?? (store.meta.set('epoch', randomBase62(12)), store.meta.get('epoch')!)
 
   const broker = createLocalBroker(clock, config.PRESENCE_GRACE_MS)
-  const services = createServices({ store, clock, config, log, broker, presence: broker })
+  // Services publish through a tap that also feeds room frames to webhooks and redelivery (bound below).
+  let roomFrames: RoomFrameListener | null = null
+  const publisher = withEventTap(broker, () => roomFrames)
+  const services = createServices({ store, clock, config, log, broker: publisher, presence: broker })
   const states: RequestStates = new WeakMap()
   const health = createHealth({ config, store, broker, epoch, clock })
 
-  const gateway = createGateway({ config, log, clock, services, broker, states, epoch })
-  const routeDeps = { config, services, broker, presence: broker, states }
+  // Durable delivery (SPEC §6): outbox → delivery worker; redelivery on this thread.
+  let workers: Scheduler | null = null
+  const wakeDelivery = () => workers?.post('delivery', { type: 'wake' })
+  const outbox = createOutbox({ store, clock, log })
+  outbox.onCommitted(wakeDelivery)
+  const webhooks: WebhookService = createWebhookService({ store, clock, outbox, tenants: services.tenant, isConnected: broker.connected })
+  services.chatroom.onRoomCreated((tenantId, room) => webhooks.emit(tenantId, 'room.created', room))
+  const notifications = createNotificationService({ store, clock, config, broker: publisher, outbox, webhooks })
+  const redelivery = createRedelivery({ store, clock, config, live: broker })
+  const delivery = createDeliveryService({ store, clock, config, redelivery, wake: wakeDelivery })
+  roomFrames = roomFrameConsumers(webhooks, redelivery)
+
+  const gateway = createGateway({ config, log, clock, services, notifications, broker, states, epoch })
+  const routeDeps = { config, services, broker: publisher, presence: broker, states }
   const app = createApp({
     ...routeDeps,
     log,
     health,
     verifyToken: refuseTokens,
-    extensions: [(a) => a.use(presenceRoutes(routeDeps)) as unknown as Elysia, gateway.mount],
+    extensions: [
+      (a) => a.use(presenceRoutes(routeDeps)) as unknown as Elysia,
+      (a) => a.use(notificationsRoutes(routeDeps, notifications)) as unknown as Elysia,
+      (a) => a.use(adminDeadLettersRoutes(delivery)) as unknown as Elysia,
+      gateway.mount,
+    ],
   })
 
   if (!config.MASTER_API_KEY) log.warn('MASTER_API_KEY is not set: the admin API answers 403 to every call')
@@ -68,6 +101,20 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const server = app.server as Server<unknown>
   broker.attach(server)
   gateway.start()
+  // Workers need their own connections to the same file: none with :memory: (health shows them stopped).
+  if (config.databasePath !== ':memory:') {
+    workers = startWorkers({ config, log, db, delivery })
+    health.setWorkers(workers.status)
+    if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
+  }
+  const sweepMs = Math.min(5000, Math.max(20, Math.floor(Math.min(config.ACK_TIMEOUT_MS, config.RETRY_BASE_MS) / 2)))
+  const sweeper = setInterval(() => {
+    try {
+      redelivery.tick()
+    } catch (e) {
+      log.error('redelivery sweep failed', { code: (e as { code?: string }).code })
+    }
+  }, sweepMs)
   log.info('listening', { url: server.url.href, version: config.version, database: config.databasePath })
 
   let stopping: Promise<void> | null = null
@@ -79,6 +126,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       await Promise.race([gateway.shutdown(1000), deadline])
       await Promise.race([server.stop(false), deadline])
       server.stop(true)
+      clearInterval(sweeper)
+      await workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2))
       try {
         db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
       } catch (e) {
@@ -88,5 +137,5 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       log.info('stopped')
     })())
 
-  return { url: server.url, port: server.port!, stop }
+  return { url: server.url, port: server.port!, stop, workers, redelivery }
 }

@@ -27,6 +27,8 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     /** Unregisters a socket; returns true when it was the user's last live connection. */
     unregister(tenantId: string, userId: string, ws: Socket): boolean
     socketsOf(tenantId: string, userId: string): Iterable<Socket>
+    connectedUsers(): Iterable<{ tenantId: string; userId: string }>
+    sendToUser(tenantId: string, userId: string, data: string): void
     allSockets(): Iterable<Socket>
     /** True while the user has at least one live connection (ignores the grace period). */
     connected(tenantId: string, userId: string): boolean
@@ -64,6 +66,15 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
       return true
     },
     socketsOf: (tenantId, userId) => byUser.get(key(tenantId, userId)) ?? [],
+    *connectedUsers() {
+      for (const k of byUser.keys()) {
+        const i = k.indexOf('\u0000')
+        yield { tenantId: k.slice(0, i), userId: k.slice(i + 1) }
+      }
+    },
+    sendToUser(tenantId, userId, data) {
+      for (const ws of byUser.get(key(tenantId, userId)) ?? []) ws.send(data)
+    },
     *allSockets() {
       for (const set of byUser.values()) yield* set
     },

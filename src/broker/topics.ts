@@ -5,3 +5,10 @@ export const topics = {
   user: (tenantId: string, userId: string) => `t:${tenantId}:user:${userId}`,
   topic: (tenantId: string, name: string) => `t:${tenantId}:topic:${name}`,
 }
+
+/** The tenant id inside a topic built above (for consumers that only see the topic, like the webhook tap). */
+export function tenantOfTopic(topic: string): string | null {
+  if (!topic.startsWith('t:')) return null
+  const end = topic.indexOf(':', 2)
+  return end === -1 ? null : topic.slice(2, end)
+}

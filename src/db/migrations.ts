@@ -1,6 +1,7 @@
 // The ordered list of embedded SQL migrations; text imports work the same under bun run and in the binary.
 
 import m0001 from '../../migrations/sqlite/0001_init.sql' with { type: 'text' }
+import m0002 from '../../migrations/sqlite/0002_delivery.sql' with { type: 'text' }
 
 export interface Migration {
   version: number
@@ -9,4 +10,7 @@ export interface Migration {
 }
 
 /** Append new files here; test/unit/migrations.test.ts fails when one in migrations/sqlite/ is missing. */
-export const sqliteMigrations: Migration[] = [{ version: 1, name: '0001_init', sql: m0001 }]
+export const sqliteMigrations: Migration[] = [
+  { version: 1, name: '0001_init', sql: m0001 },
+  { version: 2, name: '0002_delivery', sql: m0002 },
+]

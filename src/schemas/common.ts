@@ -9,6 +9,13 @@ export const TOPIC_PATTERN = '^[A-Za-z0-9._:-]{1,128}$'
 export const UserId = t.String({ pattern: USER_ID_PATTERN, minLength: 1, maxLength: 128, description: 'user id chosen by the parent app' })
 export const Timestamp = t.String({ format: 'date-time', description: 'ISO 8601 UTC with milliseconds' })
 export const JsonObject = t.Record(t.String(), t.Unknown(), { description: 'JSON object, at most 8 KiB serialized' })
+/**
+ * A JSON object in a REST request body. Deliberately `Unknown`: Elysia's normalize step cleans a
+ * body *before* validating it and rebuilds a non-object under a Record schema ("x" → {"0":"x"},
+ * 5 → {}), which would then pass. The service checks the shape instead (jsonField / validateConfig),
+ * so a string, number, array or null is a 400 on that field.
+ */
+export const JsonObjectInput = t.Unknown({ description: 'JSON object, at most 8 KiB serialized' })
 export const Nullable = <T extends import('@sinclair/typebox').TSchema>(s: T) => t.Union([s, t.Null()])
 
 /** `limit` is validated by the service so the error carries `field: "limit"` (SPEC §10). */

@@ -1,7 +1,7 @@
 // Message, ack and read-marker wire shapes (SPEC §4 Messages, Delivery state).
 
 import { Type as t, type Static } from '@sinclair/typebox'
-import { CLIENT_ID_PATTERN, JsonObject, Nullable, Timestamp } from './common'
+import { CLIENT_ID_PATTERN, JsonObject, JsonObjectInput, Nullable, Timestamp } from './common'
 
 export const Message = t.Object({
   message_id: t.String(),
@@ -19,14 +19,14 @@ export type Message = Static<typeof Message>
 
 export const SendMessageBody = t.Object({
   content: t.String({ minLength: 1, description: '1 char to max_message_bytes (UTF-8 bytes)' }),
-  meta: t.Optional(JsonObject),
+  meta: t.Optional(JsonObjectInput),
   client_msg_id: t.Optional(t.String({ pattern: CLIENT_ID_PATTERN, description: 'idempotency key per sender and room' })),
 })
 export type SendMessageBody = Static<typeof SendMessageBody>
 
 export const PatchMessageBody = t.Object({
   content: t.Optional(t.String({ minLength: 1 })),
-  meta: t.Optional(JsonObject),
+  meta: t.Optional(JsonObjectInput),
 })
 export type PatchMessageBody = Static<typeof PatchMessageBody>
 

@@ -1,7 +1,7 @@
 // Room and member wire shapes (SPEC §4 Rooms).
 
 import { Type as t, type Static } from '@sinclair/typebox'
-import { JsonObject, Nullable, Timestamp, UserId } from './common'
+import { JsonObject, JsonObjectInput, Nullable, Timestamp, UserId } from './common'
 import { Message } from './message'
 
 export const RoomType = t.Union([t.Literal('dm'), t.Literal('group'), t.Literal('channel')])
@@ -32,13 +32,13 @@ export const CreateRoomBody = t.Object({
   type: RoomType,
   members: t.Array(UserId, { maxItems: 100_000 }),
   name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
-  metadata: t.Optional(JsonObject),
+  metadata: t.Optional(JsonObjectInput),
 })
 export type CreateRoomBody = Static<typeof CreateRoomBody>
 
 export const PatchRoomBody = t.Object({
   name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
-  metadata: t.Optional(JsonObject),
+  metadata: t.Optional(JsonObjectInput),
 })
 export type PatchRoomBody = Static<typeof PatchRoomBody>
 

@@ -1,7 +1,7 @@
 // Tenant and admin wire shapes (SPEC §4 Admin).
 
 import { Type as t, type Static } from '@sinclair/typebox'
-import { Timestamp } from './common'
+import { JsonObjectInput, Timestamp } from './common'
 
 export const Features = t.Object({
   typing: t.Optional(t.Boolean()),
@@ -21,8 +21,8 @@ export const TenantConfig = t.Object({
 })
 export type TenantConfig = Static<typeof TenantConfig>
 
-/** Config in a request: validated key by key by the service so errors name `config.<key>`. */
-export const TenantConfigInput = t.Record(t.String(), t.Unknown(), { description: 'partial tenant config; merged' })
+/** Config in a request: validated key by key by the service so errors name `config.<key>` (see JsonObjectInput). */
+export const TenantConfigInput = t.Unknown({ ...JsonObjectInput, description: 'partial tenant config (JSON object); merged' })
 
 export const CreateTenantBody = t.Object({
   name: t.String({ minLength: 1, maxLength: 200 }),

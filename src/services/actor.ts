@@ -12,9 +12,13 @@ export interface Actor {
 
 const MAX_JSON_BYTES = 8 * 1024
 
-/** Serializes an optional JSON object, enforcing the 8 KiB limit of SPEC §7 on `field`. */
-export function jsonField(field: string, value: Record<string, unknown> | undefined | null): string | null {
-  if (value === undefined || value === null) return null
+/** A JSON object (not null, not an array): request bodies arrive as `unknown` (schemas/common.ts JsonObjectInput). */
+export const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** Serializes an optional JSON object, enforcing its shape and the 8 KiB limit of SPEC §7 on `field`. */
+export function jsonField(field: string, value: unknown): string | null {
+  if (value === undefined) return null
+  if (!isJsonObject(value)) throw invalid(field, `${field} must be a JSON object`)
   const s = JSON.stringify(value)
   if (Buffer.byteLength(s) > MAX_JSON_BYTES) throw invalid(field, `${field} must be at most ${MAX_JSON_BYTES} bytes serialized`)
   return s

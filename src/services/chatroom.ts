@@ -41,8 +41,15 @@ export function createChatroomService({ store, clock, broker, presence }: Deps) 
     broker.publish(topics.room(tid(actor), roomId), { type: 'member.joined', room_id: roomId, user_id: m.user_id, role: m.role })
   }
 
+  const createdListeners: ((tenantId: string, room: Room) => void)[] = []
+
   return {
     toMember,
+
+    /** Hook for room.created consumers (tenant webhooks); called after the commit. */
+    onRoomCreated(listener: (tenantId: string, room: Room) => void) {
+      createdListeners.push(listener)
+    },
 
     create(actor: Actor, body: CreateRoomBody): { room: Room; created: boolean } {
       const metadata = jsonField('metadata', body.metadata)
@@ -69,8 +76,12 @@ export function createChatroomService({ store, clock, broker, presence }: Deps) 
         created_at: at,
         members,
       })
-      if (created) for (const m of members) broker.joinRoom(tid(actor), m.user_id, room.room_id)
-      return { room: toRoom(room), created }
+      const wire = toRoom(room)
+      if (created) {
+        for (const m of members) broker.joinRoom(tid(actor), m.user_id, room.room_id)
+        for (const l of createdListeners) l(tid(actor), wire)
+      }
+      return { room: wire, created }
     },
 
     get: (actor: Actor, roomId: string): Room => toRoom(roomFor(store, actor, roomId, 'view').room),

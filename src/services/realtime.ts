@@ -17,6 +17,8 @@ type Deps = { store: Store; clock: Clock; config: Config; broker: Broker; presen
 export function createRealtimeService({ store, clock, config, broker, presence }: Deps) {
   /** Pending "offline" announcements, keyed tenant+user, cancelled by a reconnect inside the grace. */
   const offlineTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** Set at shutdown: sockets closed by the shutdown must not schedule announcements that would outlive the DB. */
+  let stopped = false
   const key = (a: Actor) => `${a.tenant.tenant_id}\u0000${a.userId}`
 
   /** Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST. */
@@ -50,6 +52,7 @@ export function createRealtimeService({ store, clock, config, broker, presence }
 
     /** A user's last connection closed: announce offline after the grace period if they stay away. */
     lastConnectionClosed(actor: Actor, stillConnected: () => boolean) {
+      if (stopped) return
       const k = key(actor)
       clearTimeout(offlineTimers.get(k))
       const timer = setTimeout(() => {
@@ -91,8 +94,9 @@ export function createRealtimeService({ store, clock, config, broker, presence }
     },
 
     now: () => clock.now(),
-    /** Cancels pending presence timers (shutdown). */
+    /** Cancels pending presence timers and refuses new ones (shutdown). */
     stop() {
+      stopped = true
       for (const t of offlineTimers.values()) clearTimeout(t)
       offlineTimers.clear()
     },

@@ -7,6 +7,7 @@ import type { Store, TenantRow } from '../db/types'
 import { AppError, invalid, notFound } from '../errors'
 import { newId, randomBase62 } from '../ids'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
+import { isJsonObject } from './actor'
 
 export const WEBHOOK_EVENTS = [
   'message.created',
@@ -54,7 +55,9 @@ type Deps = { store: Store; clock: Clock; config: Config }
 
 export function createTenantService({ store, clock, config }: Deps) {
   /** Validates a partial config key by key; errors name `config.<key>` (SPEC §10). Unknown keys are dropped. */
-  function validateConfig(input: Record<string, unknown>): TenantConfig {
+  function validateConfig(raw: unknown): TenantConfig {
+    if (!isJsonObject(raw)) throw invalid('config', 'config must be a JSON object')
+    const input = raw
     const out: TenantConfig = {}
     const int = (key: string, min: number, max: number) => {
       const v = input[key]
@@ -150,7 +153,7 @@ export function createTenantService({ store, clock, config }: Deps) {
     validateConfig,
     effective,
 
-    create(name: string, configInput: Record<string, unknown> = {}): CreatedTenant {
+    create(name: string, configInput: unknown = {}): CreatedTenant {
       const cfg = validateConfig(configInput)
       const apiKey = newApiKey()
       const row: TenantRow = {
@@ -179,9 +182,9 @@ export function createTenantService({ store, clock, config }: Deps) {
       return { ...toTenant(row), usage: { rooms: u.rooms, messages: u.messages, connections } }
     },
 
-    patch(tenantId: string, patch: { name?: string; config?: Record<string, unknown> }): Tenant {
+    patch(tenantId: string, patch: { name?: string; config?: unknown }): Tenant {
       const row = mustGet(tenantId)
-      const incoming = patch.config ? validateConfig(patch.config) : {}
+      const incoming = patch.config !== undefined ? validateConfig(patch.config) : {}
       const current: TenantConfig = JSON.parse(row.config)
       const merged: TenantConfig = { ...current, ...incoming }
       if (incoming.features) merged.features = { ...current.features, ...incoming.features }

@@ -5,6 +5,7 @@ import type { Broker, Frame } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Logger } from '../log'
 import type { Services } from '../services'
+import type { NotificationService } from '../services/notification'
 import { parseClientFrame, type ClientFrame } from '../schemas/frames'
 import type { Config } from '../config'
 import type { Connection } from './connection'
@@ -14,6 +15,7 @@ const TYPING_TIMEOUT_MS = 6000
 
 export interface DispatchDeps {
   services: Services
+  notifications: NotificationService
   broker: Broker
   config: Config
   log: Logger
@@ -24,7 +26,7 @@ export function errorFrame(e: AppError, requestId?: string): Frame {
   return { type: 'error', code, message, ...(field && { field }), ...(requestId && { request_id: requestId }) }
 }
 
-export function createDispatcher({ services, broker, config, log }: DispatchDeps) {
+export function createDispatcher({ services, notifications, broker, config, log }: DispatchDeps) {
   const { message, receipt, realtime, limiter } = services
 
   /** Ends a typing indicator (auto-stop, explicit stop or close). A closed socket relays through the server. */
@@ -75,7 +77,8 @@ export function createDispatcher({ services, broker, config, log }: DispatchDeps
         return { type: 'sync.done', room_id: f.room_id, ...(rid && { request_id: rid }) }
       }
       case 'notification.ack':
-        throw new AppError('NOT_FOUND', 'notification not found')
+        notifications.ack(conn.actor, f.notification_id)
+        return null
       case 'ping':
         return { type: 'pong', ...(rid && { request_id: rid }) }
     }

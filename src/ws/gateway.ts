@@ -9,6 +9,7 @@ import type { LocalBroker } from '../broker/local'
 import { topics } from '../broker/topics'
 import type { RequestStates } from '../http/context'
 import type { Services } from '../services'
+import type { NotificationService } from '../services/notification'
 import { newId } from '../ids'
 import { Connection, type Socket } from './connection'
 import { createDispatcher } from './dispatch'
@@ -19,6 +20,7 @@ export interface GatewayDeps {
   log: Logger
   clock: Clock
   services: Services
+  notifications: NotificationService
   broker: LocalBroker
   states: RequestStates
   epoch: string
@@ -26,7 +28,7 @@ export interface GatewayDeps {
 
 export function createGateway(deps: GatewayDeps) {
   const { config, log, clock, services, broker, states } = deps
-  const dispatcher = createDispatcher({ services, broker, config, log })
+  const dispatcher = createDispatcher({ services, notifications: deps.notifications, broker, config, log })
   const conns = new WeakMap<Socket, Connection>()
   let pinger: ReturnType<typeof setInterval> | null = null
 
@@ -71,6 +73,8 @@ export function createGateway(deps: GatewayDeps) {
         await syncRoom(conn, services.realtime, m.room_id, m.last_ack, { max: config.SYNC_MAX_PER_ROOM, subscribe: true }).catch(() => false)
       }
       conn.send({ type: 'sync.done' })
+      // SPEC §5 step 4: pending notifications (unacked, within NOTIFICATION_TTL_MS).
+      for (const f of deps.notifications.pendingFrames(actor)) conn.send(f)
     } catch (e) {
       log.error('initial sync failed', { connection_id: conn.id, error: e })
     }

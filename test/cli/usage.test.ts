@@ -39,7 +39,7 @@ for (const args of [['--help'], ['-h'], ['help'], ['tenant', 'create', '--help']
   test(`chatapi ${args.join(' ')} prints the help`, async () => {
     const r = await runCli(args)
     expect(r.code).toBe(0)
-    for (const cmd of ['[serve]', 'migrate', 'tenant create --name NAME', 'healthcheck', 'version', '--help'])
+    for (const cmd of ['[serve]', 'migrate', 'tenant create --name NAME', 'backup FILE', 'healthcheck', 'version', '--help'])
       expect(r.stdout).toContain(`chatapi ${cmd}`)
     expect(r.stderr).toBe('')
   })

@@ -5,6 +5,9 @@ import { createMemberStore } from './members'
 import { createMessageStore } from './messages'
 import { createRoomStore } from './rooms'
 import { createTenantStore } from './tenants'
+import { createNotificationStore } from './notifications'
+import { createDeliveryStore } from './deliveries'
+import { createDeadLetterStore } from './dead-letters'
 import { createActivityKeys } from './activity'
 
 /**
@@ -20,6 +23,9 @@ export function createSqliteStore(db: Database) {
     rooms: createRoomStore(db, activity),
     members: createMemberStore(db),
     messages: createMessageStore(db, activity),
+    notifications: createNotificationStore(db),
+    deliveries: createDeliveryStore(db),
+    deadLetters: createDeadLetterStore(db),
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,
       set: (key: string, value: string) => void metaSet.run(key, value),

@@ -51,8 +51,16 @@ export function createMemberStore(db: Database) {
      WHERE m.tenant_id = ? AND m.user_id = ?`,
   )
 
+  const laggards = db.query<{ user_id: string; last_ack: number; last_seq: number }, [string]>(
+    `SELECT m.user_id, m.last_ack, r.last_seq FROM members m JOIN rooms r ON r.room_id = m.room_id
+     WHERE m.room_id = ? AND m.last_ack < r.last_seq LIMIT 20000`,
+  )
+
   return {
     get: (roomId: string, userId: string) => one.get(roomId, userId),
+
+    /** Members whose ack is behind the room's last_seq (redelivery candidates). */
+    laggards: (roomId: string) => laggards.all(roomId),
 
     /** Every room of the user with their ack and the room's size (WS subscribe, sync and presence). */
     membershipsOf: (tenantId: string, userId: string) => memberships.all(tenantId, userId),

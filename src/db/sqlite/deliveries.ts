@@ -1,0 +1,71 @@
+// The HTTP outbox (webhooks and subscription endpoints): enqueue, due reads, attempt results, cleanup.
+
+import type { Database } from 'bun:sqlite'
+
+export interface DeliveryRow {
+  delivery_id: string
+  tenant_id: string
+  kind: 'webhook' | 'notification'
+  url: string
+  event_id: string
+  ref_id: string
+  body: string
+  attempts: number
+  next_attempt_at: number
+  state: 'pending' | 'delivered' | 'dead'
+  last_error: string | null
+  created_at: string
+  last_attempt_at: string | null
+}
+
+export type NewDelivery = Pick<DeliveryRow, 'delivery_id' | 'tenant_id' | 'kind' | 'url' | 'event_id' | 'ref_id' | 'body' | 'next_attempt_at' | 'created_at'>
+
+/** Reads only: safe on a worker's own read connection. */
+export function createDeliveryReader(db: Database) {
+  const due = db.query<DeliveryRow, [number, number]>(
+    "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+  )
+  const depth = db.query<{ n: number }, []>("SELECT count(*) AS n FROM deliveries WHERE state = 'pending'")
+  return {
+    due: (now: number, limit: number) => due.all(now, limit),
+    pendingCount: () => depth.get()?.n ?? 0,
+  }
+}
+
+export function createDeliveryStore(db: Database) {
+  const insert = db.query(
+    `INSERT INTO deliveries (delivery_id, tenant_id, kind, url, event_id, ref_id, body, next_attempt_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const get = db.query<DeliveryRow, [string]>('SELECT * FROM deliveries WHERE delivery_id = ?')
+  const delivered = db.query(
+    "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, last_error = NULL, last_attempt_at = ? WHERE delivery_id = ? AND state = 'pending'",
+  )
+  const failed = db.query<DeliveryRow, [string, string, number, string]>(
+    `UPDATE deliveries SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?, next_attempt_at = ?
+     WHERE delivery_id = ? AND state = 'pending' RETURNING *`,
+  )
+  const postpone = db.query("UPDATE deliveries SET next_attempt_at = ? WHERE delivery_id = ? AND state = 'pending'")
+  const dead = db.query("UPDATE deliveries SET state = 'dead' WHERE delivery_id = ?")
+  const requeue = db.query("UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE delivery_id = ?")
+  const cleanup = db.query("DELETE FROM deliveries WHERE state = 'delivered' AND created_at < ?")
+  return {
+    ...createDeliveryReader(db),
+    /** Enqueues many deliveries in one immediate transaction (a group commit of the outbox). */
+    enqueue(rows: NewDelivery[]): void {
+      db.transaction(() => {
+        for (const r of rows) insert.run(r.delivery_id, r.tenant_id, r.kind, r.url, r.event_id, r.ref_id, r.body, r.next_attempt_at, r.created_at)
+      }).immediate()
+    },
+    get: (id: string) => get.get(id),
+    markDelivered: (id: string, at: string) => delivered.run(at, id).changes > 0,
+    /** Records a failed attempt and schedules the next; returns the row after the update (or null). */
+    markFailed: (id: string, error: string, at: string, nextAt: number) => failed.get(error, at, nextAt, id) ?? null,
+    /** An attempt skipped by an open circuit: does not count, just waits (SPEC §6). */
+    postpone: (id: string, nextAt: number) => void postpone.run(nextAt, id),
+    markDead: (id: string) => void dead.run(id),
+    requeue: (id: string, now: number) => requeue.run(now, id).changes > 0,
+    /** Deletes delivered rows created before `beforeIso`; returns how many. */
+    cleanupDelivered: (beforeIso: string) => cleanup.run(beforeIso).changes,
+  }
+}

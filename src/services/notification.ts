@@ -1,0 +1,114 @@
+// Notifications and subscriptions (SPEC §4, §6): stored first, then delivered live to online
+// recipients, on connect to the others (until notification.ack or TTL), and to subscribed endpoints.
+
+import { isoNow, type Clock } from '../clock'
+import type { Config } from '../config'
+import type { Store } from '../db/types'
+import type { SubscriptionRow } from '../db/sqlite/notifications'
+import { forbidden, invalid, notFound } from '../errors'
+import { newId } from '../ids'
+import type { Broker, Frame } from '../broker/types'
+import { topics } from '../broker/topics'
+import type { NotifyBody, SubscribeBody } from '../schemas/notification'
+import { roomFor } from './access'
+import type { Actor } from './actor'
+import type { Outbox } from './outbox'
+import { outboundBlockReason, parseOutboundUrl } from './outbound-url'
+import type { WebhookService } from './webhook'
+
+type Deps = { store: Store; clock: Clock; config: Config; broker: Broker; outbox: Outbox; webhooks: WebhookService }
+
+const toSubscription = (s: SubscriptionRow) => ({ subscription_id: s.subscription_id, topic: s.topic, endpoint: s.endpoint, created_at: s.created_at })
+
+export function createNotificationService({ store, clock, config, broker, outbox, webhooks }: Deps) {
+  const keyOnly = (actor: Actor, what: string) => {
+    if (actor.via !== 'key') throw forbidden(`${what} needs the API key (a user token may not do this)`)
+  }
+
+  return {
+    /** POST /v1/notify: API key only; 202 once stored. `recipients` counts distinct users. */
+    notify(actor: Actor, body: NotifyBody) {
+      keyOnly(actor, 'POST /v1/notify')
+      const payload = JSON.stringify(body.payload)
+      if (Buffer.byteLength(payload) > config.MAX_NOTIFICATION_BYTES)
+        throw invalid('payload', `payload must be at most ${config.MAX_NOTIFICATION_BYTES} bytes serialized`)
+      const { user_ids, room_id, topic_subscribers } = body.targets
+      if (!user_ids?.length && !room_id && !topic_subscribers) throw invalid('targets', 'name at least one target')
+      const tid = actor.tenant.tenant_id
+      const recipients = new Set(user_ids ?? [])
+      if (room_id) {
+        roomFor(store, actor, room_id, 'member')
+        for (const u of store.members.userIds(room_id)) recipients.add(u)
+      }
+      if (topic_subscribers) for (const u of store.notifications.subscribersOf(tid, body.topic)) recipients.add(u)
+
+      const now = clock.now()
+      const n = {
+        notification_id: newId('ntf'),
+        tenant_id: tid,
+        topic: body.topic,
+        payload,
+        created_at: new Date(now).toISOString(),
+        expires_at: now + config.NOTIFICATION_TTL_MS,
+      }
+      store.notifications.create(n, [...recipients])
+      const wire = { notification_id: n.notification_id, topic: n.topic, payload: body.payload, created_at: n.created_at }
+      const frame: Frame = { type: 'notification', ...wire }
+      for (const u of recipients) broker.publish(topics.user(tid, u), frame)
+
+      // Endpoint subscribers of the topic among the recipients get an HTTP call each (signed like webhooks).
+      const endpointBody = JSON.stringify({ type: 'notification', ...wire })
+      for (const s of store.notifications.endpointsFor(tid, body.topic)) {
+        if (!recipients.has(s.user_id)) continue
+        void outbox.enqueue({ tenant_id: tid, kind: 'notification', url: s.endpoint!, event_id: newId('evt'), ref_id: n.notification_id, body: endpointBody })
+      }
+      webhooks.emit(tid, 'notification.created', wire)
+      return { notification_id: n.notification_id, recipients: recipients.size, created_at: n.created_at }
+    },
+
+    /** Frames for the user's pending notifications (sent on connect, SPEC §5 step 4). */
+    pendingFrames(actor: Actor): Frame[] {
+      return store.notifications.pendingFor(actor.tenant.tenant_id, actor.userId, clock.now()).map((n) => ({
+        type: 'notification',
+        notification_id: n.notification_id,
+        topic: n.topic,
+        payload: JSON.parse(n.payload),
+        created_at: n.created_at,
+      }))
+    },
+
+    /** notification.ack: delivered to this user; unknown or already acked → NOT_FOUND. */
+    ack(actor: Actor, notificationId: string) {
+      if (!store.notifications.ack(actor.tenant.tenant_id, actor.userId, notificationId)) throw notFound('notification')
+    },
+
+    async subscribe(actor: Actor, body: SubscribeBody) {
+      let endpoint: string | null = null
+      if (body.endpoint !== undefined) {
+        keyOnly(actor, 'a subscription with an endpoint')
+        endpoint = parseOutboundUrl('endpoint', body.endpoint, config.ALLOW_HTTP_WEBHOOKS).href
+        const blocked = await outboundBlockReason(endpoint, config.ALLOW_HTTP_WEBHOOKS)
+        if (blocked) throw invalid('endpoint', 'endpoint must resolve to a public address')
+      }
+      const r = store.notifications.subscribe({
+        subscription_id: newId('sub'),
+        tenant_id: actor.tenant.tenant_id,
+        user_id: actor.userId,
+        topic: body.topic,
+        endpoint,
+        created_at: isoNow(clock),
+      })
+      return { created: r.created, subscription: toSubscription(r.row) }
+    },
+
+    subscriptions: (actor: Actor) => ({
+      subscriptions: store.notifications.subscriptionsOf(actor.tenant.tenant_id, actor.userId).map(toSubscription),
+    }),
+
+    unsubscribe(actor: Actor, id: string) {
+      if (!store.notifications.unsubscribe(actor.tenant.tenant_id, actor.userId, id)) throw notFound('subscription')
+    },
+  }
+}
+
+export type NotificationService = ReturnType<typeof createNotificationService>

@@ -1,0 +1,45 @@
+// The outbox writer: HTTP deliveries (webhooks, endpoint calls) enqueued from anywhere on the main
+// thread are group-committed once per event-loop turn, then the delivery worker is woken.
+
+import type { Clock } from '../clock'
+import type { Store } from '../db/types'
+import type { NewDelivery } from '../db/sqlite/deliveries'
+import { newId } from '../ids'
+import type { Logger } from '../log'
+import { createGroupCommit } from './group-commit'
+
+export interface OutboxItem {
+  tenant_id: string
+  kind: 'webhook' | 'notification'
+  url: string
+  event_id: string
+  ref_id: string
+  body: string
+}
+
+export function createOutbox(deps: { store: Store; clock: Clock; log: Logger }) {
+  let wake: () => void = () => {}
+  const commits = createGroupCommit<NewDelivery, true>((rows) => {
+    deps.store.deliveries.enqueue(rows)
+    queueMicrotask(() => wake())
+    return rows.map(() => true as const)
+  })
+  return {
+    /** Enqueues one delivery; resolves after it is committed. Failures are logged, never thrown at the caller. */
+    enqueue(item: OutboxItem): Promise<void> {
+      const now = deps.clock.now()
+      return commits
+        .submit({ ...item, delivery_id: newId('dlv'), next_attempt_at: now, created_at: new Date(now).toISOString() })
+        .then(
+          () => undefined,
+          (error) => deps.log.error('outbox enqueue failed', { kind: item.kind, error }),
+        )
+    },
+    /** Set by the composition root: nudges the delivery worker after new rows are committed. */
+    onCommitted(fn: () => void) {
+      wake = fn
+    },
+  }
+}
+
+export type Outbox = ReturnType<typeof createOutbox>

@@ -1,0 +1,77 @@
+// Tenant webhooks (SPEC §6): turns domain events into signed outbox deliveries for the tenant's URL.
+
+import type { Clock } from '../clock'
+import type { Store } from '../db/types'
+import { newId } from '../ids'
+import type { Message } from '../schemas/message'
+import type { AuthTenant, TenantService } from './tenant'
+import type { Outbox } from './outbox'
+
+export type WebhookEvent =
+  | 'message.created'
+  | 'message.updated'
+  | 'message.deleted'
+  | 'room.created'
+  | 'member.added'
+  | 'member.removed'
+  | 'notification.created'
+
+const MAX_OFFLINE_IDS = 1000
+
+type Deps = {
+  store: Store
+  clock: Clock
+  outbox: Outbox
+  tenants: TenantService
+  /** True while the user has a live connection (for offline_user_ids). */
+  isConnected: (tenantId: string, userId: string) => boolean
+}
+
+export function createWebhookService({ store, clock, outbox, tenants, isConnected }: Deps) {
+  // Tenants by id for the event path; evicted on every tenant change so a new webhook_url applies at once.
+  const cache = new Map<string, AuthTenant | null>()
+  tenants.onChange((tenantId) => cache.delete(tenantId))
+  const tenantOf = (tenantId: string) => {
+    if (!cache.has(tenantId)) cache.set(tenantId, tenants.authById(tenantId))
+    return cache.get(tenantId) ?? null
+  }
+
+  function wants(tenantId: string, type: WebhookEvent): AuthTenant | null {
+    const t = tenantOf(tenantId)
+    if (!t?.config.webhook_url || !t.config.webhook_events.includes(type)) return null
+    return t
+  }
+
+  function emit(tenant: AuthTenant, type: WebhookEvent, data: unknown) {
+    const eventId = newId('evt')
+    const body = JSON.stringify({ type, timestamp: new Date(clock.now()).toISOString(), tenant_id: tenant.tenant_id, data })
+    void outbox.enqueue({ tenant_id: tenant.tenant_id, kind: 'webhook', url: tenant.config.webhook_url!, event_id: eventId, ref_id: eventId, body })
+  }
+
+  return {
+    /** Emits `type` for the tenant when its webhook_url is set and the event is in webhook_events. */
+    emit(tenantId: string, type: WebhookEvent, data: unknown) {
+      const t = wants(tenantId, type)
+      if (t) emit(t, type, data)
+    },
+
+    /**
+     * message.created with `offline_user_ids`: computed after the commit and off the send path
+     * (on the next macrotask), at most 1,000 members without a live connection.
+     */
+    messageCreated(tenantId: string, message: Message) {
+      const t = wants(tenantId, 'message.created')
+      if (!t) return
+      setImmediate(() => {
+        const offline: string[] = []
+        for (const u of store.members.userIds(message.room_id)) {
+          if (offline.length >= MAX_OFFLINE_IDS) break
+          if (!isConnected(tenantId, u)) offline.push(u)
+        }
+        emit(t, 'message.created', { ...message, offline_user_ids: offline })
+      })
+    },
+  }
+}
+
+export type WebhookService = ReturnType<typeof createWebhookService>

@@ -1,0 +1,42 @@
+// Delivery worker thread (thin shell): own read-only connection, runs the delivery loop.
+
+import { systemClock } from '../clock'
+import { openSqlite } from '../db/open'
+import { createDeliveryReader } from '../db/sqlite/deliveries'
+import { createLogger } from '../log'
+import { createDeliveryLoop } from './delivery-loop'
+import { runWorker } from './run-loop'
+
+const CLEANUP_EVERY_MS = 60_000
+
+runWorker((init, post) => {
+  const db = openSqlite(init.dbPath, { readonly: true })
+  const reader = createDeliveryReader(db)
+  const secret = db.query<{ webhook_secret: string }, [string]>('SELECT webhook_secret FROM tenants WHERE tenant_id = ?')
+  const s = init.settings
+  const loop = createDeliveryLoop({
+    due: reader.due,
+    webhookSecret: (tid) => secret.get(tid)?.webhook_secret ?? null,
+    http: fetch,
+    clock: systemClock,
+    log: createLogger(init.logLevel, { worker: 'delivery' }),
+    report: (result) => post({ type: 'result', result }),
+    settings: {
+      circuitFailures: Number(s.circuitFailures),
+      circuitOpenMs: Number(s.circuitOpenMs),
+      allowPrivate: Boolean(s.allowPrivate),
+    },
+  })
+  let lastCleanup = 0
+  return {
+    intervalMs: Number(s.pollMs),
+    async tick() {
+      while ((await loop.tick()) > 0) {} // drain everything due, then sleep
+      if (Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
+        lastCleanup = Date.now()
+        post({ type: 'cleanup' })
+      }
+    },
+    close: () => db.close(),
+  }
+})

@@ -1,0 +1,67 @@
+// The shared worker-thread shell: wait for `init`, tick a loop on a timer, wake on demand, stop
+// after the current batch; errors back off exponentially (capped) and are logged at most every 30 s.
+
+import type { FromWorker, ToWorker, WorkerInit } from './protocol'
+
+declare const self: Worker
+
+export function runWorker(setup: (init: WorkerInit, post: (m: FromWorker) => void) => { tick(): Promise<unknown> | unknown; intervalMs: number; close(): void }) {
+  const post = (m: FromWorker) => self.postMessage(m)
+  let loop: ReturnType<typeof setup> | null = null
+  let timer: ReturnType<typeof setTimeout> | null = null
+  let running = false
+  let stopping = false
+  let errors = 0
+  let lastLogged = 0
+  let again = false
+
+  const schedule = (ms: number) => {
+    if (stopping) return
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(run, ms)
+  }
+
+  async function run() {
+    if (!loop || stopping) return
+    if (running) return void (again = true)
+    running = true
+    try {
+      await loop.tick()
+      errors = 0
+    } catch (e) {
+      errors++
+      const code = (e as { code?: string })?.code ?? 'TICK_FAILED'
+      post({ type: 'error', code })
+      if (Date.now() - lastLogged > 30_000) {
+        lastLogged = Date.now()
+        console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker tick failed', code, error: String(e) }))
+      }
+    } finally {
+      running = false
+    }
+    if (stopping) return finish()
+    const backoff = errors ? Math.min(30_000, 100 * 2 ** errors) : loop.intervalMs
+    schedule(again ? 0 : backoff)
+    again = false
+  }
+
+  function finish() {
+    loop?.close()
+    post({ type: 'stopped' })
+    process.exit(0)
+  }
+
+  self.onmessage = (e: MessageEvent<ToWorker>) => {
+    const m = e.data
+    if (m.type === 'init') {
+      loop = setup(m, post)
+      post({ type: 'ready' })
+      schedule(0)
+    } else if (m.type === 'wake') schedule(0)
+    else if (m.type === 'stop') {
+      stopping = true
+      if (timer) clearTimeout(timer)
+      if (!running) finish() // else finish() runs when the current batch ends
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// Builds the worker specs (delivery, checkpoint) and starts them under the scheduler.
+
+import type { Database } from 'bun:sqlite'
+import type { Config } from '../config'
+import type { Logger } from '../log'
+import type { DeliveryService } from '../services/delivery'
+import { createScheduler } from './scheduler'
+
+export function startWorkers(d: { config: Config; log: Logger; db: Database; delivery: DeliveryService }) {
+  const { config, log } = d
+  let truncating = false
+  const base = { type: 'init' as const, dbPath: config.databasePath, logLevel: config.LOG_LEVEL }
+  const scheduler = createScheduler(log, [
+    {
+      name: 'delivery',
+      url: new URL('./delivery.worker.ts', import.meta.url),
+      init: {
+        ...base,
+        settings: {
+          circuitFailures: config.CIRCUIT_FAILURES,
+          circuitOpenMs: config.CIRCUIT_OPEN_MS,
+          allowPrivate: config.ALLOW_HTTP_WEBHOOKS,
+          pollMs: Math.min(1000, config.RETRY_BASE_MS),
+        },
+      },
+      onMessage(m) {
+        if (m.type === 'result') d.delivery.applyResult(m.result)
+        else if (m.type === 'cleanup') d.delivery.cleanup()
+      },
+    },
+    {
+      name: 'checkpoint',
+      url: new URL('./checkpoint.worker.ts', import.meta.url),
+      init: { ...base, settings: { intervalMs: config.WAL_CHECKPOINT_INTERVAL_MS } },
+      onMessage(m) {
+        // Policy in workers/checkpoint-loop.ts: TRUNCATE on the main thread, between group commits.
+        if (m.type !== 'wal' || m.bytes <= config.WAL_CHECKPOINT_BYTES || truncating) return
+        truncating = true
+        setImmediate(() => {
+          truncating = false
+          try {
+            d.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+          } catch (e) {
+            log.warn('truncate checkpoint failed', { code: (e as { code?: string }).code })
+          }
+        })
+      },
+    },
+  ])
+  scheduler.start()
+  return scheduler
+}

@@ -1,0 +1,197 @@
+// The compiled binary, copied alone into a temp dir (no node_modules, no sources): serve, REST, CLI,
+// embedded Swagger assets, SIGTERM → exit 0. Skip locally with CHATAPI_SKIP_BINARY=1; .ci/run never sets it.
+
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pkg from '../package.json'
+import { call } from './support/http'
+
+const ROOT = join(import.meta.dir, '..')
+const DIST = join(ROOT, 'dist', 'chatapi')
+const MASTER = 'binary-test-master-key'
+const skip = process.env.CHATAPI_SKIP_BINARY === '1'
+
+/** Newest mtime of everything the binary is built from. */
+function newestInput(): number {
+  let newest = 0
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name)
+      if (e.isDirectory()) walk(p)
+      else newest = Math.max(newest, statSync(p).mtimeMs)
+    }
+  }
+  walk(join(ROOT, 'src'))
+  walk(join(ROOT, 'migrations'))
+  for (const f of ['build.ts', 'package.json', 'bun.lock', 'tsconfig.json']) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs)
+  return newest
+}
+
+/** Reuses dist/chatapi when it is newer than every input, else runs build.ts (fails the file loudly). */
+async function ensureBinary() {
+  let fresh = false
+  try {
+    fresh = statSync(DIST).mtimeMs > newestInput()
+  } catch {}
+  if (fresh) return
+  const b = Bun.spawnSync([process.execPath, join(ROOT, 'build.ts')], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
+  if (b.exitCode !== 0) throw new Error(`build.ts failed (${b.exitCode}):\n${b.stdout}\n${b.stderr}`)
+}
+
+let dir: string
+let bin: string
+let dbPath: string
+const baseEnv = () => ({ PATH: '/usr/bin:/bin', HOME: dir, LOG_LEVEL: 'info' })
+
+function runBin(args: string[], env: Record<string, string> = {}) {
+  const r = Bun.spawnSync([bin, ...args], { cwd: dir, env: { ...baseEnv(), ...env }, stdout: 'pipe', stderr: 'pipe', timeout: 15_000 })
+  return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() }
+}
+
+describe.skipIf(skip)('compiled binary', () => {
+  let proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>
+  let base: string
+  let logs = ''
+  let stderr = ''
+  const startMs = { value: 0 }
+
+  beforeAll(async () => {
+    await ensureBinary()
+    dir = mkdtempSync(join(tmpdir(), 'chatapi-binary-'))
+    bin = join(dir, 'chatapi')
+    copyFileSync(DIST, bin)
+    dbPath = join(dir, 'data', 'chatapi.db')
+    // Poison files: the binary is built with autoloadDotenv/autoloadBunfig off, so neither may be read.
+    writeFileSync(join(dir, '.env'), 'LISTEN_ADDR=nope\nSQLITE_SYNCHRONOUS=OFF\n')
+    writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["./boom.ts"]\n')
+    writeFileSync(join(dir, 'boom.ts'), 'throw new Error("bunfig.toml was autoloaded")\n')
+
+    const t0 = performance.now()
+    proc = Bun.spawn([bin, 'serve'], {
+      cwd: dir,
+      env: { ...baseEnv(), LISTEN_ADDR: '127.0.0.1:0', DATABASE_URL: dbPath, MASTER_API_KEY: MASTER },
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    void new Response(proc.stderr).text().then((t) => (stderr = t))
+    // Keep draining stdout (a full pipe would block the server) and resolve on the "listening" line.
+    const listening = new Promise<string>((resolve, reject) => {
+      const decoder = new TextDecoder()
+      ;(async () => {
+        for await (const chunk of proc.stdout) {
+          logs += decoder.decode(chunk, { stream: true })
+          for (const line of logs.split('\n')) {
+            if (!line.startsWith('{')) continue
+            const rec = JSON.parse(line)
+            if (rec.msg === 'listening') resolve(rec.url)
+          }
+        }
+        reject(new Error(`binary exited before listening (code ${await proc.exited}):\n${logs}\n${stderr}`))
+      })().catch(reject)
+    })
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no "listening" log line within 15 s:\n${logs}\n${stderr}`)), 15_000),
+    )
+    base = new URL(await Promise.race([listening, timeout])).origin
+    startMs.value = performance.now() - t0
+  }, 120_000)
+
+  afterAll(() => {
+    if (proc && proc.exitCode === null) proc.kill('SIGKILL')
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('it runs alone: /health 200 on the logged port, same version as `chatapi version`', async () => {
+    expect(readdirSync(dir).sort()).toEqual(['.env', 'boom.ts', 'bunfig.toml', 'chatapi', 'data'])
+    expect(startMs.value).toBeLessThan(10_000)
+    const h = await call(base, 'GET', '/health')
+    expect(h.status).toBe(200)
+    expect(h.body).toMatchObject({ status: 'ok', db: { writable: true } })
+    // A Worker file missing from the build's entrypoints only fails at runtime: it would show here
+    // as restarts and a last_error.
+    for (const [name, w] of Object.entries(h.body.workers as Record<string, { state: string; restarts: number; last_error: unknown }>))
+      expect({ name, state: w.state, restarts: w.restarts, last_error: w.last_error }).toEqual({
+        name,
+        state: expect.stringMatching(/^(running|stopped)$/),
+        restarts: 0,
+        last_error: null,
+      })
+    const v = runBin(['version'])
+    expect(v.code).toBe(0)
+    expect(v.stdout).toBe(`${pkg.version}\n`)
+    expect(h.body.version).toBe(pkg.version)
+  })
+
+  test('Swagger UI and its assets are embedded (no CDN, no node_modules)', async () => {
+    const ui = await fetch(`${base}/swagger`)
+    expect(ui.status).toBe(200)
+    expect(ui.headers.get('content-type')).toContain('text/html')
+    const html = await ui.text()
+    expect(html).toContain('/swagger/assets/swagger-ui-bundle.js')
+    const js = await fetch(`${base}/swagger/assets/swagger-ui-bundle.js`)
+    expect(js.status).toBe(200)
+    expect((await js.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000)
+    const css = await fetch(`${base}/swagger/assets/swagger-ui.css`)
+    expect(css.status).toBe(200)
+    const spec = await call(base, 'GET', '/swagger/json')
+    expect(spec.status).toBe(200)
+    expect(spec.body.info.version).toBe(pkg.version)
+  })
+
+  test('admin creates a tenant; a message goes in and comes back over REST', async () => {
+    const t = await call(base, 'POST', '/v1/admin/tenants', { headers: { 'x-master-key': MASTER }, body: { name: 'bin' } })
+    expect(t.status).toBe(201)
+    const as = (user: string) => ({ 'x-api-key': t.body.api_key, 'x-user-id': user })
+    const room = await call(base, 'POST', '/v1/rooms', { headers: as('alice'), body: { type: 'group', name: 'g', members: ['bob'] } })
+    expect(room.status).toBe(201)
+    const path = `/v1/rooms/${room.body.room_id}/messages`
+    const sent = await call(base, 'POST', path, { headers: as('alice'), body: { content: 'hello from the binary' } })
+    expect(sent.status).toBe(201)
+    expect(sent.body.seq).toBe(1)
+    const read = await call(base, 'GET', path, { headers: as('bob') })
+    expect(read.status).toBe(200)
+    expect(read.body.messages.map((m: { content: string }) => m.content)).toEqual(['hello from the binary'])
+  })
+
+  test('`chatapi healthcheck` reaches the running server', () => {
+    const r = runBin(['healthcheck'], { LISTEN_ADDR: `0.0.0.0:${new URL(base).port}` })
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+  })
+
+  test('`chatapi migrate` and `chatapi tenant create` work on another database', () => {
+    const other = join(dir, 'cli.db')
+    const m1 = runBin(['migrate'], { DATABASE_URL: other })
+    expect(m1.stderr).toBe('')
+    expect(m1.code).toBe(0)
+    expect(JSON.parse(m1.stdout).applied.length).toBeGreaterThan(0)
+    const m2 = runBin(['migrate'], { DATABASE_URL: other })
+    expect(JSON.parse(m2.stdout).applied).toEqual([])
+    const t = runBin(['tenant', 'create', '--name', 'x'], { DATABASE_URL: other })
+    expect(t.code).toBe(0)
+    expect(JSON.parse(t.stdout).api_key).toMatch(/^sk_/)
+    const bad = runBin(['serve'], { LISTEN_ADDR: 'nope' })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toBe('chatapi: LISTEN_ADDR: expected host:port, got "nope"\n')
+  })
+
+  test('`chatapi backup` copies the live database', () => {
+    const file = join(dir, 'backup.db')
+    const r = runBin(['backup', file], { DATABASE_URL: dbPath })
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ path: file })
+    expect(JSON.parse(runBin(['migrate'], { DATABASE_URL: file }).stdout).applied).toEqual([])
+  })
+
+  test('SIGTERM drains and exits 0', async () => {
+    proc.kill('SIGTERM')
+    const code = await Promise.race([proc.exited, Bun.sleep(15_000).then(() => 'timeout')])
+    expect(code).toBe(0)
+    expect(logs).toContain('"msg":"stopped"')
+    expect(stderr).toBe('')
+  })
+})

@@ -1,0 +1,116 @@
+// Connecting: the `connected` frame, refused upgrades (401/403) and sockets closed by key changes (SPEC §2, §5, §10).
+
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { startTestServer, type TestServer } from '../support/server'
+import { WsClient } from '../support/ws'
+import { alive, ready, upgradeStatus } from './helpers'
+
+let s: TestServer
+beforeAll(async () => (s = await startTestServer()))
+afterAll(() => s.stop())
+
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+test('connected carries connection_id, user_id, server_time and the epoch of /health', async () => {
+  const t = await s.newTenant()
+  const before = Date.now()
+  const c = await WsClient.connect(s.wsUrl, t.headers('alice'))
+  const hello = await c.next('connected')
+  expect(c.log[0].type).toBe('connected') // the very first frame
+  expect(hello.user_id).toBe('alice')
+  expect(hello.connection_id).toMatch(/^conn_[A-Za-z0-9]{16,}$/)
+  expect(hello.server_time).toMatch(ISO_MS)
+  const at = Date.parse(hello.server_time)
+  expect(at).toBeGreaterThanOrEqual(before - 1000)
+  expect(at).toBeLessThanOrEqual(Date.now() + 1000)
+  const health = await s.call('GET', '/health')
+  expect(hello.epoch).toBe(health.body.epoch)
+  await c.next('sync.done')
+
+  const other = await WsClient.connect(s.wsUrl, t.headers('alice'))
+  expect((await other.next('connected')).connection_id).not.toBe(hello.connection_id)
+  c.close()
+  other.close()
+})
+
+test('an accepted upgrade answers 101 (the raw check below can tell refusals apart)', async () => {
+  const t = await s.newTenant()
+  expect(await upgradeStatus(s.wsUrl, { 'X-API-Key': t.api_key, 'X-User-Id': 'alice' })).toBe(101)
+})
+
+describe('refused upgrades', () => {
+  const cases: [string, (key: string) => Record<string, string>, string?][] = [
+    ['no X-API-Key', () => ({ 'X-User-Id': 'alice' })],
+    ['unknown X-API-Key', () => ({ 'X-API-Key': 'sk_doesnotexist0000000000000000', 'X-User-Id': 'alice' })],
+    ['no X-User-Id', (k) => ({ 'X-API-Key': k })],
+    ['malformed X-User-Id (space)', (k) => ({ 'X-API-Key': k, 'X-User-Id': 'al ice' })],
+    ['malformed X-User-Id (129 chars)', (k) => ({ 'X-API-Key': k, 'X-User-Id': 'a'.repeat(129) })],
+    ['malformed X-User-Id (pipe)', (k) => ({ 'X-API-Key': k, 'X-User-Id': 'a|b' })],
+    ['?api_key= in the URL is not a credential', () => ({ 'X-User-Id': 'alice' }), '?api_key={key}'],
+    ['?api_key=&user_id= in the URL', () => ({}), '?api_key={key}&user_id=alice'],
+    ['malformed Authorization', (k) => ({ Authorization: 'Basic abc', 'X-API-Key': k, 'X-User-Id': 'alice' })],
+    ['a bogus ?token=', () => ({}), '?token=not.a.jwt'],
+  ]
+  for (const [name, headers, query] of cases)
+    test(`${name} → 401`, async () => {
+      const t = await s.newTenant()
+      const path = '/ws' + (query ?? '').replace('{key}', encodeURIComponent(t.api_key))
+      expect(await upgradeStatus(s.wsUrl, headers(t.api_key), path)).toBe(401)
+    })
+
+  test("Bun's client sees the refusal as an error event and never opens", async () => {
+    const t = await s.newTenant()
+    const err = await WsClient.connect(s.wsUrl + '?api_key=' + t.api_key, { 'X-User-Id': 'alice' }).then(
+      () => null,
+      (e: Error) => e,
+    )
+    expect(err?.message).toContain('401')
+  })
+
+  test('key auth on a require_user_tokens tenant → 403', async () => {
+    const t = await s.newTenant({ require_user_tokens: true })
+    expect(await upgradeStatus(s.wsUrl, { 'X-API-Key': t.api_key, 'X-User-Id': 'alice' })).toBe(403)
+    // a bad key stays a 401 even there: credentials are judged before the tenant's policy
+    expect(await upgradeStatus(s.wsUrl, { 'X-API-Key': 'sk_nope', 'X-User-Id': 'alice' })).toBe(401)
+  })
+})
+
+describe('sockets closed by tenant changes', () => {
+  test('rotating the API key closes its open sockets with 1008; other tenants stay up', async () => {
+    const t = await s.newTenant()
+    const other = await s.newTenant()
+    const a1 = await ready(s.wsUrl, t.headers('alice'))
+    const a2 = await ready(s.wsUrl, t.headers('bob'))
+    const bystander = await ready(s.wsUrl, other.headers('alice'))
+    const r = await s.admin('POST', `/v1/admin/tenants/${t.tenant_id}/rotate-key`, { body: {} })
+    expect(r.status).toBe(200)
+    expect(r.body.api_key).toMatch(/^sk_/)
+    expect((await a1.closed()).code).toBe(1008)
+    expect((await a2.closed()).code).toBe(1008)
+    await alive(bystander)
+    // the old key is refused at once, the new one works
+    expect(await upgradeStatus(s.wsUrl, { 'X-API-Key': t.api_key, 'X-User-Id': 'alice' })).toBe(401)
+    const fresh = await ready(s.wsUrl, { 'X-API-Key': r.body.api_key, 'X-User-Id': 'alice' })
+    await alive(fresh)
+    fresh.close()
+    bystander.close()
+  })
+
+  test('rotating another secret (webhook_secret) leaves sockets open', async () => {
+    const t = await s.newTenant()
+    const c = await ready(s.wsUrl, t.headers('alice'))
+    const r = await s.admin('POST', `/v1/admin/tenants/${t.tenant_id}/rotate-key`, { body: { which: 'webhook_secret' } })
+    expect(r.status).toBe(200)
+    await alive(c)
+    c.close()
+  })
+
+  test('turning require_user_tokens on closes key-authenticated sockets with 1008', async () => {
+    const t = await s.newTenant()
+    const c = await ready(s.wsUrl, t.headers('alice'))
+    const r = await s.admin('PATCH', `/v1/admin/tenants/${t.tenant_id}`, { body: { config: { require_user_tokens: true } } })
+    expect(r.status).toBe(200)
+    expect((await c.closed()).code).toBe(1008)
+    expect(await upgradeStatus(s.wsUrl, t.headers('alice'))).toBe(403)
+  })
+})
