@@ -1,5 +1,7 @@
 // Compiles the single-file binary dist/chatapi: src/index.ts plus every src/workers/*.worker.ts
 // (a Worker file that is not an entrypoint still builds but fails at runtime), version injected.
+// Workers must be referenced from a module in src/workers/ as new URL('./x.worker.ts', import.meta.url);
+// test/binary.test.ts fails (workers restarting in /health) when one cannot be found.
 
 import pkg from './package.json'
 
@@ -15,6 +17,11 @@ try {
     entrypoints,
     compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
     define: { CHATAPI_VERSION: JSON.stringify(pkg.version) },
+    // Flat entry names: in the binary every module's import.meta.url is /$bunfs/root/chatapi, so
+    // `new URL('./delivery.worker.ts', import.meta.url)` (written in src/workers/, right under bun run)
+    // must find the worker at /$bunfs/root/delivery.worker.js, not under workers/. Verified: without
+    // this the binary fails with ModuleNotFound "/$bunfs/root/delivery.worker.ts".
+    naming: { entry: '[name].[ext]' },
     minify: true,
     sourcemap: 'linked',
   })

@@ -12,9 +12,8 @@ import { createLocalBroker } from './broker/local'
 import { createServices } from './services'
 import { createApp } from './app'
 import type { RequestStates } from './http/context'
-import { refuseTokens } from './http/plugins/auth'
 import { createHealth } from './health'
-import { randomBase62 } from './ids'
+import { markCleanStop, startEpoch } from './db/epoch'
 import { createGateway } from './ws/gateway'
 import { presenceRoutes } from './http/routes/presence'
 import type { Elysia } from 'elysia'
@@ -26,6 +25,8 @@ import { createDeliveryService } from './services/delivery'
 import { roomFrameConsumers, withEventTap, type RoomFrameListener } from './services/event-tap'
 import { notificationsRoutes } from './http/routes/notifications'
 import { adminDeadLettersRoutes } from './http/routes/admin-dead-letters'
+import { tokensRoutes } from './http/routes/tokens'
+import { createTokenService } from './services/token'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 
@@ -52,7 +53,9 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const applied = runMigrations(db, sqliteMigrations)
   if (applied.length) log.info('migrations applied', { applied })
   const store = createSqliteStore(db)
-  const epoch = store.meta.get('epoch') ?? (store.meta.set('epoch', randomBase62(12)), store.meta.get('epoch')!)
+  const started = startEpoch(db, config.SQLITE_SYNCHRONOUS)
+  const epoch = started.epoch
+  if (started.changed) log.info('new epoch', { epoch, reason: started.reason })
 
   const broker = createLocalBroker(clock, config.PRESENCE_GRACE_MS)
   // Services publish through a tap that also feeds room frames to webhooks and redelivery (bound below).
@@ -74,17 +77,20 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const delivery = createDeliveryService({ store, clock, config, redelivery, wake: wakeDelivery })
   roomFrames = roomFrameConsumers(webhooks, redelivery)
 
+  const tokens = createTokenService({ tenants: services.tenant, clock })
+
   const gateway = createGateway({ config, log, clock, services, notifications, broker, states, epoch })
   const routeDeps = { config, services, broker: publisher, presence: broker, states }
   const app = createApp({
     ...routeDeps,
     log,
     health,
-    verifyToken: refuseTokens,
+    verifyToken: tokens.verify,
     extensions: [
       (a) => a.use(presenceRoutes(routeDeps)) as unknown as Elysia,
       (a) => a.use(notificationsRoutes(routeDeps, notifications)) as unknown as Elysia,
       (a) => a.use(adminDeadLettersRoutes(delivery)) as unknown as Elysia,
+      (a) => a.use(tokensRoutes(routeDeps, tokens)) as unknown as Elysia,
       gateway.mount,
     ],
   })
@@ -130,6 +136,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       await workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2))
       try {
         db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+        markCleanStop(db)
       } catch (e) {
         log.warn('final checkpoint failed', { error: e })
       }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pkg from '../package.json'
 import { call } from './support/http'
+import { WsClient } from './support/ws'
 
 const ROOT = join(import.meta.dir, '..')
 const DIST = join(ROOT, 'dist', 'chatapi')
@@ -56,6 +57,7 @@ describe.skipIf(skip)('compiled binary', () => {
   let logs = ''
   let stderr = ''
   const startMs = { value: 0 }
+  let openSocket: WsClient | undefined
 
   beforeAll(async () => {
     await ensureBinary()
@@ -107,15 +109,21 @@ describe.skipIf(skip)('compiled binary', () => {
   test('it runs alone: /health 200 on the logged port, same version as `chatapi version`', async () => {
     expect(readdirSync(dir).sort()).toEqual(['.env', 'boom.ts', 'bunfig.toml', 'chatapi', 'data'])
     expect(startMs.value).toBeLessThan(10_000)
-    const h = await call(base, 'GET', '/health')
+    // Workers (file database → started) must reach `running`. A Worker file the build cannot find
+    // only fails at runtime, as restarts and a last_error here (and a 503).
+    type W = { state: string; restarts: number; last_error: unknown }
+    let h = await call(base, 'GET', '/health')
+    for (let i = 0; i < 50 && !Object.values(h.body.workers as Record<string, W>).every((w) => w.state === 'running'); i++) {
+      await Bun.sleep(100)
+      h = await call(base, 'GET', '/health')
+    }
     expect(h.status).toBe(200)
     expect(h.body).toMatchObject({ status: 'ok', db: { writable: true } })
-    // A Worker file missing from the build's entrypoints only fails at runtime: it would show here
-    // as restarts and a last_error.
-    for (const [name, w] of Object.entries(h.body.workers as Record<string, { state: string; restarts: number; last_error: unknown }>))
+    expect(Object.keys(h.body.workers).length).toBeGreaterThan(0)
+    for (const [name, w] of Object.entries(h.body.workers as Record<string, W>))
       expect({ name, state: w.state, restarts: w.restarts, last_error: w.last_error }).toEqual({
         name,
-        state: expect.stringMatching(/^(running|stopped)$/),
+        state: 'running',
         restarts: 0,
         last_error: null,
       })
@@ -154,6 +162,14 @@ describe.skipIf(skip)('compiled binary', () => {
     const read = await call(base, 'GET', path, { headers: as('bob') })
     expect(read.status).toBe(200)
     expect(read.body.messages.map((m: { content: string }) => m.content)).toEqual(['hello from the binary'])
+
+    // WebSocket: connected (same epoch as /health), then a REST send arrives live.
+    const ws = await WsClient.connect(`${base.replace(/^http/, 'ws')}/ws`, as('bob'))
+    const connected = await ws.next('connected', 5000)
+    expect(connected.epoch).toBe((await call(base, 'GET', '/health')).body.epoch)
+    await call(base, 'POST', path, { headers: as('alice'), body: { content: 'live' } })
+    expect(await ws.next('message', 5000, (f) => f.content === 'live')).toMatchObject({ room_id: room.body.room_id, seq: 2 })
+    openSocket = ws // left open on purpose: SIGTERM must still exit 0
   })
 
   test('`chatapi healthcheck` reaches the running server', () => {
@@ -192,6 +208,7 @@ describe.skipIf(skip)('compiled binary', () => {
     const code = await Promise.race([proc.exited, Bun.sleep(15_000).then(() => 'timeout')])
     expect(code).toBe(0)
     expect(logs).toContain('"msg":"stopped"')
+    if (openSocket) expect((await openSocket.closed()).code).toBeGreaterThan(0)
     expect(stderr).toBe('')
   })
 })

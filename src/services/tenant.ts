@@ -38,6 +38,9 @@ export interface AuthTenant {
   user_token_secret: string
 }
 
+/** What changed: the API key ('rotate'), another secret ('secret') or name/config ('config'). */
+export type TenantChange = 'rotate' | 'secret' | 'config'
+
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
 /** Constant-time comparison of two secrets of any length (compares their digests). */
@@ -141,7 +144,7 @@ export function createTenantService({ store, clock, config }: Deps) {
   const evict = (tenantId: string) => {
     for (const [k, v] of byKey) if (v.tenant_id === tenantId) byKey.delete(k)
   }
-  const listeners: ((tenantId: string, why: 'rotate' | 'config') => void)[] = []
+  const listeners: ((tenantId: string, why: TenantChange) => void)[] = []
 
   function mustGet(tenantId: string): TenantRow {
     const row = store.tenants.get(tenantId)
@@ -210,7 +213,7 @@ export function createTenantService({ store, clock, config }: Deps) {
         throw invalid('which', 'which must be api_key, webhook_secret or user_token_secret')
       }
       evict(tenantId)
-      if (which === 'api_key') for (const l of listeners) l(tenantId, 'rotate')
+      for (const l of listeners) l(tenantId, which === 'api_key' ? 'rotate' : 'secret')
       return { [which]: value }
     },
 
@@ -234,7 +237,7 @@ export function createTenantService({ store, clock, config }: Deps) {
     },
 
     /** Called after a key rotation or config change, once caches are evicted (the WS layer closes sockets). */
-    onChange(listener: (tenantId: string, why: 'rotate' | 'config') => void) {
+    onChange(listener: (tenantId: string, why: TenantChange) => void) {
       listeners.push(listener)
     },
   }

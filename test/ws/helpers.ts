@@ -53,7 +53,10 @@ export async function collect(c: WsClient, type: string, n: number, ms = 10_000,
   return out
 }
 
-/** Opens a raw TCP connection and writes a WebSocket upgrade request with these headers. */
+/**
+ * Opens a raw TCP connection and writes a WebSocket upgrade request with these headers. Resolves
+ * with the socket paused (nothing read past the response head is lost; `rest` holds what was).
+ */
 export function rawUpgrade(wsUrl: string, headers: Record<string, string>, path?: string): Promise<{ sock: Socket; status: number; head: string; rest: Buffer }> {
   const u = new URL(wsUrl)
   return new Promise((resolve, reject) => {
@@ -63,6 +66,7 @@ export function rawUpgrade(wsUrl: string, headers: Record<string, string>, path?
       buf = Buffer.concat([buf, d])
       const end = buf.indexOf('\r\n\r\n')
       if (end < 0) return
+      sock.pause()
       sock.off('data', onData)
       const head = buf.subarray(0, end).toString()
       resolve({ sock, status: Number(head.split(' ')[1]), head, rest: buf.subarray(end + 4) })
