@@ -25,6 +25,8 @@ export interface AppDeps extends RouteDeps {
   log: Logger
   health: HealthSource
   verifyToken: TokenVerifier
+  /** Called once per finished request (metrics); `route` is the template, never a raw path. */
+  onRequestDone?: (method: string, route: string, status: number, seconds: number) => void
   /** Extra route modules (the WebSocket gateway, later the presence route) mounted after the REST API. */
   extensions?: ((app: Elysia) => Elysia)[]
 }
@@ -71,12 +73,14 @@ export function createApp(deps: AppDeps) {
     .onError(({ code, error, request }) => {
       const state = states.get(request)
       const e = toAppError(code, error, log, state)
+      if (state) state.status = e.status
       return errorResponse(e, state?.headers)
     })
     .onAfterResponse(({ request, set }) => {
       const state = states.get(request)
       if (!state) return
-      const status = typeof set.status === 'number' ? set.status : 200
+      const status = state.status ?? (typeof set.status === 'number' ? set.status : 200)
+      deps.onRequestDone?.(request.method, state.route || 'unmatched', status, (performance.now() - state.startedAt) / 1000)
       if (status >= 500 || config.LOG_LEVEL === 'debug')
         log.info('request', {
           request_id: state.requestId,

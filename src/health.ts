@@ -30,15 +30,20 @@ export function createHealth({ config, store, broker, epoch, clock }: Deps) {
     setDraining(): void
     isDraining(): boolean
     setWorkers(fn: () => Record<string, WorkerStatus>): void
+    connections(): number
   } = {
+    connections() {
+      let n = 0
+      for (const _ of broker.allSockets()) n++
+      return n
+    },
     setDraining: () => void (draining = true),
     isDraining: () => draining,
     setWorkers: (fn) => void (workers = fn),
     snapshot() {
       const writable = draining ? true : store.writable()
       const w = workers()
-      let connections = 0
-      for (const _ of broker.allSockets()) connections++
+      const connections = source.connections()
       const workersOk = Object.values(w).every((x) => x.state === 'running' || (x.state === 'stopped' && x.restarts === 0))
       const status = draining ? 'draining' : writable && workersOk ? 'ok' : 'degraded'
       return {

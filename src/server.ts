@@ -27,6 +27,9 @@ import { notificationsRoutes } from './http/routes/notifications'
 import { adminDeadLettersRoutes } from './http/routes/admin-dead-letters'
 import { tokensRoutes } from './http/routes/tokens'
 import { createTokenService } from './services/token'
+import { createAppMetrics } from './metrics'
+import { instrumentBroker, instrumentStore } from './instrument'
+import { metricsRoutes } from './http/routes/metrics'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 
@@ -53,6 +56,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const applied = runMigrations(db, sqliteMigrations)
   if (applied.length) log.info('migrations applied', { applied })
   const store = createSqliteStore(db)
+  const metrics = createAppMetrics()
+  instrumentStore(store, metrics)
   const started = startEpoch(db, config.SQLITE_SYNCHRONOUS)
   const epoch = started.epoch
   if (started.changed) log.info('new epoch', { epoch, reason: started.reason })
@@ -60,7 +65,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const broker = createLocalBroker(clock, config.PRESENCE_GRACE_MS)
   // Services publish through a tap that also feeds room frames to webhooks and redelivery (bound below).
   let roomFrames: RoomFrameListener | null = null
-  const publisher = withEventTap(broker, () => roomFrames)
+  const publisher = withEventTap(instrumentBroker(broker, broker.subscriberCount, metrics), () => roomFrames)
   const services = createServices({ store, clock, config, log, broker: publisher, presence: broker })
   const states: RequestStates = new WeakMap()
   const health = createHealth({ config, store, broker, epoch, clock })
@@ -81,16 +86,25 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
 
   const gateway = createGateway({ config, log, clock, services, notifications, broker, states, epoch })
   const routeDeps = { config, services, broker: publisher, presence: broker, states }
+  metrics.registry.gauge('chatapi_ws_connections', 'Live WebSocket connections', () => health.connections())
+  metrics.registry.gauge('chatapi_delivery_queue_depth', 'Pending webhook and endpoint deliveries', () => delivery.queueDepth())
+  metrics.registry.gauge('chatapi_dead_letters', 'Dead letters waiting for an operator', () => store.deadLetters.count())
+  metrics.registry.gauge('chatapi_wal_bytes', 'Size of the SQLite WAL file', () => store.walBytes())
   const app = createApp({
     ...routeDeps,
     log,
     health,
     verifyToken: tokens.verify,
+    onRequestDone(method, route, status, seconds) {
+      metrics.httpRequests.inc({ method, route, status: String(status) })
+      metrics.httpLatency.observe(seconds, { method, route })
+    },
     extensions: [
       (a) => a.use(presenceRoutes(routeDeps)) as unknown as Elysia,
       (a) => a.use(notificationsRoutes(routeDeps, notifications)) as unknown as Elysia,
       (a) => a.use(adminDeadLettersRoutes(delivery)) as unknown as Elysia,
       (a) => a.use(tokensRoutes(routeDeps, tokens)) as unknown as Elysia,
+      (a) => a.use(metricsRoutes(metrics.registry.render)) as unknown as Elysia,
       gateway.mount,
     ],
   })
@@ -109,14 +123,15 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   gateway.start()
   // Workers need their own connections to the same file: none with :memory: (health shows them stopped).
   if (config.databasePath !== ':memory:') {
-    workers = startWorkers({ config, log, db, delivery })
+    workers = startWorkers({ config, log, db, delivery, metrics })
     health.setWorkers(workers.status)
     if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
   }
   const sweepMs = Math.min(5000, Math.max(20, Math.floor(Math.min(config.ACK_TIMEOUT_MS, config.RETRY_BASE_MS) / 2)))
   const sweeper = setInterval(() => {
     try {
-      redelivery.tick()
+      const r = redelivery.tick()
+      if (r.redelivered) metrics.redeliveries.inc({}, r.redelivered)
     } catch (e) {
       log.error('redelivery sweep failed', { code: (e as { code?: string }).code })
     }

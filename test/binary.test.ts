@@ -149,7 +149,7 @@ describe.skipIf(skip)('compiled binary', () => {
     expect(spec.body.info.version).toBe(pkg.version)
   })
 
-  test('admin creates a tenant; a message goes in and comes back over REST', async () => {
+  test('admin creates a tenant; a message goes in over REST and comes back over REST and WebSocket', async () => {
     const t = await call(base, 'POST', '/v1/admin/tenants', { headers: { 'x-master-key': MASTER }, body: { name: 'bin' } })
     expect(t.status).toBe(201)
     const as = (user: string) => ({ 'x-api-key': t.body.api_key, 'x-user-id': user })

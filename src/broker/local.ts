@@ -22,6 +22,8 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
 
   const broker: Broker & PresenceStore & {
     attach(s: Server<unknown>): void
+    /** Sockets subscribed to the topic on this instance (metrics). */
+    subscriberCount(topic: string): number
     /** Registers a socket; returns true when it is the user's first live connection. */
     register(tenantId: string, userId: string, ws: Socket): boolean
     /** Unregisters a socket; returns true when it was the user's last live connection. */
@@ -36,6 +38,7 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     attach(s) {
       server = s
     },
+    subscriberCount: (topic) => server?.subscriberCount(topic) ?? 0,
     publish(topic: string, frame: Frame) {
       server?.publish(topic, JSON.stringify(frame))
     },

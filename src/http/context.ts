@@ -11,6 +11,8 @@ export interface RequestState {
   headers: Record<string, string>
   /** Route template, e.g. /v1/rooms/:room_id (for logs and metrics; never a raw id). */
   route: string
+  /** Set when the request ended in an error envelope (for logs and metrics). */
+  status?: number
 }
 
 /** Keyed by the Request object, so nothing leaks between requests and nothing needs cleanup. */

@@ -5,8 +5,9 @@ import type { Config } from '../config'
 import type { Logger } from '../log'
 import type { DeliveryService } from '../services/delivery'
 import { createScheduler } from './scheduler'
+import type { AppMetrics } from '../metrics'
 
-export function startWorkers(d: { config: Config; log: Logger; db: Database; delivery: DeliveryService }) {
+export function startWorkers(d: { config: Config; log: Logger; db: Database; delivery: DeliveryService; metrics: AppMetrics }) {
   const { config, log } = d
   let truncating = false
   const base = { type: 'init' as const, dbPath: config.databasePath, logLevel: config.LOG_LEVEL }
@@ -24,7 +25,10 @@ export function startWorkers(d: { config: Config; log: Logger; db: Database; del
         },
       },
       onMessage(m) {
-        if (m.type === 'result') d.delivery.applyResult(m.result)
+        if (m.type === 'result') {
+          d.delivery.applyResult(m.result)
+          d.metrics.deliveryAttempts.inc({ outcome: m.result.outcome })
+        }
         else if (m.type === 'cleanup') d.delivery.cleanup()
       },
     },

@@ -14,9 +14,16 @@ export interface SyncOptions {
 
 /**
  * Sends up to `max` messages with seq > afterSeq in ascending order, then either subscribes (caught
- * up) or sends `sync.truncated {from_seq}`. The last read and the subscribe happen in one synchronous
- * block: commits run on this same thread, so no message can fall between them (no gap, no repeat),
- * and live delivery on this connection stays in ascending seq.
+ * up) or sends `sync.truncated {from_seq}`.
+ *
+ * Pacing is per frame, not per page: a page of 100 large messages written in one go can pass
+ * WS_BACKPRESSURE_LIMIT by itself, and Bun then closes the socket (closeOnBackpressureLimit). When
+ * the buffer passes half the limit mid-page, the rest of the page is dropped and re-read from the
+ * cursor after the drain.
+ *
+ * The last read and the subscribe happen in one synchronous block (no await between them): commits
+ * run on this same thread, so no message can fall between them (no gap, no repeat), and live
+ * delivery on this connection stays in ascending seq.
  * Returns false when the socket closed or access was lost mid-way.
  */
 export async function syncRoom(conn: Connection, realtime: RealtimeService, roomId: string, afterSeq: number, o: SyncOptions): Promise<boolean> {
@@ -30,9 +37,14 @@ export async function syncRoom(conn: Connection, realtime: RealtimeService, room
     if (conn.closed) return false
     const want = Math.min(PAGE, o.max - sent)
     const page = want > 0 ? realtime.syncPage(conn.actor, roomId, cursor, want) : []
-    for (const m of page) conn.send({ type: 'message', ...m })
-    sent += page.length
-    if (page.length > 0) cursor = page[page.length - 1].seq
+    let i = 0
+    for (; i < page.length; i++) {
+      if (i > 0 && conn.mustPause()) break // the rest of the page is re-read after the drain
+      if (!conn.send({ type: 'message', ...page[i] })) return false
+      cursor = page[i].seq
+      sent++
+    }
+    if (i < page.length) continue
     if (page.length < want) {
       subscribe()
       return true

@@ -1,0 +1,98 @@
+// A small Prometheus registry: counters, histograms and callback gauges rendered as text format 0.0.4.
+// Labels carry route templates, methods, statuses and kinds; never tenant, user or room ids.
+
+type Labels = Record<string, string>
+
+const labelKey = (l: Labels) =>
+  Object.keys(l)
+    .sort()
+    .map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',')
+const fmt = (n: number) => (Number.isFinite(n) ? String(n) : n > 0 ? '+Inf' : '-Inf')
+
+export interface Counter {
+  inc(labels?: Labels, by?: number): void
+}
+export interface Histogram {
+  observe(value: number, labels?: Labels): void
+}
+
+export function createMetrics() {
+  const blocks: (() => string)[] = []
+
+  function counter(name: string, help: string): Counter {
+    const values = new Map<string, number>()
+    blocks.push(() => {
+      let out = `# HELP ${name} ${help}\n# TYPE ${name} counter\n`
+      if (values.size === 0) out += `${name} 0\n`
+      for (const [k, v] of values) out += `${name}${k ? `{${k}}` : ''} ${fmt(v)}\n`
+      return out
+    })
+    return { inc: (labels = {}, by = 1) => void values.set(labelKey(labels), (values.get(labelKey(labels)) ?? 0) + by) }
+  }
+
+  function histogram(name: string, help: string, buckets: number[]): Histogram {
+    const series = new Map<string, { counts: number[]; sum: number; count: number }>()
+    blocks.push(() => {
+      let out = `# HELP ${name} ${help}\n# TYPE ${name} histogram\n`
+      for (const [k, s] of series) {
+        const pre = k ? `${k},` : ''
+        let cum = 0
+        buckets.forEach((b, i) => {
+          cum += s.counts[i]
+          out += `${name}_bucket{${pre}le="${fmt(b)}"} ${cum}\n`
+        })
+        out += `${name}_bucket{${pre}le="+Inf"} ${s.count}\n`
+        out += `${name}_sum${k ? `{${k}}` : ''} ${fmt(s.sum)}\n${name}_count${k ? `{${k}}` : ''} ${s.count}\n`
+      }
+      return out
+    })
+    return {
+      observe(value, labels = {}) {
+        const k = labelKey(labels)
+        let s = series.get(k)
+        if (!s) series.set(k, (s = { counts: buckets.map(() => 0), sum: 0, count: 0 }))
+        const i = buckets.findIndex((b) => value <= b)
+        if (i >= 0) s.counts[i]++
+        s.sum += value
+        s.count++
+      },
+    }
+  }
+
+  function gauge(name: string, help: string, read: () => number | [Labels, number][]) {
+    blocks.push(() => {
+      const v = read()
+      let out = `# HELP ${name} ${help}\n# TYPE ${name} gauge\n`
+      if (typeof v === 'number') return out + `${name} ${fmt(v)}\n`
+      for (const [l, n] of v) out += `${name}{${labelKey(l)}} ${fmt(n)}\n`
+      return out
+    })
+  }
+
+  return { counter, histogram, gauge, render: () => blocks.map((b) => b()).join('') }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+/** The series of SPEC §4 Operations, created once by the composition root. */
+export function createAppMetrics() {
+  const m = createMetrics()
+  return {
+    registry: m,
+    httpRequests: m.counter('chatapi_http_requests_total', 'HTTP requests by method, route template and status'),
+    httpLatency: m.histogram('chatapi_http_request_duration_seconds', 'HTTP request latency by method and route template', LATENCY_BUCKETS),
+    wsOpened: m.counter('chatapi_ws_connections_opened_total', 'WebSocket connections accepted'),
+    wsFrames: m.counter('chatapi_ws_frames_total', 'WebSocket client frames by type and outcome'),
+    messagesStored: m.counter('chatapi_messages_stored_total', 'Messages stored (client_msg_id replays excluded)'),
+    fanout: m.counter('chatapi_fanout_deliveries_total', 'Frames handed to subscribed sockets by publish'),
+    redeliveries: m.counter('chatapi_redeliveries_total', 'Message redeliveries to members whose ack lagged'),
+    deliveryAttempts: m.counter('chatapi_delivery_attempts_total', 'Webhook and endpoint attempts by kind and outcome'),
+    dbWrite: m.histogram('chatapi_db_write_seconds', 'Duration of one group commit (one transaction)', LATENCY_BUCKETS),
+    batchSize: m.histogram('chatapi_group_commit_batch_size', 'Messages per group commit', [1, 2, 5, 10, 20, 50, 100, 200, 500]),
+  }
+}
+
+export type AppMetrics = ReturnType<typeof createAppMetrics>
