@@ -30,6 +30,7 @@ import { createTokenService } from './services/token'
 import { createAppMetrics } from './metrics'
 import { instrumentBroker, instrumentStore } from './instrument'
 import { metricsRoutes } from './http/routes/metrics'
+import { adminBackupRoutes } from './http/routes/admin-backup'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 
@@ -105,6 +106,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       (a) => a.use(adminDeadLettersRoutes(delivery)) as unknown as Elysia,
       (a) => a.use(tokensRoutes(routeDeps, tokens)) as unknown as Elysia,
       (a) => a.use(metricsRoutes(metrics.registry.render)) as unknown as Elysia,
+      (a) => a.use(adminBackupRoutes(config)) as unknown as Elysia,
       gateway.mount,
     ],
   })

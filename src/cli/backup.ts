@@ -1,9 +1,9 @@
 // `chatapi backup FILE`: a consistent copy of the live database (VACUUM INTO on a read-only connection).
 
-import { existsSync, mkdirSync, statSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { Config } from '../config'
-import { openSqlite } from '../db/open'
+import { writeBackup } from '../db/backup'
 import { AppError, invalid } from '../errors'
 
 /**
@@ -15,13 +15,8 @@ export function backup(config: Config, file: string, out: (line: string) => void
   if (!existsSync(config.databasePath)) throw new AppError('NOT_FOUND', `database ${config.databasePath} does not exist`)
   const target = resolve(file)
   if (existsSync(target)) throw invalid('FILE', `${target} already exists`)
-  mkdirSync(dirname(target), { recursive: true })
-  const db = openSqlite(config.databasePath, { readonly: true })
-  try {
-    db.query('VACUUM INTO ?').run(target)
-  } finally {
-    db.close()
-  }
-  out(JSON.stringify({ path: target, bytes: statSync(target).size, created_at: new Date().toISOString() }))
+  const created_at = new Date().toISOString()
+  const bytes = writeBackup(config.databasePath, target) // same copy as POST /v1/admin/backup (marked for a new epoch)
+  out(JSON.stringify({ path: target, bytes, created_at }))
   return 0
 }

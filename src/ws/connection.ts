@@ -33,10 +33,18 @@ export class Connection {
     return this.actor.userId
   }
 
-  /** Sends one frame directly to this socket (replies, sync). Returns false when the socket is gone. */
+  /**
+   * Sends one frame directly to this socket (replies, sync). Returns false when the socket is gone.
+   * Bun answers -1 for "queued behind backpressure" (still delivered) and 0 only for "dropped".
+   */
   send(frame: Frame): boolean {
     if (this.closed) return false
-    return this.ws.send(JSON.stringify(frame)) > 0
+    return this.ws.send(JSON.stringify(frame)) !== 0
+  }
+
+  /** True while the send buffer is at or over half the backpressure limit: stop writing until drained. */
+  mustPause(): boolean {
+    return this.ws.getBufferedAmount() >= this.pauseAbove
   }
 
   /**
@@ -44,13 +52,13 @@ export class Connection {
    * never trips the backpressure close (SPEC §5 step 3). Resolves at once when already below.
    */
   writable(): Promise<void> {
-    if (this.closed || this.ws.getBufferedAmount() < this.pauseAbove) return Promise.resolve()
+    if (this.closed || !this.mustPause()) return Promise.resolve()
     return new Promise((resolve) => this.drainWaiters.push(resolve))
   }
 
   /** Called from the socket's drain event (and at close, so no sync waits forever). */
   drained() {
-    if (!this.closed && this.ws.getBufferedAmount() >= this.pauseAbove) return
+    if (!this.closed && this.mustPause()) return
     const waiters = this.drainWaiters
     this.drainWaiters = []
     for (const w of waiters) w()

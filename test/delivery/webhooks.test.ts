@@ -1,0 +1,187 @@
+// Tenant webhooks (SPEC §6, §10): Standard Webhooks signatures, offline_user_ids, event `data`
+// shapes, and the webhook_events filter — against a local receiver on port 0.
+
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { startTestServer, type TestServer, type TestTenant } from '../support/server'
+import { ready, expectNone } from '../ws/helpers'
+import { ISO_MS } from '../api/helpers'
+import { expectSigned, ofType, Receiver } from './helpers'
+
+const ALL_EVENTS = ['message.created', 'message.updated', 'message.deleted', 'room.created', 'member.added', 'member.removed', 'notification.created']
+const MESSAGE_KEYS = ['client_msg_id', 'content', 'created_at', 'deleted_at', 'edited_at', 'message_id', 'meta', 'room_id', 'sender_id', 'seq']
+const ROOM_KEYS = ['created_at', 'last_seq', 'member_count', 'metadata', 'name', 'room_id', 'type', 'unique_key']
+
+let s: TestServer
+let rx: Receiver
+beforeAll(async () => {
+  s = await startTestServer({ ALLOW_HTTP_WEBHOOKS: '1' })
+  rx = new Receiver()
+})
+afterAll(async () => {
+  rx.stop()
+  await s.stop()
+})
+
+/** A tenant whose webhooks go to their own path on the receiver (so tests never see each other's hits). */
+async function hookedTenant(path: string, events: string[] = ALL_EVENTS): Promise<TestTenant> {
+  return s.newTenant({ webhook_url: rx.url(path), webhook_events: events })
+}
+const on = (path: string, type: string) => (h: { path: string; json: any }) => h.path === path && h.json?.type === type
+
+describe('message.created', () => {
+  test('is signed with the tenant secret and lists only the members without a live connection', async () => {
+    const t = await hookedTenant('/created')
+    const room = (await t.as('alice')('POST', '/v1/rooms', { body: { type: 'group', members: ['bob', 'carol'] } })).body.room_id
+    const bob = await ready(s.wsUrl, t.headers('bob')) // connected: not offline
+    const sent = await t.as('alice')('POST', `/v1/rooms/${room}/messages`, { body: { content: 'hello', meta: { k: 1 }, client_msg_id: 'c-1' } })
+    expect(sent.status).toBe(201)
+    await bob.next('message')
+
+    const [hit] = await rx.waitFor(1, on('/created', 'message.created'))
+    expectSigned(hit, t.webhook_secret)
+    expect(hit.headers.get('content-type')).toStartWith('application/json')
+    expect(hit.headers.get('webhook-id')).not.toBe(sent.body.message_id)
+
+    const evt = hit.json
+    expect(Object.keys(evt).sort()).toEqual(['data', 'tenant_id', 'timestamp', 'type'])
+    expect(evt.tenant_id).toBe(t.tenant_id)
+    expect(evt.timestamp).toMatch(ISO_MS)
+    expect(Object.keys(evt.data).sort()).toEqual([...MESSAGE_KEYS, 'offline_user_ids'].sort())
+    expect(evt.data).toMatchObject({
+      message_id: sent.body.message_id,
+      room_id: room,
+      seq: 1,
+      sender_id: 'alice',
+      content: 'hello',
+      meta: { k: 1 },
+      client_msg_id: 'c-1',
+      edited_at: null,
+      deleted_at: null,
+    })
+    expect(evt.data.offline_user_ids.sort()).toEqual(['alice', 'carol'])
+    bob.close()
+  })
+
+  test('a signature made with another secret, or over another body, does not verify', async () => {
+    const t = await hookedTenant('/tamper')
+    const other = await s.newTenant()
+    const room = (await t.as('alice')('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'] } })).body.room_id
+    await t.as('alice')('POST', `/v1/rooms/${room}/messages`, { body: { content: 'x' } })
+    const [hit] = await rx.waitFor(1, on('/tamper', 'message.created'))
+    expectSigned(hit, t.webhook_secret)
+    expect(() => expectSigned(hit, other.webhook_secret)).toThrow()
+    expect(() => expectSigned({ ...hit, body: hit.body.replace('"x"', '"y"') }, t.webhook_secret)).toThrow()
+  })
+})
+
+describe('event data shapes (SPEC §10)', () => {
+  test('room.created, member.added/removed (join and leave too), message.updated and message.deleted', async () => {
+    const path = '/shapes'
+    const t = await hookedTenant(path)
+    const alice = t.as('alice')
+    const created = await alice('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'], name: 'team', metadata: { a: 1 } } })
+    expect(created.status).toBe(201)
+    const room = created.body.room_id
+
+    const [rc] = await rx.waitFor(1, on(path, 'room.created'))
+    expectSigned(rc, t.webhook_secret)
+    expect(Object.keys(rc.json.data).sort()).toEqual(ROOM_KEYS)
+    expect(rc.json.data).toEqual(created.body)
+
+    expect((await alice('POST', `/v1/rooms/${room}/members`, { body: { user_ids: ['carol'], role: 'admin' } })).status).toBe(200)
+    const [added] = await rx.waitFor(1, on(path, 'member.added'))
+    expect(added.json.data).toEqual({ room_id: room, user_id: 'carol', role: 'admin' })
+
+    expect((await alice('DELETE', `/v1/rooms/${room}/members/carol`)).status).toBe(204)
+    const [removed] = await rx.waitFor(1, on(path, 'member.removed'))
+    expect(removed.json.data).toEqual({ room_id: room, user_id: 'carol', role: 'admin' })
+
+    // Joining and leaving a channel count as added and removed.
+    const channel = (await alice('POST', '/v1/rooms', { body: { type: 'channel', members: [], name: 'news' } })).body.room_id
+    expect((await t.as('dave')('POST', `/v1/rooms/${channel}/join`)).status).toBe(200)
+    expect((await t.as('dave')('DELETE', `/v1/rooms/${channel}/members/dave`)).status).toBe(204)
+    const joinLeave = (type: string) => (h: { path: string; json: any }) => on(path, type)(h) && h.json.data.room_id === channel
+    expect((await rx.waitFor(1, joinLeave('member.added')))[0].json.data).toEqual({ room_id: channel, user_id: 'dave', role: 'member' })
+    expect((await rx.waitFor(1, joinLeave('member.removed')))[0].json.data).toEqual({ room_id: channel, user_id: 'dave', role: 'member' })
+
+    const sent = (await alice('POST', `/v1/rooms/${room}/messages`, { body: { content: 'v1' } })).body
+    const edited = await alice('PATCH', `/v1/rooms/${room}/messages/${sent.message_id}`, { body: { content: 'v2', meta: { e: true } } })
+    expect(edited.status).toBe(200)
+    const [upd] = await rx.waitFor(1, on(path, 'message.updated'))
+    expectSigned(upd, t.webhook_secret)
+    expect(Object.keys(upd.json.data).sort()).toEqual(MESSAGE_KEYS) // no offline_user_ids, no frame `type`
+    expect(upd.json.data).toEqual(edited.body)
+    expect(upd.json.data.edited_at).toMatch(ISO_MS)
+
+    expect((await alice('DELETE', `/v1/rooms/${room}/messages/${sent.message_id}`)).status).toBe(204)
+    const [del] = await rx.waitFor(1, on(path, 'message.deleted'))
+    expect(Object.keys(del.json.data).sort()).toEqual(MESSAGE_KEYS)
+    expect(del.json.data).toMatchObject({ message_id: sent.message_id, seq: sent.seq, content: '', meta: null })
+    expect(del.json.data.deleted_at).toMatch(ISO_MS)
+
+    // Every event has its own webhook-id.
+    const ids = rx.matching((h) => h.path === path).map((h) => h.headers.get('webhook-id'))
+    expect(new Set(ids).size).toBe(ids.length)
+  })
+
+  test('notification.created carries the notification', async () => {
+    const t = await hookedTenant('/ntf', ['notification.created'])
+    const r = await t.as('app')('POST', '/v1/notify', { body: { topic: 'orders', payload: { n: 1 }, targets: { user_ids: ['bob'] } } })
+    expect(r.status).toBe(202)
+    const [hit] = await rx.waitFor(1, on('/ntf', 'notification.created'))
+    expect(hit.json.data).toEqual({ notification_id: r.body.notification_id, topic: 'orders', payload: { n: 1 }, created_at: r.body.created_at })
+  })
+})
+
+describe('webhook_events filter', () => {
+  test('only the listed events are sent', async () => {
+    const path = '/filtered'
+    const t = await hookedTenant(path, ['message.deleted'])
+    const alice = t.as('alice')
+    const room = (await alice('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'] } })).body.room_id
+    await alice('POST', `/v1/rooms/${room}/members`, { body: { user_ids: ['carol'] } })
+    await alice('DELETE', `/v1/rooms/${room}/members/carol`)
+    const m = (await alice('POST', `/v1/rooms/${room}/messages`, { body: { content: 'a' } })).body
+    await alice('PATCH', `/v1/rooms/${room}/messages/${m.message_id}`, { body: { content: 'b' } })
+    await alice('DELETE', `/v1/rooms/${room}/messages/${m.message_id}`)
+    await alice('POST', '/v1/notify', { body: { topic: 't', payload: {}, targets: { user_ids: ['bob'] } } })
+
+    await rx.waitFor(1, ofType('message.deleted'))
+    await Bun.sleep(300) // bounded: nothing else may follow
+    expect(rx.matching((h) => h.path === path).map((h) => h.json.type)).toEqual(['message.deleted'])
+  })
+
+  test('a tenant without webhook_url, or with an empty webhook_events, gets no calls', async () => {
+    const none = await s.newTenant({ webhook_events: ALL_EVENTS })
+    const empty = await hookedTenant('/empty', [])
+    for (const t of [none, empty]) {
+      const room = (await t.as('alice')('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'] } })).body.room_id
+      await t.as('alice')('POST', `/v1/rooms/${room}/messages`, { body: { content: 'quiet' } })
+    }
+    await Bun.sleep(300) // bounded: proving absence
+    expect(rx.matching((h) => h.path === '/empty' || h.json?.tenant_id === none.tenant_id)).toEqual([])
+  })
+
+  test('changing webhook_events applies at once', async () => {
+    const path = '/changed'
+    const t = await hookedTenant(path, ['room.created'])
+    const patched = await s.admin('PATCH', `/v1/admin/tenants/${t.tenant_id}`, { body: { config: { webhook_events: ['message.created'] } } })
+    expect(patched.status).toBe(200)
+    const room = (await t.as('alice')('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'] } })).body.room_id
+    await t.as('alice')('POST', `/v1/rooms/${room}/messages`, { body: { content: 'now' } })
+    await rx.waitFor(1, on(path, 'message.created'))
+    expect(rx.matching((h) => h.path === path).map((h) => h.json.type)).toEqual(['message.created'])
+  })
+})
+
+test('the receiver sees the sender of a WS send as connected (not offline)', async () => {
+  const t = await hookedTenant('/ws-sender', ['message.created'])
+  const room = (await t.as('alice')('POST', '/v1/rooms', { body: { type: 'dm', members: ['bob'] } })).body.room_id
+  const alice = await ready(s.wsUrl, t.headers('alice'))
+  const sent = await alice.request({ type: 'send_message', room_id: room, content: 'via ws' }, 'message.sent')
+  expect(sent.type).toBe('message.sent')
+  const [hit] = await rx.waitFor(1, on('/ws-sender', 'message.created'))
+  expect(hit.json.data.offline_user_ids).toEqual(['bob'])
+  await expectNone(alice, 'error', 50)
+  alice.close()
+})
