@@ -116,8 +116,10 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   app.listen({
     hostname: config.host,
     port: config.port,
-    // Bun's own limit is only a backstop: the app counts body bytes itself to answer 413 with the envelope.
-    maxRequestBodySize: config.MAX_BODY_BYTES * 4,
+    // Bun's own limit is only a backstop that answers a bare 413: the app refuses a declared
+    // Content-Length over MAX_BODY_BYTES before reading and counts chunked bytes as they arrive,
+    // so this can sit far above it and every 413 carries the envelope and X-Request-Id.
+    maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4),
     websocket: gateway.websocketOptions(),
   })
   const server = app.server as Server<unknown>

@@ -73,7 +73,7 @@ describe.skipIf(skip)('compiled binary', () => {
     const t0 = performance.now()
     proc = Bun.spawn([bin, 'serve'], {
       cwd: dir,
-      env: { ...baseEnv(), LISTEN_ADDR: '127.0.0.1:0', DATABASE_URL: dbPath, MASTER_API_KEY: MASTER },
+      env: { ...baseEnv(), LISTEN_ADDR: '127.0.0.1:0', DATABASE_URL: dbPath, MASTER_API_KEY: MASTER, BACKUP_DIR: join(dir, 'backups') },
       stdin: 'ignore',
       stdout: 'pipe',
       stderr: 'pipe',
@@ -201,6 +201,14 @@ describe.skipIf(skip)('compiled binary', () => {
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({ path: file })
     expect(JSON.parse(runBin(['migrate'], { DATABASE_URL: file }).stdout).applied).toEqual([])
+  })
+
+  test('POST /v1/admin/backup runs its short-lived Worker inside the binary', async () => {
+    const r = await call(base, 'POST', '/v1/admin/backup', { headers: { 'x-master-key': MASTER } })
+    expect(r.status).toBe(201)
+    expect(r.body.path).toStartWith(join(dir, 'backups'))
+    expect(r.body.bytes).toBeGreaterThan(0)
+    expect(JSON.parse(runBin(['migrate'], { DATABASE_URL: r.body.path }).stdout).applied).toEqual([])
   })
 
   test('SIGTERM drains and exits 0', async () => {

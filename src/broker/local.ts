@@ -19,6 +19,8 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
   /** When the user's last connection closed (for the offline grace and last_seen). */
   const lastSeen = new Map<string, number>()
   const key = (tenantId: string, userId: string) => `${tenantId}\u0000${userId}`
+  /** Buffered bytes past which sendToUser skips a socket (set by the gateway from WS_BACKPRESSURE_LIMIT). */
+  let directCap = Number.POSITIVE_INFINITY
 
   const broker: Broker & PresenceStore & {
     attach(s: Server<unknown>): void
@@ -30,7 +32,18 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     unregister(tenantId: string, userId: string, ws: Socket): boolean
     socketsOf(tenantId: string, userId: string): Iterable<Socket>
     connectedUsers(): Iterable<{ tenantId: string; userId: string }>
+    /**
+     * Sends a serialized frame to every live socket of the user that has room for it in its send
+     * buffer (see limitDirectSends); the others are skipped.
+     */
     sendToUser(tenantId: string, userId: string, data: string): void
+    /**
+     * Caps sendToUser: a socket whose buffer would pass `bytes` is skipped. sendToUser carries
+     * redelivery copies, which are retried from the ack anyway; sent unpaced (up to SYNC_MAX_PER_ROOM
+     * frames at once) they pushed slow or still-syncing sockets past WS_BACKPRESSURE_LIMIT and Bun
+     * closed them, and the reconnect's sync then got redelivered on top again.
+     */
+    limitDirectSends(bytes: number): void
     allSockets(): Iterable<Socket>
     /** True while the user has at least one live connection (ignores the grace period). */
     connected(tenantId: string, userId: string): boolean
@@ -76,7 +89,13 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
       }
     },
     sendToUser(tenantId, userId, data) {
-      for (const ws of byUser.get(key(tenantId, userId)) ?? []) ws.send(data)
+      for (const ws of byUser.get(key(tenantId, userId)) ?? []) {
+        const buffered = ws.getBufferedAmount()
+        if (buffered === 0 || buffered + data.length <= directCap) ws.send(data)
+      }
+    },
+    limitDirectSends(bytes) {
+      directCap = bytes
     },
     *allSockets() {
       for (const set of byUser.values()) yield* set

@@ -1,13 +1,13 @@
 // Notification, subscription and dead-letter wire shapes (SPEC §4 Notifications, Admin).
 
 import { Type as t, type Static } from '@sinclair/typebox'
-import { JsonObject, Nullable, Timestamp, TOPIC_PATTERN, UserId } from './common'
+import { JsonObjectInput, Nullable, Timestamp, TOPIC_PATTERN, UserId } from './common'
 
 export const Topic = t.String({ pattern: TOPIC_PATTERN, description: '1-128 chars of [A-Za-z0-9._:-]' })
 
 export const NotifyBody = t.Object({
   topic: Topic,
-  payload: JsonObject,
+  payload: JsonObjectInput,
   targets: t.Object({
     user_ids: t.Optional(t.Array(UserId, { maxItems: 1000 })),
     room_id: t.Optional(t.String({ minLength: 1, maxLength: 64 })),

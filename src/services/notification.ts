@@ -11,7 +11,7 @@ import type { Broker, Frame } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { NotifyBody, SubscribeBody } from '../schemas/notification'
 import { roomFor } from './access'
-import type { Actor } from './actor'
+import { isJsonObject, type Actor } from './actor'
 import type { Outbox } from './outbox'
 import { outboundBlockReason, parseOutboundUrl } from './outbound-url'
 import type { WebhookService } from './webhook'
@@ -29,6 +29,7 @@ export function createNotificationService({ store, clock, config, broker, outbox
     /** POST /v1/notify: API key only; 202 once stored. `recipients` counts distinct users. */
     notify(actor: Actor, body: NotifyBody) {
       keyOnly(actor, 'POST /v1/notify')
+      if (!isJsonObject(body.payload)) throw invalid('payload', 'payload must be a JSON object')
       const payload = JSON.stringify(body.payload)
       if (Buffer.byteLength(payload) > config.MAX_NOTIFICATION_BYTES)
         throw invalid('payload', `payload must be at most ${config.MAX_NOTIFICATION_BYTES} bytes serialized`)

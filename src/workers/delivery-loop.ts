@@ -20,6 +20,9 @@ export interface DeliveryLoopDeps {
   settings: { circuitFailures: number; circuitOpenMs: number; allowPrivate: boolean; timeoutMs?: number; concurrency?: number }
 }
 
+/** While a probe is in flight, other attempts to its endpoint are postponed by this much. */
+const PROBE_WAIT_MS = 1000
+
 interface Circuit {
   failures: number
   openUntil: number
@@ -51,7 +54,9 @@ export function createDeliveryLoop(d: DeliveryLoopDeps) {
     const c = circuitOf(row.url)
     const now = d.clock.now()
     if (c.failures >= d.settings.circuitFailures) {
-      if (now < c.openUntil || c.probing) return { delivery_id: row.delivery_id, outcome: 'skipped', retry_at: Math.max(c.openUntil, now + 1000) }
+      // Open: wait exactly until the probe may go. Probing: look again shortly (the probe may take up to the timeout).
+      if (now < c.openUntil) return { delivery_id: row.delivery_id, outcome: 'skipped', retry_at: c.openUntil }
+      if (c.probing) return { delivery_id: row.delivery_id, outcome: 'skipped', retry_at: now + PROBE_WAIT_MS }
       c.probing = true
     }
     const fail = (error: string): AttemptResult => {

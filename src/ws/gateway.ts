@@ -30,6 +30,8 @@ export function createGateway(deps: GatewayDeps) {
   const { config, log, clock, services, broker, states } = deps
   const dispatcher = createDispatcher({ services, notifications: deps.notifications, broker, config, log })
   const conns = new WeakMap<Socket, Connection>()
+  // Direct (unpaced) sends such as redelivery keep to the same headroom as sync pacing (SPEC §5 step 3).
+  broker.limitDirectSends(config.WS_BACKPRESSURE_LIMIT / 2)
   let pinger: ReturnType<typeof setInterval> | null = null
 
   const each = function* () {

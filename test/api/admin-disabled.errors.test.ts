@@ -17,7 +17,8 @@ const calls: [string, string, unknown?][] = [
 ]
 
 test.each(calls)('%s %s → 403 FORBIDDEN with no key, a wrong key or the usual test key', async (...[method, path, body]: (typeof calls)[number]) => {
-  for (const headers of [{}, { 'x-master-key': 'wrong' }, { 'x-master-key': MASTER_KEY }, { 'x-master-key': '' }]) {
+  const variants: Record<string, string>[] = [{}, { 'x-master-key': 'wrong' }, { 'x-master-key': MASTER_KEY }, { 'x-master-key': '' }]
+  for (const headers of variants) {
     const r = await s.call(method, path, { headers, body })
     expectError(r, 403, 'FORBIDDEN')
     expect(r.headers.get('x-request-id')).toBeTruthy()

@@ -111,6 +111,6 @@ describe('Swagger UI', () => {
     expect(specUrl).toBeTruthy()
     const spec = await fetch(new URL(specUrl!, s.url + '/swagger'))
     expect(spec.status).toBe(200)
-    expect((await spec.json()).openapi).toMatch(/^3\./)
+    expect(((await spec.json()) as { openapi: string }).openapi).toMatch(/^3\./)
   })
 })

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startTestServer, type TestServer, type TestTenant } from '../support/server'
 import { ready, expectNone } from '../ws/helpers'
 import { ISO_MS } from '../api/helpers'
-import { expectSigned, ofType, Receiver } from './helpers'
+import { expectSigned, Receiver } from './helpers'
 
 const ALL_EVENTS = ['message.created', 'message.updated', 'message.deleted', 'room.created', 'member.added', 'member.removed', 'notification.created']
 const MESSAGE_KEYS = ['client_msg_id', 'content', 'created_at', 'deleted_at', 'edited_at', 'message_id', 'meta', 'room_id', 'sender_id', 'seq']
@@ -146,7 +146,7 @@ describe('webhook_events filter', () => {
     await alice('DELETE', `/v1/rooms/${room}/messages/${m.message_id}`)
     await alice('POST', '/v1/notify', { body: { topic: 't', payload: {}, targets: { user_ids: ['bob'] } } })
 
-    await rx.waitFor(1, ofType('message.deleted'))
+    await rx.waitFor(1, on(path, 'message.deleted'))
     await Bun.sleep(300) // bounded: nothing else may follow
     expect(rx.matching((h) => h.path === path).map((h) => h.json.type)).toEqual(['message.deleted'])
   })

@@ -10,10 +10,13 @@ import { RawWs } from './raw'
 
 const LIMIT = 64 * 1024
 let s: TestServer
-beforeAll(async () => (s = await startTestServer({ WS_BACKPRESSURE_LIMIT: String(LIMIT), WS_MSG_RATE: '100000', SYNC_MAX_PER_ROOM: '5000' })))
+// Redelivery (ACK_TIMEOUT_MS) is pushed out of the way here, so frames counted are first deliveries;
+// the last test turns it back on.
+const env = { WS_BACKPRESSURE_LIMIT: String(LIMIT), WS_MSG_RATE: '100000', SYNC_MAX_PER_ROOM: '5000', ACK_TIMEOUT_MS: '600000' }
+beforeAll(async () => (s = await startTestServer(env)))
 afterAll(() => s.stop())
 
-const connections = async (t: TestTenant) => (await s.admin('GET', `/v1/admin/tenants/${t.tenant_id}`)).body.usage.connections as number
+const connections = async (t: TestTenant, srv = s) => (await srv.admin('GET', `/v1/admin/tenants/${t.tenant_id}`)).body.usage.connections as number
 const seqsOf = (fs: Frame[]) => fs.filter((f) => f.type === 'message').map((f) => f.seq as number)
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
@@ -121,4 +124,30 @@ test('an ordinary client syncing many large messages gets them all, then sync.do
   const pong = await bob.request({ type: 'ping' }, 'pong')
   expect(pong.type).toBe('pong')
   bob.close()
+}, 30_000)
+
+test('redelivery to a member still syncing (ack lagging) does not push it past the limit', async () => {
+  const r = await startTestServer({ ...env, ACK_TIMEOUT_MS: '100', RETRY_BASE_MS: '20', SYNC_MAX_PER_ROOM: '500' })
+  try {
+    const t = await r.newTenant()
+    const room = await roomWith(t, 'alice', ['bob'])
+    const alice = await WsClient.connect(r.wsUrl, t.headers('alice'))
+    await alice.next('sync.done')
+    const N = 400
+    await flood(alice, room, N, 16_000)
+    alice.close()
+    const bob = await RawWs.connect(r.wsUrl, t.headers('bob')) // reads nothing while redelivery sweeps run
+    await Bun.sleep(800) // bounded: proving the server does NOT close it over several redelivery attempts
+    expect(await connections(t, r)).toBe(1)
+    bob.resume()
+    await bob.until(() => bob.frames.some((f) => f.type === 'sync.done'), 20_000, 'sync.done')
+    // redelivery may repeat seqs (clients dedupe by message_id), but nothing is missing
+    expect([...new Set(seqsOf(bob.frames))].sort((a, b) => a - b)).toEqual(range(1, N))
+    bob.send({ type: 'ping', request_id: 'still-up' })
+    await bob.until(() => bob.frames.some((f) => f.type === 'pong'), 5000, 'pong')
+    expect(bob.ended).toBe(false)
+    bob.destroy()
+  } finally {
+    await r.stop()
+  }
 }, 30_000)

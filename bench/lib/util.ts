@@ -1,0 +1,113 @@
+// Shared bench helpers: flags, latency samples, /proc accounting (server RSS and CPU, machine load).
+
+import { readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+
+export function parseFlags(argv: string[]): { flags: Record<string, string>; positional: string[] } {
+  const flags: Record<string, string> = {}
+  const positional: string[] = []
+  for (const a of argv) {
+    if (!a.startsWith('--')) positional.push(a)
+    else {
+      const i = a.indexOf('=')
+      if (i < 0) flags[a.slice(2)] = 'true'
+      else flags[a.slice(2, i)] = a.slice(i + 1)
+    }
+  }
+  return { flags, positional }
+}
+
+/** Latency samples in ms, capped in count (the load loops are bounded; so is this buffer). */
+export class Samples {
+  private buf: Float64Array
+  n = 0
+  dropped = 0
+  constructor(cap = 4_000_000) {
+    this.buf = new Float64Array(cap)
+  }
+  add(ms: number) {
+    if (this.n < this.buf.length) this.buf[this.n++] = ms
+    else this.dropped++
+  }
+  summary(): LatencySummary {
+    if (!this.n) return { samples: 0, p50_ms: null, p90_ms: null, p99_ms: null, max_ms: null, mean_ms: null }
+    const s = this.buf.subarray(0, this.n).sort()
+    const q = (p: number) => round(s[Math.min(this.n - 1, Math.floor(p * this.n))])
+    let sum = 0
+    for (let i = 0; i < this.n; i++) sum += s[i]
+    return { samples: this.n, p50_ms: q(0.5), p90_ms: q(0.9), p99_ms: q(0.99), max_ms: round(s[this.n - 1]), mean_ms: round(sum / this.n) }
+  }
+}
+export interface LatencySummary {
+  samples: number
+  p50_ms: number | null
+  p90_ms: number | null
+  p99_ms: number | null
+  max_ms: number | null
+  mean_ms: number | null
+}
+
+export const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d
+
+/** VmRSS of a process in bytes, or null when it is not ours to read (a remote URL). */
+export function rssBytes(pid: number): number | null {
+  if (!pid) return null
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) * 1024 : null
+  } catch {
+    return null
+  }
+}
+
+/** utime+stime of a process in seconds (NaN when unreadable). */
+export function procCpuS(pid: number): number {
+  if (!pid) return NaN
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const p = f.slice(f.lastIndexOf(')') + 2).split(' ')
+    return (Number(p[11]) + Number(p[12])) / 100
+  } catch {
+    return NaN
+  }
+}
+
+/** [busy, total] jiffies over all CPUs. */
+export function machineCpu(): [number, number] {
+  const l = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const tot = l.reduce((a, b) => a + b, 0)
+  return [tot - l[3] - l[4], tot]
+}
+
+export const CORES = cpus().length
+
+export function loadavg(): number[] {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number)
+}
+
+/**
+ * CPU use over a window: server cores, this process's cores, and everyone else's (the shared box's
+ * noise). Start it with `cpuWindow(pid)` and call the returned function at the end.
+ */
+export function cpuWindow(serverPid: number) {
+  const t0 = performance.now()
+  const s0 = procCpuS(serverPid)
+  const m0 = machineCpu()
+  const me0 = process.cpuUsage()
+  return () => {
+    const el = (performance.now() - t0) / 1000
+    const m1 = machineCpu()
+    const me = process.cpuUsage(me0)
+    const busy = ((m1[0] - m0[0]) / Math.max(1, m1[1] - m0[1])) * CORES
+    const server = (procCpuS(serverPid) - s0) / el
+    const client = (me.user + me.system) / 1e6 / el
+    return {
+      server_cpu_cores: Number.isNaN(server) ? null : round(server, 2),
+      client_cpu_cores: round(client, 2),
+      other_cpu_cores: Number.isNaN(server) ? null : round(Math.max(0, busy - server - client), 2),
+      machine_busy_cores: round(busy, 2),
+    }
+  }
+}
+
+export const sleep = (ms: number) => Bun.sleep(ms)
