@@ -60,6 +60,7 @@ const VARS = {
   CIRCUIT_OPEN_MS: [int(1), '60000', 'webhook circuit breaker: open time'],
   WAL_CHECKPOINT_BYTES: [int(1024), '67108864', 'WAL size that triggers a TRUNCATE checkpoint'],
   WAL_CHECKPOINT_INTERVAL_MS: [int(100), '30000', 'PASSIVE checkpoint interval'],
+  GROUP_COMMIT_MAX_BATCH: [int(1, 100_000), '500', 'most sends in one group-commit transaction; 1 = a transaction per message (bench baseline)'],
   ALLOW_HTTP_WEBHOOKS: [bool, '', 'allow http and private-address webhook endpoints (local testing)'],
   DEMO_ENABLED: [bool, '', 'serve the demo page at /demo'],
 } as const satisfies Record<string, readonly [Parser<unknown>, string, string]>

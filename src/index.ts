@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config'
 import { serve } from './cli/serve'
 import { migrate } from './cli/migrate'
 import { tenantCreate } from './cli/tenant'
+import { tokenCreate } from './cli/token'
 import { healthcheck } from './cli/healthcheck'
 import { backup } from './cli/backup'
 import { VERSION, version } from './cli/version'
@@ -16,6 +17,8 @@ Usage:
   chatapi [serve]                    start the server (default)
   chatapi migrate                    apply database migrations and print versions (JSON)
   chatapi tenant create --name NAME  create a tenant; prints its secrets once (JSON)
+  chatapi token create --tenant ID --user USER [--ttl-s N]
+                                     mint a user token (HS256 JWT) for a client; prints it
   chatapi backup FILE                write a consistent copy of the database to FILE (JSON)
   chatapi healthcheck                GET the local /health; exit 0 when it answers 200, else 1
   chatapi version                    print the version (the one GET /health reports)
@@ -81,6 +84,11 @@ async function main(argv: string[]): Promise<number> {
       const name = required(parseFlags(rest.slice(1), ['--name']), '--name')
       return tenantCreate(loadConfig(process.env, VERSION), name, out)
     }
+    case 'token': {
+      if (rest[0] !== 'create') throw new UsageError('usage: chatapi token create --tenant ID --user USER [--ttl-s N]')
+      const flags = parseFlags(rest.slice(1), ['--tenant', '--user', '--ttl-s'])
+      return tokenCreate(loadConfig(process.env, VERSION), required(flags, '--tenant'), required(flags, '--user'), flags.get('--ttl-s'), out)
+    }
     default:
       throw new UsageError(
         cmd.startsWith('-') ? `unknown flag ${cmd} (see chatapi --help)` : `unknown command "${cmd}" (see chatapi --help)`,
@@ -106,7 +114,8 @@ main(process.argv.slice(2)).then(
       console.error(`chatapi: ${oneLine(e.message)}`)
       process.exit(1)
     }
-    console.error(`chatapi: ${e?.stack ?? e}`)
+    const listenFailure = e instanceof Error && e.message.startsWith('cannot listen on')
+    console.error(`chatapi: ${listenFailure ? oneLine(e.message) : (e?.stack ?? e)}`)
     process.exit(1)
   },
 )

@@ -1,6 +1,7 @@
 // startServer: the composition root. The only place that creates things; linear, top to bottom.
 
 import type { Server } from 'bun'
+import type { Database } from 'bun:sqlite'
 import { systemClock, type Clock } from './clock'
 import type { Config } from './config'
 import { createLogger, type Logger } from './log'
@@ -26,6 +27,7 @@ import { roomFrameConsumers, withEventTap, type RoomFrameListener } from './serv
 import { notificationsRoutes } from './http/routes/notifications'
 import { adminDeadLettersRoutes } from './http/routes/admin-dead-letters'
 import { tokensRoutes } from './http/routes/tokens'
+import { demoRoutes } from './http/routes/demo'
 import { createTokenService } from './services/token'
 import { createAppMetrics } from './metrics'
 import { instrumentBroker, instrumentStore } from './instrument'
@@ -47,6 +49,12 @@ export interface ServerHandle {
   /** In-process handles for tests and operators (null workers with a :memory: database). */
   workers: Scheduler | null
   redelivery: Redelivery
+  /**
+   * The main thread's write connection. In-process only (never reachable over the network): the
+   * storage-fault tests use it to set `max_page_count` / `query_only` and simulate a full or
+   * read-only database on the very connection the server writes with.
+   */
+  db: Database
 }
 
 export async function startServer(config: Config, o: Partial<Overrides> = {}): Promise<ServerHandle> {
@@ -107,21 +115,34 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       (a) => a.use(tokensRoutes(routeDeps, tokens)) as unknown as Elysia,
       (a) => a.use(metricsRoutes(metrics.registry.render)) as unknown as Elysia,
       (a) => a.use(adminBackupRoutes(config)) as unknown as Elysia,
+      ...(config.DEMO_ENABLED ? [(a: Elysia) => a.use(demoRoutes()) as unknown as Elysia] : []),
       gateway.mount,
     ],
   })
 
   if (!config.MASTER_API_KEY) log.warn('MASTER_API_KEY is not set: the admin API answers 403 to every call')
 
+  try {
+    listen()
+  } catch (e) {
+    // e.g. EADDRINUSE: release the database before the error reaches the CLI (one line, exit 1).
+    db.close()
+    throw new Error(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`)
+  }
+  function listen() {
   app.listen({
     hostname: config.host,
     port: config.port,
+    // Elysia defaults to SO_REUSEPORT, which would let a second instance share the port (and the
+    // database file) silently; one process per address, so a taken port fails loudly.
+    reusePort: false,
     // Bun's own limit is only a backstop that answers a bare 413: the app refuses a declared
     // Content-Length over MAX_BODY_BYTES before reading and counts chunked bytes as they arrive,
     // so this can sit far above it and every 413 carries the envelope and X-Request-Id.
     maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4),
     websocket: gateway.websocketOptions(),
   })
+  }
   const server = app.server as Server<unknown>
   broker.attach(server)
   gateway.start()
@@ -163,5 +184,5 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       log.info('stopped')
     })())
 
-  return { url: server.url, port: server.port!, stop, workers, redelivery }
+  return { url: server.url, port: server.port!, stop, workers, redelivery, db }
 }

@@ -111,3 +111,30 @@ export function cpuWindow(serverPid: number) {
 }
 
 export const sleep = (ms: number) => Bun.sleep(ms)
+
+/** The (soft) open-files limit this process (and so the server it spawns) runs under. */
+export function nofileLimit(): number {
+  try {
+    const m = /Max open files\s+(\d+)\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))
+    return m ? Number(m[1]) : 1024
+  } catch {
+    return 1024
+  }
+}
+
+/**
+ * The "quiet gate": waits (at most maxWaitS) until the shared box, with our load idle, shows fewer
+ * than maxBusy cores busy over a 1 s sample. Reports the last sample and whether the gate passed.
+ */
+export async function quiet(maxBusy: number, maxWaitS: number): Promise<{ pre_busy_cores: number; gated: boolean; waited_s: number }> {
+  const t0 = performance.now()
+  let last = CORES
+  do {
+    const a = machineCpu()
+    await Bun.sleep(1000)
+    const b = machineCpu()
+    last = ((b[0] - a[0]) / Math.max(1, b[1] - a[1])) * CORES
+    if (last < maxBusy) break
+  } while ((performance.now() - t0) / 1000 < maxWaitS)
+  return { pre_busy_cores: round(last, 2), gated: last < maxBusy, waited_s: round((performance.now() - t0) / 1000, 1) }
+}

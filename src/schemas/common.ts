@@ -2,6 +2,9 @@
 
 import { Type as t, type Static } from '@sinclair/typebox'
 
+/** Nesting allowed in a request body or a WebSocket frame (objects and arrays together); deeper → 400. */
+export const MAX_JSON_DEPTH = 64
+
 export const USER_ID_PATTERN = '^[A-Za-z0-9._:@-]{1,128}$'
 export const CLIENT_ID_PATTERN = '^[A-Za-z0-9._:-]{1,64}$'
 export const TOPIC_PATTERN = '^[A-Za-z0-9._:-]{1,128}$'

@@ -2,7 +2,7 @@
 
 import { Type as t, type Static, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { CLIENT_ID_PATTERN, JsonObject } from './common'
+import { CLIENT_ID_PATTERN, JsonObject, MAX_JSON_DEPTH } from './common'
 
 const RequestId = t.Optional(t.String({ maxLength: 64 }))
 const RoomId = t.String({ minLength: 1, maxLength: 64 })
@@ -51,6 +51,7 @@ export function parseClientFrame(data: unknown): ParsedFrame {
     return { ok: false, message: 'request_id must be a string of at most 64 characters', field: 'request_id' }
   if (typeof obj.type !== 'string') return { ok: false, message: 'a frame needs a string type', field: 'type', request_id: rid }
   if (!Object.hasOwn(checkers, obj.type)) return { ok: false, message: `unknown frame type "${obj.type.slice(0, 40)}"`, field: 'type', request_id: rid }
+  if (deeperThan(obj, MAX_JSON_DEPTH)) return { ok: false, message: `a frame may nest at most ${MAX_JSON_DEPTH} levels`, request_id: rid }
   const checker = checkers[obj.type as ClientFrameType]
   if (!checker.Check(obj)) {
     const first = checker.Errors(obj).First()
@@ -58,4 +59,15 @@ export function parseClientFrame(data: unknown): ParsedFrame {
     return { ok: false, message: field ? `invalid value for ${field}` : 'invalid frame', field, request_id: rid }
   }
   return { ok: true, frame: obj as ClientFrame }
+}
+
+/** True when objects/arrays nest deeper than `max` (the same limit as REST bodies); iterative, stops early. */
+function deeperThan(root: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]]
+  while (stack.length) {
+    const [v, depth] = stack.pop()!
+    if (depth > max) return true
+    for (const child of Object.values(v as object)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1])
+  }
+  return false
 }

@@ -23,3 +23,30 @@ export function roomFor(store: Store, actor: Actor, roomId: string, need: 'view'
 }
 
 export const isManager = (m: MemberRow | null) => m?.role === 'owner' || m?.role === 'admin'
+
+/**
+ * The send path's membership check without two queries per message (PERF: about 11 µs a send
+ * here). Only positive answers are cached, keyed by room and user (room ids are unique across
+ * tenants; the tenant is checked on a hit); a miss runs `roomFor` for the exact 403/404.
+ * Invalidation: a membership ends only through `store.members.remove` (roles never change, rooms
+ * are never deleted), so that method is wrapped to evict before it answers. Bounded: cleared when full.
+ */
+export function createMemberCache(store: Store, max = 200_000) {
+  const known = new Map<string, string>() // room \0 user → tenant
+  const key = (roomId: string, userId: string) => `${roomId}\u0000${userId}`
+  const remove = store.members.remove
+  store.members.remove = (roomId, userId) => {
+    known.delete(key(roomId, userId))
+    return remove(roomId, userId)
+  }
+  return {
+    /** Throws exactly as roomFor(…, 'member') does when the actor may not post in the room. */
+    requireMember(actor: Actor, roomId: string): void {
+      const k = key(roomId, actor.userId)
+      if (known.get(k) === actor.tenant.tenant_id) return
+      roomFor(store, actor, roomId, 'member')
+      if (known.size >= max) known.clear()
+      known.set(k, actor.tenant.tenant_id)
+    },
+  }
+}

@@ -37,40 +37,56 @@ const toDeadLetter = (r: DeadLetterRow): DeadLetter => ({
 export function createDeliveryService(deps: { store: Store; clock: Clock; config: Config; redelivery: Redelivery; wake: () => void }) {
   const { store, clock, config } = deps
 
+  /**
+   * Records one attempt. A failure schedules the next try with backoff; after the first attempt
+   * plus RETRY_MAX_ATTEMPTS retries the delivery becomes a dead letter. Success removes any dead
+   * letter of this delivery (a retried dead letter leaves the list once it succeeds).
+   */
+  function applyResult(r: AttemptResult): void {
+    const now = clock.now()
+    const at = new Date(now).toISOString()
+    if (r.outcome === 'ok') {
+      if (store.deliveries.markDelivered(r.delivery_id, at)) store.deadLetters.deleteForDelivery(r.delivery_id)
+      return
+    }
+    if (r.outcome === 'skipped') return store.deliveries.postpone(r.delivery_id, r.retry_at)
+    const prev = store.deliveries.get(r.delivery_id)
+    if (!prev || prev.state !== 'pending') return
+    const row = store.deliveries.markFailed(r.delivery_id, r.error, at, now + backoffMs(config.RETRY_BASE_MS, prev.attempts + 1))
+    if (!row || row.attempts <= config.RETRY_MAX_ATTEMPTS) return
+    store.deliveries.markDead(row.delivery_id)
+    store.deadLetters.deleteForDelivery(row.delivery_id)
+    store.deadLetters.insert({
+      id: newId('dl'),
+      kind: row.kind,
+      tenant_id: row.tenant_id,
+      target: row.url,
+      ref_id: row.ref_id,
+      from_seq: null,
+      to_seq: null,
+      delivery_id: row.delivery_id,
+      attempts: row.attempts,
+      last_error: row.last_error,
+      created_at: at,
+      last_attempt_at: at,
+    })
+  }
+
   return {
+    applyResult,
     /**
-     * Records one attempt. A failure schedules the next try with backoff; after the first attempt
-     * plus RETRY_MAX_ATTEMPTS retries the delivery becomes a dead letter. Success removes any dead
-     * letter of this delivery (a retried dead letter leaves the list once it succeeds).
+     * Applies a batch of attempt results (as applyResult) in one transaction that does not wait for
+     * fsync: the delivery worker batches them, and losing the newest ones to a power cut only means
+     * those calls are made again (at least once), so the event loop never waits on a disk flush per
+     * webhook (SPEC §6: a worker's work must not stall the main thread).
      */
-    applyResult(r: AttemptResult) {
-      const now = clock.now()
-      const at = new Date(now).toISOString()
-      if (r.outcome === 'ok') {
-        if (store.deliveries.markDelivered(r.delivery_id, at)) store.deadLetters.deleteForDelivery(r.delivery_id)
-        return
-      }
-      if (r.outcome === 'skipped') return store.deliveries.postpone(r.delivery_id, r.retry_at)
-      const prev = store.deliveries.get(r.delivery_id)
-      if (!prev || prev.state !== 'pending') return
-      const row = store.deliveries.markFailed(r.delivery_id, r.error, at, now + backoffMs(config.RETRY_BASE_MS, prev.attempts + 1))
-      if (!row || row.attempts <= config.RETRY_MAX_ATTEMPTS) return
-      store.deliveries.markDead(row.delivery_id)
-      store.deadLetters.deleteForDelivery(row.delivery_id)
-      store.deadLetters.insert({
-        id: newId('dl'),
-        kind: row.kind,
-        tenant_id: row.tenant_id,
-        target: row.url,
-        ref_id: row.ref_id,
-        from_seq: null,
-        to_seq: null,
-        delivery_id: row.delivery_id,
-        attempts: row.attempts,
-        last_error: row.last_error,
-        created_at: at,
-        last_attempt_at: at,
-      })
+    applyResults(results: AttemptResult[]) {
+      store.deliveries.atomically(
+        () => {
+          for (const r of results) applyResult(r)
+        },
+        { relaxed: true },
+      )
     },
 
     /** Cleanup requested by the delivery worker: old delivered rows and expired notifications. */
@@ -96,8 +112,11 @@ export function createDeliveryService(deps: { store: Store; clock: Clock; config
       if (dl.delivery_id && store.deliveries.requeue(dl.delivery_id, clock.now())) deps.wake()
     },
 
+    /** Deletes a dead letter and the outbox row it kept for a retry (its body would otherwise stay forever). */
     deleteDeadLetter(id: string) {
-      if (!store.deadLetters.delete(id)) throw notFound('dead letter')
+      const dl = store.deadLetters.get(id)
+      if (!dl || !store.deadLetters.delete(id)) throw notFound('dead letter')
+      if (dl.delivery_id) store.deliveries.deleteDead(dl.delivery_id)
     },
 
     queueDepth: () => store.deliveries.pendingCount(),

@@ -71,7 +71,7 @@ export function createRedelivery(deps: { store: Store; clock: Clock; config: Con
       from_seq: ack + 1,
       to_seq: lastSeq,
       delivery_id: null,
-      attempts: lag.attempts,
+      attempts: 1 + lag.attempts, // the first delivery (live or sync) plus the redeliveries, as HTTP dead letters count
       last_error: 'ACK_TIMEOUT',
       created_at: at,
       last_attempt_at: at,

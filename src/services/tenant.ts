@@ -157,6 +157,7 @@ export function createTenantService({ store, clock, config }: Deps) {
     effective,
 
     create(name: string, configInput: unknown = {}): CreatedTenant {
+      if (typeof name !== 'string' || name.length < 1 || name.length > 200) throw invalid('name', 'name must be 1-200 characters')
       const cfg = validateConfig(configInput)
       const apiKey = newApiKey()
       const row: TenantRow = {

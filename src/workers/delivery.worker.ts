@@ -4,23 +4,37 @@ import { systemClock } from '../clock'
 import { openSqlite } from '../db/open'
 import { createDeliveryReader } from '../db/sqlite/deliveries'
 import { createLogger } from '../log'
+import type { AttemptResult } from '../services/delivery'
 import { createDeliveryLoop } from './delivery-loop'
 import { runWorker } from './run-loop'
 
 const CLEANUP_EVERY_MS = 60_000
+const RESULTS_EVERY_MS = 10
 
 runWorker((init, post) => {
   const db = openSqlite(init.dbPath, { readonly: true })
   const reader = createDeliveryReader(db)
   const secret = db.query<{ webhook_secret: string }, [string]>('SELECT webhook_secret FROM tenants WHERE tenant_id = ?')
   const s = init.settings
+  // Results go back in batches (one message, one main-thread transaction, per RESULTS_EVERY_MS).
+  let results: AttemptResult[] = []
+  let flushTimer: ReturnType<typeof setTimeout> | null = null
+  const flush = () => {
+    flushTimer = null
+    if (results.length) post({ type: 'results', results })
+    results = []
+  }
+  const report = (r: AttemptResult) => {
+    results.push(r)
+    flushTimer ??= setTimeout(flush, RESULTS_EVERY_MS)
+  }
   const loop = createDeliveryLoop({
     due: reader.due,
     webhookSecret: (tid) => secret.get(tid)?.webhook_secret ?? null,
     http: fetch,
     clock: systemClock,
     log: createLogger(init.logLevel, { worker: 'delivery' }),
-    report: (result) => post({ type: 'result', result }),
+    report,
     settings: {
       circuitFailures: Number(s.circuitFailures),
       circuitOpenMs: Number(s.circuitOpenMs),
@@ -37,6 +51,12 @@ runWorker((init, post) => {
         post({ type: 'cleanup' })
       }
     },
-    close: () => db.close(),
+    wake: () => loop.wake(),
+    stop: () => loop.stop(),
+    close() {
+      if (flushTimer) clearTimeout(flushTimer)
+      flush()
+      db.close()
+    },
   }
 })

@@ -15,7 +15,8 @@ export type ToWorker = WorkerInit | { type: 'wake' } | { type: 'stop' }
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'result'; result: AttemptResult }
+  /** Attempt results, batched by the worker so the main thread applies them in one transaction. */
+  | { type: 'results'; results: AttemptResult[] }
   | { type: 'cleanup' }
   | { type: 'wal'; bytes: number }
   | { type: 'error'; code: string }

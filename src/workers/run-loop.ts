@@ -5,7 +5,17 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol'
 
 declare const self: Worker
 
-export function runWorker(setup: (init: WorkerInit, post: (m: FromWorker) => void) => { tick(): Promise<unknown> | unknown; intervalMs: number; close(): void }) {
+export interface WorkerLoop {
+  tick(): Promise<unknown> | unknown
+  intervalMs: number
+  close(): void
+  /** Told about a `wake` while a tick may be running (it should pick up new work at once). */
+  wake?(): void
+  /** Told about a `stop`: the running tick should start nothing new and end. */
+  stop?(): void
+}
+
+export function runWorker(setup: (init: WorkerInit, post: (m: FromWorker) => void) => WorkerLoop) {
   const post = (m: FromWorker) => self.postMessage(m)
   let loop: ReturnType<typeof setup> | null = null
   let timer: ReturnType<typeof setTimeout> | null = null
@@ -57,9 +67,12 @@ export function runWorker(setup: (init: WorkerInit, post: (m: FromWorker) => voi
       loop = setup(m, post)
       post({ type: 'ready' })
       schedule(0)
-    } else if (m.type === 'wake') schedule(0)
-    else if (m.type === 'stop') {
+    } else if (m.type === 'wake') {
+      loop?.wake?.()
+      schedule(0)
+    } else if (m.type === 'stop') {
       stopping = true
+      loop?.stop?.()
       if (timer) clearTimeout(timer)
       if (!running) finish() // else finish() runs when the current batch ends
     }

@@ -25,11 +25,14 @@ export function startWorkers(d: { config: Config; log: Logger; db: Database; del
         },
       },
       onMessage(m) {
-        if (m.type === 'result') {
-          d.delivery.applyResult(m.result)
-          d.metrics.deliveryAttempts.inc({ outcome: m.result.outcome })
-        }
-        else if (m.type === 'cleanup') d.delivery.cleanup()
+        if (m.type === 'results') {
+          try {
+            d.delivery.applyResults(m.results) // one transaction (one fsync) per batch, not per attempt
+          } catch (e) {
+            log.error('applying delivery results failed', { code: (e as { code?: string }).code }) // the rows are tried again
+          }
+          for (const r of m.results) d.metrics.deliveryAttempts.inc({ outcome: r.outcome })
+        } else if (m.type === 'cleanup') d.delivery.cleanup()
       },
     },
     {

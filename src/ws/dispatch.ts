@@ -1,6 +1,6 @@
 // Client frame → the same service calls REST uses → reply frame or `error` frame (SPEC §5).
 
-import { AppError, toErrorBody } from '../errors'
+import { AppError, isStorageUnavailable, toErrorBody } from '../errors'
 import type { Broker, Frame } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Logger } from '../log'
@@ -95,7 +95,11 @@ export function createDispatcher({ services, notifications, broker, config, log 
     drain() {
       draining = true
     },
-    /** Resolves when no frame is being handled (their replies have been sent). */
+    /**
+     * Resolves when no write frame is being handled (their replies have been sent). A `sync` is not
+     * waited for: it only reads, and one paced behind a client that stopped reading would hold the
+     * shutdown until its deadline (the close ends it instead).
+     */
     idle(): Promise<void> {
       return inFlight === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))
     },
@@ -115,18 +119,23 @@ export function createDispatcher({ services, notifications, broker, config, log 
         conn.send(errorFrame(new AppError('SERVICE_UNAVAILABLE', 'server is shutting down; reconnect shortly'), rid))
         return
       }
-      inFlight++
+      const tracked = parsed.frame.type !== 'sync'
+      if (tracked) inFlight++
       try {
         const reply = await handle(conn, parsed.frame)
         if (reply) conn.send(reply)
       } catch (e) {
         if (e instanceof AppError) conn.send(errorFrame(e, rid))
-        else {
+        else if (isStorageUnavailable(e)) {
+          // Same answer as REST (SPEC §3): the database cannot be written right now (full, read-only, I/O).
+          log.error('database not writable', { connection_id: conn.id, type: parsed.frame.type, code: (e as { code?: string }).code })
+          conn.send(errorFrame(new AppError('SERVICE_UNAVAILABLE', 'the database cannot be written right now'), rid))
+        } else {
           log.error('ws frame failed', { connection_id: conn.id, type: parsed.frame.type, error: e })
           conn.send(errorFrame(new AppError('INTERNAL_ERROR', 'internal error'), rid))
         }
       } finally {
-        if (--inFlight === 0 && idleWaiters.length) {
+        if (tracked && --inFlight === 0 && idleWaiters.length) {
           const w = idleWaiters
           idleWaiters = []
           for (const r of w) r()

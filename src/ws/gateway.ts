@@ -33,6 +33,8 @@ export function createGateway(deps: GatewayDeps) {
   // Direct (unpaced) sends such as redelivery keep to the same headroom as sync pacing (SPEC §5 step 3).
   broker.limitDirectSends(config.WS_BACKPRESSURE_LIMIT / 2)
   let pinger: ReturnType<typeof setInterval> | null = null
+  /** Set once shutdown starts; an upgrade that lands while sends drain gets it and a 1001 at once. */
+  let shutdownNotice: string | null = null
 
   const each = function* () {
     for (const ws of broker.allSockets()) {
@@ -57,6 +59,10 @@ export function createGateway(deps: GatewayDeps) {
   async function open(ws: Socket, request: Request) {
     const actor = states.get(request)?.actor
     if (!actor) return ws.close(1011, 'no credentials') // cannot happen: onRequest refused the upgrade
+    if (shutdownNotice) {
+      ws.send(shutdownNotice)
+      return ws.close(1001, 'server shutting down')
+    }
     const conn = new Connection(newId('conn'), ws, actor, clock, config.WS_MSG_RATE, config.WS_BACKPRESSURE_LIMIT / 2)
     conns.set(ws, conn)
     const first = broker.register(conn.tenantId, conn.userId, ws)
@@ -131,6 +137,7 @@ export function createGateway(deps: GatewayDeps) {
      */
     async shutdown(reconnectAfterMs: number) {
       if (pinger) clearInterval(pinger)
+      shutdownNotice = JSON.stringify({ type: 'server.shutdown', reconnect_after_ms: reconnectAfterMs })
       services.realtime.stop()
       dispatcher.drain()
       const live = [...each()]

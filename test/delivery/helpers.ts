@@ -17,13 +17,15 @@ export interface Hit {
 }
 
 /**
- * A webhook receiver: records every request, answers `status(path)` (default 200) after `delayMs`.
+ * A webhook receiver: records every request, answers `status(path)` (default 200) after `delay(path)` ms.
  * `waitFor` resolves once `n` recorded hits match, so tests await deliveries instead of sleeping.
  */
 export class Receiver {
   readonly hits: Hit[] = []
+  /** Paths of requests as they arrive (before any delay), so a test can see calls still in progress. */
+  readonly arrived: string[] = []
   status: (path: string) => number = () => 200
-  delayMs = 0
+  delay: (path: string) => number = () => 0
   private waiters: (() => void)[] = []
   private readonly server: ReturnType<typeof Bun.serve>
 
@@ -34,8 +36,10 @@ export class Receiver {
       fetch: async (req) => {
         const body = await req.text()
         const path = new URL(req.url).pathname
+        this.arrived.push(path)
         const status = this.status(path)
-        if (this.delayMs) await Bun.sleep(this.delayMs)
+        const delay = this.delay(path)
+        if (delay) await Bun.sleep(delay)
         let json: unknown = null
         try {
           json = JSON.parse(body)

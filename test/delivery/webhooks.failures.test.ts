@@ -173,3 +173,24 @@ test('circuit breaker: calls stop while open, one probe goes through later, succ
   expect(rx.matching(onPath(path)).filter((h) => !ok(h))).toHaveLength(4) // 3 failures + 1 failed probe
   expect(await deadLetters(s, { tenant_id: t.tenant_id })).toEqual([]) // skipped attempts did not count
 })
+
+test('without ALLOW_HTTP_WEBHOOKS a webhook_url on a private address is never called (refused up front or per attempt)', async () => {
+  const strict = await startTestServer({ RETRY_MAX_ATTEMPTS: '1' })
+  try {
+    const url = 'https://127.0.0.1:1/hook'
+    const r = await strict.admin('POST', '/v1/admin/tenants', { body: { name: 'x', config: { webhook_url: url, webhook_events: ['message.created'] } } })
+    if (r.status === 400) return expectError(r, 400, 'VALIDATION_ERROR', 'config.webhook_url') // refused at configuration
+    expect(r.status).toBe(201)
+    const t = { as: (u: string) => (m: string, p: string, o: any = {}) => strict.call(m, p, { ...o, headers: { 'x-api-key': r.body.api_key, 'x-user-id': u } }) }
+    const room = (await t.as('alice')('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'] } })).body.room_id
+    await t.as('alice')('POST', `/v1/rooms/${room}/messages`, { body: { content: 'x' } })
+    // Refused before every attempt (the address is checked again each time), then a dead letter.
+    const [dl] = await until('the blocked webhook to dead-letter', async () => {
+      const l = await deadLetters(strict, { tenant_id: r.body.tenant_id })
+      return l.length ? l : undefined
+    })
+    expect(dl).toMatchObject({ kind: 'webhook', target: url, attempts: 2, last_error: 'BLOCKED_ADDRESS' })
+  } finally {
+    await strict.stop()
+  }
+})

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startTestServer, type TestServer, type TestTenant } from '../support/server'
 import { ready, expectNone } from '../ws/helpers'
 import { ISO_MS } from '../api/helpers'
-import { expectSigned, Receiver } from './helpers'
+import { expectSigned, Receiver, until } from './helpers'
 
 const ALL_EVENTS = ['message.created', 'message.updated', 'message.deleted', 'room.created', 'member.added', 'member.removed', 'notification.created']
 const MESSAGE_KEYS = ['client_msg_id', 'content', 'created_at', 'deleted_at', 'edited_at', 'message_id', 'meta', 'room_id', 'sender_id', 'seq']
@@ -184,4 +184,24 @@ test('the receiver sees the sender of a WS send as connected (not offline)', asy
   expect(hit.json.data.offline_user_ids).toEqual(['bob'])
   await expectNone(alice, 'error', 50)
   alice.close()
+})
+
+test("a slow endpoint does not hold up another tenant's webhooks", async () => {
+  let slowMs = 1500
+  rx.delay = (path) => (path === '/slow' ? slowMs : 0)
+  try {
+    const slow = await hookedTenant('/slow', ['message.created'])
+    const fast = await hookedTenant('/fast', ['message.created'])
+    const slowRoom = (await slow.as('alice')('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'] } })).body.room_id
+    const fastRoom = (await fast.as('alice')('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'] } })).body.room_id
+    await Promise.all(Array.from({ length: 40 }, (_, i) => slow.as('alice')('POST', `/v1/rooms/${slowRoom}/messages`, { body: { content: `s${i}` } })))
+    await until('the slow endpoint to be called', () => (rx.arrived.includes('/slow') ? true : undefined))
+    const sentAt = Date.now()
+    await fast.as('alice')('POST', `/v1/rooms/${fastRoom}/messages`, { body: { content: 'quick' } })
+    const [hit] = await rx.waitFor(1, on('/fast', 'message.created'), 5000)
+    expect(hit.json.data.content).toBe('quick')
+    expect(hit.at - sentAt).toBeLessThan(slowMs) // not queued behind the slow endpoint's backlog
+  } finally {
+    slowMs = 0 // let the backlog drain quickly
+  }
 })

@@ -152,7 +152,6 @@ async function crashLoop(mode: 'FULL' | 'NORMAL') {
     MASTER_API_KEY: MASTER,
     DEFAULT_RATE_LIMIT: '1000000',
     WS_MSG_RATE: '1000000',
-    LOG_LEVEL: 'warn',
   }
   let srv = await spawnServer(env)
   const tenant = await call(srv.url, 'POST', '/v1/admin/tenants', { headers: { 'x-master-key': MASTER }, body: { name: 'crash' } })

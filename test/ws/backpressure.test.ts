@@ -5,34 +5,20 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { startTestServer, type TestServer, type TestTenant } from '../support/server'
 import { WsClient, type Frame } from '../support/ws'
-import { ready, roomWith } from './helpers'
+import { flood, NO_REDELIVERY, ready, roomWith } from './helpers'
 import { RawWs } from './raw'
 
 const LIMIT = 64 * 1024
 let s: TestServer
 // Redelivery (ACK_TIMEOUT_MS) is pushed out of the way here, so frames counted are first deliveries;
 // the last test turns it back on.
-const env = { WS_BACKPRESSURE_LIMIT: String(LIMIT), WS_MSG_RATE: '100000', SYNC_MAX_PER_ROOM: '5000', ACK_TIMEOUT_MS: '600000' }
+const env = { WS_BACKPRESSURE_LIMIT: String(LIMIT), WS_MSG_RATE: '100000', SYNC_MAX_PER_ROOM: '5000', ...NO_REDELIVERY }
 beforeAll(async () => (s = await startTestServer(env)))
 afterAll(() => s.stop())
 
 const connections = async (t: TestTenant, srv = s) => (await srv.admin('GET', `/v1/admin/tenants/${t.tenant_id}`)).body.usage.connections as number
 const seqsOf = (fs: Frame[]) => fs.filter((f) => f.type === 'message').map((f) => f.seq as number)
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
-
-/** Sends `n` messages of `bytes` from `c` in rounds of 20, waiting for each round's message.sent. */
-async function flood(c: WsClient, room: string, n: number, bytes: number, stop: () => Promise<boolean> = async () => false) {
-  const content = 'x'.repeat(bytes)
-  let sent = 0
-  while (sent < n) {
-    const round = Math.min(20, n - sent)
-    for (let i = 0; i < round; i++) c.send({ type: 'send_message', room_id: room, content, request_id: `f${sent + i}` })
-    for (let i = 0; i < round; i++) await c.next('message.sent', 10_000)
-    sent += round
-    if (await stop()) break
-  }
-  return sent
-}
 
 test('a client that stops reading is closed at the limit (1006, no holes) and catches up from its ack', async () => {
   const t = await s.newTenant()

@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { startTestServer, type TestServer } from '../support/server'
 import { WsClient } from '../support/ws'
-import { alive, expectNone, ready, restSend, roomWith } from './helpers'
+import { alive, expectNone, NO_REDELIVERY, ready, restSend, roomWith } from './helpers'
 
 let s: TestServer
-beforeAll(async () => (s = await startTestServer()))
+beforeAll(async () => (s = await startTestServer(NO_REDELIVERY)))
 afterAll(() => s.stop())
 
 test('two users chat live; the sender gets message.sent and its own echo', async () => {

@@ -113,4 +113,29 @@ describe('sockets closed by tenant changes', () => {
     expect((await c.closed()).code).toBe(1008)
     expect(await upgradeStatus(s.wsUrl, t.headers('alice'))).toBe(403)
   })
+
+  test('user-token sockets (?token= or Bearer) survive a key rotation and require_user_tokens; key sockets do not', async () => {
+    const t = await s.newTenant()
+    const mint = async (user: string, key = t.api_key) => {
+      const r = await s.call('POST', '/v1/tokens', { headers: { 'x-api-key': key, 'x-user-id': 'ops' }, body: { user_id: user } })
+      expect(r.status).toBe(201)
+      return r.body.token as string
+    }
+    const viaQuery = await ready(`${s.wsUrl}?token=${await mint('alice')}`, {})
+    const viaHeader = await ready(s.wsUrl, { Authorization: `Bearer ${await mint('bob')}` })
+    const viaKey = await ready(s.wsUrl, t.headers('carol'))
+    expect(viaQuery.log[0]).toMatchObject({ type: 'connected', user_id: 'alice' })
+    expect(viaHeader.log[0]).toMatchObject({ type: 'connected', user_id: 'bob' })
+
+    expect((await s.admin('PATCH', `/v1/admin/tenants/${t.tenant_id}`, { body: { config: { require_user_tokens: true } } })).status).toBe(200)
+    expect((await viaKey.closed()).code).toBe(1008)
+    const r = await s.admin('POST', `/v1/admin/tenants/${t.tenant_id}/rotate-key`, { body: {} })
+    expect(r.status).toBe(200)
+    await alive(viaQuery)
+    await alive(viaHeader)
+    // and a token still opens a socket on a require_user_tokens tenant
+    const later = await ready(`${s.wsUrl}?token=${await mint('dave', r.body.api_key)}`, {})
+    await alive(later)
+    for (const c of [viaQuery, viaHeader, later]) c.close()
+  })
 })

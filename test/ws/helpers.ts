@@ -6,6 +6,13 @@ import { randomBytes } from 'node:crypto'
 import type { TestTenant } from '../support/server'
 import { WsClient, type Frame } from '../support/ws'
 
+/**
+ * Server env that keeps redelivery (ACK_TIMEOUT_MS, 200 ms in the test server) out of suites that
+ * count frames: these clients don't ack, and redelivered copies are legitimate repeats (SPEC §10)
+ * that would make "exactly once" / "no repeat" assertions timing-dependent.
+ */
+export const NO_REDELIVERY = { ACK_TIMEOUT_MS: '600000' }
+
 /** Creates a room of `type` owned by `owner` with `others` as members; returns its id. */
 export async function roomWith(t: TestTenant, owner: string, others: string[], type: 'group' | 'channel' | 'dm' = 'group') {
   const r = await t.as(owner)('POST', '/v1/rooms', { body: { type, members: others, name: 'r' } })
@@ -51,6 +58,20 @@ export async function collect(c: WsClient, type: string, n: number, ms = 10_000,
   const deadline = Date.now() + ms
   while (out.length < n) out.push(await c.next(type, Math.max(1, deadline - Date.now()), pred))
   return out
+}
+
+/** Sends `n` messages of `bytes` from `c` in rounds of 20, waiting for each round's message.sent. */
+export async function flood(c: WsClient, room: string, n: number, bytes: number, stop: () => Promise<boolean> = async () => false) {
+  const content = 'x'.repeat(bytes)
+  let sent = 0
+  while (sent < n) {
+    const round = Math.min(20, n - sent)
+    for (let i = 0; i < round; i++) c.send({ type: 'send_message', room_id: room, content, request_id: `f${sent + i}` })
+    for (let i = 0; i < round; i++) await c.next('message.sent', 10_000)
+    sent += round
+    if (await stop()) break
+  }
+  return sent
 }
 
 /**

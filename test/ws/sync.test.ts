@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startTestServer, type TestServer } from '../support/server'
 import { WsClient, type Frame } from '../support/ws'
-import { alive, collect, ready, restSend, roomWith } from './helpers'
+import { alive, collect, flood, NO_REDELIVERY, ready, restSend, roomWith } from './helpers'
 
 const MAX = 5
 let s: TestServer
-beforeAll(async () => (s = await startTestServer({ SYNC_MAX_PER_ROOM: String(MAX), WS_MSG_RATE: '2000' })))
+beforeAll(async () => (s = await startTestServer({ ...NO_REDELIVERY, SYNC_MAX_PER_ROOM: String(MAX), WS_MSG_RATE: '2000' })))
 afterAll(() => s.stop())
 
 /** The frames a fresh connection gets up to and including the initial sync.done. */
@@ -32,7 +32,7 @@ test('reconnecting after missed messages streams exactly seq > ack, in order, th
   bob.close()
   await bob.closed()
 
-  const missed = []
+  const missed: Awaited<ReturnType<typeof restSend>>[] = []
   for (const n of [4, 5]) missed.push(await restSend(t, 'alice', room, `m${n}`))
   const { c, frames } = await initialSync(t.headers('bob'))
   expect(frames.map((f) => f.type)).toEqual(['connected', 'message', 'message', 'sync.done'])
@@ -84,7 +84,7 @@ describe(`SYNC_MAX_PER_ROOM=${MAX}`, () => {
   test('explicit sync re-streams from after_seq, continues from from_seq - 1, and ends with sync.done {room_id}', async () => {
     const t = await s.newTenant()
     const room = await roomWith(t, 'alice', ['bob'])
-    const sent = []
+    const sent: Awaited<ReturnType<typeof restSend>>[] = []
     for (let i = 1; i <= 12; i++) sent.push(await restSend(t, 'alice', room, `m${i}`))
     const bob = await ready(s.wsUrl, t.headers('bob'))
     bob.drain('message')
@@ -129,7 +129,7 @@ describe(`SYNC_MAX_PER_ROOM=${MAX}`, () => {
 
 describe('ordering under load (default SYNC_MAX_PER_ROOM)', () => {
   let s: TestServer
-  beforeAll(async () => (s = await startTestServer({ WS_MSG_RATE: '2000' })))
+  beforeAll(async () => (s = await startTestServer({ ...NO_REDELIVERY, WS_MSG_RATE: '2000' })))
   afterAll(() => s.stop())
 
   test('200 fast messages from two senders reach a third member in strictly ascending seq, no gap', async () => {
@@ -161,35 +161,39 @@ describe('ordering under load (default SYNC_MAX_PER_ROOM)', () => {
     const t = await s.newTenant()
     const room = await roomWith(t, 'alice', ['bob'])
     const alice = await ready(s.wsUrl, t.headers('alice'))
-    const N = 600
+    // A backlog big enough that bob's sync outgrows the socket buffers and parks on drain: the stream
+    // below keeps committing meanwhile, which is when an early subscribe would interleave live frames.
+    const BACKLOG = 400
+    await flood(alice, room, BACKLOG, 16_000)
+    alice.drain('message')
+    const MORE = 90
     let acked = 0
     const allSent = new Promise<void>((resolve) => {
       alice.ws.addEventListener('message', (e) => {
-        if (JSON.parse(String(e.data)).type === 'message.sent' && ++acked === N) resolve()
+        if (JSON.parse(String(e.data)).type === 'message.sent' && ++acked === MORE) resolve()
       })
     })
-    // a steady stream, so bob's connect and sync land in the middle of it
     const pump = (async () => {
-      for (let i = 0; i < N; i += 5) {
-        for (let j = i; j < i + 5; j++) alice.send({ type: 'send_message', room_id: room, content: `m${j}` })
-        await Bun.sleep(1)
+      for (let i = 0; i < MORE; i++) {
+        alice.send({ type: 'send_message', room_id: room, content: `m${i}` })
+        await Bun.sleep(2) // a steady stream, so bob's connect and sync land in the middle of it
       }
     })()
-    while (acked < 30) await alice.next('message', 5000) // wait for the stream to be under way
+    while (acked < 5) await alice.next('message', 5000)
     const bob = await WsClient.connect(s.wsUrl, t.headers('bob'))
     await pump
     await allSent
-    await bob.next('sync.done', 5000, (f) => f.room_id === undefined)
+    const N = BACKLOG + MORE
+    await bob.next('sync.done', 20_000, (f) => f.room_id === undefined)
     const last = () => bob.log.filter((f) => f.type === 'message').at(-1)?.seq ?? 0
     while (last() < N) await bob.next('message', 5000)
     expect(bob.log.filter((f) => f.type === 'message').map((f) => f.seq)).toEqual(range(1, N))
-    // the join really was mid-flood: some seqs came by sync, later ones live
+    // the join really was mid-flood: seqs past the backlog came by sync, later ones live
     const done = bob.log.findIndex((f) => f.type === 'sync.done')
-    console.log('mid-flood split', done - 1, N - (done - 1))
-    expect(done - 1).toBeGreaterThan(0)
+    expect(done - 1).toBeGreaterThan(BACKLOG)
     expect(done - 1).toBeLessThan(N)
     expect(bob.log.some((f) => f.type === 'sync.truncated')).toBe(false)
     alice.close()
     bob.close()
-  })
+  }, 30_000)
 })

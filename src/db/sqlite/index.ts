@@ -17,6 +17,7 @@ import { createActivityKeys } from './activity'
 export function createSqliteStore(db: Database) {
   const metaGet = db.query<{ value: string }, [string]>('SELECT value FROM meta WHERE key = ?')
   const metaSet = db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+  const growthProbe = db.query("INSERT INTO meta (key, value) VALUES ('health_growth_probe', zeroblob(16384))")
   const activity = createActivityKeys() // shared: room creation and messages order against each other
   return {
     tenants: createTenantStore(db),
@@ -30,10 +31,22 @@ export function createSqliteStore(db: Database) {
       get: (key: string) => metaGet.get(key)?.value ?? null,
       set: (key: string, value: string) => void metaSet.run(key, value),
     },
-    /** A cheap write probe for /health: true when the database accepts a write right now. */
+    /**
+     * The write probe of /health: true when a maximal message (16 KiB) could be stored right now.
+     * 1. a committed 16 KiB upsert: a read-only file, I/O errors, or a WAL that cannot grow on a full
+     *    disk fail it (a one-row write would still fit in the slack of the WAL's last page);
+     * 2. the same room again inside a transaction that is rolled back, never written: a file that
+     *    cannot grow (max_page_count) fails it, while rewriting pages the probe already owns passes.
+     */
     writable(): boolean {
       try {
-        db.transaction(() => metaSet.run('health_probe', new Date().toISOString())).immediate()
+        db.transaction(() => metaSet.run('health_probe', new Date().toISOString().padEnd(16384, '.'))).immediate()
+        db.exec('BEGIN IMMEDIATE')
+        try {
+          growthProbe.run()
+        } finally {
+          if (db.inTransaction) db.exec('ROLLBACK')
+        }
         return true
       } catch {
         return false

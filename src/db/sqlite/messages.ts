@@ -97,6 +97,10 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
           try {
             return { ok: true, ...appendItem(m) }
           } catch (error) {
+            // SQLITE_FULL / IOERR may roll back the WHOLE transaction, not just this savepoint. Going
+            // on would run the next items in autocommit (stored, yet reported failed when COMMIT then
+            // throws "no transaction is active"): fail the whole batch with the original error.
+            if (!db.inTransaction) throw error
             return { ok: false, error }
           }
         }),

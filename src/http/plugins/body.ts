@@ -1,6 +1,7 @@
 // Body rules of SPEC §3, checked by the service itself: size (413), media type (415), JSON (400).
 
 import { AppError } from '../../errors'
+import { MAX_JSON_DEPTH } from '../../schemas/common'
 
 const tooLarge = (max: number) => new AppError('PAYLOAD_TOO_LARGE', `request body exceeds ${max} bytes`)
 
@@ -43,10 +44,37 @@ export async function parseJsonBody(request: Request, maxBytes: number): Promise
   if (total === 0) return undefined
   if (!isJson(request.headers.get('content-type')))
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json')
-  const text = Buffer.concat(chunks).toString('utf8')
+  let text: string
+  try {
+    text = UTF8.decode(Buffer.concat(chunks)) // JSON text is UTF-8 (RFC 8259 §8.1): invalid bytes are malformed
+  } catch {
+    throw new AppError('VALIDATION_ERROR', 'malformed JSON body (not valid UTF-8)')
+  }
+  // Refused before parsing: a 60 KB body 10,000 levels deep cost seconds of event-loop time and
+  // ~100 MB in Elysia's validation error (it pretty-prints the value), a request-sized DoS.
+  if (nestedDeeperThan(text, MAX_JSON_DEPTH)) throw new AppError('VALIDATION_ERROR', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`)
   try {
     return JSON.parse(text)
   } catch {
     throw new AppError('VALIDATION_ERROR', 'malformed JSON body')
   }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
+/** True when brackets outside strings nest deeper than `max` (a linear scan; stops at the first excess). */
+export function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // backslash: skip the escaped character
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return true
+    } else if (c === 125 || c === 93) depth--
+  }
+  return false
 }

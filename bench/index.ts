@@ -1,0 +1,242 @@
+// bun run bench [scenario[,scenario…]|all] [flags]: a bounded load generator for ChatAPI.
+// It spawns a fresh server per scenario (own temp database) unless --url targets a running one, runs
+// the load in separate processes (bench/lib/load-*.ts), and prints a table plus one JSON line per
+// scenario: throughput, p50/p90/p99/max latency, errors, server RSS before/after, load average.
+// Every load loop is bounded in time and count; every child is killed by its pid at the end.
+
+import { join } from 'node:path'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import type { Subprocess } from 'bun'
+import { SCENARIOS, type Ctx, type Phase, type Scenario } from './lib/scenarios'
+import { commitStats, killSpawned, remoteTarget, spawnTarget, type Target } from './lib/target'
+import { CORES, loadavg, parseFlags, quiet, rssBytes } from './lib/util'
+
+const HELP = `usage: bun run bench [scenario[,scenario…]|all] [flags]
+scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
+  --secs=5 --warmup=1     measured seconds and warm-up seconds per phase
+  --runs=1                repeat the scenario list (round-robin, so drift hits all alike)
+  --pin                   pin the spawned server to CPU 0 and the load processes to CPU 1
+  --url=http://h:p        target a running ChatAPI (with --api-key=… or --master-key=…; RSS is n/a,
+                          scenarios that need their own server env are skipped)
+  --rooms=100 --members=10 --window=8 --rate=5000 --probes=1      ws-rooms*
+  --concurrency=64 --rest-rate=1000                                rest-*, history, write-cost
+  --fanout-members=1000 --fanout-window=32  --history-msgs=1000 --history-rooms=10
+  --idle-conns=20000  --channel-members=5000  --cap=1800 (global hard cap, seconds)
+  --gate=20               before each scenario wait up to this many seconds for the box to idle
+                          (< 0.35 busy cores); 0 = no wait. The JSON line records the result.
+  --profile=DIR           run each spawned server under bun --cpu-prof(-md), profiles in DIR/<scenario>
+  --server-entry=PATH     spawn this ChatAPI entry (e.g. another checkout's src/index.ts) for A/B runs
+  --json                  only the JSON lines`
+
+const { flags, positional } = parseFlags(process.argv.slice(2))
+if (flags.help) {
+  console.log(HELP)
+  process.exit(0)
+}
+const wanted = (positional[0] ?? 'all').split(',')
+const chosen: Scenario[] = wanted.includes('all') ? SCENARIOS : wanted.map((n) => SCENARIOS.find((s) => s.name === n) ?? die(`unknown scenario ${n}\n${HELP}`))
+const secs = Number(flags.secs ?? 5)
+const warmup = Number(flags.warmup ?? 1)
+const runs = Number(flags.runs ?? 1)
+const pin = flags.pin === 'true'
+const jsonOnly = flags.json === 'true'
+const gateS = Number(flags.gate ?? 20)
+const tmp = mkdtempSync(join(tmpdir(), 'chatapi-bench-load-'))
+const children = new Set<Subprocess>()
+
+function die(msg: string): never {
+  console.error(msg)
+  process.exit(2)
+}
+function killLoads() {
+  for (const c of children) {
+    try {
+      c.kill('SIGKILL')
+    } catch {}
+  }
+}
+function cleanup() {
+  for (const c of children) {
+    try {
+      c.kill('SIGKILL')
+    } catch {}
+  }
+  children.clear()
+  killSpawned()
+  rmSync(tmp, { recursive: true, force: true })
+}
+process.on('exit', cleanup)
+process.on('SIGINT', () => process.exit(130))
+process.on('SIGTERM', () => process.exit(143))
+setTimeout(() => {
+  console.error('bench: global hard cap reached')
+  process.exit(3)
+}, Number(flags.cap ?? 1800) * 1000).unref?.()
+
+let specN = 0
+function spawnLoad(kind: 'ws' | 'rest', spec: Record<string, unknown>, hardcapS: number, onLine: (l: Record<string, any>) => void): Promise<void> {
+  const file = join(tmp, `spec-${specN++}.json`)
+  writeFileSync(file, JSON.stringify(spec))
+  const cmd = ['bun', join(import.meta.dir, 'lib', `load-${kind}.ts`), file]
+  const p = Bun.spawn(pin ? ['taskset', '-c', '1', ...cmd] : cmd, { stdout: 'pipe', stderr: 'inherit', stdin: 'ignore' })
+  children.add(p)
+  const killer = setTimeout(() => p.kill('SIGKILL'), (hardcapS + 10) * 1000)
+  return (async () => {
+    const dec = new TextDecoder()
+    let buf = ''
+    for await (const chunk of p.stdout) {
+      buf += dec.decode(chunk)
+      let i: number
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i)
+        buf = buf.slice(i + 1)
+        try {
+          onLine(JSON.parse(line))
+        } catch {
+          if (line.trim()) console.error(line)
+        }
+      }
+    }
+    await p.exited
+    clearTimeout(killer)
+    children.delete(p)
+    if (p.exitCode !== 0 && p.signalCode !== 'SIGKILL') console.error(`load-${kind} exited ${p.exitCode}`)
+  })()
+}
+
+const fmt = (x: unknown) => (x === null || x === undefined ? '-' : typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(2)) : String(x))
+const mb = (b: number | null) => (b === null ? 'n/a' : (b / 2 ** 20).toFixed(1))
+const errCount = (e: Record<string, number> | undefined) => Object.values(e ?? {}).reduce((a, b) => a + b, 0)
+function phaseThroughput(s: string, p: Phase): [number | null, string] {
+  if (s === 'fanout-1000') return [p.deliveries_per_s, 'deliveries/s']
+  if (p.persisted_per_s !== undefined) return [p.persisted_per_s, 'msg/s']
+  if (p.kind === 'history') return [p.ok_per_s, 'pages/s']
+  if (p.ok_per_s !== undefined) return [p.ok_per_s, 'msg/s']
+  return [p.connections ?? null, 'sockets']
+}
+
+const rows: string[][] = []
+const HEAD = ['scenario/phase', 'throughput', 'unit', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'RSS MB before→after', 'srv cpu', 'other cpu', 'load1']
+function printTable(rs: string[][]) {
+  const all = [HEAD, ...rs]
+  const w = HEAD.map((_, i) => Math.max(...all.map((r) => r[i].length)))
+  for (const r of all) console.log(r.map((c, i) => (i === 0 || i === 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  '))
+}
+
+const results: { scenario: string; throughput: number | null; extra?: Record<string, unknown> }[] = []
+let remote: Target | null = null
+if (flags.url) remote = await remoteTarget(flags.url, flags['api-key'] ?? null, flags['master-key'] ?? null)
+
+for (let run = 0; run < runs; run++) {
+  for (const sc of chosen) {
+    if (remote && sc.needsSpawn) {
+      console.error(`skip ${sc.name}: it needs its own server environment (${JSON.stringify(sc.env)}); start one with it and pass --url`)
+      continue
+    }
+    const t = remote ?? (await spawnTarget(sc.env ?? {}, pin ? '0' : null, flags.profile ? `${flags.profile}/${sc.name}` : null, flags['server-entry']))
+    const ctx: Ctx = {
+      t,
+      flags,
+      tag: `b${Date.now().toString(36)}${run}`,
+      secs,
+      warmup,
+      async load(kind, spec, hardcapS) {
+        const lines: Record<string, any>[] = []
+        await spawnLoad(kind, spec, hardcapS, (l) => lines.push(l))
+        return lines
+      },
+      async loadMany(kind, specs, hardcapS, onLine) {
+        await Promise.all(specs.map((s, i) => spawnLoad(kind, s, hardcapS, (l) => onLine(i, l))))
+      },
+      killLoads,
+    }
+    const gate = gateS > 0 ? await quiet(0.35, gateS) : null
+    const load0 = loadavg()
+    const rss0 = rssBytes(t.pid)
+    const t0 = performance.now()
+    let out: Awaited<ReturnType<Scenario['run']>>
+    try {
+      out = await sc.run(ctx)
+    } catch (e) {
+      console.error(`${sc.name} failed: ${(e as Error).message}`)
+      if (!remote) await t.stop()
+      continue
+    }
+    const rss1 = rssBytes(t.pid)
+    const load1 = loadavg()
+    const commits = await commitStats(t)
+    if (!remote) await t.stop()
+    const main = out.phases.find((p) => p.phase === (out.headline.latencyPhase ?? 'max')) ?? out.phases[0]
+    const record = {
+      scenario: sc.name,
+      run,
+      about: sc.about,
+      command: `bun run bench ${sc.name}${Object.entries(flags).map(([k, v]) => ` --${k}${v === 'true' ? '' : `=${/key/.test(k) ? '…' : v}`}`).join('')}`,
+      target: remote ? remote.baseUrl : 'spawned',
+      server_env: sc.env ?? {},
+      throughput: out.headline.throughput,
+      unit: out.headline.unit,
+      ...(main?.latency ?? {}),
+      errors: out.phases.reduce((a, p) => a + errCount(p.errors), 0),
+      ...out.headline.extra,
+      group_commit: commits,
+      server_rss_before_bytes: rss0,
+      server_rss_after_bytes: rss1,
+      server_rss: remote ? 'n/a' : undefined,
+      quiet_gate: gate,
+      loadavg_before: load0,
+      loadavg_after: load1,
+      cores: CORES,
+      pinned: pin,
+      elapsed_s: Math.round((performance.now() - t0) / 100) / 10,
+      phases: out.phases,
+    }
+    console.log(JSON.stringify(record))
+    results.push({ scenario: sc.name, throughput: out.headline.throughput, extra: out.headline.extra })
+    for (const p of out.phases) {
+      const [tp, unit] = phaseThroughput(sc.name, p)
+      const l = p.latency ?? {}
+      rows.push([
+        `${sc.name}/${p.phase}${runs > 1 ? ` #${run}` : ''}`,
+        fmt(tp),
+        unit,
+        fmt(l.p50_ms),
+        fmt(l.p90_ms),
+        fmt(l.p99_ms),
+        fmt(l.max_ms),
+        String(errCount(p.errors)),
+        `${mb(rss0)}→${mb(rss1)}`,
+        fmt(p.server_cpu_cores),
+        fmt(p.other_cpu_cores),
+        load1[0].toFixed(2),
+      ])
+    }
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null
+}
+const med = (name: string) => median(results.filter((r) => r.scenario === name).map((r) => r.throughput ?? NaN))
+const ratio = (a: string, b: string) => {
+  const x = med(a)
+  const y = med(b)
+  return x && y ? Math.round((x / y) * 100) / 100 : null
+}
+const ratios = {
+  ws_rooms_group_commit_over_baseline: ratio('ws-rooms', 'ws-rooms-baseline'),
+  rest_hot_group_commit_over_baseline: ratio('rest-hot', 'rest-hot-baseline'),
+  ws_rooms_normal_over_full: ratio('ws-rooms-normal', 'ws-rooms'),
+  write_cost_channel_over_dm_p50_latency: median(results.filter((r) => r.scenario === 'write-cost').map((r) => Number(r.extra?.channel_over_dm_p50_latency_c1))),
+  write_cost_dm_over_channel_throughput: median(results.filter((r) => r.scenario === 'write-cost').map((r) => Number(r.extra?.dm_over_channel_throughput))),
+}
+console.log(JSON.stringify({ ratios, medians: Object.fromEntries([...new Set(results.map((r) => r.scenario))].map((n) => [n, med(n)])) }))
+if (!jsonOnly) {
+  console.log('')
+  printTable(rows)
+  console.log('')
+  for (const [k, v] of Object.entries(ratios)) if (v !== null) console.log(`${k}: ${v}`)
+}
+process.exit(0)

@@ -1,0 +1,860 @@
+// ChatClient: the realtime client (SPEC §5, §6) with a RestClient beside it.
+//
+// What it guarantees the app, per room: every message at most once (deduplicated by message_id and
+// by seq), in ascending seq, with nothing lost across reconnects, server restarts and epoch changes.
+// How:
+// - acks what it delivered (coalesced per room), so the server's sync on (re)connect resumes there;
+// - a message whose seq is past the next expected one is held back and the gap is filled with an
+//   explicit `sync` (and `sync.truncated` chains are followed), so order holds even when another
+//   device moved the ack or a backlog was larger than SYNC_MAX_PER_ROOM;
+// - a new `epoch` in `connected` drops every cursor and takes what the server syncs from its acks;
+// - sends carry a request_id and a client_msg_id; unanswered ones are sent again after a reconnect
+//   with the same client_msg_id, so the server stores each exactly once;
+// - reconnects with exponential backoff and jitter, or after `server.shutdown`'s reconnect_after_ms;
+// - paces its own frames under the server's per-connection limit (WS_MSG_RATE).
+
+import { backoffDelay, DEFAULT_BACKOFF, shutdownDelay, type BackoffOptions } from './backoff'
+import { Emitter } from './emitter'
+import { ChatApiError, ChatClientError } from './errors'
+import { checkCredentials, isBrowser, joinUrl, resolve, type ClientOptions } from './options'
+import { RestClient } from './rest'
+import type {
+  AckReceivedFrame,
+  ConnectedFrame,
+  ErrorFrame,
+  MemberFrame,
+  Message,
+  MessageAck,
+  NotificationFrame,
+  PresenceStatus,
+  ReadUpdatedFrame,
+  ServerFrame,
+  TypingFrame,
+} from './types'
+
+/** The parts of a WebSocket the client uses (the browser's, Bun's, or the `ws` package's). */
+export interface WebSocketLike {
+  readonly readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  onopen: ((ev: unknown) => void) | null
+  onmessage: ((ev: { data: unknown }) => void) | null
+  onclose: ((ev: { code: number; reason: string }) => void) | null
+  onerror: ((ev: unknown) => void) | null
+}
+export type WebSocketCtor = new (url: string, init?: unknown) => WebSocketLike
+
+export interface ChatClientOptions extends ClientOptions {
+  /** Ack every delivered message automatically (default true). Off: call `ack()` yourself. */
+  autoAck?: boolean
+  /** Acks are coalesced per room over this many ms (default 20). */
+  ackDelayMs?: number
+  /** Send `notification.ack` for every notification delivered (default true). */
+  autoAckNotifications?: boolean
+  /** Reconnect policy (exponential backoff with jitter), or false to stay closed after a drop. */
+  reconnect?: Partial<BackoffOptions> | false
+  /** From opening the socket to the `connected` frame (default 10 000 ms). */
+  connectTimeoutMs?: number
+  /** Idle time after which the client pings (default 25 000 ms; 0 turns the heartbeat off). */
+  heartbeatIntervalMs?: number
+  /** A ping unanswered this long drops the connection and reconnects (default 10 000 ms). */
+  heartbeatTimeoutMs?: number
+  /** How long `send`/`markRead` wait for their answer, reconnects included (default 30 000 ms). */
+  requestTimeoutMs?: number
+  /** A gap in a room's seqs waits this long (without progress) for its `sync` before it is skipped (default 10 000 ms). */
+  gapTimeoutMs?: number
+  /** Outgoing frames per second (default 40, burst twice that), under the server's WS_MSG_RATE (50). */
+  maxFramesPerSecond?: number
+  /** A typing indicator stops this long after the last `typing()` call (default 3000 ms). */
+  typingIdleMs?: number
+  /** WebSocket implementation (default: the global one). */
+  WebSocket?: WebSocketCtor
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
+
+export interface ConnectedInfo {
+  connection_id: string
+  user_id: string
+  server_time: string
+  epoch: string
+  /** True when this is not the first connection of this client. */
+  reconnected: boolean
+  /** True when the server's epoch differs from the previous connection's (cursors were dropped). */
+  epochChanged: boolean
+}
+
+export interface ChatEvents {
+  state: ConnectionState
+  /** A `connected` frame: the server is syncing what this user has not acked. */
+  connected: ConnectedInfo
+  /** The sync after connecting is over: what follows is live. */
+  synced: { connection_id: string }
+  disconnected: { code: number; reason: string; willReconnect: boolean }
+  reconnecting: { attempt: number; delayMs: number }
+  /** The server said it is going away; the client reconnects after `reconnect_after_ms`. */
+  shutdown: { reconnect_after_ms: number }
+  epoch: { previous: string; current: string }
+  /** A new message, once, in ascending seq per room. */
+  message: Message
+  'message.updated': Message
+  'message.deleted': Message
+  typing: Omit<TypingFrame, 'type'>
+  presence: { user_id: string; status: PresenceStatus }
+  /** A read marker moved (the caller's own, or another member's with read receipts on). */
+  read: Omit<ReadUpdatedFrame, 'type' | 'request_id'>
+  /** The server confirmed this connection's ack. */
+  ack: Omit<AckReceivedFrame, 'type' | 'request_id'>
+  'member.joined': Omit<MemberFrame, 'type'>
+  'member.left': Omit<MemberFrame, 'type'>
+  notification: Omit<NotificationFrame, 'type'>
+  /** An `error` frame that answers no pending request, or a connection-level failure. */
+  error: ChatApiError | ChatClientError
+  /** Every frame as received (for debugging and frame types newer than this SDK). */
+  frame: ServerFrame
+}
+
+interface RoomState {
+  /** Highest seq delivered to the app in order (undefined: nothing yet, take the first as the start). */
+  cursor?: number
+  /** Messages past a gap, waiting for it to be filled. */
+  pending: Map<number, Message>
+  /** Seq ranges given up on after a sync found nothing there; a late arrival inside is still delivered. */
+  skipped: [number, number][]
+  /** An explicit `sync` for this room is in flight. */
+  syncing: boolean
+  /** A `sync.truncated` asked for more after this seq once the current sync is done. */
+  moreAfter?: number
+  gapTimer?: ReturnType<typeof setTimeout>
+  ackTimer?: ReturnType<typeof setTimeout>
+  /** Highest seq the app wants acked, sent on this connection, and confirmed by `ack.received`. */
+  ackWanted: number
+  ackSent: number
+  ackConfirmed: number
+}
+
+interface PendingRequest {
+  frame: Record<string, unknown> & { request_id: string }
+  reply: string
+  /** Sent again after a reconnect (sends carry a client_msg_id; reads never move back). */
+  resend: boolean
+  resolve: (f: Record<string, unknown>) => void
+  reject: (e: Error) => void
+  timer: ReturnType<typeof setTimeout>
+}
+
+const SEEN_MAX = 10_000
+const OPEN = 1
+
+let idCounter = 0
+function newId(prefix: string): string {
+  const rand = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(9)), (b) => b.toString(36).padStart(2, '0')).join('')
+  return `${prefix}${(++idCounter).toString(36)}_${rand}`.slice(0, 64)
+}
+
+const strip = <T extends { type: string }>(f: T): Omit<T, 'type'> => {
+  const { type: _type, ...rest } = f
+  return rest
+}
+
+export class ChatClient extends Emitter<ChatEvents> {
+  /** Typed REST calls for every tenant endpoint, with the same credentials. */
+  readonly rest: RestClient
+  private readonly o: Required<Omit<ChatClientOptions, keyof ClientOptions | 'reconnect' | 'WebSocket'>> & {
+    reconnect: BackoffOptions | false
+  }
+  private readonly opts: ChatClientOptions
+
+  private _state: ConnectionState = 'idle'
+  private ws: WebSocketLike | null = null
+  /** The current socket has said `connected`: frames may be written. */
+  private live = false
+  private initialSyncDone = false
+  private started = false
+  private closedByUser = false
+  private everConnected = false
+  private attempt = 0
+  private reconnectTimer?: ReturnType<typeof setTimeout>
+  private connectTimer?: ReturnType<typeof setTimeout>
+  private heartbeatTimer?: ReturnType<typeof setInterval>
+  private pongTimer?: ReturnType<typeof setTimeout>
+  private shutdownHint: number | null = null
+  private lastFrameAt = 0
+  private _epoch?: string
+  private _userId?: string
+  private _connectionId?: string
+  private lastInfo?: ConnectedInfo
+
+  private readonly rooms = new Map<string, RoomState>()
+  private readonly seen = new Set<string>()
+  private readonly seenOrder: string[] = []
+  private readonly seenNotifications = new Set<string>()
+  private readonly requests = new Map<string, PendingRequest>()
+  private readonly typingState = new Map<string, { sentAt: number; stopTimer: ReturnType<typeof setTimeout> }>()
+  private readonly presenceMap = new Map<string, PresenceStatus>()
+  private connectWaiters: { resolve: (i: ConnectedInfo) => void; reject: (e: Error) => void }[] = []
+
+  // Outgoing pacing: a token bucket in front of the socket.
+  private outq: string[] = []
+  private tokens: number
+  private refilledAt = Date.now()
+  private pumpTimer?: ReturnType<typeof setTimeout>
+
+  private readonly onOnline = () => this.reconnectNow()
+
+  /** Duplicates dropped so far (redelivery and sync may repeat messages; this counts them). */
+  duplicatesDropped = 0
+
+  constructor(opts: ChatClientOptions) {
+    super()
+    checkCredentials(opts)
+    this.opts = opts
+    this.rest = new RestClient(opts)
+    this.o = {
+      autoAck: opts.autoAck ?? true,
+      ackDelayMs: opts.ackDelayMs ?? 20,
+      autoAckNotifications: opts.autoAckNotifications ?? true,
+      reconnect: opts.reconnect === false ? false : { ...DEFAULT_BACKOFF, ...opts.reconnect },
+      connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+      heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 25_000,
+      heartbeatTimeoutMs: opts.heartbeatTimeoutMs ?? 10_000,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+      gapTimeoutMs: opts.gapTimeoutMs ?? 10_000,
+      maxFramesPerSecond: opts.maxFramesPerSecond ?? 40,
+      typingIdleMs: opts.typingIdleMs ?? 3000,
+    }
+    this.tokens = this.o.maxFramesPerSecond * 2
+  }
+
+  get state(): ConnectionState {
+    return this._state
+  }
+  /** The server's epoch seen on the last connection. */
+  get epoch(): string | undefined {
+    return this._epoch
+  }
+  /** The user this client acts for (known once connected). */
+  get userId(): string | undefined {
+    return this._userId ?? this.opts.userId
+  }
+  get connectionId(): string | undefined {
+    return this._connectionId
+  }
+  /** Highest seq delivered in order for a room (what the client acks). */
+  lastSeq(roomId: string): number | undefined {
+    return this.rooms.get(roomId)?.cursor
+  }
+  /** Last presence status seen over the socket for a user. */
+  presenceOf(userId: string): PresenceStatus | undefined {
+    return this.presenceMap.get(userId)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  /**
+   * Opens the connection (and keeps it open: reconnecting until `close()`). Resolves once the sync
+   * after connecting is over, with the `connected` details. Rejects when the credentials are
+   * refused for good (a fixed token or key the server answers 401/403 to) or on `close()`.
+   */
+  connect(): Promise<ConnectedInfo> {
+    if (this.closedByUser) return Promise.reject(new ChatClientError('CLOSED', 'client is closed'))
+    if (this.live && this.initialSyncDone && this.lastInfo) return Promise.resolve(this.lastInfo)
+    const p = new Promise<ConnectedInfo>((resolve, reject) => this.connectWaiters.push({ resolve, reject }))
+    if (!this.started) {
+      this.started = true
+      const w = globalThis as { addEventListener?: (t: string, f: () => void) => void }
+      if (isBrowser() && w.addEventListener) w.addEventListener('online', this.onOnline)
+      void this.openSocket()
+    }
+    return p
+  }
+
+  /** Closes for good: no reconnect; pending sends reject with ChatClientError('CLOSED'). */
+  close(): void {
+    if (this.closedByUser) return
+    this.closedByUser = true
+    clearTimeout(this.reconnectTimer)
+    const w = globalThis as { removeEventListener?: (t: string, f: () => void) => void }
+    if (isBrowser() && w.removeEventListener) w.removeEventListener('online', this.onOnline)
+    const ws = this.ws
+    if (ws) {
+      this.socketGone(ws, 1000, 'closed by client')
+      try {
+        ws.close(1000, 'closed by client')
+      } catch {}
+    }
+    for (const r of this.rooms.values()) this.clearRoomTimers(r)
+    for (const t of this.typingState.values()) clearTimeout(t.stopTimer)
+    this.typingState.clear()
+    this.failAll(new ChatClientError('CLOSED', 'client closed'))
+    this.setState('closed')
+  }
+
+  /** Skips the wait of a scheduled reconnect (e.g. when the network comes back). */
+  reconnectNow(): void {
+    if (this.closedByUser || !this.started || this.ws) return
+    clearTimeout(this.reconnectTimer)
+    this.reconnectTimer = undefined
+    void this.openSocket()
+  }
+
+  private setState(s: ConnectionState) {
+    if (this._state === s) return
+    this._state = s
+    this.emit('state', s)
+  }
+
+  private async wsTarget(): Promise<{ url: string; headers?: Record<string, string> }> {
+    const u = joinUrl(await resolve(this.opts.baseUrl), 'ws')
+    if (u.protocol === 'https:') u.protocol = 'wss:'
+    else if (u.protocol === 'http:') u.protocol = 'ws:'
+    // Browsers cannot set headers on a WebSocket: the token goes in the query (SPEC §5). Elsewhere
+    // headers keep it out of URLs that proxies log.
+    if (this.opts.token !== undefined) {
+      const token = await resolve(this.opts.token)
+      if (isBrowser()) {
+        u.searchParams.set('token', token)
+        return { url: u.href }
+      }
+      return { url: u.href, headers: { authorization: `Bearer ${token}` } }
+    }
+    return { url: u.href, headers: { 'x-api-key': this.opts.apiKey!, 'x-user-id': this.opts.userId! } }
+  }
+
+  private async openSocket(): Promise<void> {
+    if (this.closedByUser || this.ws) return
+    this.setState(this.everConnected ? 'reconnecting' : 'connecting')
+    let target: { url: string; headers?: Record<string, string> }
+    let ws: WebSocketLike
+    try {
+      target = await this.wsTarget()
+      if (this.closedByUser || this.ws) return
+      const Ctor = this.opts.WebSocket ?? (globalThis as unknown as { WebSocket: WebSocketCtor }).WebSocket
+      ws = target.headers ? new Ctor(target.url, { headers: target.headers }) : new Ctor(target.url)
+    } catch (e) {
+      this.emit('error', new ChatClientError('NETWORK_ERROR', `cannot open the WebSocket: ${(e as Error)?.message ?? e}`, { cause: e }))
+      this.scheduleReconnect(false)
+      return
+    }
+    this.ws = ws
+    this.live = false
+    this.initialSyncDone = false
+    this.connectTimer = setTimeout(() => this.drop(ws, 4001, 'no connected frame in time'), this.o.connectTimeoutMs)
+    ws.onopen = () => {}
+    ws.onerror = () => {} // a close event follows
+    ws.onclose = (ev) => this.socketGone(ws, ev.code, ev.reason)
+    ws.onmessage = (ev) => {
+      if (this.ws !== ws) return
+      this.lastFrameAt = Date.now()
+      let f: ServerFrame
+      try {
+        f = JSON.parse(typeof ev.data === 'string' ? ev.data : new TextDecoder().decode(ev.data as ArrayBuffer))
+      } catch {
+        return
+      }
+      if (f && typeof f === 'object' && typeof f.type === 'string') this.onFrame(f)
+    }
+  }
+
+  /** Gives up on a socket that went quiet (no `connected`, no pong) and reconnects. */
+  private drop(ws: WebSocketLike, code: number, reason: string) {
+    if (this.ws !== ws) return
+    this.socketGone(ws, code, reason)
+    try {
+      ws.close(4000, reason)
+    } catch {}
+  }
+
+  private socketGone(ws: WebSocketLike, code: number, reason: string) {
+    if (this.ws !== ws) return
+    ws.onmessage = ws.onclose = ws.onerror = ws.onopen = null
+    const wasLive = this.live
+    this.ws = null
+    this.live = false
+    this.initialSyncDone = false
+    clearTimeout(this.connectTimer)
+    clearInterval(this.heartbeatTimer)
+    clearTimeout(this.pongTimer)
+    clearTimeout(this.pumpTimer)
+    this.pumpTimer = undefined
+    this.outq = []
+    for (const r of this.rooms.values()) {
+      this.clearRoomTimers(r)
+      r.syncing = false
+      r.moreAfter = undefined
+      r.ackSent = r.ackConfirmed
+    }
+    for (const t of this.typingState.values()) clearTimeout(t.stopTimer)
+    this.typingState.clear()
+    for (const [id, p] of this.requests) {
+      if (p.resend) continue
+      this.requests.delete(id)
+      clearTimeout(p.timer)
+      p.reject(new ChatClientError('CLOSED', 'connection lost before the answer'))
+    }
+    if (this.closedByUser) return
+    const willReconnect = this.o.reconnect !== false
+    this.emit('disconnected', { code, reason, willReconnect })
+    if (!willReconnect) {
+      this.closedByUser = true
+      this.failAll(new ChatClientError('CLOSED', `connection closed (${code}) and reconnect is off`))
+      this.setState('closed')
+      return
+    }
+    this.scheduleReconnect(wasLive)
+  }
+
+  /**
+   * Picks the next attempt's delay: the shutdown hint when the server announced a restart, else
+   * exponential backoff. A socket that never got `connected` may have been refused for its
+   * credentials (browsers cannot see the 401), so the REST API is asked once to tell.
+   */
+  private scheduleReconnect(wasLive: boolean) {
+    if (this.closedByUser) return
+    this.setState('reconnecting')
+    const go = (delayMs: number) => {
+      this.emit('reconnecting', { attempt: this.attempt, delayMs })
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = undefined
+        void this.openSocket()
+      }, delayMs)
+    }
+    if (this.shutdownHint !== null) {
+      const hint = this.shutdownHint
+      this.shutdownHint = null
+      this.attempt = 0
+      return go(shutdownDelay(hint))
+    }
+    const delay = backoffDelay(this.attempt++, this.o.reconnect as BackoffOptions)
+    if (wasLive) return go(delay)
+    this.rest.request('GET', '/v1/rooms', { query: { limit: 1 } }).then(
+      () => go(delay),
+      (e) => {
+        if (this.closedByUser) return
+        const refused = e instanceof ChatApiError && (e.status === 401 || e.status === 403)
+        if (!refused) return go(delay)
+        this.emit('error', e)
+        // A token function may give a fresh token next time; fixed credentials will not change.
+        if (typeof this.opts.token === 'function') return go(delay)
+        this.fatal(e)
+      },
+    )
+  }
+
+  private fatal(e: Error) {
+    this.closedByUser = true
+    clearTimeout(this.reconnectTimer)
+    this.failAll(e)
+    this.setState('closed')
+  }
+
+  private failAll(e: Error) {
+    for (const [id, p] of this.requests) {
+      this.requests.delete(id)
+      clearTimeout(p.timer)
+      p.reject(e)
+    }
+    const w = this.connectWaiters
+    this.connectWaiters = []
+    for (const c of w) c.reject(e)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Incoming frames
+
+  private onFrame(f: ServerFrame) {
+    this.emit('frame', f)
+    const rid = (f as { request_id?: string }).request_id
+    if (rid !== undefined && f.type !== 'error') {
+      const p = this.requests.get(rid)
+      if (p && p.reply === f.type) {
+        this.requests.delete(rid)
+        clearTimeout(p.timer)
+        p.resolve(strip(f) as Record<string, unknown>)
+      }
+    }
+    switch (f.type) {
+      case 'connected':
+        return this.onConnected(f)
+      case 'sync.done':
+        if (f.room_id === undefined) return this.onInitialSyncDone()
+        return this.onRoomSyncDone(f.room_id)
+      case 'sync.truncated': {
+        const r = this.room(f.room_id)
+        r.moreAfter = f.from_seq - 1
+        if (!r.syncing) this.continueSync(f.room_id, r)
+        return
+      }
+      case 'message':
+        return this.onMessage(strip(f) as Message)
+      case 'message.updated':
+        return this.emit('message.updated', strip(f) as Message)
+      case 'message.deleted':
+        return this.emit('message.deleted', strip(f) as Message)
+      case 'message.sent':
+        return
+      case 'ack.received': {
+        const r = this.room(f.room_id)
+        r.ackConfirmed = Math.max(r.ackConfirmed, f.seq)
+        return this.emit('ack', { room_id: f.room_id, user_id: f.user_id, seq: f.seq })
+      }
+      case 'read.updated':
+        return this.emit('read', { room_id: f.room_id, user_id: f.user_id, seq: f.seq })
+      case 'typing':
+        return this.emit('typing', strip(f))
+      case 'presence.update':
+        this.presenceMap.set(f.user_id, f.status)
+        return this.emit('presence', { user_id: f.user_id, status: f.status })
+      case 'member.joined':
+        return this.emit('member.joined', strip(f))
+      case 'member.left':
+        if (f.user_id === this._userId) {
+          const r = this.rooms.get(f.room_id)
+          if (r) this.clearRoomTimers(r)
+          this.rooms.delete(f.room_id)
+        }
+        return this.emit('member.left', strip(f))
+      case 'notification':
+        if (this.o.autoAckNotifications) this.write({ type: 'notification.ack', notification_id: f.notification_id })
+        if (this.seenNotifications.has(f.notification_id)) return
+        this.seenNotifications.add(f.notification_id)
+        return this.emit('notification', strip(f))
+      case 'error':
+        return this.onErrorFrame(f)
+      case 'server.shutdown':
+        this.shutdownHint = Math.max(0, f.reconnect_after_ms)
+        return this.emit('shutdown', { reconnect_after_ms: f.reconnect_after_ms })
+      case 'pong':
+        return
+    }
+  }
+
+  private onConnected(f: ConnectedFrame) {
+    clearTimeout(this.connectTimer)
+    const previous = this._epoch
+    const epochChanged = previous !== undefined && previous !== f.epoch
+    if (epochChanged) this.dropCursors()
+    this._epoch = f.epoch
+    this._userId = f.user_id
+    this._connectionId = f.connection_id
+    this.live = true
+    this.attempt = 0
+    this.shutdownHint = null
+    const info: ConnectedInfo = {
+      connection_id: f.connection_id,
+      user_id: f.user_id,
+      server_time: f.server_time,
+      epoch: f.epoch,
+      reconnected: this.everConnected,
+      epochChanged,
+    }
+    this.everConnected = true
+    this.lastInfo = info
+    this.setState('open')
+    this.startHeartbeat()
+    // Unanswered sends and reads, in their original order (same request_id and client_msg_id).
+    for (const p of this.requests.values()) this.write(p.frame)
+    // Acks the last connection did not get confirmed.
+    for (const [roomId, r] of this.rooms) if (r.ackWanted > r.ackConfirmed) this.flushAck(roomId)
+    if (epochChanged) this.emit('epoch', { previous: previous!, current: f.epoch })
+    this.emit('connected', info)
+  }
+
+  private onInitialSyncDone() {
+    this.initialSyncDone = true
+    for (const [roomId, r] of this.rooms) if (r.pending.size) this.fillGap(roomId, r)
+    const w = this.connectWaiters
+    this.connectWaiters = []
+    if (this.lastInfo) for (const c of w) c.resolve(this.lastInfo)
+    this.emit('synced', { connection_id: this._connectionId! })
+  }
+
+  private onErrorFrame(f: ErrorFrame) {
+    const err = new ChatApiError(f.code, f.message, { field: f.field, requestId: f.request_id, source: 'ws' })
+    const rid = f.request_id
+    if (rid !== undefined) {
+      const p = this.requests.get(rid)
+      if (p) {
+        // Draining for a restart: keep it; it goes again on the next connection.
+        if (f.code === 'SERVICE_UNAVAILABLE' && p.resend && this.shutdownHint !== null) return
+        this.requests.delete(rid)
+        clearTimeout(p.timer)
+        p.reject(err)
+        return
+      }
+      if (rid.startsWith('sync:')) {
+        // A sync the server refused (access lost): stop waiting for the gap.
+        const roomId = rid.slice(5, rid.lastIndexOf(':'))
+        const r = this.rooms.get(roomId)
+        if (r) {
+          r.syncing = false
+          r.moreAfter = undefined
+          this.skipGap(roomId, r)
+        }
+      }
+    }
+    this.emit('error', err)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Per-room order, dedupe and gaps
+
+  private room(roomId: string): RoomState {
+    let r = this.rooms.get(roomId)
+    if (!r) this.rooms.set(roomId, (r = { pending: new Map(), skipped: [], syncing: false, ackWanted: 0, ackSent: 0, ackConfirmed: 0 }))
+    return r
+  }
+
+  private clearRoomTimers(r: RoomState) {
+    clearTimeout(r.gapTimer)
+    clearTimeout(r.ackTimer)
+    r.gapTimer = r.ackTimer = undefined
+  }
+
+  private dropCursors() {
+    for (const r of this.rooms.values()) this.clearRoomTimers(r)
+    this.rooms.clear()
+    this.seen.clear()
+    this.seenOrder.length = 0
+  }
+
+  private onMessage(m: Message) {
+    const r = this.room(m.room_id)
+    if (this.seen.has(m.message_id)) {
+      this.duplicatesDropped++
+      return
+    }
+    if (r.cursor !== undefined && m.seq <= r.cursor) {
+      const i = r.skipped.findIndex(([a, b]) => m.seq >= a && m.seq <= b)
+      if (i < 0) {
+        this.duplicatesDropped++
+        return
+      }
+      this.deliver(m.room_id, r, m, false) // late, inside a range given up on: better late than lost
+      return
+    }
+    if (r.cursor === undefined || m.seq === r.cursor + 1) {
+      this.deliver(m.room_id, r, m, true)
+      this.drain(m.room_id, r)
+      return
+    }
+    if (!r.pending.has(m.seq)) r.pending.set(m.seq, m)
+    this.fillGap(m.room_id, r)
+  }
+
+  private deliver(roomId: string, r: RoomState, m: Message, inOrder: boolean) {
+    if (inOrder) r.cursor = m.seq
+    this.seen.add(m.message_id)
+    this.seenOrder.push(m.message_id)
+    if (this.seenOrder.length > SEEN_MAX) this.seen.delete(this.seenOrder.shift()!)
+    if (r.syncing) this.armGapTimer(roomId, r)
+    this.emit('message', m)
+    if (this.o.autoAck && inOrder) {
+      r.ackWanted = Math.max(r.ackWanted, m.seq)
+      this.scheduleAck(roomId, r)
+    }
+  }
+
+  private drain(roomId: string, r: RoomState) {
+    for (const seq of [...r.pending.keys()]) if (r.cursor !== undefined && seq <= r.cursor) r.pending.delete(seq)
+    let next: Message | undefined
+    while (r.cursor !== undefined && (next = r.pending.get(r.cursor + 1))) {
+      r.pending.delete(next.seq)
+      if (this.seen.has(next.message_id)) {
+        r.cursor = next.seq
+        continue
+      }
+      this.deliver(roomId, r, next, true)
+    }
+  }
+
+  /** Asks the server for what lies between the cursor and the held-back messages. */
+  private fillGap(roomId: string, r: RoomState) {
+    if (!this.live || !this.initialSyncDone || r.syncing || r.cursor === undefined) return
+    r.moreAfter = r.cursor
+    this.continueSync(roomId, r)
+  }
+
+  private continueSync(roomId: string, r: RoomState) {
+    if (r.moreAfter === undefined || !this.live) return
+    const after = r.moreAfter
+    r.moreAfter = undefined
+    r.syncing = true
+    this.write({ type: 'sync', room_id: roomId, after_seq: after, request_id: `sync:${roomId}:${(++idCounter).toString(36)}` })
+    this.armGapTimer(roomId, r)
+  }
+
+  private onRoomSyncDone(roomId: string) {
+    const r = this.rooms.get(roomId)
+    if (!r) return
+    r.syncing = false
+    clearTimeout(r.gapTimer)
+    r.gapTimer = undefined
+    if (r.moreAfter !== undefined) return this.continueSync(roomId, r)
+    // The server sent everything after the cursor: what is still missing does not exist for us.
+    if (r.pending.size) this.skipGap(roomId, r)
+  }
+
+  private armGapTimer(roomId: string, r: RoomState) {
+    clearTimeout(r.gapTimer)
+    r.gapTimer = setTimeout(() => {
+      r.gapTimer = undefined
+      r.syncing = false
+      r.moreAfter = undefined
+      this.skipGap(roomId, r)
+    }, this.o.gapTimeoutMs)
+  }
+
+  /** Delivers the held-back messages in order, recording the seqs jumped over. */
+  private skipGap(roomId: string, r: RoomState) {
+    if (!r.pending.size) return
+    const lowest = Math.min(...r.pending.keys())
+    if (r.cursor !== undefined && lowest > r.cursor + 1) r.skipped.push([r.cursor + 1, lowest - 1])
+    if (r.skipped.length > 100) r.skipped.shift()
+    r.cursor = lowest - 1
+    this.drain(roomId, r)
+    if (r.pending.size) this.skipGap(roomId, r)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Outgoing frames
+
+  /** Queues a frame behind the pacing bucket; frames wait for `connected` (requests are kept). */
+  private write(frame: Record<string, unknown>) {
+    if (!this.live) return
+    this.outq.push(JSON.stringify(frame))
+    this.pump()
+  }
+
+  private pump() {
+    const ws = this.ws
+    if (!ws || !this.live || ws.readyState !== OPEN) return
+    const rate = this.o.maxFramesPerSecond
+    const now = Date.now()
+    this.tokens = Math.min(rate * 2, this.tokens + ((now - this.refilledAt) / 1000) * rate)
+    this.refilledAt = now
+    while (this.outq.length && this.tokens >= 1) {
+      ws.send(this.outq.shift()!)
+      this.tokens -= 1
+    }
+    if (this.outq.length && !this.pumpTimer)
+      this.pumpTimer = setTimeout(() => {
+        this.pumpTimer = undefined
+        this.pump()
+      }, Math.ceil(1000 / rate))
+  }
+
+  private request<T>(frame: Record<string, unknown>, reply: string, resend: boolean, clientMsgId?: string): Promise<T> {
+    if (this.closedByUser) return Promise.reject(new ChatClientError('CLOSED', 'client is closed'))
+    const request_id = newId('r')
+    const full = { ...frame, request_id }
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.requests.delete(request_id)
+        reject(new ChatClientError('TIMEOUT', `no ${reply} within ${this.o.requestTimeoutMs} ms`, { clientMsgId }))
+      }, this.o.requestTimeoutMs)
+      this.requests.set(request_id, { frame: full, reply, resend, resolve: resolve as (f: Record<string, unknown>) => void, reject, timer })
+      this.write(full)
+    })
+  }
+
+  private scheduleAck(roomId: string, r: RoomState) {
+    if (r.ackTimer) return
+    r.ackTimer = setTimeout(() => {
+      r.ackTimer = undefined
+      this.flushAck(roomId)
+    }, this.o.ackDelayMs)
+  }
+
+  private flushAck(roomId: string) {
+    const r = this.rooms.get(roomId)
+    if (!r || !this.live || r.ackWanted <= r.ackSent) return
+    r.ackSent = r.ackWanted
+    this.write({ type: 'ack', room_id: roomId, seq: r.ackWanted })
+  }
+
+  private startHeartbeat() {
+    clearInterval(this.heartbeatTimer)
+    const every = this.o.heartbeatIntervalMs
+    if (!every) return
+    const ws = this.ws!
+    this.heartbeatTimer = setInterval(() => {
+      if (this.ws !== ws || !this.live || Date.now() - this.lastFrameAt < every) return
+      const sentAt = Date.now()
+      this.write({ type: 'ping', request_id: 'heartbeat' })
+      clearTimeout(this.pongTimer)
+      this.pongTimer = setTimeout(() => {
+        if (this.lastFrameAt < sentAt) this.drop(ws, 4002, 'heartbeat timeout')
+      }, this.o.heartbeatTimeoutMs)
+    }, Math.max(100, Math.floor(every / 2)))
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Public actions
+
+  /**
+   * Sends a message; resolves with `message.sent` (message_id, seq, created_at). Sent again with the
+   * same client_msg_id after a reconnect, so it is stored once. Rejects with ChatApiError for an
+   * `error` frame (FORBIDDEN, VALIDATION_ERROR, RATE_LIMIT_EXCEEDED…) or ChatClientError on timeout.
+   */
+  send(roomId: string, content: string, o: { meta?: Record<string, unknown>; clientMsgId?: string } = {}): Promise<MessageAck> {
+    const clientMsgId = o.clientMsgId ?? newId('c')
+    this.stopTyping(roomId)
+    const frame: Record<string, unknown> = { type: 'send_message', room_id: roomId, content, client_msg_id: clientMsgId }
+    if (o.meta !== undefined) frame.meta = o.meta
+    return this.request<MessageAck & { request_id?: string }>(frame, 'message.sent', true, clientMsgId).then(({ request_id: _r, ...ack }) => ack)
+  }
+
+  /**
+   * Moves the read marker (and the ack) to `seq`, by default the last message delivered in the
+   * room. Resolves with the marker the server holds (it never moves back).
+   */
+  markRead(roomId: string, seq?: number): Promise<{ room_id: string; user_id: string; seq: number }> {
+    const s = seq ?? this.rooms.get(roomId)?.cursor
+    if (s === undefined) return Promise.reject(new TypeError(`no message seen in ${roomId} yet: pass a seq`))
+    return this.request<ReadUpdatedFrame>({ type: 'read', room_id: roomId, seq: s }, 'read.updated', true).then(({ room_id, user_id, seq }) => ({
+      room_id,
+      user_id,
+      seq,
+    }))
+  }
+
+  /** Acks up to `seq` (only needed with `autoAck: false`; never moves back). */
+  ack(roomId: string, seq: number): void {
+    const r = this.room(roomId)
+    r.ackWanted = Math.max(r.ackWanted, seq)
+    this.flushAck(roomId)
+  }
+
+  /**
+   * Call on every keystroke: sends `typing.start` (refreshed while typing continues) and
+   * `typing.stop` after `typingIdleMs` without a call. Nothing is sent while disconnected.
+   */
+  typing(roomId: string): void {
+    if (!this.live) return
+    const now = Date.now()
+    const t = this.typingState.get(roomId)
+    if (t) clearTimeout(t.stopTimer)
+    const refresh = !t || now - t.sentAt > 4000 // the server ends a start not refreshed within 6 s
+    if (refresh) this.write({ type: 'typing.start', room_id: roomId })
+    this.typingState.set(roomId, { sentAt: refresh ? now : t!.sentAt, stopTimer: setTimeout(() => this.stopTyping(roomId), this.o.typingIdleMs) })
+  }
+
+  /** Ends this client's typing indicator in a room (sending does it too). */
+  stopTyping(roomId: string): void {
+    const t = this.typingState.get(roomId)
+    if (!t) return
+    clearTimeout(t.stopTimer)
+    this.typingState.delete(roomId)
+    this.write({ type: 'typing.stop', room_id: roomId })
+  }
+
+  /** Asks the server to stream a room again after `afterSeq` (duplicates are dropped as usual). */
+  resync(roomId: string, afterSeq = 0): void {
+    const r = this.room(roomId)
+    if (r.syncing) return
+    r.moreAfter = afterSeq
+    this.continueSync(roomId, r)
+  }
+}

@@ -1,0 +1,162 @@
+// Wire types, derived from the service's own TypeBox schemas (src/schemas) and route modules.
+// Every import here is type-only: nothing from the server ends up in a bundle of this package.
+
+import type { Static } from '@sinclair/typebox'
+import type * as RoomS from '../../src/schemas/room'
+import type * as MessageS from '../../src/schemas/message'
+import type * as NotificationS from '../../src/schemas/notification'
+import type * as CommonS from '../../src/schemas/common'
+import type { ClientFrame, ClientFrameType } from '../../src/schemas/frames'
+import type { ErrorCode as ServerErrorCode } from '../../src/errors'
+import type { presenceRoutes } from '../../src/http/routes/presence'
+import type { tokensRoutes } from '../../src/http/routes/tokens'
+
+/** The error codes of SPEC §3 (`error.code` in REST envelopes and `error` frames). */
+export type ErrorCode = ServerErrorCode
+export type ErrorBody = Static<typeof CommonS.ErrorBody>
+
+// Rooms and members
+export type RoomType = Static<typeof RoomS.RoomType>
+export type Role = Static<typeof RoomS.Role>
+export type Room = Static<typeof RoomS.Room>
+export type RoomListItem = Static<typeof RoomS.RoomListItem>
+export type RoomList = Static<typeof RoomS.RoomList>
+export type ChannelList = Static<typeof RoomS.ChannelList>
+export type CreateRoomBody = Static<typeof RoomS.CreateRoomBody>
+export type PatchRoomBody = Static<typeof RoomS.PatchRoomBody>
+export type Member = Static<typeof RoomS.Member>
+export type MemberList = Static<typeof RoomS.MemberList>
+export type AddMembersBody = Static<typeof RoomS.AddMembersBody>
+export type AddedMembers = Static<typeof RoomS.AddedMembers>
+
+// Messages and cursors
+export type Message = Static<typeof MessageS.Message>
+export type SendMessageBody = Static<typeof MessageS.SendMessageBody>
+export type PatchMessageBody = Static<typeof MessageS.PatchMessageBody>
+export type MessageAck = Static<typeof MessageS.MessageAck>
+export type MessagePage = Static<typeof MessageS.MessagePage>
+export type AckBody = Static<typeof MessageS.AckBody>
+export type AckResult = Static<typeof MessageS.AckResult>
+export type ReadBody = Static<typeof MessageS.ReadBody>
+export type ReadResult = Static<typeof MessageS.ReadResult>
+
+/** Query strings are strings on the wire; the SDK also takes numbers. */
+type Loose<T> = { [K in keyof T]?: string | number }
+export type PageQuery = Loose<Static<typeof CommonS.PageQuery>>
+export type HistoryQuery = Loose<Static<typeof MessageS.HistoryQuery>>
+
+// Notifications
+export type NotifyBody = Static<typeof NotificationS.NotifyBody>
+export type NotifyResult = Static<typeof NotificationS.NotifyResult>
+export type SubscribeBody = Static<typeof NotificationS.SubscribeBody>
+export type Subscription = Static<typeof NotificationS.Subscription>
+export type SubscriptionList = Static<typeof NotificationS.SubscriptionList>
+
+// Presence and tokens: their schemas live in the route modules; read them off the routes' types.
+type PresenceRoute = ReturnType<typeof presenceRoutes>['~Routes']['v1']['presence']['get']
+type TokensRoute = ReturnType<typeof tokensRoutes>['~Routes']['v1']['tokens']['post']
+export type PresenceList = PresenceRoute['response'][200]
+export type PresenceStatus = PresenceList['presence'][number]['status']
+export type CreateTokenBody = TokensRoute['body']
+export type TokenResult = TokensRoute['response'][201]
+
+// WebSocket frames (SPEC §5). Client frames come from the server's validators.
+export type { ClientFrame, ClientFrameType }
+
+/*
+ * Server → client frames. The server has no TypeBox schema for these (it builds them inline), so
+ * they are spelled out here from SPEC §5; the message-carrying ones reuse the Message schema.
+ */
+export interface ConnectedFrame {
+  type: 'connected'
+  connection_id: string
+  user_id: string
+  server_time: string
+  epoch: string
+}
+export type MessageFrame = { type: 'message' } & Message
+export type MessageUpdatedFrame = { type: 'message.updated' } & Message
+export type MessageDeletedFrame = { type: 'message.deleted' } & Message
+export type MessageSentFrame = { type: 'message.sent'; request_id?: string } & MessageAck
+export interface AckReceivedFrame {
+  type: 'ack.received'
+  request_id?: string
+  room_id: string
+  user_id: string
+  seq: number
+}
+export interface ReadUpdatedFrame {
+  type: 'read.updated'
+  request_id?: string
+  room_id: string
+  user_id: string
+  seq: number
+}
+export interface TypingFrame {
+  type: 'typing'
+  room_id: string
+  user_id: string
+  action: 'start' | 'stop'
+}
+export interface PresenceFrame {
+  type: 'presence.update'
+  user_id: string
+  status: PresenceStatus
+}
+export interface MemberFrame {
+  type: 'member.joined' | 'member.left'
+  room_id: string
+  user_id: string
+  role: Role
+}
+export interface NotificationFrame {
+  type: 'notification'
+  notification_id: string
+  topic: string
+  payload: Record<string, unknown>
+  created_at: string
+}
+export interface SyncTruncatedFrame {
+  type: 'sync.truncated'
+  room_id: string
+  from_seq: number
+}
+export interface SyncDoneFrame {
+  type: 'sync.done'
+  /** Absent on the sync that follows connecting; set on the end of an explicit `sync`. */
+  room_id?: string
+  request_id?: string
+}
+export interface ErrorFrame {
+  type: 'error'
+  code: ErrorCode
+  message: string
+  field?: string
+  request_id?: string
+}
+export interface ShutdownFrame {
+  type: 'server.shutdown'
+  reconnect_after_ms: number
+}
+export interface PongFrame {
+  type: 'pong'
+  request_id?: string
+}
+
+export type ServerFrame =
+  | ConnectedFrame
+  | MessageFrame
+  | MessageUpdatedFrame
+  | MessageDeletedFrame
+  | MessageSentFrame
+  | AckReceivedFrame
+  | ReadUpdatedFrame
+  | TypingFrame
+  | PresenceFrame
+  | MemberFrame
+  | NotificationFrame
+  | SyncTruncatedFrame
+  | SyncDoneFrame
+  | ErrorFrame
+  | ShutdownFrame
+  | PongFrame

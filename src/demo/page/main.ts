@@ -1,0 +1,432 @@
+// The demo chat page: a user token in, rooms with unread counts, live messages, typing, presence,
+// sending and editing. Built for the browser by src/demo/bundle.ts; everything goes through the SDK.
+
+import { ChatApiError, ChatClient, type Member, type Message, type RoomListItem } from '../../../sdk/src/index'
+
+const TOKEN_KEY = 'chatapi.demo.token'
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T
+
+/** Creates an element; strings become text nodes (never HTML). */
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | boolean | undefined> = {},
+  ...children: (Node | string | null | undefined)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue
+    if (k === 'class') el.className = String(v)
+    else el.setAttribute(k, v === true ? '' : v)
+  }
+  for (const c of children) if (c !== null && c !== undefined) el.append(c)
+  return el
+}
+
+interface RoomView {
+  room: RoomListItem
+  lastSeq: number
+  lastRead: number
+  /** The other user of a dm. */
+  peer?: string
+  activity: string
+}
+
+const state = {
+  client: null as ChatClient | null,
+  me: '',
+  rooms: new Map<string, RoomView>(),
+  current: null as string | null,
+  messages: new Map<string, Message>(),
+  members: [] as Member[],
+  presence: new Map<string, 'online' | 'offline'>(),
+  typing: new Map<string, Map<string, ReturnType<typeof setTimeout>>>(),
+  editing: null as string | null,
+}
+
+function showError(e: unknown, where = 'error') {
+  const text = e instanceof ChatApiError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e)
+  $(where).textContent = text
+  if (text) setTimeout(() => ($(where).textContent === text ? ($(where).textContent = '') : null), 6000)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing in
+
+function decodeSub(token: string): string | null {
+  try {
+    const part = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')
+    return JSON.parse(atob(part)).sub ?? null
+  } catch {
+    return null
+  }
+}
+
+async function signIn(token: string) {
+  token = token.trim()
+  if (/^sk_/.test(token)) throw new Error('That is an API key. Never put an API key in a browser: mint a user token with it on your backend.')
+  if (token.split('.').length !== 3 || !decodeSub(token)) throw new Error('That does not look like a user token (a JWT with a sub claim).')
+  const client = new ChatClient({ baseUrl: location.origin, token })
+  state.client = client
+  wire(client)
+  $('conn').textContent = 'connecting'
+  await client.connect()
+  sessionStorage.setItem(TOKEN_KEY, token)
+  state.me = client.userId ?? decodeSub(token)!
+  $('me').textContent = `signed in as ${state.me}`
+  $('login').hidden = true
+  $('app').hidden = false
+  $('signout').hidden = false
+  await loadRooms()
+  const first = [...state.rooms.keys()][0]
+  if (first && !state.current) await openRoom(first)
+}
+
+function signOut() {
+  state.client?.close()
+  state.client = null
+  sessionStorage.removeItem(TOKEN_KEY)
+  location.reload()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events from the SDK
+
+function wire(client: ChatClient) {
+  client.on('state', (s) => {
+    const el = $('conn')
+    el.dataset.state = s
+    el.textContent = s === 'open' ? 'connected' : s
+  })
+  client.on('synced', () => {
+    // After a reconnect the counts may have moved while we were away; the SDK resumed the stream.
+    if (state.rooms.size) void loadRooms()
+  })
+  client.on('epoch', () => {
+    void loadRooms()
+    if (state.current) void openRoom(state.current)
+  })
+  client.on('message', onMessage)
+  client.on('message.updated', onMessageChanged)
+  client.on('message.deleted', onMessageChanged)
+  client.on('typing', ({ room_id, user_id, action }) => setTyping(room_id, user_id, action === 'start'))
+  client.on('presence', ({ user_id, status }) => {
+    state.presence.set(user_id, status)
+    renderRooms()
+    renderMembers()
+  })
+  client.on('read', ({ room_id, user_id, seq }) => {
+    const v = state.rooms.get(room_id)
+    if (v && user_id === state.me) {
+      v.lastRead = Math.max(v.lastRead, seq)
+      renderRooms()
+    }
+  })
+  client.on('member.joined', ({ room_id, user_id }) => {
+    if (user_id === state.me || !state.rooms.has(room_id)) void loadRooms()
+    else if (room_id === state.current) void loadMembers(room_id)
+  })
+  client.on('member.left', ({ room_id, user_id }) => {
+    if (user_id === state.me) {
+      state.rooms.delete(room_id)
+      if (state.current === room_id) state.current = null
+      renderRooms()
+      renderRoom()
+    } else if (room_id === state.current) void loadMembers(room_id)
+  })
+  client.on('error', (e) => showError(e))
+}
+
+function onMessage(m: Message) {
+  const v = state.rooms.get(m.room_id)
+  if (!v) {
+    void loadRooms() // a room we were just added to
+    return
+  }
+  v.lastSeq = Math.max(v.lastSeq, m.seq)
+  v.room.last_message = m
+  v.activity = m.created_at
+  if (m.sender_id === state.me) v.lastRead = Math.max(v.lastRead, m.seq) // sending moves your own marker
+  setTyping(m.room_id, m.sender_id, false)
+  if (m.room_id === state.current) {
+    state.messages.set(m.message_id, m)
+    renderMessages(true)
+    markRead(m.room_id, m.seq)
+  }
+  renderRooms()
+}
+
+function onMessageChanged(m: Message) {
+  if (m.room_id === state.current && state.messages.has(m.message_id)) {
+    state.messages.set(m.message_id, m)
+    renderMessages(false)
+  }
+}
+
+function markRead(roomId: string, seq: number) {
+  const v = state.rooms.get(roomId)
+  if (!v || seq <= v.lastRead || document.visibilityState === 'hidden') return
+  v.lastRead = seq
+  state.client?.markRead(roomId, seq).catch((e) => showError(e))
+}
+
+function setTyping(roomId: string, userId: string, on: boolean) {
+  if (userId === state.me) return
+  let users = state.typing.get(roomId)
+  if (!users) state.typing.set(roomId, (users = new Map()))
+  clearTimeout(users.get(userId))
+  if (on) users.set(userId, setTimeout(() => setTyping(roomId, userId, false), 8000))
+  else users.delete(userId)
+  renderTyping()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading over REST
+
+const peerOf = (r: RoomListItem) => {
+  if (r.type !== 'dm' || !r.unique_key) return undefined
+  const [a, b] = r.unique_key.slice(3).split('|')
+  return a === state.me ? b : a
+}
+
+async function loadRooms() {
+  const client = state.client
+  if (!client) return
+  const { rooms } = await client.rest.listRooms({ limit: 200 })
+  const next = new Map<string, RoomView>()
+  for (const r of rooms) {
+    const old = state.rooms.get(r.room_id)
+    const lastRead = Math.max(r.last_seq - r.unread_count, old?.lastRead ?? 0)
+    next.set(r.room_id, {
+      room: r,
+      lastSeq: Math.max(r.last_seq, old?.lastSeq ?? 0),
+      lastRead,
+      peer: peerOf(r),
+      activity: r.last_message?.created_at ?? r.created_at,
+    })
+  }
+  state.rooms = next
+  const peers = [...next.values()].map((v) => v.peer).filter((p): p is string => !!p)
+  if (peers.length) {
+    try {
+      const { presence } = await client.rest.presence(peers.slice(0, 100))
+      for (const p of presence) state.presence.set(p.user_id, p.status)
+    } catch {
+      // presence may be off for this tenant (403): no dots then
+    }
+  }
+  renderRooms()
+}
+
+async function openRoom(roomId: string) {
+  const client = state.client
+  if (!client) return
+  state.current = roomId
+  state.editing = null
+  state.messages = new Map()
+  renderRooms()
+  renderRoom()
+  const [page] = await Promise.all([client.rest.listMessages(roomId, { limit: 50 }), loadMembers(roomId)])
+  if (state.current !== roomId) return
+  for (const m of page.messages) if (!state.messages.has(m.message_id)) state.messages.set(m.message_id, m)
+  renderMessages(true)
+  const last = page.messages.at(-1)
+  if (last) markRead(roomId, Math.max(last.seq, state.rooms.get(roomId)?.lastSeq ?? 0))
+  renderRooms()
+  $<HTMLInputElement>('text').focus()
+}
+
+async function loadMembers(roomId: string) {
+  const client = state.client
+  if (!client) return
+  try {
+    const { members } = await client.rest.listMembers(roomId, { limit: 200 })
+    if (state.current !== roomId) return
+    state.members = members
+    for (const m of members) if (m.online !== null && m.user_id !== state.me) state.presence.set(m.user_id, m.online ? 'online' : 'offline')
+    state.presence.set(state.me, 'online')
+    renderMembers()
+  } catch (e) {
+    showError(e)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+const dot = (user: string) => h('span', { class: `dot ${state.presence.get(user) === 'online' ? 'online' : 'offline'}`, 'data-user': user, title: state.presence.get(user) ?? 'unknown' })
+
+function roomName(v: RoomView) {
+  return v.room.name ?? (v.peer ? v.peer : v.room.room_id)
+}
+
+function renderRooms() {
+  const list = $('rooms')
+  const views = [...state.rooms.values()].sort((a, b) => (a.activity < b.activity ? 1 : a.activity > b.activity ? -1 : 0))
+  list.replaceChildren(
+    ...views.map((v) => {
+      const unread = v.room.room_id === state.current && document.visibilityState !== 'hidden' ? 0 : Math.max(0, v.lastSeq - v.lastRead)
+      const li = h(
+        'li',
+        { 'data-room-id': v.room.room_id, class: v.room.room_id === state.current ? 'active' : undefined },
+        v.peer ? dot(v.peer) : null,
+        h('span', { class: 'name' }, roomName(v)),
+        h('span', { class: 'kind' }, v.room.type),
+        h('span', { class: 'unread', 'data-count': String(unread) }, String(unread)),
+      )
+      li.addEventListener('click', () => void openRoom(v.room.room_id))
+      return li
+    }),
+  )
+}
+
+function renderRoom() {
+  const v = state.current ? state.rooms.get(state.current) : undefined
+  $('room-title').textContent = v ? roomName(v) : 'Pick a room'
+  $<HTMLInputElement>('text').disabled = !v
+  $<HTMLButtonElement>('send').disabled = !v
+  if (!v) state.members = []
+  renderMembers()
+  renderMessages(false)
+  renderTyping()
+}
+
+function renderMembers() {
+  $('members').replaceChildren(
+    ...state.members.map((m) => h('li', { 'data-user': m.user_id }, dot(m.user_id), m.user_id === state.me ? `${m.user_id} (you)` : m.user_id)),
+  )
+}
+
+function renderMessages(scroll: boolean) {
+  const list = $('messages')
+  const sorted = [...state.messages.values()].sort((a, b) => a.seq - b.seq)
+  list.replaceChildren(...sorted.map(renderMessage))
+  if (scroll) list.scrollTop = list.scrollHeight
+}
+
+function renderMessage(m: Message): HTMLElement {
+  const mine = m.sender_id === state.me
+  const li = h('li', {
+    'data-seq': String(m.seq),
+    'data-message-id': m.message_id,
+    'data-sender': m.sender_id,
+    class: [mine ? 'mine' : '', m.deleted_at ? 'deleted' : ''].join(' ').trim() || undefined,
+  })
+  const time = new Date(m.created_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+  const meta = h('div', { class: 'meta' }, h('span', { class: 'sender' }, m.sender_id), h('span', {}, time), m.edited_at && !m.deleted_at ? h('span', { class: 'edited' }, '(edited)') : null)
+  if (state.editing === m.message_id) {
+    const input = h('input', { class: 'edit-input', value: m.content, 'aria-label': 'edit message' })
+    input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') {
+        state.editing = null
+        renderMessages(false)
+      } else if (ev.key === 'Enter') {
+        ev.preventDefault()
+        void saveEdit(m, input.value)
+      }
+    })
+    li.append(meta, input)
+    queueMicrotask(() => input.focus())
+    return li
+  }
+  if (mine && !m.deleted_at) {
+    const edit = h('button', { class: 'link edit', type: 'button' }, 'edit')
+    edit.addEventListener('click', () => {
+      state.editing = m.message_id
+      renderMessages(false)
+    })
+    meta.append(edit)
+  }
+  li.append(meta, h('div', { class: 'content' }, m.deleted_at ? 'message deleted' : m.content))
+  return li
+}
+
+async function saveEdit(m: Message, content: string) {
+  const client = state.client
+  state.editing = null
+  if (!client || !content.trim() || content === m.content) return renderMessages(false)
+  try {
+    const updated = await client.rest.editMessage(m.room_id, m.message_id, { content })
+    onMessageChanged(updated)
+  } catch (e) {
+    showError(e)
+    renderMessages(false)
+  }
+}
+
+function renderTyping() {
+  const users = state.current ? [...(state.typing.get(state.current)?.keys() ?? [])] : []
+  $('typing').textContent = users.length === 0 ? '' : users.length === 1 ? `${users[0]} is typing…` : `${users.join(', ')} are typing…`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms
+
+$('login-form').addEventListener('submit', (ev) => {
+  ev.preventDefault()
+  const token = $<HTMLTextAreaElement>('token').value
+  $<HTMLButtonElement>('connect').disabled = true
+  signIn(token).catch((e) => {
+    state.client?.close()
+    state.client = null
+    $<HTMLButtonElement>('connect').disabled = false
+    $('conn').dataset.state = 'idle'
+    $('conn').textContent = 'not connected'
+    showError(e, 'login-error')
+  })
+})
+
+$('signout').addEventListener('click', signOut)
+
+$('composer').addEventListener('submit', (ev) => {
+  ev.preventDefault()
+  const input = $<HTMLInputElement>('text')
+  const content = input.value
+  if (!content.trim() || !state.current || !state.client) return
+  input.value = ''
+  state.client.send(state.current, content).catch((e) => {
+    showError(e)
+    if (!input.value) input.value = content
+  })
+})
+
+$('text').addEventListener('input', () => {
+  if (state.current && $<HTMLInputElement>('text').value) state.client?.typing(state.current)
+})
+
+$('new-room').addEventListener('submit', (ev) => {
+  ev.preventDefault()
+  const client = state.client
+  if (!client) return
+  const type = $<HTMLSelectElement>('new-room-type').value as 'group' | 'dm' | 'channel'
+  const members = $<HTMLInputElement>('new-room-members')
+    .value.split(/[\s,]+/)
+    .filter(Boolean)
+  const name = $<HTMLInputElement>('new-room-name').value.trim()
+  client.rest
+    .createRoom({ type, members, ...(name && type !== 'dm' ? { name } : {}) })
+    .then(async (room) => {
+      $<HTMLInputElement>('new-room-members').value = ''
+      $<HTMLInputElement>('new-room-name').value = ''
+      await loadRooms()
+      await openRoom(room.room_id)
+    })
+    .catch((e) => showError(e))
+})
+
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState !== 'visible' || !state.current) return
+  const v = state.rooms.get(state.current)
+  if (v) markRead(state.current, v.lastSeq)
+  renderRooms()
+})
+
+// A reload keeps the tab's token (sessionStorage: this tab only, gone with it).
+const saved = sessionStorage.getItem(TOKEN_KEY)
+if (saved) {
+  $<HTMLTextAreaElement>('token').value = saved
+  signIn(saved).catch((e) => {
+    sessionStorage.removeItem(TOKEN_KEY)
+    showError(e, 'login-error')
+  })
+}
