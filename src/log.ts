@@ -14,17 +14,27 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger
 }
 
-/** Replaces secret values, and the value of a `token` query parameter inside URLs. */
+/** Credentials inside free text: query parameters, Bearer values, API keys and secrets by their prefixes. */
+const SECRET_TEXT: [RegExp, string][] = [
+  [/([?&](?:token|access_token|api_?key|x-api-key|master_?key|key|secret)=)[^&\s"']*/gi, '$1[REDACTED]'],
+  [/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[REDACTED]'],
+  [/\b(sk|uts)_[A-Za-z0-9]{16,}/g, '$1_[REDACTED]'],
+  [/\bwhsec_[A-Za-z0-9+/=]{16,}/g, 'whsec_[REDACTED]'],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[REDACTED JWT]'],
+]
+const redactText = (s: string) => SECRET_TEXT.reduce((acc, [re, to]) => acc.replace(re, to), s)
+
+/** Replaces secret values (by key), and credentials found inside strings and error messages. */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 5) return value
-  if (typeof value === 'string') return value.replace(/([?&]token=)[^&\s]*/g, '$1[REDACTED]')
+  if (typeof value === 'string') return redactText(value)
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1))
-  if (value && typeof value === 'object' && !(value instanceof Error)) {
+  if (value instanceof Error) return { name: value.name, message: redactText(value.message), stack: value.stack && redactText(value.stack) }
+  if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? '[REDACTED]' : redact(v, depth + 1)
     return out
   }
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack }
   return value
 }
 

@@ -16,7 +16,7 @@
 import { backoffDelay, DEFAULT_BACKOFF, shutdownDelay, type BackoffOptions } from './backoff'
 import { Emitter } from './emitter'
 import { ChatApiError, ChatClientError } from './errors'
-import { checkCredentials, isBrowser, joinUrl, resolve, type ClientOptions } from './options'
+import { checkCredentials, isBrowser, joinUrl, resolve, wsHeadersSupported, type ClientOptions } from './options'
 import { RestClient } from './rest'
 import type {
   AckReceivedFrame,
@@ -142,6 +142,9 @@ interface PendingRequest {
   reject: (e: Error) => void
   timer: ReturnType<typeof setTimeout>
 }
+
+/** A setup that can never connect (not worth retrying). */
+class ConfigError extends Error {}
 
 const SEEN_MAX = 10_000
 const OPEN = 1
@@ -309,16 +312,18 @@ export class ChatClient extends Emitter<ChatEvents> {
     const u = joinUrl(await resolve(this.opts.baseUrl), 'ws')
     if (u.protocol === 'https:') u.protocol = 'wss:'
     else if (u.protocol === 'http:') u.protocol = 'ws:'
-    // Browsers cannot set headers on a WebSocket: the token goes in the query (SPEC §5). Elsewhere
-    // headers keep it out of URLs that proxies log.
+    // Browsers cannot set headers on a WebSocket: the token goes in the query (SPEC §5). Bun and
+    // Node.js (or a WebSocket given in the options) send headers, which keeps it out of logged URLs.
+    const headers = this.opts.WebSocket !== undefined || wsHeadersSupported()
     if (this.opts.token !== undefined) {
       const token = await resolve(this.opts.token)
-      if (isBrowser()) {
+      if (!headers) {
         u.searchParams.set('token', token)
         return { url: u.href }
       }
       return { url: u.href, headers: { authorization: `Bearer ${token}` } }
     }
+    if (!headers) throw new ConfigError('API key auth needs a WebSocket that sends headers (Bun, Node.js, or the WebSocket option)')
     return { url: u.href, headers: { 'x-api-key': this.opts.apiKey!, 'x-user-id': this.opts.userId! } }
   }
 
@@ -333,7 +338,9 @@ export class ChatClient extends Emitter<ChatEvents> {
       const Ctor = this.opts.WebSocket ?? (globalThis as unknown as { WebSocket: WebSocketCtor }).WebSocket
       ws = target.headers ? new Ctor(target.url, { headers: target.headers }) : new Ctor(target.url)
     } catch (e) {
-      this.emit('error', new ChatClientError('NETWORK_ERROR', `cannot open the WebSocket: ${(e as Error)?.message ?? e}`, { cause: e }))
+      const err = new ChatClientError('NETWORK_ERROR', `cannot open the WebSocket: ${(e as Error)?.message ?? e}`, { cause: e })
+      this.emit('error', err)
+      if (e instanceof ConfigError) return this.fatal(err) // a configuration that cannot work: do not loop
       this.scheduleReconnect(false)
       return
     }
@@ -519,6 +526,7 @@ export class ChatClient extends Emitter<ChatEvents> {
         if (this.o.autoAckNotifications) this.write({ type: 'notification.ack', notification_id: f.notification_id })
         if (this.seenNotifications.has(f.notification_id)) return
         this.seenNotifications.add(f.notification_id)
+        if (this.seenNotifications.size > 1000) this.seenNotifications.delete(this.seenNotifications.values().next().value!)
         return this.emit('notification', strip(f))
       case 'error':
         return this.onErrorFrame(f)
@@ -848,13 +856,5 @@ export class ChatClient extends Emitter<ChatEvents> {
     clearTimeout(t.stopTimer)
     this.typingState.delete(roomId)
     this.write({ type: 'typing.stop', room_id: roomId })
-  }
-
-  /** Asks the server to stream a room again after `afterSeq` (duplicates are dropped as usual). */
-  resync(roomId: string, afterSeq = 0): void {
-    const r = this.room(roomId)
-    if (r.syncing) return
-    r.moreAfter = afterSeq
-    this.continueSync(roomId, r)
   }
 }

@@ -27,6 +27,12 @@ export interface ClientOptions {
 export const isBrowser = (): boolean =>
   typeof (globalThis as { document?: unknown }).document !== 'undefined' && typeof (globalThis as { window?: unknown }).window !== 'undefined'
 
+/** Runtimes whose WebSocket takes `{ headers }` (Bun, Node.js); browsers and workers do not. */
+export const wsHeadersSupported = (): boolean => {
+  const g = globalThis as { Bun?: unknown; process?: { versions?: { node?: string } } }
+  return g.Bun !== undefined || (!isBrowser() && typeof g.process?.versions?.node === 'string')
+}
+
 export async function resolve<T>(s: Source<T>): Promise<T> {
   return typeof s === 'function' ? await (s as () => T | Promise<T>)() : s
 }

@@ -36,7 +36,7 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
      * Sends a serialized frame to every live socket of the user that has room for it in its send
      * buffer (see limitDirectSends); the others are skipped.
      */
-    sendToUser(tenantId: string, userId: string, data: string): void
+    sendToUser(tenantId: string, userId: string, data: string, roomId?: string): void
     /**
      * Caps sendToUser: a socket whose buffer would pass `bytes` is skipped. sendToUser carries
      * redelivery copies, which are retried from the ack anyway; sent unpaced (up to SYNC_MAX_PER_ROOM
@@ -88,8 +88,11 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
         yield { tenantId: k.slice(0, i), userId: k.slice(i + 1) }
       }
     },
-    sendToUser(tenantId, userId, data) {
+    sendToUser(tenantId, userId, data, roomId) {
+      const topic = roomId === undefined ? null : topics.room(tenantId, roomId)
       for (const ws of byUser.get(key(tenantId, userId)) ?? []) {
+        // A socket not (yet) subscribed to the room is still syncing it: the sync will send these.
+        if (topic && !ws.isSubscribed(topic)) continue
         const buffered = ws.getBufferedAmount()
         if (buffered === 0 || buffered + data.length <= directCap) ws.send(data)
       }

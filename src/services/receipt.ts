@@ -3,7 +3,7 @@
 import type { Config } from '../config'
 import type { Store } from '../db/types'
 import { invalid, notFound } from '../errors'
-import type { Broker } from '../broker/types'
+import type { Broker, Frame } from '../broker/types'
 import { topics } from '../broker/topics'
 import { roomFor } from './access'
 import type { Actor } from './actor'
@@ -29,7 +29,13 @@ export function createReceiptService({ store, broker, config }: Deps) {
      * Moves the read marker (and the ack with it). Tells the reader's own connections, and the room
      * when read_receipts is on and the room is small enough (FANOUT_RECEIPTS_MAX_MEMBERS).
      */
-    read(actor: Actor, roomId: string, seq: number): { room_id: string; last_read: number } {
+    read(
+      actor: Actor,
+      roomId: string,
+      seq: number,
+      /** How to fan the frame out; the WS gateway passes one that skips the reading connection (it answers directly). */
+      publish: (topic: string, frame: Frame) => void = broker.publish,
+    ): { room_id: string; last_read: number } {
       const { room } = roomFor(store, actor, roomId, 'member')
       checkSeq(seq, room.last_seq)
       const r = store.members.advanceRead(roomId, actor.userId, seq)
@@ -37,9 +43,9 @@ export function createReceiptService({ store, broker, config }: Deps) {
       const tid = actor.tenant.tenant_id
       const frame = { type: 'read.updated', room_id: roomId, user_id: actor.userId, seq: r.last_read }
       if (actor.tenant.config.features.read_receipts && room.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) {
-        broker.publish(topics.room(tid, roomId), frame)
+        publish(topics.room(tid, roomId), frame)
       } else {
-        broker.publish(topics.user(tid, actor.userId), frame)
+        publish(topics.user(tid, actor.userId), frame)
       }
       return { room_id: roomId, last_read: r.last_read }
     },

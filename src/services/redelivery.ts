@@ -12,8 +12,8 @@ import { backoffMs } from './backoff'
 export interface LiveUsers {
   /** Every (tenant, user) with at least one live connection on this instance. */
   connectedUsers(): Iterable<{ tenantId: string; userId: string }>
-  /** Sends an already-serialized frame to every live connection of the user. */
-  sendToUser(tenantId: string, userId: string, data: string): void
+  /** Sends an already-serialized frame to the user's live connections subscribed to the room. */
+  sendToUser(tenantId: string, userId: string, data: string, roomId: string): void
   connected(tenantId: string, userId: string): boolean
 }
 
@@ -42,7 +42,7 @@ export function createRedelivery(deps: { store: Store; clock: Clock; config: Con
 
   function redeliver(tenantId: string, userId: string, roomId: string, afterSeq: number) {
     for (const row of store.messages.after(roomId, afterSeq, config.SYNC_MAX_PER_ROOM))
-      live.sendToUser(tenantId, userId, JSON.stringify({ type: 'message', ...toMessage(row) }))
+      live.sendToUser(tenantId, userId, JSON.stringify({ type: 'message', ...toMessage(row) }), roomId)
   }
 
   /** Advances one member's lag state; returns what happened. */

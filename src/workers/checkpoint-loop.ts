@@ -10,7 +10,9 @@ import type { Database } from 'bun:sqlite'
  *   without blocking the writer or waiting for readers.
  * - It then reports the WAL file size; past WAL_CHECKPOINT_BYTES the MAIN thread runs a TRUNCATE
  *   checkpoint between group commits (TRUNCATE blocks writers, so only the single writer may run it,
- *   when no transaction is open), which rewinds the WAL to zero bytes.
+ *   when no transaction is open), which rewinds the WAL to zero bytes. It never waits for readers
+ *   (busy_timeout 0 for that one statement): one that meets a worker's read or a backup copies what
+ *   it can and returns, and the next report tries again, so the event loop never sleeps on it.
  * - A final TRUNCATE runs at shutdown.
  */
 export function createCheckpointLoop(d: { db: Database; walBytes(): number; report(bytes: number): void }) {

@@ -44,6 +44,12 @@ runWorker((init, post) => {
   let lastCleanup = 0
   return {
     intervalMs: Number(s.pollMs),
+    // Sleep until the next retry is due rather than a whole poll interval, so backoff keeps its
+    // timing; never less than a results batch (a due row may just be waiting for its result).
+    nextDelayMs() {
+      const at = reader.nextDueAt()
+      return at === null ? Number(s.pollMs) : Math.max(RESULTS_EVERY_MS, at - Date.now())
+    },
     async tick() {
       while ((await loop.tick()) > 0) {} // drain everything due, then sleep
       if (Date.now() - lastCleanup > CLEANUP_EVERY_MS) {

@@ -8,6 +8,8 @@ declare const self: Worker
 export interface WorkerLoop {
   tick(): Promise<unknown> | unknown
   intervalMs: number
+  /** When set, the wait before the next tick (e.g. until the next due row), at most intervalMs. */
+  nextDelayMs?(): number
   close(): void
   /** Told about a `wake` while a tick may be running (it should pick up new work at once). */
   wake?(): void
@@ -50,7 +52,7 @@ export function runWorker(setup: (init: WorkerInit, post: (m: FromWorker) => voi
       running = false
     }
     if (stopping) return finish()
-    const backoff = errors ? Math.min(30_000, 100 * 2 ** errors) : loop.intervalMs
+    const backoff = errors ? Math.min(30_000, 100 * 2 ** errors) : Math.min(loop.intervalMs, loop.nextDelayMs?.() ?? loop.intervalMs)
     schedule(again ? 0 : backoff)
     again = false
   }

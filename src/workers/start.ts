@@ -46,7 +46,7 @@ export function startWorkers(d: { config: Config; log: Logger; db: Database; del
         setImmediate(() => {
           truncating = false
           try {
-            d.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+            truncateWal(d.db)
           } catch (e) {
             log.warn('truncate checkpoint failed', { code: (e as { code?: string }).code })
           }
@@ -56,4 +56,20 @@ export function startWorkers(d: { config: Config; log: Logger; db: Database; del
   ])
   scheduler.start()
   return scheduler
+}
+
+/**
+ * TRUNCATE checkpoint on the main thread without ever waiting: a checkpoint that meets a reader
+ * (a worker's read, a backup's VACUUM INTO) would otherwise sleep in the busy handler for up to
+ * busy_timeout (5 s) with the event loop blocked. With the timeout at 0 it copies what it can and
+ * returns; the next WAL report past the limit tries again.
+ */
+function truncateWal(db: Database) {
+  const { timeout } = db.query<{ timeout: number }, []>('PRAGMA busy_timeout').get()!
+  db.exec('PRAGMA busy_timeout = 0')
+  try {
+    return db.query<{ busy: number; log: number; checkpointed: number }, []>('PRAGMA wal_checkpoint(TRUNCATE)').get()
+  } finally {
+    db.exec(`PRAGMA busy_timeout = ${timeout}`)
+  }
 }

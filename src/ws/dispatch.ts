@@ -55,9 +55,9 @@ export function createDispatcher({ services, notifications, broker, config, log 
         return { type: 'ack.received', ...(rid && { request_id: rid }), room_id: f.room_id, user_id: conn.userId, seq: r.last_ack }
       }
       case 'read': {
-        // The service publishes read.updated to the reader's connections (or the room); a request_id gets a direct echo.
-        const r = receipt.read(conn.actor, f.room_id, f.seq)
-        return rid ? { type: 'read.updated', request_id: rid, room_id: f.room_id, user_id: conn.userId, seq: r.last_read } : null
+        // Fan-out skips this connection (ws.publish excludes the sender), which gets exactly one direct answer.
+        const r = receipt.read(conn.actor, f.room_id, f.seq, (topic, frame) => conn.ws.publish(topic, JSON.stringify(frame)))
+        return { type: 'read.updated', ...(rid && { request_id: rid }), room_id: f.room_id, user_id: conn.userId, seq: r.last_read }
       }
       case 'typing.start': {
         const { topic, frame } = realtime.typing(conn.actor, f.room_id, 'start')

@@ -52,7 +52,7 @@ test('a member who never acks gets the messages again, then a `message` dead let
   expect(acked.seq).toBe(2)
   await until('the dead letter to clear', async () => ((await messageLetters(t)).length === 0 ? true : undefined))
   bob.close()
-})
+}, 10_000)
 
 test('a member who acks promptly gets no redelivery and no dead letter', async () => {
   const t = await s.newTenant()

@@ -54,8 +54,8 @@ describe('a receiver that fails with 500', () => {
     const n = await endpointT.as('app')('POST', '/v1/notify', { body: { topic: 'alerts', payload: { x: 1 }, targets: { topic_subscribers: true } } })
     expect(n.status).toBe(202)
     notificationId = n.body.notification_id
-    await Promise.all(['/dead', '/dead2', '/ndead'].map((p) => rx.waitFor(ATTEMPTS, onPath(p), 6000)))
-  })
+    await Promise.all(['/dead', '/dead2', '/ndead'].map((p) => rx.waitFor(ATTEMPTS, onPath(p), 10_000)))
+  }, 15_000)
 
   test('gets 1 + RETRY_MAX_ATTEMPTS attempts with the same webhook-id and a fresh, valid signature each', async () => {
     const hits = rx.matching(onPath('/dead'))
@@ -126,7 +126,7 @@ describe('a receiver that fails with 500', () => {
     )
     await Bun.sleep(200) // bounded: a delivered event is not sent again
     expect(rx.matching(onPath('/dead')).filter(ok)).toHaveLength(1)
-  })
+  }, 10_000)
 
   test('DELETE → 204 and it is gone; unknown ids → 404 for delete and retry', async () => {
     const [dl] = await until('the second dead letter', async () => {
@@ -172,7 +172,7 @@ test('circuit breaker: calls stop while open, one probe goes through later, succ
   expect(delivered[0].at - probe.at).toBeGreaterThanOrEqual(600)
   expect(rx.matching(onPath(path)).filter((h) => !ok(h))).toHaveLength(4) // 3 failures + 1 failed probe
   expect(await deadLetters(s, { tenant_id: t.tenant_id })).toEqual([]) // skipped attempts did not count
-})
+}, 20_000)
 
 test('without ALLOW_HTTP_WEBHOOKS a webhook_url on a private address is never called (refused up front or per attempt)', async () => {
   const strict = await startTestServer({ RETRY_MAX_ATTEMPTS: '1' })
@@ -193,4 +193,4 @@ test('without ALLOW_HTTP_WEBHOOKS a webhook_url on a private address is never ca
   } finally {
     await strict.stop()
   }
-})
+}, 10_000)

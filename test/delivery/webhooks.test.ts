@@ -204,4 +204,4 @@ test("a slow endpoint does not hold up another tenant's webhooks", async () => {
   } finally {
     slowMs = 0 // let the backlog drain quickly
   }
-})
+}, 15_000)

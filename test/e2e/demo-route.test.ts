@@ -46,6 +46,6 @@ test('with DEMO_ENABLED, the page, script and stylesheet are served from this or
   expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8')
 
   // Not in the API description.
-  const doc = await (await fetch(`${on.url}/swagger/json`)).json()
+  const doc = (await (await fetch(`${on.url}/swagger/json`)).json()) as { paths: Record<string, unknown> }
   expect(Object.keys(doc.paths).filter((p) => p.startsWith('/demo'))).toEqual([])
 })

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { spawnServer, type ServerProcess } from '../support/process'
 import { call } from '../support/http'
 
-const CYCLES = Number(process.env.CHATAPI_CRASH_CYCLES ?? 5)
+const CYCLES = Number(process.env.CHATAPI_CRASH_CYCLES ?? 8)
 const ROOMS = 4
 const SENDERS = 4
 const WINDOW = 12 // sends in flight per sender

@@ -10,7 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), 'chatapi-epoch-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 async function epochOf(url: string): Promise<string> {
-  return (await (await fetch(url + '/health')).json()).epoch
+  return ((await (await fetch(url + '/health')).json()) as { epoch: string }).epoch
 }
 
 async function run(db: string, mode: 'FULL' | 'NORMAL', stop: 'SIGTERM' | 'SIGKILL'): Promise<string> {

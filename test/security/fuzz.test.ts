@@ -119,9 +119,11 @@ test('WebSocket frames of every type: an answer or an error frame, never INTERNA
   let n = 0
   const out = await fc.check(
     fc.asyncProperty(frame, async (f) => {
+      const text = JSON.stringify(f) ?? 'null'
+      fc.pre(text.length < 60_000) // an oversize frame is closed with 1009 by design (hostile-ws covers it)
       runs++
       const start = c.log.length
-      c.send(JSON.stringify(f) ?? 'null')
+      c.send(text)
       await c.request({ type: 'ping', request_id: `fz${++n}` }, 'pong', 5000)
       const bad = c.log.slice(start).filter((x) => x.type === 'error' && x.code === 'INTERNAL_ERROR')
       expect(bad).toEqual([])

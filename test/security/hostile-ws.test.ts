@@ -129,7 +129,7 @@ function rawWs(): Promise<{ write(op: number, payload: Buffer, fin?: boolean): v
     let code: number | null = null
     const closed = new Promise<number | null>((r) => sock.on('close', () => r(code)))
     sock.on('error', () => {})
-    sock.on('data', (d) => {
+    sock.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d])
       if (!up) {
         const e = buf.indexOf('\r\n\r\n')

@@ -153,8 +153,20 @@ describe('simulated on the server connection', () => {
   }
 })
 
-// A real full disk: ENOSPC from the kernel, on a 4 MiB tmpfs. Root only (mount); skipped elsewhere.
-const canMount = process.getuid?.() === 0 && process.platform === 'linux'
+// A real full disk: ENOSPC from the kernel, on a 4 MiB tmpfs. Needs mount (root); skipped where it fails.
+const canMount = (() => {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false
+  const probe = mkdtempSync(join(tmpdir(), 'chatapi-mount-probe-'))
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' })
+    execFileSync('umount', [probe], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  } finally {
+    rmSync(probe, { recursive: true, force: true })
+  }
+})()
 describe.skipIf(!canMount)('real disk full (tmpfs)', () => {
   const mnt = mkdtempSync(join(tmpdir(), 'chatapi-enospc-'))
   let mounted = false

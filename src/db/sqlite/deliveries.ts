@@ -27,10 +27,13 @@ export function createDeliveryReader(db: Database) {
      AND url NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at LIMIT ?`,
   )
   const depth = db.query<{ n: number }, []>("SELECT count(*) AS n FROM deliveries WHERE state = 'pending'")
+  const nextDue = db.query<{ at: number | null }, []>("SELECT min(next_attempt_at) AS at FROM deliveries WHERE state = 'pending'")
   return {
     /** Pending rows due by `now`, oldest first, except those for `skipUrls` (endpoints already busy enough). */
     due: (now: number, limit: number, skipUrls: string[] = []) => due.all(now, JSON.stringify(skipUrls), limit),
     pendingCount: () => depth.get()?.n ?? 0,
+    /** When the earliest pending row is due (epoch ms), or null when none is pending. */
+    nextDueAt: () => nextDue.get()?.at ?? null,
   }
 }
 

@@ -46,9 +46,6 @@ export interface NewMessage {
 export type AppendResult = { ok: true; row: MessageRow; created: boolean } | { ok: false; error: unknown }
 
 export function createMessageStore(db: Database, activity: ActivityKeys) {
-  const bumpSeq = db.query<{ last_seq: number }, [string, string, string]>(
-    'UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = ? WHERE room_id = ? AND tenant_id = ? RETURNING last_seq',
-  )
   const insert = db.query(
     `INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -70,41 +67,55 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
   const edit = db.query('UPDATE messages SET content = coalesce(?, content), meta = coalesce(?, meta), edited_at = ? WHERE room_id = ? AND seq = ?')
   const tombstone = db.query("UPDATE messages SET content = '', meta = NULL, deleted_at = ? WHERE room_id = ? AND seq = ?")
 
-  const appendOne = (m: NewMessage): { row: MessageRow; created: boolean } => {
-    if (m.client_msg_id) {
-      const prior = byClientId.get(m.room_id, m.sender_id, m.client_msg_id)
-      if (prior) return { row: prior, created: false }
-    }
-    const bumped = bumpSeq.get(activity(m.created_at), m.room_id, m.tenant_id)
-    if (!bumped) throw new Error(`room ${m.room_id} vanished during append`)
-    const seq = bumped.last_seq
-    insert.run(m.room_id, seq, m.message_id, m.tenant_id, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at)
-    moveSender.run(seq, m.room_id, m.sender_id)
-    return { row: { ...m, seq, edited_at: null, deleted_at: null }, created: true }
-  }
-  // Each item runs in its own savepoint so one failure does not undo the others in the batch.
-  const appendItem = db.transaction(appendOne)
+  const roomSeq = db.query<{ tenant_id: string; last_seq: number }, [string]>('SELECT tenant_id, last_seq FROM rooms WHERE room_id = ?')
+  const setRoomSeq = db.query('UPDATE rooms SET last_seq = ?, last_activity_at = ? WHERE room_id = ?')
 
   return {
     /**
      * Group commit (SPEC §6): appends every message in ONE immediate transaction (one fsync under
      * FULL). Each gets the room's next seq, its row, and moves the sender's ack and read marker.
      * A client_msg_id the sender already used in the room returns the original row, created=false.
+     *
+     * Work per batch, not per message (PERF, docs/performance.md): a room's last_seq is read once
+     * and written once at the end (with the activity key of its last message), and a sender's
+     * ack/read marker moves once, to their last seq in the room. A seq is taken only once its
+     * INSERT succeeded (one statement, atomic), so a failed item leaves no gap, undoes nothing of
+     * the others and needs no savepoint.
      */
     appendBatch(items: NewMessage[]): AppendResult[] {
-      return db.transaction(() =>
-        items.map((m): AppendResult => {
+      return db.transaction(() => {
+        const rooms = new Map<string, { tenant: string; last: number; activity: string | null }>()
+        const senders = new Map<string, { room: string; user: string; seq: number }>()
+        const results = items.map((m): AppendResult => {
           try {
-            return { ok: true, ...appendItem(m) }
+            if (m.client_msg_id) {
+              const prior = byClientId.get(m.room_id, m.sender_id, m.client_msg_id)
+              if (prior) return { ok: true, row: prior, created: false }
+            }
+            let room = rooms.get(m.room_id)
+            if (!room) {
+              const r = roomSeq.get(m.room_id)
+              if (r) rooms.set(m.room_id, (room = { tenant: r.tenant_id, last: r.last_seq, activity: null }))
+            }
+            if (!room || room.tenant !== m.tenant_id) throw new Error(`room ${m.room_id} vanished during append`)
+            const seq = room.last + 1
+            insert.run(m.room_id, seq, m.message_id, m.tenant_id, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at)
+            room.last = seq
+            room.activity = activity(m.created_at)
+            senders.set(`${m.room_id}\u0000${m.sender_id}`, { room: m.room_id, user: m.sender_id, seq })
+            return { ok: true, row: { ...m, seq, edited_at: null, deleted_at: null }, created: true }
           } catch (error) {
-            // SQLITE_FULL / IOERR may roll back the WHOLE transaction, not just this savepoint. Going
+            // SQLITE_FULL / IOERR may roll back the WHOLE transaction, not just this statement. Going
             // on would run the next items in autocommit (stored, yet reported failed when COMMIT then
             // throws "no transaction is active"): fail the whole batch with the original error.
             if (!db.inTransaction) throw error
             return { ok: false, error }
           }
-        }),
-      ).immediate()
+        })
+        for (const [roomId, r] of rooms) if (r.activity !== null) setRoomSeq.run(r.last, r.activity, roomId)
+        for (const s of senders.values()) moveSender.run(s.seq, s.room, s.user)
+        return results
+      }).immediate()
     },
 
     get: (roomId: string, messageId: string) => byId.get(roomId, messageId),
