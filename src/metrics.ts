@@ -85,7 +85,6 @@ export function createAppMetrics() {
     httpRequests: m.counter('chatapi_http_requests_total', 'HTTP requests by method, route template and status'),
     httpLatency: m.histogram('chatapi_http_request_duration_seconds', 'HTTP request latency by method and route template', LATENCY_BUCKETS),
     wsOpened: m.counter('chatapi_ws_connections_opened_total', 'WebSocket connections accepted'),
-    wsFrames: m.counter('chatapi_ws_frames_total', 'WebSocket client frames by type and outcome'),
     messagesStored: m.counter('chatapi_messages_stored_total', 'Messages stored (client_msg_id replays excluded)'),
     fanout: m.counter('chatapi_fanout_deliveries_total', 'Frames handed to subscribed sockets by publish'),
     redeliveries: m.counter('chatapi_redeliveries_total', 'Message redeliveries to members whose ack lagged'),

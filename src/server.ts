@@ -93,7 +93,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
 
   const tokens = createTokenService({ tenants: services.tenant, clock })
 
-  const gateway = createGateway({ config, log, clock, services, notifications, broker, states, epoch })
+  const gateway = createGateway({ config, log, clock, services, notifications, broker, states, epoch, onOpen: () => metrics.wsOpened.inc() })
   const routeDeps = { config, services, broker: publisher, presence: broker, states }
   metrics.registry.gauge('chatapi_ws_connections', 'Live WebSocket connections', () => health.connections())
   metrics.registry.gauge('chatapi_delivery_queue_depth', 'Pending webhook and endpoint deliveries', () => delivery.queueDepth())

@@ -8,14 +8,8 @@ import { newId } from '../ids'
 import type { Logger } from '../log'
 import { createGroupCommit } from './group-commit'
 
-export interface OutboxItem {
-  tenant_id: string
-  kind: 'webhook' | 'notification'
-  url: string
-  event_id: string
-  ref_id: string
-  body: string
-}
+/** What a caller enqueues; ids, timing and state are the outbox's own. */
+export type OutboxItem = Pick<NewDelivery, 'tenant_id' | 'kind' | 'url' | 'event_id' | 'ref_id' | 'body'>
 
 export function createOutbox(deps: { store: Store; clock: Clock; log: Logger }) {
   let wake: () => void = () => {}

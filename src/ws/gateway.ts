@@ -24,6 +24,8 @@ export interface GatewayDeps {
   broker: LocalBroker
   states: RequestStates
   epoch: string
+  /** Called once per accepted connection (metrics). */
+  onOpen?: () => void
 }
 
 export function createGateway(deps: GatewayDeps) {
@@ -66,6 +68,7 @@ export function createGateway(deps: GatewayDeps) {
     const conn = new Connection(newId('conn'), ws, actor, clock, config.WS_MSG_RATE, config.WS_BACKPRESSURE_LIMIT / 2)
     conns.set(ws, conn)
     const first = broker.register(conn.tenantId, conn.userId, ws)
+    deps.onOpen?.()
     conn.send({
       type: 'connected',
       connection_id: conn.id,
