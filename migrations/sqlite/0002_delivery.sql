@@ -66,4 +66,5 @@ CREATE TABLE dead_letters (
   last_attempt_at TEXT
 );
 CREATE INDEX dead_letters_by_tenant ON dead_letters (tenant_id, kind, created_at);
+CREATE INDEX dead_letters_by_delivery ON dead_letters (delivery_id) WHERE delivery_id IS NOT NULL;
 CREATE UNIQUE INDEX dead_letters_message ON dead_letters (tenant_id, target, ref_id) WHERE kind = 'message';

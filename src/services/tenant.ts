@@ -6,6 +6,7 @@ import type { Config } from '../config'
 import type { Store, TenantRow } from '../db/types'
 import { AppError, invalid, notFound } from '../errors'
 import { newId, randomBase62 } from '../ids'
+import { parseOutboundUrl } from './outbound-url'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
 import { isJsonObject } from './actor'
 
@@ -72,16 +73,10 @@ export function createTenantService({ store, clock, config }: Deps) {
     if ('max_message_bytes' in input) out.max_message_bytes = int('max_message_bytes', 1, MAX_MESSAGE_BYTES)
     if ('max_room_members' in input) out.max_room_members = int('max_room_members', 2, config.MAX_ROOM_MEMBERS)
     if ('webhook_url' in input) {
+      // Scheme, credentials, localhost and literal private addresses here; names are resolved and
+      // checked again before every delivery attempt (services/outbound-url.ts).
       const v = input.webhook_url
-      if (v !== null) {
-        let url: URL | null = null
-        try {
-          url = typeof v === 'string' && v.length <= 2048 ? new URL(v) : null
-        } catch {}
-        const okScheme = url && (url.protocol === 'https:' || (config.ALLOW_HTTP_WEBHOOKS && url.protocol === 'http:'))
-        if (!url || !okScheme || url.username || url.password)
-          throw invalid('config.webhook_url', 'webhook_url must be an https URL without credentials, or null')
-      }
+      if (v !== null) parseOutboundUrl('config.webhook_url', v, config.ALLOW_HTTP_WEBHOOKS)
       out.webhook_url = v as string | null
     }
     if ('webhook_events' in input) {
