@@ -26,6 +26,7 @@ scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
   --gate=20               before each scenario wait up to this many seconds for the box to idle
                           (< 0.35 busy cores); 0 = no wait. The JSON line records the result.
   --profile=DIR           run each spawned server under bun --cpu-prof(-md), profiles in DIR/<scenario>
+  --server-env=K=V,…      extra environment for every spawned server (e.g. WAL or batch tuning)
   --server-entry=PATH     spawn this ChatAPI entry (e.g. another checkout's src/index.ts) for A/B runs
   --json                  only the JSON lines`
 
@@ -42,6 +43,8 @@ const runs = Number(flags.runs ?? 1)
 const pin = flags.pin === 'true'
 const jsonOnly = flags.json === 'true'
 const gateS = Number(flags.gate ?? 20)
+/** --server-env=K=V,K=V: extra environment for every spawned server (scenario env wins). */
+const serverEnv = Object.fromEntries((flags['server-env'] ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
 const tmp = mkdtempSync(join(tmpdir(), 'chatapi-bench-load-'))
 const children = new Set<Subprocess>()
 
@@ -134,7 +137,7 @@ for (let run = 0; run < runs; run++) {
       console.error(`skip ${sc.name}: it needs its own server environment (${JSON.stringify(sc.env)}); start one with it and pass --url`)
       continue
     }
-    const t = remote ?? (await spawnTarget(sc.env ?? {}, pin ? '0' : null, flags.profile ? `${flags.profile}/${sc.name}` : null, flags['server-entry']))
+    const t = remote ?? (await spawnTarget({ ...serverEnv, ...sc.env }, pin ? '0' : null, flags.profile ? `${flags.profile}/${sc.name}` : null, flags['server-entry']))
     const ctx: Ctx = {
       t,
       flags,
@@ -174,7 +177,7 @@ for (let run = 0; run < runs; run++) {
       about: sc.about,
       command: `bun run bench ${sc.name}${Object.entries(flags).map(([k, v]) => ` --${k}${v === 'true' ? '' : `=${/key/.test(k) ? '…' : v}`}`).join('')}`,
       target: remote ? remote.baseUrl : 'spawned',
-      server_env: sc.env ?? {},
+      server_env: { ...serverEnv, ...sc.env },
       throughput: out.headline.throughput,
       unit: out.headline.unit,
       ...(main?.latency ?? {}),

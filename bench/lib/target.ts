@@ -100,9 +100,14 @@ export async function spawnTarget(env: Record<string, string>, pinCpu: string | 
     masterKey,
     apiKey: '',
     async stop() {
+      const t0 = performance.now()
       proc.kill('SIGTERM')
-      const done = await Promise.race([proc.exited.then(() => true), Bun.sleep(15_000).then(() => false)])
-      if (!done) proc.kill('SIGKILL')
+      const done = await Promise.race([proc.exited.then(() => true), Bun.sleep(20_000).then(() => false)])
+      if (!done) {
+        live.delete(proc)
+        proc.kill('SIGKILL')
+        console.error(`server pid ${proc.pid} did not stop within 20 s of SIGTERM; killed. stderr tail:\n${tail.join('\n')}`)
+      } else if (performance.now() - t0 > 5000) console.error(`server pid ${proc.pid} took ${Math.round(performance.now() - t0)} ms to stop`)
       await proc.exited
       live.delete(proc)
       rmSync(dir, { recursive: true, force: true })

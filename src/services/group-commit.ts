@@ -9,6 +9,8 @@
 export function createGroupCommit<I, R>(flush: (items: I[]) => R[], maxBatch = 500) {
   let queue: { item: I; resolve: (r: R) => void; reject: (e: unknown) => void }[] = []
   let scheduled = false
+  let lastEnd = -1e9
+  const DELAY = Number(process.env.GC_DELAY_MS ?? 0)
 
   const run = () => {
     scheduled = false
@@ -25,6 +27,7 @@ export function createGroupCommit<I, R>(flush: (items: I[]) => R[], maxBatch = 5
       }
       slice.forEach((b, j) => b.resolve(results[j]))
     }
+    lastEnd = performance.now()
   }
 
   return {
@@ -33,7 +36,8 @@ export function createGroupCommit<I, R>(flush: (items: I[]) => R[], maxBatch = 5
         queue.push({ item, resolve, reject })
         if (!scheduled) {
           scheduled = true
-          setImmediate(run)
+          if (DELAY > 0 && performance.now() - lastEnd < 5) setTimeout(run, DELAY)
+          else setImmediate(run)
         }
       })
     },

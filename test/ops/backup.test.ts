@@ -41,7 +41,7 @@ test('a hot backup under concurrent writes is consistent and complete up to its 
   const live = (await s.call('GET', '/health')).body.epoch
   const restored = await spawnServer({ DATABASE_URL: b.body.path, MASTER_API_KEY: 'k' })
   try {
-    const h = await (await fetch(restored.url + '/health')).json()
+    const h = (await (await fetch(restored.url + '/health')).json()) as { epoch: string }
     expect(h.epoch).not.toBe(live)
   } finally {
     restored.proc.kill('SIGTERM')
