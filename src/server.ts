@@ -123,25 +123,22 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   if (!config.MASTER_API_KEY) log.warn('MASTER_API_KEY is not set: the admin API answers 403 to every call')
 
   try {
-    listen()
+    app.listen({
+      hostname: config.host,
+      port: config.port,
+      // Elysia defaults to SO_REUSEPORT, which would let a second instance share the port (and the
+      // database file) silently; one process per address, so a taken port fails loudly.
+      reusePort: false,
+      // Bun's own limit is only a backstop that answers a bare 413: the app refuses a declared
+      // Content-Length over MAX_BODY_BYTES before reading and counts chunked bytes as they arrive,
+      // so this can sit far above it and every 413 carries the envelope and X-Request-Id.
+      maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4),
+      websocket: gateway.websocketOptions(),
+    })
   } catch (e) {
     // e.g. EADDRINUSE: release the database before the error reaches the CLI (one line, exit 1).
     db.close()
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`)
-  }
-  function listen() {
-  app.listen({
-    hostname: config.host,
-    port: config.port,
-    // Elysia defaults to SO_REUSEPORT, which would let a second instance share the port (and the
-    // database file) silently; one process per address, so a taken port fails loudly.
-    reusePort: false,
-    // Bun's own limit is only a backstop that answers a bare 413: the app refuses a declared
-    // Content-Length over MAX_BODY_BYTES before reading and counts chunked bytes as they arrive,
-    // so this can sit far above it and every 413 carries the envelope and X-Request-Id.
-    maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4),
-    websocket: gateway.websocketOptions(),
-  })
   }
   const server = app.server as Server<unknown>
   broker.attach(server)

@@ -9,8 +9,6 @@
 export function createGroupCommit<I, R>(flush: (items: I[]) => R[], maxBatch = 500) {
   let queue: { item: I; resolve: (r: R) => void; reject: (e: unknown) => void }[] = []
   let scheduled = false
-  let lastEnd = -1e9
-  const DELAY = Number(process.env.GC_DELAY_MS ?? 0)
 
   const run = () => {
     scheduled = false
@@ -27,7 +25,6 @@ export function createGroupCommit<I, R>(flush: (items: I[]) => R[], maxBatch = 5
       }
       slice.forEach((b, j) => b.resolve(results[j]))
     }
-    lastEnd = performance.now()
   }
 
   return {
@@ -36,8 +33,7 @@ export function createGroupCommit<I, R>(flush: (items: I[]) => R[], maxBatch = 5
         queue.push({ item, resolve, reject })
         if (!scheduled) {
           scheduled = true
-          if (DELAY > 0 && performance.now() - lastEnd < 5) setTimeout(run, DELAY)
-          else setImmediate(run)
+          setImmediate(run)
         }
       })
     },
