@@ -1,6 +1,6 @@
 // Shared bench helpers: flags, latency samples, /proc accounting (server RSS and CPU, machine load).
 
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 
 export function parseFlags(argv: string[]): { flags: Record<string, string>; positional: string[] } {
@@ -60,16 +60,33 @@ export function rssBytes(pid: number): number | null {
   }
 }
 
-/** utime+stime of a process in seconds (NaN when unreadable). */
-export function procCpuS(pid: number): number {
+/** utime+stime of a process in seconds (NaN when unreadable); `sysOnly` gives stime alone. */
+export function procCpuS(pid: number, sysOnly = false): number {
   if (!pid) return NaN
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const p = f.slice(f.lastIndexOf(')') + 2).split(' ')
-    return (Number(p[11]) + Number(p[12])) / 100
+    return ((sysOnly ? 0 : Number(p[11])) + Number(p[12])) / 100
   } catch {
     return NaN
   }
+}
+
+/** utime+stime in seconds per thread name of a process (threads of one name are summed). */
+export function threadCpuS(pid: number): Record<string, number> {
+  const out: Record<string, number> = {}
+  if (!pid) return out
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+        const name = f.slice(f.indexOf('(') + 1, f.lastIndexOf(')'))
+        const p = f.slice(f.lastIndexOf(')') + 2).split(' ')
+        out[name] = (out[name] ?? 0) + (Number(p[11]) + Number(p[12])) / 100
+      } catch {}
+    }
+  } catch {}
+  return out
 }
 
 /** [busy, total] jiffies over all CPUs. */
@@ -92,20 +109,28 @@ export function loadavg(): number[] {
 export function cpuWindow(serverPid: number) {
   const t0 = performance.now()
   const s0 = procCpuS(serverPid)
+  const sys0 = procCpuS(serverPid, true)
   const m0 = machineCpu()
   const me0 = process.cpuUsage()
+  const th0 = threadCpuS(serverPid)
   return () => {
     const el = (performance.now() - t0) / 1000
     const m1 = machineCpu()
     const me = process.cpuUsage(me0)
     const busy = ((m1[0] - m0[0]) / Math.max(1, m1[1] - m0[1])) * CORES
     const server = (procCpuS(serverPid) - s0) / el
+    const sys = (procCpuS(serverPid, true) - sys0) / el
     const client = (me.user + me.system) / 1e6 / el
+    const th1 = threadCpuS(serverPid)
+    const threads: Record<string, number> = {}
+    for (const [k, v] of Object.entries(th1)) if (v - (th0[k] ?? 0) >= 0.01 * el) threads[k] = round((v - (th0[k] ?? 0)) / el, 2)
     return {
       server_cpu_cores: Number.isNaN(server) ? null : round(server, 2),
+      server_sys_cores: Number.isNaN(sys) ? null : round(sys, 2),
       client_cpu_cores: round(client, 2),
       other_cpu_cores: Number.isNaN(server) ? null : round(Math.max(0, busy - server - client), 2),
       machine_busy_cores: round(busy, 2),
+      server_threads_cores: threads,
     }
   }
 }

@@ -30,7 +30,6 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     register(tenantId: string, userId: string, ws: Socket): boolean
     /** Unregisters a socket; returns true when it was the user's last live connection. */
     unregister(tenantId: string, userId: string, ws: Socket): boolean
-    socketsOf(tenantId: string, userId: string): Iterable<Socket>
     connectedUsers(): Iterable<{ tenantId: string; userId: string }>
     /**
      * Sends a serialized frame to every live socket of the user that has room for it in its send
@@ -81,7 +80,6 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
       lastSeen.set(k, clock.now())
       return true
     },
-    socketsOf: (tenantId, userId) => byUser.get(key(tenantId, userId)) ?? [],
     *connectedUsers() {
       for (const k of byUser.keys()) {
         const i = k.indexOf('\u0000')

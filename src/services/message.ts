@@ -32,7 +32,6 @@ export const toAck = (r: MessageRow): MessageAck => ({ message_id: r.message_id,
 
 export function createMessageService({ store, clock, broker, log, config }: Deps) {
   const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH)
-  const listeners: ((actor: Actor, m: Message) => void)[] = []
   const members = createMemberCache(store)
 
   function checkContent(actor: Actor, content: string) {
@@ -76,9 +75,7 @@ export function createMessageService({ store, clock, broker, log, config }: Deps
       }
       if (!res.ok) throw storageError(res.error)
       if (res.created) {
-        const message = toMessage(res.row)
-        broker.publish(topics.room(actor.tenant.tenant_id, roomId), { type: 'message', ...message })
-        for (const l of listeners) l(actor, message)
+        broker.publish(topics.room(actor.tenant.tenant_id, roomId), { type: 'message', ...toMessage(res.row) })
       }
       return { created: res.created, ack: toAck(res.row) }
     },
@@ -128,12 +125,6 @@ export function createMessageService({ store, clock, broker, log, config }: Deps
       const deleted = toMessage(store.messages.tombstone(roomId, row.seq, isoNow(clock)))
       broker.publish(topics.room(actor.tenant.tenant_id, roomId), { type: 'message.deleted', ...deleted })
     },
-
-    /** Hook for consumers of new messages (webhooks, redelivery); called after commit and publish. */
-    onCreated(listener: (actor: Actor, m: Message) => void) {
-      listeners.push(listener)
-    },
-    pendingCommits: () => commits.pending(),
   }
 }
 

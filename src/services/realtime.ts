@@ -4,13 +4,12 @@ import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Store } from '../db/types'
 import { toMessage } from '../db/sqlite/messages'
-import { forbidden } from '../errors'
+import { forbidden, invalid } from '../errors'
 import type { Broker, PresenceStore } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Message } from '../schemas/message'
 import { roomFor } from './access'
 import type { Actor } from './actor'
-import { invalid } from '../errors'
 
 type Deps = { store: Store; clock: Clock; config: Config; broker: Broker; presence: PresenceStore }
 
@@ -93,7 +92,6 @@ export function createRealtimeService({ store, clock, config, broker, presence }
       }
     },
 
-    now: () => clock.now(),
     /** Cancels pending presence timers and refuses new ones (shutdown). */
     stop() {
       stopped = true

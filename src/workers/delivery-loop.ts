@@ -232,6 +232,5 @@ export function createDeliveryLoop(d: DeliveryLoopDeps) {
     stop() {
       stopping = true
     },
-    circuitState: (url: string) => ({ ...circuitOf(url) }),
   }
 }

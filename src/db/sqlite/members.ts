@@ -110,6 +110,5 @@ export function createMemberStore(db: Database) {
     /** Moves the read marker (and the ack with it) forward only; null for a non-member. */
     advanceRead: (roomId: string, userId: string, seq: number) => read.get(seq, seq, roomId, userId) ?? null,
 
-    lastSeq: (roomId: string) => roomCount.get(roomId)?.last_seq ?? 0,
   }
 }

@@ -74,13 +74,9 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
     )
   const channelsFirst = channels(false)
   const channelsNext = channels(true)
-  const roomIdsOfUser = db.query<{ room_id: string }, [string, string]>(
-    'SELECT room_id FROM members WHERE tenant_id = ? AND user_id = ?',
-  )
 
   return {
     get: (tenantId: string, roomId: string) => byId.get(tenantId, roomId),
-    byUniqueKey: (tenantId: string, key: string) => byKey.get(tenantId, key),
 
     /**
      * Creates a room with its members in one immediate transaction. For a dm (unique_key set) an
@@ -152,6 +148,5 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
       return { channels: page.map(toRoom), next_cursor: rows.length > limit ? encodeCursor([last.created_at, last.room_id]) : null }
     },
 
-    roomIdsForUser: (tenantId: string, userId: string) => roomIdsOfUser.all(tenantId, userId).map((r) => r.room_id),
   }
 }
