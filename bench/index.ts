@@ -22,7 +22,7 @@ scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
   --rooms=100 --members=10 --window=8 --rate=5000 --probes=1      ws-rooms*
   --concurrency=64 --rest-rate=1000                                rest-*, history, write-cost
   --fanout-members=1000 --fanout-window=32  --history-msgs=1000 --history-rooms=10
-  --idle-conns=20000  --channel-members=5000  --cap=1800 (global hard cap, seconds)
+  --idle-conns=20000  --channel-members=5000  --cap=1200×runs (global hard cap, seconds)
   --gate=20               before each scenario wait up to this many seconds for the box to idle
                           (< 0.35 busy cores); 0 = no wait. The JSON line records the result.
   --profile=DIR           run each spawned server under bun --cpu-prof(-md), profiles in DIR/<scenario>
@@ -75,7 +75,7 @@ process.on('SIGTERM', () => process.exit(143))
 setTimeout(() => {
   console.error('bench: global hard cap reached')
   process.exit(3)
-}, Number(flags.cap ?? 1800) * 1000).unref?.()
+}, Number(flags.cap ?? 1200 * Number(flags.runs ?? 1)) * 1000).unref?.()
 
 let specN = 0
 function spawnLoad(kind: 'ws' | 'rest', spec: Record<string, unknown>, hardcapS: number, onLine: (l: Record<string, any>) => void): Promise<void> {

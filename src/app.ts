@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps) {
   const app = new Elysia({ normalize: true })
     // SPEC §3 order: unknown route 404 → credentials → rate limit → size 413 → media type 415.
     // All of it runs here, in onRequest, before Elysia reads the body.
-    .onRequest(({ request, set }) => {
+    .onRequest(async ({ request, set }) => {
       const state: RequestState = { requestId: requestIdFor(request), startedAt: performance.now(), headers: {}, route: '' }
       states.set(request, state)
       state.headers['x-request-id'] = state.requestId
@@ -60,11 +60,11 @@ export function createApp(deps: AppDeps) {
       state.route = route
       if (path.startsWith('/v1/admin/')) auth.admin(request)
       else if (path.startsWith('/v1/')) {
-        state.actor = auth.tenant(request)
+        state.actor = await auth.tenant(request)
         applyRateLimit(deps.services.limiter, state.actor, state.headers)
       } else if (route === '/ws') {
         // WS credentials are checked here too, so a refusal is a plain 401/403 before any upgrade.
-        state.actor = auth.socket(request)
+        state.actor = await auth.socket(request)
       }
       if (path.startsWith('/v1/')) checkBodyHeaders(request, config.MAX_BODY_BYTES)
       Object.assign(set.headers, state.headers)

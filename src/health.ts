@@ -14,7 +14,7 @@ export interface WorkerStatus {
 type Deps = {
   config: Config
   store: Store
-  broker: { connectionCount(tenantId: string): number; allSockets(): Iterable<unknown> }
+  broker: { allSockets(): Iterable<unknown> }
   epoch: string
   clock: Clock
 }
@@ -40,8 +40,8 @@ export function createHealth({ config, store, broker, epoch, clock }: Deps) {
     setDraining: () => void (draining = true),
     isDraining: () => draining,
     setWorkers: (fn) => void (workers = fn),
-    snapshot() {
-      const writable = draining ? true : store.writable()
+    async snapshot() {
+      const writable = draining ? true : await store.writable()
       const w = workers()
       const connections = source.connections()
       const workersOk = Object.values(w).every((x) => x.state === 'running' || (x.state === 'stopped' && x.restarts === 0))
@@ -53,7 +53,7 @@ export function createHealth({ config, store, broker, epoch, clock }: Deps) {
           version: config.version,
           epoch,
           uptime_s: Math.floor((clock.now() - started) / 1000),
-          db: { writable, wal_bytes: store.walBytes() },
+          db: { writable, wal_bytes: await store.walBytes() },
           workers: w,
           connections,
         },

@@ -3,19 +3,24 @@
 import type { Broker, Frame } from './broker/types'
 import type { Store } from './db/types'
 import type { AppMetrics } from './metrics'
+import type { AppendResult } from './db/sqlite/messages'
 
 /** Times every group commit and counts the messages it stored. */
 export function instrumentStore(store: Store, m: AppMetrics): void {
   const append = store.messages.appendBatch
-  store.messages.appendBatch = (items) => {
-    const t0 = performance.now()
-    const results = append(items)
+  const record = (t0: number, n: number, results: AppendResult[]) => {
     m.dbWrite.observe((performance.now() - t0) / 1000)
-    m.batchSize.observe(items.length)
+    m.batchSize.observe(n)
     let created = 0
     for (const r of results) if (r.ok && r.created) created++
     if (created) m.messagesStored.inc({}, created)
     return results
+  }
+  // Keeps the SQLite path synchronous (no promise when the store answers at once).
+  store.messages.appendBatch = (items) => {
+    const t0 = performance.now()
+    const results = append(items)
+    return results instanceof Promise ? results.then((r) => record(t0, items.length, r)) : record(t0, items.length, results)
   }
 }
 

@@ -18,7 +18,7 @@ export interface Histogram {
 }
 
 export function createMetrics() {
-  const blocks: (() => string)[] = []
+  const blocks: (() => string | Promise<string>)[] = []
 
   function counter(name: string, help: string): Counter {
     const values = new Map<string, number>()
@@ -60,9 +60,9 @@ export function createMetrics() {
     }
   }
 
-  function gauge(name: string, help: string, read: () => number | [Labels, number][]) {
-    blocks.push(() => {
-      const v = read()
+  function gauge(name: string, help: string, read: () => number | [Labels, number][] | Promise<number>) {
+    blocks.push(async () => {
+      const v = await read()
       let out = `# HELP ${name} ${help}\n# TYPE ${name} gauge\n`
       if (typeof v === 'number') return out + `${name} ${fmt(v)}\n`
       for (const [l, n] of v) out += `${name}{${labelKey(l)}} ${fmt(n)}\n`
@@ -70,7 +70,7 @@ export function createMetrics() {
     })
   }
 
-  return { counter, histogram, gauge, render: () => blocks.map((b) => b()).join('') }
+  return { counter, histogram, gauge, render: async () => (await Promise.all(blocks.map((b) => b()))).join('') }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

@@ -150,13 +150,14 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
   }
   const sweepMs = Math.min(5000, Math.max(20, Math.floor(Math.min(config.ACK_TIMEOUT_MS, config.RETRY_BASE_MS) / 2)))
+  // One sweep at a time; shutdown waits for the one in flight before closing the store.
+  let sweeping: Promise<void> | null = null
   const sweeper = setInterval(() => {
-    try {
-      const r = redelivery.tick()
-      if (r.redelivered) metrics.redeliveries.inc({}, r.redelivered)
-    } catch (e) {
-      log.error('redelivery sweep failed', { code: (e as { code?: string }).code })
-    }
+    sweeping ??= redelivery
+      .tick()
+      .then((r) => void (r.redelivered && metrics.redeliveries.inc({}, r.redelivered)))
+      .catch((e) => log.error('redelivery sweep failed', { code: (e as { code?: string }).code }))
+      .finally(() => (sweeping = null))
   }, sweepMs)
   log.info('listening', { url: server.url.href, version: config.version, database: config.databasePath })
 
@@ -170,6 +171,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       await Promise.race([server.stop(false), deadline])
       server.stop(true)
       clearInterval(sweeper)
+      await sweeping
       await workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2))
       try {
         db.exec('PRAGMA wal_checkpoint(TRUNCATE)')

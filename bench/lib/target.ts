@@ -190,14 +190,18 @@ export async function seedMessages(t: Target, roomId: string, user: string, n: n
 }
 
 /** Group-commit figures from GET /metrics (null when the server does not expose them). */
-export async function commitStats(t: Target): Promise<Record<string, number> | null> {
+export async function commitStats(t: Target): Promise<Record<string, unknown> | null> {
   try {
     const text = await (await fetch(`${t.baseUrl}/metrics`)).text()
     const v = (name: string) => Number(new RegExp(`^${name}(?:\\{\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN)
     const commits = v('chatapi_db_write_seconds_count')
     if (!Number.isFinite(commits)) return null
+    // commit-time distribution from the histogram buckets: le → share of commits at or under it
+    const dist: Record<string, number> = {}
+    for (const m of text.matchAll(/^chatapi_db_write_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) dist[m[1]] = Math.round((Number(m[2]) / commits) * 1000) / 1000
     return {
       commits,
+      commit_seconds_le: dist as unknown as number,
       messages: v('chatapi_group_commit_batch_size_sum'),
       mean_batch: Math.round((v('chatapi_group_commit_batch_size_sum') / commits) * 10) / 10,
       mean_commit_ms: Math.round((v('chatapi_db_write_seconds_sum') / commits) * 1e6) / 1e3,

@@ -11,12 +11,12 @@ export interface Broker {
   /** Unsubscribes every live connection of the user from the room's topic (a member left). */
   leaveRoom(tenantId: string, userId: string, roomId: string): void
   /** Number of live connections across the tenant (usage figures). */
-  connectionCount(tenantId: string): number
+  connectionCount(tenantId: string): number | Promise<number>
 }
 
 export interface PresenceStore {
   /** True while the user has a live connection, or is still inside the offline grace period. */
-  isOnline(tenantId: string, userId: string): boolean
+  isOnline(tenantId: string, userId: string): boolean | Promise<boolean>
   /** Epoch ms when the user was last seen connected, or null if never. */
-  lastSeen(tenantId: string, userId: string): number | null
+  lastSeen(tenantId: string, userId: string): number | null | Promise<number | null>
 }

@@ -8,12 +8,12 @@ import { sqliteMigrations } from '../db/migrations'
 import { createSqliteStore } from '../db/sqlite'
 import { createTenantService } from '../services/tenant'
 
-export function tenantCreate(config: Config, name: string, out: (line: string) => void): number {
+export async function tenantCreate(config: Config, name: string, out: (line: string) => void): Promise<number> {
   const db = openSqlite(config.databasePath, { synchronous: config.SQLITE_SYNCHRONOUS })
   try {
     runMigrations(db, sqliteMigrations)
     const tenants = createTenantService({ store: createSqliteStore(db), clock: systemClock, config })
-    out(JSON.stringify(tenants.create(name), null, 2))
+    out(JSON.stringify(await tenants.create(name), null, 2))
     return 0
   } finally {
     db.close()

@@ -11,14 +11,14 @@ import { invalid } from '../errors'
 import { createTenantService } from '../services/tenant'
 import { createTokenService } from '../services/token'
 
-export function tokenCreate(config: Config, tenantId: string, userId: string, ttl: string | undefined, out: (line: string) => void): number {
+export async function tokenCreate(config: Config, tenantId: string, userId: string, ttl: string | undefined, out: (line: string) => void): Promise<number> {
   const ttl_s = ttl === undefined ? undefined : /^\d+$/.test(ttl) ? Number(ttl) : NaN
   if (Number.isNaN(ttl_s)) throw invalid('--ttl-s', '--ttl-s must be a whole number of seconds')
   const db = openSqlite(config.databasePath, { synchronous: config.SQLITE_SYNCHRONOUS })
   try {
     runMigrations(db, sqliteMigrations)
     const tenants = createTenantService({ store: createSqliteStore(db), clock: systemClock, config })
-    const tenant = tenants.authById(tenantId)
+    const tenant = await tenants.authById(tenantId)
     if (!tenant) throw invalid('--tenant', `tenant ${tenantId} not found`)
     const tokens = createTokenService({ tenants, clock: systemClock })
     const { token } = tokens.mint({ tenant, userId: 'cli', via: 'key' }, { user_id: userId, ttl_s })

@@ -13,10 +13,10 @@ export interface RoomAccess {
  * Loads a room as the actor may see it. Groups and dms are invisible to non-members (404, the same
  * answer as a missing or other-tenant id); a channel is visible to all but `member` access is 403.
  */
-export function roomFor(store: Store, actor: Actor, roomId: string, need: 'view' | 'member'): RoomAccess {
-  const room = store.rooms.get(actor.tenant.tenant_id, roomId)
+export async function roomFor(store: Store, actor: Actor, roomId: string, need: 'view' | 'member'): Promise<RoomAccess> {
+  const room = await store.rooms.get(actor.tenant.tenant_id, roomId)
   if (!room) throw notFound('room')
-  const member = store.members.get(roomId, actor.userId) ?? null
+  const member = (await store.members.get(roomId, actor.userId)) ?? null
   if (!member && room.type !== 'channel') throw notFound('room')
   if (need === 'member' && !member) throw forbidden('you are not a member of this room')
   return { room, member }
@@ -41,12 +41,13 @@ export function createMemberCache(store: Store, max = 200_000) {
   }
   return {
     /** Throws exactly as roomFor(…, 'member') does when the actor may not post in the room. */
-    requireMember(actor: Actor, roomId: string): void {
+    requireMember(actor: Actor, roomId: string): void | Promise<void> {
       const k = key(roomId, actor.userId)
-      if (known.get(k) === actor.tenant.tenant_id) return
-      roomFor(store, actor, roomId, 'member')
-      if (known.size >= max) known.clear()
-      known.set(k, actor.tenant.tenant_id)
+      if (known.get(k) === actor.tenant.tenant_id) return // the common case: no query, no promise
+      return roomFor(store, actor, roomId, 'member').then(() => {
+        if (known.size >= max) known.clear()
+        known.set(k, actor.tenant.tenant_id)
+      })
     },
   }
 }

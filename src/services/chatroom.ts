@@ -23,7 +23,7 @@ export function createChatroomService({ store, clock, broker, presence }: Deps) 
   const tid = (a: Actor) => a.tenant.tenant_id
 
   /** A member as `actor` may see it: others' cursors only with read_receipts, online only with presence. */
-  function toMember(actor: Actor, m: MemberRow): Member {
+  async function toMember(actor: Actor, m: MemberRow): Promise<Member> {
     const f = actor.tenant.config.features
     const own = m.user_id === actor.userId
     return {
@@ -32,7 +32,7 @@ export function createChatroomService({ store, clock, broker, presence }: Deps) 
       joined_at: m.joined_at,
       last_ack: own || f.read_receipts ? m.last_ack : null,
       last_read: own || f.read_receipts ? m.last_read : null,
-      online: f.presence ? presence.isOnline(tid(actor), m.user_id) : null,
+      online: f.presence ? await presence.isOnline(tid(actor), m.user_id) : null,
     }
   }
 
@@ -51,7 +51,7 @@ export function createChatroomService({ store, clock, broker, presence }: Deps) 
       createdListeners.push(listener)
     },
 
-    create(actor: Actor, body: CreateRoomBody): { room: Room; created: boolean } {
+    async create(actor: Actor, body: CreateRoomBody): Promise<{ room: Room; created: boolean }> {
       const metadata = jsonField('metadata', body.metadata)
       const others = [...new Set(body.members)].filter((u) => u !== actor.userId)
       const at = isoNow(clock)
@@ -67,7 +67,7 @@ export function createChatroomService({ store, clock, broker, presence }: Deps) 
           throw invalid('members', `a room holds at most ${cfg.max_room_members} members`)
         members = [{ user_id: actor.userId, role: 'owner' }, ...others.map((u) => ({ user_id: u, role: 'member' as const }))]
       }
-      const { room, created } = store.rooms.create(tid(actor), {
+      const { room, created } = await store.rooms.create(tid(actor), {
         room_id: newId('room'),
         type: body.type,
         name: body.name ?? null,
@@ -84,13 +84,13 @@ export function createChatroomService({ store, clock, broker, presence }: Deps) 
       return { room: wire, created }
     },
 
-    get: (actor: Actor, roomId: string): Room => toRoom(roomFor(store, actor, roomId, 'view').room),
+    get: async (actor: Actor, roomId: string): Promise<Room> => toRoom((await roomFor(store, actor, roomId, 'view')).room),
 
-    patch(actor: Actor, roomId: string, body: PatchRoomBody): Room {
+    async patch(actor: Actor, roomId: string, body: PatchRoomBody): Promise<Room> {
       const metadata = jsonField('metadata', body.metadata)
-      const { member } = roomFor(store, actor, roomId, 'member')
+      const { member } = await roomFor(store, actor, roomId, 'member')
       if (!isManager(member)) throw forbidden('only the owner or an admin may change the room')
-      return toRoom(store.rooms.update(tid(actor), roomId, { name: body.name, metadata: metadata ?? undefined })!)
+      return toRoom((await store.rooms.update(tid(actor), roomId, { name: body.name, metadata: metadata ?? undefined }))!)
     },
 
     list: (actor: Actor, q: { limit?: string; cursor?: string }) =>
@@ -99,40 +99,40 @@ export function createChatroomService({ store, clock, broker, presence }: Deps) 
     channels: (actor: Actor, q: { limit?: string; cursor?: string }) =>
       store.rooms.listChannels(tid(actor), parseLimit(q.limit), q.cursor),
 
-    members(actor: Actor, roomId: string, q: { limit?: string; cursor?: string }) {
+    async members(actor: Actor, roomId: string, q: { limit?: string; cursor?: string }) {
       const limit = parseLimit(q.limit)
-      roomFor(store, actor, roomId, 'member')
-      const page = store.members.page(roomId, limit, q.cursor)
-      return { members: page.rows.map((m) => toMember(actor, m)), next_cursor: page.next_cursor }
+      await roomFor(store, actor, roomId, 'member')
+      const page = await store.members.page(roomId, limit, q.cursor)
+      return { members: await Promise.all(page.rows.map((m) => toMember(actor, m))), next_cursor: page.next_cursor }
     },
 
     /** Channels only; an existing member gets their current membership (SPEC §10). */
-    join(actor: Actor, roomId: string): Member {
-      const { room, member } = roomFor(store, actor, roomId, 'view')
+    async join(actor: Actor, roomId: string): Promise<Member> {
+      const { room, member } = await roomFor(store, actor, roomId, 'view')
       if (room.type !== 'channel') throw forbidden('only channels can be joined')
       if (member) return toMember(actor, member)
-      const { rows } = store.members.add(tid(actor), roomId, [actor.userId], 'member', isoNow(clock), actor.tenant.config.max_room_members)
+      const { rows } = await store.members.add(tid(actor), roomId, [actor.userId], 'member', isoNow(clock), actor.tenant.config.max_room_members)
       announceJoin(actor, roomId, rows[0])
       return toMember(actor, rows[0])
     },
 
-    addMembers(actor: Actor, roomId: string, body: AddMembersBody): { members: Member[] } {
+    async addMembers(actor: Actor, roomId: string, body: AddMembersBody): Promise<{ members: Member[] }> {
       const role = body.role ?? 'member'
       if (role !== 'member' && role !== 'admin') throw invalid('role', 'role must be member or admin')
-      const { room, member } = roomFor(store, actor, roomId, 'member')
+      const { room, member } = await roomFor(store, actor, roomId, 'member')
       if (room.type === 'dm') throw forbidden('a dm never changes members')
       if (!isManager(member)) throw forbidden('only the owner or an admin may add members')
       if (role === 'admin' && member!.role !== 'owner') throw forbidden('only the owner grants admin')
-      const { rows, added } = store.members.add(tid(actor), roomId, body.user_ids, role, isoNow(clock), actor.tenant.config.max_room_members)
+      const { rows, added } = await store.members.add(tid(actor), roomId, body.user_ids, role, isoNow(clock), actor.tenant.config.max_room_members)
       for (const m of rows) if (added.has(m.user_id)) announceJoin(actor, roomId, m)
-      return { members: rows.map((m) => toMember(actor, m)) }
+      return { members: await Promise.all(rows.map((m) => toMember(actor, m))) }
     },
 
     /** Leave (target = self) or remove another member under the role rules of SPEC §2/§10. */
-    removeMember(actor: Actor, roomId: string, userId: string): void {
-      const { room, member } = roomFor(store, actor, roomId, 'member')
+    async removeMember(actor: Actor, roomId: string, userId: string): Promise<void> {
+      const { room, member } = await roomFor(store, actor, roomId, 'member')
       if (room.type === 'dm') throw forbidden('a dm never changes members')
-      const target = userId === actor.userId ? member : store.members.get(roomId, userId)
+      const target = userId === actor.userId ? member : await store.members.get(roomId, userId)
       if (!target) throw notFound('member')
       if (userId === actor.userId) {
         if (target.role === 'owner' && room.member_count > 1) throw conflict('the owner cannot leave while other members remain')
@@ -141,7 +141,7 @@ export function createChatroomService({ store, clock, broker, presence }: Deps) 
         if (target.role === 'owner') throw forbidden('the owner cannot be removed')
         if (member!.role === 'admin' && target.role !== 'member') throw forbidden('an admin removes only members')
       }
-      if (!store.members.remove(roomId, userId)) throw notFound('member')
+      if (!(await store.members.remove(roomId, userId))) throw notFound('member')
       const frame = { type: 'member.left', room_id: roomId, user_id: userId, role: target.role }
       broker.publish(topics.room(tid(actor), roomId), frame) // the leaver is still subscribed: they get it too
       broker.leaveRoom(tid(actor), userId, roomId)

@@ -56,7 +56,7 @@ export function createMessageService({ store, clock, broker, log, config }: Deps
     async send(actor: Actor, roomId: string, body: SendMessageBody): Promise<{ created: boolean; ack: MessageAck }> {
       checkContent(actor, body.content)
       const meta = jsonField('meta', body.meta)
-      members.requireMember(actor, roomId)
+      await members.requireMember(actor, roomId)
       const now = clock.now()
       let res: AppendResult
       try {
@@ -80,49 +80,48 @@ export function createMessageService({ store, clock, broker, log, config }: Deps
       return { created: res.created, ack: toAck(res.row) }
     },
 
-    history(actor: Actor, roomId: string, q: HistoryQuery): { messages: Message[]; has_more: boolean } {
+    async history(actor: Actor, roomId: string, q: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }> {
       const after = parseSeq('after_seq', q.after_seq)
       const before = parseSeq('before_seq', q.before_seq)
       if (after !== undefined && before !== undefined) throw invalid('before_seq', 'use after_seq or before_seq, not both')
       const limit = parseLimit(q.limit)
-      const { room } = roomFor(store, actor, roomId, 'member')
-      const rows =
-        after !== undefined
+      const { room } = await roomFor(store, actor, roomId, 'member')
+      const rows = await (after !== undefined
           ? store.messages.after(roomId, after, limit + 1)
-          : store.messages.before(roomId, before ?? room.last_seq + 1, limit + 1)
+          : store.messages.before(roomId, before ?? room.last_seq + 1, limit + 1))
       const has_more = rows.length > limit
       const page = after !== undefined ? rows.slice(0, limit) : rows.slice(rows.length - Math.min(limit, rows.length))
       return { messages: page.map(toMessage), has_more }
     },
 
-    get(actor: Actor, roomId: string, messageId: string): Message {
-      roomFor(store, actor, roomId, 'member')
-      const row = store.messages.get(roomId, messageId)
+    async get(actor: Actor, roomId: string, messageId: string): Promise<Message> {
+      await roomFor(store, actor, roomId, 'member')
+      const row = await store.messages.get(roomId, messageId)
       if (!row) throw notFound('message')
       return toMessage(row)
     },
 
-    edit(actor: Actor, roomId: string, messageId: string, body: PatchMessageBody): Message {
+    async edit(actor: Actor, roomId: string, messageId: string, body: PatchMessageBody): Promise<Message> {
       if (body.content !== undefined) checkContent(actor, body.content)
       const meta = jsonField('meta', body.meta)
-      roomFor(store, actor, roomId, 'member')
-      const row = store.messages.get(roomId, messageId)
+      await roomFor(store, actor, roomId, 'member')
+      const row = await store.messages.get(roomId, messageId)
       if (!row) throw notFound('message')
       if (row.sender_id !== actor.userId) throw forbidden('only the sender edits a message')
       if (row.deleted_at) throw conflict('the message is deleted')
-      const updated = toMessage(store.messages.edit(roomId, row.seq, body.content ?? null, meta, isoNow(clock)))
+      const updated = toMessage(await store.messages.edit(roomId, row.seq, body.content ?? null, meta, isoNow(clock)))
       broker.publish(topics.room(actor.tenant.tenant_id, roomId), { type: 'message.updated', ...updated })
       return updated
     },
 
     /** Tombstones the message (keeps its seq); deleting again is a no-op success. */
-    remove(actor: Actor, roomId: string, messageId: string): void {
-      const { member } = roomFor(store, actor, roomId, 'member')
-      const row = store.messages.get(roomId, messageId)
+    async remove(actor: Actor, roomId: string, messageId: string): Promise<void> {
+      const { member } = await roomFor(store, actor, roomId, 'member')
+      const row = await store.messages.get(roomId, messageId)
       if (!row) throw notFound('message')
       if (row.sender_id !== actor.userId && !isManager(member)) throw forbidden('only the sender or an owner/admin deletes a message')
       if (row.deleted_at) return
-      const deleted = toMessage(store.messages.tombstone(roomId, row.seq, isoNow(clock)))
+      const deleted = toMessage(await store.messages.tombstone(roomId, row.seq, isoNow(clock)))
       broker.publish(topics.room(actor.tenant.tenant_id, roomId), { type: 'message.deleted', ...deleted })
     },
   }

@@ -27,7 +27,7 @@ export function createNotificationService({ store, clock, config, broker, outbox
 
   return {
     /** POST /v1/notify: API key only; 202 once stored. `recipients` counts distinct users. */
-    notify(actor: Actor, body: NotifyBody) {
+    async notify(actor: Actor, body: NotifyBody) {
       keyOnly(actor, 'POST /v1/notify')
       if (!isJsonObject(body.payload)) throw invalid('payload', 'payload must be a JSON object')
       const payload = JSON.stringify(body.payload)
@@ -38,10 +38,10 @@ export function createNotificationService({ store, clock, config, broker, outbox
       const tid = actor.tenant.tenant_id
       const recipients = new Set(user_ids ?? [])
       if (room_id) {
-        roomFor(store, actor, room_id, 'member')
-        for (const u of store.members.userIds(room_id)) recipients.add(u)
+        await roomFor(store, actor, room_id, 'member')
+        for (const u of await store.members.userIds(room_id)) recipients.add(u)
       }
-      if (topic_subscribers) for (const u of store.notifications.subscribersOf(tid, body.topic)) recipients.add(u)
+      if (topic_subscribers) for (const u of await store.notifications.subscribersOf(tid, body.topic)) recipients.add(u)
 
       const now = clock.now()
       const n = {
@@ -52,14 +52,14 @@ export function createNotificationService({ store, clock, config, broker, outbox
         created_at: new Date(now).toISOString(),
         expires_at: now + config.NOTIFICATION_TTL_MS,
       }
-      store.notifications.create(n, [...recipients])
+      await store.notifications.create(n, [...recipients])
       const wire = { notification_id: n.notification_id, topic: n.topic, payload: body.payload, created_at: n.created_at }
       const frame: Frame = { type: 'notification', ...wire }
       for (const u of recipients) broker.publish(topics.user(tid, u), frame)
 
       // Endpoint subscribers of the topic among the recipients get an HTTP call each (signed like webhooks).
       const endpointBody = JSON.stringify({ type: 'notification', ...wire })
-      for (const s of store.notifications.endpointsFor(tid, body.topic)) {
+      for (const s of await store.notifications.endpointsFor(tid, body.topic)) {
         if (!recipients.has(s.user_id)) continue
         void outbox.enqueue({ tenant_id: tid, kind: 'notification', url: s.endpoint!, event_id: newId('evt'), ref_id: n.notification_id, body: endpointBody })
       }
@@ -68,8 +68,8 @@ export function createNotificationService({ store, clock, config, broker, outbox
     },
 
     /** Frames for the user's pending notifications (sent on connect, SPEC §5 step 4). */
-    pendingFrames(actor: Actor): Frame[] {
-      return store.notifications.pendingFor(actor.tenant.tenant_id, actor.userId, clock.now()).map((n) => ({
+    async pendingFrames(actor: Actor): Promise<Frame[]> {
+      return (await store.notifications.pendingFor(actor.tenant.tenant_id, actor.userId, clock.now())).map((n) => ({
         type: 'notification',
         notification_id: n.notification_id,
         topic: n.topic,
@@ -79,8 +79,8 @@ export function createNotificationService({ store, clock, config, broker, outbox
     },
 
     /** notification.ack: delivered to this user; unknown or already acked → NOT_FOUND. */
-    ack(actor: Actor, notificationId: string) {
-      if (!store.notifications.ack(actor.tenant.tenant_id, actor.userId, notificationId)) throw notFound('notification')
+    async ack(actor: Actor, notificationId: string) {
+      if (!await store.notifications.ack(actor.tenant.tenant_id, actor.userId, notificationId)) throw notFound('notification')
     },
 
     async subscribe(actor: Actor, body: SubscribeBody) {
@@ -91,7 +91,7 @@ export function createNotificationService({ store, clock, config, broker, outbox
         const blocked = await outboundBlockReason(endpoint, config.ALLOW_HTTP_WEBHOOKS)
         if (blocked) throw invalid('endpoint', 'endpoint must resolve to a public address')
       }
-      const r = store.notifications.subscribe({
+      const r = await store.notifications.subscribe({
         subscription_id: newId('sub'),
         tenant_id: actor.tenant.tenant_id,
         user_id: actor.userId,
@@ -102,12 +102,12 @@ export function createNotificationService({ store, clock, config, broker, outbox
       return { created: r.created, subscription: toSubscription(r.row) }
     },
 
-    subscriptions: (actor: Actor) => ({
-      subscriptions: store.notifications.subscriptionsOf(actor.tenant.tenant_id, actor.userId).map(toSubscription),
+    subscriptions: async (actor: Actor) => ({
+      subscriptions: (await store.notifications.subscriptionsOf(actor.tenant.tenant_id, actor.userId)).map(toSubscription),
     }),
 
-    unsubscribe(actor: Actor, id: string) {
-      if (!store.notifications.unsubscribe(actor.tenant.tenant_id, actor.userId, id)) throw notFound('subscription')
+    async unsubscribe(actor: Actor, id: string) {
+      if (!await store.notifications.unsubscribe(actor.tenant.tenant_id, actor.userId, id)) throw notFound('subscription')
     },
   }
 }

@@ -14,9 +14,12 @@ export type OutboxItem = Pick<NewDelivery, 'tenant_id' | 'kind' | 'url' | 'event
 export function createOutbox(deps: { store: Store; clock: Clock; log: Logger }) {
   let wake: () => void = () => {}
   const commits = createGroupCommit<NewDelivery, true>((rows) => {
-    deps.store.deliveries.enqueue(rows)
-    queueMicrotask(() => wake())
-    return rows.map(() => true as const)
+    const done = () => {
+      queueMicrotask(() => wake())
+      return rows.map(() => true as const)
+    }
+    const r = deps.store.deliveries.enqueue(rows) // SQLite: done now; PostgreSQL: a promise
+    return r instanceof Promise ? r.then(done) : done()
   })
   return {
     /** Enqueues one delivery; resolves after it is committed. Failures are logged, never thrown at the caller. */

@@ -21,10 +21,10 @@ export function createRealtimeService({ store, clock, config, broker, presence }
   const key = (a: Actor) => `${a.tenant.tenant_id}\u0000${a.userId}`
 
   /** Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST. */
-  function announce(actor: Actor, status: 'online' | 'offline') {
+  async function announce(actor: Actor, status: 'online' | 'offline') {
     if (!actor.tenant.config.features.presence) return
     const frame = { type: 'presence.update', user_id: actor.userId, status }
-    for (const m of store.members.membershipsOf(actor.tenant.tenant_id, actor.userId))
+    for (const m of await store.members.membershipsOf(actor.tenant.tenant_id, actor.userId))
       if (m.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) broker.publish(topics.room(actor.tenant.tenant_id, m.room_id), frame)
   }
 
@@ -33,7 +33,7 @@ export function createRealtimeService({ store, clock, config, broker, presence }
     memberships: (actor: Actor) => store.members.membershipsOf(actor.tenant.tenant_id, actor.userId),
 
     /** Still a member right now? (checked again just before a synced room is subscribed) */
-    isMember: (actor: Actor, roomId: string) => store.members.get(roomId, actor.userId) != null,
+    isMember: async (actor: Actor, roomId: string) => (await store.members.get(roomId, actor.userId)) != null,
 
     /**
      * A user's first live connection: announce online, unless a reconnect cancels a pending offline
@@ -46,49 +46,49 @@ export function createRealtimeService({ store, clock, config, broker, presence }
         offlineTimers.delete(key(actor))
         return
       }
-      announce(actor, 'online')
+      void announce(actor, 'online').catch(() => {}) // presence is best effort; never fails a connect
     },
 
     /** A user's last connection closed: announce offline after the grace period if they stay away. */
-    lastConnectionClosed(actor: Actor, stillConnected: () => boolean) {
+    lastConnectionClosed(actor: Actor, stillConnected: () => boolean | Promise<boolean>) {
       if (stopped) return
       const k = key(actor)
       clearTimeout(offlineTimers.get(k))
       const timer = setTimeout(() => {
         offlineTimers.delete(k)
-        if (!stillConnected()) announce(actor, 'offline')
+        void Promise.resolve(stillConnected()).then((on) => (on ? undefined : announce(actor, 'offline'))).catch(() => {})
       }, config.PRESENCE_GRACE_MS)
       offlineTimers.set(k, timer)
     },
 
     /** Checks a typing frame; returns the frame to relay to the room's other connections. */
-    typing(actor: Actor, roomId: string, action: 'start' | 'stop') {
+    async typing(actor: Actor, roomId: string, action: 'start' | 'stop') {
       if (!actor.tenant.config.features.typing) throw forbidden('typing indicators are disabled for this tenant')
-      roomFor(store, actor, roomId, 'member')
+      await roomFor(store, actor, roomId, 'member')
       return { topic: topics.room(actor.tenant.tenant_id, roomId), frame: { type: 'typing', room_id: roomId, user_id: actor.userId, action } }
     },
 
     /** Messages after `afterSeq` for a sync (member access enforced). */
-    syncPage(actor: Actor, roomId: string, afterSeq: number, limit: number): Message[] {
-      roomFor(store, actor, roomId, 'member')
-      return store.messages.after(roomId, afterSeq, limit).map(toMessage)
+    async syncPage(actor: Actor, roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
+      await roomFor(store, actor, roomId, 'member')
+      return (await store.messages.after(roomId, afterSeq, limit)).map(toMessage)
     },
 
     /** GET /v1/presence: 403 when the tenant's presence feature is off; at most 100 ids. */
-    presenceOf(actor: Actor, userIdsParam: string | undefined) {
+    async presenceOf(actor: Actor, userIdsParam: string | undefined) {
       if (!actor.tenant.config.features.presence) throw forbidden('presence is disabled for this tenant')
       const ids = [...new Set((userIdsParam ?? '').split(',').map((s) => s.trim()).filter(Boolean))]
       if (ids.length === 0 || ids.length > 100) throw invalid('user_ids', 'user_ids must list 1 to 100 user ids')
       const tid = actor.tenant.tenant_id
       return {
-        presence: ids.map((u) => {
-          const seen = presence.lastSeen(tid, u)
+        presence: await Promise.all(ids.map(async (u) => {
+          const seen = await presence.lastSeen(tid, u)
           return {
             user_id: u,
-            status: presence.isOnline(tid, u) ? ('online' as const) : ('offline' as const),
+            status: (await presence.isOnline(tid, u)) ? ('online' as const) : ('offline' as const),
             last_seen: seen === null ? null : new Date(seen).toISOString(),
           }
-        }),
+        })),
       }
     },
 

@@ -17,10 +17,10 @@ export function createReceiptService({ store, broker, config }: Deps) {
 
   return {
     /** Moves the caller's ack up to `seq` (a lower seq leaves it unchanged). */
-    ack(actor: Actor, roomId: string, seq: number): { room_id: string; last_ack: number } {
-      const { room } = roomFor(store, actor, roomId, 'member')
+    async ack(actor: Actor, roomId: string, seq: number): Promise<{ room_id: string; last_ack: number }> {
+      const { room } = await roomFor(store, actor, roomId, 'member')
       checkSeq(seq, room.last_seq)
-      const last = store.members.advanceAck(roomId, actor.userId, seq)
+      const last = await store.members.advanceAck(roomId, actor.userId, seq)
       if (last === null) throw notFound('room')
       return { room_id: roomId, last_ack: last }
     },
@@ -29,16 +29,16 @@ export function createReceiptService({ store, broker, config }: Deps) {
      * Moves the read marker (and the ack with it). Tells the reader's own connections, and the room
      * when read_receipts is on and the room is small enough (FANOUT_RECEIPTS_MAX_MEMBERS).
      */
-    read(
+    async read(
       actor: Actor,
       roomId: string,
       seq: number,
       /** How to fan the frame out; the WS gateway passes one that skips the reading connection (it answers directly). */
       publish: (topic: string, frame: Frame) => void = broker.publish,
-    ): { room_id: string; last_read: number } {
-      const { room } = roomFor(store, actor, roomId, 'member')
+    ): Promise<{ room_id: string; last_read: number }> {
+      const { room } = await roomFor(store, actor, roomId, 'member')
       checkSeq(seq, room.last_seq)
-      const r = store.members.advanceRead(roomId, actor.userId, seq)
+      const r = await store.members.advanceRead(roomId, actor.userId, seq)
       if (r === null) throw notFound('room')
       const tid = actor.tenant.tenant_id
       const frame = { type: 'read.updated', room_id: roomId, user_id: actor.userId, seq: r.last_read }

@@ -40,13 +40,13 @@ export function createRedelivery(deps: { store: Store; clock: Clock; config: Con
   let lastFull = 0
   const key = (t: string, u: string, r: string) => `${t}\u0000${u}\u0000${r}`
 
-  function redeliver(tenantId: string, userId: string, roomId: string, afterSeq: number) {
-    for (const row of store.messages.after(roomId, afterSeq, config.SYNC_MAX_PER_ROOM))
+  async function redeliver(tenantId: string, userId: string, roomId: string, afterSeq: number) {
+    for (const row of await store.messages.after(roomId, afterSeq, config.SYNC_MAX_PER_ROOM))
       live.sendToUser(tenantId, userId, JSON.stringify({ type: 'message', ...toMessage(row) }), roomId)
   }
 
   /** Advances one member's lag state; returns what happened. */
-  function step(tenantId: string, userId: string, roomId: string, ack: number, lastSeq: number, now: number): 'wait' | 'redelivered' | 'dead' {
+  async function step(tenantId: string, userId: string, roomId: string, ack: number, lastSeq: number, now: number): Promise<'wait' | 'redelivered' | 'dead'> {
     const k = key(tenantId, userId, roomId)
     let lag = lags.get(k)
     if (!lag || lag.ack !== ack) {
@@ -57,12 +57,12 @@ export function createRedelivery(deps: { store: Store; clock: Clock; config: Con
     if (lag.attempts < config.RETRY_MAX_ATTEMPTS) {
       lag.attempts++
       lag.nextAt = now + backoffMs(config.RETRY_BASE_MS, lag.attempts)
-      redeliver(tenantId, userId, roomId, ack)
+      await redeliver(tenantId, userId, roomId, ack)
       return 'redelivered'
     }
     lag.dead = true
     const at = new Date(now).toISOString()
-    store.deadLetters.insert({
+    await store.deadLetters.insert({
       id: newId('dl'),
       kind: 'message',
       tenant_id: tenantId,
@@ -86,48 +86,48 @@ export function createRedelivery(deps: { store: Store; clock: Clock; config: Con
     },
 
     /** One sweep; called on a timer, and directly by tests. */
-    tick(): { redelivered: number; deadLettered: number } {
+    async tick(): Promise<{ redelivered: number; deadLettered: number }> {
       const now = clock.now()
       const counts = { redelivered: 0, deadLettered: 0, wait: 0 }
       const live_ = new Set<string>()
-      const visit = (t: string, u: string, r: string, ack: number, last: number) => {
+      const visit = async (t: string, u: string, r: string, ack: number, last: number) => {
         live_.add(key(t, u, r))
-        const s = step(t, u, r, ack, last, now)
+        const s = await step(t, u, r, ack, last, now)
         if (s === 'redelivered') counts.redelivered++
         else if (s === 'dead') counts.deadLettered++
       }
       if (now - lastFull >= config.ACK_TIMEOUT_MS) {
         lastFull = now
         for (const { tenantId, userId } of live.connectedUsers())
-          for (const m of store.members.membershipsOf(tenantId, userId))
+          for (const m of await store.members.membershipsOf(tenantId, userId))
             if (m.last_ack < m.last_seq) this.markRoom(tenantId, m.room_id)
       }
       for (const [dk, { tenantId, roomId }] of dirty) {
         let watching = false
-        for (const m of store.members.laggards(roomId)) {
+        for (const m of await store.members.laggards(roomId)) {
           if (!live.connected(tenantId, m.user_id)) continue
           watching = true
-          visit(tenantId, m.user_id, roomId, m.last_ack, m.last_seq)
+          await visit(tenantId, m.user_id, roomId, m.last_ack, m.last_seq)
         }
         if (!watching) dirty.delete(dk)
       }
       for (const k of lags.keys()) if (!live_.has(k)) lags.delete(k) // caught up, left or disconnected
       // Message dead letters clear themselves once the ack passes them (connected or not).
-      for (const dl of store.deadLetters.messageLetters()) {
-        const m = store.members.get(dl.ref_id, dl.target)
-        if (!m || m.last_ack >= (dl.to_seq ?? 0)) store.deadLetters.delete(dl.id)
+      for (const dl of await store.deadLetters.messageLetters()) {
+        const m = await store.members.get(dl.ref_id, dl.target)
+        if (!m || m.last_ack >= (dl.to_seq ?? 0)) await store.deadLetters.delete(dl.id)
       }
       return { redelivered: counts.redelivered, deadLettered: counts.deadLettered }
     },
 
     /** Admin retry of a `message` dead letter: redeliver now and start counting attempts again. */
-    retry(tenantId: string, userId: string, roomId: string) {
-      const m = store.members.get(roomId, userId)
+    async retry(tenantId: string, userId: string, roomId: string) {
+      const m = await store.members.get(roomId, userId)
       if (!m) return
-      const room = store.rooms.get(tenantId, roomId)
+      const room = await store.rooms.get(tenantId, roomId)
       lags.set(key(tenantId, userId, roomId), { ack: m.last_ack, attempts: 1, nextAt: clock.now() + backoffMs(config.RETRY_BASE_MS, 1), dead: false })
       this.markRoom(tenantId, roomId)
-      if (room && live.connected(tenantId, userId)) redeliver(tenantId, userId, roomId, m.last_ack)
+      if (room && live.connected(tenantId, userId)) await redeliver(tenantId, userId, roomId, m.last_ack)
     },
   }
 }

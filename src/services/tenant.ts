@@ -140,9 +140,16 @@ export function createTenantService({ store, clock, config }: Deps) {
     for (const [k, v] of byKey) if (v.tenant_id === tenantId) byKey.delete(k)
   }
   const listeners: ((tenantId: string, why: TenantChange) => void)[] = []
+  /** Awaited before a change answers: the multi-instance mode tells the other instances here. */
+  let broadcast: (tenantId: string, why: TenantChange) => void | Promise<void> = () => {}
+  const changed = async (tenantId: string, why: TenantChange) => {
+    evict(tenantId)
+    for (const l of listeners) l(tenantId, why)
+    await broadcast(tenantId, why)
+  }
 
-  function mustGet(tenantId: string): TenantRow {
-    const row = store.tenants.get(tenantId)
+  async function mustGet(tenantId: string): Promise<TenantRow> {
+    const row = await store.tenants.get(tenantId)
     if (!row) throw notFound('tenant')
     return row
   }
@@ -151,7 +158,7 @@ export function createTenantService({ store, clock, config }: Deps) {
     validateConfig,
     effective,
 
-    create(name: string, configInput: unknown = {}): CreatedTenant {
+    async create(name: string, configInput: unknown = {}): Promise<CreatedTenant> {
       if (typeof name !== 'string' || name.length < 1 || name.length > 200) throw invalid('name', 'name must be 1-200 characters')
       const cfg = validateConfig(configInput)
       const apiKey = newApiKey()
@@ -164,7 +171,7 @@ export function createTenantService({ store, clock, config }: Deps) {
         config: JSON.stringify(cfg),
         created_at: isoNow(clock),
       }
-      store.tenants.insert(row)
+      await store.tenants.insert(row)
       return {
         ...toTenant(row),
         api_key: apiKey,
@@ -173,52 +180,50 @@ export function createTenantService({ store, clock, config }: Deps) {
       }
     },
 
-    list: () => store.tenants.list().map(toTenant),
+    list: async () => (await store.tenants.list()).map(toTenant),
 
-    get(tenantId: string, connections: number) {
-      const row = mustGet(tenantId)
-      const u = store.tenants.usage(tenantId)
+    async get(tenantId: string, connections: number) {
+      const row = await mustGet(tenantId)
+      const u = await store.tenants.usage(tenantId)
       return { ...toTenant(row), usage: { rooms: u.rooms, messages: u.messages, connections } }
     },
 
-    patch(tenantId: string, patch: { name?: string; config?: unknown }): Tenant {
-      const row = mustGet(tenantId)
+    async patch(tenantId: string, patch: { name?: string; config?: unknown }): Promise<Tenant> {
+      const row = await mustGet(tenantId)
       const incoming = patch.config !== undefined ? validateConfig(patch.config) : {}
       const current: TenantConfig = JSON.parse(row.config)
       const merged: TenantConfig = { ...current, ...incoming }
       if (incoming.features) merged.features = { ...current.features, ...incoming.features }
-      const updated = store.tenants.update(tenantId, { name: patch.name, config: JSON.stringify(merged) })!
-      evict(tenantId)
-      for (const l of listeners) l(tenantId, 'config')
+      const updated = (await store.tenants.update(tenantId, { name: patch.name, config: JSON.stringify(merged) }))!
+      await changed(tenantId, 'config')
       return toTenant(updated)
     },
 
-    rotate(tenantId: string, which: string = 'api_key'): Record<string, string> {
-      mustGet(tenantId)
+    async rotate(tenantId: string, which: string = 'api_key'): Promise<Record<string, string>> {
+      await mustGet(tenantId)
       let value: string
       if (which === 'api_key') {
         value = newApiKey()
-        store.tenants.setSecret(tenantId, 'api_key_hash', hashKey(value))
+        await store.tenants.setSecret(tenantId, 'api_key_hash', hashKey(value))
       } else if (which === 'webhook_secret') {
         value = newWebhookSecret()
-        store.tenants.setSecret(tenantId, 'webhook_secret', value)
+        await store.tenants.setSecret(tenantId, 'webhook_secret', value)
       } else if (which === 'user_token_secret') {
         value = newUserTokenSecret()
-        store.tenants.setSecret(tenantId, 'user_token_secret', value)
+        await store.tenants.setSecret(tenantId, 'user_token_secret', value)
       } else {
         throw invalid('which', 'which must be api_key, webhook_secret or user_token_secret')
       }
-      evict(tenantId)
-      for (const l of listeners) l(tenantId, which === 'api_key' ? 'rotate' : 'secret')
+      await changed(tenantId, which === 'api_key' ? 'rotate' : 'secret')
       return { [which]: value }
     },
 
     /** Resolves an API key to its tenant, or throws AUTHENTICATION_ERROR. */
-    authenticate(apiKey: string): AuthTenant {
+    async authenticate(apiKey: string): Promise<AuthTenant> {
       const h = hashKey(apiKey)
       const hit = byKey.get(h)
       if (hit) return hit
-      const row = store.tenants.byKeyHash(h)
+      const row = await store.tenants.byKeyHash(h)
       if (!row) throw new AppError('AUTHENTICATION_ERROR', 'invalid API key')
       const t = toAuth(row)
       if (byKey.size > 10_000) byKey.clear()
@@ -227,14 +232,23 @@ export function createTenantService({ store, clock, config }: Deps) {
     },
 
     /** The tenant as an authenticated caller sees it (fresh config), or null if it does not exist. */
-    authById(tenantId: string): AuthTenant | null {
-      const row = store.tenants.get(tenantId)
+    async authById(tenantId: string): Promise<AuthTenant | null> {
+      const row = await store.tenants.get(tenantId)
       return row ? toAuth(row) : null
     },
 
     /** Called after a key rotation or config change, once caches are evicted (the WS layer closes sockets). */
     onChange(listener: (tenantId: string, why: TenantChange) => void) {
       listeners.push(listener)
+    },
+
+    /** Multi-instance: `send` tells the others of a local change; `received` applies theirs here. */
+    shareChanges(send: (tenantId: string, why: TenantChange) => void | Promise<void>) {
+      broadcast = send
+    },
+    changedElsewhere(tenantId: string, why: TenantChange) {
+      evict(tenantId)
+      for (const l of listeners) l(tenantId, why)
     },
   }
 }

@@ -23,10 +23,11 @@ export function signUserToken(secret: string, claims: { sub: string; tid: string
 export function createTokenService({ tenants, clock }: { tenants: TenantService; clock: Clock }) {
   const cache = new Map<string, AuthTenant | null>()
   tenants.onChange((tenantId) => cache.delete(tenantId)) // a rotated secret kills its tokens at once
-  const tenantById = (id: string) => {
+  const tenantById = async (id: string) => {
     if (!cache.has(id)) {
+      const t = await tenants.authById(id)
       if (cache.size > 10_000) cache.clear()
-      cache.set(id, tenants.authById(id))
+      cache.set(id, t)
     }
     return cache.get(id) ?? null
   }
@@ -48,7 +49,7 @@ export function createTokenService({ tenants, clock }: { tenants: TenantService;
      * Verifies a token and returns its actor; any problem is 401: malformed, alg other than HS256
      * (`none` included), unknown tenant, bad signature, missing or past `exp`, bad `sub`.
      */
-    verify(token: string): Actor {
+    async verify(token: string): Promise<Actor> {
       const parts = token.split('.')
       if (parts.length !== 3 || token.length > 4096) throw unauthenticated('malformed token')
       let header: { alg?: unknown }
@@ -62,7 +63,7 @@ export function createTokenService({ tenants, clock }: { tenants: TenantService;
       if (header?.alg !== 'HS256') throw unauthenticated('token algorithm must be HS256')
       if (typeof claims?.tid !== 'string' || typeof claims.sub !== 'string' || typeof claims.exp !== 'number')
         throw unauthenticated('token must carry sub, tid and exp')
-      const tenant = tenantById(claims.tid)
+      const tenant = await tenantById(claims.tid)
       if (!tenant) throw unauthenticated('invalid token')
       const expected = mac(tenant.user_token_secret, `${parts[0]}.${parts[1]}`)
       const given = Buffer.from(parts[2], 'base64url')

@@ -24,20 +24,25 @@ type Deps = {
   outbox: Outbox
   tenants: TenantService
   /** True while the user has a live connection (for offline_user_ids). */
-  isConnected: (tenantId: string, userId: string) => boolean
+  isConnected: (tenantId: string, userId: string) => boolean | Promise<boolean>
 }
 
 export function createWebhookService({ store, clock, outbox, tenants, isConnected }: Deps) {
   // Tenants by id for the event path; evicted on every tenant change so a new webhook_url applies at once.
-  const cache = new Map<string, AuthTenant | null>()
+  // Promises are cached, so events of one tenant keep their order while the lookup is in flight.
+  const cache = new Map<string, Promise<AuthTenant | null>>()
   tenants.onChange((tenantId) => cache.delete(tenantId))
   const tenantOf = (tenantId: string) => {
-    if (!cache.has(tenantId)) cache.set(tenantId, tenants.authById(tenantId))
-    return cache.get(tenantId) ?? null
+    let t = cache.get(tenantId)
+    if (!t) {
+      if (cache.size > 10_000) cache.clear()
+      cache.set(tenantId, (t = tenants.authById(tenantId)))
+    }
+    return t
   }
 
-  function wants(tenantId: string, type: WebhookEvent): AuthTenant | null {
-    const t = tenantOf(tenantId)
+  async function wants(tenantId: string, type: WebhookEvent): Promise<AuthTenant | null> {
+    const t = await tenantOf(tenantId)
     if (!t?.config.webhook_url || !t.config.webhook_events.includes(type)) return null
     return t
   }
@@ -51,8 +56,7 @@ export function createWebhookService({ store, clock, outbox, tenants, isConnecte
   return {
     /** Emits `type` for the tenant when its webhook_url is set and the event is in webhook_events. */
     emit(tenantId: string, type: WebhookEvent, data: unknown) {
-      const t = wants(tenantId, type)
-      if (t) emit(t, type, data)
+      void wants(tenantId, type).then((t) => t && emit(t, type, data))
     },
 
     /**
@@ -60,15 +64,16 @@ export function createWebhookService({ store, clock, outbox, tenants, isConnecte
      * (on the next macrotask), at most 1,000 members without a live connection.
      */
     messageCreated(tenantId: string, message: Message) {
-      const t = wants(tenantId, 'message.created')
-      if (!t) return
-      setImmediate(() => {
-        const offline: string[] = []
-        for (const u of store.members.userIds(message.room_id)) {
-          if (offline.length >= MAX_OFFLINE_IDS) break
-          if (!isConnected(tenantId, u)) offline.push(u)
-        }
-        emit(t, 'message.created', { ...message, offline_user_ids: offline })
+      void wants(tenantId, 'message.created').then((t) => {
+        if (!t) return
+        setImmediate(async () => {
+          const offline: string[] = []
+          for (const u of await store.members.userIds(message.room_id)) {
+            if (offline.length >= MAX_OFFLINE_IDS) break
+            if (!(await isConnected(tenantId, u))) offline.push(u)
+          }
+          emit(t, 'message.created', { ...message, offline_user_ids: offline })
+        })
       })
     },
   }

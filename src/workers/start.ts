@@ -26,13 +26,14 @@ export function startWorkers(d: { config: Config; log: Logger; db: Database; del
       },
       onMessage(m) {
         if (m.type === 'results') {
+          const failed = (e: unknown) => log.error('applying delivery results failed', { code: (e as { code?: string }).code }) // the rows are tried again
           try {
-            d.delivery.applyResults(m.results) // one transaction (one fsync) per batch, not per attempt
+            void Promise.resolve(d.delivery.applyResults(m.results)).catch(failed) // one transaction per batch, not per attempt
           } catch (e) {
-            log.error('applying delivery results failed', { code: (e as { code?: string }).code }) // the rows are tried again
+            failed(e)
           }
           for (const r of m.results) d.metrics.deliveryAttempts.inc({ outcome: r.outcome })
-        } else if (m.type === 'cleanup') d.delivery.cleanup()
+        } else if (m.type === 'cleanup') void d.delivery.cleanup().catch((e) => log.warn('cleanup failed', { code: (e as { code?: string }).code }))
       },
     },
     {

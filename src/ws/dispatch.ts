@@ -45,22 +45,22 @@ export function createDispatcher({ services, notifications, broker, config, log 
     const rid = f.request_id
     switch (f.type) {
       case 'send_message': {
-        const take = limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
+        const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
         if (!take.allowed) throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
         const r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id })
         return { type: 'message.sent', ...(rid && { request_id: rid }), ...r.ack }
       }
       case 'ack': {
-        const r = receipt.ack(conn.actor, f.room_id, f.seq)
+        const r = await receipt.ack(conn.actor, f.room_id, f.seq)
         return { type: 'ack.received', ...(rid && { request_id: rid }), room_id: f.room_id, user_id: conn.userId, seq: r.last_ack }
       }
       case 'read': {
         // Fan-out skips this connection (ws.publish excludes the sender), which gets exactly one direct answer.
-        const r = receipt.read(conn.actor, f.room_id, f.seq, (topic, frame) => conn.ws.publish(topic, JSON.stringify(frame)))
+        const r = await receipt.read(conn.actor, f.room_id, f.seq, (topic, frame) => conn.ws.publish(topic, JSON.stringify(frame)))
         return { type: 'read.updated', ...(rid && { request_id: rid }), room_id: f.room_id, user_id: conn.userId, seq: r.last_read }
       }
       case 'typing.start': {
-        const { topic, frame } = realtime.typing(conn.actor, f.room_id, 'start')
+        const { topic, frame } = await realtime.typing(conn.actor, f.room_id, 'start')
         const wasTyping = conn.typing.has(f.room_id)
         clearTimeout(conn.typing.get(f.room_id))
         conn.typing.set(f.room_id, setTimeout(() => stopTyping(conn, f.room_id), TYPING_TIMEOUT_MS))
@@ -68,7 +68,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
         return null
       }
       case 'typing.stop': {
-        realtime.typing(conn.actor, f.room_id, 'stop') // access check even when not typing
+        await realtime.typing(conn.actor, f.room_id, 'stop') // access check even when not typing
         stopTyping(conn, f.room_id)
         return null
       }
@@ -77,7 +77,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
         return { type: 'sync.done', room_id: f.room_id, ...(rid && { request_id: rid }) }
       }
       case 'notification.ack':
-        notifications.ack(conn.actor, f.notification_id)
+        await notifications.ack(conn.actor, f.notification_id)
         return null
       case 'ping':
         return { type: 'pong', ...(rid && { request_id: rid }) }

@@ -47,8 +47,8 @@ export function createGateway(deps: GatewayDeps) {
 
   // SPEC §2: a rotated key closes the sockets opened with it (1008); so does require_user_tokens.
   // Any config change refreshes the tenant as live sockets see it (features, limits).
-  services.tenant.onChange((tenantId, why) => {
-    const fresh = services.tenant.authById(tenantId)
+  services.tenant.onChange(async (tenantId, why) => {
+    const fresh = await services.tenant.authById(tenantId)
     for (const c of each()) {
       if (c.tenantId !== tenantId) continue
       if (fresh) c.actor = { ...c.actor, tenant: fresh }
@@ -79,13 +79,13 @@ export function createGateway(deps: GatewayDeps) {
     ws.subscribe(topics.user(conn.tenantId, conn.userId))
     if (first) services.realtime.firstConnection(actor)
     try {
-      for (const m of services.realtime.memberships(actor)) {
+      for (const m of await services.realtime.memberships(actor)) {
         if (conn.closed) return
         await syncRoom(conn, services.realtime, m.room_id, m.last_ack, { max: config.SYNC_MAX_PER_ROOM, subscribe: true }).catch(() => false)
       }
       conn.send({ type: 'sync.done' })
       // SPEC §5 step 4: pending notifications (unacked, within NOTIFICATION_TTL_MS).
-      for (const f of deps.notifications.pendingFrames(actor)) conn.send(f)
+      for (const f of await deps.notifications.pendingFrames(actor)) conn.send(f)
     } catch (e) {
       log.error('initial sync failed', { connection_id: conn.id, error: e })
     }

@@ -10,6 +10,8 @@ export interface SyncOptions {
   max: number
   /** Initial sync: subscribe to the room once caught up (explicit sync: already subscribed). */
   subscribe: boolean
+  /** Shared storage: after subscribing, send what other instances committed since the last read. */
+  catchUp?: boolean
 }
 
 /**
@@ -21,22 +23,27 @@ export interface SyncOptions {
  * the buffer passes half the limit mid-page, the rest of the page is dropped and re-read from the
  * cursor after the drain.
  *
- * The last read and the subscribe happen in one synchronous block (no await between them): commits
- * run on this same thread, so no message can fall between them (no gap, no repeat), and live
- * delivery on this connection stays in ascending seq.
+ * Between the last read and the subscribe there is no macrotask (only awaits of values the SQLite
+ * store returns at once): commits run on this same thread in their own macrotask (group commit), so
+ * no message can fall between the two (no gap, no repeat), and live delivery on this connection
+ * stays in ascending seq. With shared storage (another instance may commit in between) a second
+ * read after the subscribe sends whatever was committed meanwhile (`catchUp`); those few may then
+ * repeat or precede a live frame, which clients dedupe by message_id.
  * Returns false when the socket closed or access was lost mid-way.
  */
 export async function syncRoom(conn: Connection, realtime: RealtimeService, roomId: string, afterSeq: number, o: SyncOptions): Promise<boolean> {
   let cursor = afterSeq
   let sent = 0
-  const subscribe = () => {
-    if (o.subscribe && realtime.isMember(conn.actor, roomId)) conn.ws.subscribe(topics.room(conn.tenantId, roomId))
+  const subscribe = async (caughtUp: boolean) => {
+    if (!o.subscribe || !(await realtime.isMember(conn.actor, roomId))) return
+    conn.ws.subscribe(topics.room(conn.tenantId, roomId))
+    if (o.catchUp && caughtUp) for (const m of await realtime.syncPage(conn.actor, roomId, cursor, o.max)) conn.send({ type: 'message', ...m })
   }
   for (;;) {
     await conn.writable()
     if (conn.closed) return false
     const want = Math.min(PAGE, o.max - sent)
-    const page = want > 0 ? realtime.syncPage(conn.actor, roomId, cursor, want) : []
+    const page = want > 0 ? await realtime.syncPage(conn.actor, roomId, cursor, want) : []
     let i = 0
     for (; i < page.length; i++) {
       if (i > 0 && conn.mustPause()) break // the rest of the page is re-read after the drain
@@ -46,13 +53,13 @@ export async function syncRoom(conn: Connection, realtime: RealtimeService, room
     }
     if (i < page.length) continue
     if (page.length < want) {
-      subscribe()
+      await subscribe(true)
       return true
     }
     if (sent >= o.max) {
-      const more = realtime.syncPage(conn.actor, roomId, cursor, 1).length > 0
+      const more = (await realtime.syncPage(conn.actor, roomId, cursor, 1)).length > 0
       if (more) conn.send({ type: 'sync.truncated', room_id: roomId, from_seq: cursor + 1 })
-      subscribe()
+      await subscribe(!more)
       return true
     }
   }

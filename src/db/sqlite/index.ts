@@ -8,6 +8,7 @@ import { createTenantStore } from './tenants'
 import { createNotificationStore } from './notifications'
 import { createDeliveryStore } from './deliveries'
 import { createDeadLetterStore } from './dead-letters'
+import { createDeliveryResults } from './delivery-results'
 import { createActivityKeys } from './activity'
 
 /**
@@ -18,6 +19,8 @@ export function createSqliteStore(db: Database) {
   const metaGet = db.query<{ value: string }, [string]>('SELECT value FROM meta WHERE key = ?')
   const metaSet = db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
   const growthProbe = db.query("INSERT INTO meta (key, value) VALUES ('health_growth_probe', zeroblob(16384))")
+  const deliveries = createDeliveryStore(db)
+  const deadLetters = createDeadLetterStore(db)
   const activity = createActivityKeys() // shared: room creation and messages order against each other
   return {
     tenants: createTenantStore(db),
@@ -25,8 +28,9 @@ export function createSqliteStore(db: Database) {
     members: createMemberStore(db),
     messages: createMessageStore(db, activity),
     notifications: createNotificationStore(db),
-    deliveries: createDeliveryStore(db),
-    deadLetters: createDeadLetterStore(db),
+    deliveries,
+    deadLetters,
+    applyDeliveryResults: createDeliveryResults(deliveries, deadLetters),
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,
       set: (key: string, value: string) => void metaSet.run(key, value),

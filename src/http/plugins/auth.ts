@@ -7,15 +7,8 @@ import { secretsEqual, type TenantService } from '../../services/tenant'
 
 const USER_ID = new RegExp(USER_ID_PATTERN)
 
-/**
- * Verifies a user token (SPEC §2) and returns its actor. The user-token issue plugs the real JWT
- * verifier in here; until then every Bearer credential is refused with 401.
- */
-export type TokenVerifier = (token: string) => Actor
-
-export const refuseTokens: TokenVerifier = () => {
-  throw unauthenticated('user tokens are not enabled on this server')
-}
+/** Verifies a user token (SPEC §2) and returns its actor (services/token.ts); any problem is 401. */
+export type TokenVerifier = (token: string) => Actor | Promise<Actor>
 
 export function createAuth(deps: { tenants: TenantService; masterKey: string; verifyToken: TokenVerifier }) {
   return {
@@ -24,7 +17,7 @@ export function createAuth(deps: { tenants: TenantService; masterKey: string; ve
      * (missing/unknown → 401), then X-User-Id (missing or malformed → 400 on `X-User-Id`).
      * `tokenQuery` is the WebSocket `?token=`; REST never reads credentials from the URL.
      */
-    tenant(request: Request, tokenQuery?: string | null): Actor {
+    async tenant(request: Request, tokenQuery?: string | null): Promise<Actor> {
       const authz = request.headers.get('authorization')
       if (authz !== null || tokenQuery) {
         const m = authz ? /^Bearer\s+(\S+)$/i.exec(authz) : null
@@ -34,7 +27,7 @@ export function createAuth(deps: { tenants: TenantService; masterKey: string; ve
       }
       const key = request.headers.get('x-api-key')
       if (!key) throw unauthenticated('missing X-API-Key')
-      const tenant = deps.tenants.authenticate(key)
+      const tenant = await deps.tenants.authenticate(key)
       const userId = request.headers.get('x-user-id')
       if (!userId || !USER_ID.test(userId))
         throw invalid('X-User-Id', 'X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-]')
@@ -45,12 +38,12 @@ export function createAuth(deps: { tenants: TenantService; masterKey: string; ve
      * The WebSocket upgrade (SPEC §5): headers or `?token=` only (a key never sits in a URL). Any
      * credential problem is 401; key auth on a tenant with require_user_tokens is 403 (SPEC §10).
      */
-    socket(request: Request): Actor {
+    async socket(request: Request): Promise<Actor> {
       const q = request.url.indexOf('?')
       const token = q === -1 ? null : new URLSearchParams(request.url.slice(q + 1)).get('token')
       let actor: Actor
       try {
-        actor = this.tenant(request, token)
+        actor = await this.tenant(request, token)
       } catch (e) {
         if (e instanceof AppError && e.code === 'VALIDATION_ERROR') throw unauthenticated(e.message)
         throw e

@@ -17,8 +17,8 @@ export const adminDeadLettersRoutes = (delivery: DeliveryService) => {
     })
     .post(
       '/v1/admin/dead-letters/:id/retry',
-      ({ params, set }) => {
-        delivery.retryDeadLetter(params.id)
+      async ({ params, set }) => {
+        await delivery.retryDeadLetter(params.id)
         set.status = 202
         return { accepted: true }
       },
@@ -26,8 +26,8 @@ export const adminDeadLettersRoutes = (delivery: DeliveryService) => {
     )
     .delete(
       '/v1/admin/dead-letters/:id',
-      ({ params, set }) => {
-        delivery.deleteDeadLetter(params.id)
+      async ({ params, set }) => {
+        await delivery.deleteDeadLetter(params.id)
         set.status = 204
       },
       { params: Params, response: { 204: t.Void({ description: 'deleted' }), ...adminErrors }, detail: detail('Delete a dead letter') },

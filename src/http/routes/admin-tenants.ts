@@ -13,19 +13,20 @@ export const adminTenantsRoutes = (deps: RouteDeps) => {
   return new Elysia()
     .post(
       '/v1/admin/tenants',
-      ({ body, set }) => {
+      async ({ body, set }) => {
+        const created = await tenant.create(body.name, body.config)
         set.status = 201
-        return tenant.create(body.name, body.config)
+        return created
       },
       { body: CreateTenantBody, response: { 201: CreatedTenant, ...adminErrors }, detail: detail('Create a tenant; its three secrets are shown only here') },
     )
-    .get('/v1/admin/tenants', () => ({ tenants: tenant.list() }), {
+    .get('/v1/admin/tenants', async () => ({ tenants: await tenant.list() }), {
       response: { 200: TenantList, ...adminErrors },
       detail: detail('List tenants (never with secrets)'),
     })
     .get(
       '/v1/admin/tenants/:tenant_id',
-      ({ params }) => tenant.get(params.tenant_id, deps.broker.connectionCount(params.tenant_id)),
+      async ({ params }) => tenant.get(params.tenant_id, await deps.broker.connectionCount(params.tenant_id)),
       { params: TenantParams, response: { 200: TenantWithUsage, ...adminErrors }, detail: detail('Get a tenant with usage figures') },
     )
     .patch('/v1/admin/tenants/:tenant_id', ({ params, body }) => tenant.patch(params.tenant_id, body), {

@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia'
 
 export interface HealthSource {
   /** The current health document and whether it is healthy (200) or not (503). */
-  snapshot(): { ok: boolean; body: Record<string, unknown> }
+  snapshot(): Promise<{ ok: boolean; body: Record<string, unknown> }>
 }
 
 const HealthBody = t.Object({
@@ -20,8 +20,8 @@ const HealthBody = t.Object({
 export const healthRoutes = (health: HealthSource) =>
   new Elysia().get(
     '/health',
-    ({ set }) => {
-      const s = health.snapshot()
+    async ({ set }) => {
+      const s = await health.snapshot()
       set.status = s.ok ? 200 : 503
       return s.body as typeof HealthBody.static
     },

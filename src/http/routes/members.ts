@@ -31,8 +31,8 @@ export const membersRoutes = (deps: RouteDeps) => {
     )
     .delete(
       '/v1/rooms/:room_id/members/:user_id',
-      ({ request, params, set }) => {
-        chatroom.removeMember(actorOf(deps, request), params.room_id, params.user_id)
+      async ({ request, params, set }) => {
+        await chatroom.removeMember(actorOf(deps, request), params.room_id, params.user_id)
         set.status = 204
       },
       {

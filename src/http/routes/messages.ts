@@ -49,8 +49,8 @@ export const messagesRoutes = (deps: RouteDeps) => {
     )
     .delete(
       '/v1/rooms/:room_id/messages/:message_id',
-      ({ request, params, set }) => {
-        message.remove(actorOf(deps, request), params.room_id, params.message_id)
+      async ({ request, params, set }) => {
+        await message.remove(actorOf(deps, request), params.room_id, params.message_id)
         set.status = 204
       },
       {

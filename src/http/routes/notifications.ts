@@ -11,8 +11,8 @@ export const notificationsRoutes = (deps: RouteDeps, notifications: Notification
   return new Elysia()
     .post(
       '/v1/notify',
-      ({ request, body, set }) => {
-        const r = notifications.notify(actorOf(deps, request), body)
+      async ({ request, body, set }) => {
+        const r = await notifications.notify(actorOf(deps, request), body)
         set.status = 202
         return r
       },
@@ -37,8 +37,8 @@ export const notificationsRoutes = (deps: RouteDeps, notifications: Notification
     })
     .delete(
       '/v1/subscriptions/:subscription_id',
-      ({ request, params, set }) => {
-        notifications.unsubscribe(actorOf(deps, request), params.subscription_id)
+      async ({ request, params, set }) => {
+        await notifications.unsubscribe(actorOf(deps, request), params.subscription_id)
         set.status = 204
       },
       {

@@ -13,8 +13,8 @@ export const roomsRoutes = (deps: RouteDeps) => {
   return new Elysia()
     .post(
       '/v1/rooms',
-      ({ request, body, set }) => {
-        const r = chatroom.create(actorOf(deps, request), body)
+      async ({ request, body, set }) => {
+        const r = await chatroom.create(actorOf(deps, request), body)
         set.status = r.created ? 201 : 200 // an existing dm answers 200 (idempotent)
         return r.room
       },

@@ -1,0 +1,281 @@
+// Multi-instance broker (SPEC §9): room and user topics cross instances through Redis pub/sub, and
+// each instance delivers what it receives to its own sockets through Bun's native topics.
+//
+// - publish(topic, frame) serializes once and PUBLISHes `<prefix><topic>`. It does NOT also publish
+//   locally: every instance, the publisher included, delivers from its pattern subscription
+//   `<prefix>t:*`, so each socket gets each frame exactly once. While this instance's subscriber is
+//   not subscribed (Redis down, reconnecting) it delivers locally instead, and still tries Redis
+//   for the others; the same when the PUBLISH fails (local sockets keep working without Redis).
+// - joinRoom/leaveRoom go over the control channel `<prefix>ctl`: every instance (un)subscribes its
+//   own sockets of that user. The control message and the frames travel over this instance's one
+//   publishing connection and every instance's one subscriber connection, so Redis keeps their
+//   order: joinRoom then publish(member.joined) reaches the new member; publish(member.left) then
+//   leaveRoom still reaches the leaver. The returned promise resolves once Redis has accepted the
+//   message: await it before answering a request when a later request on another instance must see
+//   the change (PUBLISHes from different connections are ordered by when Redis receives them).
+// - connectionCount(tenant) sums per-instance counters: hash `<prefix>conns:<instance>` (tenant →
+//   count), rewritten from the local counts by a heartbeat and expiring after ttlMs, plus the
+//   sorted set `<prefix>instances` (instance → deadline). A killed instance stops counting within ttlMs.
+// - Everything else the gateway needs is the LocalBroker's (register/unregister also inform the
+//   optional RedisPresence of a user's first/last connection on this instance).
+
+import type { Server } from 'bun'
+import type { Logger } from '../log'
+import type { LocalBroker } from './local'
+import type { RedisPresence } from './redis-presence'
+import type { Frame } from './types'
+import { LUA_NOW, lua, openRedis, runScript, throttledWarn, type Redis } from './redis-client'
+
+export interface RedisBrokerOptions {
+  redisUrl: string
+  /** This instance's sockets and Bun server (the broker attaches the server to it in attach()). */
+  local: LocalBroker
+  /** Unique per running process (default: a random UUID). */
+  instanceId?: string
+  log: Logger
+  /** Channel and key prefix (default `chatapi:`); tests use a unique one per run. */
+  prefix?: string
+  /** Told of each user's first/last connection here; answers isOnline/lastSeen when given. */
+  presence?: RedisPresence
+  /** Heartbeat period for the connection counters (default 5000 ms). */
+  heartbeatMs?: number
+  /** An instance's counters stop counting this long after its last heartbeat (default 15 000 ms). */
+  ttlMs?: number
+  /** A shared command connection (not closed by close()); default: one of its own. */
+  redis?: Redis
+}
+
+type Control = { op: 'join' | 'leave'; t: string; u: string; r: string }
+
+// KEYS: instances zset, this instance's counter hash.  ARGV: instance, ttlMs, then tenant, count pairs.
+const HEARTBEAT = lua(`${LUA_NOW}
+local ttl = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+redis.call('DEL', KEYS[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[2], ttl)
+return now`)
+
+// KEYS: instances zset.  ARGV: counter hash prefix, tenant.
+const COUNT = lua(`${LUA_NOW}
+local sum = 0
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
+  local c = tonumber(redis.call('HGET', ARGV[1] .. id, ARGV[2]))
+  if c and c > 0 then sum = sum + c end
+end
+return sum`)
+
+// KEYS: this instance's counter hash.  ARGV: tenant, delta, ttlMs
+const INCR = lua(`redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1`)
+
+export function createRedisBroker(o: RedisBrokerOptions) {
+  const { local, log } = o
+  const prefix = o.prefix ?? 'chatapi:'
+  const instanceId = o.instanceId ?? crypto.randomUUID()
+  const ttlMs = o.ttlMs ?? 15_000
+  const heartbeatMs = o.heartbeatMs ?? 5000
+  const warn = throttledWarn(log)
+  const ownsCmd = !o.redis
+  const cmd = o.redis ?? openRedis(o.redisUrl, { name: `${prefix}${instanceId}:cmd`, log })
+  const sub = openRedis(o.redisUrl, { name: `${prefix}${instanceId}:sub`, log, subscriber: true })
+  const pattern = `${prefix}t:*`
+  const ctlChannel = `${prefix}ctl`
+  const instancesKey = `${prefix}instances`
+  const connsPrefix = `${prefix}conns:`
+  const connsKey = connsPrefix + instanceId
+
+  let server: Server<unknown> | null = null
+  let warnedUnattached = false
+  let closed = false
+  /** True while the subscriber listens on both the pattern and the control channel. */
+  let subscribed = false
+  let waiters: (() => void)[] = []
+
+  /** Hands a serialized frame to this instance's subscribers of the topic. */
+  function deliverLocal(topic: string, data: string) {
+    if (server) {
+      server.publish(topic, data)
+      return
+    }
+    if (!warnedUnattached) {
+      warnedUnattached = true
+      log.warn('redis broker not attached to the Bun server: call attach() on it, not only on the local broker')
+    }
+    local.publish(topic, JSON.parse(data) as Frame)
+  }
+
+  function applyControl(c: Control) {
+    if (c.op === 'join') local.joinRoom(c.t, c.u, c.r)
+    else if (c.op === 'leave') local.leaveRoom(c.t, c.u, c.r)
+  }
+
+  sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
+    deliverLocal(channel.slice(prefix.length), message)
+  })
+  sub.on('message', (channel: string, message: string) => {
+    if (channel !== ctlChannel) return
+    try {
+      applyControl(JSON.parse(message) as Control)
+    } catch (e) {
+      warn('bad control message', e)
+    }
+  })
+  // Subscribes on every (re)connection: ioredis's own auto-resubscribe is off so that `subscribed`
+  // turns true only once Redis has confirmed both subscriptions.
+  sub.on('ready', () => {
+    Promise.all([sub.psubscribe(pattern), sub.subscribe(ctlChannel)])
+      .then(() => {
+        if (closed || sub.status !== 'ready') return
+        subscribed = true
+        for (const w of waiters) w()
+        waiters = []
+      })
+      .catch((e) => warn('redis subscribe failed', e))
+  })
+  sub.on('close', () => {
+    subscribed = false
+  })
+
+  /**
+   * Sends over Redis; delivers locally (applyLocal) when this instance would not hear it back: its
+   * subscriber is down now, or the PUBLISH failed while it was up.
+   */
+  async function send(channel: string, data: string, applyLocal: () => void): Promise<void> {
+    const viaRedis = subscribed
+    if (!viaRedis) applyLocal()
+    try {
+      await cmd.publish(channel, data)
+    } catch (e) {
+      if (viaRedis) applyLocal()
+      warn('redis publish failed; delivered on this instance only', e)
+    }
+  }
+
+  async function heartbeat() {
+    const args: (string | number)[] = [instanceId, ttlMs]
+    for (const [tenantId, n] of countsByTenant()) args.push(tenantId, n)
+    await runScript(cmd, HEARTBEAT, [instancesKey, connsKey], args)
+  }
+  /** The local broker counts synchronously (the port allows a promise for implementations like this one). */
+  const localCount = (tenantId: string): number => {
+    const n = local.connectionCount(tenantId)
+    return typeof n === 'number' ? n : 0
+  }
+  /** This instance's live connections per tenant (from the local registry). */
+  function countsByTenant(): Map<string, number> {
+    const m = new Map<string, number>()
+    for (const { tenantId } of local.connectedUsers()) if (!m.has(tenantId)) m.set(tenantId, localCount(tenantId))
+    for (const [k, v] of m) if (v <= 0) m.delete(k)
+    return m
+  }
+  function bump(tenantId: string, delta: number) {
+    runScript(cmd, INCR, [connsKey], [tenantId, delta, ttlMs]).catch((e) => warn('redis connection counter failed (the heartbeat rewrites it)', e))
+  }
+
+  const beat = () => heartbeat().catch((e) => warn('redis heartbeat failed', e))
+  let timer: ReturnType<typeof setInterval> | null = setInterval(beat, heartbeatMs)
+  timer.unref?.()
+  cmd.on('ready', beat) // at start and after a Redis restart (which lost the counters)
+  if (cmd.status === 'ready') void beat()
+
+  const presence = o.presence
+  return {
+    instanceId,
+
+    /** Binds Bun's server (after listen) here and on the local broker. */
+    attach(s: Server<unknown>) {
+      server = s
+      local.attach(s)
+    },
+
+    /** Resolves once the subscriber is subscribed (at start, and again after a reconnect). */
+    ready(): Promise<void> {
+      if (subscribed) return Promise.resolve()
+      return new Promise((resolve) => waiters.push(resolve))
+    },
+    /** True while this instance receives from Redis (false: it delivers its own publishes locally). */
+    isSubscribed: () => subscribed,
+
+    // --- Broker ---------------------------------------------------------------------------------
+    publish(topic: string, frame: Frame): Promise<void> {
+      const data = JSON.stringify(frame)
+      if (!topic.startsWith('t:')) {
+        // Every builder in topics.ts starts with `t:`; anything else stays on this instance.
+        deliverLocal(topic, data)
+        return Promise.resolve()
+      }
+      return send(prefix + topic, data, () => deliverLocal(topic, data))
+    },
+    joinRoom(tenantId: string, userId: string, roomId: string): Promise<void> {
+      const c: Control = { op: 'join', t: tenantId, u: userId, r: roomId }
+      return send(ctlChannel, JSON.stringify(c), () => applyControl(c))
+    },
+    leaveRoom(tenantId: string, userId: string, roomId: string): Promise<void> {
+      const c: Control = { op: 'leave', t: tenantId, u: userId, r: roomId }
+      return send(ctlChannel, JSON.stringify(c), () => applyControl(c))
+    },
+    /** Live connections of the tenant on every live instance (this instance's own count if Redis fails). */
+    async connectionCount(tenantId: string): Promise<number> {
+      try {
+        return Number(await runScript(cmd, COUNT, [instancesKey], [connsPrefix, tenantId]))
+      } catch (e) {
+        warn('redis connection count failed; counting this instance only', e)
+        return local.connectionCount(tenantId)
+      }
+    },
+
+    // --- presence (from the RedisPresence when given, else this instance's view) -----------------
+    isOnline: (tenantId: string, userId: string): boolean | Promise<boolean> =>
+      presence ? presence.isOnline(tenantId, userId) : local.isOnline(tenantId, userId),
+    lastSeen: (tenantId: string, userId: string): number | null | Promise<number | null> =>
+      presence ? presence.lastSeen(tenantId, userId) : local.lastSeen(tenantId, userId),
+
+    // --- this instance's sockets (LocalBroker) ---------------------------------------------------
+    register(tenantId: string, userId: string, ws: Parameters<LocalBroker['register']>[2]): boolean {
+      const first = local.register(tenantId, userId, ws)
+      bump(tenantId, 1)
+      if (first) void presence?.userConnected(tenantId, userId)
+      return first
+    },
+    unregister(tenantId: string, userId: string, ws: Parameters<LocalBroker['unregister']>[2]): boolean {
+      const before = localCount(tenantId)
+      const last = local.unregister(tenantId, userId, ws)
+      if (localCount(tenantId) < before) bump(tenantId, -1)
+      if (last) void presence?.userDisconnected(tenantId, userId)
+      return last
+    },
+    subscriberCount: (topic: string) => local.subscriberCount(topic),
+    connectedUsers: () => local.connectedUsers(),
+    sendToUser: (tenantId: string, userId: string, data: string, roomId?: string) => local.sendToUser(tenantId, userId, data, roomId),
+    limitDirectSends: (bytes: number) => local.limitDirectSends(bytes),
+    allSockets: () => local.allSockets(),
+    /** This instance only; use presence.connectedAnywhere for the cluster. */
+    connected: (tenantId: string, userId: string) => local.connected(tenantId, userId),
+
+    /**
+     * Stops the heartbeat and the subscriber. With cleanup (default) this instance's counters are
+     * removed at once; without it (a crash, or a test of one) they expire after ttlMs.
+     */
+    async close(opts: { cleanup?: boolean } = {}): Promise<void> {
+      closed = true
+      subscribed = false
+      if (timer) clearInterval(timer)
+      timer = null
+      cmd.off('ready', beat)
+      if (opts.cleanup === false) {
+        sub.disconnect()
+        if (ownsCmd) cmd.disconnect()
+        return
+      }
+      await Promise.all([cmd.zrem(instancesKey, instanceId), cmd.del(connsKey)]).catch(() => {})
+      await sub.quit().catch(() => sub.disconnect())
+      if (ownsCmd) await cmd.quit().catch(() => cmd.disconnect())
+    },
+  }
+}
+
+export type RedisBroker = ReturnType<typeof createRedisBroker>

@@ -1,0 +1,11 @@
+// The ordered list of embedded PostgreSQL migrations (same numbers and meaning as db/migrations.ts).
+
+import m0001 from '../../../migrations/postgres/0001_init.sql' with { type: 'text' }
+import m0002 from '../../../migrations/postgres/0002_delivery.sql' with { type: 'text' }
+import type { Migration } from '../migrations'
+
+/** Append new files here; test/store/pg-migrations.test.ts fails when one in migrations/postgres/ is missing. */
+export const postgresMigrations: Migration[] = [
+  { version: 1, name: '0001_init', sql: m0001 },
+  { version: 2, name: '0002_delivery', sql: m0002 },
+]

@@ -1,0 +1,102 @@
+// Room rows (PostgreSQL): creation with initial members, dm lookup, listing for a user and channel discovery.
+
+import type { SQL } from 'bun'
+import type { RoomListItem } from '../../schemas/room'
+import { toRoom, type NewRoom, type RoomRow } from '../sqlite/rooms'
+import { toMessage, type MessageRow } from '../sqlite/messages'
+import { activityKey } from './activity'
+import { decodeCursor, encodeCursor } from './cursor'
+import { all, first } from './rows'
+
+type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
+
+export function createRoomStore(sql: SQL) {
+  const byId = async (q: SQL, tenantId: string, roomId: string) =>
+    first<RoomRow>(await q`SELECT * FROM rooms WHERE tenant_id = ${tenantId} AND room_id = ${roomId}`)
+
+  return {
+    get: (tenantId: string, roomId: string) => byId(sql, tenantId, roomId),
+
+    /**
+     * Creates a room with its members in one transaction. For a dm (unique_key set) an existing room
+     * with that key is returned instead, so concurrent creations converge on one: the unique index
+     * makes a second INSERT wait for the first creator's transaction, then do nothing, and the
+     * SELECT that follows (a new snapshot under READ COMMITTED) returns the winner's room.
+     */
+    async create(tenantId: string, r: NewRoom): Promise<{ room: RoomRow; created: boolean }> {
+      return sql.begin(async (tx) => {
+        const [room] = await tx`
+          INSERT INTO rooms (room_id, tenant_id, type, name, metadata, unique_key, last_seq, member_count, created_at, last_activity_at)
+          VALUES (${r.room_id}, ${tenantId}, ${r.type}, ${r.name}, ${r.metadata}, ${r.unique_key}, 0, ${r.members.length},
+                  ${r.created_at}, ${activityKey(tx, r.created_at)})
+          ON CONFLICT (tenant_id, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+          RETURNING *`
+        if (!room) {
+          const existing = first<RoomRow>(await tx`SELECT * FROM rooms WHERE tenant_id = ${tenantId} AND unique_key = ${r.unique_key}`)
+          if (!existing) throw new Error(`room with unique_key ${r.unique_key} vanished during create`)
+          return { room: existing, created: false }
+        }
+        if (r.members.length) {
+          const rows = r.members.map((m) => ({ room_id: r.room_id, user_id: m.user_id, tenant_id: tenantId, role: m.role, joined_at: r.created_at }))
+          await tx`INSERT INTO members ${tx(rows, 'room_id', 'user_id', 'tenant_id', 'role', 'joined_at')}`
+        }
+        return { room: room as RoomRow, created: true }
+      })
+    },
+
+    async update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string }): Promise<RoomRow | null> {
+      return first<RoomRow>(
+        await sql`UPDATE rooms SET name = coalesce(${patch.name ?? null}::text, name), metadata = coalesce(${patch.metadata ?? null}::text, metadata)
+          WHERE tenant_id = ${tenantId} AND room_id = ${roomId} RETURNING *`,
+      )
+    },
+
+    /** The user's rooms, most recently active first, with unread counts and the last message. */
+    async listForUser(tenantId: string, userId: string, limit: number, cursor?: string) {
+      const after = cursor ? decodeCursor(cursor, ['string', 'string']) : null
+      const rows = all<ListRow>(await sql`
+        SELECT r.*, m.last_read,
+               msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
+               msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
+               msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
+        FROM members m JOIN rooms r ON r.room_id = m.room_id
+        LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq
+        WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId}
+        ${after ? sql`AND (r.last_activity_at < ${after[0]} OR (r.last_activity_at = ${after[0]} AND r.room_id < ${after[1]}))` : sql``}
+        ORDER BY r.last_activity_at DESC, r.room_id DESC LIMIT ${limit + 1}`)
+      const page = rows.slice(0, limit)
+      const rooms: RoomListItem[] = page.map((r) => {
+        const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read) }
+        if (r.m_message_id) {
+          item.last_message = toMessage({
+            message_id: r.m_message_id,
+            room_id: r.m_room_id!,
+            seq: r.m_seq!,
+            tenant_id: tenantId,
+            sender_id: r.m_sender_id!,
+            content: r.m_content!,
+            meta: r.m_meta,
+            client_msg_id: r.m_client_msg_id,
+            created_at: r.m_created_at!,
+            edited_at: r.m_edited_at,
+            deleted_at: r.m_deleted_at,
+          })
+        }
+        return item
+      })
+      const last = page[page.length - 1]
+      return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null }
+    },
+
+    async listChannels(tenantId: string, limit: number, cursor?: string) {
+      const after = cursor ? decodeCursor(cursor, ['string', 'string']) : null
+      const rows = all<RoomRow>(await sql`
+        SELECT * FROM rooms WHERE tenant_id = ${tenantId} AND type = 'channel'
+        ${after ? sql`AND (created_at > ${after[0]} OR (created_at = ${after[0]} AND room_id > ${after[1]}))` : sql``}
+        ORDER BY created_at, room_id LIMIT ${limit + 1}`)
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      return { channels: page.map(toRoom), next_cursor: rows.length > limit ? encodeCursor([last.created_at, last.room_id]) : null }
+    },
+  }
+}
