@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps) {
       if (path.startsWith('/v1/admin/')) auth.admin(request)
       else if (path.startsWith('/v1/')) {
         state.actor = await auth.tenant(request)
-        applyRateLimit(deps.services.limiter, state.actor, state.headers)
+        await applyRateLimit(deps.services.limiter, state.actor, state.headers)
       } else if (route === '/ws') {
         // WS credentials are checked here too, so a refusal is a plain 401/403 before any upgrade.
         state.actor = await auth.socket(request)

@@ -32,9 +32,9 @@ const text: Parser<string> = (raw) => raw
 /** The SPEC §8 table: name → [parser, default, doc]. The doc strings feed the README table. */
 const VARS = {
   LISTEN_ADDR: [text, '0.0.0.0:8080', 'host:port to listen on; port 0 picks a free one'],
-  DATABASE_URL: [text, './data/chatapi.db', 'SQLite file path, sqlite: URL or :memory:'],
+  DATABASE_URL: [text, './data/chatapi.db', 'SQLite file path, sqlite: URL or :memory:, or postgres://… for shared storage'],
   SQLITE_SYNCHRONOUS: [oneOf('FULL', 'NORMAL'), 'FULL', 'FULL (acknowledged = on disk) or NORMAL'],
-  REDIS_URL: [text, '', 'multi-instance mode (not yet available in this build)'],
+  REDIS_URL: [text, '', 'multi-instance mode: fan-out, presence and rate limits across instances (needs a postgres:// DATABASE_URL)'],
   MASTER_API_KEY: [text, '', 'admin API key; unset disables the admin API'],
   LOG_LEVEL: [oneOf<LogLevel>('debug', 'info', 'warn', 'error'), 'info', 'debug, info, warn or error'],
   CORS_ORIGINS: [text, '', 'comma-separated allowed origins (* allowed); unset sends no CORS headers'],
@@ -71,8 +71,10 @@ type Parsed = { [K in VarName]: ReturnType<(typeof VARS)[K][0]> }
 export interface Config extends Parsed {
   host: string
   port: number
-  /** Path for bun:sqlite (":memory:" or a file path). */
+  /** Path for bun:sqlite (":memory:" or a file path); empty when postgresUrl is set. */
   databasePath: string
+  /** Set when DATABASE_URL is postgres://… (shared storage, SPEC §9). */
+  postgresUrl: string | null
   version: string
 }
 
@@ -85,14 +87,20 @@ function parseListen(raw: string): { host: string; port: number } {
   return { host: m[1] === '' ? '0.0.0.0' : m[1].replace(/^\[|\]$/g, ''), port }
 }
 
-function parseDatabase(raw: string): string {
+function parseDatabase(raw: string): { databasePath: string; postgresUrl: string | null } {
   const v = raw.trim()
   if (v === '') throw new ConfigError('DATABASE_URL', 'must not be empty')
-  if (/^postgres(ql)?:\/\//.test(v))
-    throw new ConfigError('DATABASE_URL', 'postgres:// storage is not available in this build; use a SQLite path')
-  if (v.startsWith('sqlite://')) return v.slice('sqlite://'.length)
-  if (v.startsWith('sqlite:')) return v.slice('sqlite:'.length)
-  return v
+  if (/^postgres(ql)?:\/\//.test(v)) {
+    try {
+      new URL(v)
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid postgres:// URL')
+    }
+    return { databasePath: '', postgresUrl: v }
+  }
+  if (v.startsWith('sqlite://')) return { databasePath: v.slice('sqlite://'.length), postgresUrl: null }
+  if (v.startsWith('sqlite:')) return { databasePath: v.slice('sqlite:'.length), postgresUrl: null }
+  return { databasePath: v, postgresUrl: null }
 }
 
 /** Parses the environment into a typed Config; throws ConfigError naming the first bad variable. */
@@ -103,6 +111,10 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
     out[name] = (parse as Parser<unknown>)(raw === undefined ? def : raw, name)
   }
   const parsed = out as Parsed
-  if (parsed.REDIS_URL) throw new ConfigError('REDIS_URL', 'requires a postgres:// DATABASE_URL')
-  return { ...parsed, ...parseListen(parsed.LISTEN_ADDR), databasePath: parseDatabase(parsed.DATABASE_URL), version }
+  const db = parseDatabase(parsed.DATABASE_URL)
+  if (parsed.REDIS_URL) {
+    if (!db.postgresUrl) throw new ConfigError('REDIS_URL', 'requires a postgres:// DATABASE_URL')
+    if (!/^rediss?:\/\//.test(parsed.REDIS_URL)) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL')
+  }
+  return { ...parsed, ...parseListen(parsed.LISTEN_ADDR), ...db, version }
 }

@@ -5,16 +5,12 @@ import type { Database } from 'bun:sqlite'
 import { systemClock, type Clock } from './clock'
 import type { Config } from './config'
 import { createLogger, type Logger } from './log'
-import { openSqlite } from './db/open'
-import { runMigrations } from './db/migrate'
-import { sqliteMigrations } from './db/migrations'
-import { createSqliteStore } from './db/sqlite'
-import { createLocalBroker } from './broker/local'
+import { openStore } from './db/open-store'
+import { openBroker } from './broker/open-broker'
 import { createServices } from './services'
 import { createApp } from './app'
 import type { RequestStates } from './http/context'
 import { createHealth } from './health'
-import { markCleanStop, startEpoch } from './db/epoch'
 import { createGateway } from './ws/gateway'
 import { presenceRoutes } from './http/routes/presence'
 import type { Elysia } from 'elysia'
@@ -50,32 +46,42 @@ export interface ServerHandle {
   workers: Scheduler | null
   redelivery: Redelivery
   /**
-   * The main thread's write connection. In-process only (never reachable over the network): the
-   * storage-fault tests use it to set `max_page_count` / `query_only` and simulate a full or
-   * read-only database on the very connection the server writes with.
+   * The main thread's SQLite write connection (null on PostgreSQL). In-process only (never
+   * reachable over the network): the storage-fault tests use it to set `max_page_count` /
+   * `query_only` and simulate a full or read-only database on the very connection the server writes with.
    */
-  db: Database
+  db: Database | null
 }
 
 export async function startServer(config: Config, o: Partial<Overrides> = {}): Promise<ServerHandle> {
   const log = o.log ?? createLogger(config.LOG_LEVEL)
   const clock = o.clock ?? systemClock
 
-  const db = openSqlite(config.databasePath, { synchronous: config.SQLITE_SYNCHRONOUS })
-  const applied = runMigrations(db, sqliteMigrations)
-  if (applied.length) log.info('migrations applied', { applied })
-  const store = createSqliteStore(db)
+  const opened = await openStore(config)
+  const { store, sqlite: db } = opened
+  if (opened.migrationsApplied.length) log.info('migrations applied', { applied: opened.migrationsApplied })
   const metrics = createAppMetrics()
   instrumentStore(store, metrics)
-  const started = startEpoch(db, config.SQLITE_SYNCHRONOUS)
+  const started = await opened.startEpoch()
   const epoch = started.epoch
   if (started.changed) log.info('new epoch', { epoch, reason: started.reason })
 
-  const broker = createLocalBroker(clock, config.PRESENCE_GRACE_MS)
+  // One instance: Bun topics and in-memory presence and limits; REDIS_URL: shared through Redis.
+  const fanout = await openBroker(config, log, clock)
+  const broker = fanout.broker
   // Services publish through a tap that also feeds room frames to webhooks and redelivery (bound below).
   let roomFrames: RoomFrameListener | null = null
   const publisher = withEventTap(instrumentBroker(broker, broker.subscriberCount, metrics), () => roomFrames)
-  const services = createServices({ store, clock, config, log, broker: publisher, presence: broker })
+  const services = createServices({
+    store,
+    clock,
+    config,
+    log,
+    broker: publisher,
+    presence: broker,
+    limiter: fanout.limiter,
+    cacheMemberships: !fanout.shared,
+  })
   const states: RequestStates = new WeakMap()
   const health = createHealth({ config, store, broker, epoch, clock })
 
@@ -93,7 +99,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
 
   const tokens = createTokenService({ tenants: services.tenant, clock })
 
-  const gateway = createGateway({ config, log, clock, services, notifications, broker, states, epoch, onOpen: () => metrics.wsOpened.inc() })
+  const gateway = createGateway({ config, log, clock, services, notifications, broker, connectedAnywhere: fanout.connectedAnywhere, states, epoch, onOpen: () => metrics.wsOpened.inc() })
   const routeDeps = { config, services, broker: publisher, presence: broker, states }
   metrics.registry.gauge('chatapi_ws_connections', 'Live WebSocket connections', () => health.connections())
   metrics.registry.gauge('chatapi_delivery_queue_depth', 'Pending webhook and endpoint deliveries', () => delivery.queueDepth())
@@ -137,13 +143,14 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     })
   } catch (e) {
     // e.g. EADDRINUSE: release the database before the error reaches the CLI (one line, exit 1).
-    db.close()
+    await fanout.close()
+    await opened.close(false)
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`)
   }
   const server = app.server as Server<unknown>
   broker.attach(server)
   gateway.start()
-  // Workers need their own connections to the same file: none with :memory: (health shows them stopped).
+  // Workers need their own connections to the same database: none with :memory: (health shows them stopped).
   if (config.databasePath !== ':memory:') {
     workers = startWorkers({ config, log, db, delivery, metrics })
     health.setWorkers(workers.status)
@@ -159,7 +166,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       .catch((e) => log.error('redelivery sweep failed', { code: (e as { code?: string }).code }))
       .finally(() => (sweeping = null))
   }, sweepMs)
-  log.info('listening', { url: server.url.href, version: config.version, database: config.databasePath })
+  log.info('listening', { url: server.url.href, version: config.version, database: opened.kind, shared: fanout.shared })
 
   let stopping: Promise<void> | null = null
   const stop = (reason = 'stop') =>
@@ -173,13 +180,13 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       clearInterval(sweeper)
       await sweeping
       await workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2))
+      await fanout.close().catch((e) => log.warn('closing the broker failed', { error: e }))
       try {
-        db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
-        markCleanStop(db)
+        await opened.close(true) // final TRUNCATE checkpoint and clean-stop mark, then close
       } catch (e) {
         log.warn('final checkpoint failed', { error: e })
+        await opened.close(false).catch(() => {})
       }
-      db.close()
       log.info('stopped')
     })())
 

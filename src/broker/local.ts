@@ -54,6 +54,10 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     publish(topic: string, frame: Frame) {
       server?.publish(topic, JSON.stringify(frame))
     },
+    /** Publishes to every subscriber of the topic except the socket `from` (Bun's ws.publish). */
+    publishFrom(from: Socket, topic: string, frame: Frame) {
+      from.publish(topic, JSON.stringify(frame))
+    },
     joinRoom(tenantId, userId, roomId) {
       for (const ws of byUser.get(key(tenantId, userId)) ?? []) ws.subscribe(topics.room(tenantId, roomId))
     },

@@ -42,16 +42,25 @@ export function openRedis(url: string, o: OpenRedisOptions): Redis {
 /** An `error` listener is required (else ioredis reports "Unhandled error event"); logs once per outage. */
 export function watchRedis(r: Redis, log: Logger, name: string) {
   let down = false
-  r.on('error', (e: Error) => {
+  const lost = (error: string) => {
     if (down) return
     down = true
-    log.warn('redis unavailable', { client: name, error: e.message })
-  })
+    log.warn('redis unavailable', { client: name, error })
+  }
+  r.on('error', (e: Error) => lost(e.message))
+  // A connection closed by the server (restart, CLIENT KILL) reconnects without an `error` event.
+  r.on('reconnecting', () => lost('connection lost; reconnecting'))
   r.on('ready', () => {
     if (!down) return
     down = false
     log.info('redis reconnected', { client: name })
   })
+}
+
+/** Resolves once the connection is ready (commands fail fast before that: no offline queue). */
+export function whenReady(r: Redis): Promise<void> {
+  if (r.status === 'ready') return Promise.resolve()
+  return new Promise((resolve) => r.once('ready', () => resolve()))
 }
 
 export interface LuaScript {
@@ -61,6 +70,18 @@ export interface LuaScript {
 
 export function lua(src: string): LuaScript {
   return { sha: new Bun.CryptoHasher('sha1').update(src).digest('hex'), src }
+}
+
+/**
+ * Loads the scripts now and after every reconnect (a restarted Redis has an empty script cache), so
+ * EVALSHA rarely meets NOSCRIPT: its EVAL retry would reach Redis after commands sent later.
+ */
+export function preloadScripts(r: Redis, scripts: LuaScript[]) {
+  const load = () => {
+    for (const s of scripts) r.script('LOAD', s.src).catch(() => {})
+  }
+  r.on('ready', load)
+  if (r.status === 'ready') load()
 }
 
 /** EVALSHA, falling back to EVAL when the script cache is empty (first use, or Redis restarted). */

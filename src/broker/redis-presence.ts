@@ -16,7 +16,7 @@
 
 import type { Logger } from '../log'
 import type { PresenceStore } from './types'
-import { LUA_NOW, lua, openRedis, runScript, throttledWarn, type Redis } from './redis-client'
+import { LUA_NOW, lua, openRedis, preloadScripts, runScript, throttledWarn, whenReady, type Redis } from './redis-client'
 
 export interface RedisPresenceOptions {
   /** Either a URL (a connection is opened and closed by close()) or a shared command connection. */
@@ -90,6 +90,7 @@ export function createRedisPresence(o: RedisPresenceOptions) {
   const seenTtlMs = o.seenTtlMs ?? 30 * 24 * 3600 * 1000
   const owned = !o.redis
   const redis = o.redis ?? openRedis(o.redisUrl!, { name: `${prefix}${o.instanceId}:presence`, log: o.log })
+  preloadScripts(redis, [CONNECT, DISCONNECT, HEARTBEAT, STATE])
   const warn = throttledWarn(o.log)
   const hkey = (t: string, u: string) => `${prefix}presence:${t}:${u}`
   const skey = (t: string, u: string) => `${prefix}seen:${t}:${u}`
@@ -130,6 +131,8 @@ export function createRedisPresence(o: RedisPresenceOptions) {
     instanceId: o.instanceId,
     ttlMs,
     heartbeatMs,
+    /** Resolves once connected (before that, reads use the fallback and updates wait for the heartbeat). */
+    ready: () => whenReady(redis),
 
     /** The user's first connection on this instance opened (call without awaiting is fine). */
     async userConnected(tenantId: string, userId: string): Promise<void> {

@@ -19,12 +19,12 @@
 // - Everything else the gateway needs is the LocalBroker's (register/unregister also inform the
 //   optional RedisPresence of a user's first/last connection on this instance).
 
-import type { Server } from 'bun'
+import type { Server, ServerWebSocket } from 'bun'
 import type { Logger } from '../log'
 import type { LocalBroker } from './local'
 import type { RedisPresence } from './redis-presence'
 import type { Frame } from './types'
-import { LUA_NOW, lua, openRedis, runScript, throttledWarn, type Redis } from './redis-client'
+import { LUA_NOW, lua, openRedis, preloadScripts, runScript, throttledWarn, whenReady, type Redis } from './redis-client'
 
 export interface RedisBrokerOptions {
   redisUrl: string
@@ -96,7 +96,22 @@ export function createRedisBroker(o: RedisBrokerOptions) {
   let waiters: (() => void)[] = []
 
   /** Hands a serialized frame to this instance's subscribers of the topic. */
+  // publishFrom: frames that must skip the connection that caused them (typing, read receipts).
+  // The origin instance keeps the socket under a short-lived token carried in front of the frame;
+  // when the frame comes back from Redis it publishes through that socket (Bun skips the sender),
+  // every other instance publishes to all its subscribers.
+  const MARK = '\u0001'
+  const origins = new Map<string, ServerWebSocket<unknown>>()
+  let originSeq = 0
+
   function deliverLocal(topic: string, data: string) {
+    if (data.startsWith(MARK)) {
+      const end = data.indexOf(MARK, 1)
+      const ws = origins.get(data.slice(1, end))
+      origins.delete(data.slice(1, end))
+      data = data.slice(end + 1)
+      if (ws && ws.readyState === 1) return void ws.publish(topic, data)
+    }
     if (server) {
       server.publish(topic, data)
       return
@@ -176,6 +191,7 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     runScript(cmd, INCR, [connsKey], [tenantId, delta, ttlMs]).catch((e) => warn('redis connection counter failed (the heartbeat rewrites it)', e))
   }
 
+  preloadScripts(cmd, [HEARTBEAT, COUNT, INCR])
   const beat = () => heartbeat().catch((e) => warn('redis heartbeat failed', e))
   let timer: ReturnType<typeof setInterval> | null = setInterval(beat, heartbeatMs)
   timer.unref?.()
@@ -192,10 +208,14 @@ export function createRedisBroker(o: RedisBrokerOptions) {
       local.attach(s)
     },
 
-    /** Resolves once the subscriber is subscribed (at start, and again after a reconnect). */
-    ready(): Promise<void> {
-      if (subscribed) return Promise.resolve()
-      return new Promise((resolve) => waiters.push(resolve))
+    /**
+     * Resolves once the subscriber is subscribed and the command connection is ready (at start, and
+     * again after a reconnect). Never resolves while Redis is unreachable: race it with a timeout
+     * to start degraded (this instance's sockets only).
+     */
+    async ready(): Promise<void> {
+      if (!subscribed) await new Promise<void>((resolve) => waiters.push(resolve))
+      await whenReady(cmd)
     },
     /** True while this instance receives from Redis (false: it delivers its own publishes locally). */
     isSubscribed: () => subscribed,
@@ -209,6 +229,14 @@ export function createRedisBroker(o: RedisBrokerOptions) {
         return Promise.resolve()
       }
       return send(prefix + topic, data, () => deliverLocal(topic, data))
+    },
+    /** Publishes to every subscriber of the topic on every instance except the socket `from`. */
+    publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: Frame): Promise<void> {
+      const data = JSON.stringify(frame)
+      const token = `${instanceId}:${++originSeq}`
+      origins.set(token, from)
+      setTimeout(() => origins.delete(token), 10_000).unref?.()
+      return send(prefix + topic, `${MARK}${token}${MARK}${data}`, () => deliverLocal(topic, `${MARK}${token}${MARK}${data}`))
     },
     joinRoom(tenantId: string, userId: string, roomId: string): Promise<void> {
       const c: Control = { op: 'join', t: tenantId, u: userId, r: roomId }

@@ -11,6 +11,7 @@ import { AppError, invalid } from '../errors'
  * Refuses to overwrite FILE. Prints `{path, bytes, created_at}` like POST /v1/admin/backup.
  */
 export function backup(config: Config, file: string, out: (line: string) => void): number {
+  if (config.postgresUrl) throw invalid('DATABASE_URL', 'on PostgreSQL, back up with its own tools (pg_dump)')
   if (config.databasePath === ':memory:') throw invalid('DATABASE_URL', 'an in-memory database cannot be backed up')
   if (!existsSync(config.databasePath)) throw new AppError('NOT_FOUND', `database ${config.databasePath} does not exist`)
   const target = resolve(file)

@@ -1,17 +1,17 @@
-// `chatapi migrate`: apply pending migrations and print the schema versions.
+// `chatapi migrate`: apply pending migrations (SQLite or PostgreSQL) and print the schema versions.
 
 import type { Config } from '../config'
-import { openSqlite } from '../db/open'
-import { appliedMigrations, runMigrations } from '../db/migrate'
-import { sqliteMigrations } from '../db/migrations'
+import { appliedMigrations } from '../db/migrate'
+import { openStore } from '../db/open-store'
+import { appliedPgMigrations } from '../db/postgres/migrate'
 
-export function migrate(config: Config, out: (line: string) => void): number {
-  const db = openSqlite(config.databasePath, { synchronous: config.SQLITE_SYNCHRONOUS })
+export async function migrate(config: Config, out: (line: string) => void): Promise<number> {
+  const opened = await openStore(config) // applies pending migrations
   try {
-    const applied = runMigrations(db, sqliteMigrations)
-    out(JSON.stringify({ applied, versions: appliedMigrations(db) }))
+    const versions = opened.sqlite ? appliedMigrations(opened.sqlite) : await appliedPgMigrations(opened.sql!)
+    out(JSON.stringify({ applied: opened.migrationsApplied, versions }))
     return 0
   } finally {
-    db.close()
+    await opened.close(false)
   }
 }

@@ -2,20 +2,16 @@
 
 import { systemClock } from '../clock'
 import type { Config } from '../config'
-import { openSqlite } from '../db/open'
-import { runMigrations } from '../db/migrate'
-import { sqliteMigrations } from '../db/migrations'
-import { createSqliteStore } from '../db/sqlite'
+import { openStore } from '../db/open-store'
 import { createTenantService } from '../services/tenant'
 
 export async function tenantCreate(config: Config, name: string, out: (line: string) => void): Promise<number> {
-  const db = openSqlite(config.databasePath, { synchronous: config.SQLITE_SYNCHRONOUS })
+  const opened = await openStore(config)
   try {
-    runMigrations(db, sqliteMigrations)
-    const tenants = createTenantService({ store: createSqliteStore(db), clock: systemClock, config })
+    const tenants = createTenantService({ store: opened.store, clock: systemClock, config })
     out(JSON.stringify(await tenants.create(name), null, 2))
     return 0
   } finally {
-    db.close()
+    await opened.close(false)
   }
 }

@@ -3,10 +3,7 @@
 
 import { systemClock } from '../clock'
 import type { Config } from '../config'
-import { openSqlite } from '../db/open'
-import { runMigrations } from '../db/migrate'
-import { sqliteMigrations } from '../db/migrations'
-import { createSqliteStore } from '../db/sqlite'
+import { openStore } from '../db/open-store'
 import { invalid } from '../errors'
 import { createTenantService } from '../services/tenant'
 import { createTokenService } from '../services/token'
@@ -14,10 +11,9 @@ import { createTokenService } from '../services/token'
 export async function tokenCreate(config: Config, tenantId: string, userId: string, ttl: string | undefined, out: (line: string) => void): Promise<number> {
   const ttl_s = ttl === undefined ? undefined : /^\d+$/.test(ttl) ? Number(ttl) : NaN
   if (Number.isNaN(ttl_s)) throw invalid('--ttl-s', '--ttl-s must be a whole number of seconds')
-  const db = openSqlite(config.databasePath, { synchronous: config.SQLITE_SYNCHRONOUS })
+  const opened = await openStore(config)
   try {
-    runMigrations(db, sqliteMigrations)
-    const tenants = createTenantService({ store: createSqliteStore(db), clock: systemClock, config })
+    const tenants = createTenantService({ store: opened.store, clock: systemClock, config })
     const tenant = await tenants.authById(tenantId)
     if (!tenant) throw invalid('--tenant', `tenant ${tenantId} not found`)
     const tokens = createTokenService({ tenants, clock: systemClock })
@@ -25,6 +21,6 @@ export async function tokenCreate(config: Config, tenantId: string, userId: stri
     out(token)
     return 0
   } finally {
-    db.close()
+    await opened.close(false)
   }
 }

@@ -45,6 +45,7 @@ export function createMemberCache(store: Store, max = 200_000) {
       const k = key(roomId, actor.userId)
       if (known.get(k) === actor.tenant.tenant_id) return // the common case: no query, no promise
       return roomFor(store, actor, roomId, 'member').then(() => {
+        if (max === 0) return // caching off (shared storage)
         if (known.size >= max) known.clear()
         known.set(k, actor.tenant.tenant_id)
       })

@@ -10,7 +10,7 @@ import { createMessageService } from './message'
 import { createReceiptService } from './receipt'
 import { createRealtimeService } from './realtime'
 import { createTenantService } from './tenant'
-import { createTenantLimiter } from './rate-limiter'
+import { createTenantLimiter, type TenantLimiter } from './rate-limiter'
 
 export interface Infra {
   store: Store
@@ -19,6 +19,10 @@ export interface Infra {
   log: Logger
   broker: Broker
   presence: PresenceStore
+  /** The tenant bucket; in-memory unless shared (Redis) across instances. */
+  limiter?: TenantLimiter
+  /** Off with shared storage: a membership removed on another instance must not stay cached here. */
+  cacheMemberships?: boolean
 }
 
 export function createServices(infra: Infra) {
@@ -28,7 +32,7 @@ export function createServices(infra: Infra) {
     message: createMessageService(infra),
     receipt: createReceiptService(infra),
     realtime: createRealtimeService(infra),
-    limiter: createTenantLimiter(infra.clock),
+    limiter: infra.limiter ?? createTenantLimiter(infra.clock),
   }
 }
 

@@ -14,7 +14,7 @@ import { createGroupCommit } from './group-commit'
 import type { Logger } from '../log'
 import type { Config } from '../config'
 
-type Deps = { store: Store; clock: Clock; broker: Broker; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'> }
+type Deps = { store: Store; clock: Clock; broker: Broker; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; cacheMemberships?: boolean }
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 /**
@@ -30,9 +30,9 @@ export function messageId(ms: number): string {
 
 export const toAck = (r: MessageRow): MessageAck => ({ message_id: r.message_id, room_id: r.room_id, seq: r.seq, created_at: r.created_at })
 
-export function createMessageService({ store, clock, broker, log, config }: Deps) {
+export function createMessageService({ store, clock, broker, log, config, cacheMemberships = true }: Deps) {
   const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH)
-  const members = createMemberCache(store)
+  const members = createMemberCache(store, cacheMemberships ? undefined : 0)
 
   function checkContent(actor: Actor, content: string) {
     const max = actor.tenant.config.max_message_bytes

@@ -56,4 +56,7 @@ export function createTenantLimiter(clock: Clock) {
     },
   }
 }
-export type TenantLimiter = ReturnType<typeof createTenantLimiter>
+/** One tenant bucket: in memory (one instance) or in Redis (shared by every instance). */
+export interface TenantLimiter {
+  take(tenantId: string, ratePerSec: number): TakeResult | Promise<TakeResult>
+}

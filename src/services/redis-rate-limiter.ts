@@ -14,7 +14,7 @@
 
 import { systemClock, type Clock } from '../clock'
 import type { Logger } from '../log'
-import { LUA_NOW, lua, openRedis, runScript, throttledWarn, type Redis } from '../broker/redis-client'
+import { LUA_NOW, lua, openRedis, preloadScripts, runScript, throttledWarn, whenReady, type Redis } from '../broker/redis-client'
 import { createTenantLimiter, type TakeResult } from './rate-limiter'
 
 export interface RedisTenantLimiterOptions {
@@ -71,9 +71,12 @@ export function createRedisTenantLimiter(o: RedisTenantLimiterOptions) {
   const owned = !o.redis
   const redis = o.redis ?? openRedis(o.redisUrl!, { name: o.name ?? `${prefix}ratelimit`, log: o.log, commandTimeoutMs: 500 })
   const fallback = o.fallback ?? createTenantLimiter(o.clock ?? systemClock)
+  preloadScripts(redis, [TAKE])
   const warn = throttledWarn(o.log)
 
   return {
+    /** Resolves once connected (before that, and during an outage, take() answers from the fallback). */
+    ready: () => whenReady(redis),
     /** Takes one token from the tenant's shared bucket (burst = 2 × ratePerSec). */
     async take(tenantId: string, ratePerSec: number): Promise<TakeResult> {
       try {

@@ -2,7 +2,9 @@
 
 import { systemClock } from '../clock'
 import { openSqlite } from '../db/open'
-import { createDeliveryReader } from '../db/sqlite/deliveries'
+import { SQL } from 'bun'
+import { createDeliveryReader, type DeliveryRow } from '../db/sqlite/deliveries'
+import { createPgDeliveryReader } from '../db/postgres/deliveries'
 import { createLogger } from '../log'
 import type { AttemptResult } from '../services/delivery'
 import { createDeliveryLoop } from './delivery-loop'
@@ -12,9 +14,7 @@ const CLEANUP_EVERY_MS = 60_000
 const RESULTS_EVERY_MS = 10
 
 runWorker((init, post) => {
-  const db = openSqlite(init.dbPath, { readonly: true })
-  const reader = createDeliveryReader(db)
-  const secret = db.query<{ webhook_secret: string }, [string]>('SELECT webhook_secret FROM tenants WHERE tenant_id = ?')
+  const source = init.postgresUrl ? openPostgresSource(init.postgresUrl) : openSqliteSource(init.dbPath)
   const s = init.settings
   // Results go back in batches (one message, one main-thread transaction, per RESULTS_EVERY_MS).
   let results: AttemptResult[] = []
@@ -29,8 +29,8 @@ runWorker((init, post) => {
     flushTimer ??= setTimeout(flush, RESULTS_EVERY_MS)
   }
   const loop = createDeliveryLoop({
-    due: reader.due,
-    webhookSecret: (tid) => secret.get(tid)?.webhook_secret ?? null,
+    due: source.due,
+    webhookSecret: source.webhookSecret,
     http: fetch,
     clock: systemClock,
     log: createLogger(init.logLevel, { worker: 'delivery' }),
@@ -47,11 +47,12 @@ runWorker((init, post) => {
     // Sleep until the next retry is due rather than a whole poll interval, so backoff keeps its
     // timing; never less than a results batch (a due row may just be waiting for its result).
     nextDelayMs() {
-      const at = reader.nextDueAt()
+      const at = source.nextDueAt()
       return at === null ? Number(s.pollMs) : Math.max(RESULTS_EVERY_MS, at - Date.now())
     },
     async tick() {
-      while ((await loop.tick()) > 0) {} // drain everything due, then sleep
+      await source.prefetch()
+      while ((await loop.tick()) > 0) await source.prefetch() // drain everything due, then sleep
       if (Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
         lastCleanup = Date.now()
         post({ type: 'cleanup' })
@@ -62,7 +63,57 @@ runWorker((init, post) => {
     close() {
       if (flushTimer) clearTimeout(flushTimer)
       flush()
-      db.close()
+      source.close()
     },
   }
 })
+
+/** SQLite: the worker's own read-only connection answers at once. */
+function openSqliteSource(path: string) {
+  const db = openSqlite(path, { readonly: true })
+  const reader = createDeliveryReader(db)
+  const secret = db.query<{ webhook_secret: string }, [string]>('SELECT webhook_secret FROM tenants WHERE tenant_id = ?')
+  return {
+    due: reader.due,
+    nextDueAt: reader.nextDueAt,
+    webhookSecret: (tid: string) => secret.get(tid)?.webhook_secret ?? null,
+    prefetch: async () => {},
+    close: () => db.close(),
+  }
+}
+
+/**
+ * PostgreSQL (shared by N instances): rows are LEASED to this worker as they are read (SKIP LOCKED),
+ * so each delivery is attempted by one instance at a time and comes back if that instance dies.
+ * The loop reads synchronously, so leased rows and their tenants' secrets are fetched ahead into a
+ * buffer before each pass.
+ */
+function openPostgresSource(url: string) {
+  const sql = new SQL(url, { max: 2 })
+  const reader = createPgDeliveryReader(sql)
+  let buffer: DeliveryRow[] = []
+  const secrets = new Map<string, string | null>()
+  let nextDue: number | null = null
+  return {
+    due(now: number, limit: number, skipUrls: string[]) {
+      const skip = new Set(skipUrls)
+      const out = buffer.filter((r) => r.next_attempt_at <= now && !skip.has(r.url)).slice(0, limit)
+      const taken = new Set(out)
+      buffer = buffer.filter((r) => !taken.has(r))
+      return out
+    },
+    nextDueAt: () => nextDue,
+    webhookSecret: (tid: string) => secrets.get(tid) ?? null,
+    async prefetch() {
+      if (buffer.length < 100) buffer.push(...(await reader.due(Date.now(), 100 - buffer.length)))
+      const missing = [...new Set(buffer.map((r) => r.tenant_id))].filter((t) => !secrets.has(t))
+      if (missing.length) {
+        const rows = (await sql`SELECT tenant_id, webhook_secret FROM tenants WHERE tenant_id IN ${sql(missing)}`) as { tenant_id: string; webhook_secret: string }[]
+        for (const t of missing) secrets.set(t, rows.find((r) => r.tenant_id === t)?.webhook_secret ?? null)
+      }
+      if (secrets.size > 10_000) secrets.clear() // rotated secrets are picked up within a refill
+      nextDue = (await reader.nextDueAt()) ?? null
+    },
+    close: () => void sql.close(),
+  }
+}

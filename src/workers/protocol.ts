@@ -7,6 +7,8 @@ import type { AttemptResult } from '../services/delivery'
 export interface WorkerInit {
   type: 'init'
   dbPath: string
+  /** Set on shared storage: the worker opens its own PostgreSQL pool. */
+  postgresUrl?: string | null
   logLevel: 'debug' | 'info' | 'warn' | 'error'
   settings: Record<string, number | boolean>
 }

@@ -4,14 +4,14 @@ import type { Database } from 'bun:sqlite'
 import type { Config } from '../config'
 import type { Logger } from '../log'
 import type { DeliveryService } from '../services/delivery'
-import { createScheduler } from './scheduler'
+import { createScheduler, type WorkerSpec } from './scheduler'
 import type { AppMetrics } from '../metrics'
 
-export function startWorkers(d: { config: Config; log: Logger; db: Database; delivery: DeliveryService; metrics: AppMetrics }) {
+export function startWorkers(d: { config: Config; log: Logger; db: Database | null; delivery: DeliveryService; metrics: AppMetrics }) {
   const { config, log } = d
   let truncating = false
-  const base = { type: 'init' as const, dbPath: config.databasePath, logLevel: config.LOG_LEVEL }
-  const scheduler = createScheduler(log, [
+  const base = { type: 'init' as const, dbPath: config.databasePath, postgresUrl: config.postgresUrl, logLevel: config.LOG_LEVEL }
+  const specs: WorkerSpec[] = [
     {
       name: 'delivery',
       url: new URL('./delivery.worker.ts', import.meta.url),
@@ -36,6 +36,10 @@ export function startWorkers(d: { config: Config; log: Logger; db: Database; del
         } else if (m.type === 'cleanup') void d.delivery.cleanup().catch((e) => log.warn('cleanup failed', { code: (e as { code?: string }).code }))
       },
     },
+  ]
+  // The WAL checkpoint worker exists for SQLite only (PostgreSQL manages its own WAL).
+  const db = d.db
+  if (db) specs.push(
     {
       name: 'checkpoint',
       url: new URL('./checkpoint.worker.ts', import.meta.url),
@@ -47,14 +51,14 @@ export function startWorkers(d: { config: Config; log: Logger; db: Database; del
         setImmediate(() => {
           truncating = false
           try {
-            truncateWal(d.db)
+            truncateWal(db)
           } catch (e) {
             log.warn('truncate checkpoint failed', { code: (e as { code?: string }).code })
           }
         })
       },
-    },
-  ])
+    })
+  const scheduler = createScheduler(log, specs)
   scheduler.start()
   return scheduler
 }

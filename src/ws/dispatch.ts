@@ -38,7 +38,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
     const topic = topics.room(conn.tenantId, roomId)
     const frame = { type: 'typing', room_id: roomId, user_id: conn.userId, action: 'stop' }
     if (conn.closed) broker.publish(topic, frame)
-    else conn.ws.publish(topic, JSON.stringify(frame)) // never to the sending connection
+    else broker.publishFrom(conn.ws, topic, frame) // never to the sending connection
   }
 
   async function handle(conn: Connection, f: ClientFrame): Promise<Frame | null> {
@@ -56,7 +56,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
       }
       case 'read': {
         // Fan-out skips this connection (ws.publish excludes the sender), which gets exactly one direct answer.
-        const r = await receipt.read(conn.actor, f.room_id, f.seq, (topic, frame) => conn.ws.publish(topic, JSON.stringify(frame)))
+        const r = await receipt.read(conn.actor, f.room_id, f.seq, (topic, frame) => broker.publishFrom(conn.ws, topic, frame))
         return { type: 'read.updated', ...(rid && { request_id: rid }), room_id: f.room_id, user_id: conn.userId, seq: r.last_read }
       }
       case 'typing.start': {
@@ -64,7 +64,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
         const wasTyping = conn.typing.has(f.room_id)
         clearTimeout(conn.typing.get(f.room_id))
         conn.typing.set(f.room_id, setTimeout(() => stopTyping(conn, f.room_id), TYPING_TIMEOUT_MS))
-        if (!wasTyping) conn.ws.publish(topic, JSON.stringify(frame)) // never to the sending connection
+        if (!wasTyping) broker.publishFrom(conn.ws, topic, frame) // never to the sending connection
         return null
       }
       case 'typing.stop': {

@@ -6,6 +6,7 @@ import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Logger } from '../log'
 import type { LocalBroker } from '../broker/local'
+import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { RequestStates } from '../http/context'
 import type { Services } from '../services'
@@ -21,7 +22,10 @@ export interface GatewayDeps {
   clock: Clock
   services: Services
   notifications: NotificationService
-  broker: LocalBroker
+  /** This instance's sockets (LocalBroker, or the Redis broker that wraps one). */
+  broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends'>
+  /** Whether the user still has a connection on any instance (the offline announcement waits for none). */
+  connectedAnywhere: (tenantId: string, userId: string) => boolean | Promise<boolean>
   states: RequestStates
   epoch: string
   /** Called once per accepted connection (metrics). */
@@ -98,7 +102,7 @@ export function createGateway(deps: GatewayDeps) {
     conn.drained()
     for (const roomId of [...conn.typing.keys()]) dispatcher.stopTyping(conn, roomId)
     if (broker.unregister(conn.tenantId, conn.userId, ws))
-      services.realtime.lastConnectionClosed(conn.actor, () => broker.connected(conn.tenantId, conn.userId))
+      services.realtime.lastConnectionClosed(conn.actor, () => deps.connectedAnywhere(conn.tenantId, conn.userId))
   }
 
   return {

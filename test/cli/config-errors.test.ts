@@ -14,7 +14,7 @@ const cases: [variable: string, value: string][] = [
   ['ALLOW_HTTP_WEBHOOKS', 'maybe'],
   ['MAX_BODY_BYTES', '10'],
   ['ACK_TIMEOUT_MS', '-5'],
-  ['DATABASE_URL', 'postgres://localhost/chatapi'],
+  ['DATABASE_URL', 'postgres://['],
   ['REDIS_URL', 'redis://localhost:6379'],
 ]
 

@@ -33,14 +33,14 @@ const FAULTS: Fault[] = [
   {
     name: 'database full (max_page_count)',
     code: 'SQLITE_FULL',
-    breakIt: (s) => void s.handle.db.query(`PRAGMA max_page_count = ${pageCount(s.handle.db)}`).get(),
-    fixIt: (s) => void s.handle.db.query('PRAGMA max_page_count = 1073741823').get(),
+    breakIt: (s) => void s.handle.db!.query(`PRAGMA max_page_count = ${pageCount(s.handle.db!)}`).get(),
+    fixIt: (s) => void s.handle.db!.query('PRAGMA max_page_count = 1073741823').get(),
   },
   {
     name: 'read-only database (query_only)',
     code: 'SQLITE_READONLY',
-    breakIt: (s) => s.handle.db.exec('PRAGMA query_only = ON'),
-    fixIt: (s) => s.handle.db.exec('PRAGMA query_only = OFF'),
+    breakIt: (s) => s.handle.db!.exec('PRAGMA query_only = ON'),
+    fixIt: (s) => s.handle.db!.exec('PRAGMA query_only = OFF'),
   },
 ]
 

@@ -84,8 +84,7 @@ const bad: [string, string][] = [
   ['LISTEN_ADDR', '1.2.3.4:65536'],
   ['LISTEN_ADDR', 'host:'],
   ['DATABASE_URL', ''],
-  ['DATABASE_URL', 'postgres://db/chat'],
-  ['DATABASE_URL', 'postgresql://db/chat'],
+  ['DATABASE_URL', 'postgres://['],
   ['SQLITE_SYNCHRONOUS', 'OFF'],
   ['SQLITE_SYNCHRONOUS', 'full'],
   ['LOG_LEVEL', 'trace'],
@@ -100,7 +99,7 @@ const bad: [string, string][] = [
   ['PRESENCE_GRACE_MS', '-1'],
   ['ALLOW_HTTP_WEBHOOKS', 'yes'],
   ['DEMO_ENABLED', '2'],
-  ['REDIS_URL', 'redis://localhost'],
+  ['REDIS_URL', 'redis://localhost'], // without a postgres:// DATABASE_URL
 ]
 
 for (const [name, value] of bad) {
@@ -119,4 +118,13 @@ for (const [name, value] of bad) {
 
 test('unknown variables are ignored', () => {
   expect(() => loadConfig({ CHATAPI_SOMETHING: 'x', PATH: '/bin' })).not.toThrow()
+})
+
+test('postgres:// selects shared storage; REDIS_URL needs it and a redis:// scheme', () => {
+  const c = loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1:5432/chat', REDIS_URL: 'redis://127.0.0.1:6379' })
+  expect(c.postgresUrl).toBe('postgres://u@127.0.0.1:5432/chat')
+  expect(c.databasePath).toBe('')
+  expect(loadConfig({ DATABASE_URL: 'postgresql://db/chat' }).postgresUrl).toBe('postgresql://db/chat')
+  expect(loadConfig({ DATABASE_URL: './x.db' }).postgresUrl).toBeNull()
+  expect(() => loadConfig({ DATABASE_URL: 'postgres://db/chat', REDIS_URL: 'http://x' })).toThrow(ConfigError)
 })

@@ -6,13 +6,12 @@ import { all, first } from './rows'
 
 export function createDeadLetterStore(sql: SQL) {
   return {
-    async insert(r: DeadLetterRow): Promise<void> {
-      await sql`
+    insert: async (r: DeadLetterRow) =>
+      void (await sql`
         INSERT INTO dead_letters (id, kind, tenant_id, target, ref_id, from_seq, to_seq, delivery_id, attempts, last_error, created_at, last_attempt_at)
         VALUES (${r.id}, ${r.kind}, ${r.tenant_id}, ${r.target}, ${r.ref_id}, ${r.from_seq}::int, ${r.to_seq}::int, ${r.delivery_id}::text,
                 ${r.attempts}, ${r.last_error}::text, ${r.created_at}, ${r.last_attempt_at}::text)
-        ON CONFLICT DO NOTHING`
-    },
+        ON CONFLICT DO NOTHING`),
     get: async (id: string) => first<DeadLetterRow>(await sql`SELECT * FROM dead_letters WHERE id = ${id}`),
     delete: async (id: string) => (await sql`DELETE FROM dead_letters WHERE id = ${id}`).count > 0,
     deleteForDelivery: async (deliveryId: string) => void (await sql`DELETE FROM dead_letters WHERE delivery_id = ${deliveryId}`),

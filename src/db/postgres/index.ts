@@ -5,6 +5,7 @@ import type { SQL } from 'bun'
 import type { Store } from '../types'
 import { createDeadLetterStore } from './dead-letters'
 import { createDeliveryStore } from './deliveries'
+import { createDeliveryResults } from './delivery-results'
 import { createMemberStore } from './members'
 import { createMessageStore } from './messages'
 import { createNotificationStore } from './notifications'
@@ -29,6 +30,7 @@ export function createPostgresStore(sql: SQL): Store {
     notifications: createNotificationStore(sql),
     deliveries: createDeliveryStore(sql),
     deadLetters: createDeadLetterStore(sql),
+    applyDeliveryResults: createDeliveryResults(sql),
     meta: {
       get: async (key: string) => first<{ value: string }>(await sql`SELECT value FROM meta WHERE key = ${key}`)?.value ?? null,
       set: async (key: string, value: string) =>

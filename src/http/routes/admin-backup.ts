@@ -12,6 +12,7 @@ export const adminBackupRoutes = (config: Config) =>
   new Elysia().post(
     '/v1/admin/backup',
     async ({ set }) => {
+      if (config.postgresUrl) throw new AppError('CONFLICT', 'on PostgreSQL, back up with its own tools (pg_dump, base backups)')
       if (config.databasePath === ':memory:') throw new AppError('CONFLICT', 'an in-memory database cannot be backed up')
       const created = new Date()
       const path = join(resolve(config.BACKUP_DIR), `chatapi-${created.toISOString().replace(/[:.]/g, '-')}.db`)

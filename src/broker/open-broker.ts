@@ -1,0 +1,53 @@
+// Chooses the fan-out, presence and rate-limit implementations: in memory for one instance, or
+// Redis when REDIS_URL is set (SPEC §9), so a message sent on instance A reaches a socket on B.
+
+import type { Clock } from '../clock'
+import type { Config } from '../config'
+import type { Logger } from '../log'
+import type { TenantLimiter } from '../services/rate-limiter'
+import { createRedisTenantLimiter } from '../services/redis-rate-limiter'
+import { createLocalBroker } from './local'
+import { createRedisBroker } from './redis'
+import { openRedis } from './redis-client'
+import { createRedisPresence } from './redis-presence'
+
+export async function openBroker(config: Config, log: Logger, clock: Clock) {
+  const local = createLocalBroker(clock, config.PRESENCE_GRACE_MS)
+  if (!config.REDIS_URL) {
+    return {
+      broker: local,
+      /** Connected on any instance (the offline announcement waits for the last one). */
+      connectedAnywhere: (t: string, u: string): boolean | Promise<boolean> => local.connected(t, u),
+      limiter: undefined as TenantLimiter | undefined,
+      shared: false,
+      close: async () => {},
+    }
+  }
+  const instanceId = crypto.randomUUID()
+  const redis = openRedis(config.REDIS_URL, { name: `chatapi:${instanceId}:cmd`, log })
+  const presence = createRedisPresence({
+    redis,
+    instanceId,
+    graceMs: config.PRESENCE_GRACE_MS,
+    log,
+    users: () => local.connectedUsers(),
+    fallback: local,
+  })
+  const broker = createRedisBroker({ redisUrl: config.REDIS_URL, local, instanceId, log, presence, redis })
+  const limiter = createRedisTenantLimiter({ redis, log, clock })
+  // Redis down at start is not fatal: each instance then serves its own sockets (docs/scaling.md).
+  await Promise.race([broker.ready(), Bun.sleep(3000)])
+  return {
+    broker,
+    connectedAnywhere: (t: string, u: string) => presence.connectedAnywhere(t, u),
+    limiter: limiter as TenantLimiter,
+    shared: true,
+    async close() {
+      await broker.close()
+      await presence.close?.()
+      await redis.quit().catch(() => redis.disconnect())
+    },
+  }
+}
+
+export type OpenedBroker = Awaited<ReturnType<typeof openBroker>>
