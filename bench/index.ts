@@ -137,7 +137,13 @@ for (let run = 0; run < runs; run++) {
       console.error(`skip ${sc.name}: it needs its own server environment (${JSON.stringify(sc.env)}); start one with it and pass --url`)
       continue
     }
-    const t = remote ?? (await spawnTarget({ ...serverEnv, ...sc.env }, pin ? '0' : null, flags.profile ? `${flags.profile}/${sc.name}` : null, flags['server-entry']))
+    let t: Target
+    try {
+      t = remote ?? (await spawnTarget({ ...serverEnv, ...sc.env }, pin ? '0' : null, flags.profile ? `${flags.profile}/${sc.name}` : null, flags['server-entry']))
+    } catch (e) {
+      console.error(`${sc.name}: the server did not start: ${(e as Error).message}`)
+      continue
+    }
     const ctx: Ctx = {
       t,
       flags,
@@ -176,7 +182,7 @@ for (let run = 0; run < runs; run++) {
       run,
       about: sc.about,
       command: `bun run bench ${sc.name}${Object.entries(flags).map(([k, v]) => ` --${k}${v === 'true' ? '' : `=${/key/.test(k) ? '…' : v}`}`).join('')}`,
-      target: remote ? remote.baseUrl : 'spawned',
+      target: remote ? remote.baseUrl : `spawned ${flags['server-entry'] ?? 'src/index.ts'}`,
       server_env: { ...serverEnv, ...sc.env },
       throughput: out.headline.throughput,
       unit: out.headline.unit,

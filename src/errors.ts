@@ -60,6 +60,10 @@ export function toErrorBody(e: AppError): ErrorBody {
 
 /** SQLite errors that mean "the database cannot be written right now" (SPEC §4 health, §3 503). */
 export function isStorageUnavailable(e: unknown): boolean {
-  const code = (e as { code?: string } | null)?.code ?? ''
-  return /^SQLITE_(FULL|READONLY|IOERR|BUSY|CANTOPEN|LOCKED)/.test(code)
+  const { code = '', errno = '' } = (e ?? {}) as { code?: string; errno?: string | number }
+  if (/^SQLITE_(FULL|READONLY|IOERR|BUSY|CANTOPEN|LOCKED)/.test(code)) return true
+  // PostgreSQL: the server unreachable or closing (Bun's client codes), or SQLSTATE classes 08
+  // (connection), 53 (resources: disk full, out of memory), 57P0x (shutdown) and 25006 (read-only).
+  if (/^ERR_POSTGRES_(CONNECTION|SERVER_CLOSED|IDLE_TIMEOUT|CONNECTION_TIMEOUT)/.test(code)) return true
+  return /^(08|53)|^57P0|^25006$/.test(String(errno))
 }

@@ -5,6 +5,7 @@ import { serve } from './cli/serve'
 import { migrate } from './cli/migrate'
 import { tenantCreate } from './cli/tenant'
 import { tokenCreate } from './cli/token'
+import { copyDb } from './cli/copy-db'
 import { healthcheck } from './cli/healthcheck'
 import { backup } from './cli/backup'
 import { VERSION, version } from './cli/version'
@@ -19,6 +20,7 @@ Usage:
   chatapi tenant create --name NAME  create a tenant; prints its secrets once (JSON)
   chatapi token create --tenant ID --user USER [--ttl-s N]
                                      mint a user token (HS256 JWT) for a client; prints it
+  chatapi copy-db --to postgres://…  copy this SQLite database into an empty PostgreSQL database
   chatapi backup FILE                write a consistent copy of the database to FILE (JSON)
   chatapi healthcheck                GET the local /health; exit 0 when it answers 200, else 1
   chatapi version                    print the version (the one GET /health reports)
@@ -84,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
       const name = required(parseFlags(rest.slice(1), ['--name']), '--name')
       return tenantCreate(loadConfig(process.env, VERSION), name, out)
     }
+    case 'copy-db':
+      return copyDb(loadConfig(process.env, VERSION), required(parseFlags(rest, ['--to']), '--to'), out)
     case 'token': {
       if (rest[0] !== 'create') throw new UsageError('usage: chatapi token create --tenant ID --user USER [--ttl-s N]')
       const flags = parseFlags(rest.slice(1), ['--tenant', '--user', '--ttl-s'])

@@ -82,6 +82,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     limiter: fanout.limiter,
     cacheMemberships: !fanout.shared,
   })
+  fanout.shareTenantChanges(services.tenant)
   const states: RequestStates = new WeakMap()
   const health = createHealth({ config, store, broker, epoch, clock })
 
@@ -99,7 +100,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
 
   const tokens = createTokenService({ tenants: services.tenant, clock })
 
-  const gateway = createGateway({ config, log, clock, services, notifications, broker, connectedAnywhere: fanout.connectedAnywhere, states, epoch, onOpen: () => metrics.wsOpened.inc() })
+  const gateway = createGateway({ config, log, clock, services, notifications, broker, connectedAnywhere: fanout.connectedAnywhere, sharedStorage: opened.kind === 'postgres', states, epoch, onOpen: () => metrics.wsOpened.inc() })
   const routeDeps = { config, services, broker: publisher, presence: broker, states }
   metrics.registry.gauge('chatapi_ws_connections', 'Live WebSocket connections', () => health.connections())
   metrics.registry.gauge('chatapi_delivery_queue_depth', 'Pending webhook and endpoint deliveries', () => delivery.queueDepth())

@@ -66,7 +66,11 @@ export async function spawnTarget(env: Record<string, string>, pinCpu: string | 
     if (live.has(proc) && code !== 0) console.error(`server pid ${proc.pid} exited ${code}:\n${tail.join('\n')}`)
   })
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not log "listening" within 20 s')), 20_000)
+    void proc.exited.then(() => rmSync(dir, { recursive: true, force: true }))
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL')
+      reject(new Error('server did not log "listening" within 20 s'))
+    }, 20_000)
     void proc.exited.then((c) => reject(new Error(`server exited ${c} before listening`)))
     void (async () => {
       const dec = new TextDecoder()

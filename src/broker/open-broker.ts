@@ -5,6 +5,7 @@ import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Logger } from '../log'
 import type { TenantLimiter } from '../services/rate-limiter'
+import type { TenantChange } from '../services/tenant'
 import { createRedisTenantLimiter } from '../services/redis-rate-limiter'
 import { createLocalBroker } from './local'
 import { createRedisBroker } from './redis'
@@ -20,6 +21,8 @@ export async function openBroker(config: Config, log: Logger, clock: Clock) {
       connectedAnywhere: (t: string, u: string): boolean | Promise<boolean> => local.connected(t, u),
       limiter: undefined as TenantLimiter | undefined,
       shared: false,
+      /** Cross-instance tenant-change notices (a no-op with one instance). */
+      shareTenantChanges(_local: { shareChanges(send: (t: string, why: TenantChange) => Promise<void>): void; changedElsewhere(t: string, why: TenantChange): void }) {},
       close: async () => {},
     }
   }
@@ -42,6 +45,12 @@ export async function openBroker(config: Config, log: Logger, clock: Clock) {
     connectedAnywhere: (t: string, u: string) => presence.connectedAnywhere(t, u),
     limiter: limiter as TenantLimiter,
     shared: true,
+    // SPEC §2: a rotated key stops working at once on every instance — the change is published
+    // before the rotation answers, and every other instance evicts its cache and closes sockets.
+    shareTenantChanges(tenants: { shareChanges(send: (t: string, why: TenantChange) => Promise<void>): void; changedElsewhere(t: string, why: TenantChange): void }) {
+      tenants.shareChanges((t, why) => broker.tenantChanged(t, why))
+      broker.onTenantChanged((t, why) => tenants.changedElsewhere(t, why as TenantChange))
+    },
     async close() {
       await broker.close()
       await presence.close?.()

@@ -45,7 +45,7 @@ export interface RedisBrokerOptions {
   redis?: Redis
 }
 
-type Control = { op: 'join' | 'leave'; t: string; u: string; r: string }
+type Control = { op: 'join' | 'leave'; t: string; u: string; r: string } | { op: 'tenant'; t: string; why: string; from: string }
 
 // KEYS: instances zset, this instance's counter hash.  ARGV: instance, ttlMs, then tenant, count pairs.
 const HEARTBEAT = lua(`${LUA_NOW}
@@ -123,9 +123,11 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     local.publish(topic, JSON.parse(data) as Frame)
   }
 
+  const tenantListeners: ((tenantId: string, why: string) => void)[] = []
   function applyControl(c: Control) {
     if (c.op === 'join') local.joinRoom(c.t, c.u, c.r)
     else if (c.op === 'leave') local.leaveRoom(c.t, c.u, c.r)
+    else if (c.op === 'tenant' && c.from !== instanceId) for (const l of tenantListeners) l(c.t, c.why)
   }
 
   sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
@@ -237,6 +239,17 @@ export function createRedisBroker(o: RedisBrokerOptions) {
       origins.set(token, from)
       setTimeout(() => origins.delete(token), 10_000).unref?.()
       return send(prefix + topic, `${MARK}${token}${MARK}${data}`, () => deliverLocal(topic, `${MARK}${token}${MARK}${data}`))
+    },
+    /**
+     * Tells the other instances that a tenant changed (key rotated, config patched), so they drop
+     * their cached copy and close sockets opened with a dead key; resolves once Redis accepted it.
+     */
+    tenantChanged(tenantId: string, why: string): Promise<void> {
+      const c: Control = { op: 'tenant', t: tenantId, why, from: instanceId }
+      return send(ctlChannel, JSON.stringify(c), () => {})
+    },
+    onTenantChanged(listener: (tenantId: string, why: string) => void) {
+      tenantListeners.push(listener)
     },
     joinRoom(tenantId: string, userId: string, roomId: string): Promise<void> {
       const c: Control = { op: 'join', t: tenantId, u: userId, r: roomId }

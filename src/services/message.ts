@@ -28,6 +28,16 @@ export function messageId(ms: number): string {
   return `msg_${t}${randomBase62(17)}`
 }
 
+/**
+ * Keeps one connection's sends in arrival order (SPEC §5) when the checks before the commit are
+ * asynchronous (a Redis rate limit, a PostgreSQL membership read): each send waits for the previous
+ * one to be submitted to the group commit, not for it to be committed.
+ */
+export interface SendOrder {
+  wait: Promise<void>
+  submitted(): void
+}
+
 export const toAck = (r: MessageRow): MessageAck => ({ message_id: r.message_id, room_id: r.room_id, seq: r.seq, created_at: r.created_at })
 
 export function createMessageService({ store, clock, broker, log, config, cacheMemberships = true }: Deps) {
@@ -53,14 +63,15 @@ export function createMessageService({ store, clock, broker, log, config, cacheM
      * Stores a message and then publishes it (SPEC §6 store then send). Returns created=false with
      * the original ack on a client_msg_id replay, which publishes nothing.
      */
-    async send(actor: Actor, roomId: string, body: SendMessageBody): Promise<{ created: boolean; ack: MessageAck }> {
-      checkContent(actor, body.content)
-      const meta = jsonField('meta', body.meta)
-      await members.requireMember(actor, roomId)
-      const now = clock.now()
-      let res: AppendResult
+    async send(actor: Actor, roomId: string, body: SendMessageBody, order?: SendOrder): Promise<{ created: boolean; ack: MessageAck }> {
+      let pending: Promise<AppendResult>
       try {
-        res = await commits.submit({
+        checkContent(actor, body.content)
+        const meta = jsonField('meta', body.meta)
+        await members.requireMember(actor, roomId)
+        if (order) await order.wait // earlier frames of this connection go into the commit first
+        const now = clock.now()
+        pending = commits.submit({
           tenant_id: actor.tenant.tenant_id,
           room_id: roomId,
           sender_id: actor.userId,
@@ -70,6 +81,12 @@ export function createMessageService({ store, clock, broker, log, config, cacheM
           client_msg_id: body.client_msg_id ?? null,
           created_at: new Date(now).toISOString(),
         })
+      } finally {
+        order?.submitted()
+      }
+      let res: AppendResult
+      try {
+        res = await pending
       } catch (e) {
         throw storageError(e)
       }

@@ -105,7 +105,12 @@ function openPostgresSource(url: string) {
     nextDueAt: () => nextDue,
     webhookSecret: (tid: string) => secrets.get(tid) ?? null,
     async prefetch() {
-      if (buffer.length < 100) buffer.push(...(await reader.due(Date.now(), 100 - buffer.length)))
+      // Endpoints with a backlog already buffered are left out of the read, so one slow endpoint's
+      // rows cannot fill the buffer and starve every other tenant's webhooks.
+      const perUrl = new Map<string, number>()
+      for (const r of buffer) perUrl.set(r.url, (perUrl.get(r.url) ?? 0) + 1)
+      const backlog = [...perUrl].filter(([, n]) => n >= 8).map(([url]) => url)
+      if (buffer.length < 100) buffer.push(...(await reader.due(Date.now(), 100 - buffer.length, backlog)))
       const missing = [...new Set(buffer.map((r) => r.tenant_id))].filter((t) => !secrets.has(t))
       if (missing.length) {
         const rows = (await sql`SELECT tenant_id, webhook_secret FROM tenants WHERE tenant_id IN ${sql(missing)}`) as { tenant_id: string; webhook_secret: string }[]

@@ -14,6 +14,15 @@ export class Connection {
   readonly typing = new Map<string, ReturnType<typeof setTimeout>>()
   closed = false
   private drainWaiters: (() => void)[] = []
+  private sendTail: Promise<void> = Promise.resolve()
+
+  /** A place in this connection's send order (see SendOrder in services/message.ts). */
+  nextSendTurn() {
+    const wait = this.sendTail
+    let release!: () => void
+    this.sendTail = new Promise<void>((r) => (release = r))
+    return { wait, submitted: () => release() }
+  }
 
   constructor(
     readonly id: string,

@@ -45,9 +45,15 @@ export function createDispatcher({ services, notifications, broker, config, log 
     const rid = f.request_id
     switch (f.type) {
       case 'send_message': {
-        const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
-        if (!take.allowed) throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
-        const r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id })
+        const turn = conn.nextSendTurn()
+        let r
+        try {
+          const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
+          if (!take.allowed) throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
+          r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id }, turn)
+        } finally {
+          turn.submitted() // idempotent: a refused frame must not hold up the next one
+        }
         return { type: 'message.sent', ...(rid && { request_id: rid }), ...r.ack }
       }
       case 'ack': {

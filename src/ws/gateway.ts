@@ -26,6 +26,8 @@ export interface GatewayDeps {
   broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends'>
   /** Whether the user still has a connection on any instance (the offline announcement waits for none). */
   connectedAnywhere: (tenantId: string, userId: string) => boolean | Promise<boolean>
+  /** Several instances commit to the same database: the initial sync reads once more after subscribing. */
+  sharedStorage?: boolean
   states: RequestStates
   epoch: string
   /** Called once per accepted connection (metrics). */
@@ -85,7 +87,7 @@ export function createGateway(deps: GatewayDeps) {
     try {
       for (const m of await services.realtime.memberships(actor)) {
         if (conn.closed) return
-        await syncRoom(conn, services.realtime, m.room_id, m.last_ack, { max: config.SYNC_MAX_PER_ROOM, subscribe: true }).catch(() => false)
+        await syncRoom(conn, services.realtime, m.room_id, m.last_ack, { max: config.SYNC_MAX_PER_ROOM, subscribe: true, catchUp: deps.sharedStorage }).catch(() => false)
       }
       conn.send({ type: 'sync.done' })
       // SPEC §5 step 4: pending notifications (unacked, within NOTIFICATION_TTL_MS).

@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestServer, type TestServer } from '../support/server'
+import { onSqlite } from '../support/storage'
 import { restSend, roomWith } from '../ws/helpers'
 import { onPath, Receiver, until } from './helpers'
 
-describe('scheduler', () => {
+// These name the SQLite checkpoint worker and WAL; the PostgreSQL run covers the rest of the suite.
+describe.skipIf(!onSqlite)('scheduler', () => {
   let s: TestServer
   let rx: Receiver
   beforeAll(async () => {
@@ -77,7 +79,7 @@ describe('scheduler', () => {
   })
 })
 
-test('the WAL stays bounded under sustained writes (TRUNCATE past WAL_CHECKPOINT_BYTES)', async () => {
+test.skipIf(!onSqlite)('the WAL stays bounded under sustained writes (TRUNCATE past WAL_CHECKPOINT_BYTES)', async () => {
   const LIMIT = 1_048_576
   const s = await startTestServer({ WAL_CHECKPOINT_BYTES: String(LIMIT), WAL_CHECKPOINT_INTERVAL_MS: '200' })
   try {
@@ -136,7 +138,7 @@ test('the WAL stays bounded under sustained writes (TRUNCATE past WAL_CHECKPOINT
   }
 }, 60_000)
 
-test('with DATABASE_URL=:memory: workers are not started, show `stopped`, and health stays 200', async () => {
+test.skipIf(!onSqlite)('with DATABASE_URL=:memory: workers are not started, show `stopped`, and health stays 200', async () => {
   const s = await startTestServer({ DATABASE_URL: ':memory:' })
   try {
     expect(s.handle.workers).toBeNull()

@@ -3,6 +3,7 @@
 // Skipped with a message when PostgreSQL is unreachable (test/store/pg.ts).
 
 import { afterEach, describe, expect, test } from 'bun:test'
+import { SQL } from 'bun'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -76,6 +77,20 @@ describe.skipIf(!pgUp)('PostgreSQL', () => {
       await expect(runPgMigrations(sql)).rejects.toThrow(/newer than this binary/)
       expect(await appliedPgMigrations(sql)).toHaveLength(postgresMigrations.length + 1)
     })
+  })
+
+  test('writable() is a real write: false on a read-only connection and on an unreachable server', async () => {
+    const s = await schema()
+    expect(await createPostgresStore(s.client()).writable()).toBe(true)
+    const readOnly = new SQL({ url: `${s.url}${encodeURIComponent(' -c default_transaction_read_only=on')}`, max: 1 })
+    expect(await createPostgresStore(readOnly).meta.get('nothing')).toBeNull() // it reads
+    expect(await createPostgresStore(readOnly).writable()).toBe(false)
+    await readOnly.close()
+    const down = new SQL({ url: 'postgres://postgres@127.0.0.1:1/nope', max: 1, connectionTimeout: 1 })
+    const t0 = Date.now()
+    expect(await createPostgresStore(down).writable()).toBe(false)
+    expect(Date.now() - t0).toBeLessThan(2500)
+    await down.close().catch(() => {})
   })
 
   describe('epoch', () => {

@@ -55,8 +55,11 @@ export async function freshSchema(opts: { migrate?: boolean } = {}): Promise<PgS
     client,
     async drop() {
       await Promise.all(clients.map((c) => c.close().catch(() => {})))
-      await admin.unsafe(`DROP SCHEMA ${name} CASCADE`)
-      await admin.close()
+      try {
+        await admin.unsafe(`DROP SCHEMA IF EXISTS ${name} CASCADE`)
+      } finally {
+        await admin.close()
+      }
     },
   }
 }

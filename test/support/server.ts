@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config'
 import { createLogger } from '../../src/log'
 import { startServer, type ServerHandle } from '../../src/server'
 import { call, type CallOptions, type CallResult } from './http'
+import { freshPgDatabase, TEST_PG_URL, TEST_REDIS_URL } from './storage'
 
 export const MASTER_KEY = 'test-master-key'
 
@@ -34,9 +35,11 @@ export interface TestServer {
 /** Starts a server with the given environment overrides (strings, as the real environment). */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'chatapi-test-'))
+  const pg = TEST_PG_URL ? await freshPgDatabase(TEST_PG_URL) : null
   const config = loadConfig({
     LISTEN_ADDR: '127.0.0.1:0',
-    DATABASE_URL: process.env.CHATAPI_TEST_DATABASE_URL ?? join(dir, 'chatapi.db'),
+    DATABASE_URL: pg?.url ?? join(dir, 'chatapi.db'),
+    ...(TEST_REDIS_URL && { REDIS_URL: TEST_REDIS_URL }),
     MASTER_API_KEY: MASTER_KEY,
     DEFAULT_RATE_LIMIT: '100000',
     ACK_TIMEOUT_MS: '200',
@@ -71,6 +74,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async stop() {
       await handle.stop('test')
       rmSync(dir, { recursive: true, force: true })
+      await pg?.drop()
     },
   }
   return server

@@ -2,6 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startTestServer, type TestServer } from '../support/server'
+import { onSqlite } from '../support/storage'
 import { WsClient, type Frame } from '../support/ws'
 import { alive, collect, flood, NO_REDELIVERY, ready, restSend, roomWith } from './helpers'
 
@@ -157,7 +158,10 @@ describe('ordering under load (default SYNC_MAX_PER_ROOM)', () => {
     for (const c of [alice, bob, carol]) c.close()
   })
 
-  test('connecting mid-flood: sync then live form one ascending run with no gap and no repeat', async () => {
+  // Exact on one instance (commits and the subscribe share a thread). With shared storage another
+  // instance may commit between the last sync read and the subscribe; the catch-up read then sends
+  // those, possibly repeated or ahead of a live frame (docs/scaling.md), so this runs on SQLite only.
+  test.skipIf(!onSqlite)('connecting mid-flood: sync then live form one ascending run with no gap and no repeat', async () => {
     const t = await s.newTenant()
     const room = await roomWith(t, 'alice', ['bob'])
     const alice = await ready(s.wsUrl, t.headers('alice'))

@@ -12,39 +12,40 @@ class NotAll extends Error {}
 
 /**
  * The whole batch as one statement, or null when some item cannot be stored that way (then
- * nothing of it remains). Seqs per room follow batch order; each room's activity key is drawn in
- * the order of its last item in the batch (a sequence hands values out in call order, not in row
- * order, so the drawn values are sorted and dealt out by that rank).
+ * nothing of it remains). The per-room figures are worked out here, so the statement stays cheap
+ * to plan: each room is bumped by its item count, and an item's seq is the room's old last_seq plus
+ * its position among the room's items in the batch. Each room's activity key is drawn in the order
+ * of its last item in the batch: the values drawn are sorted and dealt out by that rank.
  */
 async function wholeBatch(tx: TransactionSQL, items: NewMessage[]): Promise<AppendResult[] | null> {
-  const keys = items.filter((m) => m.client_msg_id).map((m) => `${m.room_id}\u0000${m.sender_id}\u0000${m.client_msg_id}`)
-  if (new Set(keys).size !== keys.length) return null // a replay inside the batch: item by item
+  const rooms = new Map<string, { n: number; last: number }>()
+  const pos = items.map((m, i) => {
+    const r = rooms.get(m.room_id) ?? { n: 0, last: 0 }
+    rooms.set(m.room_id, { n: r.n + 1, last: i })
+    return r.n + 1
+  })
+  const byLast = [...rooms].sort((a, b) => a[1].last - b[1].last)
   const col = <K extends keyof NewMessage>(k: K) => items.map((m) => m[k])
   try {
     const rows = await tx.savepoint(async (sp) => {
       const rows = (await sp`
-        WITH items AS (
-          SELECT * FROM unnest(${col('room_id')}::text[], ${col('tenant_id')}::text[], ${col('sender_id')}::text[], ${col('message_id')}::text[],
-                               ${col('content')}::text[], ${col('meta')}::text[], ${col('client_msg_id')}::text[], ${col('created_at')}::text[])
-            WITH ORDINALITY AS i(room_id, tenant_id, sender_id, message_id, content, meta, client_msg_id, created_at, ord)
+        WITH drawn AS (
+          SELECT array_agg(v ORDER BY v) AS vs FROM (SELECT nextval('activity_keys') AS v FROM generate_series(1, ${byLast.length}::int)) s
         ),
-        per_room AS (
-          SELECT DISTINCT ON (room_id) room_id, created_at, count(*) OVER (PARTITION BY room_id) AS n, ord
-          FROM items ORDER BY room_id, ord DESC
-        ),
-        ranked AS (SELECT room_id, created_at, n, row_number() OVER (ORDER BY ord) AS rk FROM per_room),
-        drawn AS (SELECT nextval('activity_keys') AS v FROM ranked),
-        dealt AS (SELECT v, row_number() OVER (ORDER BY v) AS rk FROM drawn),
         bumped AS (
-          UPDATE rooms r SET last_seq = r.last_seq + k.n, last_activity_at = k.created_at || '#' || lpad(d.v::text, 12, '0')
-          FROM ranked k JOIN dealt d ON d.rk = k.rk
+          UPDATE rooms r SET last_seq = r.last_seq + k.n, last_activity_at = k.at || '#' || lpad((d.vs[k.rank])::text, 12, '0')
+          FROM unnest(${byLast.map(([id]) => id)}::text[], ${byLast.map(([, r]) => r.n)}::int[], ${byLast.map(([, r]) => items[r.last].created_at)}::text[])
+                 WITH ORDINALITY AS k(room_id, n, at, rank),
+               drawn d
           WHERE r.room_id = k.room_id
           RETURNING r.room_id, r.tenant_id, r.last_seq - k.n AS base
         )
         INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at)
-        SELECT i.room_id, b.base + row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord), i.message_id, i.tenant_id, i.sender_id,
-               i.content, i.meta, i.client_msg_id, i.created_at
-        FROM items i JOIN bumped b ON b.room_id = i.room_id AND b.tenant_id = i.tenant_id
+        SELECT i.room_id, b.base + i.pos, i.message_id, i.tenant_id, i.sender_id, i.content, i.meta, i.client_msg_id, i.created_at
+        FROM unnest(${col('room_id')}::text[], ${col('tenant_id')}::text[], ${col('sender_id')}::text[], ${col('message_id')}::text[],
+                    ${col('content')}::text[], ${col('meta')}::text[], ${col('client_msg_id')}::text[], ${col('created_at')}::text[], ${pos}::int[])
+               AS i(room_id, tenant_id, sender_id, message_id, content, meta, client_msg_id, created_at, pos)
+        JOIN bumped b ON b.room_id = i.room_id AND b.tenant_id = i.tenant_id
         RETURNING *`) as MessageRow[]
       if (rows.length !== items.length) throw new NotAll()
       return rows
@@ -55,6 +56,36 @@ async function wholeBatch(tx: TransactionSQL, items: NewMessage[]): Promise<Appe
     if (e instanceof NotAll || sqlState(e) !== null) return null
     throw e
   }
+}
+
+const clientKey = (m: { room_id: string; sender_id: string; client_msg_id: string | null }) =>
+  `${m.room_id}\u0000${m.sender_id}\u0000${m.client_msg_id}`
+
+/** The batch, its rooms locked: replays answered from one query, the rest stored (see appendBatch). */
+async function appendLocked(tx: TransactionSQL, items: NewMessage[]): Promise<AppendResult[]> {
+  const keyed = items.filter((m) => m.client_msg_id)
+  if (new Set(keyed.map(clientKey)).size !== keyed.length) return itemByItem(tx, items) // a replay inside the batch
+  const prior = new Map<string, MessageRow>()
+  if (keyed.length) {
+    const rows = (await tx`
+      SELECT m.* FROM unnest(${keyed.map((m) => m.room_id)}::text[], ${keyed.map((m) => m.sender_id)}::text[], ${keyed.map((m) => m.client_msg_id)}::text[])
+        AS k(room_id, sender_id, client_msg_id)
+      JOIN messages m ON m.room_id = k.room_id AND m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id`) as MessageRow[]
+    for (const r of rows) prior.set(clientKey(r), r)
+  }
+  const results: AppendResult[] = new Array(items.length)
+  const fresh: number[] = []
+  items.forEach((m, i) => {
+    const row = m.client_msg_id ? prior.get(clientKey(m)) : undefined
+    if (row) results[i] = { ok: true, row, created: false }
+    else fresh.push(i)
+  })
+  if (fresh.length) {
+    const todo = fresh.map((i) => items[i])
+    const stored = (await wholeBatch(tx, todo)) ?? (await itemByItem(tx, todo))
+    fresh.forEach((i, j) => (results[i] = stored[j]))
+  }
+  return results
 }
 
 /** Each item in its own savepoint: a failing item fails alone and leaves no gap. */
@@ -117,27 +148,33 @@ export function createMessageStore(sql: SQL) {
      *   handed out twice, none is skipped, and no reader sees seq n+1 committed before n.
      * - The batch first locks all its rooms in room_id order (SELECT … ORDER BY room_id FOR NO KEY
      *   UPDATE, the lock the UPDATE takes anyway), so two batches sharing rooms cannot deadlock.
-     * - Fast path: when no client_msg_id repeats inside the batch, the whole batch is ONE statement
-     *   (rooms bumped by their item count, rows inserted with base + position), in a savepoint. If
-     *   any item would fail (a duplicate message_id, a client_msg_id replay, a missing or foreign
-     *   room), the savepoint is rolled back and the batch goes item by item instead:
+     * - Replays first: with the rooms locked no other writer can add a row to them, so one query
+     *   finds every item whose client_msg_id the sender already used in its room; those return the
+     *   original row (created=false) and take no seq.
+     * - Fast path for the rest: ONE statement (rooms bumped by their item count, rows inserted with
+     *   base + position in the batch), in a savepoint. If any item would fail (a duplicate
+     *   message_id, a missing or foreign room), the savepoint is rolled back and they go item by
+     *   item instead. A client_msg_id repeated inside the batch also goes item by item.
      * - Item by item: each item runs in its own SAVEPOINT, as one statement (the room's +1 UPDATE
      *   and the INSERT in one CTE). A failing item rolls back to its savepoint: its seq bump is
      *   undone with it, so it leaves no gap and undoes nothing of the others.
      * - An error that ends the whole transaction (connection lost, failed COMMIT) rejects the whole
      *   batch, like SQLITE_FULL does in the SQLite store.
-     * - Idempotency across instances rests on the unique index (room_id, sender_id, client_msg_id):
-     *   the second INSERT of a key fails (the first writer has committed by then: it held the room
-     *   lock), its savepoint is rolled back, and the original row is returned.
+     * - Idempotency across instances rests on the room lock (the replay check above runs after the
+     *   first writer of a key has committed) and, as a backstop, on the unique index (room_id,
+     *   sender_id, client_msg_id): a second INSERT of a key fails, and item by item returns the
+     *   original row.
      */
     async appendBatch(items: NewMessage[]): Promise<AppendResult[]> {
       if (!items.length) return []
       return sql.begin(async (tx) => {
         const rooms = [...new Set(items.map((m) => m.room_id))].sort()
         await tx`SELECT 1 FROM rooms WHERE room_id = ANY(${rooms}::text[]) ORDER BY room_id FOR NO KEY UPDATE`
-        const results = (await wholeBatch(tx, items)) ?? (await itemByItem(tx, items))
+        const results = await appendLocked(tx, items)
         const senders = new Map<string, { room: string; user: string; seq: number }>()
-        for (const r of results) if (r.ok && r.created) senders.set(`${r.row.room_id}\u0000${r.row.sender_id}`, { room: r.row.room_id, user: r.row.sender_id, seq: r.row.seq })
+        for (const r of results) {
+          if (r.ok && r.created) senders.set(`${r.row.room_id}\u0000${r.row.sender_id}`, { room: r.row.room_id, user: r.row.sender_id, seq: r.row.seq })
+        }
         if (senders.size) {
           const s = [...senders.values()]
           await tx`

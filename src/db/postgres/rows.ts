@@ -24,6 +24,3 @@ export const sqlState = (e: unknown): string | null => {
   return typeof errno === 'string' && /^[0-9A-Z]{5}$/.test(errno) ? errno : null
 }
 
-/** True for a unique violation of the named index or constraint. */
-export const isUniqueViolation = (e: unknown, constraint: string) =>
-  sqlState(e) === '23505' && (e as { constraint?: string }).constraint === constraint

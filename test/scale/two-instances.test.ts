@@ -1,0 +1,166 @@
+// Two ChatAPI processes over one PostgreSQL database and one Redis (SPEC §9): cross-instance
+// fan-out, gap-free seqs with concurrent writers, shared presence and rate limits, SIGKILL of an
+// instance, and Redis connections dropped under live traffic. Skips when PostgreSQL or Redis is absent.
+
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { SQL } from 'bun'
+import { freshPgDatabase } from '../support/storage'
+import { spawnServer, type ServerProcess } from '../support/process'
+import { call } from '../support/http'
+import { WsClient } from '../support/ws'
+
+const PG = process.env.CHATAPI_TEST_DATABASE_URL?.startsWith('postgres') ? process.env.CHATAPI_TEST_DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/postgres'
+const REDIS = process.env.CHATAPI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+async function reachable(): Promise<boolean> {
+  try {
+    const sql = new SQL(PG, { max: 1, connectionTimeout: 2 })
+    await sql`SELECT 1`
+    await sql.close()
+    const r = await Bun.connect({ hostname: '127.0.0.1', port: Number(new URL(REDIS).port || 6379), socket: { data() {} } })
+    r.end()
+    return true
+  } catch {
+    return false
+  }
+}
+const available = await reachable()
+if (!available) console.warn('skipped: two-instance tests need PostgreSQL at', PG, 'and Redis at', REDIS)
+
+describe.skipIf(!available)('two instances over PostgreSQL and Redis', () => {
+  let db: Awaited<ReturnType<typeof freshPgDatabase>>
+  let a: ServerProcess
+  let b: ServerProcess
+  let key = ''
+  let tenantId = ''
+  const env = () => ({ DATABASE_URL: db.url, REDIS_URL: REDIS, MASTER_API_KEY: 'mk', ACK_TIMEOUT_MS: '60000', PRESENCE_GRACE_MS: '300' })
+  const as = (s: ServerProcess, user: string) => (method: string, path: string, body?: unknown) =>
+    call(s.url, method, path, { headers: { 'x-api-key': key, 'x-user-id': user }, body })
+  const hdr = (user: string) => ({ 'x-api-key': key, 'x-user-id': user })
+
+  beforeAll(async () => {
+    db = await freshPgDatabase(PG)
+    a = await spawnServer(env())
+    b = await spawnServer(env())
+    const t = await call(a.url, 'POST', '/v1/admin/tenants', { headers: { 'x-master-key': 'mk' }, body: { name: 'two', config: { rate_limit_per_sec: 100 } } })
+    expect(t.status).toBe(201)
+    key = t.body.api_key
+    tenantId = t.body.tenant_id
+  })
+  afterAll(async () => {
+    for (const s of [a, b]) if (s && s.proc.exitCode === null) s.proc.kill('SIGTERM')
+    await Promise.all([a?.exited, b?.exited])
+    await db?.drop()
+  })
+
+  test('a socket on A receives a message sent through B, exactly once', async () => {
+    const room = (await as(a, 'alice')('POST', '/v1/rooms', { type: 'group', members: ['bob'] })).body.room_id
+    const bob = await WsClient.connect(a.wsUrl, hdr('bob'))
+    await bob.next('sync.done')
+    const sent = await as(b, 'alice')('POST', `/v1/rooms/${room}/messages`, { content: 'from B' })
+    expect(sent.status).toBe(201)
+    const m = await bob.next('message')
+    expect(m).toMatchObject({ message_id: sent.body.message_id, content: 'from B', seq: 1 })
+    await expect(bob.next('message', 300)).rejects.toThrow() // not twice
+    bob.close()
+  })
+
+  test('concurrent sends to one room through both instances give seqs 1..N with no gap', async () => {
+    const room = (await as(a, 'alice')('POST', '/v1/rooms', { type: 'group', members: ['bob'] })).body.room_id
+    const N = 120
+    const results = await Promise.all(
+      Array.from({ length: N }, (_, i) => as(i % 2 ? a : b, i % 3 ? 'alice' : 'bob')('POST', `/v1/rooms/${room}/messages`, { content: `m${i}` })),
+    )
+    expect(results.every((r) => r.status === 201)).toBe(true)
+    expect(results.map((r) => r.body.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => i + 1))
+    const seqs: number[] = []
+    for (let after = 0; ; ) {
+      const page = await as(b, 'bob')('GET', `/v1/rooms/${room}/messages?after_seq=${after}&limit=200`)
+      seqs.push(...page.body.messages.map((m: { seq: number }) => m.seq))
+      if (!page.body.has_more) break
+      after = seqs.at(-1)!
+    }
+    expect(seqs).toEqual(Array.from({ length: N }, (_, i) => i + 1))
+  })
+
+  test('a client_msg_id retried on the other instance is stored once', async () => {
+    const room = (await as(a, 'alice')('POST', '/v1/rooms', { type: 'group', members: ['bob'] })).body.room_id
+    const [x, y] = await Promise.all([
+      as(a, 'alice')('POST', `/v1/rooms/${room}/messages`, { content: 'once', client_msg_id: 'c-1' }),
+      as(b, 'alice')('POST', `/v1/rooms/${room}/messages`, { content: 'once', client_msg_id: 'c-1' }),
+    ])
+    expect([x.status, y.status].sort()).toEqual([200, 201])
+    expect(x.body.message_id).toBe(y.body.message_id)
+  })
+
+  test('presence of a user connected to A is seen through B, and ends after the grace', async () => {
+    const carol = await WsClient.connect(a.wsUrl, hdr('carol'))
+    await carol.next('connected')
+    const seen = await as(b, 'dave')('GET', '/v1/presence?user_ids=carol')
+    expect(seen.body.presence[0]).toMatchObject({ user_id: 'carol', status: 'online' })
+    carol.close()
+    await carol.closed()
+    let status = 'online'
+    for (let i = 0; i < 50 && status === 'online'; i++) {
+      await Bun.sleep(100) // bounded poll for the grace period (300 ms) to pass on the other instance
+      status = (await as(b, 'dave')('GET', '/v1/presence?user_ids=carol')).body.presence[0].status
+    }
+    expect(status).toBe('offline')
+  })
+
+  test('the tenant rate limit is one bucket across both instances', async () => {
+    const p = await call(a.url, 'PATCH', `/v1/admin/tenants/${tenantId}`, { headers: { 'x-master-key': 'mk' }, body: { config: { rate_limit_per_sec: 5 } } })
+    expect(p.status).toBe(200)
+    await Bun.sleep(2500) // let the bucket refill to its burst (10) after the earlier tests
+    // 30 requests at once, half through each instance: one shared bucket lets about its burst through.
+    const codes = (await Promise.all(Array.from({ length: 30 }, (_, i) => as(i % 2 ? a : b, 'erin')('GET', '/v1/rooms')))).map((r) => r.status)
+    const ok = codes.filter((c) => c === 200).length
+    expect(ok).toBeGreaterThanOrEqual(10)
+    expect(ok).toBeLessThanOrEqual(12) // two private buckets would let 20 through
+    expect(codes).toContain(429)
+    await call(a.url, 'PATCH', `/v1/admin/tenants/${tenantId}`, { headers: { 'x-master-key': 'mk' }, body: { config: { rate_limit_per_sec: 100 } } })
+    await Bun.sleep(1100)
+  })
+
+  test('dropped Redis connections do not stop live delivery', async () => {
+    const room = (await as(a, 'alice')('POST', '/v1/rooms', { type: 'group', members: ['bob'] })).body.room_id
+    const bob = await WsClient.connect(a.wsUrl, hdr('bob'))
+    await bob.next('sync.done')
+    // Kill every ChatAPI connection to Redis (what a Redis restart does to them); both instances reconnect.
+    const list = await Bun.$`redis-cli -u ${REDIS} CLIENT LIST`.text()
+    const ids = [...list.matchAll(/id=(\d+) .*name=chatapi:/g)].map((m) => m[1])
+    expect(ids.length).toBeGreaterThan(0)
+    for (const id of ids) await Bun.$`redis-cli -u ${REDIS} CLIENT KILL ID ${id}`.quiet()
+    let got = false
+    for (let i = 0; i < 30 && !got; i++) {
+      const r = await as(b, 'alice')('POST', `/v1/rooms/${room}/messages`, { content: `after drop ${i}` })
+      expect(r.status).toBe(201)
+      got = await bob.next('message', 500).then(() => true, () => false)
+    }
+    expect(got).toBe(true)
+    bob.close()
+  })
+
+  test('SIGKILL of A loses no stored message; its client reconnects to B and syncs from its ack', async () => {
+    const room = (await as(b, 'alice')('POST', '/v1/rooms', { type: 'group', members: ['zoe'] })).body.room_id
+    const zoe = await WsClient.connect(a.wsUrl, hdr('zoe'))
+    await zoe.next('sync.done')
+    const first = await as(a, 'alice')('POST', `/v1/rooms/${room}/messages`, { content: 'before' })
+    const m1 = await zoe.next('message', 3000, (m) => m.room_id === room)
+    zoe.send({ type: 'ack', room_id: room, seq: m1.seq })
+    await zoe.next('ack.received')
+    a.proc.kill('SIGKILL')
+    expect((await zoe.closed()).code).not.toBe(1000)
+    const later = []
+    for (let i = 0; i < 5; i++) later.push((await as(b, 'alice')('POST', `/v1/rooms/${room}/messages`, { content: `while away ${i}` })).body)
+    const again = await WsClient.connect(b.wsUrl, hdr('zoe'))
+    const synced = []
+    for (let i = 0; i < 5; i++) synced.push(await again.next('message', 3000, (m) => m.room_id === room))
+    await again.next('sync.done')
+    expect(synced.map((m) => m.seq)).toEqual(later.map((m) => m.seq))
+    expect(synced.map((m) => m.seq)[0]).toBe(first.body.seq + 1)
+    const hist = await as(b, 'zoe')('GET', `/v1/rooms/${room}/messages`)
+    expect(hist.body.messages.map((m: { seq: number }) => m.seq)).toEqual([1, 2, 3, 4, 5, 6])
+    again.close()
+  })
+})
