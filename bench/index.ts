@@ -22,6 +22,8 @@ scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
   --rooms=100 --members=10 --window=8 --rate=5000 --probes=1      ws-rooms*
   --concurrency=64 --rest-rate=1000                                rest-*, history, write-cost
   --fanout-members=1000 --fanout-window=32  --history-msgs=1000 --history-rooms=10
+  --pg-url=postgres://postgres@127.0.0.1:5432/postgres --redis-url=redis://127.0.0.1:6379 --pg-rate=1000
+                          pg-scale (not in all): 1 vs 2 instances, a fresh database per case
   --idle-conns=20000  --channel-members=5000  --cap=1200×runs (global hard cap, seconds)
   --gate=20               before each scenario wait up to this many seconds for the box to idle
                           (< 0.35 busy cores); 0 = no wait. The JSON line records the result.
@@ -36,7 +38,7 @@ if (flags.help) {
   process.exit(0)
 }
 const wanted = (positional[0] ?? 'all').split(',')
-const chosen: Scenario[] = wanted.includes('all') ? SCENARIOS : wanted.map((n) => SCENARIOS.find((s) => s.name === n) ?? die(`unknown scenario ${n}\n${HELP}`))
+const chosen: Scenario[] = wanted.includes('all') ? SCENARIOS.filter((s) => !s.ownsServers) : wanted.map((n) => SCENARIOS.find((s) => s.name === n) ?? die(`unknown scenario ${n}\n${HELP}`))
 const secs = Number(flags.secs ?? 5)
 const warmup = Number(flags.warmup ?? 1)
 const runs = Number(flags.runs ?? 1)
@@ -129,6 +131,8 @@ function printTable(rs: string[][]) {
 
 const results: { scenario: string; throughput: number | null; extra?: Record<string, unknown> }[] = []
 let remote: Target | null = null
+/** ctx.t of a scenario that spawns its own servers (ownsServers) */
+const noServer: Target = { baseUrl: 'http://127.0.0.1:0', host: '127.0.0.1', port: 0, pid: 0, masterKey: null, apiKey: '', async stop() {} }
 if (flags.url) remote = await remoteTarget(flags.url, flags['api-key'] ?? null, flags['master-key'] ?? null)
 
 for (let run = 0; run < runs; run++) {
@@ -139,7 +143,7 @@ for (let run = 0; run < runs; run++) {
     }
     let t: Target
     try {
-      t = remote ?? (await spawnTarget({ ...serverEnv, ...sc.env }, pin ? '0' : null, flags.profile ? `${flags.profile}/${sc.name}` : null, flags['server-entry']))
+      t = sc.ownsServers ? noServer : (remote ?? (await spawnTarget({ ...serverEnv, ...sc.env }, pin ? '0' : null, flags.profile ? `${flags.profile}/${sc.name}` : null, flags['server-entry'])))
     } catch (e) {
       console.error(`${sc.name}: the server did not start: ${(e as Error).message}`)
       continue
@@ -239,6 +243,8 @@ const ratios = {
   rest_hot_group_commit_over_baseline: ratio('rest-hot', 'rest-hot-baseline'),
   ws_rooms_normal_over_full: ratio('ws-rooms-normal', 'ws-rooms'),
   write_cost_channel_over_dm_p50_latency: median(results.filter((r) => r.scenario === 'write-cost').map((r) => Number(r.extra?.channel_over_dm_p50_latency_c1))),
+  pg_scale_rest_two_over_one: median(results.filter((r) => r.scenario === 'pg-scale').map((r) => Number(r.extra?.rest_two_over_one))),
+  pg_scale_ws_two_over_one: median(results.filter((r) => r.scenario === 'pg-scale').map((r) => Number(r.extra?.ws_two_over_one))),
   write_cost_dm_over_channel_throughput: median(results.filter((r) => r.scenario === 'write-cost').map((r) => Number(r.extra?.dm_over_channel_throughput))),
 }
 console.log(JSON.stringify({ ratios, medians: Object.fromEntries([...new Set(results.map((r) => r.scenario))].map((n) => [n, med(n)])) }))

@@ -12,6 +12,8 @@ export interface RestTarget {
   user: string
   /** history: the room's last seq, so cursors land inside it */
   last_seq?: number
+  /** several instances: the one this target talks to (default the spec's baseUrl) */
+  base_url?: string
 }
 export interface RestPhase {
   name: string
@@ -51,12 +53,12 @@ async function one(ph: RestPhase, t: RestTarget, st: PhaseState): Promise<void> 
   try {
     let res: Response
     if (ph.kind === 'send') {
-      res = await fetch(`${spec.baseUrl}/v1/rooms/${t.room_id}/messages`, { method: 'POST', headers: h, body })
+      res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages`, { method: 'POST', headers: h, body })
       await res.arrayBuffer()
     } else {
       const last = t.last_seq ?? PAGE
       const before = PAGE + 1 + Math.floor(Math.random() * Math.max(1, last - PAGE))
-      res = await fetch(`${spec.baseUrl}/v1/rooms/${t.room_id}/messages?before_seq=${before}&limit=${PAGE}`, { headers: h })
+      res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages?before_seq=${before}&limit=${PAGE}`, { headers: h })
       const text = await res.text()
       // verify a sample of pages really holds 50 messages
       if (res.status === 200 && st.verified < 200 && (st.verified++, JSON.parse(text).messages.length !== PAGE)) st.short++

@@ -31,6 +31,8 @@ export interface WsSpec {
   max_msgs?: number
   hold_s?: number
   hardcap_s: number
+  /** several instances: the port each user connects to (default `port`) */
+  port_of?: Record<string, number>
 }
 
 const spec: WsSpec = JSON.parse(await Bun.file(process.argv[2]).text())
@@ -41,6 +43,7 @@ setTimeout(() => {
 
 const out = (o: unknown) => console.log(JSON.stringify(o))
 const headers = (user: string) => ({ 'X-API-Key': spec.apiKey, 'X-User-Id': user })
+const portOf = (user: string) => spec.port_of?.[user] ?? spec.port
 const raw = newRawStats()
 
 async function inBatches<T>(tasks: (() => Promise<T>)[], size = 200): Promise<{ ok: T[]; failed: number }> {
@@ -106,7 +109,7 @@ function onMessageFrame(data: string, now: number, timed: boolean) {
 
 function wsConnect(user: string, onFrame: (data: string) => void): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://${spec.host}:${spec.port}/ws`, { headers: headers(user) } as any)
+    const ws = new WebSocket(`ws://${spec.host}:${portOf(user)}/ws`, { headers: headers(user) } as any)
     let ready = false
     const timer = setTimeout(() => reject(new Error('no sync.done in time')), 30_000)
     ws.onmessage = (ev) => {
@@ -157,7 +160,7 @@ for (const r of rooms) {
   })
   for (const p of r.probes)
     tasks.push(() => wsConnect(p, (d) => d.startsWith('{"type":"message"') && onMessageFrame(d, performance.now(), true)))
-  for (const u of r.raw) tasks.push(() => rawConnect(spec.host, spec.port, headers(u), raw))
+  for (const u of r.raw) tasks.push(() => rawConnect(spec.host, portOf(u), headers(u), raw))
 }
 const conn = await inBatches(tasks)
 const members = rooms.length ? 1 + rooms[0].probes.length + rooms[0].raw.length : 0

@@ -5,6 +5,7 @@ import { createRoom, pool, seedMessages, tenantCall, type Target } from './targe
 import type { RestPhase, RestSpec } from './load-rest'
 import type { WsRoomSpec, WsSpec } from './load-ws'
 import { nofileLimit, rssBytes, sleep } from './util'
+import { pgScale } from './pg-scale'
 
 export interface Ctx {
   t: Target
@@ -36,6 +37,8 @@ export interface Scenario {
   about: string
   env?: Record<string, string>
   needsSpawn?: boolean
+  /** spawns (and stops) its own servers; not part of `all` (pg-scale needs PostgreSQL and Redis) */
+  ownsServers?: boolean
   run(ctx: Ctx): Promise<{ phases: Phase[]; headline: Headline }>
 }
 
@@ -259,4 +262,5 @@ export const SCENARIOS: Scenario[] = [
   history,
   idle,
   writeCost,
+  pgScale,
 ]
