@@ -1,7 +1,7 @@
 // One business step of the outbox (PostgreSQL): record a batch of attempt results from the delivery worker.
 
 import type { SQL } from 'bun'
-import type { AttemptResult, ResultPolicy } from '../sqlite/delivery-results'
+import { deadLetterFor, type AttemptResult, type ResultPolicy } from '../sqlite/delivery-results'
 import { createDeadLetterStore } from './dead-letters'
 import { createDeliveryStore } from './deliveries'
 
@@ -35,20 +35,7 @@ export function createDeliveryResults(sql: SQL) {
         if (!row || row.attempts <= p.retryMax) continue
         await deliveries.markDead(row.delivery_id)
         await deadLetters.deleteForDelivery(row.delivery_id)
-        await deadLetters.insert({
-          id: p.newDeadLetterId(),
-          kind: row.kind,
-          tenant_id: row.tenant_id,
-          target: row.url,
-          ref_id: row.ref_id,
-          from_seq: null,
-          to_seq: null,
-          delivery_id: row.delivery_id,
-          attempts: row.attempts,
-          last_error: row.last_error,
-          created_at: at,
-          last_attempt_at: at,
-        })
+        await deadLetters.insert(deadLetterFor(row, p.newDeadLetterId(), at))
       }
     })
   }

@@ -1,14 +1,11 @@
 // Room rows (PostgreSQL): creation with initial members, dm lookup, listing for a user and channel discovery.
 
 import type { SQL } from 'bun'
-import type { RoomListItem } from '../../schemas/room'
-import { toRoom, type NewRoom, type RoomRow } from '../sqlite/rooms'
-import { toMessage, type MessageRow } from '../sqlite/messages'
+import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomRow } from '../sqlite/rooms'
 import { activityKey } from './activity'
 import { decodeCursor, encodeCursor } from './cursor'
 import { all, first } from './rows'
 
-type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
 
 export function createRoomStore(sql: SQL) {
   const byId = async (q: SQL, tenantId: string, roomId: string) =>
@@ -64,28 +61,7 @@ export function createRoomStore(sql: SQL) {
         WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId}
         ${after ? sql`AND (r.last_activity_at < ${after[0]} OR (r.last_activity_at = ${after[0]} AND r.room_id < ${after[1]}))` : sql``}
         ORDER BY r.last_activity_at DESC, r.room_id DESC LIMIT ${limit + 1}`)
-      const page = rows.slice(0, limit)
-      const rooms: RoomListItem[] = page.map((r) => {
-        const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read) }
-        if (r.m_message_id) {
-          item.last_message = toMessage({
-            message_id: r.m_message_id,
-            room_id: r.m_room_id!,
-            seq: r.m_seq!,
-            tenant_id: tenantId,
-            sender_id: r.m_sender_id!,
-            content: r.m_content!,
-            meta: r.m_meta,
-            client_msg_id: r.m_client_msg_id,
-            created_at: r.m_created_at!,
-            edited_at: r.m_edited_at,
-            deleted_at: r.m_deleted_at,
-          })
-        }
-        return item
-      })
-      const last = page[page.length - 1]
-      return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null }
+      return toRoomListPage(tenantId, rows, limit)
     },
 
     async listChannels(tenantId: string, limit: number, cursor?: string) {

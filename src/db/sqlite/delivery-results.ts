@@ -1,7 +1,7 @@
 // One business step of the outbox: record a batch of attempt results from the delivery worker.
 
-import type { createDeadLetterStore } from './dead-letters'
-import type { createDeliveryStore } from './deliveries'
+import type { createDeadLetterStore, DeadLetterRow } from './dead-letters'
+import type { createDeliveryStore, DeliveryRow } from './deliveries'
 
 export type AttemptResult =
   | { delivery_id: string; outcome: 'ok' }
@@ -25,6 +25,24 @@ export interface ResultPolicy {
  * next try; after 1 + retryMax failed attempts the row is dead and a dead letter names it; success
  * removes any dead letter of the row (a retried dead letter leaves the list once it succeeds).
  */
+/** The dead letter of an outbox row that exhausted its attempts (SPEC §10: target = URL, ref_id). */
+export function deadLetterFor(row: DeliveryRow, id: string, at: string): DeadLetterRow {
+  return {
+    id,
+    kind: row.kind,
+    tenant_id: row.tenant_id,
+    target: row.url,
+    ref_id: row.ref_id,
+    from_seq: null,
+    to_seq: null,
+    delivery_id: row.delivery_id,
+    attempts: row.attempts,
+    last_error: row.last_error,
+    created_at: at,
+    last_attempt_at: at,
+  }
+}
+
 export function createDeliveryResults(deliveries: ReturnType<typeof createDeliveryStore>, deadLetters: ReturnType<typeof createDeadLetterStore>) {
   function applyOne(r: AttemptResult, p: ResultPolicy) {
     const at = new Date(p.now).toISOString()
@@ -39,20 +57,7 @@ export function createDeliveryResults(deliveries: ReturnType<typeof createDelive
     if (!row || row.attempts <= p.retryMax) return
     deliveries.markDead(row.delivery_id)
     deadLetters.deleteForDelivery(row.delivery_id)
-    deadLetters.insert({
-      id: p.newDeadLetterId(),
-      kind: row.kind,
-      tenant_id: row.tenant_id,
-      target: row.url,
-      ref_id: row.ref_id,
-      from_seq: null,
-      to_seq: null,
-      delivery_id: row.delivery_id,
-      attempts: row.attempts,
-      last_error: row.last_error,
-      created_at: at,
-      last_attempt_at: at,
-    })
+    deadLetters.insert(deadLetterFor(row, p.newDeadLetterId(), at))
   }
   return (results: AttemptResult[], p: ResultPolicy): void =>
     deliveries.atomically(() => {

@@ -40,7 +40,33 @@ export interface NewRoom {
   members: { user_id: string; role: Role }[]
 }
 
-type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
+export type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
+
+/** One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL stores). */
+export function toRoomListPage(tenantId: string, rows: ListRow[], limit: number): { rooms: RoomListItem[]; next_cursor: string | null } {
+  const page = rows.slice(0, limit)
+  const rooms: RoomListItem[] = page.map((r) => {
+    const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read) }
+    if (r.m_message_id) {
+      item.last_message = toMessage({
+        message_id: r.m_message_id,
+        room_id: r.m_room_id!,
+        seq: r.m_seq!,
+        tenant_id: tenantId,
+        sender_id: r.m_sender_id!,
+        content: r.m_content!,
+        meta: r.m_meta,
+        client_msg_id: r.m_client_msg_id,
+        created_at: r.m_created_at!,
+        edited_at: r.m_edited_at,
+        deleted_at: r.m_deleted_at,
+      })
+    }
+    return item
+  })
+  const last = page[page.length - 1]
+  return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null }
+}
 
 export function createRoomStore(db: Database, activity: ActivityKeys) {
   const byId = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND room_id = ?')
@@ -112,28 +138,7 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
             return nextPage.all(tenantId, userId, at, at, id, limit + 1)
           })()
         : firstPage.all(tenantId, userId, limit + 1)
-      const page = rows.slice(0, limit)
-      const rooms: RoomListItem[] = page.map((r) => {
-        const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read) }
-        if (r.m_message_id) {
-          item.last_message = toMessage({
-            message_id: r.m_message_id,
-            room_id: r.m_room_id!,
-            seq: r.m_seq!,
-            tenant_id: tenantId,
-            sender_id: r.m_sender_id!,
-            content: r.m_content!,
-            meta: r.m_meta,
-            client_msg_id: r.m_client_msg_id,
-            created_at: r.m_created_at!,
-            edited_at: r.m_edited_at,
-            deleted_at: r.m_deleted_at,
-          })
-        }
-        return item
-      })
-      const last = page[page.length - 1]
-      return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null }
+      return toRoomListPage(tenantId, rows, limit)
     },
 
     listChannels(tenantId: string, limit: number, cursor?: string) {
