@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import type { Subprocess } from 'bun'
 import { SCENARIOS, type Ctx, type Phase, type Scenario } from './lib/scenarios'
 import { commitStats, killSpawned, remoteTarget, spawnTarget, type Target } from './lib/target'
-import { CORES, loadavg, parseFlags, quiet, rssBytes } from './lib/util'
+import { CORES, eachLine, loadavg, parseFlags, quiet, rssBytes } from './lib/util'
 
 const HELP = `usage: bun run bench [scenario[,scenario…]|all] [flags]
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
@@ -88,21 +88,13 @@ function spawnLoad(kind: 'ws' | 'rest', spec: Record<string, unknown>, hardcapS:
   children.add(p)
   const killer = setTimeout(() => p.kill('SIGKILL'), (hardcapS + 10) * 1000)
   return (async () => {
-    const dec = new TextDecoder()
-    let buf = ''
-    for await (const chunk of p.stdout) {
-      buf += dec.decode(chunk)
-      let i: number
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i)
-        buf = buf.slice(i + 1)
-        try {
-          onLine(JSON.parse(line))
-        } catch {
-          if (line.trim()) console.error(line)
-        }
+    await eachLine(p.stdout, (line) => {
+      try {
+        onLine(JSON.parse(line))
+      } catch {
+        if (line.trim()) console.error(line)
       }
-    }
+    })
     await p.exited
     clearTimeout(killer)
     children.delete(p)

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
+import { eachLine } from './util'
 
 const ROOT = join(import.meta.dir, '..', '..')
 
@@ -72,28 +73,15 @@ export async function spawnTarget(env: Record<string, string>, pinCpu: string | 
       reject(new Error('server did not log "listening" within 20 s'))
     }, 20_000)
     void proc.exited.then((c) => reject(new Error(`server exited ${c} before listening`)))
-    void (async () => {
-      const dec = new TextDecoder()
-      let buf = ''
-      let found = false
-      for await (const chunk of proc.stdout) {
-        if (found) continue // keep draining so the pipe never blocks the server
-        buf += dec.decode(chunk)
-        let i: number
-        while ((i = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, i)
-          buf = buf.slice(i + 1)
-          try {
-            const rec = JSON.parse(line)
-            if (rec.msg === 'listening') {
-              found = true
-              clearTimeout(timer)
-              resolve(String(rec.url).replace(/\/$/, ''))
-            }
-          } catch {}
-        }
-      }
-    })()
+    // Drained to the end so the pipe never blocks the server; only the "listening" line matters.
+    void eachLine(proc.stdout, (line) => {
+      try {
+        const rec = JSON.parse(line)
+        if (rec.msg !== 'listening') return
+        clearTimeout(timer)
+        resolve(String(rec.url).replace(/\/$/, ''))
+      } catch {}
+    })
   })
   const u = new URL(url)
   const t: Target = {

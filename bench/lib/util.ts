@@ -163,3 +163,17 @@ export async function quiet(maxBusy: number, maxWaitS: number): Promise<{ pre_bu
   } while ((performance.now() - t0) / 1000 < maxWaitS)
   return { pre_busy_cores: round(last, 2), gated: last < maxBusy, waited_s: round((performance.now() - t0) / 1000, 1) }
 }
+
+/** Calls `onLine` for every complete line of a child's stdout until it closes (the pipe is always drained). */
+export async function eachLine(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+  const dec = new TextDecoder()
+  let buf = ''
+  for await (const chunk of stream) {
+    buf += dec.decode(chunk)
+    let i: number
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i))
+      buf = buf.slice(i + 1)
+    }
+  }
+}
