@@ -91,7 +91,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const wakeDelivery = () => workers?.post('delivery', { type: 'wake' })
   const outbox = createOutbox({ store, clock, log })
   outbox.onCommitted(wakeDelivery)
-  const webhooks: WebhookService = createWebhookService({ store, clock, outbox, tenants: services.tenant, isConnected: broker.connected })
+  const webhooks: WebhookService = createWebhookService({ store, clock, outbox, tenants: services.tenant, isConnected: fanout.connectedAnywhere })
   services.chatroom.onRoomCreated((tenantId, room) => webhooks.emit(tenantId, 'room.created', room))
   const notifications = createNotificationService({ store, clock, config, broker: publisher, outbox, webhooks })
   const redelivery = createRedelivery({ store, clock, config, live: broker })
