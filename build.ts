@@ -2,6 +2,9 @@
 // (a Worker file that is not an entrypoint still builds but fails at runtime), version injected.
 // Workers must be referenced from a module in src/workers/ as new URL('./x.worker.ts', import.meta.url);
 // test/binary.test.ts fails (workers restarting in /health) when one cannot be found.
+// `chatapi bench` (bench/index.ts and bench/lib/*) is in the same bundle through src/index.ts's dynamic
+// import: loaded only by `chatapi bench` and its load processes (`chatapi __bench-load`), never by
+// `serve`. test/bench-cli.test.ts runs it from the binary.
 
 import pkg from './package.json'
 

@@ -23,6 +23,8 @@ Usage:
   chatapi copy-db --to postgres://…  copy this SQLite database into an empty PostgreSQL database
   chatapi backup FILE                write a consistent copy of the database to FILE (JSON)
   chatapi healthcheck                GET the local /health; exit 0 when it answers 200, else 1
+  chatapi bench [SCENARIO,...] --url=http://HOST:PORT --master-key=KEY|--api-key=KEY [--secs=N ...]
+                                     load-test a running ChatAPI (see chatapi bench --help)
   chatapi version                    print the version (the one GET /health reports)
   chatapi --help                     this help
 
@@ -30,6 +32,9 @@ Configuration comes from environment variables only (LISTEN_ADDR, DATABASE_URL, 
 see the README). A bad variable, command or flag exits with status 2 and a one-line message.`
 
 class UsageError extends Error {}
+
+/** The argv that runs this program again: the compiled binary alone, or `bun src/index.ts` from source. */
+const selfCommand = () => (Bun.main.startsWith('/$bunfs/') ? [process.execPath] : [process.execPath, Bun.main])
 
 /** Parses `--flag VALUE` / `--flag=VALUE` pairs; anything else (unknown flag, stray word) is a usage error. */
 function parseFlags(args: string[], allowed: string[]): Map<string, string> {
@@ -58,6 +63,17 @@ async function main(argv: string[]): Promise<number> {
   const [cmd = 'serve', ...rest] = argv
   const out = (line: string) => console.log(line)
   const err = (line: string) => console.error(`chatapi: ${line}`)
+  // The bench's code is imported only here (not at server start-up); it checks its own flags and
+  // prints its own usage, exit 2 on a bad flag.
+  if (cmd === 'bench') return (await import('../bench/index')).runBench(rest, { name: 'chatapi bench', self: selfCommand() })
+  // Internal: one load process of `chatapi bench` (never the server's process), spec in a JSON file.
+  if (cmd === '__bench-load') {
+    const [kind, file, ...more] = rest
+    if (!file || more.length) throw new UsageError('usage: chatapi __bench-load ws|rest SPEC.json')
+    if (kind === 'ws') return (await import('../bench/lib/load-ws')).main(file)
+    if (kind === 'rest') return (await import('../bench/lib/load-rest')).main(file)
+    throw new UsageError(`__bench-load: unknown load "${kind}"`)
+  }
   if (cmd === '--help' || cmd === '-h' || cmd === 'help' || rest.includes('--help') || rest.includes('-h'))
     return out(HELP), 0
   // Commands and flags are checked before the environment, so a typo is reported as such.

@@ -26,7 +26,8 @@ function newestInput(): number {
   }
   walk(join(ROOT, 'src'))
   walk(join(ROOT, 'migrations'))
-  for (const f of ['build.ts', 'package.json', 'bun.lock', 'tsconfig.json']) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs)
+  walk(join(ROOT, 'bench')) // `chatapi bench` is bundled too (pg-scale with test/support/storage.ts)
+  for (const f of ['build.ts', 'package.json', 'bun.lock', 'tsconfig.json', 'test/support/storage.ts']) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs)
   return newest
 }
 

@@ -1,5 +1,6 @@
 // REST load process (spawned by bench/index.ts, never in the server's process).
-//   bun bench/lib/load-rest.ts <spec.json>
+//   bun bench/lib/load-rest.ts <spec.json>    (bun run bench, from a checkout)
+//   chatapi __bench-load rest <spec.json>     (chatapi bench, the compiled binary)
 // Each phase either keeps `concurrency` requests in flight (closed loop: throughput) or starts
 // `rate` requests per second (open loop: latency at that load, at most 1,024 in flight).
 // kind "send": POST /v1/rooms/{room}/messages; kind "history": GET 50-message pages at random
@@ -34,120 +35,128 @@ export interface RestSpec {
   hardcap_s: number
 }
 
-const spec: RestSpec = JSON.parse(await Bun.file(process.argv[2]).text())
-setTimeout(() => {
-  console.error('load-rest: hard cap reached')
-  process.exit(3)
-}, spec.hardcap_s * 1000).unref?.()
-
-const maxReqs = spec.max_reqs ?? 5_000_000
-const body = JSON.stringify({ content: 'x'.repeat(spec.content_len ?? 140) })
-const PAGE = 50
-let total = 0
-
-async function one(ph: RestPhase, t: RestTarget, st: PhaseState): Promise<void> {
-  total++
-  const t0 = performance.now()
-  const h = { 'X-API-Key': spec.apiKey, 'X-User-Id': t.user, 'content-type': 'application/json' }
-  let status = 0
-  try {
-    let res: Response
-    if (ph.kind === 'send') {
-      res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages`, { method: 'POST', headers: h, body })
-      await res.arrayBuffer()
-    } else {
-      const last = t.last_seq ?? PAGE
-      const before = PAGE + 1 + Math.floor(Math.random() * Math.max(1, last - PAGE))
-      res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages?before_seq=${before}&limit=${PAGE}`, { headers: h })
-      const text = await res.text()
-      // verify a sample of pages really holds 50 messages
-      if (res.status === 200 && st.verified < 200 && (st.verified++, JSON.parse(text).messages.length !== PAGE)) st.short++
-    }
-    status = res.status
-  } catch {
-    status = -1
-  }
-  if (!st.measuring) return
-  if (status >= 200 && status < 300) {
-    st.ok++
-    st.lat.add(performance.now() - t0)
-  } else {
-    const k = status === -1 ? 'network' : String(status)
-    st.errors[k] = (st.errors[k] ?? 0) + 1
-  }
+/** Reads the spec file, runs the load, prints JSON lines on stdout; resolves to the exit status. */
+export async function main(specFile: string): Promise<number> {
+  return runRestLoad(JSON.parse(await Bun.file(specFile).text()))
 }
 
-interface PhaseState {
-  measuring: boolean
-  running: boolean
-  ok: number
-  lat: Samples
-  errors: Record<string, number>
-  verified: number
-  short: number
-  inflight: number
-  skipped: number
-}
+export async function runRestLoad(spec: RestSpec): Promise<number> {
+  setTimeout(() => {
+    console.error('load-rest: hard cap reached')
+    process.exit(3)
+  }, spec.hardcap_s * 1000).unref?.()
 
-for (const ph of spec.phases) {
-  const st: PhaseState = { measuring: false, running: true, ok: 0, lat: new Samples(), errors: {}, verified: 0, short: 0, inflight: 0, skipped: 0 }
-  let rr = 0
-  const next = () => ph.targets[rr++ % ph.targets.length]
-  const loops: Promise<void>[] = []
-  let timer: ReturnType<typeof setInterval> | null = null
-  if (ph.rate) {
-    let last = performance.now()
-    let acc = 0
-    timer = setInterval(() => {
-      const now = performance.now()
-      acc += ((now - last) / 1000) * ph.rate!
-      last = now
-      for (; acc >= 1 && total < maxReqs; acc--) {
-        if (st.inflight >= 1024) {
-          st.skipped++
-          continue
-        }
-        st.inflight++
-        void one(ph, next(), st).finally(() => st.inflight--)
+  const maxReqs = spec.max_reqs ?? 5_000_000
+  const body = JSON.stringify({ content: 'x'.repeat(spec.content_len ?? 140) })
+  const PAGE = 50
+  let total = 0
+
+  async function one(ph: RestPhase, t: RestTarget, st: PhaseState): Promise<void> {
+    total++
+    const t0 = performance.now()
+    const h = { 'X-API-Key': spec.apiKey, 'X-User-Id': t.user, 'content-type': 'application/json' }
+    let status = 0
+    try {
+      let res: Response
+      if (ph.kind === 'send') {
+        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages`, { method: 'POST', headers: h, body })
+        await res.arrayBuffer()
+      } else {
+        const last = t.last_seq ?? PAGE
+        const before = PAGE + 1 + Math.floor(Math.random() * Math.max(1, last - PAGE))
+        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages?before_seq=${before}&limit=${PAGE}`, { headers: h })
+        const text = await res.text()
+        // verify a sample of pages really holds 50 messages
+        if (res.status === 200 && st.verified < 200 && (st.verified++, JSON.parse(text).messages.length !== PAGE)) st.short++
       }
-    }, 5)
-  } else {
-    for (let c = 0; c < (ph.concurrency ?? 64); c++) {
-      const t = ph.targets[c % ph.targets.length]
-      loops.push(
-        (async () => {
-          while (st.running && total < maxReqs) await one(ph, ph.kind === 'history' ? next() : t, st)
-        })(),
-      )
+      status = res.status
+    } catch {
+      status = -1
+    }
+    if (!st.measuring) return
+    if (status >= 200 && status < 300) {
+      st.ok++
+      st.lat.add(performance.now() - t0)
+    } else {
+      const k = status === -1 ? 'network' : String(status)
+      st.errors[k] = (st.errors[k] ?? 0) + 1
     }
   }
-  await sleep((spec.warmup_s ?? 1) * 1000)
-  const cpu = cpuWindow(spec.serverPid)
-  const t0 = performance.now()
-  st.measuring = true
-  await sleep((spec.secs ?? 5) * 1000)
-  st.measuring = false
-  const c = cpu()
-  const el = (performance.now() - t0) / 1000
-  st.running = false
-  if (timer) clearInterval(timer)
-  await Promise.race([Promise.all(loops), sleep(5000)])
-  const until = performance.now() + 5000
-  while (st.inflight > 0 && performance.now() < until) await sleep(20)
-  console.log(
-    JSON.stringify({
-      phase: ph.name,
-      kind: ph.kind,
-      ...(ph.rate ? { offered_per_s: ph.rate } : { concurrency: ph.concurrency ?? 64 }),
-      targets: ph.targets.length,
-      secs: round(el, 2),
-      ok_per_s: Math.round(st.ok / el),
-      latency: st.lat.summary(),
-      errors: st.errors,
-      ...(ph.kind === 'history' && { pages_verified: st.verified, short_pages: st.short }),
-      skipped_backlog: st.skipped,
-      ...c,
-    }),
-  )
+
+  interface PhaseState {
+    measuring: boolean
+    running: boolean
+    ok: number
+    lat: Samples
+    errors: Record<string, number>
+    verified: number
+    short: number
+    inflight: number
+    skipped: number
+  }
+
+  for (const ph of spec.phases) {
+    const st: PhaseState = { measuring: false, running: true, ok: 0, lat: new Samples(), errors: {}, verified: 0, short: 0, inflight: 0, skipped: 0 }
+    let rr = 0
+    const next = () => ph.targets[rr++ % ph.targets.length]
+    const loops: Promise<void>[] = []
+    let timer: ReturnType<typeof setInterval> | null = null
+    if (ph.rate) {
+      let last = performance.now()
+      let acc = 0
+      timer = setInterval(() => {
+        const now = performance.now()
+        acc += ((now - last) / 1000) * ph.rate!
+        last = now
+        for (; acc >= 1 && total < maxReqs; acc--) {
+          if (st.inflight >= 1024) {
+            st.skipped++
+            continue
+          }
+          st.inflight++
+          void one(ph, next(), st).finally(() => st.inflight--)
+        }
+      }, 5)
+    } else {
+      for (let c = 0; c < (ph.concurrency ?? 64); c++) {
+        const t = ph.targets[c % ph.targets.length]
+        loops.push(
+          (async () => {
+            while (st.running && total < maxReqs) await one(ph, ph.kind === 'history' ? next() : t, st)
+          })(),
+        )
+      }
+    }
+    await sleep((spec.warmup_s ?? 1) * 1000)
+    const cpu = cpuWindow(spec.serverPid)
+    const t0 = performance.now()
+    st.measuring = true
+    await sleep((spec.secs ?? 5) * 1000)
+    st.measuring = false
+    const c = cpu()
+    const el = (performance.now() - t0) / 1000
+    st.running = false
+    if (timer) clearInterval(timer)
+    await Promise.race([Promise.all(loops), sleep(5000)])
+    const until = performance.now() + 5000
+    while (st.inflight > 0 && performance.now() < until) await sleep(20)
+    console.log(
+      JSON.stringify({
+        phase: ph.name,
+        kind: ph.kind,
+        ...(ph.rate ? { offered_per_s: ph.rate } : { concurrency: ph.concurrency ?? 64 }),
+        targets: ph.targets.length,
+        secs: round(el, 2),
+        ok_per_s: Math.round(st.ok / el),
+        latency: st.lat.summary(),
+        errors: st.errors,
+        ...(ph.kind === 'history' && { pages_verified: st.verified, short_pages: st.short }),
+        skipped_backlog: st.skipped,
+        ...c,
+      }),
+    )
+  }
+  return 0
 }
-process.exit(0)
+
+if (import.meta.main) process.exit(await main(process.argv[2]))

@@ -31,12 +31,18 @@ export function killSpawned() {
   live.clear()
 }
 
+/** Set by `chatapi bench`: spawn servers as `<self> serve` (the compiled binary) instead of `bun src/index.ts serve`. */
+let selfCmd: string[] | null = null
+export function spawnServersAs(self: string[]) {
+  selfCmd = self
+}
+
 /** `profileDir`: run the server under `bun --cpu-prof --cpu-prof-md` (the profile is written at its exit). */
 export async function spawnTarget(env: Record<string, string>, pinCpu: string | null, profileDir: string | null = null, entry = join(ROOT, 'src/index.ts')): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'chatapi-bench-'))
   const masterKey = `mk_${crypto.randomUUID()}`
   const prof = profileDir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profileDir}`] : []
-  const cmd = ['bun', ...prof, entry, 'serve']
+  const cmd = selfCmd ? [...selfCmd, 'serve'] : ['bun', ...prof, entry, 'serve']
   const proc = Bun.spawn(pinCpu ? ['taskset', '-c', pinCpu, ...cmd] : cmd, {
     env: {
       PATH: process.env.PATH ?? '',
@@ -109,8 +115,20 @@ export async function spawnTarget(env: Record<string, string>, pinCpu: string | 
   return t
 }
 
+/**
+ * A running ChatAPI. Checks first that it answers GET /health (10 s), so a wrong URL fails at once
+ * with the reason instead of as errors in every scenario; then creates the bench tenant when only
+ * the master key is given. Throws with a one-line message.
+ */
 export async function remoteTarget(url: string, apiKey: string | null, masterKey: string | null): Promise<Target> {
   const u = new URL(url)
+  try {
+    const res = await fetch(`${url.replace(/\/$/, '')}/health`, { signal: AbortSignal.timeout(10_000) })
+    await res.arrayBuffer()
+    if (res.status !== 200) console.error(`bench: ${url}/health answered ${res.status}; running anyway`)
+  } catch (e) {
+    throw new Error(`cannot reach ${url} (GET /health): ${(e as Error).message}`)
+  }
   const t: Target = {
     baseUrl: url.replace(/\/$/, ''),
     host: u.hostname,
@@ -122,7 +140,11 @@ export async function remoteTarget(url: string, apiKey: string | null, masterKey
   }
   if (!apiKey) {
     if (!masterKey) throw new Error('--url needs --api-key or --master-key')
-    t.apiKey = await createTenant(t)
+    try {
+      t.apiKey = await createTenant(t)
+    } catch (e) {
+      throw new Error(`cannot create the bench tenant with --master-key: ${(e as Error).message}`)
+    }
   }
   return t
 }
@@ -132,6 +154,9 @@ async function call(t: Target, method: string, path: string, body: unknown, h: R
     method,
     headers: { 'content-type': 'application/json', ...h },
     body: body === undefined ? undefined : JSON.stringify(body),
+    // set-up calls only (the load processes time their own requests): a server that accepts and
+    // never answers fails the scenario instead of holding the bench until its global cap
+    signal: AbortSignal.timeout(60_000),
   })
   const text = await res.text()
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 200)}`)
@@ -145,7 +170,10 @@ async function createTenant(t: Target): Promise<string> {
   try {
     return (await call(t, 'POST', '/v1/admin/tenants', { name, config: { rate_limit_per_sec: 1_000_000 } }, h)).api_key
   } catch {
-    return (await call(t, 'POST', '/v1/admin/tenants', { name }, h)).api_key
+    const key = (await call(t, 'POST', '/v1/admin/tenants', { name }, h)).api_key
+    // A running server caps a tenant's rate at its DEFAULT_RATE_LIMIT: say so, the load may exceed it.
+    console.error(`bench: ${t.baseUrl} refused rate_limit_per_sec=1000000 for the bench tenant, so it has the server's DEFAULT_RATE_LIMIT; requests and WS sends over it count as errors (429, RATE_LIMIT_EXCEEDED)`)
+    return key
   }
 }
 
@@ -184,7 +212,7 @@ export async function seedMessages(t: Target, roomId: string, user: string, n: n
 /** Group-commit figures from GET /metrics (null when the server does not expose them). */
 export async function commitStats(t: Target): Promise<Record<string, unknown> | null> {
   try {
-    const text = await (await fetch(`${t.baseUrl}/metrics`)).text()
+    const text = await (await fetch(`${t.baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text()
     const v = (name: string) => Number(new RegExp(`^${name}(?:\\{\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN)
     const commits = v('chatapi_db_write_seconds_count')
     if (!Number.isFinite(commits)) return null

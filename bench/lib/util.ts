@@ -1,21 +1,7 @@
-// Shared bench helpers: flags, latency samples, /proc accounting (server RSS and CPU, machine load).
+// Shared bench helpers: latency samples, /proc accounting (server RSS and CPU, machine load).
 
 import { readdirSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-
-export function parseFlags(argv: string[]): { flags: Record<string, string>; positional: string[] } {
-  const flags: Record<string, string> = {}
-  const positional: string[] = []
-  for (const a of argv) {
-    if (!a.startsWith('--')) positional.push(a)
-    else {
-      const i = a.indexOf('=')
-      if (i < 0) flags[a.slice(2)] = 'true'
-      else flags[a.slice(2, i)] = a.slice(i + 1)
-    }
-  }
-  return { flags, positional }
-}
 
 /** Latency samples in ms, capped in count (the load loops are bounded; so is this buffer). */
 export class Samples {
