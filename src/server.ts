@@ -140,7 +140,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       // Content-Length over MAX_BODY_BYTES before reading and counts chunked bytes as they arrive,
       // so this can sit far above it and every 413 carries the envelope and X-Request-Id.
       maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4),
-      websocket: gateway.websocketOptions(),
+      websocket: gateway.websocket() as never,
     })
   } catch (e) {
     // e.g. EADDRINUSE: release the database before the error reaches the CLI (one line, exit 1).

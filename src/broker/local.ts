@@ -3,27 +3,45 @@
 import type { Server, ServerWebSocket } from 'bun'
 import type { Clock } from '../clock'
 import type { Broker, Frame, PresenceStore } from './types'
-import { topics } from './topics'
+import { topics, userOfTopic } from './topics'
 
 type Socket = ServerWebSocket<unknown>
+/** One socket (the common case, no container) or several devices of one user. */
+type Sockets = Socket | Socket[]
+const each = (v: Sockets | undefined): readonly Socket[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
 
 /**
  * Holds every live socket by tenant and user, so membership changes can (un)subscribe a user's
  * devices at once, and presence can be answered without a store. `attach` binds Bun's server after
  * listen: server.publish reaches every subscriber including the sender (store-then-send echo).
+ *
+ * Room topics are Bun topics. User topics are not: the registry is keyed by the user's topic name,
+ * and a frame for a user is sent to the sockets found there. A Bun topic per user cost ~0.3 KB of
+ * native memory per idle socket (docs/performance.md) for what one map lookup already gives.
  */
 export function createLocalBroker(clock: Clock, graceMs: number) {
   let server: Server<unknown> | null = null
-  const byUser = new Map<string, Set<Socket>>()
+  const byUser = new Map<string, Sockets>()
   const perTenant = new Map<string, number>()
   /** When the user's last connection closed (for the offline grace and last_seen). */
   const lastSeen = new Map<string, number>()
-  const key = (tenantId: string, userId: string) => `${tenantId}\u0000${userId}`
+  const key = topics.user
+
+  /** Hands a serialized frame to this instance's receivers of the topic, skipping `except`. */
+  function deliver(topic: string, data: string, except?: Socket) {
+    const own = byUser.get(topic)
+    if (own !== undefined) {
+      for (const ws of each(own)) if (ws !== except) ws.send(data)
+    } else if (except) except.publish(topic, data) // Bun skips the publishing socket
+    else server?.publish(topic, data)
+  }
   /** Buffered bytes past which sendToUser skips a socket (set by the gateway from WS_BACKPRESSURE_LIMIT). */
   let directCap = Number.POSITIVE_INFINITY
 
   const broker: Broker & PresenceStore & {
     attach(s: Server<unknown>): void
+    /** Hands an already serialized frame to this instance's receivers of the topic, except `except`. */
+    deliver(topic: string, data: string, except?: Socket): void
     /** Sockets subscribed to the topic on this instance (metrics). */
     subscriberCount(topic: string): number
     /** Registers a socket; returns true when it is the user's first live connection. */
@@ -50,49 +68,51 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     attach(s) {
       server = s
     },
-    subscriberCount: (topic) => server?.subscriberCount(topic) ?? 0,
+    subscriberCount: (topic) => (byUser.has(topic) ? each(byUser.get(topic)).length : (server?.subscriberCount(topic) ?? 0)),
     publish(topic: string, frame: Frame) {
-      server?.publish(topic, JSON.stringify(frame))
+      deliver(topic, JSON.stringify(frame))
     },
-    /** Publishes to every subscriber of the topic except the socket `from` (Bun's ws.publish). */
+    /** Publishes to every receiver of the topic except the socket `from`. */
     publishFrom(from: Socket, topic: string, frame: Frame) {
-      from.publish(topic, JSON.stringify(frame))
+      deliver(topic, JSON.stringify(frame), from)
     },
+    deliver,
     joinRoom(tenantId, userId, roomId) {
-      for (const ws of byUser.get(key(tenantId, userId)) ?? []) ws.subscribe(topics.room(tenantId, roomId))
+      for (const ws of each(byUser.get(key(tenantId, userId)))) ws.subscribe(topics.room(tenantId, roomId))
     },
     leaveRoom(tenantId, userId, roomId) {
-      for (const ws of byUser.get(key(tenantId, userId)) ?? []) ws.unsubscribe(topics.room(tenantId, roomId))
+      for (const ws of each(byUser.get(key(tenantId, userId)))) ws.unsubscribe(topics.room(tenantId, roomId))
     },
     connectionCount: (tenantId) => perTenant.get(tenantId) ?? 0,
 
     register(tenantId, userId, ws) {
       const k = key(tenantId, userId)
-      let set = byUser.get(k)
-      if (!set) byUser.set(k, (set = new Set()))
-      set.add(ws)
+      const had = byUser.get(k)
+      if (had === ws || (Array.isArray(had) && had.includes(ws))) return false
+      byUser.set(k, had === undefined ? ws : [...each(had), ws])
       perTenant.set(tenantId, (perTenant.get(tenantId) ?? 0) + 1)
-      return set.size === 1
+      return had === undefined
     },
     unregister(tenantId, userId, ws) {
       const k = key(tenantId, userId)
-      const set = byUser.get(k)
-      if (!set || !set.delete(ws)) return false
+      const had = each(byUser.get(k))
+      if (!had.includes(ws)) return false
       perTenant.set(tenantId, Math.max(0, (perTenant.get(tenantId) ?? 1) - 1))
-      if (set.size > 0) return false
+      const rest = had.filter((s) => s !== ws)
+      if (rest.length > 0) {
+        byUser.set(k, rest.length === 1 ? rest[0] : rest)
+        return false
+      }
       byUser.delete(k)
       lastSeen.set(k, clock.now())
       return true
     },
     *connectedUsers() {
-      for (const k of byUser.keys()) {
-        const i = k.indexOf('\u0000')
-        yield { tenantId: k.slice(0, i), userId: k.slice(i + 1) }
-      }
+      for (const k of byUser.keys()) yield userOfTopic(k)
     },
     sendToUser(tenantId, userId, data, roomId) {
       const topic = roomId === undefined ? null : topics.room(tenantId, roomId)
-      for (const ws of byUser.get(key(tenantId, userId)) ?? []) {
+      for (const ws of each(byUser.get(key(tenantId, userId)))) {
         // A socket not (yet) subscribed to the room is still syncing it: the sync will send these.
         if (topic && !ws.isSubscribed(topic)) continue
         const buffered = ws.getBufferedAmount()
@@ -103,7 +123,7 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
       directCap = bytes
     },
     *allSockets() {
-      for (const set of byUser.values()) yield* set
+      for (const v of byUser.values()) yield* each(v)
     },
     connected: (tenantId, userId) => byUser.has(key(tenantId, userId)),
 

@@ -110,12 +110,9 @@ export function createRedisBroker(o: RedisBrokerOptions) {
       const ws = origins.get(data.slice(1, end))
       origins.delete(data.slice(1, end))
       data = data.slice(end + 1)
-      if (ws && ws.readyState === 1) return void ws.publish(topic, data)
+      if (ws && ws.readyState === 1) return local.deliver(topic, data, ws)
     }
-    if (server) {
-      server.publish(topic, data)
-      return
-    }
+    if (server) return local.deliver(topic, data)
     if (!warnedUnattached) {
       warnedUnattached = true
       log.warn('redis broker not attached to the Bun server: call attach() on it, not only on the local broker')

@@ -12,3 +12,9 @@ export function tenantOfTopic(topic: string): string | null {
   const end = topic.indexOf(':', 2)
   return end === -1 ? null : topic.slice(2, end)
 }
+
+/** Tenant and user of a topic built by topics.user (the local broker keys its registry by it). */
+export function userOfTopic(topic: string): { tenantId: string; userId: string } {
+  const end = topic.indexOf(':', 2) // tenant ids never hold ':'; user ids may
+  return { tenantId: topic.slice(2, end), userId: topic.slice(end + ':user:'.length) }
+}

@@ -8,20 +8,32 @@ import { TokenBucket } from '../services/rate-limiter'
 
 export type Socket = ServerWebSocket<unknown>
 
+const DONE = Promise.resolve()
+
 export class Connection {
   readonly bucket: TokenBucket
+  // Idle sockets are the bulk of a server's memory (docs/performance.md), so the fields below are
+  // created on first use and dropped when done: an idle connection holds none of them.
   /** room_id → auto-stop timer of an active typing.start (SPEC §5: 6 s without refresh ends it). */
-  readonly typing = new Map<string, ReturnType<typeof setTimeout>>()
+  typing: Map<string, ReturnType<typeof setTimeout>> | null = null
   closed = false
-  private drainWaiters: (() => void)[] = []
-  private sendTail: Promise<void> = Promise.resolve()
+  private drainWaiters: (() => void)[] | null = null
+  /** Settles when the last send handed out by nextSendTurn was submitted; null when none is pending. */
+  private sendTail: Promise<void> | null = null
 
   /** A place in this connection's send order (see SendOrder in services/message.ts). */
   nextSendTurn() {
-    const wait = this.sendTail
+    const wait = this.sendTail ?? DONE
     let release!: () => void
-    this.sendTail = new Promise<void>((r) => (release = r))
-    return { wait, submitted: () => release() }
+    const tail = new Promise<void>((r) => (release = r))
+    this.sendTail = tail
+    return {
+      wait,
+      submitted: () => {
+        release()
+        if (this.sendTail === tail) this.sendTail = null
+      },
+    }
   }
 
   constructor(
@@ -61,15 +73,15 @@ export class Connection {
    * never trips the backpressure close (SPEC §5 step 3). Resolves at once when already below.
    */
   writable(): Promise<void> {
-    if (this.closed || !this.mustPause()) return Promise.resolve()
-    return new Promise((resolve) => this.drainWaiters.push(resolve))
+    if (this.closed || !this.mustPause()) return DONE
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve))
   }
 
   /** Called from the socket's drain event (and at close, so no sync waits forever). */
   drained() {
-    if (!this.closed && this.mustPause()) return
+    if (!this.drainWaiters || (!this.closed && this.mustPause())) return
     const waiters = this.drainWaiters
-    this.drainWaiters = []
+    this.drainWaiters = null
     for (const w of waiters) w()
   }
 }

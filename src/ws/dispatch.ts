@@ -31,10 +31,11 @@ export function createDispatcher({ services, notifications, broker, config, log 
 
   /** Ends a typing indicator (auto-stop, explicit stop or close). A closed socket relays through the server. */
   function stopTyping(conn: Connection, roomId: string) {
-    const timer = conn.typing.get(roomId)
+    const timer = conn.typing?.get(roomId)
     if (!timer) return
     clearTimeout(timer)
-    conn.typing.delete(roomId)
+    conn.typing!.delete(roomId)
+    if (conn.typing!.size === 0) conn.typing = null
     const topic = topics.room(conn.tenantId, roomId)
     const frame = { type: 'typing', room_id: roomId, user_id: conn.userId, action: 'stop' }
     if (conn.closed) broker.publish(topic, frame)
@@ -67,9 +68,10 @@ export function createDispatcher({ services, notifications, broker, config, log 
       }
       case 'typing.start': {
         const { topic, frame } = await realtime.typing(conn.actor, f.room_id, 'start')
-        const wasTyping = conn.typing.has(f.room_id)
-        clearTimeout(conn.typing.get(f.room_id))
-        conn.typing.set(f.room_id, setTimeout(() => stopTyping(conn, f.room_id), TYPING_TIMEOUT_MS))
+        const typing = (conn.typing ??= new Map())
+        const wasTyping = typing.has(f.room_id)
+        clearTimeout(typing.get(f.room_id))
+        typing.set(f.room_id, setTimeout(() => stopTyping(conn, f.room_id), TYPING_TIMEOUT_MS))
         if (!wasTyping) broker.publishFrom(conn.ws, topic, frame) // never to the sending connection
         return null
       }

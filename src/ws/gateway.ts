@@ -1,7 +1,12 @@
-// GET /ws: Elysia's .ws() on Bun's native topics. Credentials were checked in onRequest (401/403
-// before any upgrade); this module runs the connection lifecycle and the shutdown broadcast.
+// GET /ws on Bun's own websocket handlers and native topics. Credentials were checked in onRequest
+// (401/403 before any upgrade); the route upgrades, and this module runs the connection lifecycle and
+// the shutdown broadcast. Not Elysia's .ws(): it copies the whole request context into every socket and
+// wraps each frame in new objects and promises; measured at ~3.6 KB more per idle socket
+// (docs/performance.md), so the upgrade carries only what a connection needs.
 
 import type { Elysia } from 'elysia'
+import type { Server, WebSocketHandler } from 'bun'
+import { AppError } from '../errors'
 import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Logger } from '../log'
@@ -12,6 +17,7 @@ import type { RequestStates } from '../http/context'
 import type { Services } from '../services'
 import type { NotificationService } from '../services/notification'
 import { newId } from '../ids'
+import type { Actor } from '../services/actor'
 import { Connection, type Socket } from './connection'
 import { createDispatcher } from './dispatch'
 import { syncRoom } from './sync'
@@ -37,7 +43,7 @@ export interface GatewayDeps {
 export function createGateway(deps: GatewayDeps) {
   const { config, log, clock, services, broker, states } = deps
   const dispatcher = createDispatcher({ services, notifications: deps.notifications, broker, config, log })
-  const conns = new WeakMap<Socket, Connection>()
+  const connOf = (ws: Socket) => (ws.data as SocketData).conn
   // Direct (unpaced) sends such as redelivery keep to the same headroom as sync pacing (SPEC §5 step 3).
   broker.limitDirectSends(config.WS_BACKPRESSURE_LIMIT / 2)
   let pinger: ReturnType<typeof setInterval> | null = null
@@ -46,7 +52,7 @@ export function createGateway(deps: GatewayDeps) {
 
   const each = function* () {
     for (const ws of broker.allSockets()) {
-      const c = conns.get(ws)
+      const c = connOf(ws)
       if (c && !c.closed) yield c
     }
   }
@@ -64,15 +70,15 @@ export function createGateway(deps: GatewayDeps) {
     }
   })
 
-  async function open(ws: Socket, request: Request) {
-    const actor = states.get(request)?.actor
-    if (!actor) return ws.close(1011, 'no credentials') // cannot happen: onRequest refused the upgrade
+  async function open(ws: Socket) {
+    const data = ws.data as SocketData
+    const actor = data.actor
     if (shutdownNotice) {
       ws.send(shutdownNotice)
       return ws.close(1001, 'server shutting down')
     }
     const conn = new Connection(newId('conn'), ws, actor, clock, config.WS_MSG_RATE, config.WS_BACKPRESSURE_LIMIT / 2)
-    conns.set(ws, conn)
+    data.conn = conn
     const first = broker.register(conn.tenantId, conn.userId, ws)
     deps.onOpen?.()
     conn.send({
@@ -82,7 +88,6 @@ export function createGateway(deps: GatewayDeps) {
       server_time: new Date(clock.now()).toISOString(),
       epoch: deps.epoch,
     })
-    ws.subscribe(topics.user(conn.tenantId, conn.userId))
     if (first) services.realtime.firstConnection(actor)
     try {
       for (const m of await services.realtime.memberships(actor)) {
@@ -98,31 +103,42 @@ export function createGateway(deps: GatewayDeps) {
   }
 
   function close(ws: Socket) {
-    const conn = conns.get(ws)
+    const conn = connOf(ws)
     if (!conn || conn.closed) return
     conn.closed = true
     conn.drained()
-    for (const roomId of [...conn.typing.keys()]) dispatcher.stopTyping(conn, roomId)
+    for (const roomId of [...(conn.typing?.keys() ?? [])]) dispatcher.stopTyping(conn, roomId)
     if (broker.unregister(conn.tenantId, conn.userId, ws))
       services.realtime.lastConnectionClosed(conn.actor, () => deps.connectedAnywhere(conn.tenantId, conn.userId))
   }
 
   return {
-    /** Mounts /ws on the app (called by createApp through its extensions seam). */
+    /**
+     * Mounts GET /ws on the app (called by createApp through its extensions seam). onRequest has
+     * already authenticated the upgrade request; the route only upgrades it.
+     */
     mount: (app: Elysia) =>
-      app.ws('/ws', {
-        detail: { hide: true },
-        open: (ws) => open(ws.raw as Socket, (ws.data as { request: Request }).request),
-        message: (ws, data) => {
-          const conn = conns.get(ws.raw as Socket)
-          if (conn) return dispatcher.onFrame(conn, data)
+      app.get(
+        '/ws',
+        ({ request, server }) => {
+          const state = states.get(request)
+          const actor = state?.actor
+          if (!actor) throw new AppError('AUTHENTICATION_ERROR', 'missing credentials') // onRequest refused it already
+          const data: SocketData = { actor, conn: null }
+          if ((server as Server<SocketData> | null)?.upgrade(request, { headers: state.headers, data })) {
+            state.status = 101
+            return undefined // Bun has answered 101; whatever is returned here is not sent
+          }
+          throw new AppError('VALIDATION_ERROR', 'GET /ws expects a WebSocket upgrade (Upgrade: websocket)')
         },
-        drain: (ws) => conns.get(ws.raw as Socket)?.drained(),
-        close: (ws) => close(ws.raw as Socket),
-      }) as unknown as Elysia,
+        { detail: { hide: true } },
+      ) as unknown as Elysia,
 
-    /** Bun websocket options: limits of SPEC §5/§8 (1009 over the frame size, 1006 on backpressure). */
-    websocketOptions: () => ({
+    /**
+     * Bun websocket options and handlers: limits of SPEC §5/§8 (1009 over the frame size, 1006 on
+     * backpressure). Passed to listen(), where they replace Elysia's own handlers.
+     */
+    websocket: (): WebSocketHandler<SocketData> => ({
       maxPayloadLength: config.MAX_WS_FRAME_BYTES,
       backpressureLimit: config.WS_BACKPRESSURE_LIMIT,
       closeOnBackpressureLimit: true,
@@ -130,6 +146,13 @@ export function createGateway(deps: GatewayDeps) {
       sendPings: false, // our own pinger below keeps the SPEC's interval
       perMessageDeflate: false,
       publishToSelf: false,
+      open: (ws) => void open(ws as Socket),
+      message: (ws, data) => {
+        const conn = ws.data.conn
+        if (conn) return dispatcher.onFrame(conn, decodeFrame(data))
+      },
+      drain: (ws) => ws.data.conn?.drained(),
+      close: (ws) => close(ws as Socket),
     }),
 
     /** Starts the server ping loop (every WS_PING_INTERVAL_MS; a silent peer hits the idle timeout). */
@@ -158,3 +181,22 @@ export function createGateway(deps: GatewayDeps) {
 }
 
 export type Gateway = ReturnType<typeof createGateway>
+
+/** What an upgraded socket carries: its actor (from the upgrade request) and, once open, its connection. */
+export interface SocketData {
+  actor: Actor
+  conn: Connection | null
+}
+
+/**
+ * A text frame is parsed as JSON; anything else (binary, malformed JSON) reaches the dispatcher as
+ * it is and is answered with a VALIDATION_ERROR frame there ("a frame must be a JSON object").
+ */
+function decodeFrame(data: string | Buffer): unknown {
+  if (typeof data !== 'string') return data
+  try {
+    return JSON.parse(data)
+  } catch {
+    return data
+  }
+}

@@ -10,7 +10,6 @@ import { createLogger, type Logger } from '../../src/log'
 import { createLocalBroker } from '../../src/broker/local'
 import { createRedisBroker } from '../../src/broker/redis'
 import { createRedisPresence } from '../../src/broker/redis-presence'
-import { topics } from '../../src/broker/topics'
 import { WsClient } from '../support/ws'
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -100,7 +99,6 @@ export async function startInstance(name: string, o: InstanceOptions) {
       data: {} as Data,
       open(ws) {
         broker.register(ws.data.t, ws.data.u, ws as never)
-        ws.subscribe(topics.user(ws.data.t, ws.data.u))
         ws.send(JSON.stringify({ type: 'hello' }))
       },
       message() {},

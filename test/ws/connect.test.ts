@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startTestServer, type TestServer } from '../support/server'
 import { WsClient } from '../support/ws'
-import { alive, ready, upgradeStatus } from './helpers'
+import { alive, rawUpgrade, ready, upgradeStatus } from './helpers'
 
 let s: TestServer
 beforeAll(async () => (s = await startTestServer()))
@@ -36,6 +36,23 @@ test('connected carries connection_id, user_id, server_time and the epoch of /he
 test('an accepted upgrade answers 101 (the raw check below can tell refusals apart)', async () => {
   const t = await s.newTenant()
   expect(await upgradeStatus(s.wsUrl, { 'X-API-Key': t.api_key, 'X-User-Id': 'alice' })).toBe(101)
+})
+
+test('a plain GET /ws (no Upgrade header) gets the 400 envelope with X-Request-Id, not a socket', async () => {
+  const t = await s.newTenant()
+  const r = await s.call('GET', '/ws', { headers: t.headers('alice') })
+  expect(r.status).toBe(400)
+  expect(r.body.error.code).toBe('VALIDATION_ERROR')
+  expect(r.body.error.message).toContain('WebSocket upgrade')
+  expect(r.headers.get('x-request-id')).toBeTruthy()
+})
+
+test('the 101 answer carries X-Request-Id like every other response', async () => {
+  const t = await s.newTenant()
+  const r = await rawUpgrade(s.wsUrl, t.headers('alice'))
+  r.sock.destroy()
+  expect(r.status).toBe(101)
+  expect(r.head).toMatch(/\r\nx-request-id: \S+/i)
 })
 
 describe('refused upgrades', () => {
