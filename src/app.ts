@@ -6,7 +6,7 @@ import type { Logger } from './log'
 import { AppError } from './errors'
 import type { RequestState, RequestStates } from './http/context'
 import type { RouteDeps } from './http/deps'
-import { requestIdFor } from './http/plugins/request-id'
+import { createRequestIds } from './http/plugins/request-id'
 import { createRouteMatcher, type RouteMatcher } from './http/plugins/route-match'
 import { createCors } from './http/plugins/cors'
 import { createAuth, type TokenVerifier } from './http/plugins/auth'
@@ -42,6 +42,7 @@ export function createApp(deps: AppDeps) {
   const cors = createCors(config.CORS_ORIGINS)
   const auth = createAuth({ tenants: deps.services.tenant, masterKey: config.MASTER_API_KEY, verifyToken: deps.verifyToken })
   let matcher: RouteMatcher | null = null
+  const requestIdFor = createRequestIds()
 
   const app = new Elysia({ normalize: true })
     // SPEC §3 order: unknown route 404 → credentials → rate limit → size 413 → media type 415.

@@ -3,11 +3,16 @@
 
 type Labels = Record<string, string>
 
-const labelKey = (l: Labels) =>
-  Object.keys(l)
-    .sort()
-    .map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',')
+const NEEDS_ESCAPE = /[\\"\n]/
+const escapeValue = (v: string) => (NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v)
+/** `k="v",…` in key order; runs on every request, so no per-label array work or regex replace unless needed. */
+function labelKey(l: Labels): string {
+  const keys = Object.keys(l)
+  if (keys.length > 1) keys.sort()
+  let out = ''
+  for (const k of keys) out += `${out ? ',' : ''}${k}="${escapeValue(String(l[k]))}"`
+  return out
+}
 const fmt = (n: number) => (Number.isFinite(n) ? String(n) : n > 0 ? '+Inf' : '-Inf')
 
 export interface Counter {
@@ -28,7 +33,12 @@ export function createMetrics() {
       for (const [k, v] of values) out += `${name}${k ? `{${k}}` : ''} ${fmt(v)}\n`
       return out
     })
-    return { inc: (labels = {}, by = 1) => void values.set(labelKey(labels), (values.get(labelKey(labels)) ?? 0) + by) }
+    return {
+      inc(labels = {}, by = 1) {
+        const k = labelKey(labels)
+        values.set(k, (values.get(k) ?? 0) + by)
+      },
+    }
   }
 
   function histogram(name: string, help: string, buckets: number[]): Histogram {

@@ -102,10 +102,12 @@ export function createMessageService({ store, clock, broker, log, config, cacheM
       const before = parseSeq('before_seq', q.before_seq)
       if (after !== undefined && before !== undefined) throw invalid('before_seq', 'use after_seq or before_seq, not both')
       const limit = parseLimit(q.limit)
-      const { room } = await roomFor(store, actor, roomId, 'member')
+      // Membership through the cache (no query on a hit); the room row itself is not needed: with
+      // no cursor the newest page is simply everything below the largest possible seq.
+      await members.requireMember(actor, roomId)
       const rows = await (after !== undefined
-          ? store.messages.after(roomId, after, limit + 1)
-          : store.messages.before(roomId, before ?? room.last_seq + 1, limit + 1))
+        ? store.messages.after(roomId, after, limit + 1)
+        : store.messages.before(roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1))
       const has_more = rows.length > limit
       const page = after !== undefined ? rows.slice(0, limit) : rows.slice(rows.length - Math.min(limit, rows.length))
       return { messages: page.map(toMessage), has_more }

@@ -2,6 +2,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startTestServer, type TestServer } from '../support/server'
+import { Value } from '@sinclair/typebox/value'
+import { Message, MessagePage } from '../../src/schemas/message'
 import { expectError, ISO_MS, room, send, type As } from './helpers'
 
 let s: TestServer
@@ -114,6 +116,48 @@ describe('GET messages (history)', () => {
       [6, 'bob', 'm6'],
       [7, 'alice', 'm7'],
     ])
+  })
+})
+
+describe('history pages keep the MessagePage contract (the route skips the per-request response check)', () => {
+  test('edited, deleted, meta and client_msg_id rows: every page matches the schema exactly, with no extra fields', async () => {
+    const t = await s.newTenant()
+    const a = t.as('alice')
+    const id = (await room(a, 'group', ['bob'])).room_id
+    const first = await a('POST', path(id), { body: { content: 'with meta', meta: { n: 1, tags: ['x'] }, client_msg_id: 'c-1' } })
+    await send(t.as('bob'), id, 'plain')
+    const third = await send(a, id, 'to edit')
+    const fourth = await send(a, id, 'to delete')
+    expect((await a('PATCH', path(id, `/${third.message_id}`), { body: { content: 'edited' } })).status).toBe(200)
+    expect((await a('DELETE', path(id, `/${fourth.message_id}`))).status).toBe(204)
+    for (const q of ['', '?limit=2', '?before_seq=4&limit=2', '?after_seq=1&limit=2', '?after_seq=0&limit=200']) {
+      const r = await t.as('bob')('GET', path(id, q))
+      expect(r.status).toBe(200)
+      expect(r.headers.get('content-type')).toStartWith('application/json')
+      expect(r.headers.get('x-request-id')).toBeTruthy()
+      expect(r.headers.get('x-ratelimit-limit')).toBeTruthy()
+      expect(Value.Check(MessagePage, r.body)).toBe(true)
+      expect(Object.keys(r.body).sort()).toEqual(['has_more', 'messages'])
+      for (const m of r.body.messages) expect(Object.keys(m).sort()).toEqual(Object.keys(Message.properties).sort())
+    }
+    const all = (await a('GET', path(id))).body.messages
+    expect(all[0]).toMatchObject({ message_id: first.body.message_id, meta: { n: 1, tags: ['x'] }, client_msg_id: 'c-1', room_id: id })
+    expect(all[2]).toMatchObject({ content: 'edited', edited_at: expect.stringMatching(ISO_MS) })
+    expect(all[3]).toMatchObject({ content: '', meta: null, deleted_at: expect.stringMatching(ISO_MS) })
+  })
+
+  test('a non-member gets 404 for a group and 403 for a channel, as before the membership cache', async () => {
+    const t = await s.newTenant()
+    const a = t.as('alice')
+    const g = (await room(a, 'group', ['bob'])).room_id
+    const ch = (await room(a, 'channel', [])).room_id
+    expectError(await t.as('eve')('GET', path(g)), 404, 'NOT_FOUND')
+    expectError(await t.as('eve')('GET', path(ch)), 403, 'FORBIDDEN')
+    expectError(await t.as('eve')('GET', path('room_doesnotexist0000000')), 404, 'NOT_FOUND')
+    // a member who read once (now cached) and is then removed loses access at once
+    expect((await t.as('bob')('GET', path(g))).status).toBe(200)
+    expect((await a('DELETE', `/v1/rooms/${g}/members/bob`)).status).toBe(204)
+    expectError(await t.as('bob')('GET', path(g)), 404, 'NOT_FOUND')
   })
 })
 

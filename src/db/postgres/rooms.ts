@@ -61,7 +61,7 @@ export function createRoomStore(sql: SQL) {
         WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId}
         ${after ? sql`AND (r.last_activity_at < ${after[0]} OR (r.last_activity_at = ${after[0]} AND r.room_id < ${after[1]}))` : sql``}
         ORDER BY r.last_activity_at DESC, r.room_id DESC LIMIT ${limit + 1}`)
-      return toRoomListPage(tenantId, rows, limit)
+      return toRoomListPage(rows, limit)
     },
 
     async listChannels(tenantId: string, limit: number, cursor?: string) {

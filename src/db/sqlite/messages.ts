@@ -18,7 +18,10 @@ export interface MessageRow {
   deleted_at: string | null
 }
 
-export const toMessage = (r: MessageRow): Message => ({
+/** A row of a page query: what a client sees (no tenant_id). */
+export type PageRow = Omit<MessageRow, 'tenant_id'>
+
+export const toMessage = (r: PageRow): Message => ({
   message_id: r.message_id,
   room_id: r.room_id,
   seq: r.seq,
@@ -58,11 +61,13 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
   )
   const byId = db.query<MessageRow, [string, string]>('SELECT * FROM messages WHERE room_id = ? AND message_id = ?')
   const bySeq = db.query<MessageRow, [string, number]>('SELECT * FROM messages WHERE room_id = ? AND seq = ?')
-  const after = db.query<MessageRow, [string, number, number]>(
-    'SELECT * FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+  // Pages read only the columns a client sees: each text column is a new JS string per row.
+  const PAGE_COLUMNS = 'message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at'
+  const after = db.query<PageRow, [string, number, number]>(
+    `SELECT ${PAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
   )
-  const before = db.query<MessageRow, [string, number, number]>(
-    'SELECT * FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+  const before = db.query<PageRow, [string, number, number]>(
+    `SELECT ${PAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
   )
   const edit = db.query('UPDATE messages SET content = coalesce(?, content), meta = coalesce(?, meta), edited_at = ? WHERE room_id = ? AND seq = ?')
   const tombstone = db.query("UPDATE messages SET content = '', meta = NULL, deleted_at = ? WHERE room_id = ? AND seq = ?")

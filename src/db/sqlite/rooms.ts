@@ -43,7 +43,7 @@ export interface NewRoom {
 export type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
 
 /** One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL stores). */
-export function toRoomListPage(tenantId: string, rows: ListRow[], limit: number): { rooms: RoomListItem[]; next_cursor: string | null } {
+export function toRoomListPage(rows: ListRow[], limit: number): { rooms: RoomListItem[]; next_cursor: string | null } {
   const page = rows.slice(0, limit)
   const rooms: RoomListItem[] = page.map((r) => {
     const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read) }
@@ -52,7 +52,6 @@ export function toRoomListPage(tenantId: string, rows: ListRow[], limit: number)
         message_id: r.m_message_id,
         room_id: r.m_room_id!,
         seq: r.m_seq!,
-        tenant_id: tenantId,
         sender_id: r.m_sender_id!,
         content: r.m_content!,
         meta: r.m_meta,
@@ -138,7 +137,7 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
             return nextPage.all(tenantId, userId, at, at, id, limit + 1)
           })()
         : firstPage.all(tenantId, userId, limit + 1)
-      return toRoomListPage(tenantId, rows, limit)
+      return toRoomListPage(rows, limit)
     },
 
     listChannels(tenantId: string, limit: number, cursor?: string) {

@@ -4,7 +4,16 @@ import { randomBase62 } from '../../ids'
 
 const VALID = /^[A-Za-z0-9._:-]{1,128}$/
 
-export function requestIdFor(request: Request): string {
-  const incoming = request.headers.get('x-request-id')
-  return incoming && VALID.test(incoming) ? incoming : `req_${randomBase62(20)}`
+/**
+ * Generated ids are a random per-process prefix plus a counter: unique across restarts and
+ * instances (the prefix has ~71 bits), and they cost no random bytes per request. They correlate
+ * logs; nothing uses them as a secret.
+ */
+export function createRequestIds() {
+  const prefix = `req_${randomBase62(12)}`
+  let n = 0
+  return (request: Request): string => {
+    const incoming = request.headers.get('x-request-id')
+    return incoming && VALID.test(incoming) ? incoming : `${prefix}${(++n).toString(36)}`
+  }
 }

@@ -4,6 +4,7 @@ import { Elysia, t } from 'elysia'
 import { tenantErrors } from '../../schemas/common'
 import { HistoryQuery, Message, MessageAck, MessagePage, PatchMessageBody, SendMessageBody } from '../../schemas/message'
 import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
+import { jsonResponse } from '../json-response'
 
 const RoomParams = t.Object({ room_id: t.String() })
 const MessageParams = t.Object({ room_id: t.String(), message_id: t.String() })
@@ -26,7 +27,7 @@ export const messagesRoutes = (deps: RouteDeps) => {
         detail: detail('Send a message (client_msg_id makes retries safe)'),
       },
     )
-    .get('/v1/rooms/:room_id/messages', ({ request, params, query }) => message.history(actorOf(deps, request), params.room_id, query), {
+    .get('/v1/rooms/:room_id/messages', async ({ request, params, query }) => jsonResponse(await message.history(actorOf(deps, request), params.room_id, query)), {
       params: RoomParams,
       query: HistoryQuery,
       response: { 200: MessagePage, ...tenantErrors },
