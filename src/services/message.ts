@@ -41,7 +41,7 @@ export interface SendOrder {
 export const toAck = (r: MessageRow): MessageAck => ({ message_id: r.message_id, room_id: r.room_id, seq: r.seq, created_at: r.created_at })
 
 export function createMessageService({ store, clock, broker, log, config, cacheMemberships = true }: Deps) {
-  const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH)
+  const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH, { linger: true })
   const members = createMemberCache(store, cacheMemberships ? undefined : 0)
 
   function checkContent(actor: Actor, content: string) {
