@@ -217,6 +217,7 @@ const idle: Scenario = {
     let failed = 0
     let connectS = 0
     let after: number | null = null
+    let settled: number | null = null
     let readyProcs = 0
     const measured = new Promise<void>((resolve) => {
       void ctx.loadMany('ws', specs as unknown as Record<string, unknown>[], 150, (_i, line) => {
@@ -224,16 +225,24 @@ const idle: Scenario = {
         ready += line.ready
         failed += line.failed
         connectS = Math.max(connectS, line.connect_s)
+        // Two readings: 3 s after the last socket connected (still holding the connect burst's
+        // garbage), and 15 s after, once the collector and the allocator have settled: the memory
+        // an idle server actually keeps.
         if (++readyProcs === specs.length)
-          void sleep(3000).then(() => {
-            after = rssBytes(ctx.t.pid)
-            resolve()
-          })
+          void sleep(3000)
+            .then(() => (after = rssBytes(ctx.t.pid)))
+            .then(() => sleep(12_000))
+            .then(() => {
+              settled = rssBytes(ctx.t.pid)
+              resolve()
+            })
       })
     })
     await Promise.race([measured, sleep(140_000)])
     ctx.killLoads()
-    const perConn = before !== null && after !== null && ready ? Math.round(((after - before) / ready / 1024) * 100) / 100 : null
+    const kbPerConn = (at: number | null) => (before !== null && at !== null && ready ? Math.round(((at - before) / ready / 1024) * 100) / 100 : null)
+    const perConn = kbPerConn(after)
+    const perConnSettled = kbPerConn(settled)
     const phase: Phase = {
       phase: 'hold',
       requested: want,
@@ -245,9 +254,11 @@ const idle: Scenario = {
       rss_before_conns_bytes: before,
       rss_with_conns_bytes: after,
       rss_per_conn_kb: perConn,
+      rss_settled_bytes: settled,
+      rss_per_conn_settled_kb: perConnSettled,
       errors: failed ? { connect: failed } : {},
     }
-    return { phases: [phase], headline: { throughput: ready, unit: 'idle sockets', extra: { rss_per_conn_kb: perConn } } }
+    return { phases: [phase], headline: { throughput: ready, unit: 'idle sockets', extra: { rss_per_conn_kb: perConn, rss_per_conn_settled_kb: perConnSettled } } }
   },
 }
 
