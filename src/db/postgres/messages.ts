@@ -1,7 +1,7 @@
 // Message rows (PostgreSQL): gap-free seq assignment across instances, history pages, edits and tombstones.
 
 import type { SQL, TransactionSQL } from 'bun'
-import type { AppendResult, MessageRow, NewMessage } from '../sqlite/messages'
+import type { AppendResult, MessageRow, NewMessage, PageRow } from '../sqlite/messages'
 import { activityKey } from './activity'
 import { all, first, sqlState } from './rows'
 
@@ -191,10 +191,16 @@ export function createMessageStore(sql: SQL) {
     bySeq: (roomId: string, seq: number) => bySeq(sql, roomId, seq),
     /** Up to `limit` messages with seq > afterSeq, ascending. */
     after: async (roomId: string, afterSeq: number, limit: number) =>
-      all<MessageRow>(await sql`SELECT * FROM messages WHERE room_id = ${roomId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`),
+      all<PageRow>(
+        await sql`SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
+                  FROM messages WHERE room_id = ${roomId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`,
+      ),
     /** Up to `limit` messages with seq < beforeSeq, ascending. */
     before: async (roomId: string, beforeSeq: number, limit: number) =>
-      all<MessageRow>(await sql`SELECT * FROM messages WHERE room_id = ${roomId} AND seq < ${beforeSeq} ORDER BY seq DESC LIMIT ${limit}`).reverse(),
+      all<PageRow>(
+        await sql`SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
+                  FROM messages WHERE room_id = ${roomId} AND seq < ${beforeSeq} ORDER BY seq DESC LIMIT ${limit}`,
+      ).reverse(),
 
     async edit(roomId: string, seq: number, content: string | null, meta: string | null, at: string): Promise<MessageRow> {
       return first<MessageRow>(
