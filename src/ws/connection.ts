@@ -18,6 +18,8 @@ export class Connection {
   typing: Map<string, ReturnType<typeof setTimeout>> | null = null
   closed = false
   private drainWaiters: (() => void)[] | null = null
+  /** Frames of this connection still being handled (a `ping` waits for them); null when none. */
+  handling: Set<Promise<void>> | null = null
   /** Settles when the last send handed out by nextSendTurn was submitted; null when none is pending. */
   private sendTail: Promise<void> | null = null
 

@@ -88,7 +88,36 @@ export function createDispatcher({ services, notifications, broker, config, log 
         await notifications.ack(conn.actor, f.notification_id)
         return null
       case 'ping':
+        // A barrier: the pong goes out once every frame received before this ping has been
+        // handled (stored, answered), so "pong" tells a client its earlier acks and sends are done.
+        if (conn.handling) await Promise.all([...conn.handling])
         return { type: 'pong', ...(rid && { request_id: rid }) }
+    }
+  }
+
+  /** Runs one valid frame and sends its reply or error frame; never throws. */
+  async function respond(conn: Connection, frame: ClientFrame, tracked: boolean): Promise<void> {
+    const rid = frame.request_id
+    if (tracked) inFlight++
+    try {
+      const reply = await handle(conn, frame)
+      if (reply) conn.send(reply)
+    } catch (e) {
+      if (e instanceof AppError) conn.send(errorFrame(e, rid))
+      else if (isStorageUnavailable(e)) {
+        // Same answer as REST (SPEC §3): the database cannot be written right now (full, read-only, I/O).
+        log.error('database not writable', { connection_id: conn.id, type: frame.type, code: (e as { code?: string }).code })
+        conn.send(errorFrame(new AppError('SERVICE_UNAVAILABLE', 'the database cannot be written right now'), rid))
+      } else {
+        log.error('ws frame failed', { connection_id: conn.id, type: frame.type, error: e })
+        conn.send(errorFrame(new AppError('INTERNAL_ERROR', 'internal error'), rid))
+      }
+    } finally {
+      if (tracked && --inFlight === 0 && idleWaiters.length) {
+        const w = idleWaiters
+        idleWaiters = []
+        for (const r of w) r()
+      }
     }
   }
 
@@ -127,28 +156,14 @@ export function createDispatcher({ services, notifications, broker, config, log 
         conn.send(errorFrame(new AppError('SERVICE_UNAVAILABLE', 'server is shutting down; reconnect shortly'), rid))
         return
       }
-      const tracked = parsed.frame.type !== 'sync'
-      if (tracked) inFlight++
-      try {
-        const reply = await handle(conn, parsed.frame)
-        if (reply) conn.send(reply)
-      } catch (e) {
-        if (e instanceof AppError) conn.send(errorFrame(e, rid))
-        else if (isStorageUnavailable(e)) {
-          // Same answer as REST (SPEC §3): the database cannot be written right now (full, read-only, I/O).
-          log.error('database not writable', { connection_id: conn.id, type: parsed.frame.type, code: (e as { code?: string }).code })
-          conn.send(errorFrame(new AppError('SERVICE_UNAVAILABLE', 'the database cannot be written right now'), rid))
-        } else {
-          log.error('ws frame failed', { connection_id: conn.id, type: parsed.frame.type, error: e })
-          conn.send(errorFrame(new AppError('INTERNAL_ERROR', 'internal error'), rid))
-        }
-      } finally {
-        if (tracked && --inFlight === 0 && idleWaiters.length) {
-          const w = idleWaiters
-          idleWaiters = []
-          for (const r of w) r()
-        }
-      }
+      const frame = parsed.frame
+      if (frame.type === 'ping') return void (await respond(conn, frame, false))
+      const done = respond(conn, frame, frame.type !== 'sync')
+      const handling = (conn.handling ??= new Set())
+      handling.add(done)
+      await done
+      handling.delete(done)
+      if (handling.size === 0 && conn.handling === handling) conn.handling = null
     },
   }
 }

@@ -193,6 +193,19 @@ test('ping → pong echoing request_id; a ping without one gets a bare pong', as
   c.close()
 })
 
+test('a ping is a barrier: its pong comes after the answers to every frame sent before it', async () => {
+  const t = await s.newTenant()
+  const room = await roomWith(t, 'alice', ['bob'])
+  const c = await ready(s.wsUrl, t.headers('alice'))
+  // sends wait for their group commit; a ping right behind them must not overtake their answers
+  for (let i = 0; i < 5; i++) c.send({ type: 'send_message', room_id: room, content: `m${i}`, request_id: `s${i}` })
+  c.send({ type: 'ping', request_id: 'after-sends' })
+  await c.next('pong')
+  const answered = c.log.filter((f) => f.type === 'message.sent' || f.type === 'pong').map((f) => f.request_id)
+  expect(answered).toEqual(['s0', 's1', 's2', 's3', 's4', 'after-sends'])
+  c.close()
+})
+
 test('client_msg_id replay over WS returns the same message and seq, publishes nothing again', async () => {
   const t = await s.newTenant()
   const room = await roomWith(t, 'alice', ['bob'])
