@@ -1,42 +1,18 @@
 // `chatapi bench` from the compiled binary, copied alone into a temp dir with PATH pointing only at
 // that dir (no bun, no bench/ beside it): the load processes must be the binary itself. Tiny sizes,
 // about a second per phase; no timing is asserted. Skip locally with CHATAPI_SKIP_BINARY=1.
-// Builds dist/chatapi only when it is older than its inputs (test/binary.test.ts does the same, so a
-// run of both builds at most once).
+// Builds dist/chatapi only when it is older than its inputs (test/support/binary.ts, shared with
+// test/binary.test.ts, so a run of both builds at most once).
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DIST, ensureBinary } from './support/binary'
 import { spawnServer, type ServerProcess } from './support/process'
 
-const ROOT = join(import.meta.dir, '..')
-const DIST = join(ROOT, 'dist', 'chatapi')
 const MASTER = 'bench-cli-master-key'
 const skip = process.env.CHATAPI_SKIP_BINARY === '1'
-
-/** Newest mtime of everything the binary is built from (the list test/binary.test.ts uses). */
-function newestInput(): number {
-  let newest = 0
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name)
-      if (e.isDirectory()) walk(p)
-      else newest = Math.max(newest, statSync(p).mtimeMs)
-    }
-  }
-  for (const d of ['src', 'migrations', 'bench']) walk(join(ROOT, d))
-  for (const f of ['build.ts', 'package.json', 'bun.lock', 'tsconfig.json', 'test/support/storage.ts']) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs)
-  return newest
-}
-
-function ensureBinary() {
-  try {
-    if (statSync(DIST).mtimeMs > newestInput()) return
-  } catch {}
-  const b = Bun.spawnSync([process.execPath, join(ROOT, 'build.ts')], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
-  if (b.exitCode !== 0) throw new Error(`build.ts failed (${b.exitCode}):\n${b.stdout}\n${b.stderr}`)
-}
 
 let dir: string
 let bin: string

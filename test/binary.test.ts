@@ -2,45 +2,16 @@
 // embedded Swagger assets, SIGTERM → exit 0. Skip locally with CHATAPI_SKIP_BINARY=1; .ci/run never sets it.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DIST, ensureBinary } from './support/binary'
 import pkg from '../package.json'
 import { call } from './support/http'
 import { WsClient } from './support/ws'
 
-const ROOT = join(import.meta.dir, '..')
-const DIST = join(ROOT, 'dist', 'chatapi')
 const MASTER = 'binary-test-master-key'
 const skip = process.env.CHATAPI_SKIP_BINARY === '1'
-
-/** Newest mtime of everything the binary is built from. */
-function newestInput(): number {
-  let newest = 0
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name)
-      if (e.isDirectory()) walk(p)
-      else newest = Math.max(newest, statSync(p).mtimeMs)
-    }
-  }
-  walk(join(ROOT, 'src'))
-  walk(join(ROOT, 'migrations'))
-  walk(join(ROOT, 'bench')) // `chatapi bench` is bundled too (pg-scale with test/support/storage.ts)
-  for (const f of ['build.ts', 'package.json', 'bun.lock', 'tsconfig.json', 'test/support/storage.ts']) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs)
-  return newest
-}
-
-/** Reuses dist/chatapi when it is newer than every input, else runs build.ts (fails the file loudly). */
-async function ensureBinary() {
-  let fresh = false
-  try {
-    fresh = statSync(DIST).mtimeMs > newestInput()
-  } catch {}
-  if (fresh) return
-  const b = Bun.spawnSync([process.execPath, join(ROOT, 'build.ts')], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
-  if (b.exitCode !== 0) throw new Error(`build.ts failed (${b.exitCode}):\n${b.stdout}\n${b.stderr}`)
-}
 
 let dir: string
 let bin: string
@@ -61,7 +32,7 @@ describe.skipIf(skip)('compiled binary', () => {
   let openSocket: WsClient | undefined
 
   beforeAll(async () => {
-    await ensureBinary()
+    ensureBinary()
     dir = mkdtempSync(join(tmpdir(), 'chatapi-binary-'))
     bin = join(dir, 'chatapi')
     copyFileSync(DIST, bin)

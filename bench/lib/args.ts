@@ -1,0 +1,138 @@
+// The bench's flags: what each takes, the usage text, and the parser (a bad flag is exit 2).
+
+import { SCENARIOS } from './scenarios'
+
+export interface BenchOptions {
+  /** How the usage text and each JSON line's `command` name the bench. */
+  name: string
+  /**
+   * The argv that runs this program again (`[chatapi]` compiled, `[bun, src/index.ts]` from source):
+   * load processes run as `<self> __bench-load <kind> <spec.json>`, spawned servers as `<self> serve`.
+   * Unset (bun run bench): `bun bench/lib/load-<kind>.ts <spec.json>` and `bun src/index.ts serve`.
+   */
+  self?: string[]
+}
+
+/** How a flag's value is checked: a bad one stops the bench before anything runs (exit 2). */
+type FlagKind = 'bool' | 'count' | 'count0' | 'pos' | 'nonneg' | 'text' | 'url' | 'env'
+export const FLAGS: Record<string, FlagKind> = {
+  json: 'bool',
+  pin: 'bool',
+  secs: 'pos',
+  warmup: 'nonneg',
+  runs: 'count',
+  gate: 'nonneg',
+  cap: 'pos',
+  url: 'url',
+  'api-key': 'text',
+  'master-key': 'text',
+  rooms: 'count',
+  members: 'count',
+  window: 'count',
+  rate: 'pos',
+  probes: 'count0',
+  concurrency: 'count',
+  'rest-rate': 'pos',
+  'fanout-members': 'count',
+  'fanout-window': 'count',
+  'history-msgs': 'count',
+  'history-rooms': 'count',
+  'idle-conns': 'count',
+  'channel-members': 'count',
+  'pg-url': 'text',
+  'redis-url': 'text',
+  'pg-rate': 'pos',
+  profile: 'text',
+  'server-env': 'env',
+  'server-entry': 'text',
+}
+/** They need bun and a checkout: a profile is `bun --cpu-prof`, an entry is a .ts file run by bun. */
+export const CHECKOUT_ONLY = ['profile', 'server-entry']
+
+/** A usage error: the bench prints its message and exits 2. */
+export class BenchUsage extends Error {}
+
+export function help(o: BenchOptions): string {
+  const bin = !!o.self
+  const lines = [
+    `usage: ${o.name} [scenario[,scenario…]|all] [flags]`,
+    ...(bin
+      ? [
+          '  Load-tests a running ChatAPI: --url=http://host:port with --master-key=… (a bench tenant is created)',
+          '  or --api-key=… (an existing tenant). Without --url each scenario spawns this binary\'s `serve` on a',
+          '  temporary database. The load runs in separate processes of this binary; stop with Ctrl-C.',
+        ]
+      : []),
+    `scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    '  --secs=5 --warmup=1     measured seconds and warm-up seconds per phase',
+    '  --runs=1                repeat the scenario list (round-robin, so drift hits all alike)',
+    '  --pin                   pin the spawned server to CPU 0 and the load processes to CPU 1',
+    '  --url=http://h:p        target a running ChatAPI (with --api-key=… or --master-key=…; RSS is n/a,',
+    '                          scenarios that need their own server env are skipped)',
+    '  --rooms=100 --members=10 --window=8 --rate=5000 --probes=1      ws-rooms*',
+    '  --concurrency=64 --rest-rate=1000                                rest-*, history, write-cost',
+    '  --fanout-members=1000 --fanout-window=32  --history-msgs=1000 --history-rooms=10',
+    '  --pg-url=postgres://postgres@127.0.0.1:5432/postgres --redis-url=redis://127.0.0.1:6379 --pg-rate=1000',
+    '                          pg-scale (not in all): 1 vs 2 instances, a fresh database per case',
+    '  --idle-conns=20000  --channel-members=5000  --cap=1200×runs (global hard cap, seconds)',
+    '  --gate=20               before each scenario wait up to this many seconds for the box to idle',
+    '                          (< 0.35 busy cores); 0 = no wait. The JSON line records the result.',
+    ...(bin
+      ? []
+      : [
+          '  --profile=DIR           run each spawned server under bun --cpu-prof(-md), profiles in DIR/<scenario>',
+        ]),
+    '  --server-env=K=V,…      extra environment for every spawned server (e.g. WAL or batch tuning)',
+    ...(bin ? [] : ["  --server-entry=PATH     spawn this ChatAPI entry (e.g. another checkout's src/index.ts) for A/B runs"]),
+    '  --json                  only the JSON lines',
+  ]
+  return lines.join('\n')
+}
+
+/** `--name=value`, `--name value` (flags that take one) and `--bool`; anything else is a usage error. */
+export function parseArgs(argv: string[], o: BenchOptions): { flags: Record<string, string>; positional: string[] } {
+  const see = `(see ${o.name} --help)`
+  const flags: Record<string, string> = {}
+  const positional: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (!a.startsWith('--')) {
+      if (a.startsWith('-')) throw new BenchUsage(`unknown flag ${a} ${see}`)
+      positional.push(a)
+      continue
+    }
+    const eq = a.indexOf('=')
+    const name = eq < 0 ? a.slice(2) : a.slice(2, eq)
+    const kind = FLAGS[name]
+    if (!kind) throw new BenchUsage(`unknown flag --${name} ${see}`)
+    if (o.self && CHECKOUT_ONLY.includes(name)) throw new BenchUsage(`--${name} needs bun run bench from a checkout`)
+    let v: string | undefined
+    if (kind === 'bool') {
+      if (eq >= 0) throw new BenchUsage(`--${name} takes no value`)
+      v = 'true'
+    } else {
+      v = eq >= 0 ? a.slice(eq + 1) : argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : undefined
+      if (v === undefined || v === '') throw new BenchUsage(`--${name} needs a value (--${name}=…)`)
+    }
+    const bad = (want: string) => new BenchUsage(`--${name}: expected ${want}, got "${v}"`)
+    if ((kind === 'count' || kind === 'count0') && !(/^\d+$/.test(v) && Number(v) >= (kind === 'count' ? 1 : 0)))
+      throw bad(kind === 'count' ? 'an integer ≥ 1' : 'an integer ≥ 0')
+    if ((kind === 'pos' || kind === 'nonneg') && !(/^\d+(\.\d+)?$/.test(v) && (kind === 'nonneg' || Number(v) > 0)))
+      throw bad(kind === 'pos' ? 'a number > 0' : 'a number ≥ 0')
+    if (kind === 'url') {
+      let u: URL | null = null
+      try {
+        u = new URL(v)
+      } catch {}
+      // The WebSocket load speaks plain ws:// on raw sockets: point it at the instance, not at TLS.
+      if (!u || u.protocol !== 'http:' || !u.hostname) throw bad('http://host:port (plain HTTP: bench the instance behind any TLS terminator)')
+    }
+    if (kind === 'env' && !v.split(',').filter(Boolean).every((kv) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(kv))) throw bad('K=V[,K=V…]')
+    flags[name] = v
+  }
+  if (positional.length > 1) throw new BenchUsage(`unexpected argument "${positional[1]}": scenarios go in one comma-separated list ${see}`)
+  if (!flags.url && (flags['api-key'] || flags['master-key'])) throw new BenchUsage('--api-key and --master-key go with --url')
+  if (flags.url && !flags['api-key'] && !flags['master-key']) throw new BenchUsage('--url needs --master-key=… or --api-key=…')
+  return { flags, positional }
+}
+
