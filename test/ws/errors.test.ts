@@ -182,7 +182,20 @@ test("tenant B's sockets never see anything of tenant A, even with the same user
   const roomB = await roomWith(b, 'alice', ['bob'])
   const bAlice = await ready(s.wsUrl, b.headers('alice'))
   const bBob = await ready(s.wsUrl, b.headers('bob'))
-  expect(await bAlice.next('presence.update')).toMatchObject({ user_id: 'bob', status: 'online' }) // b's own
+  const bobOnline = await bAlice.next('presence.update', 3000, (f) => f.user_id === 'bob')
+  expect(bobOnline).toMatchObject({ user_id: 'bob', status: 'online' }) // b's own
+  // Barrier: b's own presence frames go through the broker (Redis when shared) and may arrive late,
+  // there even as an echo to the user's own socket (docs/scaling.md). A typing start and stop each
+  // way takes the same path after them, so once it has arrived both logs are settled.
+  for (const [from, to] of [
+    [bBob, bAlice],
+    [bAlice, bBob],
+  ]) {
+    from.send({ type: 'typing.start', room_id: roomB })
+    await from.request({ type: 'ping' }, 'pong') // a barrier: the start is handled before the stop
+    from.send({ type: 'typing.stop', room_id: roomB })
+    await to.next('typing', 3000, (f) => f.action === 'stop')
+  }
   const mark = [bAlice.log.length, bBob.log.length]
   const aBob = await ready(s.wsUrl, a.headers('bob'))
   const aAlice = await ready(s.wsUrl, a.headers('alice'))
