@@ -15,7 +15,7 @@ export interface BenchOptions {
 
 /** How a flag's value is checked: a bad one stops the bench before anything runs (exit 2). */
 type FlagKind = 'bool' | 'count' | 'count0' | 'pos' | 'nonneg' | 'text' | 'url' | 'env'
-export const FLAGS: Record<string, FlagKind> = {
+const FLAGS: Record<string, FlagKind> = {
   json: 'bool',
   pin: 'bool',
   secs: 'pos',
@@ -47,7 +47,7 @@ export const FLAGS: Record<string, FlagKind> = {
   'server-entry': 'text',
 }
 /** They need bun and a checkout: a profile is `bun --cpu-prof`, an entry is a .ts file run by bun. */
-export const CHECKOUT_ONLY = ['profile', 'server-entry']
+const CHECKOUT_ONLY = ['profile', 'server-entry']
 
 /** A usage error: the bench prints its message and exits 2. */
 export class BenchUsage extends Error {}

@@ -68,7 +68,10 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     attach(s) {
       server = s
     },
-    subscriberCount: (topic) => (byUser.has(topic) ? each(byUser.get(topic)).length : (server?.subscriberCount(topic) ?? 0)),
+    subscriberCount(topic) {
+      const own = byUser.get(topic)
+      return own !== undefined ? each(own).length : (server?.subscriberCount(topic) ?? 0)
+    },
     publish(topic: string, frame: Frame) {
       deliver(topic, JSON.stringify(frame))
     },
@@ -88,7 +91,7 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     register(tenantId, userId, ws) {
       const k = key(tenantId, userId)
       const had = byUser.get(k)
-      if (had === ws || (Array.isArray(had) && had.includes(ws))) return false
+      if (each(had).includes(ws)) return false
       byUser.set(k, had === undefined ? ws : [...each(had), ws])
       perTenant.set(tenantId, (perTenant.get(tenantId) ?? 0) + 1)
       return had === undefined
