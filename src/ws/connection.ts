@@ -20,10 +20,13 @@ export class Connection {
   private drainWaiters: (() => void)[] | null = null
   /** Frames of this connection still being handled (a `ping` waits for them); null when none. */
   handling: Set<Promise<void>> | null = null
-  /** Settles when the last send handed out by nextSendTurn was submitted; null when none is pending. */
+  /** Settles when the last turn handed out by nextSendTurn was done; null when none is pending. */
   private sendTail: Promise<void> | null = null
 
-  /** A place in this connection's send order (see SendOrder in services/message.ts). */
+  /**
+   * A place in this connection's order: a send holds it until submitted to the group commit (see
+   * SendOrder in services/message.ts), a typing change until applied.
+   */
   nextSendTurn() {
     const wait = this.sendTail ?? DONE
     let release!: () => void

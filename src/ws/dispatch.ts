@@ -42,6 +42,17 @@ export function createDispatcher({ services, notifications, broker, config, log 
     else broker.publishFrom(conn.ws, topic, frame) // never to the sending connection
   }
 
+  /** Runs `fn` once every earlier ordered frame of the connection has taken effect (see nextSendTurn). */
+  async function inTurn<T>(conn: Connection, fn: () => Promise<T>): Promise<T> {
+    const turn = conn.nextSendTurn()
+    try {
+      await turn.wait
+      return await fn()
+    } finally {
+      turn.submitted()
+    }
+  }
+
   async function handle(conn: Connection, f: ClientFrame): Promise<Frame | null> {
     const rid = f.request_id
     switch (f.type) {
@@ -66,20 +77,25 @@ export function createDispatcher({ services, notifications, broker, config, log 
         const r = await receipt.read(conn.actor, f.room_id, f.seq, (topic, frame) => broker.publishFrom(conn.ws, topic, frame))
         return { type: 'read.updated', ...(rid && { request_id: rid }), room_id: f.room_id, user_id: conn.userId, seq: r.last_read }
       }
-      case 'typing.start': {
-        const { topic, frame } = await realtime.typing(conn.actor, f.room_id, 'start')
-        const typing = (conn.typing ??= new Map())
-        const wasTyping = typing.has(f.room_id)
-        clearTimeout(typing.get(f.room_id))
-        typing.set(f.room_id, setTimeout(() => stopTyping(conn, f.room_id), TYPING_TIMEOUT_MS))
-        if (!wasTyping) broker.publishFrom(conn.ws, topic, frame) // never to the sending connection
-        return null
-      }
-      case 'typing.stop': {
-        await realtime.typing(conn.actor, f.room_id, 'stop') // access check even when not typing
-        stopTyping(conn, f.room_id)
-        return null
-      }
+      // Typing changes this connection's state after an access check that may be async (PostgreSQL):
+      // each frame takes its turn in the connection's order, so a start and the stop right behind
+      // it are applied (and relayed) in the order they came.
+      case 'typing.start':
+        return inTurn(conn, async () => {
+          const { topic, frame } = await realtime.typing(conn.actor, f.room_id, 'start')
+          const typing = (conn.typing ??= new Map())
+          const wasTyping = typing.has(f.room_id)
+          clearTimeout(typing.get(f.room_id))
+          typing.set(f.room_id, setTimeout(() => stopTyping(conn, f.room_id), TYPING_TIMEOUT_MS))
+          if (!wasTyping) broker.publishFrom(conn.ws, topic, frame) // never to the sending connection
+          return null
+        })
+      case 'typing.stop':
+        return inTurn(conn, async () => {
+          await realtime.typing(conn.actor, f.room_id, 'stop') // access check even when not typing
+          stopTyping(conn, f.room_id)
+          return null
+        })
       case 'sync': {
         await syncRoom(conn, realtime, f.room_id, f.after_seq, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
         return { type: 'sync.done', room_id: f.room_id, ...(rid && { request_id: rid }) }
