@@ -46,7 +46,9 @@ describe.skipIf(!pgUp)('membership removal on PostgreSQL without Redis (membersh
 
     for (let trial = 1; trial <= TRIALS; trial++) {
       if (trial > 1) expect((await alice('POST', `/v1/rooms/${room}/members`, { body: { user_ids: ['mallory'] } })).status).toBe(200)
-      expect((await mallory('GET', history)).status).toBe(200) // a member again (and cached)
+      // Odd trials start with her membership cached (reads are hits until the eviction); even trials
+      // start cold, so misses that read her row are in flight while the DELETE commits.
+      if (trial % 2 === 1) expect((await mallory('GET', history)).status).toBe(200)
 
       let removed = false
       const lateAnswers: number[] = [] // answers to reads that started after the DELETE answered
