@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config'
 import { createLogger } from '../../src/log'
-import { startServer, type ServerHandle } from '../../src/server'
+import { startServer, type Overrides, type ServerHandle } from '../../src/server'
 import { call, type CallOptions, type CallResult } from './http'
 import { freshPgDatabase, TEST_PG_URL, TEST_REDIS_URL } from './storage'
 
@@ -32,8 +32,11 @@ export interface TestServer {
   stop(): Promise<void>
 }
 
-/** Starts a server with the given environment overrides (strings, as the real environment). */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * Starts a server with the given environment overrides (strings, as the real environment) and
+ * in-process overrides (e.g. a shorter token-expiry sweep).
+ */
+export async function startTestServer(env: Record<string, string> = {}, overrides: Partial<Overrides> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'chatapi-test-'))
   const pg = TEST_PG_URL ? await freshPgDatabase(TEST_PG_URL) : null
   const config = loadConfig({
@@ -50,7 +53,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: process.env.CHATAPI_TEST_LOG ?? 'error',
     ...env,
   })
-  const handle = await startServer(config, { log: createLogger(config.LOG_LEVEL) })
+  const handle = await startServer(config, { log: createLogger(config.LOG_LEVEL), ...overrides })
   const url = `http://127.0.0.1:${handle.port}`
   const server: TestServer = {
     url,
