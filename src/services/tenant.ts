@@ -39,8 +39,11 @@ export interface AuthTenant {
   user_token_secret: string
 }
 
-/** What changed: the API key ('rotate'), another secret ('secret') or name/config ('config'). */
-export type TenantChange = 'rotate' | 'secret' | 'config'
+/**
+ * What changed: the API key ('rotate'), user_token_secret ('token_secret'), webhook_secret
+ * ('secret') or name/config ('config'). Travels between instances as it is (broker/redis.ts).
+ */
+export type TenantChange = 'rotate' | 'token_secret' | 'secret' | 'config'
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
@@ -135,8 +138,12 @@ export function createTenantService({ store, clock, config }: Deps) {
 
   // Key-hash → tenant cache. Every tenant write evicts that tenant before it answers, so a rotated
   // key is dead at once (SPEC §2). Bounded so random keys cannot grow it (misses are not cached).
+  // `generation` counts evictions: a lookup that read the row before one (the old key, on an
+  // asynchronous store) must not cache it after.
   const byKey = new Map<string, AuthTenant>()
+  let generation = 0
   const evict = (tenantId: string) => {
+    generation++
     for (const [k, v] of byKey) if (v.tenant_id === tenantId) byKey.delete(k)
   }
   const listeners: ((tenantId: string, why: TenantChange) => void)[] = []
@@ -214,7 +221,7 @@ export function createTenantService({ store, clock, config }: Deps) {
       } else {
         throw invalid('which', 'which must be api_key, webhook_secret or user_token_secret')
       }
-      await changed(tenantId, which === 'api_key' ? 'rotate' : 'secret')
+      await changed(tenantId, which === 'api_key' ? 'rotate' : which === 'user_token_secret' ? 'token_secret' : 'secret')
       return { [which]: value }
     },
 
@@ -223,11 +230,14 @@ export function createTenantService({ store, clock, config }: Deps) {
       const h = hashKey(apiKey)
       const hit = byKey.get(h)
       if (hit) return hit
+      const seen = generation
       const row = await store.tenants.byKeyHash(h)
       if (!row) throw new AppError('AUTHENTICATION_ERROR', 'invalid API key')
       const t = toAuth(row)
-      if (byKey.size > 10_000) byKey.clear()
-      byKey.set(h, t)
+      if (seen === generation) {
+        if (byKey.size > 10_000) byKey.clear()
+        byKey.set(h, t)
+      }
       return t
     },
 
