@@ -45,6 +45,9 @@ export interface GatewayDeps {
 /** Which of a tenant's sockets a close applies to: all, those opened with the API key, or with a user token. */
 export type Opener = 'any' | Actor['via']
 
+/** Longest stretch the token-expiry sweep holds the event loop before it yields. */
+const SWEEP_SLICE_MS = 2
+
 export function createGateway(deps: GatewayDeps) {
   const { config, log, clock, services, broker, states } = deps
   const dispatcher = createDispatcher({ services, notifications: deps.notifications, broker, config, log })
@@ -111,11 +114,29 @@ export function createGateway(deps: GatewayDeps) {
     }
   })
 
-  /** Token sockets whose `exp` has passed close 1008 `token expired` (REST refuses the token already). */
-  function closeExpired(now: number) {
-    for (const c of each()) {
-      const exp = c.actor.expiresAt
-      if (exp !== undefined && exp <= now) c.ws.close(1008, 'token expired')
+  /**
+   * Token sockets whose `exp` has passed close 1008 `token expired` (REST refuses the token already).
+   * A walk over every socket costs ~0.1 µs each (10 ms at 100k sockets), so it gives the event loop
+   * back every ~2 ms rather than hold other tenants' requests for the whole walk.
+   */
+  let sweeping = false
+  async function closeExpired() {
+    if (sweeping) return
+    sweeping = true
+    try {
+      const now = clock.now()
+      let until = performance.now() + SWEEP_SLICE_MS
+      let n = 0
+      for (const c of each()) {
+        const exp = c.actor.expiresAt
+        if (exp !== undefined && exp <= now) c.ws.close(1008, 'token expired')
+        if (++n % 128 === 0 && performance.now() > until) {
+          await new Promise((r) => setImmediate(r))
+          until = performance.now() + SWEEP_SLICE_MS
+        }
+      }
+    } finally {
+      sweeping = false
     }
   }
 
@@ -216,7 +237,7 @@ export function createGateway(deps: GatewayDeps) {
         for (const c of each()) c.ws.ping()
       }, config.WS_PING_INTERVAL_MS)
       pinger.unref?.()
-      expirySweep = setInterval(() => closeExpired(clock.now()), deps.tokenExpirySweepMs ?? 1000)
+      expirySweep = setInterval(() => void closeExpired(), deps.tokenExpirySweepMs ?? 1000)
       expirySweep.unref?.()
     },
 

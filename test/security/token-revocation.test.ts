@@ -89,14 +89,16 @@ test('a token socket closes 1008 "token expired" once its exp has passed, not be
 
 // --- two instances over one PostgreSQL database and one Redis --------------------------------------
 
-const PG = process.env.CHATAPI_TEST_DATABASE_URL?.startsWith('postgres') ? process.env.CHATAPI_TEST_DATABASE_URL : null
-const REDIS = process.env.CHATAPI_TEST_REDIS_URL ?? null
+// Runs whenever PostgreSQL and Redis answer (as test/scale/two-instances.test.ts), on the SQLite pass too.
+const PG = process.env.CHATAPI_TEST_DATABASE_URL?.startsWith('postgres') ? process.env.CHATAPI_TEST_DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/postgres'
+const REDIS = process.env.CHATAPI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 async function reachable(): Promise<boolean> {
-  if (!PG || !REDIS) return false
   try {
     const sql = new SQL(PG, { max: 1, connectionTimeout: 2 })
     await sql`SELECT 1`
     await sql.close()
+    const r = await Bun.connect({ hostname: new URL(REDIS).hostname, port: Number(new URL(REDIS).port || 6379), socket: { data() {} } })
+    r.end()
     return true
   } catch {
     return false
@@ -108,10 +110,10 @@ describe.skipIf(!(await reachable()))('two instances (PostgreSQL + Redis)', () =
   let a: ServerProcess
   let b: ServerProcess
   const MK = 'mk-two'
-  const env = () => ({ DATABASE_URL: db.url, REDIS_URL: REDIS!, MASTER_API_KEY: MK, ACK_TIMEOUT_MS: '60000', PRESENCE_GRACE_MS: '300' })
+  const env = () => ({ DATABASE_URL: db.url, REDIS_URL: REDIS, MASTER_API_KEY: MK, ACK_TIMEOUT_MS: '60000', PRESENCE_GRACE_MS: '300' })
 
   beforeAll(async () => {
-    db = await freshPgDatabase(PG!)
+    db = await freshPgDatabase(PG)
     ;[a, b] = await Promise.all([spawnServer(env()), spawnServer(env())])
   }, 30_000)
   afterAll(async () => {
