@@ -40,8 +40,11 @@ export interface AuthTenant {
   user_token_secret: string
 }
 
-/** What changed: the API key ('rotate'), another secret ('secret') or name/config ('config'). */
-export type TenantChange = 'rotate' | 'secret' | 'config'
+/**
+ * What changed: the API key ('rotate'), user_token_secret ('token_secret'), webhook_secret
+ * ('secret') or name/config ('config'). Travels between instances as it is (broker/redis.ts).
+ */
+export type TenantChange = 'rotate' | 'token_secret' | 'secret' | 'config'
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
@@ -222,7 +225,7 @@ export function createTenantService({ store, clock, config }: Deps) {
       } else {
         throw invalid('which', 'which must be api_key, webhook_secret or user_token_secret')
       }
-      await changed(tenantId, which === 'api_key' ? 'rotate' : 'secret')
+      await changed(tenantId, which === 'api_key' ? 'rotate' : which === 'user_token_secret' ? 'token_secret' : 'secret')
       return { [which]: value }
     },
 
