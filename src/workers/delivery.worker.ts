@@ -7,6 +7,7 @@ import { createDeliveryReader, type DeliveryRow } from '../db/sqlite/deliveries'
 import { createPgDeliveryReader } from '../db/postgres/deliveries'
 import { createLogger } from '../log'
 import type { AttemptResult } from '../services/delivery'
+import { createOutboundFetch } from '../services/outbound-fetch'
 import { createDeliveryLoop } from './delivery-loop'
 import { runWorker } from './run-loop'
 
@@ -31,14 +32,13 @@ runWorker((init, post) => {
   const loop = createDeliveryLoop({
     due: source.due,
     webhookSecret: source.webhookSecret,
-    http: fetch,
+    http: createOutboundFetch({ allowPrivate: Boolean(s.allowPrivate) }),
     clock: systemClock,
     log: createLogger(init.logLevel, { worker: 'delivery' }),
     report,
     settings: {
       circuitFailures: Number(s.circuitFailures),
       circuitOpenMs: Number(s.circuitOpenMs),
-      allowPrivate: Boolean(s.allowPrivate),
     },
   })
   let lastCleanup = 0
