@@ -159,6 +159,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     health.setWorkers(workers.status)
     if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
   }
+  if (config.ALLOW_HTTP_WEBHOOKS) log.warn('ALLOW_HTTP_WEBHOOKS is set: webhooks and endpoints may use http and reach private addresses (local testing only)')
   const sweepMs = Math.min(5000, Math.max(20, Math.floor(Math.min(config.ACK_TIMEOUT_MS, config.RETRY_BASE_MS) / 2)))
   // One sweep at a time; shutdown waits for the one in flight before closing the store.
   let sweeping: Promise<void> | null = null

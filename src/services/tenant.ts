@@ -78,7 +78,8 @@ export function createTenantService({ store, clock, config }: Deps) {
     if ('max_room_members' in input) out.max_room_members = int('max_room_members', 2, config.MAX_ROOM_MEMBERS)
     if ('webhook_url' in input) {
       // Scheme, credentials, localhost and literal private addresses here; names are resolved and
-      // checked again before every delivery attempt (services/outbound-url.ts).
+      // checked before every delivery attempt, which connects only to the checked address
+      // (services/outbound-fetch.ts).
       const v = input.webhook_url
       if (v !== null) parseOutboundUrl('config.webhook_url', v, config.ALLOW_HTTP_WEBHOOKS)
       out.webhook_url = v as string | null
