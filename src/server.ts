@@ -11,6 +11,7 @@ import { createServices } from './services'
 import { createApp } from './app'
 import type { RequestStates } from './http/context'
 import { createHealth } from './health'
+import { createStorageHealth, watchStorage } from './storage-health'
 import { createGateway } from './ws/gateway'
 import { presenceRoutes } from './http/routes/presence'
 import type { Elysia } from 'elysia'
@@ -62,6 +63,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   if (opened.migrationsApplied.length) log.info('migrations applied', { applied: opened.migrationsApplied })
   const metrics = createAppMetrics()
   instrumentStore(store, metrics)
+  const storage = createStorageHealth({ clock, log })
+  watchStorage(store, storage)
   const started = await opened.startEpoch()
   const epoch = started.epoch
   if (started.changed) log.info('new epoch', { epoch, reason: started.reason })
@@ -84,7 +87,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   })
   fanout.shareTenantChanges(services.tenant)
   const states: RequestStates = new WeakMap()
-  const health = createHealth({ config, store, broker, epoch, clock })
+  const health = createHealth({ config, store, storage, broker, epoch, clock })
 
   // Durable delivery (SPEC §6): outbox → delivery worker; redelivery on this thread.
   let workers: Scheduler | null = null
