@@ -5,7 +5,13 @@ import { Type as t, type Static } from '@sinclair/typebox'
 /** Nesting allowed in a request body or a WebSocket frame (objects and arrays together); deeper → 400. */
 export const MAX_JSON_DEPTH = 64
 
-export const USER_ID_PATTERN = '^[A-Za-z0-9._:@-]{1,128}$'
+/**
+ * User ids: 1-128 of [A-Za-z0-9._:@-], but not dots alone. `.` and `..` are dot segments that URL
+ * normalisation removes, so DELETE /v1/rooms/R/members/.. would reach another route and such a
+ * member could never be removed. Every user id check uses this one pattern: the schemas, X-User-Id
+ * (http/plugins/auth.ts) and token `sub` at mint and verify (services/token.ts).
+ */
+export const USER_ID_PATTERN = '^(?!\\.+$)[A-Za-z0-9._:@-]{1,128}$'
 export const CLIENT_ID_PATTERN = '^[A-Za-z0-9._:-]{1,64}$'
 export const TOPIC_PATTERN = '^[A-Za-z0-9._:-]{1,128}$'
 
