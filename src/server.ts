@@ -33,6 +33,9 @@ import { adminBackupRoutes } from './http/routes/admin-backup'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 
+/** Below this a master key draws a warning at start (issue 13: safe defaults). */
+const MIN_MASTER_KEY_LENGTH = 32
+
 export interface Overrides {
   log: Logger
   clock: Clock
@@ -131,6 +134,9 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   })
 
   if (!config.MASTER_API_KEY) log.warn('MASTER_API_KEY is not set: the admin API answers 403 to every call')
+  // It opens every tenant: a short one is accepted (existing deployments keep working) but flagged.
+  else if (config.MASTER_API_KEY.length < MIN_MASTER_KEY_LENGTH)
+    log.warn(`MASTER_API_KEY is shorter than ${MIN_MASTER_KEY_LENGTH} characters: use a random one (openssl rand -hex 24)`, { length: config.MASTER_API_KEY.length })
 
   try {
     app.listen({
