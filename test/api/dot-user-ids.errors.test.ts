@@ -49,7 +49,7 @@ describe('dot-only user ids → 400', () => {
   })
 
   test('a validly signed token whose sub is ".." is refused (401), over REST and WebSocket', async () => {
-    const token = signUserToken(t.user_token_secret, { sub: '..', tid: t.tenant_id, exp: Math.floor(Date.now() / 1000) + 600 })
+    const token = await signUserToken(t.user_token_secret, { sub: '..', tid: t.tenant_id, exp: Math.floor(Date.now() / 1000) + 600 })
     expectError(await s.call('GET', '/v1/rooms', { headers: { authorization: `Bearer ${token}` } }), 401, 'AUTHENTICATION_ERROR', undefined)
     const upgrade = await fetch(`${s.url}/ws?token=${token}`, { headers: { upgrade: 'websocket', connection: 'upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' } })
     expect(upgrade.status).toBe(401)
