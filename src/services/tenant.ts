@@ -85,10 +85,13 @@ export function createTenantService({ store, clock, config }: Deps) {
       out.webhook_url = v as string | null
     }
     if ('webhook_events' in input) {
+      // Absent means every event (SPEC Revision 2) and [] means none. null puts the default back:
+      // the key is kept as undefined, so the merge in patch overrides the stored list and
+      // JSON.stringify then leaves the key out (one stored form for "not set").
       const v = input.webhook_events
-      if (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e)))
-        throw invalid('config.webhook_events', `webhook_events must list events among ${WEBHOOK_EVENTS.join(', ')}`)
-      out.webhook_events = [...new Set(v as string[])]
+      if (v !== null && (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e))))
+        throw invalid('config.webhook_events', `webhook_events must be null (every event) or a list of events among ${WEBHOOK_EVENTS.join(', ')}`)
+      out.webhook_events = v === null ? undefined : [...new Set(v as string[])]
     }
     if ('require_user_tokens' in input) {
       if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'must be a boolean')
@@ -114,7 +117,7 @@ export function createTenantService({ store, clock, config }: Deps) {
       max_message_bytes: stored.max_message_bytes ?? MAX_MESSAGE_BYTES,
       max_room_members: stored.max_room_members ?? config.MAX_ROOM_MEMBERS,
       webhook_url: stored.webhook_url ?? null,
-      webhook_events: stored.webhook_events ?? [],
+      webhook_events: stored.webhook_events ?? [...WEBHOOK_EVENTS],
       require_user_tokens: stored.require_user_tokens ?? false,
       features: {
         typing: stored.features?.typing ?? true,
