@@ -37,7 +37,7 @@ export function createNotificationService({ store, clock, config, broker, outbox
       if (Buffer.byteLength(payload) > config.MAX_NOTIFICATION_BYTES)
         throw invalid('payload', `payload must be at most ${config.MAX_NOTIFICATION_BYTES} bytes serialized`)
       const { user_ids, room_id, topic_subscribers } = body.targets
-      if (!user_ids?.length && !room_id && !topic_subscribers) throw invalid('targets', 'name at least one target')
+      if (!user_ids?.length && !room_id && !topic_subscribers) throw invalid('targets', 'targets must name at least one of user_ids, room_id or topic_subscribers: true')
       const tid = actor.tenant.tenant_id
       const recipients = new Set(user_ids ?? [])
       if (room_id) {

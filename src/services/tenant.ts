@@ -94,7 +94,7 @@ export function createTenantService({ store, clock, config }: Deps) {
       out.webhook_events = v === null ? undefined : [...new Set(v as string[])]
     }
     if ('require_user_tokens' in input) {
-      if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'must be a boolean')
+      if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'require_user_tokens must be a boolean')
       out.require_user_tokens = input.require_user_tokens
     }
     if ('features' in input) {
