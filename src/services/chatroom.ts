@@ -10,9 +10,9 @@ import { topics } from '../broker/topics'
 import type { AddMembersBody, CreateRoomBody, Member, PatchRoomBody, Role, Room } from '../schemas/room'
 import { memberFrame } from '../schemas/server-frames'
 import { jsonField, parseLimit, type Actor } from './actor'
-import { isManager, roomFor } from './access'
+import { isManager, roomFor, type MemberCache } from './access'
 
-type Deps = { store: Store; clock: Clock; broker: Broker; presence: PresenceStore }
+type Deps = { store: Store; clock: Clock; broker: Broker; presence: PresenceStore; memberships: MemberCache }
 
 /** `dm:` + both user ids in byte order joined by `|` (SPEC §4), a character user ids cannot contain. */
 export const dmKey = (a: string, b: string) => {
@@ -20,7 +20,7 @@ export const dmKey = (a: string, b: string) => {
   return `dm:${x}|${y}`
 }
 
-export function createChatroomService({ store, clock, broker, presence }: Deps) {
+export function createChatroomService({ store, clock, broker, presence, memberships }: Deps) {
   const tid = (a: Actor) => a.tenant.tenant_id
 
   /** A member as `actor` may see it: others' cursors only with read_receipts, online only with presence. */
@@ -142,7 +142,13 @@ export function createChatroomService({ store, clock, broker, presence }: Deps) 
         if (target.role === 'owner') throw forbidden('the owner cannot be removed')
         if (member!.role === 'admin' && target.role !== 'member') throw forbidden('an admin removes only members')
       }
-      if (!(await store.members.remove(roomId, userId))) throw notFound('member')
+      let removed: boolean
+      try {
+        removed = await store.members.remove(roomId, userId)
+      } finally {
+        memberships.evict(roomId, userId) // after the commit (or a failure): a read started later sees the row gone
+      }
+      if (!removed) throw notFound('member')
       broker.publish(topics.room(tid(actor), roomId), memberFrame('member.left', roomId, userId, target.role)) // the leaver is still subscribed: they get it too
       broker.leaveRoom(tid(actor), userId, roomId)
     },

@@ -11,6 +11,7 @@ import { createReceiptService } from './receipt'
 import { createRealtimeService } from './realtime'
 import { createTenantService } from './tenant'
 import { createTenantLimiter, type TenantLimiter } from './rate-limiter'
+import { createMemberCache } from './access'
 
 export interface Infra {
   store: Store
@@ -26,10 +27,12 @@ export interface Infra {
 }
 
 export function createServices(infra: Infra) {
+  // Shared by the send/history path (reads) and the membership service (evicts after a removal).
+  const memberships = createMemberCache(infra.store, infra.cacheMemberships === false ? 0 : undefined)
   return {
     tenant: createTenantService(infra),
-    chatroom: createChatroomService(infra),
-    message: createMessageService(infra),
+    chatroom: createChatroomService({ ...infra, memberships }),
+    message: createMessageService({ ...infra, memberships }),
     receipt: createReceiptService(infra),
     realtime: createRealtimeService(infra),
     limiter: infra.limiter ?? createTenantLimiter(infra.clock),

@@ -10,12 +10,12 @@ import { topics } from '../broker/topics'
 import type { HistoryQuery, Message, MessageAck, PatchMessageBody, SendMessageBody } from '../schemas/message'
 import { messageFrame } from '../schemas/server-frames'
 import { jsonField, parseLimit, parseSeq, type Actor } from './actor'
-import { createMemberCache, isManager, roomFor } from './access'
+import { isManager, roomFor, type MemberCache } from './access'
 import { createGroupCommit } from './group-commit'
 import type { Logger } from '../log'
 import type { Config } from '../config'
 
-type Deps = { store: Store; clock: Clock; broker: Broker; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; cacheMemberships?: boolean }
+type Deps = { store: Store; clock: Clock; broker: Broker; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; memberships: MemberCache }
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 /**
@@ -41,9 +41,8 @@ export interface SendOrder {
 
 export const toAck = (r: MessageRow): MessageAck => ({ message_id: r.message_id, room_id: r.room_id, seq: r.seq, created_at: r.created_at })
 
-export function createMessageService({ store, clock, broker, log, config, cacheMemberships = true }: Deps) {
+export function createMessageService({ store, clock, broker, log, config, memberships }: Deps) {
   const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH, { linger: true })
-  const members = createMemberCache(store, cacheMemberships ? undefined : 0)
 
   function checkContent(actor: Actor, content: string) {
     const max = actor.tenant.config.max_message_bytes
@@ -69,7 +68,7 @@ export function createMessageService({ store, clock, broker, log, config, cacheM
       try {
         checkContent(actor, body.content)
         const meta = jsonField('meta', body.meta)
-        await members.requireMember(actor, roomId)
+        await memberships.requireMember(actor, roomId)
         if (order) await order.wait // earlier frames of this connection go into the commit first
         const now = clock.now()
         pending = commits.submit({
@@ -105,7 +104,7 @@ export function createMessageService({ store, clock, broker, log, config, cacheM
       const limit = parseLimit(q.limit)
       // Membership through the cache (no query on a hit); the room row itself is not needed: with
       // no cursor the newest page is simply everything below the largest possible seq.
-      await members.requireMember(actor, roomId)
+      await memberships.requireMember(actor, roomId)
       const rows = await (after !== undefined
         ? store.messages.after(roomId, after, limit + 1)
         : store.messages.before(roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1))

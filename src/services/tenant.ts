@@ -7,6 +7,7 @@ import type { Store, TenantRow } from '../db/types'
 import { AppError, invalid, notFound } from '../errors'
 import { newId, randomBase62 } from '../ids'
 import { parseOutboundUrl } from './outbound-url'
+import { createReadGuard } from './read-guard'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
 import { WEBHOOK_EVENTS, type WebhookEvent } from '../schemas/webhook'
 import { isJsonObject } from './actor'
@@ -124,10 +125,17 @@ export function createTenantService({ store, clock, config }: Deps) {
     user_token_secret: r.user_token_secret,
   })
 
-  // Key-hash → tenant cache. Every tenant write evicts that tenant before it answers, so a rotated
-  // key is dead at once (SPEC §2). Bounded so random keys cannot grow it (misses are not cached).
+  // Key-hash → tenant cache. Every tenant write evicts that tenant after it commits and before it
+  // answers, so a rotated key is dead at once (SPEC §2). Bounded so random keys cannot grow it
+  // (misses are not cached). `changes` counts evictions: a lookup that was in flight across one
+  // may hold the row from before the commit, so it answers but does not cache (a key lookup cannot
+  // know its tenant before the read, hence one counter for all; changes are rare admin calls).
   const byKey = new Map<string, AuthTenant>()
+  let changes = 0
+  const byIdReads = createReadGuard()
   const evict = (tenantId: string) => {
+    changes++
+    byIdReads.invalidate(tenantId)
     for (const [k, v] of byKey) if (v.tenant_id === tenantId) byKey.delete(k)
   }
   const listeners: ((tenantId: string, why: TenantChange) => void)[] = []
@@ -214,18 +222,34 @@ export function createTenantService({ store, clock, config }: Deps) {
       const h = hashKey(apiKey)
       const hit = byKey.get(h)
       if (hit) return hit
+      const seen = changes
       const row = await store.tenants.byKeyHash(h)
       if (!row) throw new AppError('AUTHENTICATION_ERROR', 'invalid API key')
       const t = toAuth(row)
+      if (changes !== seen) return t // a tenant changed during the read: this answer may predate it
       if (byKey.size > 10_000) byKey.clear()
       byKey.set(h, t)
       return t
     },
 
-    /** The tenant as an authenticated caller sees it (fresh config), or null if it does not exist. */
+    /**
+     * The tenant as an authenticated caller sees it (fresh config), or null if it does not exist.
+     * Callers cache this answer until onChange (token verification), so a read that a change of
+     * this tenant overtook is read again, and the answer postdates every change notified before it
+     * returns. Bounded: if the tenant changes during three reads in a row, the third answer stands.
+     */
     async authById(tenantId: string): Promise<AuthTenant | null> {
-      const row = await store.tenants.get(tenantId)
-      return row ? toAuth(row) : null
+      for (let attempt = 1; ; attempt++) {
+        const end = byIdReads.begin(tenantId)
+        let row: TenantRow | null
+        try {
+          row = await store.tenants.get(tenantId)
+        } catch (e) {
+          end()
+          throw e
+        }
+        if (!end() || attempt === 3) return row ? toAuth(row) : null
+      }
     },
 
     /** Called after a key rotation or config change, once caches are evicted (the WS layer closes sockets). */

@@ -32,14 +32,23 @@ export interface TestServer {
   stop(): Promise<void>
 }
 
+/** Where a test server keeps its data when a test needs something other than the suite-wide switch. */
+export interface TestStorage {
+  /** A PostgreSQL server URL: the test server gets a fresh database there, on any pass. */
+  postgres?: string
+  /** false: no Redis even on the PG+Redis pass (one instance over PostgreSQL, in-process fan-out). */
+  redis?: boolean
+}
+
 /** Starts a server with the given environment overrides (strings, as the real environment). */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, storage: TestStorage = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'chatapi-test-'))
-  const pg = TEST_PG_URL ? await freshPgDatabase(TEST_PG_URL) : null
+  const pgServer = storage.postgres ?? TEST_PG_URL
+  const pg = pgServer ? await freshPgDatabase(pgServer) : null
   const config = loadConfig({
     LISTEN_ADDR: '127.0.0.1:0',
     DATABASE_URL: pg?.url ?? join(dir, 'chatapi.db'),
-    ...(TEST_REDIS_URL && { REDIS_URL: TEST_REDIS_URL }),
+    ...(TEST_REDIS_URL && storage.redis !== false && { REDIS_URL: TEST_REDIS_URL }),
     MASTER_API_KEY: MASTER_KEY,
     DEFAULT_RATE_LIMIT: '100000',
     ACK_TIMEOUT_MS: '200',
