@@ -24,7 +24,11 @@ export const CLOSE_CODES = [
   { code: 1002, reason: 'protocol error', meaning: 'the client broke the WebSocket framing (reserved opcode, continuation without a start)' },
   { code: 1006, reason: '(no close frame)', meaning: "reported by the client when the server dropped the socket: its send buffer passed WS_BACKPRESSURE_LIMIT, or it stayed silent for WS_IDLE_TIMEOUT_MS; nothing is lost, reconnect and the sync resumes from the last ack" },
   { code: 1007, reason: 'invalid payload', meaning: 'a text frame was not valid UTF-8' },
-  { code: 1008, reason: 'api key rotated | user tokens required', meaning: "the API key the connection was opened with was rotated, or the tenant turned require_user_tokens on (key-authenticated connections); reconnect with valid credentials" },
+  {
+    code: 1008,
+    reason: 'api key rotated | user token secret rotated | user tokens required | token expired',
+    meaning: "the credentials the connection was opened with no longer hold: the tenant's API key or user_token_secret was rotated, the tenant turned require_user_tokens on (key connections), or the user token's exp passed; reconnect with valid credentials",
+  },
   { code: 1009, reason: 'message too big', meaning: 'a frame over MAX_WS_FRAME_BYTES' },
 ] as const
 

@@ -31,8 +31,11 @@ export interface AuthTenant {
   user_token_secret: string
 }
 
-/** What changed: the API key ('rotate'), another secret ('secret') or name/config ('config'). */
-export type TenantChange = 'rotate' | 'secret' | 'config'
+/**
+ * What changed: the API key ('rotate'), user_token_secret ('token_secret'), webhook_secret
+ * ('secret') or name/config ('config'). Travels between instances as it is (broker/redis.ts).
+ */
+export type TenantChange = 'rotate' | 'token_secret' | 'secret' | 'config'
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
@@ -66,7 +69,8 @@ export function createTenantService({ store, clock, config }: Deps) {
     if ('max_room_members' in input) out.max_room_members = int('max_room_members', 2, config.MAX_ROOM_MEMBERS)
     if ('webhook_url' in input) {
       // Scheme, credentials, localhost and literal private addresses here; names are resolved and
-      // checked again before every delivery attempt (services/outbound-url.ts).
+      // checked before every delivery attempt, which connects only to the checked address
+      // (services/outbound-fetch.ts).
       const v = input.webhook_url
       if (v !== null) parseOutboundUrl('config.webhook_url', v, config.ALLOW_HTTP_WEBHOOKS)
       out.webhook_url = v as string | null
@@ -213,7 +217,7 @@ export function createTenantService({ store, clock, config }: Deps) {
       } else {
         throw invalid('which', 'which must be api_key, webhook_secret or user_token_secret')
       }
-      await changed(tenantId, which === 'api_key' ? 'rotate' : 'secret')
+      await changed(tenantId, which === 'api_key' ? 'rotate' : which === 'user_token_secret' ? 'token_secret' : 'secret')
       return { [which]: value }
     },
 

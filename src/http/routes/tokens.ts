@@ -8,8 +8,8 @@ import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
 export const tokensRoutes = (deps: RouteDeps, tokens: TokenService) =>
   new Elysia().post(
     '/v1/tokens',
-    ({ request, body, set }) => {
-      const r = tokens.mint(actorOf(deps, request), body)
+    async ({ request, body, set }) => {
+      const r = await tokens.mint(actorOf(deps, request), body)
       set.status = 201
       return r
     },
