@@ -26,7 +26,7 @@ export const CLOSE_CODES = [
   { code: 1007, reason: 'invalid payload', meaning: 'a text frame was not valid UTF-8' },
   {
     code: 1008,
-    reason: 'api key rotated | user token secret rotated | user tokens required | token expired',
+    reason: 'api key rotated / user token secret rotated / user tokens required / token expired',
     meaning: "the credentials the connection was opened with no longer hold: the tenant's API key or user_token_secret was rotated, the tenant turned require_user_tokens on (key connections), or the user token's exp passed; reconnect with valid credentials",
   },
   { code: 1009, reason: 'message too big', meaning: 'a frame over MAX_WS_FRAME_BYTES' },
@@ -62,7 +62,8 @@ const hasRequestId = (s: TSchema) => 'request_id' in (s.properties ?? {})
 const msgRef = (type: string) => ({ $ref: `#/channels/socket/messages/${type}` })
 
 function description(l: AsyncApiLimits): string {
-  const codes = CLOSE_CODES.map((c) => `| ${c.code} | ${c.reason} | ${c.meaning} |`).join('\n')
+  const cell = (text: string) => text.replace(/\|/g, '\\|')
+  const codes = CLOSE_CODES.map((c) => `| ${c.code} | ${cell(c.reason)} | ${cell(c.meaning)} |`).join('\n')
   return [
     'The realtime side of ChatAPI: one WebSocket per device at `GET /ws`. Every frame is one JSON object with a `type`.',
     'A client frame may carry `request_id` (at most 64 characters); the server echoes it on the direct answer or `error`.',
@@ -80,8 +81,8 @@ function description(l: AsyncApiLimits): string {
       `A client that lets ${l.WS_BACKPRESSURE_LIMIT} bytes pile up unread is disconnected (it sees 1006).`,
     '',
     '**Order and duplicates.** Live messages of a room reach a connection in ascending `seq`; redelivery and an explicit ' +
-      '`sync` may repeat earlier ones, so dedupe by `message_id`. Unknown fields and frame types may be added in later ' +
-      'versions: ignore what you do not know.',
+      '`sync` may repeat earlier ones, so dedupe by `message_id`. The frame schemas are exact for this version; later ' +
+      'versions may add fields and frame types: ignore what you do not know.',
     '',
     '**Close codes** (also in `x-close-codes` of the channel):',
     '',
