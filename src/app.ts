@@ -21,6 +21,7 @@ import { messagesRoutes } from './http/routes/messages'
 import { acksRoutes } from './http/routes/acks'
 import { adminTenantsRoutes } from './http/routes/admin-tenants'
 import { healthRoutes, type HealthSource } from './http/routes/health'
+import { asyncapiRoutes } from './http/routes/asyncapi'
 
 export interface AppDeps extends RouteDeps {
   log: Logger
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps) {
     })
     .use(healthRoutes(deps.health))
     .use(openapiPlugin(config.version))
+    .use(asyncapiRoutes(config))
     .use(roomsRoutes(deps))
     .use(membersRoutes(deps))
     .use(messagesRoutes(deps))
