@@ -14,6 +14,9 @@ import type { Actor } from './actor'
 
 type Deps = { store: Store; clock: Clock; config: Config; broker: Broker; presence: PresenceStore }
 
+/** Rooms whose members one presence read takes (at most FANOUT_RECEIPTS_MAX_MEMBERS rows each). */
+const ROOMS_PER_READ = 100
+
 export function createRealtimeService({ store, clock, config, broker, presence }: Deps) {
   /** Pending "offline" announcements, keyed tenant+user, cancelled by a reconnect inside the grace. */
   const offlineTimers = new Map<string, ReturnType<typeof setTimeout>>()
@@ -21,12 +24,26 @@ export function createRealtimeService({ store, clock, config, broker, presence }
   let stopped = false
   const key = (a: Actor) => `${a.tenant.tenant_id}\u0000${a.userId}`
 
-  /** Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST. */
+  /**
+   * Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST.
+   * The audience is the set of users sharing such a room with the subject, and each of their
+   * connections gets the frame once (a frame per room repeated it once per shared room). Members
+   * are read ROOMS_PER_READ rooms at a time, giving the event loop back in between, so a user in
+   * thousands of rooms never holds it for one long read; the subject is never told of themselves.
+   */
   async function announce(actor: Actor, status: 'online' | 'offline') {
     if (!actor.tenant.config.features.presence) return
+    const tid = actor.tenant.tenant_id
     const frame: ServerFrame<'presence.update'> = { type: 'presence.update', user_id: actor.userId, status }
-    for (const m of await store.members.membershipsOf(actor.tenant.tenant_id, actor.userId))
-      if (m.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) broker.publish(topics.room(actor.tenant.tenant_id, m.room_id), frame)
+    const rooms: string[] = []
+    for (const m of await store.members.membershipsOf(tid, actor.userId)) if (m.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) rooms.push(m.room_id)
+    const told = new Set([actor.userId])
+    for (let i = 0; i < rooms.length && !stopped; i += ROOMS_PER_READ) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve))
+      const audience = (await store.members.userIdsIn(rooms.slice(i, i + ROOMS_PER_READ))).filter((u) => !told.has(u))
+      for (const u of audience) told.add(u)
+      if (audience.length > 0) broker.publishToUsers(tid, audience, frame)
+    }
   }
 
   return {
