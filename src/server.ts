@@ -31,6 +31,7 @@ import { metricsRoutes } from './http/routes/metrics'
 import { adminBackupRoutes } from './http/routes/admin-backup'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
+import type { Store } from './db/types'
 
 export interface Overrides {
   log: Logger
@@ -51,6 +52,11 @@ export interface ServerHandle {
    * `query_only` and simulate a full or read-only database on the very connection the server writes with.
    */
   db: Database | null
+  /**
+   * The store the services call. In-process only, like `db`: the connect-cost tests count the store
+   * calls one WebSocket connect makes (they must not grow with the user's number of rooms).
+   */
+  store: Store
 }
 
 export async function startServer(config: Config, o: Partial<Overrides> = {}): Promise<ServerHandle> {
@@ -191,5 +197,5 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       log.info('stopped')
     })())
 
-  return { url: server.url, port: server.port!, stop, workers, redelivery, db }
+  return { url: server.url, port: server.port!, stop, workers, redelivery, db, store }
 }
