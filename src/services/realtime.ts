@@ -11,6 +11,10 @@ import type { Message } from '../schemas/message'
 import { typingFrame, type ServerFrame } from '../schemas/server-frames'
 import { roomFor } from './access'
 import type { Actor } from './actor'
+import { nextTurn } from './next-turn'
+
+/** Presence frames published per turn of the event loop (see announce). */
+const ANNOUNCE_SLICE = 256
 
 type Deps = { store: Store; clock: Clock; config: Config; broker: Broker; presence: PresenceStore }
 
@@ -21,12 +25,32 @@ export function createRealtimeService({ store, clock, config, broker, presence }
   let stopped = false
   const key = (a: Actor) => `${a.tenant.tenant_id}\u0000${a.userId}`
 
-  /** Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST. */
-  async function announce(actor: Actor, status: 'online' | 'offline') {
-    if (!actor.tenant.config.features.presence) return
-    const frame: ServerFrame<'presence.update'> = { type: 'presence.update', user_id: actor.userId, status }
-    for (const m of await store.members.membershipsOf(actor.tenant.tenant_id, actor.userId))
-      if (m.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) broker.publish(topics.room(actor.tenant.tenant_id, m.room_id), frame)
+  /** The announcement of each user still being published; the next one for that user waits for it. */
+  const announcing = new Map<string, Promise<void>>()
+
+  /**
+   * Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST.
+   * A user in thousands of rooms means thousands of publishes: ANNOUNCE_SLICE per turn of the event
+   * loop, so they never hold it for long, and one user's announcements run one after another, so an
+   * offline can never overtake the online before it in some rooms.
+   */
+  function announce(actor: Actor, status: 'online' | 'offline'): Promise<void> {
+    if (!actor.tenant.config.features.presence) return Promise.resolve()
+    const k = key(actor)
+    const run = async () => {
+      const frame: ServerFrame<'presence.update'> = { type: 'presence.update', user_id: actor.userId, status }
+      let sent = 0
+      for (const m of await store.members.membershipsOf(actor.tenant.tenant_id, actor.userId)) {
+        if (m.member_count > config.FANOUT_RECEIPTS_MAX_MEMBERS) continue
+        if (++sent % ANNOUNCE_SLICE === 0) await nextTurn()
+        broker.publish(topics.room(actor.tenant.tenant_id, m.room_id), frame)
+      }
+    }
+    const done = (announcing.get(k) ?? Promise.resolve()).then(run, run)
+    announcing.set(k, done)
+    const forget = () => void (announcing.get(k) === done && announcing.delete(k))
+    done.then(forget, forget)
+    return done
   }
 
   return {
@@ -38,16 +62,16 @@ export function createRealtimeService({ store, clock, config, broker, presence }
 
     /**
      * A user's first live connection: announce online, unless a reconnect cancels a pending offline
-     * (no offline/online blip inside PRESENCE_GRACE_MS).
+     * (no offline/online blip inside PRESENCE_GRACE_MS). Resolves once the announcement is out.
      */
-    firstConnection(actor: Actor) {
+    firstConnection(actor: Actor): Promise<void> {
       const pending = offlineTimers.get(key(actor))
       if (pending) {
         clearTimeout(pending)
         offlineTimers.delete(key(actor))
-        return
+        return Promise.resolve()
       }
-      void announce(actor, 'online').catch(() => {}) // presence is best effort; never fails a connect
+      return announce(actor, 'online').catch(() => {}) // presence is best effort; never fails a connect
     },
 
     /** A user's last connection closed: announce offline after the grace period if they stay away. */
