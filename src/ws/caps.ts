@@ -30,6 +30,7 @@ export interface CapsDeps {
 export function connectionCaps({ config, broker }: CapsDeps) {
   const refuse = (headers: Record<string, string>, message: string) => {
     headers['retry-after'] = String(RETRY_AFTER_S)
+    headers['x-ratelimit-remaining'] = '0' // SPEC §10: every 429 says Remaining: 0
     return new AppError('RATE_LIMIT_EXCEEDED', message)
   }
   return {

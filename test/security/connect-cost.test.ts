@@ -42,6 +42,7 @@ function expectRefused(r: Awaited<ReturnType<typeof upgradeAnswer>>) {
   expect(r.status).toBe(429)
   expect(r.body).toEqual({ success: false, error: { code: 'RATE_LIMIT_EXCEEDED', message: expect.any(String) } })
   expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+  expect(r.headers.get('x-ratelimit-remaining')).toBe('0') // SPEC §10: a 429 says Remaining: 0
   expect(r.headers.get('x-request-id')).toBeTruthy()
 }
 
