@@ -20,6 +20,7 @@ export const COPIED_TABLES = [
   'subscriptions',
   'deliveries',
   'dead_letters',
+  'jobs',
 ] as const
 
 export class CopyError extends Error {}

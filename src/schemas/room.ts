@@ -16,6 +16,7 @@ export const Room = t.Object({
   metadata: Nullable(JsonObject),
   unique_key: Nullable(t.String()),
   last_seq: t.Integer(),
+  first_seq: t.Integer({ description: 'the oldest seq still stored: 1, unless retention (SPEC §15) removed older messages; history and sync start here' }),
   member_count: t.Integer(),
   created_at: Timestamp,
 })

@@ -234,6 +234,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           member_count: 2,
           created_at: T0,
           last_activity_at: expect.stringMatching(ACTIVITY),
+          first_seq: 1,
         })
         expect(r.room.last_activity_at.startsWith(T0)).toBe(true)
         expect(await s.rooms.get('t1', 'r1')).toEqual(r.room)
@@ -305,6 +306,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           metadata: null,
           unique_key: null,
           last_seq: 1,
+          first_seq: 1,
           member_count: 2,
           created_at: T0,
           unread_count: 1,
@@ -348,6 +350,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           metadata: null,
           unique_key: null,
           last_seq: 0,
+          first_seq: 1,
           member_count: 1,
           created_at: at(1),
         })

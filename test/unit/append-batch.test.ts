@@ -17,7 +17,7 @@ beforeEach(() => {
   db = openSqlite(':memory:')
   runMigrations(db, sqliteMigrations)
   store = createSqliteStore(db)
-  for (const t of ['t1', 't2']) db.run(`INSERT INTO tenants VALUES (?, ?, ?, 'w', 'u', '{}', 'now')`, [t, t, `h${t}`])
+  for (const t of ['t1', 't2']) db.run(`INSERT INTO tenants (tenant_id, name, api_key_hash, webhook_secret, user_token_secret, config, created_at) VALUES (?, ?, ?, 'w', 'u', '{}', 'now')`, [t, t, `h${t}`])
   for (const [room, tenant] of [['ra', 't1'], ['rb', 't1'], ['rc', 't2']]) {
     store.rooms.create(tenant, {
       room_id: room,

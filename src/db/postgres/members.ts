@@ -23,13 +23,13 @@ export function createMemberStore(sql: SQL) {
     laggards: async (roomId: string) =>
       all<{ user_id: string; last_ack: number; last_seq: number }>(await sql`
         SELECT m.user_id, m.last_ack, r.last_seq FROM members m JOIN rooms r ON r.room_id = m.room_id
-        WHERE m.room_id = ${roomId} AND m.last_ack < r.last_seq ORDER BY m.user_id LIMIT 20000`),
+        WHERE m.room_id = ${roomId} AND m.last_ack < r.last_seq AND r.deleted_at IS NULL ORDER BY m.user_id LIMIT 20000`),
 
     /** Every room of the user with their ack and the room's size (WS subscribe, sync and presence). */
     membershipsOf: async (tenantId: string, userId: string) =>
       all<Membership>(await sql`
         SELECT m.room_id, m.last_ack, r.last_seq, r.member_count FROM members m JOIN rooms r ON r.room_id = m.room_id
-        WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} ORDER BY m.room_id`),
+        WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND r.deleted_at IS NULL ORDER BY m.room_id`),
 
     async page(roomId: string, limit: number, cursor?: string) {
       const after = cursor ? (decodeCursor(cursor, ['string', 'string']) as string[]) : null

@@ -2,6 +2,7 @@
 
 import type { SQL, TransactionSQL } from 'bun'
 import type { AppendResult, MessageRow, NewMessage, PageRow } from '../sqlite/messages'
+import { notFound } from '../../errors'
 import { activityKey } from './activity'
 import { all, first, sqlState } from './rows'
 
@@ -37,7 +38,7 @@ async function wholeBatch(tx: TransactionSQL, items: NewMessage[]): Promise<Appe
           FROM unnest(${byLast.map(([id]) => id)}::text[], ${byLast.map(([, r]) => r.n)}::int[], ${byLast.map(([, r]) => items[r.last].created_at)}::text[])
                  WITH ORDINALITY AS k(room_id, n, at, rank),
                drawn d
-          WHERE r.room_id = k.room_id
+          WHERE r.room_id = k.room_id AND r.deleted_at IS NULL
           RETURNING r.room_id, r.tenant_id, r.last_seq - k.n AS base
         )
         INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at)
@@ -97,7 +98,7 @@ async function itemByItem(tx: TransactionSQL, items: NewMessage[]): Promise<Appe
         const [r] = await sp`
           WITH bumped AS (
             UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = ${activityKey(sp, m.created_at)}
-            WHERE room_id = ${m.room_id} AND tenant_id = ${m.tenant_id}
+            WHERE room_id = ${m.room_id} AND tenant_id = ${m.tenant_id} AND deleted_at IS NULL
             RETURNING last_seq
           )
           INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at)
@@ -124,7 +125,8 @@ async function itemByItem(tx: TransactionSQL, items: NewMessage[]): Promise<Appe
       // Only a statement's own failure is the item's; anything else (the connection, the
       // transaction) fails the whole batch with the original error.
       if (!(error instanceof RoomVanished) && sqlState(error) === null) throw error
-      results.push({ ok: false, error })
+      // A missing, foreign or deleted room (SPEC §15) is NOT_FOUND, as in the SQLite store.
+      results.push({ ok: false, error: error instanceof RoomVanished ? notFound('room') : error })
     }
   }
   return results

@@ -1,15 +1,17 @@
 // Room rows (PostgreSQL): creation with initial members, dm lookup, listing for a user and channel discovery.
 
 import type { SQL } from 'bun'
-import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomRow } from '../sqlite/rooms'
+import { ROOM_COLUMNS, toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomRow } from '../sqlite/rooms'
+import { type NewJob } from '../sqlite/jobs'
 import { activityKey } from './activity'
 import { decodeCursor, encodeCursor } from './cursor'
 import { all, first } from './rows'
 
-
 export function createRoomStore(sql: SQL) {
+  const cols = sql.unsafe(ROOM_COLUMNS)
+  const rCols = sql.unsafe(ROOM_COLUMNS.replace(/(\w+)/g, 'r.$1'))
   const byId = async (q: SQL, tenantId: string, roomId: string) =>
-    first<RoomRow>(await q`SELECT * FROM rooms WHERE tenant_id = ${tenantId} AND room_id = ${roomId}`)
+    first<RoomRow>(await q`SELECT ${cols} FROM rooms WHERE tenant_id = ${tenantId} AND room_id = ${roomId} AND deleted_at IS NULL`)
 
   return {
     get: (tenantId: string, roomId: string) => byId(sql, tenantId, roomId),
@@ -27,9 +29,9 @@ export function createRoomStore(sql: SQL) {
           VALUES (${r.room_id}, ${tenantId}, ${r.type}, ${r.name}, ${r.metadata}, ${r.unique_key}, 0, ${r.members.length},
                   ${r.created_at}, ${activityKey(tx, r.created_at)})
           ON CONFLICT (tenant_id, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
-          RETURNING *`
+          RETURNING ${cols}`
         if (!room) {
-          const existing = first<RoomRow>(await tx`SELECT * FROM rooms WHERE tenant_id = ${tenantId} AND unique_key = ${r.unique_key}`)
+          const existing = first<RoomRow>(await tx`SELECT ${cols} FROM rooms WHERE tenant_id = ${tenantId} AND unique_key = ${r.unique_key}`)
           if (!existing) throw new Error(`room with unique_key ${r.unique_key} vanished during create`)
           return { room: existing, created: false }
         }
@@ -44,7 +46,7 @@ export function createRoomStore(sql: SQL) {
     async update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string }): Promise<RoomRow | null> {
       return first<RoomRow>(
         await sql`UPDATE rooms SET name = coalesce(${patch.name ?? null}::text, name), metadata = coalesce(${patch.metadata ?? null}::text, metadata)
-          WHERE tenant_id = ${tenantId} AND room_id = ${roomId} RETURNING *`,
+          WHERE tenant_id = ${tenantId} AND room_id = ${roomId} AND deleted_at IS NULL RETURNING ${cols}`,
       )
     },
 
@@ -52,13 +54,13 @@ export function createRoomStore(sql: SQL) {
     async listForUser(tenantId: string, userId: string, limit: number, cursor?: string) {
       const after = cursor ? decodeCursor(cursor, ['string', 'string']) : null
       const rows = all<ListRow>(await sql`
-        SELECT r.*, m.last_read,
+        SELECT ${rCols}, m.last_read,
                msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
                msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
                msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
         FROM members m JOIN rooms r ON r.room_id = m.room_id
         LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq
-        WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId}
+        WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND r.deleted_at IS NULL
         ${after ? sql`AND (r.last_activity_at < ${after[0]} OR (r.last_activity_at = ${after[0]} AND r.room_id < ${after[1]}))` : sql``}
         ORDER BY r.last_activity_at DESC, r.room_id DESC LIMIT ${limit + 1}`)
       return toRoomListPage(rows, limit)
@@ -67,12 +69,30 @@ export function createRoomStore(sql: SQL) {
     async listChannels(tenantId: string, limit: number, cursor?: string) {
       const after = cursor ? decodeCursor(cursor, ['string', 'string']) : null
       const rows = all<RoomRow>(await sql`
-        SELECT * FROM rooms WHERE tenant_id = ${tenantId} AND type = 'channel'
+        SELECT ${cols} FROM rooms WHERE tenant_id = ${tenantId} AND type = 'channel' AND deleted_at IS NULL
         ${after ? sql`AND (created_at > ${after[0]} OR (created_at = ${after[0]} AND room_id > ${after[1]}))` : sql``}
         ORDER BY created_at, room_id LIMIT ${limit + 1}`)
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       return { channels: page.map(toRoom), next_cursor: rows.length > limit ? encodeCursor([last.created_at, last.room_id]) : null }
+    },
+
+    /**
+     * Deletes a room for everyone at once (SPEC §15): marks it deleted and records its `room.delete`
+     * job in one transaction (total: stored messages plus members). The room row is locked first,
+     * like an append's, so a send either commits before the mark or finds the room gone. Returns the
+     * room as it was, or null when there is none (or it is deleted already).
+     */
+    async markDeleted(tenantId: string, roomId: string, at: string, job: Omit<NewJob, 'total'>): Promise<RoomRow | null> {
+      return sql.begin(async (tx) => {
+        const room = first<RoomRow>(await tx`SELECT ${cols} FROM rooms WHERE tenant_id = ${tenantId} AND room_id = ${roomId} AND deleted_at IS NULL FOR NO KEY UPDATE`)
+        if (!room) return null
+        await tx`UPDATE rooms SET deleted_at = ${at} WHERE room_id = ${roomId}`
+        const total = Math.max(0, room.last_seq - room.first_seq + 1) + room.member_count
+        await tx`INSERT INTO jobs (job_id, tenant_id, kind, target, status, done, total, created_at)
+          VALUES (${job.job_id}, ${job.tenant_id}, ${job.kind}, ${job.target}, 'running', 0, ${total}, ${job.created_at})`
+        return room
+      })
     },
   }
 }

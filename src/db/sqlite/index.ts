@@ -10,6 +10,10 @@ import { createDeliveryStore } from './deliveries'
 import { createDeadLetterStore } from './dead-letters'
 import { createDeliveryResults } from './delivery-results'
 import { createActivityKeys } from './activity'
+import { createJobStore } from './jobs'
+import { createPurgeStore } from './purge'
+import { createEraseStore } from './erase'
+import { createExportStore } from './exports'
 
 /**
  * Every method is synchronous and, where it writes more than one row, one immediate transaction:
@@ -31,6 +35,10 @@ export function createSqliteStore(db: Database) {
     deliveries,
     deadLetters,
     applyDeliveryResults: createDeliveryResults(deliveries, deadLetters),
+    jobs: createJobStore(db),
+    purge: createPurgeStore(db),
+    erase: createEraseStore(db),
+    exports: createExportStore(db),
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,
       set: (key: string, value: string) => void metaSet.run(key, value),

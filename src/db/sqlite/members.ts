@@ -52,12 +52,12 @@ export function createMemberStore(db: Database) {
 
   const memberships = db.query<Membership, [string, string]>(
     `SELECT m.room_id, m.last_ack, r.last_seq, r.member_count FROM members m JOIN rooms r ON r.room_id = m.room_id
-     WHERE m.tenant_id = ? AND m.user_id = ?`,
+     WHERE m.tenant_id = ? AND m.user_id = ? AND r.deleted_at IS NULL`,
   )
 
   const laggards = db.query<{ user_id: string; last_ack: number; last_seq: number }, [string]>(
     `SELECT m.user_id, m.last_ack, r.last_seq FROM members m JOIN rooms r ON r.room_id = m.room_id
-     WHERE m.room_id = ? AND m.last_ack < r.last_seq LIMIT 20000`,
+     WHERE m.room_id = ? AND m.last_ack < r.last_seq AND r.deleted_at IS NULL LIMIT 20000`,
   )
 
   return {

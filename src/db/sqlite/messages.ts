@@ -1,6 +1,7 @@
 // Message rows: gap-free seq assignment (batched for group commit), history pages, edits and tombstones.
 
 import type { Database } from 'bun:sqlite'
+import { notFound } from '../../errors'
 import type { Message } from '../../schemas/message'
 import type { ActivityKeys } from './activity'
 
@@ -72,7 +73,8 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
   const edit = db.query('UPDATE messages SET content = coalesce(?, content), meta = coalesce(?, meta), edited_at = ? WHERE room_id = ? AND seq = ?')
   const tombstone = db.query("UPDATE messages SET content = '', meta = NULL, deleted_at = ? WHERE room_id = ? AND seq = ?")
 
-  const roomSeq = db.query<{ tenant_id: string; last_seq: number }, [string]>('SELECT tenant_id, last_seq FROM rooms WHERE room_id = ?')
+  // A deleted room (SPEC §15) takes no more messages: the item fails with NOT_FOUND.
+  const roomSeq = db.query<{ tenant_id: string; last_seq: number }, [string]>('SELECT tenant_id, last_seq FROM rooms WHERE room_id = ? AND deleted_at IS NULL')
   const setRoomSeq = db.query('UPDATE rooms SET last_seq = ?, last_activity_at = ? WHERE room_id = ?')
 
   return {
@@ -102,7 +104,7 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
               const r = roomSeq.get(m.room_id)
               if (r) rooms.set(m.room_id, (room = { tenant: r.tenant_id, last: r.last_seq, activity: null }))
             }
-            if (!room || room.tenant !== m.tenant_id) throw new Error(`room ${m.room_id} vanished during append`)
+            if (!room || room.tenant !== m.tenant_id) throw notFound('room')
             const seq = room.last + 1
             insert.run(m.room_id, seq, m.message_id, m.tenant_id, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at)
             room.last = seq

@@ -5,6 +5,7 @@ import type { Room, RoomListItem, RoomType, Role } from '../../schemas/room'
 import { decodeCursor, encodeCursor } from './cursor'
 import { toMessage, type MessageRow } from './messages'
 import type { ActivityKeys } from './activity'
+import { jobWriters, type NewJob } from './jobs'
 
 export interface RoomRow {
   room_id: string
@@ -17,7 +18,12 @@ export interface RoomRow {
   member_count: number
   created_at: string
   last_activity_at: string
+  /** The oldest seq still stored (retention moves it up; SPEC §15). */
+  first_seq: number
 }
+
+/** A room row's columns; a deleted room's (deleted_at set) are never returned. */
+export const ROOM_COLUMNS = 'room_id, tenant_id, type, name, metadata, unique_key, last_seq, member_count, created_at, last_activity_at, first_seq'
 
 export const toRoom = (r: RoomRow): Room => ({
   room_id: r.room_id,
@@ -26,6 +32,7 @@ export const toRoom = (r: RoomRow): Room => ({
   metadata: r.metadata === null ? null : JSON.parse(r.metadata),
   unique_key: r.unique_key,
   last_seq: r.last_seq,
+  first_seq: r.first_seq,
   member_count: r.member_count,
   created_at: r.created_at,
 })
@@ -46,7 +53,8 @@ export type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow
 export function toRoomListPage(rows: ListRow[], limit: number): { rooms: RoomListItem[]; next_cursor: string | null } {
   const page = rows.slice(0, limit)
   const rooms: RoomListItem[] = page.map((r) => {
-    const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read) }
+    // Messages below first_seq are gone (retention): a marker below it counts only what is stored.
+    const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - Math.max(r.last_read, r.first_seq - 1)) }
     if (r.m_message_id) {
       item.last_message = toMessage({
         message_id: r.m_message_id,
@@ -68,8 +76,8 @@ export function toRoomListPage(rows: ListRow[], limit: number): { rooms: RoomLis
 }
 
 export function createRoomStore(db: Database, activity: ActivityKeys) {
-  const byId = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND room_id = ?')
-  const byKey = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND unique_key = ?')
+  const byId = db.query<RoomRow, [string, string]>(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE tenant_id = ? AND room_id = ? AND deleted_at IS NULL`)
+  const byKey = db.query<RoomRow, [string, string]>(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE tenant_id = ? AND unique_key = ?`)
   const insertRoom = db.query(
     `INSERT INTO rooms (room_id, tenant_id, type, name, metadata, unique_key, last_seq, member_count, created_at, last_activity_at)
      VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
@@ -79,13 +87,13 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
   )
   const userRooms = (withCursor: boolean) =>
     db.query<ListRow, (string | number)[]>(
-      `SELECT r.*, m.last_read,
+      `SELECT ${ROOM_COLUMNS.replace(/(\w+)/g, 'r.$1')}, m.last_read,
               msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
               msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
               msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
        FROM members m JOIN rooms r ON r.room_id = m.room_id
        LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq
-       WHERE m.tenant_id = ? AND m.user_id = ?
+       WHERE m.tenant_id = ? AND m.user_id = ? AND r.deleted_at IS NULL
        ${withCursor ? 'AND (r.last_activity_at < ? OR (r.last_activity_at = ? AND r.room_id < ?))' : ''}
        ORDER BY r.last_activity_at DESC, r.room_id DESC LIMIT ?`,
     )
@@ -93,12 +101,14 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
   const nextPage = userRooms(true)
   const channels = (withCursor: boolean) =>
     db.query<RoomRow, (string | number)[]>(
-      `SELECT * FROM rooms WHERE tenant_id = ? AND type = 'channel'
+      `SELECT ${ROOM_COLUMNS} FROM rooms WHERE tenant_id = ? AND type = 'channel' AND deleted_at IS NULL
        ${withCursor ? 'AND (created_at > ? OR (created_at = ? AND room_id > ?))' : ''}
        ORDER BY created_at, room_id LIMIT ?`,
     )
   const channelsFirst = channels(false)
   const channelsNext = channels(true)
+  const markDeleted = db.query('UPDATE rooms SET deleted_at = ? WHERE tenant_id = ? AND room_id = ? AND deleted_at IS NULL')
+  const jobs = jobWriters(db)
 
   return {
     get: (tenantId: string, roomId: string) => byId.get(tenantId, roomId),
@@ -152,5 +162,18 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
       return { channels: page.map(toRoom), next_cursor: rows.length > limit ? encodeCursor([last.created_at, last.room_id]) : null }
     },
 
+    /**
+     * Deletes a room for everyone at once (SPEC §15): from this commit on it is not found, and the
+     * `room.delete` job that removes its rows is recorded in the same immediate transaction (its total:
+     * the stored messages plus the members). Returns the room as it was, or null when there is none.
+     */
+    markDeleted(tenantId: string, roomId: string, at: string, job: Omit<NewJob, 'total'>): RoomRow | null {
+      return db.transaction(() => {
+        const room = byId.get(tenantId, roomId)
+        if (!room || markDeleted.run(at, tenantId, roomId).changes !== 1) return null
+        jobs.insert({ ...job, total: Math.max(0, room.last_seq - room.first_seq + 1) + room.member_count })
+        return room
+      }).immediate()
+    },
   }
 }

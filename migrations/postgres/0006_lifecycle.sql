@@ -1,0 +1,31 @@
+-- The data lifecycle (SPEC §15): retention horizons, deleted rooms and tenants, and the jobs that
+-- remove their data in the background and resume after a restart. Same meaning as
+-- migrations/sqlite/0006_lifecycle.sql; with N instances a job is leased (lease_until) by the one
+-- instance that runs its steps.
+
+ALTER TABLE rooms ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE rooms ADD COLUMN deleted_at TEXT;
+ALTER TABLE tenants ADD COLUMN deleted_at TEXT;
+
+-- rooms_by_tenant exists since 0001 (tenant_id); the id order makes it a keyset walk.
+DROP INDEX rooms_by_tenant;
+CREATE INDEX rooms_by_tenant ON rooms (tenant_id, room_id);
+CREATE INDEX notifications_by_tenant ON notifications (tenant_id);
+CREATE INDEX deliveries_by_tenant ON deliveries (tenant_id);
+
+CREATE TABLE jobs (
+  job_id      TEXT COLLATE "C" PRIMARY KEY,
+  tenant_id   TEXT COLLATE "C" NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('room.delete', 'user.erase', 'tenant.delete')),
+  target      TEXT COLLATE "C" NOT NULL,
+  status      TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'done', 'failed')),
+  done        BIGINT NOT NULL DEFAULT 0,
+  total       BIGINT NOT NULL DEFAULT 0,
+  cursor      TEXT,
+  error       TEXT,
+  created_at  TEXT COLLATE "C" NOT NULL,
+  finished_at TEXT,
+  lease_until BIGINT
+);
+CREATE INDEX jobs_running ON jobs (created_at) WHERE status = 'running';
+CREATE INDEX jobs_by_tenant ON jobs (tenant_id);

@@ -1,0 +1,51 @@
+// Reads for the streamed exports on PostgreSQL: the same pages and cursors as db/sqlite/exports.ts.
+
+import type { SQL } from 'bun'
+import { SENT_BY_SCAN, type SentByCursor } from '../sqlite/exports'
+import type { MemberRow } from '../sqlite/members'
+import type { PageRow } from '../sqlite/messages'
+import type { SubscriptionRow } from '../sqlite/notifications'
+import { all, first } from './rows'
+
+export function createExportStore(sql: SQL) {
+  return {
+    memberships: async (tenantId: string, userId: string, afterRoomId: string, limit: number) =>
+      all<MemberRow>(await sql`
+        SELECT m.* FROM members m JOIN rooms r ON r.room_id = m.room_id
+        WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.room_id > ${afterRoomId} AND r.deleted_at IS NULL
+        ORDER BY m.room_id LIMIT ${limit}`),
+
+    async sentBy(tenantId: string, userId: string, cursor: SentByCursor | null, limit: number): Promise<{ rows: PageRow[]; cursor: SentByCursor | null }> {
+      const rows: PageRow[] = []
+      let budget = SENT_BY_SCAN
+      let c = cursor
+      while (budget > 0 && rows.length < limit) {
+        const strict = c !== null && c.next
+        const room = first<{ room_id: string; first_seq: number; last_seq: number }>(await sql`
+          SELECT room_id, first_seq, last_seq FROM rooms WHERE tenant_id = ${tenantId} AND deleted_at IS NULL
+          AND room_id ${strict ? sql`>` : sql`>=`} ${c?.room ?? ''} ORDER BY room_id LIMIT 1`)
+        if (!room) return { rows, cursor: null }
+        const from = c && c.room === room.room_id && !c.next ? Math.max(c.seq, room.first_seq - 1) : room.first_seq - 1
+        const to = Math.min(room.last_seq, from + budget)
+        const want = limit - rows.length
+        const page = all<PageRow>(await sql`
+          SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
+          FROM messages WHERE room_id = ${room.room_id} AND seq > ${from} AND seq <= ${to} AND sender_id = ${userId} ORDER BY seq LIMIT ${want}`)
+        rows.push(...page)
+        if (page.length > 0 && page.length === want) {
+          const last = page[page.length - 1].seq
+          c = last >= room.last_seq ? { room: room.room_id, seq: 0, next: true } : { room: room.room_id, seq: last, next: false }
+          break
+        }
+        budget -= to - from + 1
+        c = to >= room.last_seq ? { room: room.room_id, seq: 0, next: true } : { room: room.room_id, seq: to, next: false }
+      }
+      return { rows, cursor: c }
+    },
+
+    subscriptions: async (tenantId: string, userId: string, afterId: string, limit: number) =>
+      all<SubscriptionRow>(await sql`
+        SELECT * FROM subscriptions WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND subscription_id > ${afterId}
+        ORDER BY subscription_id LIMIT ${limit}`),
+  }
+}

@@ -1,0 +1,141 @@
+// User erasure (SPEC §15) as bounded steps of a `user.erase` job. The job's cursor (JSON in its row)
+// says which phase comes next and where, and every step moves it in the same transaction as its
+// deletes, so a restarted job resumes exactly after the last committed step:
+//  1. `members`: each membership goes (acks and read markers with it); a group or channel they own
+//     passes first to its earliest-joined admin, else its earliest-joined member. First, so that
+//     they can post nowhere while their messages are being erased.
+//  2. `messages`: every room of the tenant is scanned in windows of seqs for messages they sent,
+//     which are deleted as a delete is (content and meta emptied, deleted_at set; the seq stays).
+//  3. `rest`: their subscriptions, pending notifications and message dead letters; then done.
+
+import type { Database } from 'bun:sqlite'
+import type { Role, RoomType } from '../../schemas/room'
+import { jobWriters, type NewJob } from './jobs'
+import type { MessageRow } from './messages'
+
+export type EraseCursor = { phase: 'members' } | { phase: 'messages'; room: string | null; seq: number; next: boolean } | { phase: 'rest' }
+
+/** A membership the step removed; `owner` is who owns the room now when the erased user did. */
+export interface LeftRoom {
+  room_id: string
+  role: Role
+  owner: string | null
+}
+
+export interface EraseStep {
+  finished: boolean
+  left: LeftRoom[]
+  /** Their messages deleted in this step (for message.deleted frames). */
+  deleted: MessageRow[]
+}
+
+/** Rows of seq scanned per `max` of a step: the window bounds the work of a step, not just its writes. */
+export const SCAN_PER_ROW = 4
+
+export const parseEraseCursor = (c: string | null): EraseCursor => (c ? (JSON.parse(c) as EraseCursor) : { phase: 'members' })
+
+export function createEraseStore(db: Database) {
+  const jobs = jobWriters(db)
+  const count = db.query<{ n: number }, [string, string, string]>(
+    `SELECT (SELECT count(*) FROM members WHERE tenant_id = ?1 AND user_id = ?2)
+          + (SELECT count(*) FROM rooms WHERE tenant_id = ?3 AND deleted_at IS NULL) + 1 AS n`,
+  )
+  const memberships = db.query<{ room_id: string; role: Role; type: RoomType }, [string, string, number]>(
+    `SELECT m.room_id, m.role, r.type FROM members m JOIN rooms r ON r.room_id = m.room_id
+     WHERE m.tenant_id = ? AND m.user_id = ? LIMIT ?`,
+  )
+  const successor = db.query<{ user_id: string }, [string, string, string]>(
+    'SELECT user_id FROM members WHERE room_id = ? AND role = ? AND user_id <> ? ORDER BY joined_at, user_id LIMIT 1',
+  )
+  const promote = db.query("UPDATE members SET role = 'owner' WHERE room_id = ? AND user_id = ?")
+  const leave = db.query('DELETE FROM members WHERE room_id = ? AND user_id = ?')
+  const countOut = db.query('UPDATE rooms SET member_count = member_count - 1 WHERE room_id = ?')
+  type ScanRoom = { room_id: string; first_seq: number; last_seq: number }
+  const roomFrom = (strict: boolean) =>
+    db.query<ScanRoom, [string, string]>(
+      `SELECT room_id, first_seq, last_seq FROM rooms WHERE tenant_id = ? AND room_id ${strict ? '>' : '>='} ? AND deleted_at IS NULL
+       ORDER BY room_id LIMIT 1`,
+    )
+  const roomAtOrAfter = roomFrom(false)
+  const roomAfter = roomFrom(true)
+  const tombstone = db.query<MessageRow, [string, string, number, number, string]>(
+    `UPDATE messages SET content = '', meta = NULL, deleted_at = ?1
+     WHERE room_id = ?2 AND seq > ?3 AND seq <= ?4 AND sender_id = ?5 AND deleted_at IS NULL RETURNING *`,
+  )
+  const rest = [
+    'DELETE FROM subscriptions WHERE rowid IN (SELECT rowid FROM subscriptions WHERE tenant_id = ?1 AND user_id = ?2 LIMIT ?3)',
+    `DELETE FROM notification_targets WHERE (tenant_id, user_id, notification_id) IN
+       (SELECT tenant_id, user_id, notification_id FROM notification_targets WHERE tenant_id = ?1 AND user_id = ?2 LIMIT ?3)`,
+    "DELETE FROM dead_letters WHERE rowid IN (SELECT rowid FROM dead_letters WHERE tenant_id = ?1 AND kind = 'message' AND target = ?2 LIMIT ?3)",
+  ].map((q) => db.query<unknown, [string, string, number]>(q))
+
+  function membersPhase(tenantId: string, userId: string, max: number) {
+    const left: LeftRoom[] = []
+    for (const m of memberships.all(tenantId, userId, max)) {
+      let owner: string | null = null
+      if (m.role === 'owner' && m.type !== 'dm') {
+        owner = (successor.get(m.room_id, 'admin', userId) ?? successor.get(m.room_id, 'member', userId))?.user_id ?? null
+        if (owner) promote.run(m.room_id, owner)
+      }
+      leave.run(m.room_id, userId)
+      countOut.run(m.room_id)
+      left.push({ room_id: m.room_id, role: m.role, owner })
+    }
+    return left
+  }
+
+  function messagesPhase(tenantId: string, userId: string, c: Extract<EraseCursor, { phase: 'messages' }>, max: number, at: string) {
+    const deleted: MessageRow[] = []
+    let budget = max * SCAN_PER_ROW
+    let rooms = 0
+    let cursor: EraseCursor = c
+    while (budget > 0 && cursor.phase === 'messages') {
+      const room: ScanRoom | null = cursor.room === null ? roomAtOrAfter.get(tenantId, '') : (cursor.next ? roomAfter : roomAtOrAfter).get(tenantId, cursor.room)
+      if (!room) {
+        cursor = { phase: 'rest' }
+        break
+      }
+      const from = cursor.room === room.room_id && !cursor.next ? Math.max(cursor.seq, room.first_seq - 1) : room.first_seq - 1
+      const to = Math.min(room.last_seq, from + budget)
+      for (const row of tombstone.all(at, room.room_id, from, to, userId)) deleted.push(row)
+      budget -= to - from + 1
+      if (to >= room.last_seq) {
+        rooms++
+        cursor = { phase: 'messages', room: room.room_id, seq: 0, next: true }
+      } else cursor = { phase: 'messages', room: room.room_id, seq: to, next: false }
+    }
+    return { deleted, rooms, cursor }
+  }
+
+  return {
+    /** Records a `user.erase` job; its total counts their memberships, the tenant's rooms and the last phase. */
+    begin(job: Omit<NewJob, 'total'>): void {
+      db.transaction(() => jobs.insert({ ...job, total: count.get(job.tenant_id, job.target, job.tenant_id)?.n ?? 1 })).immediate()
+    },
+
+    /** One step of a `user.erase` job (see the file header); at most `max` rows written. */
+    step(jobId: string, tenantId: string, userId: string, max: number, at: string): EraseStep {
+      return db.transaction((): EraseStep => {
+        const state = jobs.state(jobId)
+        if (state?.status !== 'running') return { finished: true, left: [], deleted: [] }
+        const cursor = parseEraseCursor(state.cursor)
+        if (cursor.phase === 'members') {
+          const left = membersPhase(tenantId, userId, max)
+          const next: EraseCursor = left.length < max ? { phase: 'messages', room: null, seq: 0, next: false } : cursor
+          jobs.advance(jobId, left.length, JSON.stringify(next))
+          return { finished: false, left, deleted: [] }
+        }
+        if (cursor.phase === 'messages') {
+          const r = messagesPhase(tenantId, userId, cursor, max, at)
+          jobs.advance(jobId, r.rooms, JSON.stringify(r.cursor))
+          return { finished: false, left: [], deleted: r.deleted }
+        }
+        let removed = 0
+        for (const q of rest) removed += q.run(tenantId, userId, max).changes
+        if (removed >= max) return { finished: false, left: [], deleted: [] }
+        jobs.finish(jobId, at)
+        return { finished: true, left: [], deleted: [] }
+      }).immediate()
+    },
+  }
+}

@@ -1,0 +1,75 @@
+// Reads for the streamed exports (SPEC §15): keyset pages, so a stream of any size holds one page.
+// A room export uses the ordinary room, member and history reads; these are the user export's.
+
+import type { Database } from 'bun:sqlite'
+import type { MemberRow } from './members'
+import type { PageRow } from './messages'
+import type { SubscriptionRow } from './notifications'
+
+/** Where a walk over the tenant's rooms stands: in `room` after `seq`, or (`next`) past that room. */
+export interface SentByCursor {
+  room: string
+  seq: number
+  next: boolean
+}
+
+/** Rows of seq one sentBy call scans at most (it may return fewer rows than asked and a cursor). */
+export const SENT_BY_SCAN = 5000
+
+export function createExportStore(db: Database) {
+  const memberships = db.query<MemberRow, [string, string, string, number]>(
+    `SELECT m.* FROM members m JOIN rooms r ON r.room_id = m.room_id
+     WHERE m.tenant_id = ? AND m.user_id = ? AND m.room_id > ? AND r.deleted_at IS NULL ORDER BY m.room_id LIMIT ?`,
+  )
+  const roomFrom = (strict: boolean) =>
+    db.query<{ room_id: string; first_seq: number; last_seq: number }, [string, string]>(
+      `SELECT room_id, first_seq, last_seq FROM rooms WHERE tenant_id = ? AND room_id ${strict ? '>' : '>='} ? AND deleted_at IS NULL
+       ORDER BY room_id LIMIT 1`,
+    )
+  const roomAtOrAfter = roomFrom(false)
+  const roomAfter = roomFrom(true)
+  const sent = db.query<PageRow, [string, number, number, string, number]>(
+    `SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
+     FROM messages WHERE room_id = ? AND seq > ? AND seq <= ? AND sender_id = ? ORDER BY seq LIMIT ?`,
+  )
+  const subscriptions = db.query<SubscriptionRow, [string, string, string, number]>(
+    'SELECT * FROM subscriptions WHERE tenant_id = ? AND user_id = ? AND subscription_id > ? ORDER BY subscription_id LIMIT ?',
+  )
+
+  return {
+    /** The user's memberships of live rooms, by room id after `afterRoomId` ('' from the start). */
+    memberships: (tenantId: string, userId: string, afterRoomId: string, limit: number) => memberships.all(tenantId, userId, afterRoomId, limit),
+
+    /**
+     * Messages the user sent, room by room (room id order) and in seq order within a room, from
+     * `cursor` (null: the start). Scans at most SENT_BY_SCAN seqs, so it may answer fewer than
+     * `limit` rows; `cursor` is null once every room is done.
+     */
+    sentBy(tenantId: string, userId: string, cursor: SentByCursor | null, limit: number): { rows: PageRow[]; cursor: SentByCursor | null } {
+      const rows: PageRow[] = []
+      let budget = SENT_BY_SCAN
+      let c = cursor
+      while (budget > 0 && rows.length < limit) {
+        const room = c === null ? roomAtOrAfter.get(tenantId, '') : (c.next ? roomAfter : roomAtOrAfter).get(tenantId, c.room)
+        if (!room) return { rows, cursor: null }
+        const from = c && c.room === room.room_id && !c.next ? Math.max(c.seq, room.first_seq - 1) : room.first_seq - 1
+        const to = Math.min(room.last_seq, from + budget)
+        const want = limit - rows.length
+        const page = sent.all(room.room_id, from, to, userId, want)
+        rows.push(...page)
+        if (page.length > 0 && page.length === want) {
+          // The page is full: go on after its last row next time (the window may hold more).
+          const last = page[page.length - 1].seq
+          c = last >= room.last_seq ? { room: room.room_id, seq: 0, next: true } : { room: room.room_id, seq: last, next: false }
+          break
+        }
+        budget -= to - from + 1
+        c = to >= room.last_seq ? { room: room.room_id, seq: 0, next: true } : { room: room.room_id, seq: to, next: false }
+      }
+      return { rows, cursor: c }
+    },
+
+    /** The user's subscriptions by id after `afterId` ('' from the start). */
+    subscriptions: (tenantId: string, userId: string, afterId: string, limit: number) => subscriptions.all(tenantId, userId, afterId, limit),
+  }
+}
