@@ -11,6 +11,7 @@ import { createServices } from './services'
 import { createApp } from './app'
 import type { RequestStates } from './http/context'
 import { createHealth } from './health'
+import { createStorageHealth, watchStorage } from './storage-health'
 import { createGateway } from './ws/gateway'
 import { presenceRoutes } from './http/routes/presence'
 import type { Elysia } from 'elysia'
@@ -31,10 +32,16 @@ import { metricsRoutes } from './http/routes/metrics'
 import { adminBackupRoutes } from './http/routes/admin-backup'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
+import type { Store } from './db/types'
+
+/** Below this a master key draws a warning at start (issue 13: safe defaults). */
+const MIN_MASTER_KEY_LENGTH = 32
 
 export interface Overrides {
   log: Logger
   clock: Clock
+  /** How often open token sockets are checked against their exp (ws/gateway.ts; default 1 s). */
+  tokenExpirySweepMs: number
 }
 
 export interface ServerHandle {
@@ -51,6 +58,11 @@ export interface ServerHandle {
    * `query_only` and simulate a full or read-only database on the very connection the server writes with.
    */
   db: Database | null
+  /**
+   * The store the services call. In-process only, like `db`: the connect-cost tests count the store
+   * calls one WebSocket connect makes (they must not grow with the user's number of rooms).
+   */
+  store: Store
 }
 
 export async function startServer(config: Config, o: Partial<Overrides> = {}): Promise<ServerHandle> {
@@ -62,6 +74,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   if (opened.migrationsApplied.length) log.info('migrations applied', { applied: opened.migrationsApplied })
   const metrics = createAppMetrics()
   instrumentStore(store, metrics)
+  const storage = createStorageHealth({ clock, log })
+  watchStorage(store, storage)
   const started = await opened.startEpoch()
   const epoch = started.epoch
   if (started.changed) log.info('new epoch', { epoch, reason: started.reason })
@@ -84,7 +98,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   })
   fanout.shareTenantChanges(services.tenant)
   const states: RequestStates = new WeakMap()
-  const health = createHealth({ config, store, broker, epoch, clock })
+  const health = createHealth({ config, store, storage, broker, epoch, clock })
 
   // Durable delivery (SPEC §6): outbox → delivery worker; redelivery on this thread.
   let workers: Scheduler | null = null
@@ -100,7 +114,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
 
   const tokens = createTokenService({ tenants: services.tenant, clock })
 
-  const gateway = createGateway({ config, log, clock, services, notifications, broker, connectedAnywhere: fanout.connectedAnywhere, sharedStorage: opened.kind === 'postgres', states, epoch, onOpen: () => metrics.wsOpened.inc() })
+  const gateway = createGateway({ config, log, clock, services, notifications, broker, connectedAnywhere: fanout.connectedAnywhere, sharedStorage: opened.kind === 'postgres', states, epoch, onOpen: () => metrics.wsOpened.inc(), tokenExpirySweepMs: o.tokenExpirySweepMs })
   const routeDeps = { config, services, broker: publisher, presence: broker, states }
   metrics.registry.gauge('chatapi_ws_connections', 'Live WebSocket connections', () => health.connections())
   metrics.registry.gauge('chatapi_delivery_queue_depth', 'Pending webhook and endpoint deliveries', () => delivery.queueDepth())
@@ -128,6 +142,9 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   })
 
   if (!config.MASTER_API_KEY) log.warn('MASTER_API_KEY is not set: the admin API answers 403 to every call')
+  // It opens every tenant: a short one is accepted (existing deployments keep working) but flagged.
+  else if (config.MASTER_API_KEY.length < MIN_MASTER_KEY_LENGTH)
+    log.warn(`MASTER_API_KEY is shorter than ${MIN_MASTER_KEY_LENGTH} characters: use a random one (openssl rand -hex 24)`, { length: config.MASTER_API_KEY.length })
 
   try {
     app.listen({
@@ -157,6 +174,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     health.setWorkers(workers.status)
     if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
   }
+  if (config.ALLOW_HTTP_WEBHOOKS) log.warn('ALLOW_HTTP_WEBHOOKS is set: webhooks and endpoints may use http and reach private addresses (local testing only)')
   const sweepMs = Math.min(5000, Math.max(20, Math.floor(Math.min(config.ACK_TIMEOUT_MS, config.RETRY_BASE_MS) / 2)))
   // One sweep at a time; shutdown waits for the one in flight before closing the store.
   let sweeping: Promise<void> | null = null
@@ -191,5 +209,5 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       log.info('stopped')
     })())
 
-  return { url: server.url, port: server.port!, stop, workers, redelivery, db }
+  return { url: server.url, port: server.port!, stop, workers, redelivery, db, store }
 }

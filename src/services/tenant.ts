@@ -9,25 +9,18 @@ import { newId, randomBase62 } from '../ids'
 import { parseOutboundUrl } from './outbound-url'
 import { createReadGuard } from './read-guard'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
+import { WEBHOOK_EVENTS, type WebhookEvent } from '../schemas/webhook'
 import { isJsonObject } from './actor'
-
-export const WEBHOOK_EVENTS = [
-  'message.created',
-  'message.updated',
-  'message.deleted',
-  'room.created',
-  'member.added',
-  'member.removed',
-  'notification.created',
-] as const
 
 /** A tenant's config with every environment default applied: what the services act on. */
 export interface EffectiveConfig {
   rate_limit_per_sec: number
   max_message_bytes: number
   max_room_members: number
+  /** Live WebSocket connections the tenant may hold (default WS_MAX_CONNECTIONS_PER_TENANT). */
+  max_connections: number
   webhook_url: string | null
-  webhook_events: string[]
+  webhook_events: WebhookEvent[]
   require_user_tokens: boolean
   features: { typing: boolean; presence: boolean; read_receipts: boolean }
 }
@@ -40,8 +33,11 @@ export interface AuthTenant {
   user_token_secret: string
 }
 
-/** What changed: the API key ('rotate'), another secret ('secret') or name/config ('config'). */
-export type TenantChange = 'rotate' | 'secret' | 'config'
+/**
+ * What changed: the API key ('rotate'), user_token_secret ('token_secret'), webhook_secret
+ * ('secret') or name/config ('config'). Travels between instances as it is (broker/redis.ts).
+ */
+export type TenantChange = 'rotate' | 'token_secret' | 'secret' | 'config'
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
@@ -73,21 +69,26 @@ export function createTenantService({ store, clock, config }: Deps) {
     if ('rate_limit_per_sec' in input) out.rate_limit_per_sec = int('rate_limit_per_sec', 1, config.DEFAULT_RATE_LIMIT)
     if ('max_message_bytes' in input) out.max_message_bytes = int('max_message_bytes', 1, MAX_MESSAGE_BYTES)
     if ('max_room_members' in input) out.max_room_members = int('max_room_members', 2, config.MAX_ROOM_MEMBERS)
+    if ('max_connections' in input) out.max_connections = int('max_connections', 1, config.WS_MAX_CONNECTIONS_PER_TENANT)
     if ('webhook_url' in input) {
       // Scheme, credentials, localhost and literal private addresses here; names are resolved and
-      // checked again before every delivery attempt (services/outbound-url.ts).
+      // checked before every delivery attempt, which connects only to the checked address
+      // (services/outbound-fetch.ts).
       const v = input.webhook_url
       if (v !== null) parseOutboundUrl('config.webhook_url', v, config.ALLOW_HTTP_WEBHOOKS)
       out.webhook_url = v as string | null
     }
     if ('webhook_events' in input) {
+      // Absent means every event (SPEC Revision 2) and [] means none. null puts the default back:
+      // the key is kept as undefined, so the merge in patch overrides the stored list and
+      // JSON.stringify then leaves the key out (one stored form for "not set").
       const v = input.webhook_events
-      if (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e)))
-        throw invalid('config.webhook_events', `webhook_events must list events among ${WEBHOOK_EVENTS.join(', ')}`)
-      out.webhook_events = [...new Set(v as string[])]
+      if (v !== null && (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e))))
+        throw invalid('config.webhook_events', `webhook_events must be null (every event) or a list of events among ${WEBHOOK_EVENTS.join(', ')}`)
+      out.webhook_events = v === null ? undefined : [...new Set(v as WebhookEvent[])]
     }
     if ('require_user_tokens' in input) {
-      if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'must be a boolean')
+      if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'require_user_tokens must be a boolean')
       out.require_user_tokens = input.require_user_tokens
     }
     if ('features' in input) {
@@ -109,8 +110,9 @@ export function createTenantService({ store, clock, config }: Deps) {
       rate_limit_per_sec: stored.rate_limit_per_sec ?? config.DEFAULT_RATE_LIMIT,
       max_message_bytes: stored.max_message_bytes ?? MAX_MESSAGE_BYTES,
       max_room_members: stored.max_room_members ?? config.MAX_ROOM_MEMBERS,
+      max_connections: stored.max_connections ?? config.WS_MAX_CONNECTIONS_PER_TENANT,
       webhook_url: stored.webhook_url ?? null,
-      webhook_events: stored.webhook_events ?? [],
+      webhook_events: stored.webhook_events ?? [...WEBHOOK_EVENTS],
       require_user_tokens: stored.require_user_tokens ?? false,
       features: {
         typing: stored.features?.typing ?? true,
@@ -222,7 +224,7 @@ export function createTenantService({ store, clock, config }: Deps) {
       } else {
         throw invalid('which', 'which must be api_key, webhook_secret or user_token_secret')
       }
-      await changed(tenantId, which === 'api_key' ? 'rotate' : 'secret')
+      await changed(tenantId, which === 'api_key' ? 'rotate' : which === 'user_token_secret' ? 'token_secret' : 'secret')
       return { [which]: value }
     },
 

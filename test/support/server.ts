@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config'
 import { createLogger } from '../../src/log'
-import { startServer, type ServerHandle } from '../../src/server'
+import { startServer, type Overrides, type ServerHandle } from '../../src/server'
 import { call, type CallOptions, type CallResult } from './http'
 import { freshPgDatabase, TEST_PG_URL, TEST_REDIS_URL } from './storage'
 
@@ -40,8 +40,13 @@ export interface TestStorage {
   redis?: boolean
 }
 
-/** Starts a server with the given environment overrides (strings, as the real environment). */
-export async function startTestServer(env: Record<string, string> = {}, storage: TestStorage = {}): Promise<TestServer> {
+/**
+ * Starts a server with the given environment overrides (strings, as the real environment), where
+ * it keeps its data, and in-process overrides (e.g. a shorter token-expiry sweep).
+ */
+export async function startTestServer(env: Record<string, string> = {}, options: TestStorage & Partial<Overrides> = {}): Promise<TestServer> {
+  const { postgres, redis, ...overrides } = options
+  const storage: TestStorage = { postgres, redis }
   const dir = mkdtempSync(join(tmpdir(), 'chatapi-test-'))
   const pgServer = storage.postgres ?? TEST_PG_URL
   const pg = pgServer ? await freshPgDatabase(pgServer) : null
@@ -59,7 +64,7 @@ export async function startTestServer(env: Record<string, string> = {}, storage:
     LOG_LEVEL: process.env.CHATAPI_TEST_LOG ?? 'error',
     ...env,
   })
-  const handle = await startServer(config, { log: createLogger(config.LOG_LEVEL) })
+  const handle = await startServer(config, { log: createLogger(config.LOG_LEVEL), ...overrides })
   const url = `http://127.0.0.1:${handle.port}`
   const server: TestServer = {
     url,

@@ -143,7 +143,7 @@ describe('tenant caches', () => {
   test('a tenant lookup in flight during a user_token_secret rotation does not re-cache the old secret', async () => {
     const { auth } = await newTenant()
     const tokens = createTokenService({ tenants: services.tenant, clock: systemClock })
-    const { token } = tokens.mint(as(auth, 'alice'), { user_id: 'alice' })
+    const { token } = await tokens.mint(as(auth, 'alice'), { user_id: 'alice' })
     const lookup = holdNext(store.tenants, 'get', (id: string) => id === auth.tenant_id)
     const inFlight = tokens.verify(token)
     await lookup.called // the tenant row with the old secret is read
