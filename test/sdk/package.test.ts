@@ -60,7 +60,7 @@ beforeAll(async () => {
   mkdirSync(pkg)
   cpSync(join(ROOT, 'sdk', 'package.json'), join(pkg, 'package.json'))
   cpSync(join(ROOT, 'sdk', 'README.md'), join(pkg, 'README.md'))
-  await run(['bun', join(ROOT, 'sdk', 'scripts', 'build.ts'), '--outdir', join(pkg, 'dist')], ROOT, 60_000)
+  await run([process.execPath, join(ROOT, 'sdk', 'scripts', 'build.ts'), '--outdir', join(pkg, 'dist')], ROOT, 60_000)
   const packed = JSON.parse(await run(['npm', 'pack', '--json', '--ignore-scripts', '--pack-destination', tmp], pkg))
   tarball = join(tmp, packed[0].filename)
 
