@@ -820,6 +820,251 @@ for (const impl of [sqliteImpl, postgresImpl]) {
       })
     })
 
+    describe('data lifecycle (SPEC §15)', () => {
+      const job = (id: string, kind: 'room.delete' | 'user.erase' | 'tenant.delete', target: string, tenantId = 't1') => ({
+        job_id: id,
+        tenant_id: tenantId,
+        kind,
+        target,
+        created_at: at(9),
+      })
+      /** Runs job steps of `max` rows until one reports finished; returns every step's result. */
+      async function drain<R extends { finished: boolean }>(step: () => R | Promise<R>, limit = 200): Promise<R[]> {
+        const out: R[] = []
+        for (let i = 0; i < limit; i++) {
+          const r = await step()
+          out.push(r)
+          if (r.finished) return out
+        }
+        throw new Error('job did not finish')
+      }
+
+      test('a deleted room is gone at once for every read, takes no appends, and has its job', async () => {
+        await seed(s)
+        await s.messages.appendBatch([msg('ra'), msg('ra'), msg('rb')])
+        expect(await s.rooms.markDeleted('t2', 'ra', at(9), job('j1', 'room.delete', 'ra'))).toBeNull() // another tenant's id
+        const was = await s.rooms.markDeleted('t1', 'ra', at(9), job('j1', 'room.delete', 'ra'))
+        expect(was).toMatchObject({ room_id: 'ra', last_seq: 2, first_seq: 1, member_count: 2 })
+        expect(await s.rooms.markDeleted('t1', 'ra', at(9), job('j2', 'room.delete', 'ra'))).toBeNull()
+        expect(await s.rooms.get('t1', 'ra')).toBeNull()
+        expect((await s.rooms.listForUser('t1', 'alice', 10)).rooms.map((r) => r.room_id)).toEqual(['rb'])
+        expect((await s.members.membershipsOf('t1', 'alice')).map((m) => m.room_id)).toEqual(['rb'])
+        expect(await s.members.laggards('ra')).toEqual([])
+        const [r] = await s.messages.appendBatch([msg('ra')])
+        expect(r.ok ? null : r.error).toMatchObject({ code: 'NOT_FOUND' })
+        expect(await s.tenants.usage('t1')).toEqual({ rooms: 1, messages: 1 })
+        expect(await s.jobs.get('j1')).toEqual({
+          job_id: 'j1', tenant_id: 't1', kind: 'room.delete', target: 'ra', status: 'running', done: 0, total: 4,
+          cursor: null, error: null, created_at: at(9), finished_at: null, lease_until: null,
+        })
+        expect(await s.jobs.get('j2')).toBeNull()
+      })
+
+      test('room delete steps remove at most max rows each: messages, then members, then the room; progress moves with them', async () => {
+        await seed(s)
+        await s.messages.appendBatch([msg('ra'), msg('ra'), msg('ra'), msg('rb')])
+        await s.rooms.markDeleted('t1', 'ra', at(9), job('j1', 'room.delete', 'ra'))
+        const steps = await drain(() => s.purge.roomStep('j1', 'ra', 2, at(10)))
+        expect(steps).toEqual([
+          { removed: 2, finished: false, members: [] },
+          { removed: 2, finished: false, members: ['alice'] },
+          { removed: 1, finished: true, members: ['bob'] },
+        ])
+        expect(await s.messages.after('ra', 0, 10)).toEqual([])
+        expect(await s.members.get('ra', 'bob')).toBeNull()
+        expect(await s.jobs.get('j1')).toMatchObject({ status: 'done', done: 5, total: 5, finished_at: at(10) })
+        expect(await s.purge.roomStep('j1', 'ra', 2, at(11))).toEqual({ removed: 0, finished: true, members: [] })
+        expect((await s.messages.after('rb', 0, 10)).length).toBe(1) // the other room is untouched
+        expect(await s.rooms.get('t1', 'rb')).not.toBeNull()
+      })
+
+      test('retention removes only the old prefix, at most max per call; first_seq, unread counts and usage follow', async () => {
+        await seed(s)
+        const times = [1, 2, 3, 4, 30, 5, 40] // seq 6 is old but behind a newer one: it waits for the prefix
+        await s.messages.appendBatch(times.map((t) => msg('ra', { sender_id: 'bob', created_at: at(t) })))
+        await s.messages.appendBatch([msg('rb', { created_at: at(50) })])
+        await s.members.advanceRead('ra', 'alice', 1)
+        expect((await s.rooms.listForUser('t1', 'alice', 10)).rooms.find((r) => r.room_id === 'ra')?.unread_count).toBe(6)
+        expect((await s.purge.retentionRooms('t1', null, 10)).map((r) => r.room_id)).toEqual(['ra', 'rb'])
+        expect(await s.purge.expire('ra', at(20), 3)).toEqual({ removed: 3, first_seq: 4 })
+        expect(await s.purge.expire('ra', at(20), 3)).toEqual({ removed: 1, first_seq: 5 })
+        expect(await s.purge.expire('ra', at(20), 3)).toEqual({ removed: 0, first_seq: 5 })
+        expect(await s.purge.expire('rb', at(20), 3)).toEqual({ removed: 0, first_seq: 1 })
+        expect((await s.messages.after('ra', 0, 10)).map((m) => m.seq)).toEqual([5, 6, 7])
+        expect(await s.messages.before('ra', 5, 10)).toEqual([])
+        const ra = (await s.rooms.listForUser('t1', 'alice', 10)).rooms.find((r) => r.room_id === 'ra')!
+        expect(ra).toMatchObject({ first_seq: 5, last_seq: 7, unread_count: 3 }) // her marker (1) is below the horizon
+        expect((await s.rooms.get('t1', 'ra'))?.first_seq).toBe(5)
+        expect(await s.tenants.usage('t1')).toEqual({ rooms: 2, messages: 4 })
+        // everything old: the room keeps its last_seq and stores nothing
+        expect(await s.purge.expire('ra', at(99), 10)).toEqual({ removed: 3, first_seq: 8 })
+        expect(await s.rooms.get('t1', 'ra')).toMatchObject({ first_seq: 8, last_seq: 7 })
+        expect((await s.purge.retentionRooms('t1', null, 10)).map((r) => r.room_id)).toEqual(['rb'])
+        expect((await s.purge.retentionRooms('t1', 'ra', 10)).map((r) => r.room_id)).toEqual(['rb'])
+        const [next] = await s.messages.appendBatch([msg('ra', { created_at: at(100) })])
+        expect(next.ok && next.row.seq).toBe(8)
+      })
+
+      test('a deleted tenant: key, id and listing are gone at once; its steps remove all it held and nothing of others', async () => {
+        await seed(s, ['t1', 't2'], [['ra', 't1'], ['rb', 't1'], ['rx', 't2']])
+        await s.messages.appendBatch([msg('ra'), msg('ra'), msg('rb'), msg('rx', { tenant_id: 't2' })])
+        await s.notifications.create({ notification_id: 'n1', tenant_id: 't1', topic: 'x', payload: '{}', created_at: T0, expires_at: 9e12 }, ['alice', 'bob'])
+        await s.notifications.subscribe({ subscription_id: 's1', tenant_id: 't1', user_id: 'alice', topic: 'x', endpoint: null, created_at: T0 })
+        await s.notifications.subscribe({ subscription_id: 's2', tenant_id: 't2', user_id: 'alice', topic: 'x', endpoint: null, created_at: T0 })
+        await s.deliveries.enqueue([delivery('d1'), delivery('d2', { tenant_id: 't2' })])
+        await s.deadLetters.insert(deadLetter('dl1'))
+        await s.rooms.markDeleted('t1', 'rb', at(9), job('jr', 'room.delete', 'rb'))
+        expect(await s.tenants.markDeleted('t1', at(9), job('jt', 'tenant.delete', 't1'))).toBe(true)
+        expect(await s.tenants.markDeleted('t1', at(9), job('jt2', 'tenant.delete', 't1'))).toBe(false)
+        expect(await s.tenants.get('t1')).toBeNull()
+        expect(await s.tenants.byKeyHash('hash-t1')).toBeNull()
+        expect((await s.tenants.list()).map((t) => t.tenant_id)).toEqual(['t2'])
+        expect(await s.tenants.update('t1', { name: 'x' })).toBeNull()
+        expect(await s.tenants.setSecret('t1', 'api_key_hash', 'h')).toBe(false)
+        expect(await s.jobs.get('jt')).toMatchObject({ kind: 'tenant.delete', total: 5, done: 0 }) // 3 stored messages + 2 rooms
+        const steps = await drain(() => s.purge.tenantStep('jt', 't1', 2, at(10)))
+        expect(steps.length).toBeGreaterThan(3)
+        expect(steps.every((r) => r.removed <= 2)).toBe(true)
+        expect(await s.jobs.get('jt')).toMatchObject({ status: 'done', done: 5, total: 5, finished_at: at(10) })
+        expect(await s.jobs.get('jr')).toBeNull() // the tenant's other jobs went with it
+        expect(await s.messages.after('ra', 0, 10)).toEqual([])
+        expect(await s.members.get('ra', 'alice')).toBeNull()
+        expect(await s.notifications.pendingFor('t1', 'bob', 0)).toEqual([])
+        expect(await s.notifications.subscriptionsOf('t1', 'alice')).toEqual([])
+        expect(await s.deliveries.get('d1')).toBeNull()
+        expect(await s.deadLetters.get('dl1')).toBeNull()
+        expect(await s.tenants.usage('t1')).toEqual({ rooms: 0, messages: 0 })
+        // the other tenant keeps everything
+        expect(await s.tenants.get('t2')).not.toBeNull()
+        expect((await s.messages.after('rx', 0, 10)).length).toBe(1)
+        expect((await s.notifications.subscriptionsOf('t2', 'alice')).length).toBe(1)
+        expect(await s.deliveries.get('d2')).not.toBeNull()
+        // a new tenant may reuse nothing of it, but the id is free again
+        await s.tenants.insert(tenant('t1'))
+        expect((await s.tenants.get('t1'))?.tenant_id).toBe('t1')
+      })
+
+      test('tenants page oldest first with a cursor', async () => {
+        for (const [id, sec] of [['t3', 2], ['t1', 1], ['t2', 1], ['t4', 3]] as const) await s.tenants.insert(tenant(id, { created_at: at(sec) }))
+        const p1 = await s.tenants.page(3)
+        expect(p1.rows.map((t) => t.tenant_id)).toEqual(['t1', 't2', 't3'])
+        expect(p1.rows[0]).toEqual(tenant('t1', { created_at: at(1) }))
+        const p2 = await s.tenants.page(3, p1.next_cursor!)
+        expect(p2).toEqual({ rows: [tenant('t4', { created_at: at(3) })], next_cursor: null })
+        expect((await s.tenants.page(4)).next_cursor).toBeNull()
+      })
+
+      test('user erase: memberships first (ownership passes on), then their messages in every room, then the rest', async () => {
+        await seed(s, ['t1', 't2'], [])
+        const members = (spec: [string, 'owner' | 'admin' | 'member', number][]) => spec.map(([u, role]) => ({ user_id: u, role }))
+        await s.rooms.create('t1', room('g1', ['alice', 'bob', 'carol'], { members: members([['alice', 'owner', 0], ['bob', 'member', 0], ['carol', 'member', 0]]) }))
+        await s.members.add('t1', 'g1', ['dave'], 'admin', at(5), 100) // the admin joined last, yet is preferred
+        await s.rooms.create('t1', room('g2', [], { members: members([['alice', 'owner', 0]]) }))
+        await s.members.add('t1', 'g2', ['erin'], 'member', at(3), 100)
+        await s.members.add('t1', 'g2', ['bob'], 'member', at(2), 100) // earliest-joined member takes g2
+        await s.rooms.create('t1', room('d1', [], { type: 'dm', unique_key: 'alice|bob', members: members([['alice', 'member', 0], ['bob', 'member', 0]]) }))
+        await s.rooms.create('t1', room('left', ['bob']))
+        await s.rooms.create('t2', room('other', ['alice']))
+        const mine = await s.messages.appendBatch([
+          msg('g1'), msg('g1', { sender_id: 'bob' }), msg('d1'), msg('g2', { meta: '{"a":1}' }),
+          ...Array.from({ length: 12 }, () => msg('left')), msg('left', { sender_id: 'bob' }),
+          msg('other', { tenant_id: 't2' }),
+        ])
+        expect(mine.every((r) => r.ok)).toBe(true)
+        await s.notifications.create({ notification_id: 'n1', tenant_id: 't1', topic: 'x', payload: '{}', created_at: T0, expires_at: 9e12 }, ['alice', 'bob'])
+        await s.notifications.subscribe({ subscription_id: 's1', tenant_id: 't1', user_id: 'alice', topic: 'x', endpoint: null, created_at: T0 })
+        await s.deadLetters.insert(deadLetter('dl1', { kind: 'message', target: 'alice', ref_id: 'g1', from_seq: 1, to_seq: 2 }))
+        await s.erase.begin(job('je', 'user.erase', 'alice'))
+        expect(await s.jobs.get('je')).toMatchObject({ total: 3 + 4 + 1, done: 0, cursor: null }) // memberships + rooms + the last phase
+        const steps = await drain(() => s.erase.step('je', 't1', 'alice', 2, at(20)))
+        const left = steps.flatMap((r) => r.left)
+        expect(left.sort((a, b) => a.room_id.localeCompare(b.room_id))).toEqual([
+          { room_id: 'd1', role: 'member', owner: null },
+          { room_id: 'g1', role: 'owner', owner: 'dave' },
+          { room_id: 'g2', role: 'owner', owner: 'bob' },
+        ])
+        expect((await s.members.get('g1', 'dave'))?.role).toBe('owner')
+        expect((await s.members.get('g2', 'bob'))?.role).toBe('owner')
+        expect((await s.members.get('g2', 'erin'))?.role).toBe('member')
+        expect(await s.members.get('d1', 'alice')).toBeNull()
+        expect((await s.rooms.get('t1', 'g1'))?.member_count).toBe(3)
+        const deleted = steps.flatMap((r) => r.deleted)
+        expect(deleted).toHaveLength(15)
+        expect(deleted.every((m) => m.sender_id === 'alice' && m.content === '' && m.meta === null && m.deleted_at === at(20))).toBe(true)
+        expect(steps.every((r) => r.deleted.length <= 2 * 4)).toBe(true) // bounded: a window of max × 4 seqs
+        for (const roomId of ['g1', 'g2', 'd1', 'left']) {
+          for (const m of await s.messages.after(roomId, 0, 100)) {
+            if (m.sender_id === 'alice') expect(m).toMatchObject({ content: '', meta: null, deleted_at: at(20) })
+            else expect(m.deleted_at).toBeNull()
+          }
+        }
+        expect((await s.messages.after('other', 0, 10))[0].deleted_at).toBeNull() // another tenant's alice
+        expect(await s.notifications.pendingFor('t1', 'alice', 0)).toEqual([])
+        expect((await s.notifications.pendingFor('t1', 'bob', 0)).length).toBe(1)
+        expect(await s.notifications.subscriptionsOf('t1', 'alice')).toEqual([])
+        expect(await s.deadLetters.get('dl1')).toBeNull()
+        expect(await s.jobs.get('je')).toMatchObject({ status: 'done', done: 8, total: 8, cursor: null, finished_at: at(20) })
+      })
+
+      test('an erase resumes from its committed cursor on another connection (a restart)', async () => {
+        await seed(s, ['t1'], [['ra', 't1'], ['rb', 't1']])
+        await s.messages.appendBatch(Array.from({ length: 10 }, (_, i) => msg(i % 2 ? 'ra' : 'rb')))
+        await s.erase.begin(job('je', 'user.erase', 'alice'))
+        const first = await s.erase.step('je', 't1', 'alice', 1, at(20)) // one membership
+        expect(first.left).toHaveLength(1)
+        const after = inst.second()
+        const rest = await drain(() => after.erase.step('je', 't1', 'alice', 1, at(21)))
+        expect(rest.flatMap((r) => r.left)).toHaveLength(1)
+        expect(rest.flatMap((r) => r.deleted).map((m) => `${m.room_id}#${m.seq}`).sort()).toEqual(
+          ['ra#1', 'ra#2', 'ra#3', 'ra#4', 'ra#5', 'rb#1', 'rb#2', 'rb#3', 'rb#4', 'rb#5'],
+        )
+        expect(await s.erase.step('je', 't1', 'alice', 1, at(22))).toEqual({ finished: true, left: [], deleted: [] })
+      })
+
+      test('export pages: memberships, messages a user sent across rooms (bounded scans), subscriptions', async () => {
+        await seed(s, ['t1'], [['ra', 't1'], ['rb', 't1'], ['rc', 't1']])
+        await s.messages.appendBatch([msg('ra'), msg('ra', { sender_id: 'bob' }), msg('rb', { sender_id: 'bob' }), msg('rc'), msg('rc'), msg('ra')])
+        await s.rooms.markDeleted('t1', 'rb', at(9), job('j', 'room.delete', 'rb'))
+        expect((await s.exports.memberships('t1', 'alice', '', 10)).map((m) => m.room_id)).toEqual(['ra', 'rc'])
+        expect((await s.exports.memberships('t1', 'alice', 'ra', 10)).map((m) => m.room_id)).toEqual(['rc'])
+        expect((await s.exports.memberships('t1', 'alice', '', 1))[0]).toEqual(await s.members.get('ra', 'alice'))
+        const seen: string[] = []
+        let cursor = null as Parameters<Store['exports']['sentBy']>[2]
+        let calls = 0
+        do {
+          const page = await s.exports.sentBy('t1', 'alice', cursor, 1)
+          seen.push(...page.rows.map((m) => `${m.room_id}#${m.seq}:${m.sender_id}`))
+          cursor = page.cursor
+        } while (cursor && ++calls < 20)
+        expect(seen).toEqual(['ra#1:alice', 'ra#3:alice', 'rc#1:alice', 'rc#2:alice'])
+        expect((await s.exports.sentBy('t1', 'alice', null, 100)).rows).toHaveLength(4)
+        for (const id of ['s2', 's1']) await s.notifications.subscribe({ subscription_id: id, tenant_id: 't1', user_id: 'alice', topic: id, endpoint: null, created_at: T0 })
+        expect((await s.exports.subscriptions('t1', 'alice', '', 1)).map((x) => x.subscription_id)).toEqual(['s1'])
+        expect((await s.exports.subscriptions('t1', 'alice', 's1', 10)).map((x) => x.subscription_id)).toEqual(['s2'])
+      })
+
+      test('jobs: claim running ones oldest first, renew, fail with a reason', async () => {
+        await seed(s)
+        await s.rooms.markDeleted('t1', 'rb', at(2), job('j2', 'room.delete', 'rb'))
+        await s.rooms.markDeleted('t1', 'ra', at(1), { ...job('j1', 'room.delete', 'ra'), created_at: at(1) })
+        expect((await s.jobs.claim(1000, 100, 10)).map((j) => j.job_id)).toEqual(['j1', 'j2'])
+        expect(await s.jobs.renew('j1', 5000)).toBe(true)
+        expect(await s.jobs.fail('j1', 'boom', at(3))).toBe(true)
+        expect(await s.jobs.fail('j1', 'again', at(4))).toBe(false)
+        expect(await s.jobs.renew('j1', 6000)).toBe(false)
+        expect(await s.jobs.get('j1')).toMatchObject({ status: 'failed', error: 'boom', finished_at: at(3), lease_until: null })
+      })
+
+      test.skipIf(impl.name !== 'postgres')('jobs are leased: another instance takes a job only once its lease expired', async () => {
+        await seed(s)
+        await s.rooms.markDeleted('t1', 'ra', at(1), job('j1', 'room.delete', 'ra'))
+        const other = inst.second()
+        expect((await s.jobs.claim(1000, 500, 10)).map((j) => j.job_id)).toEqual(['j1'])
+        expect(await other.jobs.claim(1200, 500, 10)).toEqual([])
+        expect((await other.jobs.claim(1600, 500, 10)).map((j) => j.job_id)).toEqual(['j1'])
+      })
+    })
+
     describe('several instances', () => {
       test('concurrent appends from two clients to one room give seqs 1..N with no gap or duplicate', async () => {
         await seed(s)

@@ -73,14 +73,17 @@ export function createPurgeStore(db: Database) {
   const anyRoom = db.query<{ room_id: string }, [string]>('SELECT room_id FROM rooms WHERE tenant_id = ? ORDER BY room_id LIMIT 1')
   const dropTenant = db.query('DELETE FROM tenants WHERE tenant_id = ?')
   // What a tenant holds besides rooms, removed `max` rows at a time (children before parents).
-  const tenantRows = [
-    'DELETE FROM notification_targets WHERE (tenant_id, user_id, notification_id) IN (SELECT tenant_id, user_id, notification_id FROM notification_targets WHERE tenant_id = ?1 LIMIT ?2)',
-    'DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications WHERE tenant_id = ?1 LIMIT ?2)',
-    'DELETE FROM subscriptions WHERE rowid IN (SELECT rowid FROM subscriptions WHERE tenant_id = ?1 LIMIT ?2)',
-    'DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE tenant_id = ?1 LIMIT ?2)',
-    'DELETE FROM dead_letters WHERE rowid IN (SELECT rowid FROM dead_letters WHERE tenant_id = ?1 LIMIT ?2)',
-    "DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs WHERE tenant_id = ?1 AND job_id <> ?3 LIMIT ?2)",
-  ].map((q) => db.query<unknown, [string, number, string]>(q))
+  const tenantRows: ((tenantId: string, max: number, jobId: string) => number)[] = [
+    'DELETE FROM notification_targets WHERE (tenant_id, user_id, notification_id) IN (SELECT tenant_id, user_id, notification_id FROM notification_targets WHERE tenant_id = ? LIMIT ?)',
+    'DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications WHERE tenant_id = ? LIMIT ?)',
+    'DELETE FROM subscriptions WHERE rowid IN (SELECT rowid FROM subscriptions WHERE tenant_id = ? LIMIT ?)',
+    'DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE tenant_id = ? LIMIT ?)',
+    'DELETE FROM dead_letters WHERE rowid IN (SELECT rowid FROM dead_letters WHERE tenant_id = ? LIMIT ?)',
+  ]
+    .map((q) => db.query<unknown, [string, number]>(q))
+    .map((q) => (tenantId: string, max: number) => q.run(tenantId, max).changes)
+  const otherJobs = db.query<unknown, [string, string, number]>('DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs WHERE tenant_id = ? AND job_id <> ? LIMIT ?)')
+  tenantRows.push((tenantId, max, jobId) => otherJobs.run(tenantId, jobId, max).changes)
 
   /** Removes up to `max` rows of one room: messages first, then members, then the room row. */
   function roomRows(roomId: string, max: number): { messages: number; members: string[]; gone: boolean } {
@@ -152,7 +155,7 @@ export function createPurgeStore(db: Database) {
         }
         for (const q of tenantRows) {
           if (budget <= 0) break
-          budget -= q.run(tenantId, budget, jobId).changes
+          budget -= q(tenantId, budget, jobId)
         }
         const finished = budget > 0 && !anyRoom.get(tenantId)
         jobs.advance(jobId, units)
