@@ -19,7 +19,6 @@ import { roomsRoutes } from './http/routes/rooms'
 import { membersRoutes } from './http/routes/members'
 import { messagesRoutes } from './http/routes/messages'
 import { acksRoutes } from './http/routes/acks'
-import { adminTenantsRoutes } from './http/routes/admin-tenants'
 import { healthRoutes, type HealthSource } from './http/routes/health'
 import { asyncapiRoutes } from './http/routes/asyncapi'
 
@@ -111,7 +110,6 @@ export function createApp(deps: AppDeps) {
     .use(membersRoutes(deps))
     .use(messagesRoutes(deps))
     .use(acksRoutes(deps))
-    .use(adminTenantsRoutes(deps))
 
   for (const ext of deps.extensions ?? []) ext(app as unknown as Elysia)
   return app

@@ -33,6 +33,12 @@ import { adminBackupRoutes } from './http/routes/admin-backup'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 import type { Store } from './db/types'
+import { adminTenantsRoutes } from './http/routes/admin-tenants'
+import { lifecycleRoutes } from './http/routes/lifecycle'
+import { createLifecycleService } from './services/lifecycle'
+import { createExportService } from './services/export'
+import { createLifecycleLoop, LIFECYCLE_DEFAULTS, type LifecycleSettings } from './workers/lifecycle-loop'
+import { RUNNER_DEFAULTS, startLifecycleRunner, type LifecycleRunner, type RunnerSettings } from './workers/lifecycle-runner'
 
 /** Below this a master key draws a warning at start (issue 13: safe defaults). */
 const MIN_MASTER_KEY_LENGTH = 32
@@ -42,6 +48,8 @@ export interface Overrides {
   clock: Clock
   /** How often open token sockets are checked against their exp (ws/gateway.ts; default 1 s). */
   tokenExpirySweepMs: number
+  /** Data lifecycle knobs (workers/lifecycle-loop.ts, lifecycle-runner.ts): batch size, pacing, retention pass interval. */
+  lifecycle: Partial<LifecycleSettings & RunnerSettings>
 }
 
 export interface ServerHandle {
@@ -114,6 +122,30 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
 
   const tokens = createTokenService({ tenants: services.tenant, clock })
 
+  // Data lifecycle (SPEC §15): requests answer at once; a paced loop on this thread does the deletes.
+  let runner: LifecycleRunner | null = null
+  const lifecycleSettings = { ...LIFECYCLE_DEFAULTS, ...RUNNER_DEFAULTS, ...o.lifecycle }
+  const lifecycleLoop = createLifecycleLoop({
+    store,
+    clock,
+    log,
+    broker: publisher,
+    webhooks,
+    memberships: services.memberships,
+    effective: (c) => services.tenant.effective(c),
+    settings: lifecycleSettings,
+  })
+  const lifecycle = createLifecycleService({
+    store,
+    clock,
+    broker: publisher,
+    tenants: services.tenant,
+    webhooks,
+    memberships: services.memberships,
+    wake: () => runner?.wake(),
+  })
+  const exportService = createExportService({ store })
+
   const gateway = createGateway({ config, log, clock, services, notifications, broker, connectedAnywhere: fanout.connectedAnywhere, sharedStorage: opened.kind === 'postgres', states, epoch, onOpen: () => metrics.wsOpened.inc(), tokenExpirySweepMs: o.tokenExpirySweepMs })
   const routeDeps = { config, services, broker: publisher, presence: broker, states }
   metrics.registry.gauge('chatapi_ws_connections', 'Live WebSocket connections', () => health.connections())
@@ -134,6 +166,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       (a) => a.use(notificationsRoutes(routeDeps, notifications)) as unknown as Elysia,
       (a) => a.use(adminDeadLettersRoutes(delivery)) as unknown as Elysia,
       (a) => a.use(tokensRoutes(routeDeps, tokens)) as unknown as Elysia,
+      (a) => a.use(adminTenantsRoutes(routeDeps, lifecycle)) as unknown as Elysia,
+      (a) => a.use(lifecycleRoutes(routeDeps, lifecycle, exportService)) as unknown as Elysia,
       (a) => a.use(metricsRoutes(metrics.registry.render)) as unknown as Elysia,
       (a) => a.use(adminBackupRoutes(config)) as unknown as Elysia,
       ...(config.DEMO_ENABLED ? [(a: Elysia) => a.use(demoRoutes()) as unknown as Elysia] : []),
@@ -175,6 +209,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
   }
   if (config.ALLOW_HTTP_WEBHOOKS) log.warn('ALLOW_HTTP_WEBHOOKS is set: webhooks and endpoints may use http and reach private addresses (local testing only)')
+  runner = startLifecycleRunner(lifecycleLoop, log, lifecycleSettings)
   const sweepMs = Math.min(5000, Math.max(20, Math.floor(Math.min(config.ACK_TIMEOUT_MS, config.RETRY_BASE_MS) / 2)))
   // One sweep at a time; shutdown waits for the one in flight before closing the store.
   let sweeping: Promise<void> | null = null
@@ -198,6 +233,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       server.stop(true)
       clearInterval(sweeper)
       await sweeping
+      await runner?.stop() // the step in flight ends; the job resumes from its last commit at the next start
       await workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2))
       await fanout.close().catch((e) => log.warn('closing the broker failed', { error: e }))
       try {

@@ -58,6 +58,11 @@ export const ServerFrames = {
   ),
   'member.joined': frame('member.joined', { room_id: RoomId, user_id: UserId, role: Role }, 'a user was added to the room (the added user gets it too)'),
   'member.left': frame('member.left', { room_id: RoomId, user_id: UserId, role: Role }, 'a user left or was removed (the removed user gets it too, then no more of the room)'),
+  'room.deleted': frame(
+    'room.deleted',
+    { room_id: RoomId },
+    'the room was deleted by its owner: it is gone for everyone (404) and sends nothing more',
+  ),
   notification: frame(
     'notification',
     { notification_id: t.String(), topic: t.String(), payload: JsonObject, created_at: Timestamp },

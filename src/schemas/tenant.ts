@@ -20,6 +20,7 @@ export const TenantConfig = t.Object({
   webhook_events: t.Optional(t.Array(WebhookEventName, { description: 'events sent to webhook_url; absent: every event, []: none' })),
   require_user_tokens: t.Optional(t.Boolean()),
   features: t.Optional(Features),
+  retention_days: t.Optional(t.Integer({ minimum: 1, maximum: 3650, description: 'messages older than this many days are removed in the background (SPEC §15); absent: kept forever' })),
 })
 export type TenantConfig = Static<typeof TenantConfig>
 
@@ -59,5 +60,5 @@ export const CreatedTenant = t.Object({
 })
 export type CreatedTenant = Static<typeof CreatedTenant>
 
-export const TenantList = t.Object({ tenants: t.Array(Tenant) })
+export const TenantList = t.Object({ tenants: t.Array(Tenant), next_cursor: t.Union([t.String(), t.Null()]) })
 export const RotatedSecret = t.Record(t.String(), t.String(), { description: '{<which>: new value}' })

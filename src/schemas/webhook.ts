@@ -10,6 +10,8 @@ export const WEBHOOK_EVENTS = [
   'member.added',
   'member.removed',
   'notification.created',
+  'room.deleted',
+  'user.erased',
 ] as const
 
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]

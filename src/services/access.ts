@@ -30,8 +30,9 @@ export const isManager = (m: MemberRow | null) => m?.role === 'owner' || m?.role
  * here). Only positive answers are cached, keyed by room and user (room ids are unique across
  * tenants; the tenant is checked on a hit); a miss runs `roomFor` for the exact 403/404.
  *
- * Invalidation: a membership ends only by removal (roles are not cached, rooms are never deleted),
- * and the service that removes calls `evict` once the DELETE has committed. On an asynchronous store
+ * Invalidation: a membership ends by removal (roles are not cached), by the user's erasure, or by
+ * the room's deletion (SPEC §15); the service that removes calls `evict` once the DELETE has
+ * committed, and a deleted room is forgotten as a whole (`forgetRoom`: its members may be many). On an asynchronous store
  * a miss may have read the row before that commit and answer after the eviction; every key with a
  * miss in flight therefore has a generation that `evict` bumps, and a miss caches only if the
  * generation it started with is unchanged (read-guard.ts). Bounded: cleared when full; `max` 0
@@ -39,6 +40,8 @@ export const isManager = (m: MemberRow | null) => m?.role === 'owner' || m?.role
  */
 export function createMemberCache(store: Store, max = 200_000) {
   const known = new Map<string, string>() // room \0 user → tenant
+  // Deleted rooms: a hit for one of them is not trusted (its entries are not looked for one by one).
+  const gone = new Set<string>()
   const reads = createReadGuard()
   const key = (roomId: string, userId: string) => `${roomId}\u0000${userId}`
 
@@ -46,7 +49,7 @@ export function createMemberCache(store: Store, max = 200_000) {
     /** Throws exactly as roomFor(…, 'member') does when the actor may not post in the room. */
     requireMember(actor: Actor, roomId: string): void | Promise<void> {
       const k = key(roomId, actor.userId)
-      if (known.get(k) === actor.tenant.tenant_id) return // the common case: no query, no promise
+      if (known.get(k) === actor.tenant.tenant_id && !gone.has(roomId)) return // the common case: no query, no promise
       if (max === 0) return roomFor(store, actor, roomId, 'member').then(() => {})
       const end = reads.begin(k)
       return roomFor(store, actor, roomId, 'member').then(
@@ -60,6 +63,18 @@ export function createMemberCache(store: Store, max = 200_000) {
           throw e
         },
       )
+    },
+
+    /**
+     * Forgets every membership of a deleted room; call after the deletion committed. Room ids are
+     * never reused, so the set only grows; bounded like the map (cleared with it when full).
+     */
+    forgetRoom(roomId: string): void {
+      if (gone.size >= 10_000) {
+        gone.clear()
+        known.clear()
+      }
+      gone.add(roomId)
     },
 
     /** Forgets the membership; call after the removal committed (a read started later sees it gone). */

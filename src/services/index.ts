@@ -36,6 +36,8 @@ export function createServices(infra: Infra) {
     receipt: createReceiptService(infra),
     realtime: createRealtimeService(infra),
     limiter: infra.limiter ?? createTenantLimiter(infra.clock),
+    /** The send path's membership cache; the data lifecycle forgets deleted rooms and erased users in it. */
+    memberships,
   }
 }
 

@@ -10,7 +10,7 @@ import { parseOutboundUrl } from './outbound-url'
 import { createReadGuard } from './read-guard'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
 import { WEBHOOK_EVENTS, type WebhookEvent } from '../schemas/webhook'
-import { isJsonObject } from './actor'
+import { isJsonObject, parseLimit } from './actor'
 
 /** A tenant's config with every environment default applied: what the services act on. */
 export interface EffectiveConfig {
@@ -23,6 +23,8 @@ export interface EffectiveConfig {
   webhook_events: WebhookEvent[]
   require_user_tokens: boolean
   features: { typing: boolean; presence: boolean; read_receipts: boolean }
+  /** Messages older than this many days are removed (SPEC §15); null keeps them forever. */
+  retention_days: number | null
 }
 
 export interface AuthTenant {
@@ -35,9 +37,10 @@ export interface AuthTenant {
 
 /**
  * What changed: the API key ('rotate'), user_token_secret ('token_secret'), webhook_secret
- * ('secret') or name/config ('config'). Travels between instances as it is (broker/redis.ts).
+ * ('secret'), name/config ('config'), or the tenant was deleted ('deleted': every key, token and
+ * socket of it is dead). Travels between instances as it is (broker/redis.ts).
  */
-export type TenantChange = 'rotate' | 'token_secret' | 'secret' | 'config'
+export type TenantChange = 'rotate' | 'token_secret' | 'secret' | 'config' | 'deleted'
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
@@ -87,6 +90,10 @@ export function createTenantService({ store, clock, config }: Deps) {
         throw invalid('config.webhook_events', `webhook_events must be null (every event) or a list of events among ${WEBHOOK_EVENTS.join(', ')}`)
       out.webhook_events = v === null ? undefined : [...new Set(v as WebhookEvent[])]
     }
+    if ('retention_days' in input) {
+      // null puts "forever" back (the key is then left out of the stored config, as webhook_events).
+      out.retention_days = input.retention_days === null ? undefined : int('retention_days', 1, 3650)
+    }
     if ('require_user_tokens' in input) {
       if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'require_user_tokens must be a boolean')
       out.require_user_tokens = input.require_user_tokens
@@ -114,6 +121,7 @@ export function createTenantService({ store, clock, config }: Deps) {
       webhook_url: stored.webhook_url ?? null,
       webhook_events: stored.webhook_events ?? [...WEBHOOK_EVENTS],
       require_user_tokens: stored.require_user_tokens ?? false,
+      retention_days: stored.retention_days ?? null,
       features: {
         typing: stored.features?.typing ?? true,
         presence: stored.features?.presence ?? true,
@@ -190,7 +198,23 @@ export function createTenantService({ store, clock, config }: Deps) {
       }
     },
 
-    list: async () => (await store.tenants.list()).map(toTenant),
+    /** GET /v1/admin/tenants: oldest first, `limit` per page (SPEC §15). */
+    async list(q: { limit?: string; cursor?: string }) {
+      const page = await store.tenants.page(parseLimit(q.limit), q.cursor)
+      return { tenants: page.rows.map(toTenant), next_cursor: page.next_cursor }
+    },
+
+    /**
+     * Deletes a tenant (SPEC §15): marks it deleted with its job in one store step, then drops it from
+     * every cache and tells every instance ('deleted': its sockets close with 1008) before answering,
+     * so its keys and tokens are refused from the moment this returns. NOT_FOUND when absent.
+     */
+    async remove(tenantId: string): Promise<{ job_id: string }> {
+      const job = { job_id: newId('job'), tenant_id: tenantId, kind: 'tenant.delete' as const, target: tenantId, created_at: isoNow(clock) }
+      if (!(await store.tenants.markDeleted(tenantId, job.created_at, job))) throw notFound('tenant')
+      await changed(tenantId, 'deleted')
+      return { job_id: job.job_id }
+    },
 
     async get(tenantId: string, connections: number) {
       const row = await mustGet(tenantId)

@@ -107,6 +107,8 @@ export function createGateway(deps: GatewayDeps) {
   // refreshes the tenant as live sockets see it (features, limits). The same runs on every
   // instance: the tenant service calls this for its own changes and for those other instances publish.
   services.tenant.onChange(async (tenantId, why) => {
+    // SPEC §15: a deleted tenant's every socket closes at once (its keys and tokens are dead already).
+    if (why === 'deleted') return void closeTenant(tenantId, 1008, 'tenant deleted')
     if (why === 'rotate') closeTenant(tenantId, 1008, 'api key rotated', 'key')
     if (why === 'token_secret') closeTenant(tenantId, 1008, 'user token secret rotated', 'token')
     const fresh = await services.tenant.authById(tenantId)

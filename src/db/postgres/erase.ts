@@ -82,18 +82,18 @@ export function createEraseStore(sql: SQL) {
     async step(jobId: string, tenantId: string, userId: string, max: number, at: string): Promise<EraseStep> {
       return sql.begin(async (tx): Promise<EraseStep> => {
         const state = await jobSteps.lock(tx, jobId)
-        if (state?.status !== 'running') return { finished: true, left: [], deleted: [] }
+        if (state?.status !== 'running') return { finished: false, over: true, left: [], deleted: [] }
         const cursor = parseEraseCursor(state.cursor)
         if (cursor.phase === 'members') {
           const left = await membersPhase(tx, tenantId, userId, max)
           const next: EraseCursor = left.length < max ? { phase: 'messages', room: null, seq: 0, next: false } : cursor
           await jobSteps.advance(tx, jobId, left.length, JSON.stringify(next))
-          return { finished: false, left, deleted: [] }
+          return { finished: false, over: false, left, deleted: [] }
         }
         if (cursor.phase === 'messages') {
           const r = await messagesPhase(tx, tenantId, userId, cursor, max, at)
           await jobSteps.advance(tx, jobId, r.rooms, JSON.stringify(r.cursor))
-          return { finished: false, left: [], deleted: r.deleted }
+          return { finished: false, over: false, left: [], deleted: r.deleted }
         }
         const removed =
           (await tx`DELETE FROM subscriptions WHERE subscription_id IN
@@ -102,9 +102,9 @@ export function createEraseStore(sql: SQL) {
               (SELECT tenant_id, user_id, notification_id FROM notification_targets WHERE tenant_id = ${tenantId} AND user_id = ${userId} LIMIT ${max})`).count +
           (await tx`DELETE FROM dead_letters WHERE id IN
               (SELECT id FROM dead_letters WHERE tenant_id = ${tenantId} AND kind = 'message' AND target = ${userId} LIMIT ${max})`).count
-        if (removed >= max) return { finished: false, left: [], deleted: [] }
+        if (removed >= max) return { finished: false, over: false, left: [], deleted: [] }
         await jobSteps.finish(tx, jobId, at)
-        return { finished: true, left: [], deleted: [] }
+        return { finished: true, over: true, left: [], deleted: [] }
       })
     },
   }

@@ -61,6 +61,12 @@ export function createPurgeStore(sql: SQL) {
      * first_seq moves in the same order as last_seq and two instances trimming one room take turns.
      */
     async expire(roomId: string, cutoffIso: string, max: number): Promise<{ removed: number; first_seq: number }> {
+      // The common case of a pass, without a lock: the oldest stored message is new enough.
+      const peek = first<{ first_seq: number; created_at: string | null }>(await sql`
+        SELECT r.first_seq, (SELECT created_at FROM messages WHERE room_id = r.room_id AND seq >= r.first_seq ORDER BY seq LIMIT 1) AS created_at
+        FROM rooms r WHERE r.room_id = ${roomId} AND r.deleted_at IS NULL`)
+      if (!peek) return { removed: 0, first_seq: 0 }
+      if (peek.created_at === null || peek.created_at >= cutoffIso) return { removed: 0, first_seq: peek.first_seq }
       return sql.begin(async (tx) => {
         const room = first<{ first_seq: number }>(await tx`SELECT first_seq FROM rooms WHERE room_id = ${roomId} AND deleted_at IS NULL FOR NO KEY UPDATE`)
         if (!room) return { removed: 0, first_seq: 0 }
@@ -77,18 +83,18 @@ export function createPurgeStore(sql: SQL) {
 
     async roomStep(jobId: string, roomId: string, max: number, at: string): Promise<StepResult & { members: string[] }> {
       return sql.begin(async (tx) => {
-        if ((await jobSteps.lock(tx, jobId))?.status !== 'running') return { removed: 0, finished: true, members: [] }
+        if ((await jobSteps.lock(tx, jobId))?.status !== 'running') return { removed: 0, finished: false, over: true, members: [] }
         const r = await roomRows(tx, roomId, max)
         const removed = r.messages + r.members.length
         await jobSteps.advance(tx, jobId, removed)
         if (r.gone) await jobSteps.finish(tx, jobId, at)
-        return { removed, finished: r.gone, members: r.members }
+        return { removed, finished: r.gone, over: r.gone, members: r.members }
       })
     },
 
     async tenantStep(jobId: string, tenantId: string, max: number, at: string): Promise<StepResult> {
       return sql.begin(async (tx) => {
-        if ((await jobSteps.lock(tx, jobId))?.status !== 'running') return { removed: 0, finished: true }
+        if ((await jobSteps.lock(tx, jobId))?.status !== 'running') return { removed: 0, finished: false, over: true }
         const anyRoom = async () => first<{ room_id: string }>(await tx`SELECT room_id FROM rooms WHERE tenant_id = ${tenantId} ORDER BY room_id LIMIT 1`)
         let budget = max
         let units = 0
@@ -108,7 +114,7 @@ export function createPurgeStore(sql: SQL) {
           await tx`DELETE FROM tenants WHERE tenant_id = ${tenantId}`
           await jobSteps.finish(tx, jobId, at)
         }
-        return { removed: max - budget, finished }
+        return { removed: max - budget, finished, over: finished }
       })
     },
   }

@@ -23,7 +23,10 @@ export interface LeftRoom {
 }
 
 export interface EraseStep {
+  /** This step ended the job. */
   finished: boolean
+  /** The job is not running any more (ended now or earlier). */
+  over: boolean
   left: LeftRoom[]
   /** Their messages deleted in this step (for message.deleted frames). */
   deleted: MessageRow[]
@@ -117,24 +120,24 @@ export function createEraseStore(db: Database) {
     step(jobId: string, tenantId: string, userId: string, max: number, at: string): EraseStep {
       return db.transaction((): EraseStep => {
         const state = jobs.state(jobId)
-        if (state?.status !== 'running') return { finished: true, left: [], deleted: [] }
+        if (state?.status !== 'running') return { finished: false, over: true, left: [], deleted: [] }
         const cursor = parseEraseCursor(state.cursor)
         if (cursor.phase === 'members') {
           const left = membersPhase(tenantId, userId, max)
           const next: EraseCursor = left.length < max ? { phase: 'messages', room: null, seq: 0, next: false } : cursor
           jobs.advance(jobId, left.length, JSON.stringify(next))
-          return { finished: false, left, deleted: [] }
+          return { finished: false, over: false, left, deleted: [] }
         }
         if (cursor.phase === 'messages') {
           const r = messagesPhase(tenantId, userId, cursor, max, at)
           jobs.advance(jobId, r.rooms, JSON.stringify(r.cursor))
-          return { finished: false, left: [], deleted: r.deleted }
+          return { finished: false, over: false, left: [], deleted: r.deleted }
         }
         let removed = 0
         for (const q of rest) removed += q.run(tenantId, userId, max).changes
-        if (removed >= max) return { finished: false, left: [], deleted: [] }
+        if (removed >= max) return { finished: false, over: false, left: [], deleted: [] }
         jobs.finish(jobId, at)
-        return { finished: true, left: [], deleted: [] }
+        return { finished: true, over: true, left: [], deleted: [] }
       }).immediate()
     },
   }

@@ -7,10 +7,14 @@
 import type { Database } from 'bun:sqlite'
 import { jobWriters } from './jobs'
 
-/** What one step did. `finished`: the job is done (its last rows went in this step). */
+/**
+ * What one step did. `finished`: this step ended the job (its last rows went now). `over`: the job
+ * is not running any more (it ended now, or earlier: another instance, a failure, its tenant gone).
+ */
 export interface StepResult {
   removed: number
   finished: boolean
+  over: boolean
 }
 
 /** A room a retention pass may trim: live, with at least one stored message. */
@@ -55,6 +59,7 @@ export function createPurgeStore(db: Database) {
      ORDER BY room_id LIMIT ?`,
   )
   const horizon = db.query<{ first_seq: number }, [string]>('SELECT first_seq FROM rooms WHERE room_id = ? AND deleted_at IS NULL')
+  const oldest = db.query<{ created_at: string }, [string, number]>('SELECT created_at FROM messages WHERE room_id = ? AND seq >= ? ORDER BY seq LIMIT 1')
   // The window of the oldest `max` rows: its last seq, and the first seq in it that is new enough to keep.
   const window = db.query<{ first: number | null; last: number | null; keep: number | null }, [string, number, number, string]>(
     `SELECT min(seq) AS first, max(seq) AS last, min(CASE WHEN created_at >= ?4 THEN seq END) AS keep
@@ -112,6 +117,9 @@ export function createPurgeStore(db: Database) {
       return db.transaction(() => {
         const room = horizon.get(roomId)
         if (!room) return { removed: 0, first_seq: 0 }
+        // The common case of a pass: the oldest message is new enough, one row read.
+        const first = oldest.get(roomId, room.first_seq)
+        if (!first || first.created_at >= cutoffIso) return { removed: 0, first_seq: room.first_seq }
         const w = window.get(roomId, room.first_seq, max, cutoffIso)
         if (!w || w.last === null || w.keep === w.first) return { removed: 0, first_seq: room.first_seq }
         const through = w.keep === null ? w.last : w.keep - 1
@@ -128,12 +136,12 @@ export function createPurgeStore(db: Database) {
      */
     roomStep(jobId: string, roomId: string, max: number, at: string): StepResult & { members: string[] } {
       return db.transaction(() => {
-        if (jobs.state(jobId)?.status !== 'running') return { removed: 0, finished: true, members: [] }
+        if (jobs.state(jobId)?.status !== 'running') return { removed: 0, finished: false, over: true, members: [] }
         const r = roomRows(roomId, max)
         const removed = r.messages + r.members.length
         jobs.advance(jobId, removed)
         if (r.gone) jobs.finish(jobId, at)
-        return { removed, finished: r.gone, members: r.members }
+        return { removed, finished: r.gone, over: r.gone, members: r.members }
       }).immediate()
     },
 
@@ -144,7 +152,7 @@ export function createPurgeStore(db: Database) {
      */
     tenantStep(jobId: string, tenantId: string, max: number, at: string): StepResult {
       return db.transaction(() => {
-        if (jobs.state(jobId)?.status !== 'running') return { removed: 0, finished: true }
+        if (jobs.state(jobId)?.status !== 'running') return { removed: 0, finished: false, over: true }
         let budget = max
         let units = 0
         for (let room = anyRoom.get(tenantId); room && budget > 0; room = anyRoom.get(tenantId)) {
@@ -163,7 +171,7 @@ export function createPurgeStore(db: Database) {
           dropTenant.run(tenantId)
           jobs.finish(jobId, at)
         }
-        return { removed: max - budget, finished }
+        return { removed: max - budget, finished, over: finished }
       }).immediate()
     },
   }

@@ -1,13 +1,16 @@
-// /v1/admin/tenants: create (secrets shown once), list, get with usage, patch config, rotate secrets.
+// /v1/admin/tenants: create (secrets shown once), list, get with usage, patch config, rotate secrets,
+// delete; /v1/admin/jobs: any job.
 
 import { Elysia, t } from 'elysia'
-import { adminErrors } from '../../schemas/common'
+import { adminErrors, PageQuery } from '../../schemas/common'
+import { Job, JobAccepted } from '../../schemas/lifecycle'
+import type { LifecycleService } from '../../services/lifecycle'
 import { CreateTenantBody, CreatedTenant, PatchTenantBody, RotateKeyBody, RotatedSecret, Tenant, TenantList, TenantWithUsage } from '../../schemas/tenant'
 import { adminSecurity, type RouteDeps } from '../deps'
 
 const TenantParams = t.Object({ tenant_id: t.String() })
 
-export const adminTenantsRoutes = (deps: RouteDeps) => {
+export const adminTenantsRoutes = (deps: RouteDeps, lifecycle: LifecycleService) => {
   const { tenant } = deps.services
   const detail = (summary: string) => ({ tags: ['admin'], summary, security: adminSecurity })
   return new Elysia()
@@ -20,9 +23,10 @@ export const adminTenantsRoutes = (deps: RouteDeps) => {
       },
       { body: CreateTenantBody, response: { 201: CreatedTenant, ...adminErrors }, detail: detail('Create a tenant; its three secrets are shown only here') },
     )
-    .get('/v1/admin/tenants', async () => ({ tenants: await tenant.list() }), {
+    .get('/v1/admin/tenants', ({ query }) => tenant.list(query), {
+      query: PageQuery,
       response: { 200: TenantList, ...adminErrors },
-      detail: detail('List tenants (never with secrets)'),
+      detail: detail('List tenants, oldest first, a page at a time (never with secrets)'),
     })
     .get(
       '/v1/admin/tenants/:tenant_id',
@@ -40,5 +44,23 @@ export const adminTenantsRoutes = (deps: RouteDeps) => {
       body: t.Optional(RotateKeyBody),
       response: { 200: RotatedSecret, ...adminErrors },
       detail: detail('Rotate the API key (default), webhook secret or user-token secret; the old one dies at once'),
+    })
+    .delete(
+      '/v1/admin/tenants/:tenant_id',
+      async ({ params, set }) => {
+        const r = await lifecycle.deleteTenant(params.tenant_id)
+        set.status = 202
+        return r
+      },
+      {
+        params: TenantParams,
+        response: { 202: JobAccepted, ...adminErrors },
+        detail: detail('Delete a tenant: its keys, tokens and sockets die at once (1008); its data goes in the background'),
+      },
+    )
+    .get('/v1/admin/jobs/:job_id', ({ params }) => lifecycle.adminJob(params.job_id), {
+      params: t.Object({ job_id: t.String() }),
+      response: { 200: Job, ...adminErrors },
+      detail: detail('Any job: status and progress (jobs survive a restart: they resume)'),
     })
 }

@@ -1,0 +1,57 @@
+// Data lifecycle wire shapes (SPEC §15): jobs, and the lines of the NDJSON exports.
+
+import { Type as t, type Static } from '@sinclair/typebox'
+import { Nullable, Timestamp } from './common'
+import { Message } from './message'
+import { Subscription } from './notification'
+import { Member, Role, Room } from './room'
+
+export const JobKind = t.Union([t.Literal('room.delete'), t.Literal('user.erase'), t.Literal('tenant.delete')], {
+  description: 'room.delete (DELETE /v1/rooms/{room_id}), user.erase (POST /v1/users/{user_id}/erase), tenant.delete (DELETE /v1/admin/tenants/{tenant_id})',
+})
+
+export const Job = t.Object(
+  {
+    job_id: t.String({ examples: ['job_8XgQm2rV0aTk3wZb9cLp1d'] }),
+    kind: JobKind,
+    status: t.Union([t.Literal('running'), t.Literal('done'), t.Literal('failed')]),
+    progress: t.Object(
+      { done: t.Integer({ minimum: 0 }), total: t.Integer({ minimum: 0 }) },
+      { description: 'units done of an estimate made when the job started (rows for deletes; memberships and rooms for an erase); done = total once the job is done' },
+    ),
+    error: Nullable(t.String({ description: 'why a failed job stopped' })),
+    created_at: Timestamp,
+    finished_at: Nullable(Timestamp),
+  },
+  { description: 'a background job; it survives a restart of the server (it resumes)' },
+)
+export type Job = Static<typeof Job>
+
+export const JobAccepted = t.Object({ job_id: t.String({ description: 'follow it with GET /v1/jobs/{job_id}' }) })
+
+/** A membership as the user export lists it: the member row of one room. */
+export const Membership = t.Object({
+  room_id: t.String(),
+  role: Role,
+  joined_at: Timestamp,
+  last_ack: t.Integer(),
+  last_read: t.Integer(),
+})
+export type Membership = Static<typeof Membership>
+
+const line = <T extends string, S extends Parameters<typeof t.Object>[0][string]>(type: T, schema: S, description: string) =>
+  t.Object({ type: t.Literal(type), [type]: schema } as { type: ReturnType<typeof t.Literal<T>> } & Record<T, S>, { description })
+
+/** One line of GET /v1/users/{user_id}/export (reactions, uploads and blocks join these once they exist). */
+export const UserExportLine = t.Union([
+  line('membership', Membership, 'a room the user is a member of, with their role and cursors'),
+  line('message', Message, 'a message the user sent (deleted ones too, as the API returns them)'),
+  line('subscription', Subscription, 'a topic subscription of the user'),
+])
+
+/** One line of GET /v1/rooms/{room_id}/export: one `room`, then `member` lines, then every `message` in ascending seq. */
+export const RoomExportLine = t.Union([
+  line('room', Room, 'the room, first'),
+  line('member', Member, 'a member (online is null: an export holds stored data, not live state)'),
+  line('message', Message, 'a message, in ascending seq'),
+])

@@ -1,0 +1,82 @@
+// Runs the lifecycle loop (lifecycle-loop.ts) on the main thread, paced so that deletes never stall
+// sends. Not a Worker thread: on SQLite the main thread is the only writer (SPEC §6; a second
+// writing connection would hold the write lock while the event loop waits on busy_timeout), and
+// nearly all of this work is writes. It stays off the send path by size and pacing instead:
+// - each tick is one bounded transaction (at most `batch` rows);
+// - after a tick that did work it waits `pace` times as long as the tick took (at least 1 ms, a
+//   timer, so group commits, HTTP requests and socket frames queued meanwhile run first);
+// - with nothing to do it sleeps `idleMs`, or until woken by a new job;
+// - after a failure it backs off exponentially (capped at 30 s) and logs at most every 30 s.
+
+import type { Logger } from '../log'
+import type { LifecycleLoop } from './lifecycle-loop'
+
+export interface RunnerSettings {
+  idleMs: number
+  /** Wait after a busy tick, as a multiple of the time the tick took. */
+  pace: number
+}
+
+export const RUNNER_DEFAULTS: RunnerSettings = { idleMs: 1000, pace: 1 }
+
+export function startLifecycleRunner(loop: LifecycleLoop, log: Logger, settings: RunnerSettings) {
+  let stopping = false
+  let timer: ReturnType<typeof setTimeout> | null = null
+  let wakeUp: (() => void) | null = null
+  let lastLogged = 0
+  /** Woken while a tick ran: the next tick comes without the idle sleep. */
+  let woken = false
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wakeUp = resolve
+      timer = setTimeout(resolve, ms)
+    }).finally(() => {
+      if (timer) clearTimeout(timer)
+      timer = null
+      wakeUp = null
+    })
+
+  const running = (async () => {
+    let errors = 0
+    while (!stopping) {
+      const started = performance.now()
+      let worked = false
+      try {
+        worked = await loop.tick()
+        errors = 0
+      } catch (e) {
+        errors++
+        if (Date.now() - lastLogged > 30_000) {
+          lastLogged = Date.now()
+          log.error('lifecycle step failed', { code: (e as { code?: string }).code, error: e })
+        }
+      }
+      if (stopping) break
+      if (woken && !errors) {
+        woken = false
+        await sleep(0)
+        continue
+      }
+      const took = performance.now() - started
+      await sleep(errors ? Math.min(30_000, 100 * 2 ** errors) : worked ? Math.max(1, took * settings.pace) : settings.idleMs)
+    }
+  })()
+
+  return {
+    /** A job was created: claim and run it now rather than after the idle sleep. */
+    wake() {
+      loop.wake()
+      woken = true
+      wakeUp?.()
+    },
+    /** Resolves once the tick in flight (if any) has ended; no tick starts after. */
+    async stop() {
+      stopping = true
+      wakeUp?.()
+      await running
+    },
+  }
+}
+
+export type LifecycleRunner = ReturnType<typeof startLifecycleRunner>
