@@ -210,6 +210,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   }
   if (config.ALLOW_HTTP_WEBHOOKS) log.warn('ALLOW_HTTP_WEBHOOKS is set: webhooks and endpoints may use http and reach private addresses (local testing only)')
   runner = startLifecycleRunner(lifecycleLoop, log, lifecycleSettings)
+  services.tenant.onChange((_tenantId, why) => why === 'config' && runner?.retentionChanged())
   const sweepMs = Math.min(5000, Math.max(20, Math.floor(Math.min(config.ACK_TIMEOUT_MS, config.RETRY_BASE_MS) / 2)))
   // One sweep at a time; shutdown waits for the one in flight before closing the store.
   let sweeping: Promise<void> | null = null

@@ -6,6 +6,7 @@ import type { RestPhase, RestSpec } from './load-rest'
 import type { WsRoomSpec, WsSpec } from './load-ws'
 import { nofileLimit, rssBytes, sleep } from './util'
 import { pgScale } from './pg-scale'
+import { exportScenario, purge } from './lifecycle'
 
 export interface Ctx {
   t: Target
@@ -276,4 +277,6 @@ export const SCENARIOS: Scenario[] = [
   idle,
   writeCost,
   pgScale,
+  purge,
+  exportScenario,
 ]

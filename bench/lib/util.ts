@@ -46,6 +46,18 @@ export function rssBytes(pid: number): number | null {
   }
 }
 
+/** The anonymous (heap, stacks) and file-backed (mapped files, such as SQLite's mmap) parts of RSS, in bytes. */
+export function rssParts(pid: number): { anon: number; file: number } | null {
+  if (!pid) return null
+  try {
+    const st = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? NaN) * 1024
+    return { anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') }
+  } catch {
+    return null
+  }
+}
+
 /** utime+stime of a process in seconds (NaN when unreadable); `sysOnly` gives stime alone. */
 export function procCpuS(pid: number, sysOnly = false): number {
   if (!pid) return NaN

@@ -46,9 +46,10 @@ export async function openStore(config: Config): Promise<OpenedStore> {
   }
   const db = openSqlite(config.databasePath, { synchronous: config.SQLITE_SYNCHRONOUS })
   const migrationsApplied = runMigrations(db, sqliteMigrations)
+  const bulk = openBulkReader(config.databasePath, db)
   return {
     kind: 'sqlite',
-    store: createSqliteStore(db),
+    store: createSqliteStore(db, bulk),
     sqlite: db,
     sql: null,
     migrationsApplied,
@@ -58,7 +59,22 @@ export async function openStore(config: Config): Promise<OpenedStore> {
         db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
         markSqliteClean(db)
       }
+      if (bulk !== db) bulk.close()
       db.close()
     },
   }
+}
+
+/**
+ * The exports' read connection (SPEC §15: constant memory at any size): read-only, no mmap (a
+ * mapped file counts in the process's RSS as far as it is read, up to mmap_size), a 2 MiB page cache
+ * (not the main connection's 32 MiB, whose hot pages serve sends and history). A :memory: database
+ * has one connection only, so it reads on that.
+ */
+function openBulkReader(path: string, main: Database): Database {
+  if (path === ':memory:') return main
+  const db = openSqlite(path, { readonly: true })
+  db.exec('PRAGMA mmap_size = 0')
+  db.exec('PRAGMA cache_size = -2048')
+  return db
 }

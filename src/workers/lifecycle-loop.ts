@@ -63,6 +63,8 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
   let turn = 0
   let pass: AsyncGenerator<void> | null = null
   let nextPassAt = 0
+  /** A tenant's config changed during a pass (which may have walked past it): another pass follows at once. */
+  let passAgain = false
 
   async function claim(now: number) {
     if (!claimNow && now - lastClaim < settings.leaseMs / 3) return
@@ -150,6 +152,12 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
       claimNow = true
     },
 
+    /** A tenant's retention_days may have changed: start a pass now (or right after the one running). */
+    retentionChanged() {
+      nextPassAt = 0
+      if (pass) passAgain = true
+    },
+
     /**
      * One bounded unit of work: a step of a job, or a step of the retention pass. Resolves true when
      * it did something (more may follow at once), false when there was nothing to do now. Throws
@@ -175,7 +183,8 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
       }
       if (r.done) {
         pass = null
-        nextPassAt = clock.now() + settings.retentionEveryMs
+        nextPassAt = passAgain ? 0 : clock.now() + settings.retentionEveryMs
+        passAgain = false
       }
       return !r.done
     },

@@ -70,6 +70,12 @@ export function startLifecycleRunner(loop: LifecycleLoop, log: Logger, settings:
       woken = true
       wakeUp?.()
     },
+    /** A tenant's config changed: a retention pass runs now, so a new retention_days applies at once. */
+    retentionChanged() {
+      loop.retentionChanged()
+      woken = true
+      wakeUp?.()
+    },
     /** Resolves once the tick in flight (if any) has ended; no tick starts after. */
     async stop() {
       stopping = true

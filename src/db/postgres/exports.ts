@@ -6,9 +6,16 @@ import type { MemberRow } from '../sqlite/members'
 import type { PageRow } from '../sqlite/messages'
 import type { SubscriptionRow } from '../sqlite/notifications'
 import { all, first } from './rows'
+import { createMemberStore } from './members'
+import { createMessageStore } from './messages'
 
 export function createExportStore(sql: SQL) {
+  const members = createMemberStore(sql)
+  const messages = createMessageStore(sql)
   return {
+    roomMembers: (roomId: string, limit: number, cursor?: string) => members.page(roomId, limit, cursor),
+    roomMessages: (roomId: string, afterSeq: number, limit: number) => messages.after(roomId, afterSeq, limit),
+
     memberships: async (tenantId: string, userId: string, afterRoomId: string, limit: number) =>
       all<MemberRow>(await sql`
         SELECT m.* FROM members m JOIN rooms r ON r.room_id = m.room_id

@@ -1,9 +1,12 @@
 // Reads for the streamed exports (SPEC §15): keyset pages, so a stream of any size holds one page.
-// A room export uses the ordinary room, member and history reads; these are the user export's.
+// They run on a connection of their own (db/open-store.ts): no mmap and a small page cache, so an
+// export of millions of rows neither grows the process by the file it reads nor pushes the send
+// path's hot pages out of the main connection's cache.
 
 import type { Database } from 'bun:sqlite'
 import type { MemberRow } from './members'
 import type { PageRow } from './messages'
+import { decodeCursor, encodeCursor } from './cursor'
 import type { SubscriptionRow } from './notifications'
 
 /** Where a walk over the tenant's rooms stands: in `room` after `seq`, or (`next`) past that room. */
@@ -32,11 +35,38 @@ export function createExportStore(db: Database) {
     `SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
      FROM messages WHERE room_id = ? AND seq > ? AND seq <= ? AND sender_id = ? ORDER BY seq LIMIT ?`,
   )
+  const members = (withCursor: boolean) =>
+    db.query<MemberRow, (string | number)[]>(
+      `SELECT * FROM members WHERE room_id = ? ${withCursor ? 'AND (joined_at > ? OR (joined_at = ? AND user_id > ?))' : ''}
+       ORDER BY joined_at, user_id LIMIT ?`,
+    )
+  const membersFirst = members(false)
+  const membersNext = members(true)
+  const messagesAfter = db.query<PageRow, [string, number, number]>(
+    `SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
+     FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  )
   const subscriptions = db.query<SubscriptionRow, [string, string, string, number]>(
     'SELECT * FROM subscriptions WHERE tenant_id = ? AND user_id = ? AND subscription_id > ? ORDER BY subscription_id LIMIT ?',
   )
 
   return {
+    /** A room's members by join time (as members.page), for the room export. */
+    roomMembers(roomId: string, limit: number, cursor?: string): { rows: MemberRow[]; next_cursor: string | null } {
+      const rows = cursor
+        ? (() => {
+            const [at, id] = decodeCursor(cursor, ['string', 'string']) as string[]
+            return membersNext.all(roomId, at, at, id, limit + 1)
+          })()
+        : membersFirst.all(roomId, limit + 1)
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      return { rows: page, next_cursor: rows.length > limit ? encodeCursor([last.joined_at, last.user_id]) : null }
+    },
+
+    /** Up to `limit` messages with seq > afterSeq, ascending (as messages.after), for the room export. */
+    roomMessages: (roomId: string, afterSeq: number, limit: number) => messagesAfter.all(roomId, afterSeq, limit),
+
     /** The user's memberships of live rooms, by room id after `afterRoomId` ('' from the start). */
     memberships: (tenantId: string, userId: string, afterRoomId: string, limit: number) => memberships.all(tenantId, userId, afterRoomId, limit),
 

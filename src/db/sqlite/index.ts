@@ -18,8 +18,9 @@ import { createExportStore } from './exports'
 /**
  * Every method is synchronous and, where it writes more than one row, one immediate transaction:
  * each is one atomic business step (ARCHITECTURE §6). Only the main thread calls the writers.
+ * `bulk`: the connection the exports read on (db/open-store.ts opens one of its own; default `db`).
  */
-export function createSqliteStore(db: Database) {
+export function createSqliteStore(db: Database, bulk: Database = db) {
   const metaGet = db.query<{ value: string }, [string]>('SELECT value FROM meta WHERE key = ?')
   const metaSet = db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
   const growthProbe = db.query("INSERT INTO meta (key, value) VALUES ('health_growth_probe', zeroblob(16384))")
@@ -38,7 +39,7 @@ export function createSqliteStore(db: Database) {
     jobs: createJobStore(db),
     purge: createPurgeStore(db),
     erase: createEraseStore(db),
-    exports: createExportStore(db),
+    exports: createExportStore(bulk),
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,
       set: (key: string, value: string) => void metaSet.run(key, value),
