@@ -6,6 +6,7 @@ import { openSqlite } from '../../src/db/open'
 import { runMigrations } from '../../src/db/migrate'
 import { sqliteMigrations } from '../../src/db/migrations'
 import { hashKey } from '../../src/services/tenant'
+import { messageId } from '../../src/services/message'
 
 export interface Prefilled {
   tenantId: string
@@ -65,7 +66,7 @@ export function prefill(dbPath: string, o: PrefillOptions): Prefilled {
         'INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)',
       )
       for (let seq = 1; seq <= o.messages; seq++)
-        insert.run(roomId, seq, `msg_${tenantId}_${seq}`, tenantId, members[seq % 2], content, new Date(start + seq).toISOString())
+        insert.run(roomId, seq, messageId(start + seq), tenantId, members[seq % 2], content, new Date(start + seq).toISOString()) // time-ordered ids, as sends make them
     }).immediate()
     return { tenantId, apiKey, roomId, members, spareRooms, buildMs: Math.round(performance.now() - t0) }
   } finally {

@@ -10,6 +10,7 @@
 
 import type { Database } from 'bun:sqlite'
 import type { Role, RoomType } from '../../schemas/room'
+import { relaxedTransaction } from './relaxed'
 import { jobWriters, type NewJob } from './jobs'
 import type { MessageRow } from './messages'
 
@@ -39,6 +40,7 @@ export const parseEraseCursor = (c: string | null): EraseCursor => (c ? (JSON.pa
 
 export function createEraseStore(db: Database) {
   const jobs = jobWriters(db)
+  const background = relaxedTransaction(db)
   const count = db.query<{ n: number }, [string, string, string]>(
     `SELECT (SELECT count(*) FROM members WHERE tenant_id = ?1 AND user_id = ?2)
           + (SELECT count(*) FROM rooms WHERE tenant_id = ?3 AND deleted_at IS NULL) + 1 AS n`,
@@ -118,7 +120,7 @@ export function createEraseStore(db: Database) {
 
     /** One step of a `user.erase` job (see the file header); at most `max` rows written. */
     step(jobId: string, tenantId: string, userId: string, max: number, at: string): EraseStep {
-      return db.transaction((): EraseStep => {
+      return background((): EraseStep => {
         const state = jobs.state(jobId)
         if (state?.status !== 'running') return { finished: false, over: true, left: [], deleted: [] }
         const cursor = parseEraseCursor(state.cursor)
@@ -138,7 +140,7 @@ export function createEraseStore(db: Database) {
         if (removed >= max) return { finished: false, over: false, left: [], deleted: [] }
         jobs.finish(jobId, at)
         return { finished: true, over: true, left: [], deleted: [] }
-      }).immediate()
+      })
     },
   }
 }

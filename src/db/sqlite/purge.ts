@@ -5,6 +5,7 @@
 // "the next rows still there" and need no cursor of their own).
 
 import type { Database } from 'bun:sqlite'
+import { relaxedTransaction } from './relaxed'
 import { jobWriters } from './jobs'
 
 /**
@@ -48,6 +49,7 @@ export function messageRemover(db: Database) {
 export function createPurgeStore(db: Database) {
   const jobs = jobWriters(db)
   const messages = messageRemover(db)
+  const background = relaxedTransaction(db)
 
   // --- retention ---------------------------------------------------------------------------------
   const roomsFirst = db.query<RetentionRoom, [string, number]>(
@@ -114,7 +116,7 @@ export function createPurgeStore(db: Database) {
      * one from it is still stored. Returns how many went and the room's first_seq after.
      */
     expire(roomId: string, cutoffIso: string, max: number): { removed: number; first_seq: number } {
-      return db.transaction(() => {
+      return background(() => {
         const room = horizon.get(roomId)
         if (!room) return { removed: 0, first_seq: 0 }
         // The common case of a pass: the oldest message is new enough, one row read.
@@ -126,7 +128,7 @@ export function createPurgeStore(db: Database) {
         const removed = messages.through(roomId, through)
         setHorizon.run(through + 1, roomId)
         return { removed, first_seq: Math.max(room.first_seq, through + 1) }
-      }).immediate()
+      })
     },
 
     /**
@@ -135,14 +137,14 @@ export function createPurgeStore(db: Database) {
      * in this step too (their sockets leave the room's topic).
      */
     roomStep(jobId: string, roomId: string, max: number, at: string): StepResult & { members: string[] } {
-      return db.transaction(() => {
+      return background(() => {
         if (jobs.state(jobId)?.status !== 'running') return { removed: 0, finished: false, over: true, members: [] }
         const r = roomRows(roomId, max)
         const removed = r.messages + r.members.length
         jobs.advance(jobId, removed)
         if (r.gone) jobs.finish(jobId, at)
         return { removed, finished: r.gone, over: r.gone, members: r.members }
-      }).immediate()
+      })
     },
 
     /**
@@ -151,7 +153,7 @@ export function createPurgeStore(db: Database) {
      * dead letters and other jobs, then the tenant row, which finishes the job.
      */
     tenantStep(jobId: string, tenantId: string, max: number, at: string): StepResult {
-      return db.transaction(() => {
+      return background(() => {
         if (jobs.state(jobId)?.status !== 'running') return { removed: 0, finished: false, over: true }
         let budget = max
         let units = 0
@@ -172,7 +174,7 @@ export function createPurgeStore(db: Database) {
           jobs.finish(jobId, at)
         }
         return { removed: max - budget, finished, over: finished }
-      }).immediate()
+      })
     },
   }
 }
