@@ -10,6 +10,7 @@ import { parseClientFrame, type ClientFrame } from '../schemas/frames'
 import type { Config } from '../config'
 import type { Connection } from './connection'
 import { syncRoom } from './sync'
+import { costOf } from '../services/cost'
 
 const TYPING_TIMEOUT_MS = 6000
 
@@ -28,6 +29,12 @@ export function errorFrame(e: AppError, requestId?: string): Frame {
 
 export function createDispatcher({ services, notifications, broker, config, log }: DispatchDeps) {
   const { message, receipt, realtime, limiter } = services
+
+  /** Spends `cost` tokens of the connection's tenant bucket (SPEC §2), or refuses the frame. */
+  async function chargeTenant(conn: Connection, cost = 1) {
+    const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec, cost)
+    if (!take.allowed) throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
+  }
 
   /** Ends a typing indicator (auto-stop, explicit stop or close). A closed socket relays through the server. */
   function stopTyping(conn: Connection, roomId: string) {
@@ -60,8 +67,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
         const turn = conn.nextSendTurn()
         let r
         try {
-          const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
-          if (!take.allowed) throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
+          await chargeTenant(conn)
           r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id }, turn)
         } finally {
           turn.submitted() // idempotent: a refused frame must not hold up the next one
@@ -96,7 +102,12 @@ export function createDispatcher({ services, notifications, broker, config, log 
           stopTyping(conn, f.room_id)
           return null
         })
+      // A sync streams up to SYNC_MAX_PER_ROOM messages: it costs the tenant one token, like a
+      // request, then the rest of costOf(messages it may stream) before anything is sent.
       case 'sync': {
+        await chargeTenant(conn)
+        const backlog = await realtime.syncBacklog(conn.actor, f.room_id, f.after_seq, config.SYNC_MAX_PER_ROOM)
+        if (costOf(backlog) > 1) await chargeTenant(conn, costOf(backlog) - 1)
         await syncRoom(conn, realtime, f.room_id, f.after_seq, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
         return { type: 'sync.done', room_id: f.room_id, ...(rid && { request_id: rid }) }
       }

@@ -4,7 +4,7 @@ import type { Database } from 'bun:sqlite'
 import type { Room, RoomListItem, RoomType, Role } from '../../schemas/room'
 import { decodeCursor, encodeCursor } from './cursor'
 import { toMessage, type MessageRow } from './messages'
-import type { ActivityKeys } from './activity'
+import { activityBucket, memberBucket, type ActivityKeys } from './activity'
 
 export interface RoomRow {
   room_id: string
@@ -42,8 +42,75 @@ export interface NewRoom {
 
 export type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
 
+/**
+ * A user's rooms, most recently active first (SPEC §4), as one statement shared by both stores
+ * (`$n` parameters; roomListParams gives them). Member rows of rooms of at most 100 members carry
+ * their room's activity second (members.activity_bucket, kept by every write of
+ * rooms.last_activity_at), so a page reads:
+ * - `cut`: the bucket of the (limit + 1)-th membership below the cursor's second, walking the index
+ *   (tenant_id, user_id, activity_bucket, room_id) backwards: limit + 1 index entries;
+ * - `small`: the memberships from that bucket up to the cursor's second, with their rooms' exact
+ *   keys, sorted: at least limit + 1 rows, plus those sharing the two boundary seconds (a second
+ *   holds at most what the tenant may create or send in one second);
+ * - `large`: the user's memberships of larger rooms (NULL bucket, the same index), all of them;
+ * then the first limit + 1 of both by (last_activity_at, room_id), and the page rows for those only.
+ * Every row of a bucket below the cursor's second sorts below the cursor (a bucket is a prefix of
+ * its key), so rows of the cursor's own second are the only ones compared key by key.
+ */
+export const ROOM_LIST_SQL = `
+WITH cut AS (
+  SELECT activity_bucket AS b FROM members
+  WHERE tenant_id = $1 AND user_id = $2 AND activity_bucket IS NOT NULL AND activity_bucket < $4
+  ORDER BY activity_bucket DESC, room_id DESC LIMIT 1 OFFSET $3
+),
+small AS (
+  SELECT m.room_id, r.last_activity_at AS at FROM members m JOIN rooms r ON r.room_id = m.room_id
+  WHERE m.tenant_id = $1 AND m.user_id = $2 AND m.activity_bucket IS NOT NULL
+    AND m.activity_bucket <= $4 AND m.activity_bucket >= coalesce((SELECT b FROM cut), '')
+    AND (r.last_activity_at < $5 OR (r.last_activity_at = $5 AND r.room_id < $6))
+  ORDER BY at DESC, m.room_id DESC LIMIT $3 + 1
+),
+large AS (
+  SELECT m.room_id, r.last_activity_at AS at FROM members m JOIN rooms r ON r.room_id = m.room_id
+  WHERE m.tenant_id = $1 AND m.user_id = $2 AND m.activity_bucket IS NULL
+    AND (r.last_activity_at < $5 OR (r.last_activity_at = $5 AND r.room_id < $6))
+  ORDER BY at DESC, m.room_id DESC LIMIT $3 + 1
+),
+page AS (
+  SELECT room_id, at FROM small UNION ALL SELECT room_id, at FROM large
+  ORDER BY at DESC, room_id DESC LIMIT $3 + 1
+)
+SELECT r.*, m.last_read,
+       msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
+       msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
+       msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
+FROM page p JOIN rooms r ON r.room_id = p.room_id
+JOIN members m ON m.room_id = p.room_id AND m.user_id = $2
+LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq
+ORDER BY r.last_activity_at DESC, r.room_id DESC`
+
+/** How many of the user's memberships a page reads apart (rooms of more than 100 members). */
+export const LARGE_MEMBERSHIPS_SQL = 'SELECT count(*) AS n FROM members WHERE tenant_id = $1 AND user_id = $2 AND activity_bucket IS NULL'
+
+/** Sorts after every activity key and bucket (they start with a digit): "no cursor". */
+const TOP = '~'
+
+/** The parameters of ROOM_LIST_SQL: tenant, user, limit, the cursor's second, its key and room id. */
+export function roomListParams(tenantId: string, userId: string, limit: number, cursor?: string): [string, string, number, string, string, string] {
+  if (!cursor) return [tenantId, userId, limit, TOP, TOP, '']
+  const [at, id] = decodeCursor(cursor, ['string', 'string']) as [string, string]
+  return [tenantId, userId, limit, activityBucket(at), at, id]
+}
+
+export interface RoomListPage {
+  rooms: RoomListItem[]
+  next_cursor: string | null
+  /** The user's memberships of rooms of more than 100 members: every page reads them (the cost of a page). */
+  large_memberships: number
+}
+
 /** One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL stores). */
-export function toRoomListPage(rows: ListRow[], limit: number): { rooms: RoomListItem[]; next_cursor: string | null } {
+export function toRoomListPage(rows: ListRow[], limit: number, largeMemberships: number): RoomListPage {
   const page = rows.slice(0, limit)
   const rooms: RoomListItem[] = page.map((r) => {
     const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read) }
@@ -64,8 +131,11 @@ export function toRoomListPage(rows: ListRow[], limit: number): { rooms: RoomLis
     return item
   })
   const last = page[page.length - 1]
-  return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null }
+  return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null, large_memberships: largeMemberships }
 }
+
+/** A statement written with PostgreSQL's `$n` parameters, for bun:sqlite (`?n`, the same numbering). */
+export const sqliteParams = (text: string) => text.replace(/\$(\d+)/g, '?$1')
 
 export function createRoomStore(db: Database, activity: ActivityKeys) {
   const byId = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND room_id = ?')
@@ -75,22 +145,10 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
      VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
   )
   const insertMember = db.query(
-    'INSERT INTO members (room_id, user_id, tenant_id, role, joined_at) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO members (room_id, user_id, tenant_id, role, joined_at, activity_bucket) VALUES (?, ?, ?, ?, ?, ?)',
   )
-  const userRooms = (withCursor: boolean) =>
-    db.query<ListRow, (string | number)[]>(
-      `SELECT r.*, m.last_read,
-              msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
-              msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
-              msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
-       FROM members m JOIN rooms r ON r.room_id = m.room_id
-       LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq
-       WHERE m.tenant_id = ? AND m.user_id = ?
-       ${withCursor ? 'AND (r.last_activity_at < ? OR (r.last_activity_at = ? AND r.room_id < ?))' : ''}
-       ORDER BY r.last_activity_at DESC, r.room_id DESC LIMIT ?`,
-    )
-  const firstPage = userRooms(false)
-  const nextPage = userRooms(true)
+  const userRooms = db.query<ListRow, (string | number)[]>(sqliteParams(ROOM_LIST_SQL))
+  const largeCount = db.query<{ n: number }, [string, string]>(sqliteParams(LARGE_MEMBERSHIPS_SQL))
   const channels = (withCursor: boolean) =>
     db.query<RoomRow, (string | number)[]>(
       `SELECT * FROM rooms WHERE tenant_id = ? AND type = 'channel'
@@ -113,8 +171,10 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
           const existing = byKey.get(tenantId, r.unique_key)
           if (existing) return { room: existing, created: false }
         }
-        insertRoom.run(r.room_id, tenantId, r.type, r.name, r.metadata, r.unique_key, r.members.length, r.created_at, activity(r.created_at))
-        for (const m of r.members) insertMember.run(r.room_id, m.user_id, tenantId, m.role, r.created_at)
+        const key = activity(r.created_at)
+        const bucket = memberBucket(key, r.members.length)
+        insertRoom.run(r.room_id, tenantId, r.type, r.name, r.metadata, r.unique_key, r.members.length, r.created_at, key)
+        for (const m of r.members) insertMember.run(r.room_id, m.user_id, tenantId, m.role, r.created_at, bucket)
         return { room: byId.get(tenantId, r.room_id)!, created: true }
       }).immediate()
     },
@@ -130,14 +190,9 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
     },
 
     /** The user's rooms, most recently active first, with unread counts and the last message. */
-    listForUser(tenantId: string, userId: string, limit: number, cursor?: string) {
-      const rows = cursor
-        ? (() => {
-            const [at, id] = decodeCursor(cursor, ['string', 'string'])
-            return nextPage.all(tenantId, userId, at, at, id, limit + 1)
-          })()
-        : firstPage.all(tenantId, userId, limit + 1)
-      return toRoomListPage(rows, limit)
+    listForUser(tenantId: string, userId: string, limit: number, cursor?: string): RoomListPage {
+      const rows = userRooms.all(...roomListParams(tenantId, userId, limit, cursor))
+      return toRoomListPage(rows, limit, largeCount.get(tenantId, userId)!.n)
     },
 
     listChannels(tenantId: string, limit: number, cursor?: string) {

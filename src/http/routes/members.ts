@@ -3,7 +3,7 @@
 import { Elysia, t } from 'elysia'
 import { PageQuery, tenantErrors } from '../../schemas/common'
 import { AddMembersBody, AddedMembers, MemberList } from '../../schemas/room'
-import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
 
 export const membersRoutes = (deps: RouteDeps) => {
   const { chatroom } = deps.services
@@ -11,7 +11,11 @@ export const membersRoutes = (deps: RouteDeps) => {
   return new Elysia()
     .get(
       '/v1/rooms/:room_id/members',
-      ({ request, params, query }) => chatroom.members(actorOf(deps, request), params.room_id, query),
+      async ({ request, params, query, set }) => {
+        const page = await chatroom.members(actorOf(deps, request), params.room_id, query)
+        await chargeItems(deps, request, set, page.members.length)
+        return page
+      },
       {
         params: t.Object({ room_id: t.String() }),
         query: PageQuery,
@@ -21,7 +25,10 @@ export const membersRoutes = (deps: RouteDeps) => {
     )
     .post(
       '/v1/rooms/:room_id/members',
-      ({ request, params, body }) => chatroom.addMembers(actorOf(deps, request), params.room_id, body),
+      async ({ request, params, body, set }) => {
+        await chargeItems(deps, request, set, body.user_ids.length) // before any write
+        return chatroom.addMembers(actorOf(deps, request), params.room_id, body)
+      },
       {
         params: t.Object({ room_id: t.String() }),
         body: AddMembersBody,
