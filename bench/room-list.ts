@@ -2,7 +2,8 @@
 //
 // GET /v1/rooms for one user in many rooms, at the store (no HTTP): the query plan and the time of
 // a page, on SQLite and (with --pg-url) PostgreSQL, beside the e344c11 statement (one join over all
-// of the user's memberships, then a sort) run on the same data in the same run.
+// of the user's memberships, then a sort) run on the same data in the same run. Both stores run the
+// one statement ROOM_LIST_SQL (db/sqlite/rooms.ts).
 //
 // Data: tenant t1, user `mallory` in --rooms rooms of 2 members, created --per-sec a second (the
 // default is a tenant's default rate, so as many rooms share a second as the tenant can create in
@@ -20,8 +21,7 @@ import { sqliteMigrations } from '../src/db/migrations'
 import { createSqliteStore } from '../src/db/sqlite'
 import { createPostgresStore } from '../src/db/postgres'
 import { runPgMigrations } from '../src/db/postgres/migrate'
-import * as sqliteRooms from '../src/db/sqlite/rooms'
-import * as pgRooms from '../src/db/postgres/rooms'
+import { ROOM_LIST_SQL, roomListParams, sqliteParams } from '../src/db/sqlite/rooms'
 import type { Store } from '../src/db/types'
 import { freshPgDatabase } from '../test/support/storage'
 import { Samples } from './lib/util'
@@ -123,16 +123,17 @@ console.log(`user in ${ROOMS} rooms of 2 (+${LARGE} of 101), ${PER_SEC} rooms cr
     const s = createSqliteStore(db)
     await seed(s)
     db.exec('ANALYZE')
-    const sqliteSql = (text: string) => text.replace(/\$(\d+)/g, '?$1')
-    const base = db.query(sqliteSql(BASELINE))
-    console.log('SQLite plan, e344c11 statement:')
-    for (const r of db.query<{ detail: string }, any[]>(`EXPLAIN QUERY PLAN ${sqliteSql(BASELINE)}`).all('t1', 'mallory', 2)) console.log(`  ${r.detail}`)
-    const now = (sqliteRooms as Record<string, unknown>).roomListSql as ((cursor: boolean) => string) | undefined
-    if (now) {
-      console.log('SQLite plan, listForUser now (first page):')
-      for (const r of db.query<{ detail: string }, any[]>(`EXPLAIN QUERY PLAN ${now(false)}`).all(...sqliteRooms.roomListParams('t1', 'mallory', 1)))
-        console.log(`  ${r.detail}`)
+    const base = db.query(sqliteParams(BASELINE))
+    const plan = (label: string, text: string, params: (string | number)[]) => {
+      console.log(`SQLite plan, ${label}:`)
+      const depth = new Map<number, number>([[0, 0]])
+      for (const r of db.query<{ id: number; parent: number; detail: string }, (string | number)[]>(`EXPLAIN QUERY PLAN ${sqliteParams(text)}`).all(...params)) {
+        depth.set(r.id, (depth.get(r.parent) ?? 0) + 1)
+        console.log(`${'  '.repeat(depth.get(r.id)!)}${r.detail}`)
+      }
     }
+    plan('e344c11 statement', BASELINE, ['t1', 'mallory', 2])
+    plan('listForUser now (first page)', ROOM_LIST_SQL, roomListParams('t1', 'mallory', 1))
     console.log()
     await measure('sqlite', s, (limit) => base.all('t1', 'mallory', limit))
   } finally {
@@ -155,8 +156,7 @@ if (flags['pg-url']) {
       for (const r of await sql.unsafe(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) ${text}`, params)) console.log(`  ${r['QUERY PLAN']}`)
     }
     await explain('e344c11 statement (limit 1)', BASELINE, ['t1', 'mallory', 2])
-    const now = (pgRooms as Record<string, unknown>).PG_ROOM_LIST_SQL as string | undefined
-    if (now) await explain('listForUser now (first page, limit 1)', now, sqliteRooms.roomListParams('t1', 'mallory', 1))
+    await explain('listForUser now (first page, limit 1)', ROOM_LIST_SQL, roomListParams('t1', 'mallory', 1))
     console.log()
     await measure('postgres', s, (limit) => sql.unsafe(BASELINE, ['t1', 'mallory', limit]))
   } finally {

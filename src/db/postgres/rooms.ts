@@ -7,9 +7,6 @@ import { activityKey } from './activity'
 import { decodeCursor, encodeCursor } from './cursor'
 import { all, first } from './rows'
 
-/** The room list statement as PostgreSQL runs it (the bench explains it: bench/room-list.ts). */
-export const PG_ROOM_LIST_SQL = ROOM_LIST_SQL
-
 
 export function createRoomStore(sql: SQL) {
   const byId = async (q: SQL, tenantId: string, roomId: string) =>
