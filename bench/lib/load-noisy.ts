@@ -10,13 +10,17 @@
 //   the previous sync.done arrives;
 // - create: `loops` loops of POST /v1/rooms with `members` members;
 // - list: `loops` loops of GET /v1/rooms?limit=200.
-// A refused attempt (429, RATE_LIMIT_EXCEEDED) is counted and retried 5 ms later (the attacker
-// ignores Retry-After; the pause only keeps this client from spinning on the shared cores).
+// A refused attempt (429, RATE_LIMIT_EXCEEDED) is counted and retried REFUSED_PAUSE_MS later: an
+// attacker that retried at once would spend its tenant's tokens on refusals (a request refused for
+// its extra cost still pays the one token of the gate) and get less work done; one that waited out
+// Retry-After (whole seconds) would leave tokens unused.
 // Figures cover the measured window (after warmup_s). Bounded: warmup_s + secs, max_ops per loop
 // and hardcap_s (the process exits).
 
 import { cpuWindow, round, Samples, sleep } from './util'
 import { newRawStats, rawConnect } from './rawws'
+
+const REFUSED_PAUSE_MS = 250
 
 export interface NoisySpec {
   role: 'victim' | 'attacker'
@@ -138,11 +142,11 @@ async function attacker(spec: NoisySpec, live: () => boolean, measuring: () => b
         count('connects')
       } catch (e) {
         count(/ 429 /.test((e as Error).message) ? 'connect_429' : 'connect_failed')
-        await sleep(5)
+        await sleep(REFUSED_PAUSE_MS)
       }
     })
 
-  // sync flood: each socket asks again as soon as a sync ends, or 5 ms after a refusal
+  // sync flood: each socket asks again as soon as a sync ends, or REFUSED_PAUSE_MS after a refusal
   const sockets: WebSocket[] = []
   for (let k = 0; k < (spec.sync?.sockets ?? 0); k++) {
     const room = spec.sync!.room_id
@@ -159,7 +163,7 @@ async function attacker(spec: NoisySpec, live: () => boolean, measuring: () => b
           if (f.type === 'sync.done') count('syncs')
           else if (f.type === 'error') count(f.code === 'RATE_LIMIT_EXCEEDED' ? 'sync_429' : `sync_${f.code}`)
           else return
-          if (f.type === 'error') setTimeout(ask, 5)
+          if (f.type === 'error') setTimeout(ask, REFUSED_PAUSE_MS)
           else ask()
         }
         ws.onclose = () => resolve()
@@ -179,7 +183,7 @@ async function attacker(spec: NoisySpec, live: () => boolean, measuring: () => b
       const res = await fetch(`${spec.baseUrl}${path}`, { method, headers: { ...auth, 'content-type': 'application/json' }, body })
       await res.arrayBuffer()
       count(res.status === 429 ? `${name}_429` : res.status < 300 ? name : `${name}_${res.status}`)
-      if (res.status === 429) await sleep(5)
+      if (res.status === 429) await sleep(REFUSED_PAUSE_MS)
     } catch {
       count(`${name}_network`)
     }
