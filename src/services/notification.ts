@@ -26,8 +26,11 @@ export function createNotificationService({ store, clock, config, broker, outbox
   }
 
   return {
-    /** POST /v1/notify: API key only; 202 once stored. `recipients` counts distinct users. */
-    async notify(actor: Actor, body: NotifyBody) {
+    /**
+     * POST /v1/notify: API key only; 202 once stored. `recipients` counts distinct users.
+     * `beforeStore` runs once they are counted and may refuse (the cost of the fan-out, services/cost.ts).
+     */
+    async notify(actor: Actor, body: NotifyBody, beforeStore?: (recipients: number) => Promise<void>) {
       keyOnly(actor, 'POST /v1/notify')
       if (!isJsonObject(body.payload)) throw invalid('payload', 'payload must be a JSON object')
       const payload = JSON.stringify(body.payload)
@@ -42,6 +45,7 @@ export function createNotificationService({ store, clock, config, broker, outbox
         for (const u of await store.members.userIds(room_id)) recipients.add(u)
       }
       if (topic_subscribers) for (const u of await store.notifications.subscribersOf(tid, body.topic)) recipients.add(u)
+      await beforeStore?.(recipients.size)
 
       const now = clock.now()
       const n = {

@@ -8,7 +8,7 @@ import { startTestServer, type TestServer, type TestTenant } from '../support/se
 import type { CallResult } from '../support/http'
 import { WsClient, type Frame } from '../support/ws'
 import { expectError } from '../api/helpers'
-import { NO_REDELIVERY, restSend, roomWith } from '../ws/helpers'
+import { expectNone, NO_REDELIVERY, restSend, roomWith } from '../ws/helpers'
 
 let s: TestServer
 beforeAll(async () => (s = await startTestServer(NO_REDELIVERY)))
@@ -99,6 +99,44 @@ test('GET /v1/rooms and member pages cost one token per started 100 items return
   const small = await a('GET', '/v1/rooms?limit=50')
   expect(small.body.rooms).toHaveLength(50)
   expect(remaining(small)).toBe(remaining(members) - 1) // 50 rooms: 1 token
+})
+
+test('a room-list page also pays for the caller\'s memberships of rooms over 100 members (read on every page)', async () => {
+  const t = await s.newTenant()
+  const a = t.as('alice')
+  for (let i = 0; i < 98; i += 14) await Promise.all(Array.from({ length: 14 }, () => roomWith(t, 'alice', ['bob'])))
+  for (const p of ['q', 'r', 's']) expect((await a('POST', '/v1/rooms', { body: { type: 'group', members: users(p, 100) } })).status).toBe(201)
+  await setRate(t, 3) // burst 6
+  const page = await a('GET', '/v1/rooms?limit=98')
+  expect(page.body.rooms).toHaveLength(98)
+  expect(remaining(page)).toBe(4) // 98 rooms on the page + 3 large memberships = 101 items: 2 tokens
+})
+
+test('a history page of 150 messages costs 2 tokens; a notification to a room of 250 members costs 3 (rate 3/s)', async () => {
+  const t = await s.newTenant()
+  const room = (await t.as('alice')('POST', '/v1/rooms', { body: { type: 'group', members: users('n', 249) } })).body.room_id as string
+  await seed(t, 'alice', room, 150)
+  await setRate(t, 3) // burst 6; a token refills every 333 ms
+  const page = await t.as('alice')('GET', `/v1/rooms/${room}/messages?limit=150`)
+  expect(page.status).toBe(200)
+  expect(page.body.messages).toHaveLength(150)
+  expect(remaining(page)).toBe(4)
+  const sent = await t.as('alice')('POST', '/v1/notify', { body: { topic: 'news', payload: { a: 1 }, targets: { room_id: room } } })
+  expect(sent.status).toBe(202)
+  expect(sent.body.recipients).toBe(250)
+  expect(remaining(sent)).toBeGreaterThanOrEqual(1) // 4 - 3, plus a refilled token at most
+  expect(remaining(sent)).toBeLessThanOrEqual(2)
+  // refused before anything is stored: no notification reaches the room's members
+  await setRate(t, 1) // burst 2; the next take finds about one token
+  const refused = await t.as('alice')('POST', '/v1/notify', { body: { topic: 'news', payload: { a: 2 }, targets: { room_id: room } } })
+  expectError(refused, 429, 'RATE_LIMIT_EXCEEDED')
+  const c = await WsClient.connect(s.wsUrl, t.headers('n7'))
+  try {
+    expect((await c.next('notification', 5000)).payload).toEqual({ a: 1 })
+    await expectNone(c, 'notification')
+  } finally {
+    c.close()
+  }
 })
 
 /** Frames between two points of a socket's log. */

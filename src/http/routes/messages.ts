@@ -3,7 +3,7 @@
 import { Elysia, t } from 'elysia'
 import { tenantErrors } from '../../schemas/common'
 import { HistoryQuery, Message, MessageAck, MessagePage, PatchMessageBody, SendMessageBody } from '../../schemas/message'
-import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
 import { jsonResponse } from '../json-response'
 
 const RoomParams = t.Object({ room_id: t.String() })
@@ -27,12 +27,20 @@ export const messagesRoutes = (deps: RouteDeps) => {
         detail: detail('Send a message (client_msg_id makes retries safe)'),
       },
     )
-    .get('/v1/rooms/:room_id/messages', async ({ request, params, query }) => jsonResponse(await message.history(actorOf(deps, request), params.room_id, query)), {
-      params: RoomParams,
-      query: HistoryQuery,
-      response: { 200: MessagePage, ...tenantErrors },
-      detail: detail('Page through history in ascending seq (after_seq forward, before_seq back)'),
-    })
+    .get(
+      '/v1/rooms/:room_id/messages',
+      async ({ request, params, query, set }) => {
+        const page = await message.history(actorOf(deps, request), params.room_id, query)
+        await chargeItems(deps, request, set, page.messages.length)
+        return jsonResponse(page)
+      },
+      {
+        params: RoomParams,
+        query: HistoryQuery,
+        response: { 200: MessagePage, ...tenantErrors },
+        detail: detail('Page through history in ascending seq (after_seq forward, before_seq back)'),
+      },
+    )
     .get(
       '/v1/rooms/:room_id/messages/:message_id',
       ({ request, params }) => message.get(actorOf(deps, request), params.room_id, params.message_id),

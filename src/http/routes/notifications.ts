@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia'
 import { tenantErrors } from '../../schemas/common'
 import { NotifyBody, NotifyResult, SubscribeBody, Subscription, SubscriptionList } from '../../schemas/notification'
 import type { NotificationService } from '../../services/notification'
-import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
 
 export const notificationsRoutes = (deps: RouteDeps, notifications: NotificationService) => {
   const detail = (tag: string, summary: string) => ({ tags: [tag], summary, security: tenantSecurity })
@@ -12,7 +12,8 @@ export const notificationsRoutes = (deps: RouteDeps, notifications: Notification
     .post(
       '/v1/notify',
       async ({ request, body, set }) => {
-        const r = await notifications.notify(actorOf(deps, request), body)
+        // charged by its recipients once they are known, before anything is stored
+        const r = await notifications.notify(actorOf(deps, request), body, (recipients) => chargeItems(deps, request, set, recipients))
         set.status = 202
         return r
       },
