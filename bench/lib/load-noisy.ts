@@ -7,7 +7,7 @@
 // vectors named in the spec at once, each loop as fast as the server answers:
 // - reconnect: `reconnect` loops of WebSocket connect → initial sync.done → close;
 // - sync: `sockets` sockets each re-asking `sync` from seq 0 of a room of large messages as soon as
-//   the previous sync.done arrives;
+//   the previous sync.done arrives (raw sockets that count the streamed messages without decoding);
 // - create: `loops` loops of POST /v1/rooms with `members` members;
 // - list: `loops` loops of GET /v1/rooms?limit=200.
 // A refused attempt (429, RATE_LIMIT_EXCEEDED) is counted and retried REFUSED_PAUSE_MS later: an
@@ -18,7 +18,7 @@
 // and hardcap_s (the process exits).
 
 import { cpuWindow, round, Samples, sleep } from './util'
-import { newRawStats, rawConnect } from './rawws'
+import { newRawStats, rawConnect, sendText } from './rawws'
 
 const REFUSED_PAUSE_MS = 250
 
@@ -146,34 +146,44 @@ async function attacker(spec: NoisySpec, live: () => boolean, measuring: () => b
       }
     })
 
-  // sync flood: each socket asks again as soon as a sync ends, or REFUSED_PAUSE_MS after a refusal
-  const sockets: WebSocket[] = []
+  // sync flood: each socket asks again as soon as a sync ends, or REFUSED_PAUSE_MS after a refusal.
+  // Raw sockets: the streamed messages are counted, never decoded, so this client's CPU stays off
+  // the shared cores the server and the victim need (a remote attacker's would not be on them at all).
+  const sockets: { end(): void }[] = []
+  const flood = newRawStats()
+  let floodBefore = 0
+  setTimeout(() => (floodBefore = flood.messages), spec.warmup_s * 1000)
   for (let k = 0; k < (spec.sync?.sockets ?? 0); k++) {
-    const room = spec.sync!.room_id
+    const ask = JSON.stringify({ type: 'sync', room_id: spec.sync!.room_id, after_seq: 0 })
     loops.push(
-      new Promise<void>((resolve) => {
-        const ws = new WebSocket(`ws://${spec.host}:${spec.port}/ws`, { headers: auth } as unknown as string[])
-        sockets.push(ws)
-        const ask = () => live() && ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: 'sync', room_id: room, after_seq: 0 }))
-        ws.onmessage = (m) => {
-          const d = String(m.data)
-          if (d.length > 400) return void count('sync_bytes', d.length) // a message of the room: not parsed
-          const f = JSON.parse(d)
-          if (f.type === 'sync.done' && f.room_id === undefined) return ask() // the connect-time sync is over
-          if (f.type === 'sync.done') count('syncs')
-          else if (f.type === 'error') count(f.code === 'RATE_LIMIT_EXCEEDED' ? 'sync_429' : `sync_${f.code}`)
-          else return
-          if (f.type === 'error') setTimeout(ask, REFUSED_PAUSE_MS)
-          else ask()
+      (async () => {
+        let sock: Awaited<ReturnType<typeof rawConnect>> | null = null
+        const done = new Promise<void>((resolve) => {
+          const stop = setInterval(() => {
+            if (live()) return
+            clearInterval(stop)
+            resolve()
+          }, 50)
+        })
+        const again = () => live() && sock && sendText(sock, ask)
+        try {
+          sock = await rawConnect(spec.host, spec.port, auth, flood, 60_000, (text) => {
+            const f = JSON.parse(text)
+            if (f.type === 'sync.done' && f.room_id !== undefined) {
+              count('syncs')
+              again()
+            } else if (f.type === 'error') {
+              count(f.code === 'RATE_LIMIT_EXCEEDED' ? 'sync_429' : `sync_${f.code}`)
+              setTimeout(again, REFUSED_PAUSE_MS)
+            }
+          })
+          sockets.push(sock)
+          again()
+          await done
+        } catch {
+          count('sync_socket_error')
         }
-        ws.onclose = () => resolve()
-        ws.onerror = () => count('sync_socket_error')
-        const stop = setInterval(() => {
-          if (live()) return
-          clearInterval(stop)
-          ws.close()
-        }, 50)
-      }),
+      })(),
     )
   }
 
@@ -195,9 +205,8 @@ async function attacker(spec: NoisySpec, live: () => boolean, measuring: () => b
   for (let k = 0; k < (spec.list?.loops ?? 0); k++) loop(() => rest('lists', 'GET', '/v1/rooms?limit=200'))
 
   await Promise.race([Promise.all(loops), sleep((spec.warmup_s + spec.secs + 20) * 1000)])
-  for (const ws of sockets) ws.close()
-  if (ops.sync_bytes) ops.sync_mb = Math.round(ops.sync_bytes / 2 ** 20)
-  delete ops.sync_bytes
+  for (const sock of sockets) sock.end()
+  if (spec.sync) ops.sync_messages = flood.messages - floodBefore
   return { ops }
 }
 
