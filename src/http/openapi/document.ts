@@ -117,14 +117,19 @@ function headersFor(area: string, status: string): Json {
   return headers
 }
 
-/** ServiceChecked schemas carry what the document shows in their place (schemas/common.ts). */
+/**
+ * ServiceChecked schemas carry what the document shows in their place (schemas/common.ts). And
+ * `additionalProperties: false` goes: Elysia's normalize writes it into a route's schema objects when
+ * it compiles the route, lazily, so the generated document depended on which routes had been called.
+ * It would also be untrue of bodies: unknown fields are ignored, not refused (SPEC §3).
+ */
 function swapped(node: unknown): any {
   if (Array.isArray(node)) return node.map(swapped)
   if (!node || typeof node !== 'object') return node
   const o = node as Json
   if (o[DOCUMENTED_AS]) return swapped(toDoc(o[DOCUMENTED_AS]))
   const out: Json = {}
-  for (const [k, v] of Object.entries(o)) if (k !== DOCUMENTED_REQUIRED) out[k] = swapped(v)
+  for (const [k, v] of Object.entries(o)) if (k !== DOCUMENTED_REQUIRED && !(k === 'additionalProperties' && v === false)) out[k] = swapped(v)
   return out
 }
 function swapDocumentedSchemas(paths: Record<string, Json>) {
