@@ -12,6 +12,7 @@ import { createCors } from './http/plugins/cors'
 import { createAuth, type TokenVerifier } from './http/plugins/auth'
 import { applyRateLimit } from './http/plugins/rate-limit'
 import { checkBodyHeaders, parseJsonBody } from './http/plugins/body'
+import { refuseNulInUrl } from './http/plugins/nul'
 import { errorResponse, toAppError } from './http/plugins/errors'
 import { openapiPlugin } from './http/plugins/openapi'
 import { roomsRoutes } from './http/routes/rooms'
@@ -20,6 +21,7 @@ import { messagesRoutes } from './http/routes/messages'
 import { acksRoutes } from './http/routes/acks'
 import { adminTenantsRoutes } from './http/routes/admin-tenants'
 import { healthRoutes, type HealthSource } from './http/routes/health'
+import { asyncapiRoutes } from './http/routes/asyncapi'
 
 export interface AppDeps extends RouteDeps {
   log: Logger
@@ -67,7 +69,10 @@ export function createApp(deps: AppDeps) {
         // WS credentials are checked here too, so a refusal is a plain 401/403 before any upgrade.
         state.actor = await auth.socket(request)
       }
-      if (path.startsWith('/v1/')) checkBodyHeaders(request, config.MAX_BODY_BYTES)
+      if (path.startsWith('/v1/')) {
+        checkBodyHeaders(request, config.MAX_BODY_BYTES)
+        refuseNulInUrl(request.url, path, route)
+      }
       Object.assign(set.headers, state.headers)
     })
     .onParse(async ({ request }) => (await parseJsonBody(request, config.MAX_BODY_BYTES)) ?? {})
@@ -93,6 +98,7 @@ export function createApp(deps: AppDeps) {
     })
     .use(healthRoutes(deps.health))
     .use(openapiPlugin(config.version))
+    .use(asyncapiRoutes(config))
     .use(roomsRoutes(deps))
     .use(membersRoutes(deps))
     .use(messagesRoutes(deps))

@@ -4,6 +4,7 @@ import type { Clock } from './clock'
 import type { Config } from './config'
 import type { Store } from './db/types'
 import type { HealthSource } from './http/routes/health'
+import type { StorageHealth } from './storage-health'
 
 export interface WorkerStatus {
   state: 'running' | 'restarting' | 'stopped'
@@ -14,12 +15,14 @@ export interface WorkerStatus {
 type Deps = {
   config: Config
   store: Store
+  /** Storage faults the write path met: the probe alone can pass while real writes fail. */
+  storage: Pick<StorageHealth, 'failing'>
   broker: { allSockets(): Iterable<unknown> }
   epoch: string
   clock: Clock
 }
 
-export function createHealth({ config, store, broker, epoch, clock }: Deps) {
+export function createHealth({ config, store, storage, broker, epoch, clock }: Deps) {
   const started = clock.now()
   let draining = false
   let workers: () => Record<string, WorkerStatus> = () => ({
@@ -41,7 +44,7 @@ export function createHealth({ config, store, broker, epoch, clock }: Deps) {
     isDraining: () => draining,
     setWorkers: (fn) => void (workers = fn),
     async snapshot() {
-      const writable = draining ? true : await store.writable()
+      const writable = draining ? true : storage.failing() === null && (await store.writable())
       const w = workers()
       const connections = source.connections()
       const workersOk = Object.values(w).every((x) => x.state === 'running' || (x.state === 'stopped' && x.restarts === 0))

@@ -1,6 +1,7 @@
 // Instrumentation decorators applied by the composition root, so business code stays free of metrics.
 
-import type { Broker, Frame } from './broker/types'
+import type { Broker } from './broker/types'
+import type { ServerFrame } from './schemas/server-frames'
 import type { Store } from './db/types'
 import type { AppMetrics } from './metrics'
 import type { AppendResult } from './db/sqlite/messages'
@@ -28,7 +29,7 @@ export function instrumentStore(store: Store, m: AppMetrics): void {
 export function instrumentBroker<B extends Broker>(broker: B, subscribers: (topic: string) => number, m: AppMetrics): B {
   return {
     ...broker,
-    publish(topic: string, frame: Frame) {
+    publish(topic: string, frame: ServerFrame) {
       broker.publish(topic, frame)
       const n = subscribers(topic)
       if (n > 0) m.fanout.inc({ type: frame.type }, n)

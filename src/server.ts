@@ -11,6 +11,7 @@ import { createServices } from './services'
 import { createApp } from './app'
 import type { RequestStates } from './http/context'
 import { createHealth } from './health'
+import { createStorageHealth, watchStorage } from './storage-health'
 import { createGateway } from './ws/gateway'
 import { presenceRoutes } from './http/routes/presence'
 import type { Elysia } from 'elysia'
@@ -31,6 +32,9 @@ import { metricsRoutes } from './http/routes/metrics'
 import { adminBackupRoutes } from './http/routes/admin-backup'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
+
+/** Below this a master key draws a warning at start (issue 13: safe defaults). */
+const MIN_MASTER_KEY_LENGTH = 32
 
 export interface Overrides {
   log: Logger
@@ -64,6 +68,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   if (opened.migrationsApplied.length) log.info('migrations applied', { applied: opened.migrationsApplied })
   const metrics = createAppMetrics()
   instrumentStore(store, metrics)
+  const storage = createStorageHealth({ clock, log })
+  watchStorage(store, storage)
   const started = await opened.startEpoch()
   const epoch = started.epoch
   if (started.changed) log.info('new epoch', { epoch, reason: started.reason })
@@ -86,7 +92,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   })
   fanout.shareTenantChanges(services.tenant)
   const states: RequestStates = new WeakMap()
-  const health = createHealth({ config, store, broker, epoch, clock })
+  const health = createHealth({ config, store, storage, broker, epoch, clock })
 
   // Durable delivery (SPEC §6): outbox → delivery worker; redelivery on this thread.
   let workers: Scheduler | null = null
@@ -130,6 +136,9 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   })
 
   if (!config.MASTER_API_KEY) log.warn('MASTER_API_KEY is not set: the admin API answers 403 to every call')
+  // It opens every tenant: a short one is accepted (existing deployments keep working) but flagged.
+  else if (config.MASTER_API_KEY.length < MIN_MASTER_KEY_LENGTH)
+    log.warn(`MASTER_API_KEY is shorter than ${MIN_MASTER_KEY_LENGTH} characters: use a random one (openssl rand -hex 24)`, { length: config.MASTER_API_KEY.length })
 
   try {
     app.listen({

@@ -3,6 +3,7 @@
 import { Type as t, type Static } from '@sinclair/typebox'
 import { ServiceChecked, Timestamp } from './common'
 import { exampleTenant, exampleTenantConfig } from './examples'
+import { WebhookEventName } from './webhook'
 
 export const Features = t.Object({
   typing: t.Optional(t.Boolean()),
@@ -17,7 +18,7 @@ export const TenantConfig = t.Object(
     max_message_bytes: t.Optional(t.Integer({ minimum: 1, description: 'at most MAX_MESSAGE_BYTES' })),
     max_room_members: t.Optional(t.Integer({ minimum: 2, description: 'at most MAX_ROOM_MEMBERS' })),
     webhook_url: t.Optional(t.Union([t.String({ maxLength: 2048 }), t.Null()])),
-    webhook_events: t.Optional(t.Array(t.String(), { description: 'event names sent to webhook_url' })),
+    webhook_events: t.Optional(t.Array(WebhookEventName, { description: 'event names sent to webhook_url' })),
     require_user_tokens: t.Optional(t.Boolean({ description: 'refuse WebSocket connections made with the API key' })),
     features: t.Optional(Features),
   },

@@ -8,6 +8,7 @@ import { newId } from '../ids'
 import type { Broker, PresenceStore } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { AddMembersBody, CreateRoomBody, Member, PatchRoomBody, Role, Room } from '../schemas/room'
+import { memberFrame } from '../schemas/server-frames'
 import { jsonField, parseLimit, type Actor } from './actor'
 import { isManager, roomFor, type MemberCache } from './access'
 
@@ -38,7 +39,7 @@ export function createChatroomService({ store, clock, broker, presence, membersh
 
   function announceJoin(actor: Actor, roomId: string, m: MemberRow) {
     broker.joinRoom(tid(actor), m.user_id, roomId) // subscribe first: the added user gets their own event
-    broker.publish(topics.room(tid(actor), roomId), { type: 'member.joined', room_id: roomId, user_id: m.user_id, role: m.role })
+    broker.publish(topics.room(tid(actor), roomId), memberFrame('member.joined', roomId, m.user_id, m.role))
   }
 
   const createdListeners: ((tenantId: string, room: Room) => void)[] = []
@@ -148,8 +149,7 @@ export function createChatroomService({ store, clock, broker, presence, membersh
         memberships.evict(roomId, userId) // after the commit (or a failure): a read started later sees the row gone
       }
       if (!removed) throw notFound('member')
-      const frame = { type: 'member.left', room_id: roomId, user_id: userId, role: target.role }
-      broker.publish(topics.room(tid(actor), roomId), frame) // the leaver is still subscribed: they get it too
+      broker.publish(topics.room(tid(actor), roomId), memberFrame('member.left', roomId, userId, target.role)) // the leaver is still subscribed: they get it too
       broker.leaveRoom(tid(actor), userId, roomId)
     },
   }

@@ -1,18 +1,19 @@
 // Consumers that react to what clients see (tenant webhooks, redelivery) read the same frames: a
 // Broker decorator that forwards every publish and hands room frames to the consumers afterwards.
 
-import type { Broker, Frame } from '../broker/types'
+import type { Broker } from '../broker/types'
 import { tenantOfTopic } from '../broker/topics'
 import type { Message } from '../schemas/message'
+import type { ServerFrame } from '../schemas/server-frames'
 import type { Redelivery } from './redelivery'
 import type { WebhookService } from './webhook'
 
-export type RoomFrameListener = (tenantId: string, frame: Frame) => void
+export type RoomFrameListener = (tenantId: string, frame: ServerFrame) => void
 
 export function withEventTap<B extends Broker>(inner: B, listener: () => RoomFrameListener | null): B {
   return {
     ...inner,
-    publish(topic: string, frame: Frame) {
+    publish(topic: string, frame: ServerFrame) {
       inner.publish(topic, frame)
       const l = listener()
       const tenantId = l && topic.includes(':room:') ? tenantOfTopic(topic) : null
@@ -21,7 +22,7 @@ export function withEventTap<B extends Broker>(inner: B, listener: () => RoomFra
   }
 }
 
-const withoutType = (f: Frame) => {
+const withoutType = (f: ServerFrame) => {
   const { type: _type, ...rest } = f
   return rest
 }

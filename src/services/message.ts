@@ -8,6 +8,7 @@ import { randomBase62 } from '../ids'
 import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { HistoryQuery, Message, MessageAck, PatchMessageBody, SendMessageBody } from '../schemas/message'
+import { messageFrame } from '../schemas/server-frames'
 import { jsonField, parseLimit, parseSeq, type Actor } from './actor'
 import { isManager, roomFor, type MemberCache } from './access'
 import { createGroupCommit } from './group-commit'
@@ -91,7 +92,7 @@ export function createMessageService({ store, clock, broker, log, config, member
       }
       if (!res.ok) throw storageError(res.error)
       if (res.created) {
-        broker.publish(topics.room(actor.tenant.tenant_id, roomId), { type: 'message', ...toMessage(res.row) })
+        broker.publish(topics.room(actor.tenant.tenant_id, roomId), messageFrame('message', toMessage(res.row)))
       }
       return { created: res.created, ack: toAck(res.row) }
     },
@@ -128,7 +129,7 @@ export function createMessageService({ store, clock, broker, log, config, member
       if (row.sender_id !== actor.userId) throw forbidden('only the sender edits a message')
       if (row.deleted_at) throw conflict('the message is deleted')
       const updated = toMessage(await store.messages.edit(roomId, row.seq, body.content ?? null, meta, isoNow(clock)))
-      broker.publish(topics.room(actor.tenant.tenant_id, roomId), { type: 'message.updated', ...updated })
+      broker.publish(topics.room(actor.tenant.tenant_id, roomId), messageFrame('message.updated', updated))
       return updated
     },
 
@@ -140,7 +141,7 @@ export function createMessageService({ store, clock, broker, log, config, member
       if (row.sender_id !== actor.userId && !isManager(member)) throw forbidden('only the sender or an owner/admin deletes a message')
       if (row.deleted_at) return
       const deleted = toMessage(await store.messages.tombstone(roomId, row.seq, isoNow(clock)))
-      broker.publish(topics.room(actor.tenant.tenant_id, roomId), { type: 'message.deleted', ...deleted })
+      broker.publish(topics.room(actor.tenant.tenant_id, roomId), messageFrame('message.deleted', deleted))
     },
   }
 }

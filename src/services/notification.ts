@@ -7,9 +7,10 @@ import type { Store } from '../db/types'
 import type { SubscriptionRow } from '../db/sqlite/notifications'
 import { forbidden, invalid, notFound } from '../errors'
 import { newId } from '../ids'
-import type { Broker, Frame } from '../broker/types'
+import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { NotifyBody, SubscribeBody } from '../schemas/notification'
+import { notificationFrame, type ServerFrame } from '../schemas/server-frames'
 import { roomFor } from './access'
 import { isJsonObject, type Actor } from './actor'
 import type { Outbox } from './outbox'
@@ -54,11 +55,11 @@ export function createNotificationService({ store, clock, config, broker, outbox
       }
       await store.notifications.create(n, [...recipients])
       const wire = { notification_id: n.notification_id, topic: n.topic, payload: body.payload, created_at: n.created_at }
-      const frame: Frame = { type: 'notification', ...wire }
+      const frame = notificationFrame(wire)
       for (const u of recipients) broker.publish(topics.user(tid, u), frame)
 
       // Endpoint subscribers of the topic among the recipients get an HTTP call each (signed like webhooks).
-      const endpointBody = JSON.stringify({ type: 'notification', ...wire })
+      const endpointBody = JSON.stringify(frame)
       for (const s of await store.notifications.endpointsFor(tid, body.topic)) {
         if (!recipients.has(s.user_id)) continue
         void outbox.enqueue({ tenant_id: tid, kind: 'notification', url: s.endpoint!, event_id: newId('evt'), ref_id: n.notification_id, body: endpointBody })
@@ -68,14 +69,10 @@ export function createNotificationService({ store, clock, config, broker, outbox
     },
 
     /** Frames for the user's pending notifications (sent on connect, SPEC §5 step 4). */
-    async pendingFrames(actor: Actor): Promise<Frame[]> {
-      return (await store.notifications.pendingFor(actor.tenant.tenant_id, actor.userId, clock.now())).map((n) => ({
-        type: 'notification',
-        notification_id: n.notification_id,
-        topic: n.topic,
-        payload: JSON.parse(n.payload),
-        created_at: n.created_at,
-      }))
+    async pendingFrames(actor: Actor): Promise<ServerFrame<'notification'>[]> {
+      return (await store.notifications.pendingFor(actor.tenant.tenant_id, actor.userId, clock.now())).map((n) =>
+        notificationFrame({ notification_id: n.notification_id, topic: n.topic, payload: JSON.parse(n.payload), created_at: n.created_at }),
+      )
     },
 
     /** notification.ack: delivered to this user; unknown or already acked → NOT_FOUND. */

@@ -8,6 +8,7 @@ import { forbidden, invalid } from '../errors'
 import type { Broker, PresenceStore } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Message } from '../schemas/message'
+import { typingFrame, type ServerFrame } from '../schemas/server-frames'
 import { roomFor } from './access'
 import type { Actor } from './actor'
 
@@ -23,7 +24,7 @@ export function createRealtimeService({ store, clock, config, broker, presence }
   /** Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST. */
   async function announce(actor: Actor, status: 'online' | 'offline') {
     if (!actor.tenant.config.features.presence) return
-    const frame = { type: 'presence.update', user_id: actor.userId, status }
+    const frame: ServerFrame<'presence.update'> = { type: 'presence.update', user_id: actor.userId, status }
     for (const m of await store.members.membershipsOf(actor.tenant.tenant_id, actor.userId))
       if (m.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) broker.publish(topics.room(actor.tenant.tenant_id, m.room_id), frame)
   }
@@ -65,7 +66,7 @@ export function createRealtimeService({ store, clock, config, broker, presence }
     async typing(actor: Actor, roomId: string, action: 'start' | 'stop') {
       if (!actor.tenant.config.features.typing) throw forbidden('typing indicators are disabled for this tenant')
       await roomFor(store, actor, roomId, 'member')
-      return { topic: topics.room(actor.tenant.tenant_id, roomId), frame: { type: 'typing', room_id: roomId, user_id: actor.userId, action } }
+      return { topic: topics.room(actor.tenant.tenant_id, roomId), frame: typingFrame(roomId, actor.userId, action) }
     },
 
     /** Messages after `afterSeq` for a sync (member access enforced). */

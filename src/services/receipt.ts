@@ -3,8 +3,9 @@
 import type { Config } from '../config'
 import type { Store } from '../db/types'
 import { invalid, notFound } from '../errors'
-import type { Broker, Frame } from '../broker/types'
+import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
+import { readUpdatedFrame, type ServerFrame } from '../schemas/server-frames'
 import { roomFor } from './access'
 import type { Actor } from './actor'
 
@@ -34,14 +35,14 @@ export function createReceiptService({ store, broker, config }: Deps) {
       roomId: string,
       seq: number,
       /** How to fan the frame out; the WS gateway passes one that skips the reading connection (it answers directly). */
-      publish: (topic: string, frame: Frame) => void = broker.publish,
+      publish: (topic: string, frame: ServerFrame) => void = broker.publish,
     ): Promise<{ room_id: string; last_read: number }> {
       const { room } = await roomFor(store, actor, roomId, 'member')
       checkSeq(seq, room.last_seq)
       const r = await store.members.advanceRead(roomId, actor.userId, seq)
       if (r === null) throw notFound('room')
       const tid = actor.tenant.tenant_id
-      const frame = { type: 'read.updated', room_id: roomId, user_id: actor.userId, seq: r.last_read }
+      const frame = readUpdatedFrame(roomId, actor.userId, r.last_read)
       if (actor.tenant.config.features.read_receipts && room.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) {
         publish(topics.room(tid, roomId), frame)
       } else {

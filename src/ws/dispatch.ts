@@ -1,12 +1,13 @@
 // Client frame → the same service calls REST uses → reply frame or `error` frame (SPEC §5).
 
 import { AppError, isStorageUnavailable, toErrorBody } from '../errors'
-import type { Broker, Frame } from '../broker/types'
+import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Logger } from '../log'
 import type { Services } from '../services'
 import type { NotificationService } from '../services/notification'
 import { parseClientFrame, type ClientFrame } from '../schemas/frames'
+import { readUpdatedFrame, syncDoneFrame, typingFrame, type ServerFrame } from '../schemas/server-frames'
 import type { Config } from '../config'
 import type { Connection } from './connection'
 import { syncRoom } from './sync'
@@ -21,7 +22,7 @@ export interface DispatchDeps {
   log: Logger
 }
 
-export function errorFrame(e: AppError, requestId?: string): Frame {
+export function errorFrame(e: AppError, requestId?: string): ServerFrame<'error'> {
   const { code, message, field } = toErrorBody(e).error
   return { type: 'error', code, message, ...(field && { field }), ...(requestId && { request_id: requestId }) }
 }
@@ -37,7 +38,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
     conn.typing!.delete(roomId)
     if (conn.typing!.size === 0) conn.typing = null
     const topic = topics.room(conn.tenantId, roomId)
-    const frame = { type: 'typing', room_id: roomId, user_id: conn.userId, action: 'stop' }
+    const frame = typingFrame(roomId, conn.userId, 'stop')
     if (conn.closed) broker.publish(topic, frame)
     else broker.publishFrom(conn.ws, topic, frame) // never to the sending connection
   }
@@ -53,7 +54,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
     }
   }
 
-  async function handle(conn: Connection, f: ClientFrame): Promise<Frame | null> {
+  async function handle(conn: Connection, f: ClientFrame): Promise<ServerFrame | null> {
     const rid = f.request_id
     switch (f.type) {
       case 'send_message': {
@@ -75,7 +76,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
       case 'read': {
         // Fan-out skips this connection (ws.publish excludes the sender), which gets exactly one direct answer.
         const r = await receipt.read(conn.actor, f.room_id, f.seq, (topic, frame) => broker.publishFrom(conn.ws, topic, frame))
-        return { type: 'read.updated', ...(rid && { request_id: rid }), room_id: f.room_id, user_id: conn.userId, seq: r.last_read }
+        return readUpdatedFrame(f.room_id, conn.userId, r.last_read, rid)
       }
       // Typing changes this connection's state after an access check that may be async (PostgreSQL):
       // each frame takes its turn in the connection's order, so a start and the stop right behind
@@ -98,7 +99,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
         })
       case 'sync': {
         await syncRoom(conn, realtime, f.room_id, f.after_seq, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
-        return { type: 'sync.done', room_id: f.room_id, ...(rid && { request_id: rid }) }
+        return syncDoneFrame(f.room_id, rid)
       }
       case 'notification.ack':
         await notifications.ack(conn.actor, f.notification_id)

@@ -61,7 +61,7 @@ export const PARAMETERS = {
   },
 }
 
-const INTRO = `Self-hosted multi-tenant chat backend: rooms, members, messages, delivery state and notifications over REST, live events over WebSocket (GET /ws, described in the README).
+const INTRO = `Self-hosted multi-tenant chat backend: rooms, members, messages, delivery state and notifications over REST, live events over WebSocket (GET /ws: every frame, the upgrade's credentials and the close codes are described by the AsyncAPI 3.0 document at [/asyncapi.json](/asyncapi.json)).
 
 **Credentials.** Tenant calls send \`X-API-Key\` (server side only) with \`X-User-Id\` naming the end user, or a user token as \`Authorization: Bearer <jwt>\` (for browsers and mobile apps; mint one with POST /v1/tokens). Calls that act for the parent app rather than a user (POST /v1/tokens, POST /v1/notify, subscriptions with an endpoint) need the API key. Admin calls send \`X-Master-Key\`.
 
