@@ -122,7 +122,7 @@ const errorResponse = (status: ErrorStatus, description: string, message: string
 })
 
 const TENANT_ERRORS = {
-  400: errorResponse(400, 'A body, path or query value is invalid, the JSON is malformed, or X-User-Id is missing or malformed (with X-API-Key).', 'X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-]', 'X-User-Id'),
+  400: errorResponse(400, 'A body, path or query value is invalid (U+0000 anywhere included), the JSON is malformed, or X-User-Id is missing or malformed (with X-API-Key).', 'X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-]', 'X-User-Id'),
   401: errorResponse(401, 'Missing or unknown API key, or a bad, expired or revoked user token.', 'missing X-API-Key'),
   403: errorResponse(403, 'Authenticated but not allowed: a channel you are not a member of, a role rule, a disabled feature, or a user token where the API key is needed.', 'only the owner or an admin may change the room'),
   404: errorResponse(404, 'Not found, or not visible to the caller (another tenant\'s id answers exactly the same).', 'room not found'),
@@ -144,7 +144,7 @@ export const tenantErrorsWith = (...extra: (403 | 404 | 409)[]) => pick(TENANT_E
 export const tenantErrors = TENANT_ERRORS
 
 const ADMIN_ERRORS = {
-  400: errorResponse(400, 'A body, path or query value is invalid, or the JSON is malformed.', 'name must be 1-200 characters', 'name'),
+  400: errorResponse(400, 'A body, path or query value is invalid (U+0000 anywhere included), or the JSON is malformed.', 'name must be 1-200 characters', 'name'),
   401: errorResponse(401, 'Missing or wrong X-Master-Key.', 'missing or wrong X-Master-Key'),
   403: errorResponse(403, 'The admin API is disabled (MASTER_API_KEY is not set).', 'the admin API is disabled (MASTER_API_KEY is not set)'),
   404: errorResponse(404, 'Not found.', 'tenant not found'),
@@ -154,8 +154,11 @@ const ADMIN_ERRORS = {
   500: TENANT_ERRORS[500],
   503: TENANT_ERRORS[503],
 }
-/** Admin routes: the master key (401/403), body size and type, a failing store; `extra` adds 400, 404, 409. */
-export const adminErrorsWith = (...extra: (400 | 404 | 409)[]) => pick(ADMIN_ERRORS, [401, 403, 413, 415, 500, 503, ...extra])
+/**
+ * Admin routes: the master key (401/403), body size and type, a U+0000 anywhere in the URL or an
+ * invalid body (400), a failing store; `extra` adds 404 and 409.
+ */
+export const adminErrorsWith = (...extra: (404 | 409)[]) => pick(ADMIN_ERRORS, [400, 401, 403, 413, 415, 500, 503, ...extra])
 /** Every admin error status. */
 export const adminErrors = ADMIN_ERRORS
 /** What any route may answer when something unexpected breaks. */

@@ -13,7 +13,7 @@ export const adminDeadLettersRoutes = (delivery: DeliveryService) => {
   return new Elysia()
     .get('/v1/admin/dead-letters', ({ query }) => delivery.listDeadLetters(query), {
       query: DeadLetterQuery,
-      response: { 200: DeadLetterList, ...adminErrorsWith(400) },
+      response: { 200: DeadLetterList, ...adminErrorsWith() },
       detail: detail('listDeadLetters', 'Dead letters, newest first (filter by tenant_id, kind)', 'Deliveries that ran out of retries, newest first, across tenants; filter by tenant and kind.'),
     })
     .post(

@@ -21,7 +21,7 @@ export const adminTenantsRoutes = (deps: RouteDeps) => {
       },
       {
         body: CreateTenantBody,
-        response: { 201: CreatedTenant, ...adminErrorsWith(400) },
+        response: { 201: CreatedTenant, ...adminErrorsWith() },
         detail: detail(
           'createTenant',
           'Create a tenant; its three secrets are shown only here',
@@ -45,7 +45,7 @@ export const adminTenantsRoutes = (deps: RouteDeps) => {
     .patch('/v1/admin/tenants/:tenant_id', ({ params, body }) => tenant.patch(params.tenant_id, body), {
       params: TenantParams,
       body: PatchTenantBody,
-      response: { 200: Tenant, ...adminErrorsWith(400, 404) },
+      response: { 200: Tenant, ...adminErrorsWith(404) },
       detail: detail(
         'updateTenant',
         'Rename a tenant or merge config keys (validated)',
@@ -55,7 +55,7 @@ export const adminTenantsRoutes = (deps: RouteDeps) => {
     .post('/v1/admin/tenants/:tenant_id/rotate-key', ({ params, body }) => tenant.rotate(params.tenant_id, body?.which), {
       params: TenantParams,
       body: t.Optional(RotateKeyBody),
-      response: { 200: RotatedSecret, ...adminErrorsWith(400, 404) },
+      response: { 200: RotatedSecret, ...adminErrorsWith(404) },
       detail: detail(
         'rotateTenantSecret',
         'Rotate the API key (default), webhook secret or user-token secret; the old one dies at once',
