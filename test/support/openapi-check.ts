@@ -46,7 +46,9 @@ export const openapiCheckEnabled = MODE !== 'off' && MODE !== '0'
 /** Violations of the served document by one exchange; null when no documented operation applies. */
 export async function violationsOf(base: string, x: Exchange): Promise<string[] | null> {
   const method = x.method.toLowerCase()
-  const path = x.path.split('?')[0]
+  // The path as fetch sent it: dot segments (".", "..", "%2e%2e") resolved, as the server saw it; a
+  // trailing slash reaches the same route as without one.
+  const path = new URL(base + x.path).pathname.replace(/(.)\/$/, '$1')
   if (!METHODS.has(method) || path.startsWith('/swagger')) return null
   let pending = checkers.get(base)
   if (!pending) checkers.set(base, (pending = loadChecker(base)))
