@@ -32,6 +32,7 @@ import { metricsRoutes } from './http/routes/metrics'
 import { adminBackupRoutes } from './http/routes/admin-backup'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
+import type { Store } from './db/types'
 
 /** Below this a master key draws a warning at start (issue 13: safe defaults). */
 const MIN_MASTER_KEY_LENGTH = 32
@@ -57,6 +58,11 @@ export interface ServerHandle {
    * `query_only` and simulate a full or read-only database on the very connection the server writes with.
    */
   db: Database | null
+  /**
+   * The store the services call. In-process only, like `db`: the connect-cost tests count the store
+   * calls one WebSocket connect makes (they must not grow with the user's number of rooms).
+   */
+  store: Store
 }
 
 export async function startServer(config: Config, o: Partial<Overrides> = {}): Promise<ServerHandle> {
@@ -203,5 +209,5 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       log.info('stopped')
     })())
 
-  return { url: server.url, port: server.port!, stop, workers, redelivery, db }
+  return { url: server.url, port: server.port!, stop, workers, redelivery, db, store }
 }

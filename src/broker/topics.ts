@@ -18,3 +18,10 @@ export function userOfTopic(topic: string): { tenantId: string; userId: string }
   const end = topic.indexOf(':', 2) // tenant ids never hold ':'; user ids may
   return { tenantId: topic.slice(2, end), userId: topic.slice(end + ':user:'.length) }
 }
+
+/** Tenant and room of a topic built by topics.room; null for any other topic. */
+export function roomOfTopic(topic: string): { tenantId: string; roomId: string } | null {
+  const end = topic.indexOf(':', 2) // tenant ids never hold ':'
+  if (!topic.startsWith('t:') || end === -1 || !topic.startsWith(':room:', end)) return null
+  return { tenantId: topic.slice(2, end), roomId: topic.slice(end + ':room:'.length) }
+}

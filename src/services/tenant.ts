@@ -17,6 +17,8 @@ export interface EffectiveConfig {
   rate_limit_per_sec: number
   max_message_bytes: number
   max_room_members: number
+  /** Live WebSocket connections the tenant may hold (default WS_MAX_CONNECTIONS_PER_TENANT). */
+  max_connections: number
   webhook_url: string | null
   webhook_events: WebhookEvent[]
   require_user_tokens: boolean
@@ -67,6 +69,7 @@ export function createTenantService({ store, clock, config }: Deps) {
     if ('rate_limit_per_sec' in input) out.rate_limit_per_sec = int('rate_limit_per_sec', 1, config.DEFAULT_RATE_LIMIT)
     if ('max_message_bytes' in input) out.max_message_bytes = int('max_message_bytes', 1, MAX_MESSAGE_BYTES)
     if ('max_room_members' in input) out.max_room_members = int('max_room_members', 2, config.MAX_ROOM_MEMBERS)
+    if ('max_connections' in input) out.max_connections = int('max_connections', 1, config.WS_MAX_CONNECTIONS_PER_TENANT)
     if ('webhook_url' in input) {
       // Scheme, credentials, localhost and literal private addresses here; names are resolved and
       // checked before every delivery attempt, which connects only to the checked address
@@ -76,13 +79,16 @@ export function createTenantService({ store, clock, config }: Deps) {
       out.webhook_url = v as string | null
     }
     if ('webhook_events' in input) {
+      // Absent means every event (SPEC Revision 2) and [] means none. null puts the default back:
+      // the key is kept as undefined, so the merge in patch overrides the stored list and
+      // JSON.stringify then leaves the key out (one stored form for "not set").
       const v = input.webhook_events
-      if (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e)))
-        throw invalid('config.webhook_events', `webhook_events must list events among ${WEBHOOK_EVENTS.join(', ')}`)
-      out.webhook_events = [...new Set(v as WebhookEvent[])]
+      if (v !== null && (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e))))
+        throw invalid('config.webhook_events', `webhook_events must be null (every event) or a list of events among ${WEBHOOK_EVENTS.join(', ')}`)
+      out.webhook_events = v === null ? undefined : [...new Set(v as WebhookEvent[])]
     }
     if ('require_user_tokens' in input) {
-      if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'must be a boolean')
+      if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'require_user_tokens must be a boolean')
       out.require_user_tokens = input.require_user_tokens
     }
     if ('features' in input) {
@@ -104,8 +110,9 @@ export function createTenantService({ store, clock, config }: Deps) {
       rate_limit_per_sec: stored.rate_limit_per_sec ?? config.DEFAULT_RATE_LIMIT,
       max_message_bytes: stored.max_message_bytes ?? MAX_MESSAGE_BYTES,
       max_room_members: stored.max_room_members ?? config.MAX_ROOM_MEMBERS,
+      max_connections: stored.max_connections ?? config.WS_MAX_CONNECTIONS_PER_TENANT,
       webhook_url: stored.webhook_url ?? null,
-      webhook_events: stored.webhook_events ?? [],
+      webhook_events: stored.webhook_events ?? [...WEBHOOK_EVENTS],
       require_user_tokens: stored.require_user_tokens ?? false,
       features: {
         typing: stored.features?.typing ?? true,

@@ -188,6 +188,9 @@ describe('credentials', () => {
       const header = paramsOf(o.op).find((p) => p.in === 'header' && p.name === 'X-User-Id')
       expect({ op: o.id, has: !!header }).toEqual({ op: o.id, has: isTenant(o.path) })
       if (header) expect(header.schema).toMatchObject({ type: 'string', pattern: USER_ID_PATTERN })
+      // App-level calls (SPEC Revision 2) take the API key alone: there X-User-Id is optional.
+      if (header) expect({ op: o.id, optional: header.description.startsWith('Optional') }).toEqual({ op: o.id, optional: APP_ONLY.includes(o.id) })
+      expect(o.op['x-app-level']).toBeUndefined()
     }
   })
 

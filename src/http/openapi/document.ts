@@ -8,6 +8,7 @@ import { unwrapSchema } from '@elysiajs/openapi/openapi'
 import { OptionalKind, type TSchema } from '@sinclair/typebox'
 import type { AnyElysia, InternalRoute } from 'elysia'
 import { DOCUMENTED_AS, DOCUMENTED_REQUIRED } from '../../schemas/common'
+import { APP_LEVEL } from '../deps'
 import { COMPONENT_SCHEMAS, DOCUMENT_HEAD, ERROR_RESPONSE_NAMES, HEADERS, PARAMETERS } from './parts'
 
 type Json = Record<string, any>
@@ -50,7 +51,10 @@ function finish(paths: Record<string, Json>, optionalBodies: Set<string>, versio
       const op = item[method] as Json | undefined
       if (!op) continue
       const area = areaOf(path)
-      op.parameters = parameters(op.parameters ?? [], area)
+      // The app-level marker (deps.ts appLevel) is for onRequest; the document says it with X-User-Id's wording.
+      const appLevel = op[APP_LEVEL] === true
+      delete op[APP_LEVEL]
+      op.parameters = parameters(op.parameters ?? [], area, appLevel)
       if (!op.parameters.length) delete op.parameters
       if (op.requestBody) {
         // The generator marks every body required; rotate-key's may be left out.
@@ -81,7 +85,7 @@ function finish(paths: Record<string, Json>, optionalBodies: Set<string>, versio
  * example sit on the parameter (where Swagger UI and linters read them), not only in its schema; and
  * every tenant operation lists X-User-Id, which is not a credential (a missing one is a 400, SPEC §2).
  */
-function parameters(list: Json[], area: string): Json[] {
+function parameters(list: Json[], area: string, appLevel: boolean): Json[] {
   for (const p of list) {
     if (p.schema?.[DOCUMENTED_REQUIRED]) p.required = true
     p.schema = swapped(p.schema)
@@ -90,7 +94,8 @@ function parameters(list: Json[], area: string): Json[] {
     if (examples?.length) p.example = examples[0]
     p.schema = schema
   }
-  if (area === 'tenant' && !list.some((p) => p.in === 'header' && p.name.toLowerCase() === 'x-user-id')) list.push({ $ref: '#/components/parameters/XUserId' })
+  if (area === 'tenant' && !list.some((p) => p.in === 'header' && p.name.toLowerCase() === 'x-user-id'))
+    list.push({ $ref: `#/components/parameters/${appLevel ? 'XUserIdAppLevel' : 'XUserId'}` })
   return list
 }
 

@@ -59,11 +59,20 @@ export const PARAMETERS = {
     schema: { type: 'string', pattern: UserId.pattern, minLength: 1, maxLength: 128 },
     example: 'alice',
   },
+  XUserIdAppLevel: {
+    name: 'X-User-Id',
+    in: 'header',
+    required: false,
+    description:
+      'Optional on this call, which acts for the parent app: the API key alone is enough. When sent it is still checked (malformed: 400 on field X-User-Id) and the call acts as that user.',
+    schema: { type: 'string', pattern: UserId.pattern, minLength: 1, maxLength: 128 },
+    example: 'alice',
+  },
 }
 
 const INTRO = `Self-hosted multi-tenant chat backend: rooms, members, messages, delivery state and notifications over REST, live events over WebSocket (GET /ws: every frame, the upgrade's credentials and the close codes are described by the AsyncAPI 3.0 document at [/asyncapi.json](/asyncapi.json)).
 
-**Credentials.** Tenant calls send \`X-API-Key\` (server side only) with \`X-User-Id\` naming the end user, or a user token as \`Authorization: Bearer <jwt>\` (for browsers and mobile apps; mint one with POST /v1/tokens). Calls that act for the parent app rather than a user (POST /v1/tokens, POST /v1/notify, subscriptions with an endpoint) need the API key. Admin calls send \`X-Master-Key\`.
+**Credentials.** Tenant calls send \`X-API-Key\` (server side only) with \`X-User-Id\` naming the end user, or a user token as \`Authorization: Bearer <jwt>\` (for browsers and mobile apps; mint one with POST /v1/tokens). Calls that act for the parent app rather than a user (POST /v1/tokens, POST /v1/notify, subscriptions with an endpoint) need the API key; tokens and notify take it alone, without X-User-Id. Admin calls send \`X-Master-Key\`.
 
 **Errors.** Every non-2xx JSON answer is \`{"success": false, "error": {"code", "message", "field"?}}\`; the code fixes the status. When several things are wrong, the first in this order answers: unknown route 404, credentials 401/403, rate limit 429, body size 413, media type 415, malformed JSON 400, validation 400, access 404/403, state 409.
 

@@ -5,7 +5,7 @@ import { PathId, tenantErrorsWith } from '../../schemas/common'
 import { EX } from '../../schemas/examples'
 import { NotifyBody, NotifyResult, SubscribeBody, Subscription, SubscriptionList } from '../../schemas/notification'
 import type { NotificationService } from '../../services/notification'
-import { actorOf, appSecurity, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, appLevel, appSecurity, callerOf, tenantSecurity, type RouteDeps } from '../deps'
 
 export const notificationsRoutes = (deps: RouteDeps, notifications: NotificationService) => {
   const detail = (operationId: string, summary: string, description: string, security = tenantSecurity) => ({
@@ -19,18 +19,20 @@ export const notificationsRoutes = (deps: RouteDeps, notifications: Notification
     .post(
       '/v1/notify',
       async ({ request, body, set }) => {
-        const r = await notifications.notify(actorOf(deps, request), body)
+        const r = await notifications.notify(callerOf(deps, request), body)
         set.status = 202
         return r
       },
       {
         body: NotifyBody,
         response: { 202: { ...NotifyResult, description: 'Accepted: stored and on its way over WebSocket and to webhook endpoints.' }, ...tenantErrorsWith(403, 404) },
-        detail: detail(
-          'notify',
-          'Send a notification (API key only)',
-          'Sends an app-defined event (topic + JSON payload) to users, to the members of a room (as X-User-Id sees it), and/or to the subscribers of the topic. Acts for the parent app: the API key is needed, a user token gets 403.',
-          appSecurity,
+        detail: appLevel(
+          detail(
+            'notify',
+            'Send a notification (API key only; X-User-Id optional)',
+            'Sends an app-defined event (topic + JSON payload) to users, to the members of a room, and/or to the subscribers of the topic. Acts for the parent app: the API key alone is enough (a user token gets 403). An X-User-Id, when sent, limits `room_id` to rooms that user can see.',
+            appSecurity,
+          ),
         ),
       },
     )

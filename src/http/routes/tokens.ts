@@ -1,17 +1,17 @@
-// POST /v1/tokens: mint a user token for a browser or mobile client (API key callers only).
+// POST /v1/tokens: mint a user token for a browser or mobile client (API key callers only; no user needed).
 
 import { Type } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
 import { ServiceChecked, Timestamp, tenantErrorsWith, UserId } from '../../schemas/common'
 import { EX } from '../../schemas/examples'
 import type { TokenService } from '../../services/token'
-import { actorOf, appSecurity, type RouteDeps } from '../deps'
+import { appLevel, appSecurity, callerOf, type RouteDeps } from '../deps'
 
 export const tokensRoutes = (deps: RouteDeps, tokens: TokenService) =>
   new Elysia().post(
     '/v1/tokens',
     async ({ request, body, set }) => {
-      const r = await tokens.mint(actorOf(deps, request), body)
+      const r = await tokens.mint(callerOf(deps, request), body)
       set.status = 201
       return r
     },
@@ -32,13 +32,13 @@ export const tokensRoutes = (deps: RouteDeps, tokens: TokenService) =>
         ),
         ...tenantErrorsWith(403),
       },
-      detail: {
+      detail: appLevel({
         operationId: 'mintToken',
         tags: ['auth'],
         summary: 'Mint a user token (HS256 JWT) for a client',
         description:
-          "Signs a user token with the tenant's user_token_secret, for a browser or mobile app that must never hold the API key. Acts for the parent app: the API key is needed, a user token gets 403.",
+          "Signs a user token with the tenant's user_token_secret, for a browser or mobile app that must never hold the API key. Acts for the parent app: the API key alone is enough (no X-User-Id needed); a user token gets 403.",
         security: appSecurity,
-      },
+      }),
     },
   )
