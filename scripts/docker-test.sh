@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The container test (issue 23), run by .ci/run after the bun test run. This part prepares Docker on
-# a machine with no image registry (../docs/operations.md#container, TOOLCHAIN §10): Debian's
+# a machine with no image registry (docs/operations.md, "Tests of the image"): Debian's
 # docker.io, docker-compose (v1) and debootstrap, a dockerd (stopped again at the end only if this
 # script started it), and local stand-ins for the Dockerfile's two base images, kept between runs.
 # Then test/docker/run.ts builds the real Dockerfile and checks the running container.
