@@ -4,7 +4,7 @@ import { Elysia } from 'elysia'
 import type { Config } from './config'
 import type { Logger } from './log'
 import { AppError } from './errors'
-import type { RequestState, RequestStates } from './http/context'
+import type { RequestState, RequestStates } from './request-state'
 import type { RouteDeps } from './http/deps'
 import { createRequestIds } from './http/plugins/request-id'
 import { createRouteMatcher, type RouteMatcher } from './http/plugins/route-match'
@@ -19,7 +19,8 @@ import { membersRoutes } from './http/routes/members'
 import { messagesRoutes } from './http/routes/messages'
 import { acksRoutes } from './http/routes/acks'
 import { adminTenantsRoutes } from './http/routes/admin-tenants'
-import { healthRoutes, type HealthSource } from './http/routes/health'
+import { healthRoutes } from './http/routes/health'
+import type { HealthSource } from './health'
 
 export interface AppDeps extends RouteDeps {
   log: Logger

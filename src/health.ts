@@ -3,7 +3,11 @@
 import type { Clock } from './clock'
 import type { Config } from './config'
 import type { Store } from './db/types'
-import type { HealthSource } from './http/routes/health'
+
+export interface HealthSource {
+  /** The current health document and whether it is healthy (200) or not (503). */
+  snapshot(): Promise<{ ok: boolean; body: Record<string, unknown> }>
+}
 
 export interface WorkerStatus {
   state: 'running' | 'restarting' | 'stopped'

@@ -9,7 +9,7 @@ import { openStore } from './db/open-store'
 import { openBroker } from './broker/open-broker'
 import { createServices } from './services'
 import { createApp } from './app'
-import type { RequestStates } from './http/context'
+import type { RequestStates } from './request-state'
 import { createHealth } from './health'
 import { createGateway } from './ws/gateway'
 import { presenceRoutes } from './http/routes/presence'
@@ -29,6 +29,8 @@ import { createAppMetrics } from './metrics'
 import { instrumentBroker, instrumentStore } from './instrument'
 import { metricsRoutes } from './http/routes/metrics'
 import { adminBackupRoutes } from './http/routes/admin-backup'
+import { createBackupService } from './services/backup'
+import { backupInWorker } from './workers/backup'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 
@@ -121,7 +123,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       (a) => a.use(adminDeadLettersRoutes(delivery)) as unknown as Elysia,
       (a) => a.use(tokensRoutes(routeDeps, tokens)) as unknown as Elysia,
       (a) => a.use(metricsRoutes(metrics.registry.render)) as unknown as Elysia,
-      (a) => a.use(adminBackupRoutes(config)) as unknown as Elysia,
+      (a) => a.use(adminBackupRoutes(createBackupService({ config, copy: backupInWorker }))) as unknown as Elysia,
       ...(config.DEMO_ENABLED ? [(a: Elysia) => a.use(demoRoutes()) as unknown as Elysia] : []),
       gateway.mount,
     ],

@@ -1,6 +1,6 @@
 // Formatting of the bench's summary table (one row per scenario phase) and small number helpers.
 
-import type { Phase } from './scenarios'
+import type { Phase } from './types'
 
 export const fmt = (x: unknown) => (x === null || x === undefined ? '-' : typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(2)) : String(x))
 export const mb = (b: number | null) => (b === null ? 'n/a' : (b / 2 ** 20).toFixed(1))

@@ -4,7 +4,7 @@ import type { Config } from '../config'
 import type { Services } from '../services'
 import type { Actor } from '../services/actor'
 import type { Broker, PresenceStore } from '../broker/types'
-import type { RequestStates } from './context'
+import type { RequestStates } from '../request-state'
 
 export interface RouteDeps {
   config: Config

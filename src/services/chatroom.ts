@@ -8,7 +8,8 @@ import { newId } from '../ids'
 import type { Broker, PresenceStore } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { AddMembersBody, CreateRoomBody, Member, PatchRoomBody, Role, Room } from '../schemas/room'
-import { jsonField, parseLimit, type Actor } from './actor'
+import type { Actor } from './actor'
+import { jsonField, parseLimit } from './input'
 import { isManager, roomFor } from './access'
 
 type Deps = { store: Store; clock: Clock; broker: Broker; presence: PresenceStore }

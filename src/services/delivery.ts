@@ -9,7 +9,7 @@ import { newId } from '../ids'
 import type { DeadLetter } from '../schemas/notification'
 import type { DeadLetterRow } from '../db/sqlite/dead-letters'
 import type { AttemptResult } from '../db/sqlite/delivery-results'
-import { parseLimit } from './actor'
+import { parseLimit } from './input'
 import { backoffMs } from './backoff'
 import type { Redelivery } from './redelivery'
 

@@ -10,7 +10,7 @@ import { createMessageService } from './message'
 import { createReceiptService } from './receipt'
 import { createRealtimeService } from './realtime'
 import { createTenantService } from './tenant'
-import { createTenantLimiter, type TenantLimiter } from './rate-limiter'
+import { createTenantLimiter, type TenantLimiter } from '../broker/rate-limiter'
 
 export interface Infra {
   store: Store

@@ -8,7 +8,7 @@ import { AppError, invalid, notFound } from '../errors'
 import { newId, randomBase62 } from '../ids'
 import { parseOutboundUrl } from './outbound-url'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
-import { isJsonObject } from './actor'
+import { isJsonObject } from './input'
 
 export const WEBHOOK_EVENTS = [
   'message.created',

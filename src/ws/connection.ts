@@ -4,7 +4,7 @@ import type { ServerWebSocket } from 'bun'
 import type { Clock } from '../clock'
 import type { Frame } from '../broker/types'
 import type { Actor } from '../services/actor'
-import { TokenBucket } from '../services/rate-limiter'
+import { TokenBucket } from '../broker/rate-limiter'
 
 export type Socket = ServerWebSocket<unknown>
 

@@ -2,7 +2,7 @@
 
 import { AppError, isStorageUnavailable, toErrorBody } from '../../errors'
 import type { Logger } from '../../log'
-import type { RequestState } from '../context'
+import type { RequestState } from '../../request-state'
 
 /** First failing path of an Elysia/TypeBox validation error as a plain field name (SPEC §10). */
 function fieldOf(error: unknown): string | undefined {

@@ -2,7 +2,7 @@
 
 import { AppError } from '../../errors'
 import type { Actor } from '../../services/actor'
-import type { TenantLimiter } from '../../services/rate-limiter'
+import type { TenantLimiter } from '../../broker/rate-limiter'
 
 /** Takes one token for the actor's tenant; writes the headers; throws 429 when the bucket is empty. */
 export async function applyRateLimit(limiter: TenantLimiter, actor: Actor, headers: Record<string, string>): Promise<void> {

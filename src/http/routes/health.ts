@@ -1,11 +1,7 @@
 // GET /health: liveness, database writability, workers and connections (SPEC §4 Operations).
 
 import { Elysia, t } from 'elysia'
-
-export interface HealthSource {
-  /** The current health document and whether it is healthy (200) or not (503). */
-  snapshot(): Promise<{ ok: boolean; body: Record<string, unknown> }>
-}
+import type { HealthSource } from '../../health'
 
 const HealthBody = t.Object({
   status: t.String({ description: 'ok, degraded or draining' }),
