@@ -3,10 +3,13 @@
 import type { Broker, Frame } from './broker/types'
 import type { Store } from './db/types'
 import type { AppMetrics } from './metrics'
-import type { AppendResult } from './db/sqlite/messages'
+import type { AppendResult } from './db/rows'
 
-/** Times every group commit and counts the messages it stored. */
-export function instrumentStore(store: Store, m: AppMetrics): void {
+/**
+ * The store seen by the services: the same store, with every group commit timed and the messages it
+ * stored counted. A new object; the store itself is not changed (the workers and the CLI use it bare).
+ */
+export function instrumentStore(store: Store, m: AppMetrics): Store {
   const append = store.messages.appendBatch
   const record = (t0: number, n: number, results: AppendResult[]) => {
     m.dbWrite.observe((performance.now() - t0) / 1000)
@@ -17,11 +20,12 @@ export function instrumentStore(store: Store, m: AppMetrics): void {
     return results
   }
   // Keeps the SQLite path synchronous (no promise when the store answers at once).
-  store.messages.appendBatch = (items) => {
+  const appendBatch: Store['messages']['appendBatch'] = (items) => {
     const t0 = performance.now()
     const results = append(items)
     return results instanceof Promise ? results.then((r) => record(t0, items.length, r)) : record(t0, items.length, results)
   }
+  return { ...store, messages: { ...store.messages, appendBatch } }
 }
 
 /** Counts fan-out deliveries: one per subscribed socket of the topic at publish time. */

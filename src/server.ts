@@ -60,10 +60,10 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const clock = o.clock ?? systemClock
 
   const opened = await openStore(config)
-  const { store, sqlite: db } = opened
+  const db = opened.sqlite
   if (opened.migrationsApplied.length) log.info('migrations applied', { applied: opened.migrationsApplied })
   const metrics = createAppMetrics()
-  instrumentStore(store, metrics)
+  const store = instrumentStore(opened.store, metrics)
   const started = await opened.startEpoch()
   const epoch = started.epoch
   if (started.changed) log.info('new epoch', { epoch, reason: started.reason })

@@ -2,7 +2,7 @@
 
 import { isoNow, type Clock } from '../clock'
 import type { MemberRow, Store } from '../db/types'
-import { toRoom } from '../db/sqlite/rooms'
+import { toRoom } from '../db/rows'
 import { conflict, forbidden, invalid, notFound } from '../errors'
 import { newId } from '../ids'
 import type { Broker, PresenceStore } from '../broker/types'

@@ -2,7 +2,7 @@
 
 import { isoNow, type Clock } from '../clock'
 import type { MessageRow, NewMessage, Store } from '../db/types'
-import { toMessage, type AppendResult } from '../db/sqlite/messages'
+import { toMessage, type AppendResult } from '../db/rows'
 import { AppError, conflict, forbidden, invalid, isStorageUnavailable, notFound, unavailable } from '../errors'
 import { randomBase62 } from '../ids'
 import type { Broker } from '../broker/types'

@@ -4,7 +4,7 @@
 import { isoNow, type Clock } from '../clock'
 import type { Config } from '../config'
 import type { Store } from '../db/types'
-import type { SubscriptionRow } from '../db/sqlite/notifications'
+import type { SubscriptionRow } from '../db/rows'
 import { forbidden, invalid, notFound } from '../errors'
 import { newId } from '../ids'
 import type { Broker, Frame } from '../broker/types'

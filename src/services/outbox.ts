@@ -3,7 +3,7 @@
 
 import type { Clock } from '../clock'
 import type { Store } from '../db/types'
-import type { NewDelivery } from '../db/sqlite/deliveries'
+import type { NewDelivery } from '../db/rows'
 import { newId } from '../ids'
 import type { Logger } from '../log'
 import { createGroupCommit } from './group-commit'

@@ -3,7 +3,7 @@
 import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Store } from '../db/types'
-import { toMessage } from '../db/sqlite/messages'
+import { toMessage } from '../db/rows'
 import { forbidden, invalid } from '../errors'
 import type { Broker, PresenceStore } from '../broker/types'
 import { topics } from '../broker/topics'

@@ -5,7 +5,7 @@
 import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Store } from '../db/types'
-import { toMessage } from '../db/sqlite/messages'
+import { toMessage } from '../db/rows'
 import { newId } from '../ids'
 import { backoffMs } from './backoff'
 

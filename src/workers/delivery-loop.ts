@@ -3,7 +3,7 @@
 // to the main thread.
 
 import type { Clock } from '../clock'
-import type { DeliveryRow } from '../db/sqlite/deliveries'
+import type { DeliveryRow } from '../db/rows'
 import type { Logger } from '../log'
 import type { AttemptResult } from '../services/delivery'
 import { outboundBlockReason } from '../services/outbound-url'
