@@ -1,4 +1,4 @@
-// createApp: assembles Elysia (request gate, body parser, error mapping, routes, docs). Never listens.
+// createApp: assembles Elysia (request gate, body parser, error mapping, every route, docs). Never listens.
 
 import { Elysia } from 'elysia'
 import type { Config } from './config'
@@ -9,7 +9,7 @@ import type { RouteDeps } from './http/deps'
 import { createRequestIds } from './http/plugins/request-id'
 import { createRouteMatcher, type RouteMatcher } from './http/plugins/route-match'
 import { createCors } from './http/plugins/cors'
-import { createAuth, type TokenVerifier } from './http/plugins/auth'
+import { createAuth } from './http/plugins/auth'
 import { applyRateLimit } from './http/plugins/rate-limit'
 import { checkBodyHeaders, parseJsonBody } from './http/plugins/body'
 import { errorResponse, toAppError } from './http/plugins/errors'
@@ -20,16 +20,25 @@ import { messagesRoutes } from './http/routes/messages'
 import { acksRoutes } from './http/routes/acks'
 import { adminTenantsRoutes } from './http/routes/admin-tenants'
 import { healthRoutes } from './http/routes/health'
+import { presenceRoutes } from './http/routes/presence'
+import { notificationsRoutes } from './http/routes/notifications'
+import { adminDeadLettersRoutes } from './http/routes/admin-dead-letters'
+import { tokensRoutes } from './http/routes/tokens'
+import { metricsRoutes } from './http/routes/metrics'
+import { adminBackupRoutes } from './http/routes/admin-backup'
+import { demoRoutes } from './http/routes/demo'
 import type { HealthSource } from './health'
+import type { Gateway } from './ws/gateway'
 
 export interface AppDeps extends RouteDeps {
   log: Logger
   health: HealthSource
-  verifyToken: TokenVerifier
+  /** The WebSocket gateway: GET /ws is its upgrade route. */
+  gateway: Pick<Gateway, 'routes'>
+  /** The Prometheus text of GET /metrics. */
+  renderMetrics: () => Promise<string>
   /** Called once per finished request (metrics); `route` is the template, never a raw path. */
   onRequestDone?: (method: string, route: string, status: number, seconds: number) => void
-  /** Extra route modules (the WebSocket gateway, later the presence route) mounted after the REST API. */
-  extensions?: ((app: Elysia) => Elysia)[]
 }
 
 const pathOf = (url: string) => {
@@ -41,7 +50,7 @@ const pathOf = (url: string) => {
 export function createApp(deps: AppDeps) {
   const { config, log, states } = deps
   const cors = createCors(config.CORS_ORIGINS)
-  const auth = createAuth({ tenants: deps.services.tenant, masterKey: config.MASTER_API_KEY, verifyToken: deps.verifyToken })
+  const auth = createAuth({ tenants: deps.services.tenant, masterKey: config.MASTER_API_KEY, verifyToken: deps.services.tokens.verify })
   let matcher: RouteMatcher | null = null
   const requestIdFor = createRequestIds()
 
@@ -99,7 +108,13 @@ export function createApp(deps: AppDeps) {
     .use(messagesRoutes(deps))
     .use(acksRoutes(deps))
     .use(adminTenantsRoutes(deps))
-
-  for (const ext of deps.extensions ?? []) ext(app as unknown as Elysia)
+    .use(presenceRoutes(deps))
+    .use(notificationsRoutes(deps))
+    .use(adminDeadLettersRoutes(deps.services.delivery))
+    .use(tokensRoutes(deps))
+    .use(metricsRoutes(deps.renderMetrics))
+    .use(adminBackupRoutes(deps.services.backups))
+    .use(demoRoutes(config.DEMO_ENABLED))
+    .use(deps.gateway.routes())
   return app
 }

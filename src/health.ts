@@ -21,19 +21,22 @@ type Deps = {
   broker: { allSockets(): Iterable<unknown> }
   epoch: string
   clock: Clock
+  /** The worker threads' states; null while none was started (an in-memory database never starts them). */
+  workers: () => Record<string, WorkerStatus> | null
 }
 
-export function createHealth({ config, store, broker, epoch, clock }: Deps) {
+const notStarted = (): Record<string, WorkerStatus> => ({
+  delivery: { state: 'stopped', restarts: 0, last_error: null },
+  checkpoint: { state: 'stopped', restarts: 0, last_error: null },
+})
+
+export function createHealth({ config, store, broker, epoch, clock, workers: workerStates }: Deps) {
   const started = clock.now()
   let draining = false
-  let workers: () => Record<string, WorkerStatus> = () => ({
-    delivery: { state: 'stopped', restarts: 0, last_error: null },
-    checkpoint: { state: 'stopped', restarts: 0, last_error: null },
-  })
+  const workers = () => workerStates() ?? notStarted()
   const source: HealthSource & {
     setDraining(): void
     isDraining(): boolean
-    setWorkers(fn: () => Record<string, WorkerStatus>): void
     connections(): number
   } = {
     connections() {
@@ -43,7 +46,6 @@ export function createHealth({ config, store, broker, epoch, clock }: Deps) {
     },
     setDraining: () => void (draining = true),
     isDraining: () => draining,
-    setWorkers: (fn) => void (workers = fn),
     async snapshot() {
       const writable = draining ? true : await store.writable()
       const w = workers()

@@ -1,22 +1,22 @@
 // Instrumentation decorators applied by the composition root, so business code stays free of metrics.
 
+import type { ServerWebSocket } from 'bun'
 import type { Broker, Frame } from './broker/types'
+import { isUserTopic } from './broker/topics'
 import type { Store } from './db/types'
 import type { AppMetrics } from './metrics'
 import type { AppendResult } from './db/rows'
+import type { Subscriber } from './services/events'
 
 /**
- * The store seen by the services: the same store, with every group commit timed and the messages it
- * stored counted. A new object; the store itself is not changed (the workers and the CLI use it bare).
+ * The store seen by the services: the same store, with every group commit timed and sized. A new
+ * object; the store itself is not changed (the workers and the CLI use it bare).
  */
 export function instrumentStore(store: Store, m: AppMetrics): Store {
   const append = store.messages.appendBatch
   const record = (t0: number, n: number, results: AppendResult[]) => {
     m.dbWrite.observe((performance.now() - t0) / 1000)
     m.batchSize.observe(n)
-    let created = 0
-    for (const r of results) if (r.ok && r.created) created++
-    if (created) m.messagesStored.inc({}, created)
     return results
   }
   // Keeps the SQLite path synchronous (no promise when the store answers at once).
@@ -28,14 +28,31 @@ export function instrumentStore(store: Store, m: AppMetrics): Store {
   return { ...store, messages: { ...store.messages, appendBatch } }
 }
 
-/** Counts fan-out deliveries: one per subscribed socket of the topic at publish time. */
-export function instrumentBroker<B extends Broker>(broker: B, subscribers: (topic: string) => number, m: AppMetrics): B {
+/**
+ * The broker every layer uses, counting fan-out deliveries: one per socket of this instance
+ * subscribed to the topic at publish time (the skipped sender of publishFrom not counted).
+ */
+export function instrumentBroker<B extends Broker & { subscriberCount(topic: string): number }>(broker: B, m: AppMetrics): B {
+  const count = (topic: string, frame: Frame, skipped: number) => {
+    const n = broker.subscriberCount(topic) - skipped
+    if (n > 0) m.fanout.inc({ type: frame.type }, n)
+  }
   return {
     ...broker,
     publish(topic: string, frame: Frame) {
       broker.publish(topic, frame)
-      const n = subscribers(topic)
-      if (n > 0) m.fanout.inc({ type: frame.type }, n)
+      count(topic, frame, 0)
+    },
+    publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: Frame) {
+      broker.publishFrom(from, topic, frame)
+      // A user topic's receivers always include the sender's own socket; a room topic's, once it is subscribed.
+      count(topic, frame, isUserTopic(topic) || from.isSubscribed(topic) ? 1 : 0)
     },
   }
 }
+
+/** Counts from the domain events: messages stored (client_msg_id replays emit none). */
+export const eventMetrics = (m: AppMetrics): Subscriber => ({
+  name: 'metrics',
+  handlers: { 'message.created': () => m.messagesStored.inc() },
+})

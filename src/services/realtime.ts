@@ -1,19 +1,19 @@
 // Realtime rules that are not storage: presence announcements with a grace period, typing checks, sync reads.
 
-import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Store } from '../db/types'
 import { toMessage } from '../db/rows'
 import { forbidden, invalid } from '../errors'
-import type { Broker, PresenceStore } from '../broker/types'
+import type { PresenceStore } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Message } from '../schemas/message'
 import { roomFor } from './access'
 import type { Actor } from './actor'
+import type { EventBus } from './events'
 
-type Deps = { store: Store; clock: Clock; config: Config; broker: Broker; presence: PresenceStore }
+type Deps = { store: Store; config: Config; events: EventBus; presence: PresenceStore }
 
-export function createRealtimeService({ store, clock, config, broker, presence }: Deps) {
+export function createRealtimeService({ store, config, events, presence }: Deps) {
   /** Pending "offline" announcements, keyed tenant+user, cancelled by a reconnect inside the grace. */
   const offlineTimers = new Map<string, ReturnType<typeof setTimeout>>()
   /** Set at shutdown: sockets closed by the shutdown must not schedule announcements that would outlive the DB. */
@@ -23,9 +23,10 @@ export function createRealtimeService({ store, clock, config, broker, presence }
   /** Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST. */
   async function announce(actor: Actor, status: 'online' | 'offline') {
     if (!actor.tenant.config.features.presence) return
-    const frame = { type: 'presence.update', user_id: actor.userId, status }
+    const roomIds: string[] = []
     for (const m of await store.members.membershipsOf(actor.tenant.tenant_id, actor.userId))
-      if (m.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) broker.publish(topics.room(actor.tenant.tenant_id, m.room_id), frame)
+      if (m.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) roomIds.push(m.room_id)
+    events.emit({ type: 'presence.changed', tenantId: actor.tenant.tenant_id, userId: actor.userId, status, roomIds })
   }
 
   return {

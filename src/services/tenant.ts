@@ -9,6 +9,9 @@ import { newId, randomBase62 } from '../ids'
 import { parseOutboundUrl } from './outbound-url'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
 import { isJsonObject } from './input'
+import type { EventBus, TenantChange } from './events'
+
+export type { TenantChange }
 
 export const WEBHOOK_EVENTS = [
   'message.created',
@@ -39,9 +42,6 @@ export interface AuthTenant {
   user_token_secret: string
 }
 
-/** What changed: the API key ('rotate'), another secret ('secret') or name/config ('config'). */
-export type TenantChange = 'rotate' | 'secret' | 'config'
-
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
 /** Constant-time comparison of two secrets of any length (compares their digests). */
@@ -55,9 +55,9 @@ const newUserTokenSecret = () => `uts_${randomBase62(40)}`
 
 const MAX_MESSAGE_BYTES = 16 * 1024
 
-type Deps = { store: Store; clock: Clock; config: Config }
+type Deps = { store: Store; clock: Clock; config: Config; events: EventBus }
 
-export function createTenantService({ store, clock, config }: Deps) {
+export function createTenantService({ store, clock, config, events }: Deps) {
   /** Validates a partial config key by key; errors name `config.<key>` (SPEC §10). Unknown keys are dropped. */
   function validateConfig(raw: unknown): TenantConfig {
     if (!isJsonObject(raw)) throw invalid('config', 'config must be a JSON object')
@@ -139,12 +139,11 @@ export function createTenantService({ store, clock, config }: Deps) {
   const evict = (tenantId: string) => {
     for (const [k, v] of byKey) if (v.tenant_id === tenantId) byKey.delete(k)
   }
-  const listeners: ((tenantId: string, why: TenantChange) => void)[] = []
   /** Awaited before a change answers: the multi-instance mode tells the other instances here. */
   let broadcast: (tenantId: string, why: TenantChange) => void | Promise<void> = () => {}
   const changed = async (tenantId: string, why: TenantChange) => {
     evict(tenantId)
-    for (const l of listeners) l(tenantId, why)
+    events.emit({ type: 'tenant.changed', tenantId, why })
     await broadcast(tenantId, why)
   }
 
@@ -237,18 +236,13 @@ export function createTenantService({ store, clock, config }: Deps) {
       return row ? toAuth(row) : null
     },
 
-    /** Called after a key rotation or config change, once caches are evicted (the WS layer closes sockets). */
-    onChange(listener: (tenantId: string, why: TenantChange) => void) {
-      listeners.push(listener)
-    },
-
     /** Multi-instance: `send` tells the others of a local change; `received` applies theirs here. */
     shareChanges(send: (tenantId: string, why: TenantChange) => void | Promise<void>) {
       broadcast = send
     },
     changedElsewhere(tenantId: string, why: TenantChange) {
       evict(tenantId)
-      for (const l of listeners) l(tenantId, why)
+      events.emit({ type: 'tenant.changed', tenantId, why })
     },
   }
 }

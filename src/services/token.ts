@@ -20,9 +20,9 @@ export function signUserToken(secret: string, claims: { sub: string; tid: string
   return `${body}.${b64url(mac(secret, body))}`
 }
 
-export function createTokenService({ tenants, clock }: { tenants: TenantService; clock: Clock }) {
+export function createTokenService({ tenants, clock }: { tenants: Pick<TenantService, 'authById'>; clock: Clock }) {
+  // Tenants by id; forgetTenant (on every tenant change) makes a rotated secret kill its tokens at once.
   const cache = new Map<string, AuthTenant | null>()
-  tenants.onChange((tenantId) => cache.delete(tenantId)) // a rotated secret kills its tokens at once
   const tenantById = async (id: string) => {
     if (!cache.has(id)) {
       const t = await tenants.authById(id)
@@ -33,6 +33,11 @@ export function createTokenService({ tenants, clock }: { tenants: TenantService;
   }
 
   return {
+    /** A tenant changed: the next token of it is checked against a fresh secret. */
+    forgetTenant(tenantId: string) {
+      cache.delete(tenantId)
+    },
+
     /** POST /v1/tokens and `chatapi token create`: API key callers only; ttl 1 s to 30 days. */
     mint(actor: Actor, body: { user_id: string; ttl_s?: number }) {
       if (actor.via !== 'key') throw forbidden('minting tokens needs the API key (a user token may not do this)')

@@ -5,20 +5,21 @@ import type { Broker, Frame } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Logger } from '../log'
 import type { Services } from '../services'
-import type { NotificationService } from '../services/notification'
 import { parseClientFrame, type ClientFrame } from '../schemas/frames'
 import type { Config } from '../config'
 import type { Connection } from './connection'
 import { syncRoom } from './sync'
 
+/** SPEC §5: a typing indicator ends 6 s after its last typing.start. */
 const TYPING_TIMEOUT_MS = 6000
 
 export interface DispatchDeps {
   services: Services
-  notifications: NotificationService
   broker: Broker
   config: Config
   log: Logger
+  /** Overrides TYPING_TIMEOUT_MS (tests). */
+  typingTimeoutMs?: number
 }
 
 export function errorFrame(e: AppError, requestId?: string): Frame {
@@ -26,8 +27,8 @@ export function errorFrame(e: AppError, requestId?: string): Frame {
   return { type: 'error', code, message, ...(field && { field }), ...(requestId && { request_id: requestId }) }
 }
 
-export function createDispatcher({ services, notifications, broker, config, log }: DispatchDeps) {
-  const { message, receipt, realtime, limiter } = services
+export function createDispatcher({ services, broker, config, log, typingTimeoutMs = TYPING_TIMEOUT_MS }: DispatchDeps) {
+  const { message, receipt, realtime, limiter, notifications } = services
 
   /** Ends a typing indicator (auto-stop, explicit stop or close). A closed socket relays through the server. */
   function stopTyping(conn: Connection, roomId: string) {
@@ -74,7 +75,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
       }
       case 'read': {
         // Fan-out skips this connection (ws.publish excludes the sender), which gets exactly one direct answer.
-        const r = await receipt.read(conn.actor, f.room_id, f.seq, (topic, frame) => broker.publishFrom(conn.ws, topic, frame))
+        const r = await receipt.read(conn.actor, f.room_id, f.seq, conn.ws)
         return { type: 'read.updated', ...(rid && { request_id: rid }), room_id: f.room_id, user_id: conn.userId, seq: r.last_read }
       }
       // Typing changes this connection's state after an access check that may be async (PostgreSQL):
@@ -86,7 +87,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
           const typing = (conn.typing ??= new Map())
           const wasTyping = typing.has(f.room_id)
           clearTimeout(typing.get(f.room_id))
-          typing.set(f.room_id, setTimeout(() => stopTyping(conn, f.room_id), TYPING_TIMEOUT_MS))
+          typing.set(f.room_id, setTimeout(() => stopTyping(conn, f.room_id), typingTimeoutMs))
           if (!wasTyping) broker.publishFrom(conn.ws, topic, frame) // never to the sending connection
           return null
         })

@@ -4,7 +4,7 @@
 // wraps each frame in new objects and promises; measured at ~3.6 KB more per idle socket
 // (docs/performance.md), so the upgrade carries only what a connection needs.
 
-import type { Elysia } from 'elysia'
+import { Elysia } from 'elysia'
 import type { Server, WebSocketHandler } from 'bun'
 import { AppError } from '../errors'
 import type { Clock } from '../clock'
@@ -15,7 +15,8 @@ import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { RequestStates } from '../request-state'
 import type { Services } from '../services'
-import type { NotificationService } from '../services/notification'
+import type { EventOf, Subscriber } from '../services/events'
+import type { BackgroundTask } from '../tasks'
 import { newId } from '../ids'
 import type { Actor } from '../services/actor'
 import { Connection, type Socket } from './connection'
@@ -27,7 +28,6 @@ export interface GatewayDeps {
   log: Logger
   clock: Clock
   services: Services
-  notifications: NotificationService
   /** This instance's sockets (LocalBroker, or the Redis broker that wraps one). */
   broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends'>
   /** Whether the user still has a connection on any instance (the offline announcement waits for none). */
@@ -38,11 +38,13 @@ export interface GatewayDeps {
   epoch: string
   /** Called once per accepted connection (metrics). */
   onOpen?: () => void
+  /** How long a typing.start lasts without a refresh (SPEC §5: 6 s; tests shorten it). */
+  typingTimeoutMs?: number
 }
 
 export function createGateway(deps: GatewayDeps) {
   const { config, log, clock, services, broker, states } = deps
-  const dispatcher = createDispatcher({ services, notifications: deps.notifications, broker, config, log })
+  const dispatcher = createDispatcher({ services, broker, config, log, typingTimeoutMs: deps.typingTimeoutMs })
   const connOf = (ws: Socket) => (ws.data as SocketData).conn
   // Direct (unpaced) sends such as redelivery keep to the same headroom as sync pacing (SPEC §5 step 3).
   broker.limitDirectSends(config.WS_BACKPRESSURE_LIMIT / 2)
@@ -59,7 +61,7 @@ export function createGateway(deps: GatewayDeps) {
 
   // SPEC §2: a rotated key closes the sockets opened with it (1008); so does require_user_tokens.
   // Any config change refreshes the tenant as live sockets see it (features, limits).
-  services.tenant.onChange(async (tenantId, why) => {
+  async function tenantChanged({ tenantId, why }: EventOf<'tenant.changed'>) {
     const fresh = await services.tenant.authById(tenantId)
     for (const c of each()) {
       if (c.tenantId !== tenantId) continue
@@ -68,7 +70,10 @@ export function createGateway(deps: GatewayDeps) {
       if (keyAuth && (why === 'rotate' || fresh?.config.require_user_tokens))
         c.ws.close(1008, why === 'rotate' ? 'api key rotated' : 'user tokens required')
     }
-  })
+  }
+
+  /** What the live sockets do about domain events (registered by the composition root). */
+  const subscriber: Subscriber = { name: 'websocket sessions', handlers: { 'tenant.changed': tenantChanged } }
 
   async function open(ws: Socket) {
     const data = ws.data as SocketData
@@ -96,7 +101,7 @@ export function createGateway(deps: GatewayDeps) {
       }
       conn.send({ type: 'sync.done' })
       // SPEC §5 step 4: pending notifications (unacked, within NOTIFICATION_TTL_MS).
-      for (const f of await deps.notifications.pendingFrames(actor)) conn.send(f)
+      for (const f of await services.notifications.pendingFrames(actor)) conn.send(f)
     } catch (e) {
       log.error('initial sync failed', { connection_id: conn.id, error: e })
     }
@@ -113,12 +118,14 @@ export function createGateway(deps: GatewayDeps) {
   }
 
   return {
+    subscriber,
+
     /**
-     * Mounts GET /ws on the app (called by createApp through its extensions seam). onRequest has
-     * already authenticated the upgrade request; the route only upgrades it.
+     * GET /ws, mounted by createApp. onRequest has already authenticated the upgrade request; the
+     * route only upgrades it.
      */
-    mount: (app: Elysia) =>
-      app.get(
+    routes: () =>
+      new Elysia().get(
         '/ws',
         ({ request, server }) => {
           const state = states.get(request)
@@ -132,7 +139,7 @@ export function createGateway(deps: GatewayDeps) {
           throw new AppError('VALIDATION_ERROR', 'GET /ws expects a WebSocket upgrade (Upgrade: websocket)')
         },
         { detail: { hide: true } },
-      ) as unknown as Elysia,
+      ),
 
     /**
      * Bun websocket options and handlers: limits of SPEC §5/§8 (1009 over the frame size, 1006 on
@@ -155,13 +162,20 @@ export function createGateway(deps: GatewayDeps) {
       close: (ws) => close(ws as Socket),
     }),
 
-    /** Starts the server ping loop (every WS_PING_INTERVAL_MS; a silent peer hits the idle timeout). */
-    start() {
-      pinger = setInterval(() => {
-        for (const c of each()) c.ws.ping()
-      }, config.WS_PING_INTERVAL_MS)
-      pinger.unref?.()
-    },
+    /** The server ping loop (every WS_PING_INTERVAL_MS; a silent peer hits the idle timeout). */
+    pings: {
+      name: 'websocket pings',
+      start() {
+        pinger = setInterval(() => {
+          for (const c of each()) c.ws.ping()
+        }, config.WS_PING_INTERVAL_MS)
+        pinger.unref?.()
+      },
+      stop() {
+        if (pinger) clearInterval(pinger)
+        pinger = null
+      },
+    } satisfies BackgroundTask,
 
     /**
      * SPEC §6 shutdown: `server.shutdown` to every socket, let sends already in the group commit

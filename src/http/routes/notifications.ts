@@ -3,10 +3,10 @@
 import { Elysia, t } from 'elysia'
 import { tenantErrors } from '../../schemas/common'
 import { NotifyBody, NotifyResult, SubscribeBody, Subscription, SubscriptionList } from '../../schemas/notification'
-import type { NotificationService } from '../../services/notification'
 import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
 
-export const notificationsRoutes = (deps: RouteDeps, notifications: NotificationService) => {
+export const notificationsRoutes = (deps: RouteDeps) => {
+  const { notifications } = deps.services
   const detail = (tag: string, summary: string) => ({ tags: [tag], summary, security: tenantSecurity })
   return new Elysia()
     .post(

@@ -2,14 +2,13 @@
 
 import { Elysia, t } from 'elysia'
 import { Timestamp, tenantErrors } from '../../schemas/common'
-import type { TokenService } from '../../services/token'
 import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
 
-export const tokensRoutes = (deps: RouteDeps, tokens: TokenService) =>
+export const tokensRoutes = (deps: RouteDeps) =>
   new Elysia().post(
     '/v1/tokens',
     ({ request, body, set }) => {
-      const r = tokens.mint(actorOf(deps, request), body)
+      const r = deps.services.tokens.mint(actorOf(deps, request), body)
       set.status = 201
       return r
     },
