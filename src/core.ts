@@ -14,6 +14,7 @@ import { createServices } from './services'
 import { createEventBus } from './services/events'
 import { realtimeFanout } from './services/fanout'
 import { redeliveryBookkeeping, redeliverySweeper, type LiveUsers } from './services/redelivery'
+import { tokenCacheEviction } from './services/token'
 import { webhookEvents } from './services/webhook'
 import type { BackgroundTask } from './tasks'
 import { backupInWorker } from './workers/backup'
@@ -49,7 +50,7 @@ export function createCore(infra: CoreInfra) {
   events.subscribe(realtimeFanout(broker)) // frames to sockets here and, through the broker, elsewhere
   events.subscribe(redeliveryBookkeeping(services.redelivery)) // watch the room until members ack
   events.subscribe(webhookEvents(services.webhooks)) // tenant webhooks into the outbox
-  events.subscribe({ name: 'user tokens', handlers: { 'tenant.changed': (e) => services.tokens.forgetTenant(e.tenantId) } })
+  events.subscribe(tokenCacheEviction(services.tokens)) // a changed tenant's secret is read afresh
   events.subscribe(eventMetrics(metrics))
 
   const tasks: BackgroundTask[] = [

@@ -26,6 +26,8 @@ export interface Overrides {
   clock: Clock
   /** Typing indicator lifetime without a refresh (SPEC §5: 6 s); tests shorten it. */
   typingTimeoutMs: number
+  /** How often open token sockets are checked against their exp (ws/gateway.ts; default 1 s). */
+  tokenExpirySweepMs: number
 }
 
 export interface ServerHandle {
@@ -92,6 +94,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     epoch,
     onOpen: () => metrics.wsOpened.inc(),
     typingTimeoutMs: o.typingTimeoutMs,
+    tokenExpirySweepMs: o.tokenExpirySweepMs,
   })
   core.events.subscribe(gateway.subscriber)
   metrics.registry.gauge('chatapi_ws_connections', 'Live WebSocket connections', () => health.connections())
@@ -138,7 +141,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   broker.attach(server)
 
   // Background tasks, started in this order and stopped in the reverse one.
-  const tasks: BackgroundTask[] = [gateway.pings]
+  const tasks: BackgroundTask[] = [gateway.timers]
   // Workers need their own connections to the same database: none with :memory: (health shows them stopped).
   if (config.databasePath !== ':memory:')
     tasks.push({
@@ -151,6 +154,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     })
   tasks.push(...core.tasks)
   for (const t of tasks) await t.start()
+  if (config.ALLOW_HTTP_WEBHOOKS) log.warn('ALLOW_HTTP_WEBHOOKS is set: webhooks and endpoints may use http and reach private addresses (local testing only)')
   log.info('listening', { url: server.url.href, version: config.version, database: opened.kind, shared: cluster.shared })
 
   let stopping: Promise<void> | null = null

@@ -19,7 +19,7 @@ export async function tokenCreate(config: Config, tenantId: string, userId: stri
     const tenant = await tenants.authById(tenantId)
     if (!tenant) throw invalid('--tenant', `tenant ${tenantId} not found`)
     const tokens = createTokenService({ tenants, clock: systemClock })
-    const { token } = tokens.mint({ tenant, userId: 'cli', via: 'key' }, { user_id: userId, ttl_s })
+    const { token } = await tokens.mint({ tenant, userId: 'cli', via: 'key' }, { user_id: userId, ttl_s })
     out(token)
     return 0
   } finally {

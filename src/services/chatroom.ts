@@ -9,10 +9,10 @@ import type { PresenceStore } from '../broker/types'
 import type { AddMembersBody, CreateRoomBody, Member, PatchRoomBody, Role, Room } from '../schemas/room'
 import type { Actor } from './actor'
 import { jsonField, parseLimit } from './input'
-import { isManager, roomFor } from './access'
+import { isManager, roomFor, type MemberCache } from './access'
 import type { EventBus } from './events'
 
-type Deps = { store: Store; clock: Clock; events: EventBus; presence: PresenceStore }
+type Deps = { store: Store; clock: Clock; events: EventBus; presence: PresenceStore; memberships: MemberCache }
 
 /** `dm:` + both user ids in byte order joined by `|` (SPEC §4), a character user ids cannot contain. */
 export const dmKey = (a: string, b: string) => {
@@ -20,7 +20,7 @@ export const dmKey = (a: string, b: string) => {
   return `dm:${x}|${y}`
 }
 
-export function createChatroomService({ store, clock, events, presence }: Deps) {
+export function createChatroomService({ store, clock, events, presence, memberships }: Deps) {
   const tid = (a: Actor) => a.tenant.tenant_id
 
   /** A member as `actor` may see it: others' cursors only with read_receipts, online only with presence. */
@@ -130,7 +130,13 @@ export function createChatroomService({ store, clock, events, presence }: Deps) 
         if (target.role === 'owner') throw forbidden('the owner cannot be removed')
         if (member!.role === 'admin' && target.role !== 'member') throw forbidden('an admin removes only members')
       }
-      if (!(await store.members.remove(roomId, userId))) throw notFound('member')
+      let removed: boolean
+      try {
+        removed = await store.members.remove(roomId, userId)
+      } finally {
+        memberships.evict(roomId, userId) // after the commit (or a failure): a read started later sees the row gone
+      }
+      if (!removed) throw notFound('member')
       events.emit({ type: 'member.removed', tenantId: tid(actor), roomId, userId, role: target.role })
     },
   }

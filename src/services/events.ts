@@ -7,8 +7,11 @@ import type { Logger } from '../log'
 import type { Message } from '../schemas/message'
 import type { Role, Room } from '../schemas/room'
 
-/** What changed on a tenant: the API key ('rotate'), another secret ('secret') or name/config ('config'). */
-export type TenantChange = 'rotate' | 'secret' | 'config'
+/**
+ * What changed on a tenant: the API key ('rotate'), user_token_secret ('token_secret'),
+ * webhook_secret ('secret') or name/config ('config'). Travels between instances as it is (broker/redis.ts).
+ */
+export type TenantChange = 'rotate' | 'token_secret' | 'secret' | 'config'
 
 /** A notification as recipients and webhooks see it. */
 export interface NotificationWire {

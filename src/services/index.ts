@@ -20,6 +20,7 @@ import { createRedelivery, type LiveUsers } from './redelivery'
 import { createTenantService } from './tenant'
 import { createTokenService } from './token'
 import { createWebhookService } from './webhook'
+import { createMemberCache } from './access'
 
 export interface ServiceInfra {
   store: Store
@@ -47,10 +48,12 @@ export function createServices(infra: ServiceInfra) {
   const tenant = createTenantService({ store, clock, config, events })
   const outbox = createOutbox({ store, clock, log, wake: infra.wakeDelivery })
   const redelivery = createRedelivery({ store, clock, config, live: infra.live })
+  // Shared by the send/history path (reads) and the membership service (evicts after a removal).
+  const memberships = createMemberCache(store, infra.cacheMemberships === false ? 0 : undefined)
   return {
     tenant,
-    chatroom: createChatroomService({ store, clock, events, presence: infra.presence }),
-    message: createMessageService({ store, clock, events, log, config, cacheMemberships: infra.cacheMemberships }),
+    chatroom: createChatroomService({ store, clock, events, presence: infra.presence, memberships }),
+    message: createMessageService({ store, clock, events, log, config, memberships }),
     receipt: createReceiptService({ store, events, config }),
     realtime: createRealtimeService({ store, config, events, presence: infra.presence }),
     limiter: infra.limiter ?? createTenantLimiter(clock),

@@ -8,13 +8,13 @@ import { randomBase62 } from '../ids'
 import type { HistoryQuery, Message, MessageAck, PatchMessageBody, SendMessageBody } from '../schemas/message'
 import type { Actor } from './actor'
 import { jsonField, parseLimit, parseSeq } from './input'
-import { createMemberCache, isManager, roomFor } from './access'
+import { isManager, roomFor, type MemberCache } from './access'
 import { createGroupCommit } from './group-commit'
 import type { EventBus } from './events'
 import type { Logger } from '../log'
 import type { Config } from '../config'
 
-type Deps = { store: Store; clock: Clock; events: EventBus; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; cacheMemberships?: boolean }
+type Deps = { store: Store; clock: Clock; events: EventBus; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; memberships: MemberCache }
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 /**
@@ -40,9 +40,8 @@ export interface SendOrder {
 
 export const toAck = (r: MessageRow): MessageAck => ({ message_id: r.message_id, room_id: r.room_id, seq: r.seq, created_at: r.created_at })
 
-export function createMessageService({ store, clock, events, log, config, cacheMemberships = true }: Deps) {
+export function createMessageService({ store, clock, events, log, config, memberships }: Deps) {
   const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH, { linger: true })
-  const members = createMemberCache(store, cacheMemberships ? undefined : 0)
 
   function checkContent(actor: Actor, content: string) {
     const max = actor.tenant.config.max_message_bytes
@@ -68,7 +67,7 @@ export function createMessageService({ store, clock, events, log, config, cacheM
       try {
         checkContent(actor, body.content)
         const meta = jsonField('meta', body.meta)
-        await members.requireMember(actor, roomId)
+        await memberships.requireMember(actor, roomId)
         if (order) await order.wait // earlier frames of this connection go into the commit first
         const now = clock.now()
         pending = commits.submit({
@@ -102,7 +101,7 @@ export function createMessageService({ store, clock, events, log, config, cacheM
       const limit = parseLimit(q.limit)
       // Membership through the cache (no query on a hit); the room row itself is not needed: with
       // no cursor the newest page is simply everything below the largest possible seq.
-      await members.requireMember(actor, roomId)
+      await memberships.requireMember(actor, roomId)
       const rows = await (after !== undefined
         ? store.messages.after(roomId, after, limit + 1)
         : store.messages.before(roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1))

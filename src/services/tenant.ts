@@ -7,6 +7,7 @@ import type { Store, TenantRow } from '../db/types'
 import { AppError, invalid, notFound } from '../errors'
 import { newId, randomBase62 } from '../ids'
 import { parseOutboundUrl } from './outbound-url'
+import { createReadGuard } from './read-guard'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
 import { isJsonObject } from './input'
 import type { EventBus, TenantChange } from './events'
@@ -74,7 +75,8 @@ export function createTenantService({ store, clock, config, events }: Deps) {
     if ('max_room_members' in input) out.max_room_members = int('max_room_members', 2, config.MAX_ROOM_MEMBERS)
     if ('webhook_url' in input) {
       // Scheme, credentials, localhost and literal private addresses here; names are resolved and
-      // checked again before every delivery attempt (services/outbound-url.ts).
+      // checked before every delivery attempt, which connects only to the checked address
+      // (services/outbound-fetch.ts).
       const v = input.webhook_url
       if (v !== null) parseOutboundUrl('config.webhook_url', v, config.ALLOW_HTTP_WEBHOOKS)
       out.webhook_url = v as string | null
@@ -133,10 +135,17 @@ export function createTenantService({ store, clock, config, events }: Deps) {
     user_token_secret: r.user_token_secret,
   })
 
-  // Key-hash → tenant cache. Every tenant write evicts that tenant before it answers, so a rotated
-  // key is dead at once (SPEC §2). Bounded so random keys cannot grow it (misses are not cached).
+  // Key-hash → tenant cache. Every tenant write evicts that tenant after it commits and before it
+  // answers, so a rotated key is dead at once (SPEC §2). Bounded so random keys cannot grow it
+  // (misses are not cached). `changes` counts evictions: a lookup that was in flight across one
+  // may hold the row from before the commit, so it answers but does not cache (a key lookup cannot
+  // know its tenant before the read, hence one counter for all; changes are rare admin calls).
   const byKey = new Map<string, AuthTenant>()
+  let changes = 0
+  const byIdReads = createReadGuard()
   const evict = (tenantId: string) => {
+    changes++
+    byIdReads.invalidate(tenantId)
     for (const [k, v] of byKey) if (v.tenant_id === tenantId) byKey.delete(k)
   }
   /** Awaited before a change answers: the multi-instance mode tells the other instances here. */
@@ -213,7 +222,7 @@ export function createTenantService({ store, clock, config, events }: Deps) {
       } else {
         throw invalid('which', 'which must be api_key, webhook_secret or user_token_secret')
       }
-      await changed(tenantId, which === 'api_key' ? 'rotate' : 'secret')
+      await changed(tenantId, which === 'api_key' ? 'rotate' : which === 'user_token_secret' ? 'token_secret' : 'secret')
       return { [which]: value }
     },
 
@@ -222,18 +231,34 @@ export function createTenantService({ store, clock, config, events }: Deps) {
       const h = hashKey(apiKey)
       const hit = byKey.get(h)
       if (hit) return hit
+      const seen = changes
       const row = await store.tenants.byKeyHash(h)
       if (!row) throw new AppError('AUTHENTICATION_ERROR', 'invalid API key')
       const t = toAuth(row)
+      if (changes !== seen) return t // a tenant changed during the read: this answer may predate it
       if (byKey.size > 10_000) byKey.clear()
       byKey.set(h, t)
       return t
     },
 
-    /** The tenant as an authenticated caller sees it (fresh config), or null if it does not exist. */
+    /**
+     * The tenant as an authenticated caller sees it (fresh config), or null if it does not exist.
+     * Callers cache this answer until tenant.changed (token verification), so a read that a change of
+     * this tenant overtook is read again, and the answer postdates every change notified before it
+     * returns. Bounded: if the tenant changes during three reads in a row, the third answer stands.
+     */
     async authById(tenantId: string): Promise<AuthTenant | null> {
-      const row = await store.tenants.get(tenantId)
-      return row ? toAuth(row) : null
+      for (let attempt = 1; ; attempt++) {
+        const end = byIdReads.begin(tenantId)
+        let row: TenantRow | null
+        try {
+          row = await store.tenants.get(tenantId)
+        } catch (e) {
+          end()
+          throw e
+        }
+        if (!end() || attempt === 3) return row ? toAuth(row) : null
+      }
     },
 
     /** Multi-instance: `send` tells the others of a local change; `received` applies theirs here. */

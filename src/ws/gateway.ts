@@ -40,7 +40,15 @@ export interface GatewayDeps {
   onOpen?: () => void
   /** How long a typing.start lasts without a refresh (SPEC §5: 6 s; tests shorten it). */
   typingTimeoutMs?: number
+  /** How often token sockets are checked against their `exp` (default 1 s; tests use less). */
+  tokenExpirySweepMs?: number
 }
+
+/** Which of a tenant's sockets a close applies to: all, those opened with the API key, or with a user token. */
+export type Opener = 'any' | Actor['via']
+
+/** Longest stretch the token-expiry sweep holds the event loop before it yields. */
+const SWEEP_SLICE_MS = 2
 
 export function createGateway(deps: GatewayDeps) {
   const { config, log, clock, services, broker, states } = deps
@@ -49,6 +57,7 @@ export function createGateway(deps: GatewayDeps) {
   // Direct (unpaced) sends such as redelivery keep to the same headroom as sync pacing (SPEC §5 step 3).
   broker.limitDirectSends(config.WS_BACKPRESSURE_LIMIT / 2)
   let pinger: ReturnType<typeof setInterval> | null = null
+  let expirySweep: ReturnType<typeof setInterval> | null = null
   /** Set once shutdown starts; an upgrade that lands while sends drain gets it and a 1001 at once. */
   let shutdownNotice: string | null = null
 
@@ -59,21 +68,82 @@ export function createGateway(deps: GatewayDeps) {
     }
   }
 
-  // SPEC §2: a rotated key closes the sockets opened with it (1008); so does require_user_tokens.
-  // Any config change refreshes the tenant as live sockets see it (features, limits).
+  /**
+   * Closes this instance's sockets of a tenant (all, or only those opened with the API key or with
+   * a user token) with `code` and `reason`; returns how many. Other instances run the same through
+   * the tenant-change notice each receives (broker/redis.ts), which is how rotation reaches them: a
+   * caller that ends a tenant everywhere (tenant delete) publishes a tenant change and closes here
+   * from the tenant.changed handler below.
+   */
+  function closeTenant(tenantId: string, code: number, reason: string, opener: Opener = 'any'): number {
+    let n = 0
+    for (const c of each()) {
+      if (c.tenantId !== tenantId || (opener !== 'any' && c.actor.via !== opener)) continue
+      c.ws.close(code, reason)
+      n++
+    }
+    return n
+  }
+
+  /**
+   * Closes this instance's sockets of one user of a tenant; returns how many. For bans and the like:
+   * the caller that must reach every instance sends its own cross-instance notice (as tenant changes
+   * do) and each instance calls this.
+   */
+  function closeUser(tenantId: string, userId: string, code: number, reason: string): number {
+    let n = 0
+    for (const c of each()) {
+      if (c.tenantId !== tenantId || c.userId !== userId) continue
+      c.ws.close(code, reason)
+      n++
+    }
+    return n
+  }
+
+  // SPEC §2: a rotated API key closes the sockets opened with a key, a rotated user_token_secret
+  // those opened with a token (1008), at once and before the fresh tenant is read; then
+  // require_user_tokens closes key sockets. A webhook_secret rotation closes nothing. Any change
+  // refreshes the tenant as live sockets see it (features, limits). The same runs on every
+  // instance: tenant.changed is emitted for this instance's changes and for those others publish.
   async function tenantChanged({ tenantId, why }: EventOf<'tenant.changed'>) {
+    if (why === 'rotate') closeTenant(tenantId, 1008, 'api key rotated', 'key')
+    if (why === 'token_secret') closeTenant(tenantId, 1008, 'user token secret rotated', 'token')
     const fresh = await services.tenant.authById(tenantId)
     for (const c of each()) {
       if (c.tenantId !== tenantId) continue
       if (fresh) c.actor = { ...c.actor, tenant: fresh }
-      const keyAuth = c.actor.via === 'key'
-      if (keyAuth && (why === 'rotate' || fresh?.config.require_user_tokens))
-        c.ws.close(1008, why === 'rotate' ? 'api key rotated' : 'user tokens required')
+      if (c.actor.via === 'key' && fresh?.config.require_user_tokens) c.ws.close(1008, 'user tokens required')
     }
   }
 
   /** What the live sockets do about domain events (registered by the composition root). */
   const subscriber: Subscriber = { name: 'websocket sessions', handlers: { 'tenant.changed': tenantChanged } }
+
+  /**
+   * Token sockets whose `exp` has passed close 1008 `token expired` (REST refuses the token already).
+   * A walk over every socket costs ~0.1 µs each (10 ms at 100k sockets), so it gives the event loop
+   * back every ~2 ms rather than hold other tenants' requests for the whole walk.
+   */
+  let sweeping = false
+  async function closeExpired() {
+    if (sweeping) return
+    sweeping = true
+    try {
+      const now = clock.now()
+      let until = performance.now() + SWEEP_SLICE_MS
+      let n = 0
+      for (const c of each()) {
+        const exp = c.actor.expiresAt
+        if (exp !== undefined && exp <= now) c.ws.close(1008, 'token expired')
+        if (++n % 128 === 0 && performance.now() > until) {
+          await new Promise((r) => setImmediate(r))
+          until = performance.now() + SWEEP_SLICE_MS
+        }
+      }
+    } finally {
+      sweeping = false
+    }
+  }
 
   async function open(ws: Socket) {
     const data = ws.data as SocketData
@@ -119,6 +189,8 @@ export function createGateway(deps: GatewayDeps) {
 
   return {
     subscriber,
+    closeTenant,
+    closeUser,
 
     /**
      * GET /ws, mounted by createApp. onRequest has already authenticated the upgrade request; the
@@ -162,18 +234,24 @@ export function createGateway(deps: GatewayDeps) {
       close: (ws) => close(ws as Socket),
     }),
 
-    /** The server ping loop (every WS_PING_INTERVAL_MS; a silent peer hits the idle timeout). */
-    pings: {
-      name: 'websocket pings',
+    /**
+     * The server ping loop (every WS_PING_INTERVAL_MS; a silent peer hits the idle timeout) and the
+     * token-expiry sweep (every tokenExpirySweepMs: a token socket outlives its exp by at most that).
+     */
+    timers: {
+      name: 'websocket pings and token expiry',
       start() {
         pinger = setInterval(() => {
           for (const c of each()) c.ws.ping()
         }, config.WS_PING_INTERVAL_MS)
         pinger.unref?.()
+        expirySweep = setInterval(() => void closeExpired(), deps.tokenExpirySweepMs ?? 1000)
+        expirySweep.unref?.()
       },
       stop() {
         if (pinger) clearInterval(pinger)
-        pinger = null
+        if (expirySweep) clearInterval(expirySweep)
+        pinger = expirySweep = null
       },
     } satisfies BackgroundTask,
 
@@ -183,6 +261,7 @@ export function createGateway(deps: GatewayDeps) {
      */
     async shutdown(reconnectAfterMs: number) {
       if (pinger) clearInterval(pinger)
+      if (expirySweep) clearInterval(expirySweep)
       shutdownNotice = JSON.stringify({ type: 'server.shutdown', reconnect_after_ms: reconnectAfterMs })
       services.realtime.stop()
       dispatcher.drain()

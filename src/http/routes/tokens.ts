@@ -7,8 +7,8 @@ import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
 export const tokensRoutes = (deps: RouteDeps) =>
   new Elysia().post(
     '/v1/tokens',
-    ({ request, body, set }) => {
-      const r = deps.services.tokens.mint(actorOf(deps, request), body)
+    async ({ request, body, set }) => {
+      const r = await deps.services.tokens.mint(actorOf(deps, request), body)
       set.status = 201
       return r
     },
