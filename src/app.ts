@@ -12,7 +12,7 @@ import { createCors } from './http/plugins/cors'
 import { createAuth } from './http/plugins/auth'
 import { applyRateLimit } from './http/plugins/rate-limit'
 import { checkBodyHeaders, parseJsonBody } from './http/plugins/body'
-import { errorResponse, toAppError } from './http/plugins/errors'
+import { errorResponse, restError } from './http/plugins/errors'
 import { openapiPlugin } from './http/plugins/openapi'
 import { roomsRoutes } from './http/routes/rooms'
 import { membersRoutes } from './http/routes/members'
@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps) {
     .onParse(async ({ request }) => (await parseJsonBody(request, config.MAX_BODY_BYTES)) ?? {})
     .onError(({ code, error, request }) => {
       const state = states.get(request)
-      const e = toAppError(code, error, log, state)
+      const e = restError(code, error, log, state)
       if (state) state.status = e.status
       return errorResponse(e, state?.headers)
     })

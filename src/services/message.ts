@@ -3,7 +3,7 @@
 import { isoNow, type Clock } from '../clock'
 import type { MessageRow, NewMessage, Store } from '../db/types'
 import { toMessage, type AppendResult } from '../db/rows'
-import { AppError, conflict, forbidden, invalid, isStorageUnavailable, notFound, unavailable } from '../errors'
+import { conflict, forbidden, invalid, notFound, toAppError } from '../errors'
 import { randomBase62 } from '../ids'
 import type { HistoryQuery, Message, MessageAck, PatchMessageBody, SendMessageBody } from '../schemas/message'
 import type { Actor } from './actor'
@@ -48,15 +48,6 @@ export function createMessageService({ store, clock, events, log, config, member
     if (Buffer.byteLength(content) > max) throw invalid('content', `content must be at most ${max} bytes`)
   }
 
-  const storageError = (e: unknown): AppError => {
-    if (e instanceof AppError) return e
-    if (isStorageUnavailable(e)) {
-      log.error('database not writable', { code: (e as { code?: string }).code })
-      return unavailable('the database cannot be written right now')
-    }
-    return e as AppError
-  }
-
   return {
     /**
      * Stores a message, then emits message.created (SPEC §6 store then send). Returns created=false
@@ -87,9 +78,9 @@ export function createMessageService({ store, clock, events, log, config, member
       try {
         res = await pending
       } catch (e) {
-        throw storageError(e)
+        throw toAppError(e, log, { room_id: roomId }) // the whole batch failed
       }
-      if (!res.ok) throw storageError(res.error)
+      if (!res.ok) throw toAppError(res.error, log, { room_id: roomId }) // this item failed
       if (res.created) events.emit({ type: 'message.created', tenantId: actor.tenant.tenant_id, message: toMessage(res.row) })
       return { created: res.created, ack: toAck(res.row) }
     },

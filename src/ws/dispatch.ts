@@ -1,6 +1,6 @@
 // Client frame → the same service calls REST uses → reply frame or `error` frame (SPEC §5).
 
-import { AppError, isStorageUnavailable, toErrorBody } from '../errors'
+import { AppError, rateLimited, toAppError, toErrorBody } from '../errors'
 import type { Broker, Frame } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Logger } from '../log'
@@ -62,7 +62,7 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
         let r
         try {
           const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
-          if (!take.allowed) throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
+          if (!take.allowed) throw rateLimited()
           r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id }, turn)
         } finally {
           turn.submitted() // idempotent: a refused frame must not hold up the next one
@@ -120,15 +120,7 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
       const reply = await handle(conn, frame)
       if (reply) conn.send(reply)
     } catch (e) {
-      if (e instanceof AppError) conn.send(errorFrame(e, rid))
-      else if (isStorageUnavailable(e)) {
-        // Same answer as REST (SPEC §3): the database cannot be written right now (full, read-only, I/O).
-        log.error('database not writable', { connection_id: conn.id, type: frame.type, code: (e as { code?: string }).code })
-        conn.send(errorFrame(new AppError('SERVICE_UNAVAILABLE', 'the database cannot be written right now'), rid))
-      } else {
-        log.error('ws frame failed', { connection_id: conn.id, type: frame.type, error: e })
-        conn.send(errorFrame(new AppError('INTERNAL_ERROR', 'internal error'), rid))
-      }
+      conn.send(errorFrame(toAppError(e, log, { connection_id: conn.id, type: frame.type }), rid)) // same answers as REST (SPEC §3)
     } finally {
       if (tracked && --inFlight === 0 && idleWaiters.length) {
         const w = idleWaiters
@@ -162,7 +154,7 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
       const parsed = parseClientFrame(data)
       const rid = parsed.ok ? parsed.frame.request_id : parsed.request_id
       if (!conn.bucket.take().allowed) {
-        conn.send(errorFrame(new AppError('RATE_LIMIT_EXCEEDED', 'too many frames on this connection'), rid))
+        conn.send(errorFrame(rateLimited('too many frames on this connection'), rid))
         return
       }
       if (!parsed.ok) {

@@ -1,6 +1,6 @@
 // The per-tenant token bucket applied to REST calls, with the X-RateLimit-* headers of SPEC §2/§10.
 
-import { AppError } from '../../errors'
+import { rateLimited } from '../../errors'
 import type { Actor } from '../../services/actor'
 import type { TenantLimiter } from '../../broker/rate-limiter'
 
@@ -12,6 +12,6 @@ export async function applyRateLimit(limiter: TenantLimiter, actor: Actor, heade
   headers['x-ratelimit-reset'] = String(r.reset)
   if (!r.allowed) {
     headers['retry-after'] = String(r.retryAfter)
-    throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
+    throw rateLimited()
   }
 }
