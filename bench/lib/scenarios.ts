@@ -6,6 +6,7 @@ import type { RestPhase, RestSpec } from './load-rest'
 import type { WsRoomSpec, WsSpec } from './load-ws'
 import { nofileLimit, rssBytes, sleep } from './util'
 import { pgScale } from './pg-scale'
+import { deliveryBusy } from './delivery-busy'
 import type { Ctx, Phase, Scenario } from './types'
 
 const num = (ctx: Ctx, k: string, def: number) => (ctx.flags[k] !== undefined ? Number(ctx.flags[k]) : def)
@@ -239,5 +240,6 @@ export const SCENARIOS: Scenario[] = [
   history,
   idle,
   writeCost,
+  deliveryBusy,
   pgScale,
 ]
