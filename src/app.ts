@@ -12,6 +12,7 @@ import { createCors } from './http/plugins/cors'
 import { createAuth } from './http/plugins/auth'
 import { applyRateLimit } from './http/plugins/rate-limit'
 import { checkBodyHeaders, parseJsonBody } from './http/plugins/body'
+import { refuseNulInUrl } from './http/plugins/nul'
 import { errorResponse, restError } from './http/plugins/errors'
 import { openapiPlugin } from './http/plugins/openapi'
 import { roomsRoutes } from './http/routes/rooms'
@@ -20,6 +21,7 @@ import { messagesRoutes } from './http/routes/messages'
 import { acksRoutes } from './http/routes/acks'
 import { adminTenantsRoutes } from './http/routes/admin-tenants'
 import { healthRoutes } from './http/routes/health'
+import { asyncapiRoutes } from './http/routes/asyncapi'
 import { presenceRoutes } from './http/routes/presence'
 import { notificationsRoutes } from './http/routes/notifications'
 import { adminDeadLettersRoutes } from './http/routes/admin-dead-letters'
@@ -77,7 +79,10 @@ export function createApp(deps: AppDeps) {
         // WS credentials are checked here too, so a refusal is a plain 401/403 before any upgrade.
         state.actor = await auth.socket(request)
       }
-      if (path.startsWith('/v1/')) checkBodyHeaders(request, config.MAX_BODY_BYTES)
+      if (path.startsWith('/v1/')) {
+        checkBodyHeaders(request, config.MAX_BODY_BYTES)
+        refuseNulInUrl(request.url, path, route)
+      }
       Object.assign(set.headers, state.headers)
     })
     .onParse(async ({ request }) => (await parseJsonBody(request, config.MAX_BODY_BYTES)) ?? {})
@@ -103,6 +108,7 @@ export function createApp(deps: AppDeps) {
     })
     .use(healthRoutes(deps.health))
     .use(openapiPlugin(config.version))
+    .use(asyncapiRoutes(config))
     .use(roomsRoutes(deps))
     .use(membersRoutes(deps))
     .use(messagesRoutes(deps))

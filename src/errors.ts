@@ -87,3 +87,14 @@ export function isStorageUnavailable(e: unknown): boolean {
   if (/^ERR_POSTGRES_(CONNECTION|SERVER_CLOSED|IDLE_TIMEOUT|CONNECTION_TIMEOUT)/.test(code)) return true
   return /^(08|53)|^57P0|^25006$/.test(String(errno))
 }
+
+/**
+ * The storage itself is failing, not a transient contention or connection blip: disk full, I/O
+ * error, a read-only or vanished file (SQLite), disk full or I/O error (PostgreSQL 53100, 58030).
+ * /health stays 503 after one of these until a write succeeds (storage-health.ts).
+ */
+export function isStorageFault(e: unknown): boolean {
+  const { code = '', errno = '' } = (e ?? {}) as { code?: string; errno?: string | number }
+  if (/^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code)) return true
+  return /^(53100|58030)$/.test(String(errno))
+}

@@ -3,6 +3,7 @@
 import type { Clock } from './clock'
 import type { Config } from './config'
 import type { Store } from './db/types'
+import type { StorageHealth } from './storage-health'
 
 export interface HealthSource {
   /** The current health document and whether it is healthy (200) or not (503). */
@@ -18,6 +19,8 @@ export interface WorkerStatus {
 type Deps = {
   config: Config
   store: Store
+  /** Storage faults the write path met: the probe alone can pass while real writes fail. */
+  storage: Pick<StorageHealth, 'failing'>
   broker: { allSockets(): Iterable<unknown> }
   epoch: string
   clock: Clock
@@ -30,7 +33,7 @@ const notStarted = (): Record<string, WorkerStatus> => ({
   checkpoint: { state: 'stopped', restarts: 0, last_error: null },
 })
 
-export function createHealth({ config, store, broker, epoch, clock, workers: workerStates }: Deps) {
+export function createHealth({ config, store, storage, broker, epoch, clock, workers: workerStates }: Deps) {
   const started = clock.now()
   let draining = false
   const workers = () => workerStates() ?? notStarted()
@@ -47,7 +50,7 @@ export function createHealth({ config, store, broker, epoch, clock, workers: wor
     setDraining: () => void (draining = true),
     isDraining: () => draining,
     async snapshot() {
-      const writable = draining ? true : await store.writable()
+      const writable = draining ? true : storage.failing() === null && (await store.writable())
       const w = workers()
       const connections = source.connections()
       const workersOk = Object.values(w).every((x) => x.state === 'running' || (x.state === 'stopped' && x.restarts === 0))

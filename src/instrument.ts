@@ -1,8 +1,9 @@
 // Instrumentation decorators applied by the composition root, so business code stays free of metrics.
 
 import type { ServerWebSocket } from 'bun'
-import type { Broker, Frame } from './broker/types'
+import type { Broker } from './broker/types'
 import { isUserTopic } from './broker/topics'
+import type { ServerFrame } from './schemas/server-frames'
 import type { Store } from './db/types'
 import type { AppMetrics } from './metrics'
 import type { AppendResult } from './db/rows'
@@ -33,17 +34,17 @@ export function instrumentStore(store: Store, m: AppMetrics): Store {
  * subscribed to the topic at publish time (the skipped sender of publishFrom not counted).
  */
 export function instrumentBroker<B extends Broker & { subscriberCount(topic: string): number }>(broker: B, m: AppMetrics): B {
-  const count = (topic: string, frame: Frame, skipped: number) => {
+  const count = (topic: string, frame: ServerFrame, skipped: number) => {
     const n = broker.subscriberCount(topic) - skipped
     if (n > 0) m.fanout.inc({ type: frame.type }, n)
   }
   return {
     ...broker,
-    publish(topic: string, frame: Frame) {
+    publish(topic: string, frame: ServerFrame) {
       broker.publish(topic, frame)
       count(topic, frame, 0)
     },
-    publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: Frame) {
+    publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: ServerFrame) {
       broker.publishFrom(from, topic, frame)
       // A user topic's receivers always include the sender's own socket; a room topic's, once it is subscribed.
       count(topic, frame, isUserTopic(topic) || from.isSubscribed(topic) ? 1 : 0)

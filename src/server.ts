@@ -13,6 +13,7 @@ import { createCore } from './core'
 import { createApp } from './app'
 import type { RequestStates } from './request-state'
 import { createHealth } from './health'
+import { createStorageHealth, watchStorage } from './storage-health'
 import { createGateway } from './ws/gateway'
 import type { Redelivery } from './services/redelivery'
 import { createAppMetrics } from './metrics'
@@ -20,6 +21,9 @@ import { instrumentBroker, instrumentStore } from './instrument'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 import type { BackgroundTask } from './tasks'
+
+/** Below this a master key draws a warning at start (issue 13: safe defaults). */
+const MIN_MASTER_KEY_LENGTH = 32
 
 export interface Overrides {
   log: Logger
@@ -54,7 +58,9 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const opened = await openStore(config)
   if (opened.migrationsApplied.length) log.info('migrations applied', { applied: opened.migrationsApplied })
   const metrics = createAppMetrics()
-  const store = instrumentStore(opened.store, metrics)
+  // The store the services see: group commits timed, storage faults reported to /health.
+  const storage = createStorageHealth({ clock, log })
+  const store = watchStorage(instrumentStore(opened.store, metrics), storage)
   const started = await opened.startEpoch()
   const epoch = started.epoch
   if (started.changed) log.info('new epoch', { epoch, reason: started.reason })
@@ -81,7 +87,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
 
   // Transports.
   const states: RequestStates = new WeakMap()
-  const health = createHealth({ config, store, broker, epoch, clock, workers: () => workers?.status() ?? null })
+  const health = createHealth({ config, store, storage, broker, epoch, clock, workers: () => workers?.status() ?? null })
   const gateway = createGateway({
     config,
     log,
@@ -117,6 +123,9 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   })
 
   if (!config.MASTER_API_KEY) log.warn('MASTER_API_KEY is not set: the admin API answers 403 to every call')
+  // It opens every tenant: a short one is accepted (existing deployments keep working) but flagged.
+  else if (config.MASTER_API_KEY.length < MIN_MASTER_KEY_LENGTH)
+    log.warn(`MASTER_API_KEY is shorter than ${MIN_MASTER_KEY_LENGTH} characters: use a random one (openssl rand -hex 24)`, { length: config.MASTER_API_KEY.length })
 
   try {
     app.listen({

@@ -2,7 +2,8 @@
 
 import type { Server, ServerWebSocket } from 'bun'
 import type { Clock } from '../clock'
-import type { Broker, Frame, PresenceStore } from './types'
+import type { Broker, PresenceStore } from './types'
+import { serializeFrame, type SerializedFrame, type ServerFrame } from '../schemas/server-frames'
 import { topics, userOfTopic } from './topics'
 
 type Socket = ServerWebSocket<unknown>
@@ -28,7 +29,7 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
   const key = topics.user
 
   /** Hands a serialized frame to this instance's receivers of the topic, skipping `except`. */
-  function deliver(topic: string, data: string, except?: Socket) {
+  function deliver(topic: string, data: SerializedFrame, except?: Socket) {
     const own = byUser.get(topic)
     if (own !== undefined) {
       for (const ws of each(own)) if (ws !== except) ws.send(data)
@@ -41,7 +42,7 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
   const broker: Broker & PresenceStore & {
     attach(s: Server<unknown>): void
     /** Hands an already serialized frame to this instance's receivers of the topic, except `except`. */
-    deliver(topic: string, data: string, except?: Socket): void
+    deliver(topic: string, data: SerializedFrame, except?: Socket): void
     /** Sockets subscribed to the topic on this instance (metrics). */
     subscriberCount(topic: string): number
     /** Registers a socket; returns true when it is the user's first live connection. */
@@ -53,7 +54,7 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
      * Sends a serialized frame to every live socket of the user that has room for it in its send
      * buffer (see limitDirectSends); the others are skipped.
      */
-    sendToUser(tenantId: string, userId: string, data: string, roomId?: string): void
+    sendToUser(tenantId: string, userId: string, data: SerializedFrame, roomId?: string): void
     /**
      * Caps sendToUser: a socket whose buffer would pass `bytes` is skipped. sendToUser carries
      * redelivery copies, which are retried from the ack anyway; sent unpaced (up to SYNC_MAX_PER_ROOM
@@ -72,12 +73,12 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
       const own = byUser.get(topic)
       return own !== undefined ? each(own).length : (server?.subscriberCount(topic) ?? 0)
     },
-    publish(topic: string, frame: Frame) {
-      deliver(topic, JSON.stringify(frame))
+    publish(topic: string, frame: ServerFrame) {
+      deliver(topic, serializeFrame(frame))
     },
     /** Publishes to every receiver of the topic except the socket `from`. */
-    publishFrom(from: Socket, topic: string, frame: Frame) {
-      deliver(topic, JSON.stringify(frame), from)
+    publishFrom(from: Socket, topic: string, frame: ServerFrame) {
+      deliver(topic, serializeFrame(frame), from)
     },
     deliver,
     joinRoom(tenantId, userId, roomId) {

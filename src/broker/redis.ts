@@ -23,7 +23,7 @@ import type { Server, ServerWebSocket } from 'bun'
 import type { Logger } from '../log'
 import type { LocalBroker } from './local'
 import type { RedisPresence } from './redis-presence'
-import type { Frame } from './types'
+import { serializeFrame, type SerializedFrame, type ServerFrame } from '../schemas/server-frames'
 import { LUA_NOW, lua, openRedis, preloadScripts, runScript, throttledWarn, whenReady, type Redis } from './redis-client'
 
 export interface RedisBrokerOptions {
@@ -110,14 +110,15 @@ export function createRedisBroker(o: RedisBrokerOptions) {
       const ws = origins.get(data.slice(1, end))
       origins.delete(data.slice(1, end))
       data = data.slice(end + 1)
-      if (ws && ws.readyState === 1) return local.deliver(topic, data, ws)
+      if (ws && ws.readyState === 1) return local.deliver(topic, data as SerializedFrame, ws)
     }
-    if (server) return local.deliver(topic, data)
+    // Only this broker's publish and publishFrom put frames on these channels.
+    if (server) return local.deliver(topic, data as SerializedFrame)
     if (!warnedUnattached) {
       warnedUnattached = true
       log.warn('redis broker not attached to the Bun server: call attach() on it, not only on the local broker')
     }
-    local.publish(topic, JSON.parse(data) as Frame)
+    local.publish(topic, JSON.parse(data) as ServerFrame)
   }
 
   const tenantListeners: ((tenantId: string, why: string) => void)[] = []
@@ -220,8 +221,8 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     isSubscribed: () => subscribed,
 
     // --- Broker ---------------------------------------------------------------------------------
-    publish(topic: string, frame: Frame): Promise<void> {
-      const data = JSON.stringify(frame)
+    publish(topic: string, frame: ServerFrame): Promise<void> {
+      const data = serializeFrame(frame)
       if (!topic.startsWith('t:')) {
         // Every builder in topics.ts starts with `t:`; anything else stays on this instance.
         deliverLocal(topic, data)
@@ -230,8 +231,8 @@ export function createRedisBroker(o: RedisBrokerOptions) {
       return send(prefix + topic, data, () => deliverLocal(topic, data))
     },
     /** Publishes to every subscriber of the topic on every instance except the socket `from`. */
-    publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: Frame): Promise<void> {
-      const data = JSON.stringify(frame)
+    publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: ServerFrame): Promise<void> {
+      const data = serializeFrame(frame)
       const token = `${instanceId}:${++originSeq}`
       origins.set(token, from)
       setTimeout(() => origins.delete(token), 10_000).unref?.()
@@ -288,7 +289,7 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     },
     subscriberCount: (topic: string) => local.subscriberCount(topic),
     connectedUsers: () => local.connectedUsers(),
-    sendToUser: (tenantId: string, userId: string, data: string, roomId?: string) => local.sendToUser(tenantId, userId, data, roomId),
+    sendToUser: (tenantId: string, userId: string, data: SerializedFrame, roomId?: string) => local.sendToUser(tenantId, userId, data, roomId),
     limitDirectSends: (bytes: number) => local.limitDirectSends(bytes),
     allSockets: () => local.allSockets(),
     /** This instance only; use presence.connectedAnywhere for the cluster. */

@@ -1,15 +1,13 @@
 // Ports between the services and the live connections: fan-out (Broker) and presence (PresenceStore).
 
 import type { ServerWebSocket } from 'bun'
-
-/** A server frame: one JSON object with a `type` (SPEC §5). */
-export type Frame = { type: string } & Record<string, unknown>
+import type { ServerFrame } from '../schemas/server-frames'
 
 export interface Broker {
   /** Serializes the frame once and delivers it to every socket subscribed to the topic. */
-  publish(topic: string, frame: Frame): void
+  publish(topic: string, frame: ServerFrame): void
   /** Like publish, but skips the socket `from` (typing and read receipts never echo to their sender). */
-  publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: Frame): void
+  publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: ServerFrame): void
   /** Subscribes every live connection of the user to the room's topic (a member was added). */
   joinRoom(tenantId: string, userId: string, roomId: string): void
   /** Unsubscribes every live connection of the user from the room's topic (a member left). */

@@ -5,9 +5,47 @@ import { Type as t, type Static } from '@sinclair/typebox'
 /** Nesting allowed in a request body or a WebSocket frame (objects and arrays together); deeper → 400. */
 export const MAX_JSON_DEPTH = 64
 
-export const USER_ID_PATTERN = '^[A-Za-z0-9._:@-]{1,128}$'
+/**
+ * User ids: 1-128 of [A-Za-z0-9._:@-], but not dots alone. `.` and `..` are dot segments that URL
+ * normalisation removes, so DELETE /v1/rooms/R/members/.. would reach another route and such a
+ * member could never be removed. Every user id check uses this one pattern: the schemas, X-User-Id
+ * (http/plugins/auth.ts) and token `sub` at mint and verify (services/token.ts).
+ */
+export const USER_ID_PATTERN = '^(?!\\.+$)[A-Za-z0-9._:@-]{1,128}$'
 export const CLIENT_ID_PATTERN = '^[A-Za-z0-9._:-]{1,64}$'
 export const TOPIC_PATTERN = '^[A-Za-z0-9._:-]{1,128}$'
+
+/**
+ * U+0000 is refused in every string input, nested JSON and object keys included: PostgreSQL `text`
+ * cannot hold it, and both stores must answer the same (400, never a 500 or a silent store).
+ */
+export const NUL_MESSAGE = 'strings may not contain U+0000'
+
+/**
+ * The top-level field of a parsed body or frame that holds a U+0000 in a string or a key, at any
+ * depth; '' when the value itself or a top-level key holds it; null when there is none. Iterative, so a deep
+ * value cannot overflow the stack (depth is capped by MAX_JSON_DEPTH before this runs anyway).
+ */
+export function fieldWithNul(root: unknown): string | null {
+  if (typeof root === 'string') return root.includes('\0') ? '' : null
+  if (root === null || typeof root !== 'object') return null
+  for (const [key, value] of Object.entries(root)) {
+    if (key.includes('\0')) return ''
+    const stack: unknown[] = [value]
+    while (stack.length) {
+      const v = stack.pop()
+      if (typeof v === 'string') {
+        if (v.includes('\0')) return key
+      } else if (v !== null && typeof v === 'object') {
+        for (const [k, child] of Object.entries(v)) {
+          if (k.includes('\0')) return key
+          stack.push(child)
+        }
+      }
+    }
+  }
+  return null
+}
 
 export const UserId = t.String({ pattern: USER_ID_PATTERN, minLength: 1, maxLength: 128, description: 'user id chosen by the parent app' })
 export const Timestamp = t.String({ format: 'date-time', description: 'ISO 8601 UTC with milliseconds' })

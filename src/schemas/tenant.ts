@@ -2,6 +2,7 @@
 
 import { Type as t, type Static } from '@sinclair/typebox'
 import { JsonObjectInput, Timestamp } from './common'
+import { WebhookEventName } from './webhook'
 
 export const Features = t.Object({
   typing: t.Optional(t.Boolean()),
@@ -15,7 +16,7 @@ export const TenantConfig = t.Object({
   max_message_bytes: t.Optional(t.Integer({ minimum: 1 })),
   max_room_members: t.Optional(t.Integer({ minimum: 2 })),
   webhook_url: t.Optional(t.Union([t.String({ maxLength: 2048 }), t.Null()])),
-  webhook_events: t.Optional(t.Array(t.String())),
+  webhook_events: t.Optional(t.Array(WebhookEventName)),
   require_user_tokens: t.Optional(t.Boolean()),
   features: t.Optional(Features),
 })

@@ -6,6 +6,7 @@ import type { ServerWebSocket } from 'bun'
 import type { Logger } from '../log'
 import type { Message } from '../schemas/message'
 import type { Role, Room } from '../schemas/room'
+import type { ServerFrame } from '../schemas/server-frames'
 
 /**
  * What changed on a tenant: the API key ('rotate'), user_token_secret ('token_secret'),
@@ -14,12 +15,7 @@ import type { Role, Room } from '../schemas/room'
 export type TenantChange = 'rotate' | 'token_secret' | 'secret' | 'config'
 
 /** A notification as recipients and webhooks see it. */
-export interface NotificationWire {
-  notification_id: string
-  topic: string
-  payload: Record<string, unknown>
-  created_at: string
-}
+export type NotificationWire = Omit<ServerFrame<'notification'>, 'type'>
 
 /**
  * Everything a service emits. Each event is emitted once its store step has committed (SPEC §6:

@@ -7,8 +7,8 @@ import type { Store } from '../db/types'
 import type { SubscriptionRow } from '../db/rows'
 import { forbidden, invalid, notFound } from '../errors'
 import { newId } from '../ids'
-import type { Frame } from '../broker/types'
 import type { NotifyBody, SubscribeBody } from '../schemas/notification'
+import { notificationFrame, type ServerFrame } from '../schemas/server-frames'
 import { roomFor } from './access'
 import type { Actor } from './actor'
 import { isJsonObject } from './input'
@@ -55,7 +55,7 @@ export function createNotificationService({ store, clock, config, events, outbox
       await store.notifications.create(n, [...recipients])
       const wire: NotificationWire = { notification_id: n.notification_id, topic: n.topic, payload: body.payload, created_at: n.created_at }
       // Endpoint subscribers of the topic among the recipients get an HTTP call each (signed like webhooks).
-      const endpointBody = JSON.stringify({ type: 'notification', ...wire })
+      const endpointBody = JSON.stringify(notificationFrame(wire))
       for (const s of await store.notifications.endpointsFor(tid, body.topic)) {
         if (!recipients.has(s.user_id)) continue
         void outbox.enqueue({ tenant_id: tid, kind: 'notification', url: s.endpoint!, event_id: newId('evt'), ref_id: n.notification_id, body: endpointBody })
@@ -66,14 +66,10 @@ export function createNotificationService({ store, clock, config, events, outbox
     },
 
     /** Frames for the user's pending notifications (sent on connect, SPEC §5 step 4). */
-    async pendingFrames(actor: Actor): Promise<Frame[]> {
-      return (await store.notifications.pendingFor(actor.tenant.tenant_id, actor.userId, clock.now())).map((n) => ({
-        type: 'notification',
-        notification_id: n.notification_id,
-        topic: n.topic,
-        payload: JSON.parse(n.payload),
-        created_at: n.created_at,
-      }))
+    async pendingFrames(actor: Actor): Promise<ServerFrame<'notification'>[]> {
+      return (await store.notifications.pendingFor(actor.tenant.tenant_id, actor.userId, clock.now())).map((n) =>
+        notificationFrame({ notification_id: n.notification_id, topic: n.topic, payload: JSON.parse(n.payload), created_at: n.created_at }),
+      )
     },
 
     /** notification.ack: delivered to this user; unknown or already acked → NOT_FOUND. */

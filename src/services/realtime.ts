@@ -7,6 +7,7 @@ import { forbidden, invalid } from '../errors'
 import type { PresenceStore } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Message } from '../schemas/message'
+import { typingFrame } from '../schemas/server-frames'
 import { roomFor } from './access'
 import type { Actor } from './actor'
 import type { EventBus } from './events'
@@ -66,7 +67,7 @@ export function createRealtimeService({ store, config, events, presence }: Deps)
     async typing(actor: Actor, roomId: string, action: 'start' | 'stop') {
       if (!actor.tenant.config.features.typing) throw forbidden('typing indicators are disabled for this tenant')
       await roomFor(store, actor, roomId, 'member')
-      return { topic: topics.room(actor.tenant.tenant_id, roomId), frame: { type: 'typing', room_id: roomId, user_id: actor.userId, action } }
+      return { topic: topics.room(actor.tenant.tenant_id, roomId), frame: typingFrame(roomId, actor.userId, action) }
     },
 
     /** Messages after `afterSeq` for a sync (member access enforced). */

@@ -8,6 +8,7 @@ import type { Store } from '../db/types'
 import { toMessage } from '../db/rows'
 import { newId } from '../ids'
 import type { Logger } from '../log'
+import { messageFrame, serializeFrame, type SerializedFrame } from '../schemas/server-frames'
 import type { BackgroundTask } from '../tasks'
 import { backoffMs } from './backoff'
 import type { Subscriber } from './events'
@@ -16,7 +17,7 @@ export interface LiveUsers {
   /** Every (tenant, user) with at least one live connection on this instance. */
   connectedUsers(): Iterable<{ tenantId: string; userId: string }>
   /** Sends an already-serialized frame to the user's live connections subscribed to the room. */
-  sendToUser(tenantId: string, userId: string, data: string, roomId: string): void
+  sendToUser(tenantId: string, userId: string, data: SerializedFrame, roomId: string): void
   connected(tenantId: string, userId: string): boolean
 }
 
@@ -45,7 +46,7 @@ export function createRedelivery(deps: { store: Store; clock: Clock; config: Con
 
   async function redeliver(tenantId: string, userId: string, roomId: string, afterSeq: number) {
     for (const row of await store.messages.after(roomId, afterSeq, config.SYNC_MAX_PER_ROOM))
-      live.sendToUser(tenantId, userId, JSON.stringify({ type: 'message', ...toMessage(row) }), roomId)
+      live.sendToUser(tenantId, userId, serializeFrame(messageFrame('message', toMessage(row))), roomId)
   }
 
   /** Advances one member's lag state; returns what happened. */

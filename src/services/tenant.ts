@@ -9,20 +9,11 @@ import { newId, randomBase62 } from '../ids'
 import { parseOutboundUrl } from './outbound-url'
 import { createReadGuard } from './read-guard'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
+import { WEBHOOK_EVENTS, type WebhookEvent } from '../schemas/webhook'
 import { isJsonObject } from './input'
 import type { EventBus, TenantChange } from './events'
 
 export type { TenantChange }
-
-export const WEBHOOK_EVENTS = [
-  'message.created',
-  'message.updated',
-  'message.deleted',
-  'room.created',
-  'member.added',
-  'member.removed',
-  'notification.created',
-] as const
 
 /** A tenant's config with every environment default applied: what the services act on. */
 export interface EffectiveConfig {
@@ -30,7 +21,7 @@ export interface EffectiveConfig {
   max_message_bytes: number
   max_room_members: number
   webhook_url: string | null
-  webhook_events: string[]
+  webhook_events: WebhookEvent[]
   require_user_tokens: boolean
   features: { typing: boolean; presence: boolean; read_receipts: boolean }
 }
@@ -85,7 +76,7 @@ export function createTenantService({ store, clock, config, events }: Deps) {
       const v = input.webhook_events
       if (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e)))
         throw invalid('config.webhook_events', `webhook_events must list events among ${WEBHOOK_EVENTS.join(', ')}`)
-      out.webhook_events = [...new Set(v as string[])]
+      out.webhook_events = [...new Set(v as WebhookEvent[])]
     }
     if ('require_user_tokens' in input) {
       if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'must be a boolean')

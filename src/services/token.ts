@@ -23,7 +23,7 @@ const MAX_TOKEN_CHARS = 4096
 const hmacKey = (secret: string, use: 'sign' | 'verify') =>
   crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [use])
 
-async function signUserToken(secret: string, claims: { sub: string; tid: string; exp: number; iat?: number }): Promise<string> {
+export async function signUserToken(secret: string, claims: { sub: string; tid: string; exp: number; iat?: number }): Promise<string> {
   const jwt = new SignJWT({ tid: claims.tid }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(claims.sub).setExpirationTime(claims.exp)
   if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat)
   return jwt.sign(await hmacKey(secret, 'sign'))

@@ -4,18 +4,12 @@ import type { Clock } from '../clock'
 import type { Store } from '../db/types'
 import { newId } from '../ids'
 import type { Message } from '../schemas/message'
+import type { WebhookEvent } from '../schemas/webhook'
 import type { AuthTenant, TenantService } from './tenant'
 import type { Outbox } from './outbox'
 import type { Subscriber } from './events'
 
-export type WebhookEvent =
-  | 'message.created'
-  | 'message.updated'
-  | 'message.deleted'
-  | 'room.created'
-  | 'member.added'
-  | 'member.removed'
-  | 'notification.created'
+export type { WebhookEvent }
 
 const MAX_OFFLINE_IDS = 1000
 

@@ -1,11 +1,12 @@
 // Client frame → the same service calls REST uses → reply frame or `error` frame (SPEC §5).
 
 import { AppError, rateLimited, toAppError, toErrorBody } from '../errors'
-import type { Broker, Frame } from '../broker/types'
+import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Logger } from '../log'
 import type { Services } from '../services'
 import { parseClientFrame, type ClientFrame } from '../schemas/frames'
+import { readUpdatedFrame, syncDoneFrame, typingFrame, type ServerFrame } from '../schemas/server-frames'
 import type { Config } from '../config'
 import type { Connection } from './connection'
 import { syncRoom } from './sync'
@@ -22,7 +23,7 @@ export interface DispatchDeps {
   typingTimeoutMs?: number
 }
 
-export function errorFrame(e: AppError, requestId?: string): Frame {
+export function errorFrame(e: AppError, requestId?: string): ServerFrame<'error'> {
   const { code, message, field } = toErrorBody(e).error
   return { type: 'error', code, message, ...(field && { field }), ...(requestId && { request_id: requestId }) }
 }
@@ -38,7 +39,7 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
     conn.typing!.delete(roomId)
     if (conn.typing!.size === 0) conn.typing = null
     const topic = topics.room(conn.tenantId, roomId)
-    const frame = { type: 'typing', room_id: roomId, user_id: conn.userId, action: 'stop' }
+    const frame = typingFrame(roomId, conn.userId, 'stop')
     if (conn.closed) broker.publish(topic, frame)
     else broker.publishFrom(conn.ws, topic, frame) // never to the sending connection
   }
@@ -54,7 +55,7 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
     }
   }
 
-  async function handle(conn: Connection, f: ClientFrame): Promise<Frame | null> {
+  async function handle(conn: Connection, f: ClientFrame): Promise<ServerFrame | null> {
     const rid = f.request_id
     switch (f.type) {
       case 'send_message': {
@@ -76,7 +77,7 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
       case 'read': {
         // Fan-out skips this connection (ws.publish excludes the sender), which gets exactly one direct answer.
         const r = await receipt.read(conn.actor, f.room_id, f.seq, conn.ws)
-        return { type: 'read.updated', ...(rid && { request_id: rid }), room_id: f.room_id, user_id: conn.userId, seq: r.last_read }
+        return readUpdatedFrame(f.room_id, conn.userId, r.last_read, rid)
       }
       // Typing changes this connection's state after an access check that may be async (PostgreSQL):
       // each frame takes its turn in the connection's order, so a start and the stop right behind
@@ -99,7 +100,7 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
         })
       case 'sync': {
         await syncRoom(conn, realtime, f.room_id, f.after_seq, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
-        return { type: 'sync.done', room_id: f.room_id, ...(rid && { request_id: rid }) }
+        return syncDoneFrame(f.room_id, rid)
       }
       case 'notification.ack':
         await notifications.ack(conn.actor, f.notification_id)

@@ -19,6 +19,7 @@ import type { EventOf, Subscriber } from '../services/events'
 import type { BackgroundTask } from '../tasks'
 import { newId } from '../ids'
 import type { Actor } from '../services/actor'
+import { serializeFrame, shutdownFrame, syncDoneFrame } from '../schemas/server-frames'
 import { Connection, type Socket } from './connection'
 import { createDispatcher } from './dispatch'
 import { syncRoom } from './sync'
@@ -169,7 +170,7 @@ export function createGateway(deps: GatewayDeps) {
         if (conn.closed) return
         await syncRoom(conn, services.realtime, m.room_id, m.last_ack, { max: config.SYNC_MAX_PER_ROOM, subscribe: true, catchUp: deps.sharedStorage }).catch(() => false)
       }
-      conn.send({ type: 'sync.done' })
+      conn.send(syncDoneFrame())
       // SPEC §5 step 4: pending notifications (unacked, within NOTIFICATION_TTL_MS).
       for (const f of await services.notifications.pendingFrames(actor)) conn.send(f)
     } catch (e) {
@@ -262,11 +263,11 @@ export function createGateway(deps: GatewayDeps) {
     async shutdown(reconnectAfterMs: number) {
       if (pinger) clearInterval(pinger)
       if (expirySweep) clearInterval(expirySweep)
-      shutdownNotice = JSON.stringify({ type: 'server.shutdown', reconnect_after_ms: reconnectAfterMs })
+      shutdownNotice = serializeFrame(shutdownFrame(reconnectAfterMs))
       services.realtime.stop()
       dispatcher.drain()
       const live = [...each()]
-      for (const c of live) c.send({ type: 'server.shutdown', reconnect_after_ms: reconnectAfterMs })
+      for (const c of live) c.send(shutdownFrame(reconnectAfterMs))
       await dispatcher.idle()
       for (const c of live) c.ws.close(1001, 'server shutting down')
     },

@@ -1,6 +1,7 @@
 // Streaming a room's messages after a cursor, paced by the socket's send buffer (SPEC §5 step 3, §10).
 
 import { topics } from '../broker/topics'
+import { messageFrame } from '../schemas/server-frames'
 import type { RealtimeService } from '../services/realtime'
 import type { Connection } from './connection'
 
@@ -37,7 +38,7 @@ export async function syncRoom(conn: Connection, realtime: RealtimeService, room
   const subscribe = async (caughtUp: boolean) => {
     if (!o.subscribe || !(await realtime.isMember(conn.actor, roomId))) return
     conn.ws.subscribe(topics.room(conn.tenantId, roomId))
-    if (o.catchUp && caughtUp) for (const m of await realtime.syncPage(conn.actor, roomId, cursor, o.max)) conn.send({ type: 'message', ...m })
+    if (o.catchUp && caughtUp) for (const m of await realtime.syncPage(conn.actor, roomId, cursor, o.max)) conn.send(messageFrame('message', m))
   }
   for (;;) {
     await conn.writable()
@@ -47,7 +48,7 @@ export async function syncRoom(conn: Connection, realtime: RealtimeService, room
     let i = 0
     for (; i < page.length; i++) {
       if (i > 0 && conn.mustPause()) break // the rest of the page is re-read after the drain
-      if (!conn.send({ type: 'message', ...page[i] })) return false
+      if (!conn.send(messageFrame('message', page[i]))) return false
       cursor = page[i].seq
       sent++
     }

@@ -30,7 +30,7 @@ export function createAuth(deps: { tenants: TenantService; masterKey: string; ve
       const tenant = await deps.tenants.authenticate(key)
       const userId = request.headers.get('x-user-id')
       if (!userId || !USER_ID.test(userId))
-        throw invalid('X-User-Id', 'X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-]')
+        throw invalid('X-User-Id', 'X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-], not dots alone')
       return { tenant, userId, via: 'key' }
     },
 

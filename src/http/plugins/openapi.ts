@@ -26,7 +26,8 @@ export const openapiPlugin = (version: string) =>
             description:
               'Self-hosted multi-tenant chat backend. Tenant calls send X-API-Key + X-User-Id (or a user token as Bearer); ' +
               'admin calls send X-Master-Key. Every error has the envelope {success:false, error:{code, message, field?}}. ' +
-              'The WebSocket protocol (GET /ws) is described in the README.',
+              'The WebSocket protocol (GET /ws: every frame, the upgrade\'s credentials, the close codes) is described by the ' +
+              'AsyncAPI 3.0 document at [/asyncapi.json](/asyncapi.json).',
           },
           tags: [
             { name: 'rooms' }, { name: 'members' }, { name: 'messages' }, { name: 'delivery' },
