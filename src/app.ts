@@ -77,7 +77,10 @@ export function createApp(deps: AppDeps) {
         await applyRateLimit(deps.services.limiter, state.actor, state.headers)
       } else if (route === '/ws') {
         // WS credentials are checked here too, so a refusal is a plain 401/403 before any upgrade.
+        // An upgrade costs a token of the tenant's bucket like a REST call (429 before the upgrade):
+        // each connect starts a sync, so unmetered reconnects could stall the server for everyone.
         state.actor = await auth.socket(request)
+        await applyRateLimit(deps.services.limiter, state.actor, state.headers)
       }
       if (path.startsWith('/v1/')) {
         checkBodyHeaders(request, config.MAX_BODY_BYTES)

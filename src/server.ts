@@ -21,6 +21,7 @@ import { instrumentBroker, instrumentStore } from './instrument'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 import type { BackgroundTask } from './tasks'
+import type { Store } from './db/types'
 
 /** Below this a master key draws a warning at start (issue 13: safe defaults). */
 const MIN_MASTER_KEY_LENGTH = 32
@@ -48,6 +49,11 @@ export interface ServerHandle {
    * `query_only` and simulate a full or read-only database on the very connection the server writes with.
    */
   db: Database | null
+  /**
+   * The store the services call. In-process only, like `db`: the connect-cost tests count the store
+   * calls one WebSocket connect makes (they must not grow with the user's number of rooms).
+   */
+  store: Store
 }
 
 export async function startServer(config: Config, o: Partial<Overrides> = {}): Promise<ServerHandle> {
@@ -186,5 +192,5 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       log.info('stopped')
     })())
 
-  return { url: server.url, port: server.port!, stop, workers, redelivery: services.redelivery, db: opened.sqlite }
+  return { url: server.url, port: server.port!, stop, workers, redelivery: services.redelivery, db: opened.sqlite, store }
 }

@@ -167,6 +167,8 @@ const writeCost: Scenario = {
 const idle: Scenario = {
   name: 'idle',
   about: 'as many idle sockets as the fd limit allows (≤ 20,000), in rooms of 10; server RSS per connection',
+  // One tenant holds them all: above the default tenant cap (max_connections, 10,000).
+  env: { WS_MAX_CONNECTIONS_PER_TENANT: '100000' },
   async run(ctx) {
     const limit = nofileLimit()
     const want = num(ctx, 'idle-conns', 20_000)

@@ -4,12 +4,25 @@ import type { Server, ServerWebSocket } from 'bun'
 import type { Clock } from '../clock'
 import type { Broker, PresenceStore } from './types'
 import { serializeFrame, type SerializedFrame, type ServerFrame } from '../schemas/server-frames'
-import { topics, userOfTopic } from './topics'
+import { roomOfTopic, topics, userOfTopic } from './topics'
 
 type Socket = ServerWebSocket<unknown>
 /** One socket (the common case, no container) or several devices of one user. */
 type Sockets = Socket | Socket[]
 const each = (v: Sockets | undefined): readonly Socket[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
+
+/**
+ * Room frames a connect-time sync may ignore (see watchRooms): they change neither what the sync
+ * would send nor whether the user may subscribe. Every other room frame (a message, a member
+ * leaving, any type added later, a frame not serialized with `type` first) marks its room.
+ */
+const SYNC_NEUTRAL = ['{"type":"presence.update"', '{"type":"typing"', '{"type":"read.updated"']
+
+/** Marks rooms of one tenant that got a frame since the watch began, until stop(). */
+export interface RoomWatch {
+  readonly touched: ReadonlySet<string>
+  stop(): void
+}
 
 /**
  * Holds every live socket by tenant and user, so membership changes can (un)subscribe a user's
@@ -27,9 +40,19 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
   /** When the user's last connection closed (for the offline grace and last_seen). */
   const lastSeen = new Map<string, number>()
   const key = topics.user
+  /** Watches in progress by tenant; each set collects room ids (see watchRooms). */
+  const watches = new Map<string, Set<Set<string>>>()
+
+  function noteForWatches(topic: string, data: string) {
+    const room = roomOfTopic(topic)
+    const sets = room && watches.get(room.tenantId)
+    if (!sets || SYNC_NEUTRAL.some((p) => data.startsWith(p))) return
+    for (const touched of sets) touched.add(room.roomId)
+  }
 
   /** Hands a serialized frame to this instance's receivers of the topic, skipping `except`. */
   function deliver(topic: string, data: SerializedFrame, except?: Socket) {
+    if (watches.size !== 0) noteForWatches(topic, data)
     const own = byUser.get(topic)
     if (own !== undefined) {
       for (const ws of each(own)) if (ws !== except) ws.send(data)
@@ -63,6 +86,15 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
      */
     limitDirectSends(bytes: number): void
     allSockets(): Iterable<Socket>
+    /** This instance's live sockets of the user and of the tenant (the connection caps). */
+    localCounts(tenantId: string, userId: string): { user: number; tenant: number }
+    /**
+     * Starts noting which of the tenant's rooms get a frame on this instance (every room frame
+     * passes through deliver, whether published here or received from Redis), so a connect-time
+     * sync can subscribe rooms in slices without missing what was published between its read and
+     * a room's subscribe (ws/initial-sync.ts). Cheap when none is active: one size check per frame.
+     */
+    watchRooms(tenantId: string): RoomWatch
     /** True while the user has at least one live connection (ignores the grace period). */
     connected(tenantId: string, userId: string): boolean
   } = {
@@ -128,6 +160,21 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     },
     *allSockets() {
       for (const v of byUser.values()) yield* each(v)
+    },
+    localCounts: (tenantId, userId) => ({ user: each(byUser.get(key(tenantId, userId))).length, tenant: perTenant.get(tenantId) ?? 0 }),
+    watchRooms(tenantId) {
+      const touched = new Set<string>()
+      let sets = watches.get(tenantId)
+      if (!sets) watches.set(tenantId, (sets = new Set()))
+      sets.add(touched)
+      return {
+        touched,
+        stop() {
+          const now = watches.get(tenantId)
+          if (!now?.delete(touched)) return
+          if (now.size === 0) watches.delete(tenantId)
+        },
+      }
     },
     connected: (tenantId, userId) => byUser.has(key(tenantId, userId)),
 

@@ -292,6 +292,8 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     sendToUser: (tenantId: string, userId: string, data: SerializedFrame, roomId?: string) => local.sendToUser(tenantId, userId, data, roomId),
     limitDirectSends: (bytes: number) => local.limitDirectSends(bytes),
     allSockets: () => local.allSockets(),
+    localCounts: (tenantId: string, userId: string) => local.localCounts(tenantId, userId),
+    watchRooms: (tenantId: string) => local.watchRooms(tenantId),
     /** This instance only; use presence.connectedAnywhere for the cluster. */
     connected: (tenantId: string, userId: string) => local.connected(tenantId, userId),
 

@@ -14,3 +14,10 @@ export function userOfTopic(topic: string): { tenantId: string; userId: string }
 
 /** True for a topic built by topics.user. */
 export const isUserTopic = (topic: string) => topic.startsWith(':user:', topic.indexOf(':', 2))
+
+/** Tenant and room of a topic built by topics.room; null for any other topic. */
+export function roomOfTopic(topic: string): { tenantId: string; roomId: string } | null {
+  const end = topic.indexOf(':', 2) // tenant ids never hold ':'
+  if (!topic.startsWith('t:') || end === -1 || !topic.startsWith(':room:', end)) return null
+  return { tenantId: topic.slice(2, end), roomId: topic.slice(end + ':room:'.length) }
+}

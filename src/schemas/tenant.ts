@@ -15,6 +15,7 @@ export const TenantConfig = t.Object({
   rate_limit_per_sec: t.Optional(t.Integer({ minimum: 1 })),
   max_message_bytes: t.Optional(t.Integer({ minimum: 1 })),
   max_room_members: t.Optional(t.Integer({ minimum: 2 })),
+  max_connections: t.Optional(t.Integer({ minimum: 1 })),
   webhook_url: t.Optional(t.Union([t.String({ maxLength: 2048 }), t.Null()])),
   webhook_events: t.Optional(t.Array(WebhookEventName)),
   require_user_tokens: t.Optional(t.Boolean()),

@@ -2,7 +2,7 @@
 
 import type { Config } from '../config'
 import type { Store } from '../db/types'
-import { toMessage } from '../db/rows'
+import { toMessage, type Membership } from '../db/rows'
 import { forbidden, invalid } from '../errors'
 import type { PresenceStore } from '../broker/types'
 import { topics } from '../broker/topics'
@@ -11,8 +11,15 @@ import { typingFrame } from '../schemas/server-frames'
 import { roomFor } from './access'
 import type { Actor } from './actor'
 import type { EventBus } from './events'
+import { nextTurn } from './next-turn'
+
+/** Rooms told of a presence change per turn of the event loop (see announce). */
+const ANNOUNCE_SLICE = 256
 
 type Deps = { store: Store; config: Config; events: EventBus; presence: PresenceStore }
+
+/** One of a user's rooms as the connect-time sync sees it (its ack, the room's last seq and size). */
+export type { Membership }
 
 export function createRealtimeService({ store, config, events, presence }: Deps) {
   /** Pending "offline" announcements, keyed tenant+user, cancelled by a reconnect inside the grace. */
@@ -21,13 +28,39 @@ export function createRealtimeService({ store, config, events, presence }: Deps)
   let stopped = false
   const key = (a: Actor) => `${a.tenant.tenant_id}\u0000${a.userId}`
 
-  /** Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST. */
-  async function announce(actor: Actor, status: 'online' | 'offline') {
-    if (!actor.tenant.config.features.presence) return
-    const roomIds: string[] = []
-    for (const m of await store.members.membershipsOf(actor.tenant.tenant_id, actor.userId))
-      if (m.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) roomIds.push(m.room_id)
-    events.emit({ type: 'presence.changed', tenantId: actor.tenant.tenant_id, userId: actor.userId, status, roomIds })
+  /** The announcement of each user still being published; the next one for that user waits for it. */
+  const announcing = new Map<string, Promise<void>>()
+
+  /**
+   * Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST.
+   * A user in thousands of rooms means thousands of publishes: one presence.changed event per
+   * ANNOUNCE_SLICE rooms, one slice per turn of the event loop, so they never hold it for long; and
+   * one user's announcements run one after another, so an offline can never overtake the online
+   * before it in some rooms.
+   */
+  function announce(actor: Actor, status: 'online' | 'offline'): Promise<void> {
+    if (!actor.tenant.config.features.presence) return Promise.resolve()
+    const k = key(actor)
+    const tenantId = actor.tenant.tenant_id
+    const run = async () => {
+      let roomIds: string[] = []
+      const emit = () => events.emit({ type: 'presence.changed', tenantId, userId: actor.userId, status, roomIds })
+      for (const m of await store.members.membershipsOf(tenantId, actor.userId)) {
+        if (m.member_count > config.FANOUT_RECEIPTS_MAX_MEMBERS) continue
+        roomIds.push(m.room_id)
+        if (roomIds.length === ANNOUNCE_SLICE) {
+          emit()
+          roomIds = []
+          await nextTurn()
+        }
+      }
+      if (roomIds.length) emit()
+    }
+    const done = (announcing.get(k) ?? Promise.resolve()).then(run, run)
+    announcing.set(k, done)
+    const forget = () => void (announcing.get(k) === done && announcing.delete(k))
+    done.then(forget, forget)
+    return done
   }
 
   return {
@@ -39,16 +72,16 @@ export function createRealtimeService({ store, config, events, presence }: Deps)
 
     /**
      * A user's first live connection: announce online, unless a reconnect cancels a pending offline
-     * (no offline/online blip inside PRESENCE_GRACE_MS).
+     * (no offline/online blip inside PRESENCE_GRACE_MS). Resolves once the announcement is out.
      */
-    firstConnection(actor: Actor) {
+    firstConnection(actor: Actor): Promise<void> {
       const pending = offlineTimers.get(key(actor))
       if (pending) {
         clearTimeout(pending)
         offlineTimers.delete(key(actor))
-        return
+        return Promise.resolve()
       }
-      void announce(actor, 'online').catch(() => {}) // presence is best effort; never fails a connect
+      return announce(actor, 'online').catch(() => {}) // presence is best effort; never fails a connect
     },
 
     /** A user's last connection closed: announce offline after the grace period if they stay away. */

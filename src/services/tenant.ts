@@ -20,6 +20,8 @@ export interface EffectiveConfig {
   rate_limit_per_sec: number
   max_message_bytes: number
   max_room_members: number
+  /** Live WebSocket connections the tenant may hold (default WS_MAX_CONNECTIONS_PER_TENANT). */
+  max_connections: number
   webhook_url: string | null
   webhook_events: WebhookEvent[]
   require_user_tokens: boolean
@@ -64,6 +66,7 @@ export function createTenantService({ store, clock, config, events }: Deps) {
     if ('rate_limit_per_sec' in input) out.rate_limit_per_sec = int('rate_limit_per_sec', 1, config.DEFAULT_RATE_LIMIT)
     if ('max_message_bytes' in input) out.max_message_bytes = int('max_message_bytes', 1, MAX_MESSAGE_BYTES)
     if ('max_room_members' in input) out.max_room_members = int('max_room_members', 2, config.MAX_ROOM_MEMBERS)
+    if ('max_connections' in input) out.max_connections = int('max_connections', 1, config.WS_MAX_CONNECTIONS_PER_TENANT)
     if ('webhook_url' in input) {
       // Scheme, credentials, localhost and literal private addresses here; names are resolved and
       // checked before every delivery attempt, which connects only to the checked address
@@ -101,6 +104,7 @@ export function createTenantService({ store, clock, config, events }: Deps) {
       rate_limit_per_sec: stored.rate_limit_per_sec ?? config.DEFAULT_RATE_LIMIT,
       max_message_bytes: stored.max_message_bytes ?? MAX_MESSAGE_BYTES,
       max_room_members: stored.max_room_members ?? config.MAX_ROOM_MEMBERS,
+      max_connections: stored.max_connections ?? config.WS_MAX_CONNECTIONS_PER_TENANT,
       webhook_url: stored.webhook_url ?? null,
       webhook_events: stored.webhook_events ?? [],
       require_user_tokens: stored.require_user_tokens ?? false,

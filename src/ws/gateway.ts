@@ -22,7 +22,8 @@ import type { Actor } from '../services/actor'
 import { serializeFrame, shutdownFrame, syncDoneFrame } from '../schemas/server-frames'
 import { Connection, type Socket } from './connection'
 import { createDispatcher } from './dispatch'
-import { syncRoom } from './sync'
+import { initialSync } from './initial-sync'
+import { connectionCaps } from './caps'
 
 export interface GatewayDeps {
   config: Config
@@ -30,7 +31,7 @@ export interface GatewayDeps {
   clock: Clock
   services: Services
   /** This instance's sockets (LocalBroker, or the Redis broker that wraps one). */
-  broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends'>
+  broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends' | 'localCounts' | 'watchRooms'>
   /** Whether the user still has a connection on any instance (the offline announcement waits for none). */
   connectedAnywhere: (tenantId: string, userId: string) => boolean | Promise<boolean>
   /** Several instances commit to the same database: the initial sync reads once more after subscribing. */
@@ -55,6 +56,7 @@ export function createGateway(deps: GatewayDeps) {
   const { config, log, clock, services, broker, states } = deps
   const dispatcher = createDispatcher({ services, broker, config, log, typingTimeoutMs: deps.typingTimeoutMs })
   const connOf = (ws: Socket) => (ws.data as SocketData).conn
+  const caps = connectionCaps({ config, broker })
   // Direct (unpaced) sends such as redelivery keep to the same headroom as sync pacing (SPEC §5 step 3).
   broker.limitDirectSends(config.WS_BACKPRESSURE_LIMIT / 2)
   let pinger: ReturnType<typeof setInterval> | null = null
@@ -164,12 +166,13 @@ export function createGateway(deps: GatewayDeps) {
       server_time: new Date(clock.now()).toISOString(),
       epoch: deps.epoch,
     })
-    if (first) services.realtime.firstConnection(actor)
+    const announced = first ? services.realtime.firstConnection(actor) : null
     try {
-      for (const m of await services.realtime.memberships(actor)) {
-        if (conn.closed) return
-        await syncRoom(conn, services.realtime, m.room_id, m.last_ack, { max: config.SYNC_MAX_PER_ROOM, subscribe: true, catchUp: deps.sharedStorage }).catch(() => false)
-      }
+      // The online announcement (in slices) is out before this connection subscribes to any room,
+      // so the user's own connection does not hear it.
+      if (announced) await announced
+      const synced = await initialSync(conn, { realtime: services.realtime, watchRooms: broker.watchRooms, max: config.SYNC_MAX_PER_ROOM, catchUp: deps.sharedStorage })
+      if (!synced) return
       conn.send(syncDoneFrame())
       // SPEC §5 step 4: pending notifications (unacked, within NOTIFICATION_TTL_MS).
       for (const f of await services.notifications.pendingFrames(actor)) conn.send(f)
@@ -194,16 +197,20 @@ export function createGateway(deps: GatewayDeps) {
     closeUser,
 
     /**
-     * GET /ws, mounted by createApp. onRequest has already authenticated the upgrade request; the
-     * route only upgrades it.
+     * GET /ws, mounted by createApp. onRequest has already authenticated the upgrade request and
+     * charged it to the tenant's bucket; the route applies the connection caps (429 before any
+     * upgrade) and upgrades.
      */
     routes: () =>
       new Elysia().get(
         '/ws',
-        ({ request, server }) => {
+        async ({ request, server }) => {
           const state = states.get(request)
           const actor = state?.actor
           if (!actor) throw new AppError('AUTHENTICATION_ERROR', 'missing credentials') // onRequest refused it already
+          const tenantTotal = await caps.tenantTotal(actor.tenant.tenant_id)
+          // No await from here to upgrade(): see connectionCaps.admit.
+          caps.admit(actor, tenantTotal, state.headers)
           const data: SocketData = { actor, conn: null }
           if ((server as Server<SocketData> | null)?.upgrade(request, { headers: state.headers, data })) {
             state.status = 101

@@ -122,6 +122,24 @@ describe.skipIf(!available)('two instances over PostgreSQL and Redis', () => {
     await Bun.sleep(1100)
   })
 
+  test("a tenant's max_connections counts both instances: at its cap on the cluster, B refuses (429) what A holds", async () => {
+    const t = await call(a.url, 'POST', '/v1/admin/tenants', { headers: { 'x-master-key': 'mk' }, body: { name: 'capped', config: { max_connections: 2 } } })
+    expect(t.status).toBe(201)
+    const h = (user: string) => ({ 'x-api-key': t.body.api_key, 'x-user-id': user })
+    const connections = async () => (await call(b.url, 'GET', `/v1/admin/tenants/${t.body.tenant_id}`, { headers: { 'x-master-key': 'mk' } })).body.usage.connections
+    const onA = [await WsClient.connect(a.wsUrl, h('u1')), await WsClient.connect(a.wsUrl, h('u2'))]
+    for (let i = 0; i < 100 && (await connections()) !== 2; i++) await Bun.sleep(20) // the shared counters are updated after each open
+    expect(await connections()).toBe(2)
+    await expect(WsClient.connect(b.wsUrl, h('u3'))).rejects.toThrow('429')
+    onA[0].close()
+    await onA[0].closed()
+    for (let i = 0; i < 100 && (await connections()) !== 1; i++) await Bun.sleep(20)
+    const onB = await WsClient.connect(b.wsUrl, h('u3'))
+    await onB.next('sync.done')
+    onA[1].close()
+    onB.close()
+  })
+
   test('dropped Redis connections do not stop live delivery', async () => {
     const room = (await as(a, 'alice')('POST', '/v1/rooms', { type: 'group', members: ['bob'] })).body.room_id
     const bob = await WsClient.connect(a.wsUrl, hdr('bob'))

@@ -451,6 +451,22 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         await s.members.advanceAck('ra', 'bob', 2)
         expect(await s.members.laggards('ra')).toEqual([])
       })
+
+      test('membershipsOf is all a WebSocket connect reads first: every room of the user, last_seq > last_ack exactly where a message is unacked', async () => {
+        await seed(s, ['t1', 't2'], [])
+        const ids = Array.from({ length: 120 }, (_, i) => `r${String(i).padStart(3, '0')}`)
+        for (const id of ids) await s.rooms.create('t1', room(id, ['alice', 'carol']))
+        await s.rooms.create('t2', room('other', ['mallory', 'carol']))
+        await s.messages.appendBatch([msg('r005'), msg('r005'), msg('r050'), msg('r119'), msg('r007'), msg('other', { tenant_id: 't2', sender_id: 'mallory' })])
+        await s.members.advanceAck('r050', 'carol', 1)
+        await s.members.advanceRead('r119', 'carol', 1)
+        await s.members.remove('r007', 'carol')
+        const rows = await s.members.membershipsOf('t1', 'carol')
+        expect(rows.map((m) => m.room_id).sort()).toEqual(ids.filter((id) => id !== 'r007'))
+        expect(rows.filter((m) => m.last_seq > m.last_ack)).toEqual([{ room_id: 'r005', last_ack: 0, last_seq: 2, member_count: 2 }])
+        expect(rows.find((m) => m.room_id === 'r050')).toEqual({ room_id: 'r050', last_ack: 1, last_seq: 1, member_count: 2 })
+        expect(await s.members.membershipsOf('t2', 'carol')).toEqual([{ room_id: 'other', last_ack: 0, last_seq: 1, member_count: 2 }])
+      })
     })
 
     describe('messages', () => {
