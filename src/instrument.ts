@@ -2,7 +2,7 @@
 
 import type { ServerWebSocket } from 'bun'
 import type { Broker } from './broker/types'
-import { isUserTopic } from './broker/topics'
+import { isUserTopic, topics } from './broker/topics'
 import type { ServerFrame } from './schemas/server-frames'
 import type { Store } from './db/types'
 import type { AppMetrics } from './metrics'
@@ -48,6 +48,12 @@ export function instrumentBroker<B extends Broker & { subscriberCount(topic: str
       broker.publishFrom(from, topic, frame)
       // A user topic's receivers always include the sender's own socket; a room topic's, once it is subscribed.
       count(topic, frame, isUserTopic(topic) || from.isSubscribed(topic) ? 1 : 0)
+    },
+    publishToUsers(tenantId: string, userIds: readonly string[], frame: ServerFrame) {
+      broker.publishToUsers(tenantId, userIds, frame)
+      let n = 0
+      for (const u of userIds) n += broker.subscriberCount(topics.user(tenantId, u))
+      if (n > 0) m.fanout.inc({ type: frame.type }, n)
     },
   }
 }

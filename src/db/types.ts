@@ -74,6 +74,8 @@ export interface MemberStore {
   /** Members by join time. */
   page(roomId: string, limit: number, cursor?: string): Result<{ rows: MemberRow[]; next_cursor: string | null }>
   userIds(roomId: string): Result<string[]>
+  /** The distinct members of any of these rooms (presence audiences; callers keep the list short). */
+  userIdsIn(roomIds: string[]): Result<string[]>
   /**
    * Adds users; existing members keep their role. CONFLICT when the room would pass maxMembers.
    * Returns every named member (new and existing) and the set of those added now.

@@ -39,8 +39,11 @@ export type DomainEvent =
    */
   | { type: 'read.updated'; tenantId: string; roomId: string; userId: string; seq: number; audience: 'room' | 'user'; answered?: ServerWebSocket<unknown> }
   | { type: 'notification.created'; tenantId: string; notification: NotificationWire; recipients: string[] }
-  /** A user came online or went offline (after the grace period); `roomIds` are the rooms told of it. */
-  | { type: 'presence.changed'; tenantId: string; userId: string; status: 'online' | 'offline'; roomIds: string[] }
+  /**
+   * A user came online or went offline (after the grace period). `audience`: users who share a small
+   * enough room with them (never the user), each once; a user in many rooms gives several events.
+   */
+  | { type: 'presence.changed'; tenantId: string; userId: string; status: 'online' | 'offline'; audience: string[] }
   /** A tenant's key, secret or config changed, here or on another instance (caches evicted already). */
   | { type: 'tenant.changed'; tenantId: string; why: TenantChange }
 

@@ -39,7 +39,7 @@ export function realtimeFanout(broker: Broker): Subscriber {
       },
       'presence.changed': (e) => {
         const frame: ServerFrame<'presence.update'> = { type: 'presence.update', user_id: e.userId, status: e.status }
-        for (const r of e.roomIds) broker.publish(room(e.tenantId, r), frame)
+        broker.publishToUsers(e.tenantId, e.audience, frame) // once per connection, however many rooms they share
       },
     },
   }

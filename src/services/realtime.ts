@@ -13,13 +13,13 @@ import type { Actor } from './actor'
 import type { EventBus } from './events'
 import { nextTurn } from './next-turn'
 
-/** Rooms told of a presence change per turn of the event loop (see announce). */
-const ANNOUNCE_SLICE = 256
-
 type Deps = { store: Store; config: Config; events: EventBus; presence: PresenceStore }
 
 /** One of a user's rooms as the connect-time sync sees it (its ack, the room's last seq and size). */
 export type { Membership }
+
+/** Rooms whose members one presence read takes (at most FANOUT_RECEIPTS_MAX_MEMBERS rows each), per turn of the event loop. */
+const ROOMS_PER_READ = 100
 
 export function createRealtimeService({ store, config, events, presence }: Deps) {
   /** Pending "offline" announcements, keyed tenant+user, cancelled by a reconnect inside the grace. */
@@ -33,28 +33,27 @@ export function createRealtimeService({ store, config, events, presence }: Deps)
 
   /**
    * Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST.
-   * A user in thousands of rooms means thousands of publishes: one presence.changed event per
-   * ANNOUNCE_SLICE rooms, one slice per turn of the event loop, so they never hold it for long; and
-   * one user's announcements run one after another, so an offline can never overtake the online
-   * before it in some rooms.
+   * The audience is the set of users sharing such a room with the subject, and each of their
+   * connections gets the frame once (a frame per room repeated it once per shared room); the
+   * subject is never told of themselves. Members are read ROOMS_PER_READ rooms at a time with a
+   * turn of the event loop in between (one presence.changed event per read), so a user in
+   * thousands of rooms never holds it for long, and one user's announcements run one after
+   * another, so an offline can never overtake the online before it for some receivers.
    */
   function announce(actor: Actor, status: 'online' | 'offline'): Promise<void> {
     if (!actor.tenant.config.features.presence) return Promise.resolve()
     const k = key(actor)
-    const tenantId = actor.tenant.tenant_id
     const run = async () => {
-      let roomIds: string[] = []
-      const emit = () => events.emit({ type: 'presence.changed', tenantId, userId: actor.userId, status, roomIds })
-      for (const m of await store.members.membershipsOf(tenantId, actor.userId)) {
-        if (m.member_count > config.FANOUT_RECEIPTS_MAX_MEMBERS) continue
-        roomIds.push(m.room_id)
-        if (roomIds.length === ANNOUNCE_SLICE) {
-          emit()
-          roomIds = []
-          await nextTurn()
-        }
+      const tid = actor.tenant.tenant_id
+      const rooms: string[] = []
+      for (const m of await store.members.membershipsOf(tid, actor.userId)) if (m.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) rooms.push(m.room_id)
+      const told = new Set([actor.userId])
+      for (let i = 0; i < rooms.length && !stopped; i += ROOMS_PER_READ) {
+        if (i > 0) await nextTurn()
+        const audience = (await store.members.userIdsIn(rooms.slice(i, i + ROOMS_PER_READ))).filter((u) => !told.has(u))
+        for (const u of audience) told.add(u)
+        if (audience.length > 0) events.emit({ type: 'presence.changed', tenantId: tid, userId: actor.userId, status, audience })
       }
-      if (roomIds.length) emit()
     }
     const done = (announcing.get(k) ?? Promise.resolve()).then(run, run)
     announcing.set(k, done)
