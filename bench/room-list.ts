@@ -3,7 +3,7 @@
 // GET /v1/rooms for one user in many rooms, at the store (no HTTP): the query plan and the time of
 // a page, on SQLite and (with --pg-url) PostgreSQL, beside the e344c11 statement (one join over all
 // of the user's memberships, then a sort) run on the same data in the same run. Both stores run the
-// one statement ROOM_LIST_SQL (db/sqlite/rooms.ts).
+// one statement ROOM_LIST_SQL (db/room-list.ts).
 //
 // Data: tenant t1, user `mallory` in --rooms rooms of 2 members, created --per-sec a second (the
 // default is a tenant's default rate, so as many rooms share a second as the tenant can create in
@@ -21,9 +21,10 @@ import { sqliteMigrations } from '../src/db/migrations'
 import { createSqliteStore } from '../src/db/sqlite'
 import { createPostgresStore } from '../src/db/postgres'
 import { runPgMigrations } from '../src/db/postgres/migrate'
-import { ROOM_LIST_SQL, roomListParams, sqliteParams } from '../src/db/sqlite/rooms'
+import { ROOM_LIST_SQL, roomListParams } from '../src/db/room-list'
+import { sqliteParams } from '../src/db/sqlite/rooms'
 import type { Store } from '../src/db/types'
-import { freshPgDatabase } from '../test/support/storage'
+import { freshPgDatabase } from './lib/pg-database'
 import { Samples } from './lib/util'
 
 const flags = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))

@@ -1,34 +1,46 @@
-// createApp: assembles Elysia (request gate, body parser, error mapping, routes, docs). Never listens.
+// createApp: assembles Elysia (request gate, body parser, error mapping, every route, docs). Never listens.
 
 import { Elysia } from 'elysia'
 import type { Config } from './config'
 import type { Logger } from './log'
 import { AppError } from './errors'
-import type { RequestState, RequestStates } from './http/context'
-import type { RouteDeps } from './http/deps'
+import type { RequestState, RequestStates } from './request-state'
+import { isAppLevel, type RouteDeps } from './http/deps'
 import { createRequestIds } from './http/plugins/request-id'
 import { createRouteMatcher, type RouteMatcher } from './http/plugins/route-match'
 import { createCors } from './http/plugins/cors'
-import { createAuth, type TokenVerifier } from './http/plugins/auth'
+import { createAuth } from './http/plugins/auth'
 import { applyRateLimit } from './http/plugins/rate-limit'
 import { checkBodyHeaders, parseJsonBody } from './http/plugins/body'
-import { errorResponse, toAppError } from './http/plugins/errors'
+import { refuseNulInUrl } from './http/plugins/nul'
+import { errorResponse, restError } from './http/plugins/errors'
 import { openapiPlugin } from './http/plugins/openapi'
 import { roomsRoutes } from './http/routes/rooms'
 import { membersRoutes } from './http/routes/members'
 import { messagesRoutes } from './http/routes/messages'
 import { acksRoutes } from './http/routes/acks'
 import { adminTenantsRoutes } from './http/routes/admin-tenants'
-import { healthRoutes, type HealthSource } from './http/routes/health'
+import { healthRoutes } from './http/routes/health'
+import { asyncapiRoutes } from './http/routes/asyncapi'
+import { presenceRoutes } from './http/routes/presence'
+import { notificationsRoutes } from './http/routes/notifications'
+import { adminDeadLettersRoutes } from './http/routes/admin-dead-letters'
+import { tokensRoutes } from './http/routes/tokens'
+import { metricsRoutes } from './http/routes/metrics'
+import { adminBackupRoutes } from './http/routes/admin-backup'
+import { demoRoutes } from './http/routes/demo'
+import type { HealthSource } from './health'
+import type { Gateway } from './ws/gateway'
 
 export interface AppDeps extends RouteDeps {
   log: Logger
   health: HealthSource
-  verifyToken: TokenVerifier
+  /** The WebSocket gateway: GET /ws is its upgrade route. */
+  gateway: Pick<Gateway, 'routes'>
+  /** The Prometheus text of GET /metrics. */
+  renderMetrics: () => Promise<string>
   /** Called once per finished request (metrics); `route` is the template, never a raw path. */
   onRequestDone?: (method: string, route: string, status: number, seconds: number) => void
-  /** Extra route modules (the WebSocket gateway, later the presence route) mounted after the REST API. */
-  extensions?: ((app: Elysia) => Elysia)[]
 }
 
 const pathOf = (url: string) => {
@@ -40,8 +52,10 @@ const pathOf = (url: string) => {
 export function createApp(deps: AppDeps) {
   const { config, log, states } = deps
   const cors = createCors(config.CORS_ORIGINS)
-  const auth = createAuth({ tenants: deps.services.tenant, masterKey: config.MASTER_API_KEY, verifyToken: deps.verifyToken })
+  const auth = createAuth({ tenants: deps.services.tenant, masterKey: config.MASTER_API_KEY, verifyToken: deps.services.tokens.verify })
   let matcher: RouteMatcher | null = null
+  /** `METHOD template` of the routes marked appLevel (http/deps.ts): their X-User-Id is optional. */
+  let appLevelRoutes: Set<string> | null = null
   const requestIdFor = createRequestIds()
 
   const app = new Elysia({ normalize: true })
@@ -61,19 +75,28 @@ export function createApp(deps: AppDeps) {
       state.route = route
       if (path.startsWith('/v1/admin/')) auth.admin(request)
       else if (path.startsWith('/v1/')) {
-        state.actor = await auth.tenant(request)
-        await applyRateLimit(deps.services.limiter, state.actor, state.headers)
+        appLevelRoutes ??= new Set(app.routes.filter((r) => isAppLevel(r.hooks)).map((r) => `${r.method} ${r.path}`))
+        const caller = appLevelRoutes.has(`${request.method === 'HEAD' ? 'GET' : request.method} ${route}`)
+          ? (state.caller = await auth.appLevel(request))
+          : (state.actor = await auth.tenant(request))
+        await applyRateLimit(deps.services.limiter, caller, state.headers)
       } else if (route === '/ws') {
         // WS credentials are checked here too, so a refusal is a plain 401/403 before any upgrade.
+        // An upgrade costs a token of the tenant's bucket like a REST call (429 before the upgrade):
+        // each connect starts a sync, so unmetered reconnects could stall the server for everyone.
         state.actor = await auth.socket(request)
+        await applyRateLimit(deps.services.limiter, state.actor, state.headers)
       }
-      if (path.startsWith('/v1/')) checkBodyHeaders(request, config.MAX_BODY_BYTES)
+      if (path.startsWith('/v1/')) {
+        checkBodyHeaders(request, config.MAX_BODY_BYTES)
+        refuseNulInUrl(request.url, path, route)
+      }
       Object.assign(set.headers, state.headers)
     })
     .onParse(async ({ request }) => (await parseJsonBody(request, config.MAX_BODY_BYTES)) ?? {})
     .onError(({ code, error, request }) => {
       const state = states.get(request)
-      const e = toAppError(code, error, log, state)
+      const e = restError(code, error, log, state)
       if (state) state.status = e.status
       return errorResponse(e, state?.headers)
     })
@@ -93,12 +116,19 @@ export function createApp(deps: AppDeps) {
     })
     .use(healthRoutes(deps.health))
     .use(openapiPlugin(config.version))
+    .use(asyncapiRoutes(config))
     .use(roomsRoutes(deps))
     .use(membersRoutes(deps))
     .use(messagesRoutes(deps))
     .use(acksRoutes(deps))
     .use(adminTenantsRoutes(deps))
-
-  for (const ext of deps.extensions ?? []) ext(app as unknown as Elysia)
+    .use(presenceRoutes(deps))
+    .use(notificationsRoutes(deps))
+    .use(adminDeadLettersRoutes(deps.services.delivery))
+    .use(tokensRoutes(deps))
+    .use(metricsRoutes(deps.renderMetrics))
+    .use(adminBackupRoutes(deps.services.backups))
+    .use(demoRoutes(config.DEMO_ENABLED))
+    .use(deps.gateway.routes())
   return app
 }

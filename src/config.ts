@@ -54,6 +54,8 @@ const VARS = {
   WS_PING_INTERVAL_MS: [int(1000), '30000', 'server ping interval'],
   WS_IDLE_TIMEOUT_MS: [int(1000), '60000', 'close a connection silent this long'],
   WS_BACKPRESSURE_LIMIT: [int(1024), '1048576', 'bytes buffered for one socket before it is disconnected'],
+  WS_MAX_CONNECTIONS_PER_USER: [int(1, 1_000_000), '20', 'WebSocket connections one user may hold on one instance; more get 429 before the upgrade'],
+  WS_MAX_CONNECTIONS_PER_TENANT: [int(1, 100_000_000), '10000', 'default of the tenant config max_connections (live WebSocket connections per tenant; more get 429)'],
   FANOUT_RECEIPTS_MAX_MEMBERS: [int(0), '100', 'larger rooms get no presence/read-receipt fan-out'],
   NOTIFICATION_TTL_MS: [int(1000), '604800000', 'pending notifications kept for offline users'],
   CIRCUIT_FAILURES: [int(1), '5', 'webhook circuit breaker: failures in a row'],

@@ -1,5 +1,7 @@
 // Typed domain errors and the one error envelope of SPEC §3, shared by REST and WebSocket.
 
+import type { Logger } from './log'
+
 export type ErrorCode =
   | 'VALIDATION_ERROR'
   | 'AUTHENTICATION_ERROR'
@@ -46,6 +48,8 @@ export const forbidden = (message: string) => new AppError('FORBIDDEN', message)
 export const conflict = (message: string) => new AppError('CONFLICT', message)
 export const unauthenticated = (message: string) => new AppError('AUTHENTICATION_ERROR', message)
 export const unavailable = (message: string) => new AppError('SERVICE_UNAVAILABLE', message)
+/** The tenant's bucket (or a connection's frame bucket) is empty: 429. */
+export const rateLimited = (message = 'tenant rate limit exceeded') => new AppError('RATE_LIMIT_EXCEEDED', message)
 
 export interface ErrorBody {
   success: false
@@ -58,6 +62,22 @@ export function toErrorBody(e: AppError): ErrorBody {
   return { success: false, error }
 }
 
+/**
+ * Turns anything thrown while serving a caller into what the caller may see, for every transport
+ * (REST, WebSocket, the group commit): an AppError as it is; a storage failure (disk full, read-only,
+ * database unreachable) as 503 SERVICE_UNAVAILABLE; anything else as 500 INTERNAL_ERROR. The last
+ * two are logged here, once, with `context` (request or connection ids), never shown to the client.
+ */
+export function toAppError(e: unknown, log: Pick<Logger, 'error'>, context: Record<string, unknown> = {}): AppError {
+  if (e instanceof AppError) return e
+  if (isStorageUnavailable(e)) {
+    log.error('database not writable', { ...context, code: (e as { code?: string }).code })
+    return unavailable('the database cannot be written right now')
+  }
+  log.error('unhandled error', { ...context, error: e })
+  return new AppError('INTERNAL_ERROR', 'internal error')
+}
+
 /** SQLite errors that mean "the database cannot be written right now" (SPEC §4 health, §3 503). */
 export function isStorageUnavailable(e: unknown): boolean {
   const { code = '', errno = '' } = (e ?? {}) as { code?: string; errno?: string | number }
@@ -66,4 +86,15 @@ export function isStorageUnavailable(e: unknown): boolean {
   // (connection), 53 (resources: disk full, out of memory), 57P0x (shutdown) and 25006 (read-only).
   if (/^ERR_POSTGRES_(CONNECTION|SERVER_CLOSED|IDLE_TIMEOUT|CONNECTION_TIMEOUT)/.test(code)) return true
   return /^(08|53)|^57P0|^25006$/.test(String(errno))
+}
+
+/**
+ * The storage itself is failing, not a transient contention or connection blip: disk full, I/O
+ * error, a read-only or vanished file (SQLite), disk full or I/O error (PostgreSQL 53100, 58030).
+ * /health stays 503 after one of these until a write succeeds (storage-health.ts).
+ */
+export function isStorageFault(e: unknown): boolean {
+  const { code = '', errno = '' } = (e ?? {}) as { code?: string; errno?: string | number }
+  if (/^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code)) return true
+  return /^(53100|58030)$/.test(String(errno))
 }

@@ -144,6 +144,27 @@ describe.skipIf(skip)('compiled binary', () => {
     openSocket = ws // left open on purpose: SIGTERM must still exit 0
   })
 
+  test('user tokens (jose) inside the binary: minted by the CLI and by POST /v1/tokens, accepted over REST and WebSocket, revoked by rotation', async () => {
+    const t = await call(base, 'POST', '/v1/admin/tenants', { headers: { 'x-master-key': MASTER }, body: { name: 'tokens' } })
+    expect(t.status).toBe(201)
+    const cli = runBin(['token', 'create', '--tenant', t.body.tenant_id, '--user', 'alice', '--ttl-s', '600'], { DATABASE_URL: dbPath })
+    expect(cli.stderr).toBe('')
+    expect(cli.code).toBe(0)
+    const minted = await call(base, 'POST', '/v1/tokens', { headers: { 'x-api-key': t.body.api_key, 'x-user-id': 'backend' }, body: { user_id: 'bob' } })
+    expect(minted.status).toBe(201)
+    const sockets: WsClient[] = []
+    for (const [token, user] of [[cli.stdout.trim(), 'alice'], [minted.body.token, 'bob']]) {
+      expect((await call(base, 'GET', '/v1/rooms', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
+      const ws = await WsClient.connect(`${base.replace(/^http/, 'ws')}/ws?token=${token}`)
+      expect((await ws.next('connected', 5000)).user_id).toBe(user)
+      sockets.push(ws)
+    }
+    const rot = await call(base, 'POST', `/v1/admin/tenants/${t.body.tenant_id}/rotate-key`, { headers: { 'x-master-key': MASTER }, body: { which: 'user_token_secret' } })
+    expect(rot.status).toBe(200)
+    for (const ws of sockets) expect(await ws.closed()).toEqual({ code: 1008, reason: 'user token secret rotated' })
+    expect((await call(base, 'GET', '/v1/rooms', { headers: { authorization: `Bearer ${minted.body.token}` } })).status).toBe(401)
+  })
+
   test('`chatapi healthcheck` reaches the running server', () => {
     const r = runBin(['healthcheck'], { LISTEN_ADDR: `0.0.0.0:${new URL(base).port}` })
     expect(r.stderr).toBe('')

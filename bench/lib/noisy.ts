@@ -13,7 +13,7 @@
 // --attacker-rate change the sizes (the smoke test runs it tiny).
 
 import type { NoisySpec } from './load-noisy'
-import type { Ctx, Phase, Scenario } from './scenarios'
+import type { Ctx, Phase, Scenario } from './types'
 import { pool, type Target } from './target'
 import { sleep } from './util'
 

@@ -3,7 +3,7 @@
 -- room's last activity (rooms.last_activity_at cut to 19 characters, 2026-01-01T00:00:00); it moves
 -- at most once a second per room, with that room's activity. Rooms of more than 100 members leave it
 -- NULL, so a send there never writes member rows (SPEC §6: the write cost does not grow with the
--- audience); a page reads those memberships apart (db/sqlite/rooms.ts).
+-- audience); a page reads those memberships apart (db/room-list.ts).
 
 ALTER TABLE members ADD COLUMN activity_bucket TEXT;
 UPDATE members SET activity_bucket = (

@@ -7,6 +7,7 @@ import type * as MessageS from '../../src/schemas/message'
 import type * as NotificationS from '../../src/schemas/notification'
 import type * as CommonS from '../../src/schemas/common'
 import type { ClientFrame, ClientFrameType } from '../../src/schemas/frames'
+import type { ServerFrame, ServerFrameType } from '../../src/schemas/server-frames'
 import type { ErrorCode as ServerErrorCode } from '../../src/errors'
 import type { presenceRoutes } from '../../src/http/routes/presence'
 import type { tokensRoutes } from '../../src/http/routes/tokens'
@@ -60,103 +61,25 @@ export type PresenceStatus = PresenceList['presence'][number]['status']
 export type CreateTokenBody = TokensRoute['body']
 export type TokenResult = TokensRoute['response'][201]
 
-// WebSocket frames (SPEC §5). Client frames come from the server's validators.
+// WebSocket frames (SPEC §5), from the server's schemas: client frames from its validators, server
+// frames from the schemas its WS suites check every received frame against.
 export type { ClientFrame, ClientFrameType }
+export type { ServerFrame, ServerFrameType }
 
-/*
- * Server → client frames. The server has no TypeBox schema for these (it builds them inline), so
- * they are spelled out here from SPEC §5; the message-carrying ones reuse the Message schema.
- */
-export interface ConnectedFrame {
-  type: 'connected'
-  connection_id: string
-  user_id: string
-  server_time: string
-  epoch: string
-}
-export type MessageFrame = { type: 'message' } & Message
-export type MessageUpdatedFrame = { type: 'message.updated' } & Message
-export type MessageDeletedFrame = { type: 'message.deleted' } & Message
-export type MessageSentFrame = { type: 'message.sent'; request_id?: string } & MessageAck
-export interface AckReceivedFrame {
-  type: 'ack.received'
-  request_id?: string
-  room_id: string
-  user_id: string
-  seq: number
-}
-export interface ReadUpdatedFrame {
-  type: 'read.updated'
-  request_id?: string
-  room_id: string
-  user_id: string
-  seq: number
-}
-export interface TypingFrame {
-  type: 'typing'
-  room_id: string
-  user_id: string
-  action: 'start' | 'stop'
-}
-export interface PresenceFrame {
-  type: 'presence.update'
-  user_id: string
-  status: PresenceStatus
-}
-export interface MemberFrame {
-  type: 'member.joined' | 'member.left'
-  room_id: string
-  user_id: string
-  role: Role
-}
-export interface NotificationFrame {
-  type: 'notification'
-  notification_id: string
-  topic: string
-  payload: Record<string, unknown>
-  created_at: string
-}
-export interface SyncTruncatedFrame {
-  type: 'sync.truncated'
-  room_id: string
-  from_seq: number
-}
-export interface SyncDoneFrame {
-  type: 'sync.done'
-  /** Absent on the sync that follows connecting; set on the end of an explicit `sync`. */
-  room_id?: string
-  request_id?: string
-}
-export interface ErrorFrame {
-  type: 'error'
-  code: ErrorCode
-  message: string
-  field?: string
-  request_id?: string
-}
-export interface ShutdownFrame {
-  type: 'server.shutdown'
-  reconnect_after_ms: number
-}
-export interface PongFrame {
-  type: 'pong'
-  request_id?: string
-}
-
-export type ServerFrame =
-  | ConnectedFrame
-  | MessageFrame
-  | MessageUpdatedFrame
-  | MessageDeletedFrame
-  | MessageSentFrame
-  | AckReceivedFrame
-  | ReadUpdatedFrame
-  | TypingFrame
-  | PresenceFrame
-  | MemberFrame
-  | NotificationFrame
-  | SyncTruncatedFrame
-  | SyncDoneFrame
-  | ErrorFrame
-  | ShutdownFrame
-  | PongFrame
+export type ConnectedFrame = ServerFrame<'connected'>
+export type MessageFrame = ServerFrame<'message'>
+export type MessageUpdatedFrame = ServerFrame<'message.updated'>
+export type MessageDeletedFrame = ServerFrame<'message.deleted'>
+export type MessageSentFrame = ServerFrame<'message.sent'>
+export type AckReceivedFrame = ServerFrame<'ack.received'>
+export type ReadUpdatedFrame = ServerFrame<'read.updated'>
+export type TypingFrame = ServerFrame<'typing'>
+export type PresenceFrame = ServerFrame<'presence.update'>
+export type MemberFrame = ServerFrame<'member.joined' | 'member.left'>
+export type NotificationFrame = ServerFrame<'notification'>
+export type SyncTruncatedFrame = ServerFrame<'sync.truncated'>
+/** `room_id` is absent on the sync that follows connecting, set on the end of an explicit `sync`. */
+export type SyncDoneFrame = ServerFrame<'sync.done'>
+export type ErrorFrame = ServerFrame<'error'>
+export type ShutdownFrame = ServerFrame<'server.shutdown'>
+export type PongFrame = ServerFrame<'pong'>

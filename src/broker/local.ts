@@ -2,13 +2,27 @@
 
 import type { Server, ServerWebSocket } from 'bun'
 import type { Clock } from '../clock'
-import type { Broker, Frame, PresenceStore } from './types'
-import { topics, userOfTopic } from './topics'
+import type { Broker, PresenceStore } from './types'
+import { serializeFrame, type SerializedFrame, type ServerFrame } from '../schemas/server-frames'
+import { roomOfTopic, topics, userOfTopic } from './topics'
 
 type Socket = ServerWebSocket<unknown>
 /** One socket (the common case, no container) or several devices of one user. */
 type Sockets = Socket | Socket[]
 const each = (v: Sockets | undefined): readonly Socket[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
+
+/**
+ * Room frames a connect-time sync may ignore (see watchRooms): they change neither what the sync
+ * would send nor whether the user may subscribe. Every other room frame (a message, a member
+ * leaving, any type added later, a frame not serialized with `type` first) marks its room.
+ */
+const SYNC_NEUTRAL = ['{"type":"presence.update"', '{"type":"typing"', '{"type":"read.updated"']
+
+/** Marks rooms of one tenant that got a frame since the watch began, until stop(). */
+export interface RoomWatch {
+  readonly touched: ReadonlySet<string>
+  stop(): void
+}
 
 /**
  * Holds every live socket by tenant and user, so membership changes can (un)subscribe a user's
@@ -26,9 +40,19 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
   /** When the user's last connection closed (for the offline grace and last_seen). */
   const lastSeen = new Map<string, number>()
   const key = topics.user
+  /** Watches in progress by tenant; each set collects room ids (see watchRooms). */
+  const watches = new Map<string, Set<Set<string>>>()
+
+  function noteForWatches(topic: string, data: string) {
+    const room = roomOfTopic(topic)
+    const sets = room && watches.get(room.tenantId)
+    if (!sets || SYNC_NEUTRAL.some((p) => data.startsWith(p))) return
+    for (const touched of sets) touched.add(room.roomId)
+  }
 
   /** Hands a serialized frame to this instance's receivers of the topic, skipping `except`. */
-  function deliver(topic: string, data: string, except?: Socket) {
+  function deliver(topic: string, data: SerializedFrame, except?: Socket) {
+    if (watches.size !== 0) noteForWatches(topic, data)
     const own = byUser.get(topic)
     if (own !== undefined) {
       for (const ws of each(own)) if (ws !== except) ws.send(data)
@@ -41,7 +65,9 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
   const broker: Broker & PresenceStore & {
     attach(s: Server<unknown>): void
     /** Hands an already serialized frame to this instance's receivers of the topic, except `except`. */
-    deliver(topic: string, data: string, except?: Socket): void
+    deliver(topic: string, data: SerializedFrame, except?: Socket): void
+    /** publishToUsers with an already serialized frame, on this instance only. */
+    deliverToUsers(tenantId: string, userIds: readonly string[], data: SerializedFrame): void
     /** Sockets subscribed to the topic on this instance (metrics). */
     subscriberCount(topic: string): number
     /** Registers a socket; returns true when it is the user's first live connection. */
@@ -53,7 +79,7 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
      * Sends a serialized frame to every live socket of the user that has room for it in its send
      * buffer (see limitDirectSends); the others are skipped.
      */
-    sendToUser(tenantId: string, userId: string, data: string, roomId?: string): void
+    sendToUser(tenantId: string, userId: string, data: SerializedFrame, roomId?: string): void
     /**
      * Caps sendToUser: a socket whose buffer would pass `bytes` is skipped. sendToUser carries
      * redelivery copies, which are retried from the ack anyway; sent unpaced (up to SYNC_MAX_PER_ROOM
@@ -62,6 +88,15 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
      */
     limitDirectSends(bytes: number): void
     allSockets(): Iterable<Socket>
+    /** This instance's live sockets of the user and of the tenant (the connection caps). */
+    localCounts(tenantId: string, userId: string): { user: number; tenant: number }
+    /**
+     * Starts noting which of the tenant's rooms get a frame on this instance (every room frame
+     * passes through deliver, whether published here or received from Redis), so a connect-time
+     * sync can subscribe rooms in slices without missing what was published between its read and
+     * a room's subscribe (ws/initial-sync.ts). Cheap when none is active: one size check per frame.
+     */
+    watchRooms(tenantId: string): RoomWatch
     /** True while the user has at least one live connection (ignores the grace period). */
     connected(tenantId: string, userId: string): boolean
   } = {
@@ -72,14 +107,21 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
       const own = byUser.get(topic)
       return own !== undefined ? each(own).length : (server?.subscriberCount(topic) ?? 0)
     },
-    publish(topic: string, frame: Frame) {
-      deliver(topic, JSON.stringify(frame))
+    publish(topic: string, frame: ServerFrame) {
+      deliver(topic, serializeFrame(frame))
     },
     /** Publishes to every receiver of the topic except the socket `from`. */
-    publishFrom(from: Socket, topic: string, frame: Frame) {
-      deliver(topic, JSON.stringify(frame), from)
+    publishFrom(from: Socket, topic: string, frame: ServerFrame) {
+      deliver(topic, serializeFrame(frame), from)
     },
     deliver,
+    publishToUsers(tenantId, userIds, frame) {
+      broker.deliverToUsers(tenantId, userIds, serializeFrame(frame))
+    },
+    deliverToUsers(tenantId, userIds, data) {
+      // Registered sockets only: a Bun publish per absent user would be a native call for nothing.
+      for (const u of userIds) for (const ws of each(byUser.get(key(tenantId, u)))) ws.send(data)
+    },
     joinRoom(tenantId, userId, roomId) {
       for (const ws of each(byUser.get(key(tenantId, userId)))) ws.subscribe(topics.room(tenantId, roomId))
     },
@@ -127,6 +169,21 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     },
     *allSockets() {
       for (const v of byUser.values()) yield* each(v)
+    },
+    localCounts: (tenantId, userId) => ({ user: each(byUser.get(key(tenantId, userId))).length, tenant: perTenant.get(tenantId) ?? 0 }),
+    watchRooms(tenantId) {
+      const touched = new Set<string>()
+      let sets = watches.get(tenantId)
+      if (!sets) watches.set(tenantId, (sets = new Set()))
+      sets.add(touched)
+      return {
+        touched,
+        stop() {
+          const now = watches.get(tenantId)
+          if (!now?.delete(touched)) return
+          if (now.size === 0) watches.delete(tenantId)
+        },
+      }
     },
     connected: (tenantId, userId) => byUser.has(key(tenantId, userId)),
 

@@ -23,7 +23,7 @@ import type { Server, ServerWebSocket } from 'bun'
 import type { Logger } from '../log'
 import type { LocalBroker } from './local'
 import type { RedisPresence } from './redis-presence'
-import type { Frame } from './types'
+import { serializeFrame, type SerializedFrame, type ServerFrame } from '../schemas/server-frames'
 import { LUA_NOW, lua, openRedis, preloadScripts, runScript, throttledWarn, whenReady, type Redis } from './redis-client'
 
 export interface RedisBrokerOptions {
@@ -45,7 +45,14 @@ export interface RedisBrokerOptions {
   redis?: Redis
 }
 
-type Control = { op: 'join' | 'leave'; t: string; u: string; r: string } | { op: 'tenant'; t: string; why: string; from: string }
+type Control =
+  | { op: 'join' | 'leave'; t: string; u: string; r: string }
+  | { op: 'tenant'; t: string; why: string; from: string }
+  /** A serialized frame `d` for every socket of these users (publishToUsers). */
+  | { op: 'users'; t: string; u: readonly string[]; d: SerializedFrame }
+
+/** Users per `users` control message, so one presence change to a large audience is a few bounded messages. */
+const USERS_PER_MESSAGE = 1000
 
 // KEYS: instances zset, this instance's counter hash.  ARGV: instance, ttlMs, then tenant, count pairs.
 const HEARTBEAT = lua(`${LUA_NOW}
@@ -110,20 +117,22 @@ export function createRedisBroker(o: RedisBrokerOptions) {
       const ws = origins.get(data.slice(1, end))
       origins.delete(data.slice(1, end))
       data = data.slice(end + 1)
-      if (ws && ws.readyState === 1) return local.deliver(topic, data, ws)
+      if (ws && ws.readyState === 1) return local.deliver(topic, data as SerializedFrame, ws)
     }
-    if (server) return local.deliver(topic, data)
+    // Only this broker's publish and publishFrom put frames on these channels.
+    if (server) return local.deliver(topic, data as SerializedFrame)
     if (!warnedUnattached) {
       warnedUnattached = true
       log.warn('redis broker not attached to the Bun server: call attach() on it, not only on the local broker')
     }
-    local.publish(topic, JSON.parse(data) as Frame)
+    local.publish(topic, JSON.parse(data) as ServerFrame)
   }
 
   const tenantListeners: ((tenantId: string, why: string) => void)[] = []
   function applyControl(c: Control) {
     if (c.op === 'join') local.joinRoom(c.t, c.u, c.r)
     else if (c.op === 'leave') local.leaveRoom(c.t, c.u, c.r)
+    else if (c.op === 'users') local.deliverToUsers(c.t, c.u, c.d)
     else if (c.op === 'tenant' && c.from !== instanceId) for (const l of tenantListeners) l(c.t, c.why)
   }
 
@@ -220,8 +229,8 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     isSubscribed: () => subscribed,
 
     // --- Broker ---------------------------------------------------------------------------------
-    publish(topic: string, frame: Frame): Promise<void> {
-      const data = JSON.stringify(frame)
+    publish(topic: string, frame: ServerFrame): Promise<void> {
+      const data = serializeFrame(frame)
       if (!topic.startsWith('t:')) {
         // Every builder in topics.ts starts with `t:`; anything else stays on this instance.
         deliverLocal(topic, data)
@@ -230,12 +239,26 @@ export function createRedisBroker(o: RedisBrokerOptions) {
       return send(prefix + topic, data, () => deliverLocal(topic, data))
     },
     /** Publishes to every subscriber of the topic on every instance except the socket `from`. */
-    publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: Frame): Promise<void> {
-      const data = JSON.stringify(frame)
+    publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: ServerFrame): Promise<void> {
+      const data = serializeFrame(frame)
       const token = `${instanceId}:${++originSeq}`
       origins.set(token, from)
       setTimeout(() => origins.delete(token), 10_000).unref?.()
       return send(prefix + topic, `${MARK}${token}${MARK}${data}`, () => deliverLocal(topic, `${MARK}${token}${MARK}${data}`))
+    },
+    /**
+     * One control message per USERS_PER_MESSAGE users, which every instance (this one included)
+     * hands to its own sockets of those users: on the control channel, so it keeps its order with
+     * this instance's other publishes like joinRoom does.
+     */
+    publishToUsers(tenantId: string, userIds: readonly string[], frame: ServerFrame): Promise<void> {
+      const d = serializeFrame(frame)
+      const sends: Promise<void>[] = []
+      for (let i = 0; i < userIds.length; i += USERS_PER_MESSAGE) {
+        const c: Control = { op: 'users', t: tenantId, u: userIds.slice(i, i + USERS_PER_MESSAGE), d }
+        sends.push(send(ctlChannel, JSON.stringify(c), () => applyControl(c)))
+      }
+      return Promise.all(sends).then(() => {})
     },
     /**
      * Tells the other instances that a tenant changed (key rotated, config patched), so they drop
@@ -288,9 +311,11 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     },
     subscriberCount: (topic: string) => local.subscriberCount(topic),
     connectedUsers: () => local.connectedUsers(),
-    sendToUser: (tenantId: string, userId: string, data: string, roomId?: string) => local.sendToUser(tenantId, userId, data, roomId),
+    sendToUser: (tenantId: string, userId: string, data: SerializedFrame, roomId?: string) => local.sendToUser(tenantId, userId, data, roomId),
     limitDirectSends: (bytes: number) => local.limitDirectSends(bytes),
     allSockets: () => local.allSockets(),
+    localCounts: (tenantId: string, userId: string) => local.localCounts(tenantId, userId),
+    watchRooms: (tenantId: string) => local.watchRooms(tenantId),
     /** This instance only; use presence.connectedAnywhere for the cluster. */
     connected: (tenantId: string, userId: string) => local.connected(tenantId, userId),
 

@@ -2,17 +2,17 @@
 
 import type { Config } from '../config'
 import type { Services } from '../services'
-import type { Actor } from '../services/actor'
-import type { Broker, PresenceStore } from '../broker/types'
-import type { RequestStates } from './context'
+import type { Actor, AppCaller } from '../services/actor'
+import type { Broker } from '../broker/types'
+import type { RequestStates } from '../request-state'
 import { costOf } from '../services/cost'
 import { applyRateLimit } from './plugins/rate-limit'
 
 export interface RouteDeps {
   config: Config
   services: Services
-  broker: Broker
-  presence: PresenceStore
+  /** Connection counts of a tenant (admin usage figures). */
+  broker: Pick<Broker, 'connectionCount'>
   states: RequestStates
 }
 
@@ -26,19 +26,47 @@ export function actorOf(deps: RouteDeps, request: Request): Actor {
 /**
  * The rest of a request's cost once its size is known (services/cost.ts): the gate in app.ts took one
  * token; a request over `items` items takes costOf(items) − 1 more, or answers 429 (with the headers
- * of the refused take). The response carries the X-RateLimit-* figures after this take.
+ * of the refused take). The response carries the X-RateLimit-* figures after this take. User and
+ * app-level routes alike: the bucket is the tenant's.
  */
 export async function chargeItems(deps: RouteDeps, request: Request, set: { headers: Record<string, unknown> }, items: number): Promise<void> {
   const extra = costOf(items) - 1
   if (extra <= 0) return
   const state = deps.states.get(request)
-  if (!state?.actor) throw new Error('tenant route reached without an authenticated actor')
+  const payer = state?.actor ?? state?.caller
+  if (!state || !payer) throw new Error('tenant route reached without an authenticated caller')
   try {
-    await applyRateLimit(deps.services.limiter, state.actor, state.headers, extra)
+    await applyRateLimit(deps.services.limiter, payer, state.headers, extra)
   } finally {
     Object.assign(set.headers, state.headers)
   }
 }
 
-export const tenantSecurity: Record<string, string[]>[] = [{ apiKey: [], userId: [] }, { bearer: [] }]
+/** The caller that onRequest authenticated on an app-level route (user optional). */
+export function callerOf(deps: RouteDeps, request: Request): AppCaller {
+  const c = deps.states.get(request)?.caller
+  if (!c) throw new Error('app-level route reached without an authenticated caller')
+  return c
+}
+
+/** The `detail` key that marks an app-level route; onRequest reads it from the mounted routes. */
+export const APP_LEVEL = 'x-app-level'
+
+/**
+ * Marks a route as app-level (SPEC Revision 2): it acts for the parent app, so the API key alone
+ * is enough and X-User-Id is optional (checked when sent). Such a route reads `callerOf`.
+ */
+export const appLevel = <D extends object>(detail: D): D => ({ ...detail, [APP_LEVEL]: true })
+
+/** True for a route marked with appLevel (its Elysia hooks hold the marked detail). */
+export const isAppLevel = (hooks: unknown): boolean => (hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[APP_LEVEL] === true
+
+// OpenAPI security of the routes (SPEC §2). X-User-Id is not a credential: the document lists it as a
+// header parameter of every tenant operation (http/openapi/document.ts).
+/** Calls for one user: the API key (with X-User-Id) or that user's token. */
+export const tenantSecurity: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
+/** Calls for the parent app: the API key only (a user token gets 403). */
+export const appSecurity: Record<string, string[]>[] = [{ apiKey: [] }]
 export const adminSecurity: Record<string, string[]>[] = [{ masterKey: [] }]
+/** No credentials (/health, /metrics). */
+export const openSecurity: Record<string, string[]>[] = []

@@ -2,7 +2,8 @@
 
 import { Type as t, type Static, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { CLIENT_ID_PATTERN, JsonObject, MAX_JSON_DEPTH } from './common'
+import { CLIENT_ID_PATTERN, fieldWithNul, JsonObject, MAX_JSON_DEPTH, NUL_MESSAGE } from './common'
+import { describeValueError } from './error-text'
 
 const RequestId = t.Optional(t.String({ maxLength: 64 }))
 const RoomId = t.String({ minLength: 1, maxLength: 64 })
@@ -46,17 +47,22 @@ export function parseClientFrame(data: unknown): ParsedFrame {
   if (typeof data !== 'object' || data === null || Array.isArray(data) || Buffer.isBuffer(data))
     return { ok: false, message: 'a frame must be a JSON object' }
   const obj = data as Record<string, unknown>
-  const rid = typeof obj.request_id === 'string' && obj.request_id.length <= 64 ? obj.request_id : undefined
-  if (obj.request_id !== undefined && rid === undefined)
-    return { ok: false, message: 'request_id must be a string of at most 64 characters', field: 'request_id' }
+  const rid = typeof obj.request_id === 'string' && obj.request_id.length <= 64 && !obj.request_id.includes('\0') ? obj.request_id : undefined
+  if (obj.request_id !== undefined && rid === undefined) {
+    const nul = typeof obj.request_id === 'string' && obj.request_id.includes('\0')
+    return { ok: false, message: nul ? NUL_MESSAGE : 'request_id must be a string of at most 64 characters', field: 'request_id' }
+  }
+  const nul = fieldWithNul(obj)
+  if (nul !== null) return { ok: false, message: NUL_MESSAGE, field: nul || undefined, request_id: rid }
   if (typeof obj.type !== 'string') return { ok: false, message: 'a frame needs a string type', field: 'type', request_id: rid }
   if (!Object.hasOwn(checkers, obj.type)) return { ok: false, message: `unknown frame type "${obj.type.slice(0, 40)}"`, field: 'type', request_id: rid }
   if (deeperThan(obj, MAX_JSON_DEPTH)) return { ok: false, message: `a frame may nest at most ${MAX_JSON_DEPTH} levels`, request_id: rid }
   const checker = checkers[obj.type as ClientFrameType]
   if (!checker.Check(obj)) {
     const first = checker.Errors(obj).First()
-    const field = first?.path.split('/').filter(Boolean)[0]
-    return { ok: false, message: field ? `invalid value for ${field}` : 'invalid frame', field, request_id: rid }
+    if (!first) return { ok: false, message: 'invalid frame', request_id: rid }
+    const { field, message } = describeValueError(first, { kind: obj.type, root: 'frame' })
+    return { ok: false, message, field, request_id: rid }
   }
   return { ok: true, frame: obj as ClientFrame }
 }

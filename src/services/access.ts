@@ -3,6 +3,7 @@
 import type { Store, RoomRow, MemberRow } from '../db/types'
 import { forbidden, notFound } from '../errors'
 import type { Actor } from './actor'
+import { createReadGuard } from './read-guard'
 
 export interface RoomAccess {
   room: RoomRow
@@ -28,27 +29,46 @@ export const isManager = (m: MemberRow | null) => m?.role === 'owner' || m?.role
  * The send path's membership check without two queries per message (PERF: about 11 µs a send
  * here). Only positive answers are cached, keyed by room and user (room ids are unique across
  * tenants; the tenant is checked on a hit); a miss runs `roomFor` for the exact 403/404.
- * Invalidation: a membership ends only through `store.members.remove` (roles never change, rooms
- * are never deleted), so that method is wrapped to evict before it answers. Bounded: cleared when full.
+ *
+ * Invalidation: a membership ends only by removal (roles are not cached, rooms are never deleted),
+ * and the service that removes calls `evict` once the DELETE has committed. On an asynchronous store
+ * a miss may have read the row before that commit and answer after the eviction; every key with a
+ * miss in flight therefore has a generation that `evict` bumps, and a miss caches only if the
+ * generation it started with is unchanged (read-guard.ts). Bounded: cleared when full; `max` 0
+ * turns caching off.
  */
 export function createMemberCache(store: Store, max = 200_000) {
   const known = new Map<string, string>() // room \0 user → tenant
+  const reads = createReadGuard()
   const key = (roomId: string, userId: string) => `${roomId}\u0000${userId}`
-  const remove = store.members.remove
-  store.members.remove = (roomId, userId) => {
-    known.delete(key(roomId, userId))
-    return remove(roomId, userId)
-  }
+
   return {
     /** Throws exactly as roomFor(…, 'member') does when the actor may not post in the room. */
     requireMember(actor: Actor, roomId: string): void | Promise<void> {
       const k = key(roomId, actor.userId)
       if (known.get(k) === actor.tenant.tenant_id) return // the common case: no query, no promise
-      return roomFor(store, actor, roomId, 'member').then(() => {
-        if (max === 0) return // caching off (shared storage)
-        if (known.size >= max) known.clear()
-        known.set(k, actor.tenant.tenant_id)
-      })
+      if (max === 0) return roomFor(store, actor, roomId, 'member').then(() => {})
+      const end = reads.begin(k)
+      return roomFor(store, actor, roomId, 'member').then(
+        () => {
+          if (end()) return // removed while this read was in flight: the answer may predate it
+          if (known.size >= max) known.clear()
+          known.set(k, actor.tenant.tenant_id)
+        },
+        (e) => {
+          end()
+          throw e
+        },
+      )
+    },
+
+    /** Forgets the membership; call after the removal committed (a read started later sees it gone). */
+    evict(roomId: string, userId: string): void {
+      const k = key(roomId, userId)
+      known.delete(k)
+      reads.invalidate(k)
     },
   }
 }
+
+export type MemberCache = ReturnType<typeof createMemberCache>

@@ -7,26 +7,23 @@ import type { Store, TenantRow } from '../db/types'
 import { AppError, invalid, notFound } from '../errors'
 import { newId, randomBase62 } from '../ids'
 import { parseOutboundUrl } from './outbound-url'
+import { createReadGuard } from './read-guard'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
-import { isJsonObject } from './actor'
+import { WEBHOOK_EVENTS, type WebhookEvent } from '../schemas/webhook'
+import { isJsonObject } from './input'
+import type { EventBus, TenantChange } from './events'
 
-export const WEBHOOK_EVENTS = [
-  'message.created',
-  'message.updated',
-  'message.deleted',
-  'room.created',
-  'member.added',
-  'member.removed',
-  'notification.created',
-] as const
+export type { TenantChange }
 
 /** A tenant's config with every environment default applied: what the services act on. */
 export interface EffectiveConfig {
   rate_limit_per_sec: number
   max_message_bytes: number
   max_room_members: number
+  /** Live WebSocket connections the tenant may hold (default WS_MAX_CONNECTIONS_PER_TENANT). */
+  max_connections: number
   webhook_url: string | null
-  webhook_events: string[]
+  webhook_events: WebhookEvent[]
   require_user_tokens: boolean
   features: { typing: boolean; presence: boolean; read_receipts: boolean }
 }
@@ -38,9 +35,6 @@ export interface AuthTenant {
   webhook_secret: string
   user_token_secret: string
 }
-
-/** What changed: the API key ('rotate'), another secret ('secret') or name/config ('config'). */
-export type TenantChange = 'rotate' | 'secret' | 'config'
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
@@ -55,9 +49,9 @@ const newUserTokenSecret = () => `uts_${randomBase62(40)}`
 
 const MAX_MESSAGE_BYTES = 16 * 1024
 
-type Deps = { store: Store; clock: Clock; config: Config }
+type Deps = { store: Store; clock: Clock; config: Config; events: EventBus }
 
-export function createTenantService({ store, clock, config }: Deps) {
+export function createTenantService({ store, clock, config, events }: Deps) {
   /** Validates a partial config key by key; errors name `config.<key>` (SPEC §10). Unknown keys are dropped. */
   function validateConfig(raw: unknown): TenantConfig {
     if (!isJsonObject(raw)) throw invalid('config', 'config must be a JSON object')
@@ -72,21 +66,26 @@ export function createTenantService({ store, clock, config }: Deps) {
     if ('rate_limit_per_sec' in input) out.rate_limit_per_sec = int('rate_limit_per_sec', 1, config.DEFAULT_RATE_LIMIT)
     if ('max_message_bytes' in input) out.max_message_bytes = int('max_message_bytes', 1, MAX_MESSAGE_BYTES)
     if ('max_room_members' in input) out.max_room_members = int('max_room_members', 2, config.MAX_ROOM_MEMBERS)
+    if ('max_connections' in input) out.max_connections = int('max_connections', 1, config.WS_MAX_CONNECTIONS_PER_TENANT)
     if ('webhook_url' in input) {
       // Scheme, credentials, localhost and literal private addresses here; names are resolved and
-      // checked again before every delivery attempt (services/outbound-url.ts).
+      // checked before every delivery attempt, which connects only to the checked address
+      // (services/outbound-fetch.ts).
       const v = input.webhook_url
       if (v !== null) parseOutboundUrl('config.webhook_url', v, config.ALLOW_HTTP_WEBHOOKS)
       out.webhook_url = v as string | null
     }
     if ('webhook_events' in input) {
+      // Absent means every event (SPEC Revision 2) and [] means none. null puts the default back:
+      // the key is kept as undefined, so the merge in patch overrides the stored list and
+      // JSON.stringify then leaves the key out (one stored form for "not set").
       const v = input.webhook_events
-      if (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e)))
-        throw invalid('config.webhook_events', `webhook_events must list events among ${WEBHOOK_EVENTS.join(', ')}`)
-      out.webhook_events = [...new Set(v as string[])]
+      if (v !== null && (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e))))
+        throw invalid('config.webhook_events', `webhook_events must be null (every event) or a list of events among ${WEBHOOK_EVENTS.join(', ')}`)
+      out.webhook_events = v === null ? undefined : [...new Set(v as WebhookEvent[])]
     }
     if ('require_user_tokens' in input) {
-      if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'must be a boolean')
+      if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'require_user_tokens must be a boolean')
       out.require_user_tokens = input.require_user_tokens
     }
     if ('features' in input) {
@@ -108,8 +107,9 @@ export function createTenantService({ store, clock, config }: Deps) {
       rate_limit_per_sec: stored.rate_limit_per_sec ?? config.DEFAULT_RATE_LIMIT,
       max_message_bytes: stored.max_message_bytes ?? MAX_MESSAGE_BYTES,
       max_room_members: stored.max_room_members ?? config.MAX_ROOM_MEMBERS,
+      max_connections: stored.max_connections ?? config.WS_MAX_CONNECTIONS_PER_TENANT,
       webhook_url: stored.webhook_url ?? null,
-      webhook_events: stored.webhook_events ?? [],
+      webhook_events: stored.webhook_events ?? [...WEBHOOK_EVENTS],
       require_user_tokens: stored.require_user_tokens ?? false,
       features: {
         typing: stored.features?.typing ?? true,
@@ -133,18 +133,24 @@ export function createTenantService({ store, clock, config }: Deps) {
     user_token_secret: r.user_token_secret,
   })
 
-  // Key-hash → tenant cache. Every tenant write evicts that tenant before it answers, so a rotated
-  // key is dead at once (SPEC §2). Bounded so random keys cannot grow it (misses are not cached).
+  // Key-hash → tenant cache. Every tenant write evicts that tenant after it commits and before it
+  // answers, so a rotated key is dead at once (SPEC §2). Bounded so random keys cannot grow it
+  // (misses are not cached). `changes` counts evictions: a lookup that was in flight across one
+  // may hold the row from before the commit, so it answers but does not cache (a key lookup cannot
+  // know its tenant before the read, hence one counter for all; changes are rare admin calls).
   const byKey = new Map<string, AuthTenant>()
+  let changes = 0
+  const byIdReads = createReadGuard()
   const evict = (tenantId: string) => {
+    changes++
+    byIdReads.invalidate(tenantId)
     for (const [k, v] of byKey) if (v.tenant_id === tenantId) byKey.delete(k)
   }
-  const listeners: ((tenantId: string, why: TenantChange) => void)[] = []
   /** Awaited before a change answers: the multi-instance mode tells the other instances here. */
   let broadcast: (tenantId: string, why: TenantChange) => void | Promise<void> = () => {}
   const changed = async (tenantId: string, why: TenantChange) => {
     evict(tenantId)
-    for (const l of listeners) l(tenantId, why)
+    events.emit({ type: 'tenant.changed', tenantId, why })
     await broadcast(tenantId, why)
   }
 
@@ -214,7 +220,7 @@ export function createTenantService({ store, clock, config }: Deps) {
       } else {
         throw invalid('which', 'which must be api_key, webhook_secret or user_token_secret')
       }
-      await changed(tenantId, which === 'api_key' ? 'rotate' : 'secret')
+      await changed(tenantId, which === 'api_key' ? 'rotate' : which === 'user_token_secret' ? 'token_secret' : 'secret')
       return { [which]: value }
     },
 
@@ -223,23 +229,34 @@ export function createTenantService({ store, clock, config }: Deps) {
       const h = hashKey(apiKey)
       const hit = byKey.get(h)
       if (hit) return hit
+      const seen = changes
       const row = await store.tenants.byKeyHash(h)
       if (!row) throw new AppError('AUTHENTICATION_ERROR', 'invalid API key')
       const t = toAuth(row)
+      if (changes !== seen) return t // a tenant changed during the read: this answer may predate it
       if (byKey.size > 10_000) byKey.clear()
       byKey.set(h, t)
       return t
     },
 
-    /** The tenant as an authenticated caller sees it (fresh config), or null if it does not exist. */
+    /**
+     * The tenant as an authenticated caller sees it (fresh config), or null if it does not exist.
+     * Callers cache this answer until tenant.changed (token verification), so a read that a change of
+     * this tenant overtook is read again, and the answer postdates every change notified before it
+     * returns. Bounded: if the tenant changes during three reads in a row, the third answer stands.
+     */
     async authById(tenantId: string): Promise<AuthTenant | null> {
-      const row = await store.tenants.get(tenantId)
-      return row ? toAuth(row) : null
-    },
-
-    /** Called after a key rotation or config change, once caches are evicted (the WS layer closes sockets). */
-    onChange(listener: (tenantId: string, why: TenantChange) => void) {
-      listeners.push(listener)
+      for (let attempt = 1; ; attempt++) {
+        const end = byIdReads.begin(tenantId)
+        let row: TenantRow | null
+        try {
+          row = await store.tenants.get(tenantId)
+        } catch (e) {
+          end()
+          throw e
+        }
+        if (!end() || attempt === 3) return row ? toAuth(row) : null
+      }
     },
 
     /** Multi-instance: `send` tells the others of a local change; `received` applies theirs here. */
@@ -248,7 +265,7 @@ export function createTenantService({ store, clock, config }: Deps) {
     },
     changedElsewhere(tenantId: string, why: TenantChange) {
       evict(tenantId)
-      for (const l of listeners) l(tenantId, why)
+      events.emit({ type: 'tenant.changed', tenantId, why })
     },
   }
 }

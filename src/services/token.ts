@@ -1,78 +1,117 @@
 // User tokens (SPEC §2): HS256 JWTs {sub, tid, exp} signed with the tenant's user_token_secret.
+// Signing and verifying (signature, alg, crit, exp, nbf) are jose's; the rules jose leaves to the
+// caller are here: one canonical spelling of the signature, exp at most 30 days ahead, sub and tid.
 
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose'
 import type { Clock } from '../clock'
-import { forbidden, invalid, unauthenticated } from '../errors'
+import { AppError, forbidden, invalid, unauthenticated } from '../errors'
 import { USER_ID_PATTERN } from '../schemas/common'
-import type { Actor } from './actor'
+import type { Actor, AppCaller } from './actor'
 import type { AuthTenant, TenantService } from './tenant'
+import type { Subscriber } from './events'
 
 const USER_ID = new RegExp(USER_ID_PATTERN)
-const MAX_TTL_S = 2_592_000
-const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url')
-const HEADER = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
+/** Longest lifetime: what POST /v1/tokens mints at most, and the furthest `exp` verify accepts. */
+export const MAX_TTL_S = 2_592_000
+/** Allowance for a parent backend whose clock runs ahead when it mints a full 30-day token. */
+export const EXP_SKEW_S = 60
+/** An HS256 signature is 32 bytes: exactly 43 base64url characters, no padding. */
+const SIGNATURE = /^[A-Za-z0-9_-]{43}$/
+const MAX_TOKEN_CHARS = 4096
 
 /** HMAC key: the UTF-8 bytes of user_token_secret exactly as returned (SPEC §10). */
-const mac = (secret: string, data: string) => createHmac('sha256', Buffer.from(secret, 'utf8')).update(data).digest()
+const hmacKey = (secret: string, use: 'sign' | 'verify') =>
+  crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [use])
 
-export function signUserToken(secret: string, claims: { sub: string; tid: string; exp: number; iat?: number }): string {
-  const body = `${HEADER}.${b64url(JSON.stringify(claims))}`
-  return `${body}.${b64url(mac(secret, body))}`
+export async function signUserToken(secret: string, claims: { sub: string; tid: string; exp: number; iat?: number }): Promise<string> {
+  const jwt = new SignJWT({ tid: claims.tid }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(claims.sub).setExpirationTime(claims.exp)
+  if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat)
+  return jwt.sign(await hmacKey(secret, 'sign'))
 }
 
-export function createTokenService({ tenants, clock }: { tenants: TenantService; clock: Clock }) {
-  const cache = new Map<string, AuthTenant | null>()
-  tenants.onChange((tenantId) => cache.delete(tenantId)) // a rotated secret kills its tokens at once
-  const tenantById = async (id: string) => {
-    if (!cache.has(id)) {
-      const t = await tenants.authById(id)
-      if (cache.size > 10_000) cache.clear()
-      cache.set(id, t)
-    }
-    return cache.get(id) ?? null
+export function createTokenService({ tenants, clock }: { tenants: Pick<TenantService, 'authById'>; clock: Clock }) {
+  // Tenant id → tenant and its imported key. Only tenants that exist are cached (an unknown tid is
+  // one read by primary key, as an unknown API key is), so no request can push out another
+  // tenant's entry, and the map is as large as the tenant table at most. Any tenant change
+  // (forgetTenant, on tenant.changed) drops its entry and bumps `generation`: a miss that read the
+  // row before the change (an old secret) sees the bump and does not cache what it read.
+  const cache = new Map<string, { tenant: AuthTenant; key: CryptoKey }>()
+  let generation = 0
+  async function entryFor(tenantId: string) {
+    const hit = cache.get(tenantId)
+    if (hit) return hit
+    const seen = generation
+    const tenant = await tenants.authById(tenantId)
+    if (!tenant) return null
+    const entry = { tenant, key: await hmacKey(tenant.user_token_secret, 'verify') }
+    if (seen === generation) cache.set(tenantId, entry)
+    return entry
   }
 
   return {
-    /** POST /v1/tokens and `chatapi token create`: API key callers only; ttl 1 s to 30 days. */
-    mint(actor: Actor, body: { user_id: string; ttl_s?: number }) {
+    /** A tenant changed: the next token of it is checked against a fresh secret. */
+    forgetTenant(tenantId: string) {
+      generation++
+      cache.delete(tenantId)
+    },
+
+    /** POST /v1/tokens and `chatapi token create`: API key callers only (no user needed); ttl 1 s to 30 days. */
+    async mint(actor: AppCaller, body: { user_id: string; ttl_s?: number }) {
       if (actor.via !== 'key') throw forbidden('minting tokens needs the API key (a user token may not do this)')
       const ttl = body.ttl_s ?? 3600
       if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_S) throw invalid('ttl_s', `ttl_s must be an integer between 1 and ${MAX_TTL_S}`)
       if (!USER_ID.test(body.user_id)) throw invalid('user_id', 'user_id must be 1-128 characters of [A-Za-z0-9._:@-]')
       const now = Math.floor(clock.now() / 1000)
       const exp = now + ttl
-      const token = signUserToken(actor.tenant.user_token_secret, { sub: body.user_id, tid: actor.tenant.tenant_id, iat: now, exp })
+      const token = await signUserToken(actor.tenant.user_token_secret, { sub: body.user_id, tid: actor.tenant.tenant_id, iat: now, exp })
       return { token, expires_at: new Date(exp * 1000).toISOString() }
     },
 
     /**
-     * Verifies a token and returns its actor; any problem is 401: malformed, alg other than HS256
-     * (`none` included), unknown tenant, bad signature, missing or past `exp`, bad `sub`.
+     * Verifies a token and returns its actor (with `expiresAt`, which the WebSocket gateway enforces
+     * on open sockets); any problem is 401: malformed or non-canonical, alg other than HS256 (`none`
+     * included), an unknown `crit` extension, unknown tenant, bad signature, missing, past or more
+     * than 30 days ahead `exp`, a future `nbf`, bad `sub`.
      */
     async verify(token: string): Promise<Actor> {
       const parts = token.split('.')
-      if (parts.length !== 3 || token.length > 4096) throw unauthenticated('malformed token')
-      let header: { alg?: unknown }
-      let claims: { sub?: unknown; tid?: unknown; exp?: unknown }
+      if (parts.length !== 3 || token.length > MAX_TOKEN_CHARS) throw unauthenticated('malformed token')
+      let claims: ReturnType<typeof decodeJwt>
       try {
-        header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'))
-        claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'))
-      } catch {
+        if (decodeProtectedHeader(token).alg !== 'HS256') throw unauthenticated('token algorithm must be HS256')
+        claims = decodeJwt(token)
+      } catch (e) {
+        if (e instanceof AppError) throw e
         throw unauthenticated('malformed token')
       }
-      if (header?.alg !== 'HS256') throw unauthenticated('token algorithm must be HS256')
-      if (typeof claims?.tid !== 'string' || typeof claims.sub !== 'string' || typeof claims.exp !== 'number')
-        throw unauthenticated('token must carry sub, tid and exp')
-      const tenant = await tenantById(claims.tid)
-      if (!tenant) throw unauthenticated('invalid token')
-      const expected = mac(tenant.user_token_secret, `${parts[0]}.${parts[1]}`)
-      const given = Buffer.from(parts[2], 'base64url')
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthenticated('invalid token')
-      if (claims.exp * 1000 <= clock.now()) throw unauthenticated('token expired')
-      if (!USER_ID.test(claims.sub)) throw unauthenticated('invalid token subject')
-      return { tenant, userId: claims.sub, via: 'token' }
+      const { sub, tid, exp } = claims
+      if (typeof tid !== 'string' || typeof sub !== 'string' || typeof exp !== 'number') throw unauthenticated('token must carry sub, tid and exp')
+      // jose decodes base64url leniently here (padding, whitespace, unused bits), so one signature
+      // would have many spellings; only the canonical one is the token.
+      const sig = parts[2]
+      if (!SIGNATURE.test(sig) || Buffer.from(sig, 'base64url').toString('base64url') !== sig) throw unauthenticated('malformed token')
+      const entry = await entryFor(tid)
+      if (!entry) throw unauthenticated('invalid token')
+      const now = clock.now()
+      try {
+        await jwtVerify(token, entry.key, { algorithms: ['HS256'], currentDate: new Date(now), requiredClaims: ['exp'] })
+      } catch (e) {
+        if (e instanceof errors.JWTExpired) throw unauthenticated('token expired')
+        if (e instanceof errors.JWTClaimValidationFailed && e.claim === 'nbf') throw unauthenticated('token not yet valid')
+        throw unauthenticated('invalid token') // signature, crit, a non-numeric nbf or iat
+      }
+      // Also refuses 1e308 and Infinity (`1e999` in the JSON): minting never goes past 30 days.
+      if (!(exp <= Math.floor(now / 1000) + MAX_TTL_S + EXP_SKEW_S)) throw unauthenticated('token exp is more than 30 days ahead')
+      if (!USER_ID.test(sub)) throw unauthenticated('invalid token subject')
+      return { tenant: entry.tenant, userId: sub, via: 'token', expiresAt: exp * 1000 }
     },
   }
 }
 
 export type TokenService = ReturnType<typeof createTokenService>
+
+/** Any tenant change drops the tenant's cached secret: the next token of it is checked afresh. */
+export const tokenCacheEviction = (tokens: TokenService): Subscriber => ({
+  name: 'user tokens',
+  handlers: { 'tenant.changed': (e) => tokens.forgetTenant(e.tenantId) },
+})

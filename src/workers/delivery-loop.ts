@@ -1,12 +1,13 @@
 // The delivery loop: due outbox rows → signed HTTP POSTs (10 s timeout, no redirects, private
-// addresses refused), a circuit breaker and a concurrency share per endpoint, results posted back
-// to the main thread.
+// addresses refused and the connection pinned to the checked address by the outbound client), a
+// circuit breaker and a concurrency share per endpoint, results posted back to the main thread.
 
 import type { Clock } from '../clock'
-import type { DeliveryRow } from '../db/sqlite/deliveries'
+import type { DeliveryRow } from '../db/rows'
 import type { Logger } from '../log'
 import type { AttemptResult } from '../services/delivery'
-import { outboundBlockReason } from '../services/outbound-url'
+import type { OutboundFetch } from '../services/outbound-fetch'
+import { OutboundRefused } from '../services/outbound-url'
 import { webhookHeaders } from '../services/signing'
 
 export interface DeliveryLoopDeps {
@@ -16,15 +17,14 @@ export interface DeliveryLoopDeps {
    */
   due(now: number, limit: number, skipUrls: string[]): DeliveryRow[]
   webhookSecret(tenantId: string): string | null
-  /** The HTTP client (fetch in production; tests may pass their own). */
-  http: typeof fetch
+  /** The outbound client (resolves once, checks, pins the connection; tests may pass their own). */
+  http: OutboundFetch
   clock: Clock
   log: Logger
   report(result: AttemptResult): void
   settings: {
     circuitFailures: number
     circuitOpenMs: number
-    allowPrivate: boolean
     timeoutMs?: number
     /** Attempts in flight at once, over all endpoints (default 32). */
     concurrency?: number
@@ -161,8 +161,6 @@ export function createDeliveryLoop(d: DeliveryLoopDeps) {
       if (c.failures >= d.settings.circuitFailures) c.openUntil = d.clock.now() + d.settings.circuitOpenMs
       return { delivery_id: row.delivery_id, outcome: 'failed', error }
     }
-    const blocked = await outboundBlockReason(row.url, d.settings.allowPrivate)
-    if (blocked) return fail(blocked)
     const secret = d.webhookSecret(row.tenant_id)
     if (!secret) return fail('TENANT_GONE')
     try {
@@ -170,7 +168,6 @@ export function createDeliveryLoop(d: DeliveryLoopDeps) {
         method: 'POST',
         headers: webhookHeaders(secret, row.event_id, row.body, d.clock.now()),
         body: row.body,
-        redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       })
       await res.body?.cancel().catch(() => {})
@@ -179,6 +176,7 @@ export function createDeliveryLoop(d: DeliveryLoopDeps) {
       c.probing = false
       return { delivery_id: row.delivery_id, outcome: 'ok' }
     } catch (e) {
+      if (e instanceof OutboundRefused) return fail(e.code)
       const name = (e as Error)?.name
       return fail(name === 'TimeoutError' || name === 'AbortError' ? 'TIMEOUT' : 'CONNECTION_ERROR')
     }

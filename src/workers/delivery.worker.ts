@@ -3,10 +3,12 @@
 import { systemClock } from '../clock'
 import { openSqlite } from '../db/open'
 import { SQL } from 'bun'
-import { createDeliveryReader, type DeliveryRow } from '../db/sqlite/deliveries'
+import { createDeliveryReader } from '../db/sqlite/deliveries'
+import type { DeliveryRow } from '../db/rows'
 import { createPgDeliveryReader } from '../db/postgres/deliveries'
 import { createLogger } from '../log'
 import type { AttemptResult } from '../services/delivery'
+import { createOutboundFetch } from '../services/outbound-fetch'
 import { createDeliveryLoop } from './delivery-loop'
 import { runWorker } from './run-loop'
 
@@ -31,14 +33,13 @@ runWorker((init, post) => {
   const loop = createDeliveryLoop({
     due: source.due,
     webhookSecret: source.webhookSecret,
-    http: fetch,
+    http: createOutboundFetch({ allowPrivate: Boolean(s.allowPrivate) }),
     clock: systemClock,
     log: createLogger(init.logLevel, { worker: 'delivery' }),
     report,
     settings: {
       circuitFailures: Number(s.circuitFailures),
       circuitOpenMs: Number(s.circuitOpenMs),
-      allowPrivate: Boolean(s.allowPrivate),
     },
   })
   let lastCleanup = 0
@@ -85,14 +86,14 @@ function openSqliteSource(path: string) {
 /**
  * PostgreSQL (shared by N instances): rows are LEASED to this worker as they are read (SKIP LOCKED),
  * so each delivery is attempted by one instance at a time and comes back if that instance dies.
- * The loop reads synchronously, so leased rows and their tenants' secrets are fetched ahead into a
- * buffer before each pass.
+ * The loop reads synchronously, so leased rows and their tenants' current secrets are fetched ahead
+ * into a buffer before each pass.
  */
 function openPostgresSource(url: string) {
   const sql = new SQL(url, { max: 2 })
   const reader = createPgDeliveryReader(sql)
   let buffer: DeliveryRow[] = []
-  const secrets = new Map<string, string | null>()
+  const secrets = new Map<string, string>()
   let nextDue: number | null = null
   return {
     due(now: number, limit: number, skipUrls: string[]) {
@@ -111,12 +112,15 @@ function openPostgresSource(url: string) {
       for (const r of buffer) perUrl.set(r.url, (perUrl.get(r.url) ?? 0) + 1)
       const backlog = [...perUrl].filter(([, n]) => n >= 8).map(([url]) => url)
       if (buffer.length < 100) buffer.push(...(await reader.due(Date.now(), 100 - buffer.length, backlog)))
-      const missing = [...new Set(buffer.map((r) => r.tenant_id))].filter((t) => !secrets.has(t))
-      if (missing.length) {
-        const rows = (await sql`SELECT tenant_id, webhook_secret FROM tenants WHERE tenant_id IN ${sql(missing)}`) as { tenant_id: string; webhook_secret: string }[]
-        for (const t of missing) secrets.set(t, rows.find((r) => r.tenant_id === t)?.webhook_secret ?? null)
+      // The secrets are read afresh for every pass (one query), never kept from an earlier one: a
+      // rotation on any instance applies from the next pass, as the SQLite reader does per attempt.
+      // No attempt is in flight here, and the pass only takes rows of tenants in the buffer now.
+      secrets.clear()
+      const tenants = [...new Set(buffer.map((r) => r.tenant_id))]
+      if (tenants.length) {
+        const rows = (await sql`SELECT tenant_id, webhook_secret FROM tenants WHERE tenant_id IN ${sql(tenants)}`) as { tenant_id: string; webhook_secret: string }[]
+        for (const r of rows) secrets.set(r.tenant_id, r.webhook_secret)
       }
-      if (secrets.size > 10_000) secrets.clear() // rotated secrets are picked up within a refill
       nextDue = (await reader.nextDueAt()) ?? null
     },
     close: () => void sql.close(),

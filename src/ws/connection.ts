@@ -2,9 +2,9 @@
 
 import type { ServerWebSocket } from 'bun'
 import type { Clock } from '../clock'
-import type { Frame } from '../broker/types'
+import { serializeFrame, type ServerFrame } from '../schemas/server-frames'
 import type { Actor } from '../services/actor'
-import { TokenBucket } from '../services/rate-limiter'
+import { TokenBucket } from '../broker/rate-limiter'
 
 export type Socket = ServerWebSocket<unknown>
 
@@ -63,9 +63,9 @@ export class Connection {
    * Sends one frame directly to this socket (replies, sync). Returns false when the socket is gone.
    * Bun answers -1 for "queued behind backpressure" (still delivered) and 0 only for "dropped".
    */
-  send(frame: Frame): boolean {
+  send(frame: ServerFrame): boolean {
     if (this.closed) return false
-    return this.ws.send(JSON.stringify(frame)) !== 0
+    return this.ws.send(serializeFrame(frame)) !== 0
   }
 
   /** True while the send buffer is at or over half the backpressure limit: stop writing until drained. */

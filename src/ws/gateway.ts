@@ -4,7 +4,7 @@
 // wraps each frame in new objects and promises; measured at ~3.6 KB more per idle socket
 // (docs/performance.md), so the upgrade carries only what a connection needs.
 
-import type { Elysia } from 'elysia'
+import { Elysia } from 'elysia'
 import type { Server, WebSocketHandler } from 'bun'
 import { AppError } from '../errors'
 import type { Clock } from '../clock'
@@ -13,23 +13,25 @@ import type { Logger } from '../log'
 import type { LocalBroker } from '../broker/local'
 import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
-import type { RequestStates } from '../http/context'
+import type { RequestStates } from '../request-state'
 import type { Services } from '../services'
-import type { NotificationService } from '../services/notification'
+import type { EventOf, Subscriber } from '../services/events'
+import type { BackgroundTask } from '../tasks'
 import { newId } from '../ids'
 import type { Actor } from '../services/actor'
+import { serializeFrame, shutdownFrame, syncDoneFrame } from '../schemas/server-frames'
 import { Connection, type Socket } from './connection'
 import { createDispatcher } from './dispatch'
-import { syncRoom } from './sync'
+import { initialSync } from './initial-sync'
+import { connectionCaps } from './caps'
 
 export interface GatewayDeps {
   config: Config
   log: Logger
   clock: Clock
   services: Services
-  notifications: NotificationService
   /** This instance's sockets (LocalBroker, or the Redis broker that wraps one). */
-  broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends'>
+  broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends' | 'localCounts' | 'watchRooms'>
   /** Whether the user still has a connection on any instance (the offline announcement waits for none). */
   connectedAnywhere: (tenantId: string, userId: string) => boolean | Promise<boolean>
   /** Several instances commit to the same database: the initial sync reads once more after subscribing. */
@@ -38,15 +40,27 @@ export interface GatewayDeps {
   epoch: string
   /** Called once per accepted connection (metrics). */
   onOpen?: () => void
+  /** How long a typing.start lasts without a refresh (SPEC §5: 6 s; tests shorten it). */
+  typingTimeoutMs?: number
+  /** How often token sockets are checked against their `exp` (default 1 s; tests use less). */
+  tokenExpirySweepMs?: number
 }
+
+/** Which of a tenant's sockets a close applies to: all, those opened with the API key, or with a user token. */
+export type Opener = 'any' | Actor['via']
+
+/** Longest stretch the token-expiry sweep holds the event loop before it yields. */
+const SWEEP_SLICE_MS = 2
 
 export function createGateway(deps: GatewayDeps) {
   const { config, log, clock, services, broker, states } = deps
-  const dispatcher = createDispatcher({ services, notifications: deps.notifications, broker, config, log })
+  const dispatcher = createDispatcher({ services, broker, config, log, typingTimeoutMs: deps.typingTimeoutMs })
   const connOf = (ws: Socket) => (ws.data as SocketData).conn
+  const caps = connectionCaps({ config, broker })
   // Direct (unpaced) sends such as redelivery keep to the same headroom as sync pacing (SPEC §5 step 3).
   broker.limitDirectSends(config.WS_BACKPRESSURE_LIMIT / 2)
   let pinger: ReturnType<typeof setInterval> | null = null
+  let expirySweep: ReturnType<typeof setInterval> | null = null
   /** Set once shutdown starts; an upgrade that lands while sends drain gets it and a 1001 at once. */
   let shutdownNotice: string | null = null
 
@@ -57,18 +71,82 @@ export function createGateway(deps: GatewayDeps) {
     }
   }
 
-  // SPEC §2: a rotated key closes the sockets opened with it (1008); so does require_user_tokens.
-  // Any config change refreshes the tenant as live sockets see it (features, limits).
-  services.tenant.onChange(async (tenantId, why) => {
+  /**
+   * Closes this instance's sockets of a tenant (all, or only those opened with the API key or with
+   * a user token) with `code` and `reason`; returns how many. Other instances run the same through
+   * the tenant-change notice each receives (broker/redis.ts), which is how rotation reaches them: a
+   * caller that ends a tenant everywhere (tenant delete) publishes a tenant change and closes here
+   * from the tenant.changed handler below.
+   */
+  function closeTenant(tenantId: string, code: number, reason: string, opener: Opener = 'any'): number {
+    let n = 0
+    for (const c of each()) {
+      if (c.tenantId !== tenantId || (opener !== 'any' && c.actor.via !== opener)) continue
+      c.ws.close(code, reason)
+      n++
+    }
+    return n
+  }
+
+  /**
+   * Closes this instance's sockets of one user of a tenant; returns how many. For bans and the like:
+   * the caller that must reach every instance sends its own cross-instance notice (as tenant changes
+   * do) and each instance calls this.
+   */
+  function closeUser(tenantId: string, userId: string, code: number, reason: string): number {
+    let n = 0
+    for (const c of each()) {
+      if (c.tenantId !== tenantId || c.userId !== userId) continue
+      c.ws.close(code, reason)
+      n++
+    }
+    return n
+  }
+
+  // SPEC §2: a rotated API key closes the sockets opened with a key, a rotated user_token_secret
+  // those opened with a token (1008), at once and before the fresh tenant is read; then
+  // require_user_tokens closes key sockets. A webhook_secret rotation closes nothing. Any change
+  // refreshes the tenant as live sockets see it (features, limits). The same runs on every
+  // instance: tenant.changed is emitted for this instance's changes and for those others publish.
+  async function tenantChanged({ tenantId, why }: EventOf<'tenant.changed'>) {
+    if (why === 'rotate') closeTenant(tenantId, 1008, 'api key rotated', 'key')
+    if (why === 'token_secret') closeTenant(tenantId, 1008, 'user token secret rotated', 'token')
     const fresh = await services.tenant.authById(tenantId)
     for (const c of each()) {
       if (c.tenantId !== tenantId) continue
       if (fresh) c.actor = { ...c.actor, tenant: fresh }
-      const keyAuth = c.actor.via === 'key'
-      if (keyAuth && (why === 'rotate' || fresh?.config.require_user_tokens))
-        c.ws.close(1008, why === 'rotate' ? 'api key rotated' : 'user tokens required')
+      if (c.actor.via === 'key' && fresh?.config.require_user_tokens) c.ws.close(1008, 'user tokens required')
     }
-  })
+  }
+
+  /** What the live sockets do about domain events (registered by the composition root). */
+  const subscriber: Subscriber = { name: 'websocket sessions', handlers: { 'tenant.changed': tenantChanged } }
+
+  /**
+   * Token sockets whose `exp` has passed close 1008 `token expired` (REST refuses the token already).
+   * A walk over every socket costs ~0.1 µs each (10 ms at 100k sockets), so it gives the event loop
+   * back every ~2 ms rather than hold other tenants' requests for the whole walk.
+   */
+  let sweeping = false
+  async function closeExpired() {
+    if (sweeping) return
+    sweeping = true
+    try {
+      const now = clock.now()
+      let until = performance.now() + SWEEP_SLICE_MS
+      let n = 0
+      for (const c of each()) {
+        const exp = c.actor.expiresAt
+        if (exp !== undefined && exp <= now) c.ws.close(1008, 'token expired')
+        if (++n % 128 === 0 && performance.now() > until) {
+          await new Promise((r) => setImmediate(r))
+          until = performance.now() + SWEEP_SLICE_MS
+        }
+      }
+    } finally {
+      sweeping = false
+    }
+  }
 
   async function open(ws: Socket) {
     const data = ws.data as SocketData
@@ -88,15 +166,16 @@ export function createGateway(deps: GatewayDeps) {
       server_time: new Date(clock.now()).toISOString(),
       epoch: deps.epoch,
     })
-    if (first) services.realtime.firstConnection(actor)
+    const announced = first ? services.realtime.firstConnection(actor) : null
     try {
-      for (const m of await services.realtime.memberships(actor)) {
-        if (conn.closed) return
-        await syncRoom(conn, services.realtime, m.room_id, m.last_ack, { max: config.SYNC_MAX_PER_ROOM, subscribe: true, catchUp: deps.sharedStorage }).catch(() => false)
-      }
-      conn.send({ type: 'sync.done' })
+      // The online announcement (in slices) is out before this connection subscribes to any room,
+      // so the user's own connection does not hear it.
+      if (announced) await announced
+      const synced = await initialSync(conn, { realtime: services.realtime, watchRooms: broker.watchRooms, max: config.SYNC_MAX_PER_ROOM, catchUp: deps.sharedStorage })
+      if (!synced) return
+      conn.send(syncDoneFrame())
       // SPEC §5 step 4: pending notifications (unacked, within NOTIFICATION_TTL_MS).
-      for (const f of await deps.notifications.pendingFrames(actor)) conn.send(f)
+      for (const f of await services.notifications.pendingFrames(actor)) conn.send(f)
     } catch (e) {
       log.error('initial sync failed', { connection_id: conn.id, error: e })
     }
@@ -113,17 +192,25 @@ export function createGateway(deps: GatewayDeps) {
   }
 
   return {
+    subscriber,
+    closeTenant,
+    closeUser,
+
     /**
-     * Mounts GET /ws on the app (called by createApp through its extensions seam). onRequest has
-     * already authenticated the upgrade request; the route only upgrades it.
+     * GET /ws, mounted by createApp. onRequest has already authenticated the upgrade request and
+     * charged it to the tenant's bucket; the route applies the connection caps (429 before any
+     * upgrade) and upgrades.
      */
-    mount: (app: Elysia) =>
-      app.get(
+    routes: () =>
+      new Elysia().get(
         '/ws',
-        ({ request, server }) => {
+        async ({ request, server }) => {
           const state = states.get(request)
           const actor = state?.actor
           if (!actor) throw new AppError('AUTHENTICATION_ERROR', 'missing credentials') // onRequest refused it already
+          const tenantTotal = await caps.tenantTotal(actor.tenant.tenant_id)
+          // No await from here to upgrade(): see connectionCaps.admit.
+          caps.admit(actor, tenantTotal, state.headers)
           const data: SocketData = { actor, conn: null }
           if ((server as Server<SocketData> | null)?.upgrade(request, { headers: state.headers, data })) {
             state.status = 101
@@ -132,7 +219,7 @@ export function createGateway(deps: GatewayDeps) {
           throw new AppError('VALIDATION_ERROR', 'GET /ws expects a WebSocket upgrade (Upgrade: websocket)')
         },
         { detail: { hide: true } },
-      ) as unknown as Elysia,
+      ),
 
     /**
      * Bun websocket options and handlers: limits of SPEC §5/§8 (1009 over the frame size, 1006 on
@@ -155,13 +242,26 @@ export function createGateway(deps: GatewayDeps) {
       close: (ws) => close(ws as Socket),
     }),
 
-    /** Starts the server ping loop (every WS_PING_INTERVAL_MS; a silent peer hits the idle timeout). */
-    start() {
-      pinger = setInterval(() => {
-        for (const c of each()) c.ws.ping()
-      }, config.WS_PING_INTERVAL_MS)
-      pinger.unref?.()
-    },
+    /**
+     * The server ping loop (every WS_PING_INTERVAL_MS; a silent peer hits the idle timeout) and the
+     * token-expiry sweep (every tokenExpirySweepMs: a token socket outlives its exp by at most that).
+     */
+    timers: {
+      name: 'websocket pings and token expiry',
+      start() {
+        pinger = setInterval(() => {
+          for (const c of each()) c.ws.ping()
+        }, config.WS_PING_INTERVAL_MS)
+        pinger.unref?.()
+        expirySweep = setInterval(() => void closeExpired(), deps.tokenExpirySweepMs ?? 1000)
+        expirySweep.unref?.()
+      },
+      stop() {
+        if (pinger) clearInterval(pinger)
+        if (expirySweep) clearInterval(expirySweep)
+        pinger = expirySweep = null
+      },
+    } satisfies BackgroundTask,
 
     /**
      * SPEC §6 shutdown: `server.shutdown` to every socket, let sends already in the group commit
@@ -169,11 +269,12 @@ export function createGateway(deps: GatewayDeps) {
      */
     async shutdown(reconnectAfterMs: number) {
       if (pinger) clearInterval(pinger)
-      shutdownNotice = JSON.stringify({ type: 'server.shutdown', reconnect_after_ms: reconnectAfterMs })
+      if (expirySweep) clearInterval(expirySweep)
+      shutdownNotice = serializeFrame(shutdownFrame(reconnectAfterMs))
       services.realtime.stop()
       dispatcher.drain()
       const live = [...each()]
-      for (const c of live) c.send({ type: 'server.shutdown', reconnect_after_ms: reconnectAfterMs })
+      for (const c of live) c.send(shutdownFrame(reconnectAfterMs))
       await dispatcher.idle()
       for (const c of live) c.ws.close(1001, 'server shutting down')
     },

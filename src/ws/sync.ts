@@ -1,6 +1,8 @@
 // Streaming a room's messages after a cursor, paced by the socket's send buffer (SPEC §5 step 3, §10).
 
 import { topics } from '../broker/topics'
+import { messageFrame } from '../schemas/server-frames'
+import { nextTurn } from '../services/next-turn'
 import type { RealtimeService } from '../services/realtime'
 import type { Connection } from './connection'
 
@@ -26,7 +28,10 @@ export interface SyncOptions {
  * Between the last read and the subscribe there is no macrotask (only awaits of values the SQLite
  * store returns at once): commits run on this same thread in their own macrotask (group commit), so
  * no message can fall between the two (no gap, no repeat), and live delivery on this connection
- * stays in ascending seq. With shared storage (another instance may commit in between) a second
+ * stays in ascending seq. Each page after the first is read in a turn of its own (nextTurn), so a
+ * long sync never holds the event loop for more than one page; that yield comes before a read,
+ * never between the last read and the subscribe, and a commit that lands in it is simply in the
+ * next page. With shared storage (another instance may commit in between) a second
  * read after the subscribe sends whatever was committed meanwhile (`catchUp`); those few may then
  * repeat or precede a live frame, which clients dedupe by message_id.
  * Returns false when the socket closed or access was lost mid-way.
@@ -37,9 +42,10 @@ export async function syncRoom(conn: Connection, realtime: RealtimeService, room
   const subscribe = async (caughtUp: boolean) => {
     if (!o.subscribe || !(await realtime.isMember(conn.actor, roomId))) return
     conn.ws.subscribe(topics.room(conn.tenantId, roomId))
-    if (o.catchUp && caughtUp) for (const m of await realtime.syncPage(conn.actor, roomId, cursor, o.max)) conn.send({ type: 'message', ...m })
+    if (o.catchUp && caughtUp) for (const m of await realtime.syncPage(conn.actor, roomId, cursor, o.max)) conn.send(messageFrame('message', m))
   }
-  for (;;) {
+  for (let first = true; ; first = false) {
+    if (!first) await nextTurn()
     await conn.writable()
     if (conn.closed) return false
     const want = Math.min(PAGE, o.max - sent)
@@ -47,7 +53,7 @@ export async function syncRoom(conn: Connection, realtime: RealtimeService, room
     let i = 0
     for (; i < page.length; i++) {
       if (i > 0 && conn.mustPause()) break // the rest of the page is re-read after the drain
-      if (!conn.send({ type: 'message', ...page[i] })) return false
+      if (!conn.send(messageFrame('message', page[i]))) return false
       cursor = page[i].seq
       sent++
     }

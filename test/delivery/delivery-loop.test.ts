@@ -4,7 +4,7 @@
 import { expect, test } from 'bun:test'
 import { systemClock } from '../../src/clock'
 import { createLogger } from '../../src/log'
-import type { DeliveryRow } from '../../src/db/sqlite/deliveries'
+import type { DeliveryRow } from '../../src/db/rows'
 import type { AttemptResult } from '../../src/services/delivery'
 import { createDeliveryLoop } from '../../src/workers/delivery-loop'
 
@@ -44,7 +44,7 @@ function harness(opts: { slowUrl: string; slowMs: number }) {
       results.push(r)
       if (r.outcome === 'ok') outbox = outbox.filter((x) => x.delivery_id !== r.delivery_id)
     },
-    settings: { circuitFailures: 5, circuitOpenMs: 1000, allowPrivate: true, concurrency: 8, perEndpoint: 2 },
+    settings: { circuitFailures: 5, circuitOpenMs: 1000, concurrency: 8, perEndpoint: 2 },
     http: (async (url: string, init: RequestInit) => {
       calls.push(`${url} ${(init.headers as Record<string, string>)['webhook-id']}`)
       inFlight.set(url, (inFlight.get(url) ?? 0) + 1)
@@ -83,7 +83,7 @@ test('a row whose result is not yet applied is not attempted again', async () =>
     clock: systemClock,
     log: createLogger('error'),
     report: () => {},
-    settings: { circuitFailures: 5, circuitOpenMs: 1000, allowPrivate: true },
+    settings: { circuitFailures: 5, circuitOpenMs: 1000 },
     http: (async (url: string) => (calls.push(url), new Response('ok'))) as unknown as typeof fetch,
   })
   expect(await loop.tick()).toBe(3)

@@ -4,7 +4,11 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { topics } from '../../src/broker/topics'
+import type { ServerFrame } from '../../src/schemas/server-frames'
 import { adminClient, cleanup, redisUp, sleep, startInstance, uniquePrefix, until, type Instance } from './helpers'
+
+/** The broker carries any JSON object; these marker types exist only in this suite (the port takes ServerFrame). */
+const marker = (type: string, fields: Record<string, unknown> = {}) => ({ type, ...fields }) as unknown as ServerFrame
 
 describe.skipIf(!redisUp)('redis broker: two instances', () => {
   const prefix = uniquePrefix('broker')
@@ -27,7 +31,7 @@ describe.skipIf(!redisUp)('redis broker: two instances', () => {
   test('a socket on A receives a frame published through B exactly once; the publisher delivers its own once', async () => {
     const onA = await A.connect(T, 'alice')
     const onB = await B.connect(T, 'alice')
-    await B.broker.publish(topics.user(T, 'alice'), { type: 'x', n: 1 })
+    await B.broker.publish(topics.user(T, 'alice'), marker('x', { n: 1 }))
     expect((await onA.next('x')).n).toBe(1)
     expect((await onB.next('x')).n).toBe(1)
     await sleep(300)
@@ -39,9 +43,9 @@ describe.skipIf(!redisUp)('redis broker: two instances', () => {
 
   test('a frame for another tenant or user never reaches the socket', async () => {
     const c = await A.connect(T, 'bob')
-    await B.broker.publish(topics.user('ten2', 'bob'), { type: 'other-tenant' })
-    await B.broker.publish(topics.user(T, 'carol'), { type: 'other-user' })
-    await B.broker.publish(topics.user(T, 'bob'), { type: 'mine' })
+    await B.broker.publish(topics.user('ten2', 'bob'), marker('other-tenant'))
+    await B.broker.publish(topics.user(T, 'carol'), marker('other-user'))
+    await B.broker.publish(topics.user(T, 'bob'), marker('mine'))
     await c.next('mine')
     expect(c.log.map((f) => f.type)).toEqual(['hello', 'mine'])
     c.close()
@@ -54,18 +58,18 @@ describe.skipIf(!redisUp)('redis broker: two instances', () => {
     const room = topics.room(T, 'r1')
     // Not awaited: the control message and the frame keep their order through Redis.
     void B.broker.joinRoom(T, 'dave', 'r1')
-    await B.broker.publish(room, { type: 'member.joined', room_id: 'r1', user_id: 'dave' })
+    await B.broker.publish(room, { type: 'member.joined', room_id: 'r1', user_id: 'dave', role: 'member' })
     await a1.next('member.joined')
     await a2.next('member.joined')
     expect(A.local.subscriberCount(room)).toBe(2)
 
     // member.left is published before leaveRoom: the leaver still gets it, then nothing more.
-    void B.broker.publish(room, { type: 'member.left', room_id: 'r1', user_id: 'dave' })
+    void B.broker.publish(room, { type: 'member.left', room_id: 'r1', user_id: 'dave', role: 'member' })
     await B.broker.leaveRoom(T, 'dave', 'r1')
     await a1.next('member.left')
     await a2.next('member.left')
     await until(() => A.local.subscriberCount(room) === 0)
-    await B.broker.publish(room, { type: 'after-leave' })
+    await B.broker.publish(room, marker('after-leave'))
     await sleep(200)
     expect(a1.log.some((f) => f.type === 'after-leave')).toBe(false)
     expect(other.log.some((f) => f.type.startsWith('member.'))).toBe(false)
@@ -78,7 +82,7 @@ describe.skipIf(!redisUp)('redis broker: two instances', () => {
     const c = await A.connect(T, 'frank')
     await B.broker.joinRoom(T, 'frank', 'r2')
     const sends = []
-    for (let seq = 1; seq <= 200; seq++) sends.push(B.broker.publish(topics.room(T, 'r2'), { type: 'message', seq }))
+    for (let seq = 1; seq <= 200; seq++) sends.push(B.broker.publish(topics.room(T, 'r2'), marker('message', { seq })))
     await Promise.all(sends)
     await until(() => c.log.filter((f) => f.type === 'message').length === 200)
     expect(c.log.filter((f) => f.type === 'message').map((f) => f.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
@@ -117,10 +121,10 @@ describe.skipIf(!redisUp)('redis broker: two instances', () => {
     await admin.call('CLIENT', 'KILL', 'ID', id)
     await until(() => !A.broker.isSubscribed(), 3000, 5)
     await A.broker.ready()
-    await B.broker.publish(topics.user(T, 'gina'), { type: 'after-restart' })
+    await B.broker.publish(topics.user(T, 'gina'), marker('after-restart'))
     await c.next('after-restart')
     // A's own publishes are still delivered exactly once.
-    await A.broker.publish(topics.user(T, 'gina'), { type: 'own' })
+    await A.broker.publish(topics.user(T, 'gina'), marker('own'))
     await c.next('own')
     await sleep(200)
     expect(c.log.filter((f) => f.type === 'own')).toHaveLength(1)
@@ -137,7 +141,7 @@ describe.skipIf(!redisUp)('redis broker: Redis unreachable', () => {
       const c = await I.connect('t', 'u')
       expect(I.broker.isSubscribed()).toBe(false)
       await I.broker.joinRoom('t', 'u', 'r')
-      await I.broker.publish(topics.room('t', 'r'), { type: 'local-only' })
+      await I.broker.publish(topics.room('t', 'r'), marker('local-only'))
       await c.next('local-only')
       await sleep(100)
       expect(c.log.filter((f) => f.type === 'local-only')).toHaveLength(1)

@@ -2,9 +2,11 @@
 
 import { ChatClient, type ChatClientOptions, type ChatEvents } from '../../sdk/src'
 import type { Message } from '../../sdk/src/types'
+import { CheckedWebSocket } from '../support/frame-check'
 
-/** Small timings so reconnects and gaps resolve quickly in tests. */
+/** Small timings so reconnects and gaps resolve quickly in tests; every frame received is checked against its schema. */
 export const FAST: Partial<ChatClientOptions> = {
+  WebSocket: CheckedWebSocket as never,
   reconnect: { initialMs: 50, maxMs: 500, factor: 2 },
   requestTimeoutMs: 15_000,
   gapTimeoutMs: 3000,

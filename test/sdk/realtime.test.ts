@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { ChatApiError, ChatClient, ChatClientError, type ChatClientOptions } from '../../sdk/src'
 import { startTestServer, type TestServer, type TestTenant } from '../support/server'
+import { CheckedWebSocket, frameViolation } from '../support/frame-check'
 import { FAST, range, record, seqsOf, type Recorder } from './helpers'
 
 let s: TestServer
@@ -87,7 +88,7 @@ describe('order and delivery', () => {
     // A WebSocket the test can cut, as a network drop would, and a base URL that holds the
     // reconnect until the test lets it through.
     let current: WebSocket | null = null
-    class CuttableWebSocket extends WebSocket {
+    class CuttableWebSocket extends CheckedWebSocket {
       constructor(url: string, init?: unknown) {
         super(url, init as never)
         current = this
@@ -313,6 +314,12 @@ test('the README example runs as written (token function, events, send, markRead
   const lines: string[] = []
   const chat = new ChatClient({ baseUrl: s.url, token: () => myBackend.chatToken() })
   open.push(chat)
+  // Not part of the example: what it receives matches the frame schemas.
+  const invalidFrames: string[] = []
+  chat.on('frame', (f) => {
+    const why = frameViolation(f)
+    if (why) invalidFrames.push(why)
+  })
   chat.on('message', (m) => lines.push(`[${m.room_id}] #${m.seq} ${m.sender_id}: ${m.content}`))
   await chat.connect()
   const { rooms } = await chat.rest.listRooms()
@@ -322,4 +329,5 @@ test('the README example runs as written (token function, events, send, markRead
   while (!lines.length && Date.now() < deadline) await Bun.sleep(10)
   expect(lines).toEqual([`[${room}] #1 ${me}: hello!`])
   await expect(chat.markRead(rooms[0].room_id)).resolves.toMatchObject({ seq: 1 })
+  expect(invalidFrames).toEqual([])
 })

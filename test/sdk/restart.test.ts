@@ -8,6 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ChatClient, type ChatClientOptions } from '../../sdk/src'
+import { CheckedWebSocket } from '../support/frame-check'
 import { spawnServer, type ServerProcess } from '../support/process'
 import { range, record, type Recorder } from './helpers'
 
@@ -81,6 +82,7 @@ function client(cl: Cluster, creds: Pick<ChatClientOptions, 'apiKey' | 'userId' 
     reconnect: { initialMs: 100, maxMs: 800, factor: 2 },
     requestTimeoutMs: 30_000,
     ackDelayMs: 5,
+    WebSocket: CheckedWebSocket as never, // every frame received is checked against its schema
     ...o,
   })
   clients.push(c)

@@ -179,7 +179,7 @@ test.each([
   await expectAlive(w)
 })
 
-test('floods: 3,000 frames in one burst, and 200 sockets opening at once, are all answered', async () => {
+test('floods: 3,000 frames in one burst are all answered; of 200 sockets opening at once, the per-user cap lets 19 open and refuses the rest with 429', async () => {
   const rids = Array.from({ length: 3000 }, (_, i) => `f${i}`)
   const answered = new Set<string>()
   const done = new Promise<void>((resolve) =>
@@ -192,9 +192,15 @@ test('floods: 3,000 frames in one burst, and 200 sockets opening at once, are al
   rids.forEach((rid, i) => c.send(i % 3 === 0 ? { type: 'ping', request_id: rid } : i % 3 === 1 ? { type: 'nope', request_id: rid } : { type: 'send_message', room_id: w.ids.H, content: 'x', request_id: rid }))
   await done
   count('flood frames', rids.length)
-  const many = await Promise.all(Array.from({ length: 200 }, () => WsClient.connect(`${w.s.wsUrl}?token=${w.token}`)))
+  // One user: WS_MAX_CONNECTIONS_PER_USER (default 20, `c` holds one) decides before any upgrade.
+  const tries = await Promise.allSettled(Array.from({ length: 200 }, () => WsClient.connect(`${w.s.wsUrl}?token=${w.token}`)))
+  const many = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []))
+  const refused = tries.flatMap((t) => (t.status === 'rejected' ? [String(t.reason)] : []))
+  expect(many).toHaveLength(19)
+  expect(refused).toHaveLength(181)
+  for (const r of refused) expect(r).toContain('429')
   await Promise.all(many.map((m) => m.next('sync.done', 10_000)))
-  count('flood connections', many.length)
+  count('flood connections', tries.length)
   for (const m of many) m.close()
   await expectAlive(w)
 }, 30_000)

@@ -117,13 +117,14 @@ async function scenario(s: Target, t: Tenant, fault: { breakIt(): unknown; fixIt
   const n = (await alice('GET', `/v1/rooms/${room}`)).body.last_seq
   expect(history.body.messages.map((m: { seq: number }) => m.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1))
 
-  // Space returns: no restart, health green again, sends continue at n+1 and reach bob.
+  // Space returns: no restart, sends continue at n+1 and reach bob; the first stored message turns
+  // health green again (a storage fault keeps it red until a write succeeds: storage-health.test.ts).
   await fault.fixIt()
-  const healthy = await s.call('GET', '/health')
-  expect({ status: healthy.status, writable: healthy.body.db.writable }).toEqual({ status: 200, writable: true })
   const ok = await alice('POST', `/v1/rooms/${room}/messages`, { body: { content: 'back' } })
   expect(ok.status).toBe(201)
   expect(ok.body.seq).toBe(n + 1)
+  const healthy = await s.call('GET', '/health')
+  expect({ status: healthy.status, writable: healthy.body.db.writable }).toEqual({ status: 200, writable: true })
   const viaWs = await aliceWs.request({ type: 'send_message', room_id: room, content: 'back over ws' }, 'message.sent')
   expect(viaWs).toMatchObject({ type: 'message.sent', seq: n + 2 })
   await bob.next('message', 3000, (f) => f.seq === n + 2)

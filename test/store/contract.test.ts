@@ -13,11 +13,7 @@ import { sqliteMigrations } from '../../src/db/migrations'
 import { openSqlite } from '../../src/db/open'
 import { createSqliteStore } from '../../src/db/sqlite'
 import { createDeliveryReader } from '../../src/db/sqlite/deliveries'
-import type { NewDelivery, DeliveryRow } from '../../src/db/sqlite/deliveries'
-import type { DeadLetterRow } from '../../src/db/sqlite/dead-letters'
-import type { NewMessage, AppendResult } from '../../src/db/sqlite/messages'
-import type { NewRoom } from '../../src/db/sqlite/rooms'
-import type { ResultPolicy } from '../../src/db/sqlite/delivery-results'
+import type { AppendResult, DeadLetterRow, DeliveryRow, NewDelivery, NewMessage, NewRoom, ResultPolicy } from '../../src/db/rows'
 import { createPgDeliveryReader, createPostgresStore } from '../../src/db/postgres'
 import type { Store } from '../../src/db/types'
 import { freshSchema, pgUp } from './pg'
@@ -485,6 +481,18 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         expect(await s.members.userIds('nope')).toEqual([])
       })
 
+      test('userIdsIn: the distinct members of several rooms', async () => {
+        await seed(s, ['t1'], [
+          ['ra', 't1'],
+          ['rb', 't1'],
+          ['rc', 't1'],
+        ])
+        await s.members.add('t1', 'rb', ['carol'], 'member', at(1), 100)
+        await s.members.add('t1', 'rc', ['dave'], 'member', at(1), 100)
+        expect((await s.members.userIdsIn(['ra', 'rb', 'nope'])).sort()).toEqual(['alice', 'bob', 'carol'])
+        expect(await s.members.userIdsIn([])).toEqual([])
+      })
+
       test('acks and read markers never move backwards; non-members get null', async () => {
         await seed(s)
         await s.messages.appendBatch(Array.from({ length: 6 }, () => msg('ra', { sender_id: 'bob' })))
@@ -512,6 +520,22 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         expect(await s.members.laggards('ra')).toEqual([{ user_id: 'bob', last_ack: 0, last_seq: 2 }])
         await s.members.advanceAck('ra', 'bob', 2)
         expect(await s.members.laggards('ra')).toEqual([])
+      })
+
+      test('membershipsOf is all a WebSocket connect reads first: every room of the user, last_seq > last_ack exactly where a message is unacked', async () => {
+        await seed(s, ['t1', 't2'], [])
+        const ids = Array.from({ length: 120 }, (_, i) => `r${String(i).padStart(3, '0')}`)
+        for (const id of ids) await s.rooms.create('t1', room(id, ['alice', 'carol']))
+        await s.rooms.create('t2', room('other', ['mallory', 'carol']))
+        await s.messages.appendBatch([msg('r005'), msg('r005'), msg('r050'), msg('r119'), msg('r007'), msg('other', { tenant_id: 't2', sender_id: 'mallory' })])
+        await s.members.advanceAck('r050', 'carol', 1)
+        await s.members.advanceRead('r119', 'carol', 1)
+        await s.members.remove('r007', 'carol')
+        const rows = await s.members.membershipsOf('t1', 'carol')
+        expect(rows.map((m) => m.room_id).sort()).toEqual(ids.filter((id) => id !== 'r007'))
+        expect(rows.filter((m) => m.last_seq > m.last_ack)).toEqual([{ room_id: 'r005', last_ack: 0, last_seq: 2, member_count: 2 }])
+        expect(rows.find((m) => m.room_id === 'r050')).toEqual({ room_id: 'r050', last_ack: 1, last_seq: 1, member_count: 2 })
+        expect(await s.members.membershipsOf('t2', 'carol')).toEqual([{ room_id: 'other', last_ack: 0, last_seq: 1, member_count: 2 }])
       })
     })
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config'
 import { createLogger } from '../../src/log'
-import { startServer, type ServerHandle } from '../../src/server'
+import { startServer, type Overrides, type ServerHandle } from '../../src/server'
 import { call, type CallOptions, type CallResult } from './http'
 import { freshPgDatabase, TEST_PG_URL, TEST_REDIS_URL } from './storage'
 
@@ -32,14 +32,28 @@ export interface TestServer {
   stop(): Promise<void>
 }
 
-/** Starts a server with the given environment overrides (strings, as the real environment). */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** Where a test server keeps its data when a test needs something other than the suite-wide switch. */
+export interface TestStorage {
+  /** A PostgreSQL server URL: the test server gets a fresh database there, on any pass. */
+  postgres?: string
+  /** false: no Redis even on the PG+Redis pass (one instance over PostgreSQL, in-process fan-out). */
+  redis?: boolean
+}
+
+/**
+ * Starts a server with the given environment overrides (strings, as the real environment), where
+ * it keeps its data, and in-process overrides (e.g. a shorter token-expiry sweep).
+ */
+export async function startTestServer(env: Record<string, string> = {}, options: TestStorage & Partial<Overrides> = {}): Promise<TestServer> {
+  const { postgres, redis, ...overrides } = options
+  const storage: TestStorage = { postgres, redis }
   const dir = mkdtempSync(join(tmpdir(), 'chatapi-test-'))
-  const pg = TEST_PG_URL ? await freshPgDatabase(TEST_PG_URL) : null
+  const pgServer = storage.postgres ?? TEST_PG_URL
+  const pg = pgServer ? await freshPgDatabase(pgServer) : null
   const config = loadConfig({
     LISTEN_ADDR: '127.0.0.1:0',
     DATABASE_URL: pg?.url ?? join(dir, 'chatapi.db'),
-    ...(TEST_REDIS_URL && { REDIS_URL: TEST_REDIS_URL }),
+    ...(TEST_REDIS_URL && storage.redis !== false && { REDIS_URL: TEST_REDIS_URL }),
     MASTER_API_KEY: MASTER_KEY,
     DEFAULT_RATE_LIMIT: '100000',
     ACK_TIMEOUT_MS: '200',
@@ -50,7 +64,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: process.env.CHATAPI_TEST_LOG ?? 'error',
     ...env,
   })
-  const handle = await startServer(config, { log: createLogger(config.LOG_LEVEL) })
+  const handle = await startServer(config, { log: createLogger(config.LOG_LEVEL), ...overrides })
   const url = `http://127.0.0.1:${handle.port}`
   const server: TestServer = {
     url,

@@ -1,4 +1,7 @@
 // WsClient: a real WebSocket with an awaitable frame queue, so tests wait on events instead of sleeping.
+// Every frame it receives is checked against its schema (frame-check.ts): a mismatch fails the test.
+
+import { assertServerFrame } from './frame-check'
 
 export interface Frame {
   type: string
@@ -14,7 +17,8 @@ export class WsClient {
   /** Every frame received, in order (the queue above is consumed by next()). */
   readonly log: Frame[] = []
 
-  constructor(url: string, headers: Record<string, string> = {}) {
+  /** `checkFrames: false` only for servers that are not ChatAPI (the broker suites' bare test server). */
+  constructor(url: string, headers: Record<string, string> = {}, opts: { checkFrames?: boolean } = {}) {
     this.ws = new WebSocket(url, { headers } as any)
     this.opened = new Promise((resolve, reject) => {
       this.ws.addEventListener('open', () => resolve(), { once: true })
@@ -29,11 +33,12 @@ export class WsClient {
       const i = this.waiters.findIndex((w) => w.pred(f))
       if (i >= 0) this.waiters.splice(i, 1)[0].resolve(f)
       else this.frames.push(f)
+      if (opts.checkFrames !== false) assertServerFrame(f)
     })
   }
 
-  static async connect(url: string, headers: Record<string, string> = {}): Promise<WsClient> {
-    const c = new WsClient(url, headers)
+  static async connect(url: string, headers: Record<string, string> = {}, opts: { checkFrames?: boolean } = {}): Promise<WsClient> {
+    const c = new WsClient(url, headers, opts)
     await c.opened
     return c
   }

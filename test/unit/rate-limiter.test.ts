@@ -3,7 +3,7 @@
 // bucket and its debt is waited out by the takes that follow.
 
 import { expect, test } from 'bun:test'
-import { TokenBucket, createTenantLimiter } from '../../src/services/rate-limiter'
+import { TokenBucket, createTenantLimiter } from '../../src/broker/rate-limiter'
 
 const at = (ms: number) => ({ now: () => ms })
 

@@ -145,7 +145,7 @@ describe('rate limits (WS_MSG_RATE=5, burst 10)', () => {
   })
 
   test("the tenant's rate_limit_per_sec also bounds send_message frames", async () => {
-    const t = await r.newTenant({ rate_limit_per_sec: 2 }) // burst 4, one spent on the room
+    const t = await r.newTenant({ rate_limit_per_sec: 2 }) // burst 4: one spent on the room, one on the upgrade
     const room = await roomWith(t, 'alice', ['bob'])
     const c = await ready(r.wsUrl, t.headers('alice'))
     for (let i = 0; i < 8; i++) c.send({ type: 'send_message', room_id: room, content: `m${i}`, request_id: `s${i}` })

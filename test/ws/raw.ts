@@ -2,6 +2,7 @@
 
 import type { Socket } from 'node:net'
 import type { Frame } from '../support/ws'
+import { assertServerFrame } from '../support/frame-check'
 import { rawUpgrade, textFrame } from './helpers'
 
 export class RawWs {
@@ -75,7 +76,11 @@ export class RawWs {
       }
       if (o + len > this.buf.length) break
       const payload = this.buf.subarray(o, o + len)
-      if (op === 1) this.frames.push(JSON.parse(payload.toString()))
+      if (op === 1) {
+        const f = JSON.parse(payload.toString())
+        this.frames.push(f)
+        assertServerFrame(f) // a mismatch fails the running test (thrown from the socket's data listener)
+      }
       else if (op === 8) this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005
       i = o + len
     }

@@ -3,9 +3,9 @@
 import type { SQL } from 'bun'
 import { conflict } from '../../errors'
 import type { Role } from '../../schemas/room'
-import type { MemberRow, Membership } from '../sqlite/members'
-import { BUCKETED_ROOM_MAX_MEMBERS, memberBucket } from '../sqlite/activity'
-import { decodeCursor, encodeCursor } from './cursor'
+import type { MemberRow, Membership } from '../rows'
+import { decodeCursor, encodeCursor } from '../cursor'
+import { BUCKETED_ROOM_MAX_MEMBERS, memberBucket } from '../room-list'
 import { all, first } from './rows'
 
 /**
@@ -46,12 +46,16 @@ export function createMemberStore(sql: SQL) {
     userIds: async (roomId: string) =>
       (await sql`SELECT user_id FROM members WHERE room_id = ${roomId} ORDER BY user_id`).map((r: { user_id: string }) => r.user_id) as string[],
 
+    /** The distinct members of any of these rooms (presence audiences; callers keep the list short). */
+    userIdsIn: async (roomIds: string[]) =>
+      (await sql`SELECT DISTINCT user_id FROM members WHERE room_id = ANY(${roomIds}::text[])`).map((r: { user_id: string }) => r.user_id) as string[],
+
     /**
      * Adds users in one transaction; existing members keep their role. Throws CONFLICT when the room
      * would pass maxMembers. Returns every named member (new and existing) and which are new. The
      * room row is locked first, so concurrent adds on several instances count one after the other
      * and cannot pass maxMembers together. A room that grows past 100 members stops carrying its
-     * activity second on member rows (db/sqlite/rooms.ts ROOM_LIST_SQL).
+     * activity second on member rows (db/room-list.ts ROOM_LIST_SQL).
      */
     async add(tenantId: string, roomId: string, userIds: string[], role: Role, at: string, maxMembers: number) {
       const named = [...new Set(userIds)]

@@ -1,9 +1,9 @@
 // Message rows (PostgreSQL): gap-free seq assignment across instances, history pages, edits and tombstones.
 
 import type { SQL, TransactionSQL } from 'bun'
-import type { AppendResult, MessageRow, NewMessage, PageRow } from '../sqlite/messages'
+import type { AppendResult, MessageRow, NewMessage, PageRow } from '../rows'
 import { activityKey } from './activity'
-import { activityBucket, BUCKETED_ROOM_MAX_MEMBERS } from '../sqlite/activity'
+import { activityBucket, BUCKETED_ROOM_MAX_MEMBERS } from '../room-list'
 import { all, first, sqlState } from './rows'
 
 /** Thrown for an item whose room does not exist (or belongs to another tenant): that item fails alone. */
@@ -166,7 +166,7 @@ export function createMessageStore(sql: SQL) {
      *   sender_id, client_msg_id): a second INSERT of a key fails, and item by item returns the
      *   original row.
      * - The member rows of a room of at most 100 members follow its activity second (the room
-     *   list's index, db/sqlite/rooms.ts): written, under the room lock, only when the batch moves
+     *   list's index, db/room-list.ts): written, under the room lock, only when the batch moves
      *   the room into a new second. A room's key is its last stored item's created_at plus a
      *   counter, so its second is that created_at's.
      */

@@ -1,10 +1,10 @@
 // Room rows (PostgreSQL): creation with initial members, dm lookup, listing for a user and channel discovery.
 
 import type { SQL } from 'bun'
-import { LARGE_MEMBERSHIPS_SQL, ROOM_LIST_SQL, roomListParams, toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomListPage, type RoomRow } from '../sqlite/rooms'
-import { memberBucket } from '../sqlite/activity'
+import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomListPage, type RoomRow } from '../rows'
+import { LARGE_MEMBERSHIPS_SQL, memberBucket, ROOM_LIST_SQL, roomListParams } from '../room-list'
 import { activityKey } from './activity'
-import { decodeCursor, encodeCursor } from './cursor'
+import { decodeCursor, encodeCursor } from '../cursor'
 import { all, first } from './rows'
 
 

@@ -15,16 +15,3 @@ export function createActivityKeys(): (iso: string) => string {
   }
 }
 export type ActivityKeys = ReturnType<typeof createActivityKeys>
-
-/**
- * Rooms of at most this many members keep their activity second on every member row
- * (members.activity_bucket, migrations 0003), so a user's room list is an index range. Larger rooms
- * keep NULL there: a send never writes their member rows, and a page reads those memberships apart.
- */
-export const BUCKETED_ROOM_MAX_MEMBERS = 100
-
-/** The second of an activity key (or of the ISO time it starts with): its first 19 characters. */
-export const activityBucket = (keyOrIso: string) => keyOrIso.slice(0, 19)
-
-/** What the member rows of a room of `memberCount` members whose activity key is `key` carry. */
-export const memberBucket = (key: string, memberCount: number) => (memberCount <= BUCKETED_ROOM_MAX_MEMBERS ? activityBucket(key) : null)

@@ -3,28 +3,9 @@
 import type { Database } from 'bun:sqlite'
 import { conflict } from '../../errors'
 import type { Role } from '../../schemas/room'
-import { decodeCursor, encodeCursor } from './cursor'
-import { BUCKETED_ROOM_MAX_MEMBERS, memberBucket } from './activity'
-
-export interface MemberRow {
-  room_id: string
-  user_id: string
-  tenant_id: string
-  role: Role
-  joined_at: string
-  last_ack: number
-  last_read: number
-}
-
-export interface Membership {
-  room_id: string
-  last_ack: number
-  last_seq: number
-  member_count: number
-}
-
-/** The columns of a MemberRow (activity_bucket is the room list's, never part of a member). */
-export const MEMBER_COLUMNS = 'room_id, user_id, tenant_id, role, joined_at, last_ack, last_read'
+import { decodeCursor, encodeCursor } from '../cursor'
+import type { MemberRow, Membership } from '../rows'
+import { BUCKETED_ROOM_MAX_MEMBERS, MEMBER_COLUMNS, memberBucket } from '../room-list'
 
 export function createMemberStore(db: Database) {
   const one = db.query<MemberRow, [string, string]>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE room_id = ? AND user_id = ?`)
@@ -43,6 +24,10 @@ export function createMemberStore(db: Database) {
      ORDER BY joined_at, user_id LIMIT ?`,
   )
   const userIds = db.query<{ user_id: string }, [string]>('SELECT user_id FROM members WHERE room_id = ?')
+  // One statement for any number of rooms: the ids travel as one JSON array parameter.
+  const userIdsIn = db.query<{ user_id: string }, [string]>(
+    'SELECT DISTINCT user_id FROM members WHERE room_id IN (SELECT value FROM json_each(?))',
+  )
   const ack = db.query<{ last_ack: number }, [number, string, string]>(
     'UPDATE members SET last_ack = max(last_ack, ?) WHERE room_id = ? AND user_id = ? RETURNING last_ack',
   )
@@ -83,6 +68,9 @@ export function createMemberStore(db: Database) {
     },
 
     userIds: (roomId: string) => userIds.all(roomId).map((r) => r.user_id),
+
+    /** The distinct members of any of these rooms (presence audiences; callers keep the list short). */
+    userIdsIn: (roomIds: string[]) => userIdsIn.all(JSON.stringify(roomIds)).map((r) => r.user_id),
 
     /**
      * Adds users in one immediate transaction; existing members keep their role. Throws CONFLICT when

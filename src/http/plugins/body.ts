@@ -1,7 +1,7 @@
 // Body rules of SPEC §3, checked by the service itself: size (413), media type (415), JSON (400).
 
 import { AppError } from '../../errors'
-import { MAX_JSON_DEPTH } from '../../schemas/common'
+import { fieldWithNul, MAX_JSON_DEPTH, NUL_MESSAGE } from '../../schemas/common'
 
 const tooLarge = (max: number) => new AppError('PAYLOAD_TOO_LARGE', `request body exceeds ${max} bytes`)
 
@@ -42,11 +42,19 @@ export async function parseJsonBody(request: Request, maxBytes: number): Promise
   // Refused before parsing: a 60 KB body 10,000 levels deep cost seconds of event-loop time and
   // ~100 MB in Elysia's validation error (it pretty-prints the value), a request-sized DoS.
   if (nestedDeeperThan(text, MAX_JSON_DEPTH)) throw new AppError('VALIDATION_ERROR', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`)
+  let value: unknown
   try {
-    return JSON.parse(text)
+    value = JSON.parse(text)
   } catch {
     throw new AppError('VALIDATION_ERROR', 'malformed JSON body')
   }
+  // A raw NUL is malformed JSON already; a parsed value can hold one only through a \u0000 escape,
+  // so the walk runs only for bodies whose text has one (or an escaped backslash before "u0000").
+  if (text.includes('u0000')) {
+    const field = fieldWithNul(value)
+    if (field !== null) throw new AppError('VALIDATION_ERROR', NUL_MESSAGE, field || 'body')
+  }
+  return value
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true })
