@@ -27,8 +27,11 @@ export interface AppDeps extends RouteDeps {
   log: Logger
   health: HealthSource
   verifyToken: TokenVerifier
-  /** Called once per finished request (metrics); `route` is the template, never a raw path. */
-  onRequestDone?: (method: string, route: string, status: number, seconds: number) => void
+  /**
+   * Called once per finished request (metrics); `route` is the template, never a raw path.
+   * `tenantId` is the authenticated tenant's, null for admin, anonymous and refused calls.
+   */
+  onRequestDone?: (method: string, route: string, status: number, seconds: number, tenantId: string | null) => void
   /** Extra route modules (the WebSocket gateway, later the presence route) mounted after the REST API. */
   extensions?: ((app: Elysia) => Elysia)[]
 }
@@ -94,7 +97,8 @@ export function createApp(deps: AppDeps) {
       const state = states.get(request)
       if (!state) return
       const status = state.status ?? (typeof set.status === 'number' ? set.status : 200)
-      deps.onRequestDone?.(request.method, state.route || 'unmatched', status, (performance.now() - state.startedAt) / 1000)
+      const tenantId = (state.actor ?? state.caller)?.tenant.tenant_id ?? null
+      deps.onRequestDone?.(request.method, state.route || 'unmatched', status, (performance.now() - state.startedAt) / 1000, tenantId)
       if (status >= 500 || config.LOG_LEVEL === 'debug')
         log.info('request', {
           request_id: state.requestId,

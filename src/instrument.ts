@@ -1,7 +1,7 @@
 // Instrumentation decorators applied by the composition root, so business code stays free of metrics.
 
 import type { Broker } from './broker/types'
-import { topics } from './broker/topics'
+import { tenantOfTopic, topics } from './broker/topics'
 import type { ServerFrame } from './schemas/server-frames'
 import type { Store } from './db/types'
 import type { AppMetrics } from './metrics'
@@ -13,9 +13,8 @@ export function instrumentStore(store: Store, m: AppMetrics): void {
   const record = (t0: number, n: number, results: AppendResult[]) => {
     m.dbWrite.observe((performance.now() - t0) / 1000)
     m.batchSize.observe(n)
-    let created = 0
-    for (const r of results) if (r.ok && r.created) created++
-    if (created) m.messagesStored.inc({}, created)
+    // A group commit may hold several tenants' messages: each counts for its own tenant.
+    for (const r of results) if (r.ok && r.created) m.messagesStored.inc(r.row.tenant_id)
     return results
   }
   // Keeps the SQLite path synchronous (no promise when the store answers at once).
@@ -33,13 +32,40 @@ export function instrumentBroker<B extends Broker>(broker: B, subscribers: (topi
     publish(topic: string, frame: ServerFrame) {
       broker.publish(topic, frame)
       const n = subscribers(topic)
-      if (n > 0) m.fanout.inc({ type: frame.type }, n)
+      if (n > 0) m.fanout.inc(tenantOfTopic(topic), { type: frame.type }, n)
     },
     publishToUsers(tenantId: string, userIds: readonly string[], frame: ServerFrame) {
       broker.publishToUsers(tenantId, userIds, frame)
       let n = 0
       for (const u of userIds) n += subscribers(topics.user(tenantId, u))
-      if (n > 0) m.fanout.inc({ type: frame.type }, n)
+      if (n > 0) m.fanout.inc(tenantId, { type: frame.type }, n)
     },
+  }
+}
+
+/** The sockets a connection registry holds, per tenant (the local broker and the Redis one wrap the same). */
+export interface ConnectionRegistry<S> {
+  register(tenantId: string, userId: string, ws: S): boolean
+  unregister(tenantId: string, userId: string, ws: S): boolean
+  localCounts(tenantId: string, userId: string): { user: number; tenant: number }
+}
+
+/**
+ * Tells the tenant series each tenant's live socket count on this instance after every register and
+ * unregister, read back from the registry itself so the chart cannot drift from it. Patches the
+ * registry in place (like instrumentStore): the gateway and the health check hold the same object.
+ */
+export function instrumentConnections<S>(registry: ConnectionRegistry<S>, m: AppMetrics): void {
+  const { register, unregister } = registry
+  const report = (tenantId: string, userId: string) => m.series.connections(tenantId, registry.localCounts(tenantId, userId).tenant)
+  registry.register = (tenantId, userId, ws) => {
+    const first = register.call(registry, tenantId, userId, ws)
+    report(tenantId, userId)
+    return first
+  }
+  registry.unregister = (tenantId, userId, ws) => {
+    const last = unregister.call(registry, tenantId, userId, ws)
+    report(tenantId, userId)
+    return last
   }
 }

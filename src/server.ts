@@ -27,9 +27,11 @@ import { tokensRoutes } from './http/routes/tokens'
 import { demoRoutes } from './http/routes/demo'
 import { createTokenService } from './services/token'
 import { createAppMetrics } from './metrics'
-import { instrumentBroker, instrumentStore } from './instrument'
+import { createTenantSeries } from './metrics-series'
+import { instrumentBroker, instrumentConnections, instrumentStore } from './instrument'
 import { metricsRoutes } from './http/routes/metrics'
 import { adminBackupRoutes } from './http/routes/admin-backup'
+import { adminStatsRoutes } from './http/routes/admin-stats'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 import type { Store } from './db/types'
@@ -72,7 +74,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const opened = await openStore(config)
   const { store, sqlite: db } = opened
   if (opened.migrationsApplied.length) log.info('migrations applied', { applied: opened.migrationsApplied })
-  const metrics = createAppMetrics()
+  const metrics = createAppMetrics(createTenantSeries({ clock }))
   instrumentStore(store, metrics)
   const storage = createStorageHealth({ clock, log })
   watchStorage(store, storage)
@@ -83,6 +85,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   // One instance: Bun topics and in-memory presence and limits; REDIS_URL: shared through Redis.
   const fanout = await openBroker(config, log, clock)
   const broker = fanout.broker
+  instrumentConnections(broker, metrics)
   // Services publish through a tap that also feeds room frames to webhooks and redelivery (bound below).
   let roomFrames: RoomFrameListener | null = null
   const publisher = withEventTap(instrumentBroker(broker, broker.subscriberCount, metrics), () => roomFrames)
@@ -125,8 +128,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     log,
     health,
     verifyToken: tokens.verify,
-    onRequestDone(method, route, status, seconds) {
-      metrics.httpRequests.inc({ method, route, status: String(status) })
+    onRequestDone(method, route, status, seconds, tenantId) {
+      metrics.httpRequests.inc(tenantId, { method, route, status: String(status) })
       metrics.httpLatency.observe(seconds, { method, route })
     },
     extensions: [
@@ -136,6 +139,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       (a) => a.use(tokensRoutes(routeDeps, tokens)) as unknown as Elysia,
       (a) => a.use(metricsRoutes(metrics.registry.render)) as unknown as Elysia,
       (a) => a.use(adminBackupRoutes(config)) as unknown as Elysia,
+      (a) => a.use(adminStatsRoutes({ series: metrics.series, tenants: services.tenant })) as unknown as Elysia,
       ...(config.DEMO_ENABLED ? [(a: Elysia) => a.use(demoRoutes()) as unknown as Elysia] : []),
       gateway.mount,
     ],
