@@ -25,6 +25,7 @@ import { notificationsRoutes } from './http/routes/notifications'
 import { adminDeadLettersRoutes } from './http/routes/admin-dead-letters'
 import { tokensRoutes } from './http/routes/tokens'
 import { demoRoutes } from './http/routes/demo'
+import { adminConsoleRoutes } from './http/routes/admin-console'
 import { createTokenService } from './services/token'
 import { createAppMetrics } from './metrics'
 import { createTenantSeries } from './metrics-series'
@@ -141,6 +142,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       (a) => a.use(adminBackupRoutes(config)) as unknown as Elysia,
       (a) => a.use(adminStatsRoutes({ series: metrics.series, tenants: services.tenant })) as unknown as Elysia,
       ...(config.DEMO_ENABLED ? [(a: Elysia) => a.use(demoRoutes()) as unknown as Elysia] : []),
+      ...(config.MASTER_API_KEY ? [(a: Elysia) => a.use(adminConsoleRoutes()) as unknown as Elysia] : []),
       gateway.mount,
     ],
   })
