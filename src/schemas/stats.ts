@@ -1,16 +1,18 @@
 // Wire shapes of GET /v1/admin/stats (SPEC §16): the admin console's chart data.
 
 import { Type as t, type Static } from '@sinclair/typebox'
-import { Timestamp } from './common'
+import { ServiceChecked, Timestamp } from './common'
+import { EX } from './examples'
 
-export const StatsWindow = t.Union([t.Literal('15m'), t.Literal('1h'), t.Literal('24h')], {
-  description: 'How far back: 15m (10 s points), 1h (60 s points) or 24h (600 s points). Default 15m.',
-  examples: ['15m'],
-})
+export const STATS_WINDOWS = ['15m', '1h', '24h'] as const
+const WINDOW_TEXT = 'How far back: 15m (10 s points), 1h (60 s points) or 24h (600 s points).'
+const windowUnion = (o: object) => t.Union([t.Literal('15m'), t.Literal('1h'), t.Literal('24h')], o)
+export const StatsWindow = windowUnion({ description: WINDOW_TEXT, examples: ['15m'] })
 
 export const StatsQuery = t.Object({
-  tenant_id: t.Optional(t.String({ description: 'One tenant (tnt_…); absent: the totals of this instance.', examples: ['tnt_4hD0cE3Xb1sQm8Ty2LkPz9'] })),
-  window: t.Optional(StatsWindow),
+  tenant_id: t.Optional(t.String({ description: 'One tenant (tnt_…); absent: the totals of this instance.', examples: [EX.tenantId] })),
+  // Checked by the route, so a bad value is a 400 naming `window` in SPEC §3 order (see ServiceChecked).
+  window: t.Optional(ServiceChecked(t.String({ description: `${WINDOW_TEXT} Default 15m.` }), windowUnion({ description: `${WINDOW_TEXT} Default 15m.`, default: '15m', examples: ['1h'] }))),
 })
 
 const Points = (description: string) => t.Array(t.Integer({ minimum: 0 }), { description })
