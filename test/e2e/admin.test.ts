@@ -338,12 +338,3 @@ test.skipIf(!hasChromium)('the CSP forbids inline scripts, and the page works un
   expect(c.refused).toEqual([])
   await c.context.close()
 })
-
-test.skipIf(!hasChromium)('without MASTER_API_KEY there is no console', async () => {
-  const off = await startTestServer({ MASTER_API_KEY: '' })
-  try {
-    for (const p of ['/admin', '/admin/app.js', '/admin/app.css']) expect((await fetch(`${off.url}${p}`)).status).toBe(404)
-  } finally {
-    await off.stop()
-  }
-})
