@@ -3,7 +3,8 @@
 // counters that the admin console charts by tenant also feed src/metrics-series.ts, which keeps
 // those per-tenant points out of this registry.
 
-import type { SeriesName, TenantSeries } from './metrics-series'
+import { createTenantSeries, type SeriesName, type TenantSeries } from './metrics-series'
+import { systemClock } from './clock'
 
 type Labels = Record<string, string>
 
@@ -113,7 +114,7 @@ const HTTP_LIMITED = ['http_requests', 'http_errors', 'rate_limited'] as const
 const httpSeries = (l: Labels) => (l.status === '429' ? HTTP_LIMITED : Number(l.status) >= 400 ? HTTP_ERROR : HTTP_OK)
 
 /** The series of SPEC §4 Operations, created once by the composition root; `series` gets the per-tenant points (SPEC §16). */
-export function createAppMetrics(series: TenantSeries) {
+export function createAppMetrics(series: TenantSeries = createTenantSeries({ clock: systemClock })) {
   const m = createMetrics()
   return {
     registry: m,

@@ -6,7 +6,8 @@ import { ApiError, createApi, describeError, forgetKey, getPublic, storedKey, st
 import { createChartPanel, type ChartPanel } from './charts'
 import { $ } from './dom'
 import { createBackupsView, createDeadLettersView, loadHealth } from './operations'
-import { createTenantsView, wireSecretsPanel, type Features } from './tenants'
+import type { Features } from './tenant-detail'
+import { createTenantsView, wireSecretsPanel } from './tenants'
 
 const VIEWS = ['overview', 'tenants', 'dead-letters', 'backups', 'health'] as const
 type View = (typeof VIEWS)[number]

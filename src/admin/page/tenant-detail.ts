@@ -5,7 +5,11 @@ import type { Api } from './api'
 import { describeError, ApiError } from './api'
 import { createChartPanel, type ChartPanel } from './charts'
 import { $, confirmButton, fmtTime, h, say } from './dom'
-import type { Features } from './tenants'
+
+/** What this server can do beyond the base API (main.ts reads it from /swagger/json). */
+export interface Features {
+  deleteTenant: boolean
+}
 
 export interface Tenant {
   tenant_id: string

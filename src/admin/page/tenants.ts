@@ -4,7 +4,7 @@
 import type { Api } from './api'
 import { describeError, ApiError } from './api'
 import { $, copyText, fmtTime, h, say } from './dom'
-import { openTenant, type Tenant } from './tenant-detail'
+import { openTenant, type Features, type Tenant } from './tenant-detail'
 
 const PAGE = 20
 const SECRET_LABELS: Record<string, string> = { api_key: 'API key', webhook_secret: 'Webhook secret', user_token_secret: 'User-token secret' }
@@ -18,10 +18,6 @@ interface ListState {
   /** Client paging: the whole list. */
   all: Tenant[]
   page: number
-}
-
-export interface Features {
-  deleteTenant: boolean
 }
 
 export function createTenantsView(api: Api, features: Features) {

@@ -1,4 +1,4 @@
-// GET /admin: the admin console (SPEC §16), mounted only when MASTER_API_KEY is set, so it is a
+// GET /admin: the admin console (SPEC §16), with routes only when MASTER_API_KEY is set, so it is a
 // plain 404 otherwise. The page and its assets need no credentials (they hold no data); every
 // call the page makes carries the master key in X-Master-Key. Same origin, no CDN, and a strict
 // CSP: the page's own script and stylesheet only, no inline script or style, talks to this origin.
@@ -19,7 +19,8 @@ const SECURITY_HEADERS = {
 const page = (body: string, type: string, cache: string) =>
   new Response(body, { headers: { 'content-type': type, 'cache-control': cache, ...SECURITY_HEADERS } })
 
-export const adminConsoleRoutes = () => {
+export const adminConsoleRoutes = (enabled: boolean) => {
+  if (!enabled) return new Elysia()
   // The script module is loaded on first use: under `bun run` that is when its bundle is built.
   let script: Promise<string> | null = null
   const loadScript = () => (script ??= import('../../admin/script').then((m) => m.adminScript))
