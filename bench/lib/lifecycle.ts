@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RestSpec } from './load-rest'
 import { prefill, type Prefilled } from './prefill'
-import type { Ctx, Phase, Scenario } from './scenarios'
+import type { Ctx, Phase, Scenario } from './types'
 import { spawnTarget, type Target } from './target'
 import { round, rssBytes, rssParts, sleep } from './util'
 

@@ -3,14 +3,16 @@
 import type { Config } from '../config'
 import type { Services } from '../services'
 import type { Actor, AppCaller } from '../services/actor'
-import type { Broker, PresenceStore } from '../broker/types'
-import type { RequestStates } from './context'
+import type { Broker } from '../broker/types'
+import type { RequestStates } from '../request-state'
+import { costOf } from '../services/cost'
+import { applyRateLimit } from './plugins/rate-limit'
 
 export interface RouteDeps {
   config: Config
   services: Services
-  broker: Broker
-  presence: PresenceStore
+  /** Connection counts of a tenant (admin usage figures). */
+  broker: Pick<Broker, 'connectionCount'>
   states: RequestStates
 }
 
@@ -19,6 +21,25 @@ export function actorOf(deps: RouteDeps, request: Request): Actor {
   const a = deps.states.get(request)?.actor
   if (!a) throw new Error('tenant route reached without an authenticated actor')
   return a
+}
+
+/**
+ * The rest of a request's cost once its size is known (services/cost.ts): the gate in app.ts took one
+ * token; a request over `items` items takes costOf(items) − 1 more, or answers 429 (with the headers
+ * of the refused take). The response carries the X-RateLimit-* figures after this take. User and
+ * app-level routes alike: the bucket is the tenant's.
+ */
+export async function chargeItems(deps: RouteDeps, request: Request, set: { headers: Record<string, unknown> }, items: number): Promise<void> {
+  const extra = costOf(items) - 1
+  if (extra <= 0) return
+  const state = deps.states.get(request)
+  const payer = state?.actor ?? state?.caller
+  if (!state || !payer) throw new Error('tenant route reached without an authenticated caller')
+  try {
+    await applyRateLimit(deps.services.limiter, payer, state.headers, extra)
+  } finally {
+    Object.assign(set.headers, state.headers)
+  }
 }
 
 /** The caller that onRequest authenticated on an app-level route (user optional). */
@@ -37,8 +58,22 @@ export const APP_LEVEL = 'x-app-level'
  */
 export const appLevel = <D extends object>(detail: D): D => ({ ...detail, [APP_LEVEL]: true })
 
+/**
+ * A route `detail` key naming the media type of a success answer that is not JSON, by status (an
+ * export's NDJSON stream): the OpenAPI document lists that status's schema under it
+ * (http/openapi/document.ts). The route returns a Response with that Content-Type itself.
+ */
+export const MEDIA_TYPE = 'x-media-type'
+
 /** True for a route marked with appLevel (its Elysia hooks hold the marked detail). */
 export const isAppLevel = (hooks: unknown): boolean => (hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[APP_LEVEL] === true
 
-export const tenantSecurity: Record<string, string[]>[] = [{ apiKey: [], userId: [] }, { bearer: [] }]
+// OpenAPI security of the routes (SPEC §2). X-User-Id is not a credential: the document lists it as a
+// header parameter of every tenant operation (http/openapi/document.ts).
+/** Calls for one user: the API key (with X-User-Id) or that user's token. */
+export const tenantSecurity: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
+/** Calls for the parent app: the API key only (a user token gets 403). */
+export const appSecurity: Record<string, string[]>[] = [{ apiKey: [] }]
 export const adminSecurity: Record<string, string[]>[] = [{ masterKey: [] }]
+/** No credentials (/health, /metrics). */
+export const openSecurity: Record<string, string[]>[] = []

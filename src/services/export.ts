@@ -12,9 +12,8 @@
 //   on the main connection the mapped file alone added up to 256 MB to RSS during an export.
 
 import type { Store } from '../db/types'
-import type { SentByCursor } from '../db/sqlite/exports'
-import { toMessage, type PageRow } from '../db/sqlite/messages'
-import { toRoom } from '../db/sqlite/rooms'
+import type { SentByCursor } from '../db/lifecycle'
+import { toMessage, toRoom, type PageRow } from '../db/rows'
 import { notFound } from '../errors'
 import type { Member } from '../schemas/room'
 import { roomFor } from './access'

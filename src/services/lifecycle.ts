@@ -4,25 +4,22 @@
 
 import { isoNow, type Clock } from '../clock'
 import type { Store } from '../db/types'
-import type { JobRow } from '../db/sqlite/jobs'
-import { toRoom } from '../db/sqlite/rooms'
+import type { JobRow } from '../db/lifecycle'
+import { toRoom } from '../db/rows'
 import { forbidden, invalid, notFound } from '../errors'
 import { newId } from '../ids'
-import type { Broker } from '../broker/types'
-import { topics } from '../broker/topics'
 import { USER_ID_PATTERN } from '../schemas/common'
 import type { Job } from '../schemas/lifecycle'
 import { roomFor, type MemberCache } from './access'
 import type { Actor, AppCaller } from './actor'
+import type { EventBus } from './events'
 import type { TenantService } from './tenant'
-import type { WebhookService } from './webhook'
 
 type Deps = {
   store: Store
   clock: Clock
-  broker: Broker
+  events: Pick<EventBus, 'emit'>
   tenants: TenantService
-  webhooks: Pick<WebhookService, 'emit'>
   memberships: Pick<MemberCache, 'forgetRoom'>
   /** Tells the lifecycle runner a job is waiting. */
   wake: () => void
@@ -50,7 +47,7 @@ export function checkUserId(userId: string) {
   if (!USER_ID.test(userId)) throw invalid('user_id', 'user_id must be 1-128 characters of [A-Za-z0-9._:@-], not dots alone')
 }
 
-export function createLifecycleService({ store, clock, broker, tenants, webhooks, memberships, wake }: Deps) {
+export function createLifecycleService({ store, clock, events, tenants, memberships, wake }: Deps) {
   return {
     /**
      * DELETE /v1/rooms/{room_id}: the owner of a group or channel (a dm → 403; see roomFor for
@@ -65,8 +62,7 @@ export function createLifecycleService({ store, clock, broker, tenants, webhooks
       const was = await store.rooms.markDeleted(tid, roomId, at, { job_id: newId('job'), tenant_id: tid, kind: 'room.delete', target: roomId, created_at: at })
       if (!was) throw notFound('room') // deleted meanwhile
       memberships.forgetRoom(roomId)
-      broker.publish(topics.room(tid, roomId), { type: 'room.deleted', room_id: roomId })
-      webhooks.emit(tid, 'room.deleted', toRoom(was))
+      events.emit({ type: 'room.deleted', tenantId: tid, room: toRoom(was) })
       wake()
     },
 

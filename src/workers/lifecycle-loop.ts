@@ -4,15 +4,12 @@
 
 import { isoNow, type Clock } from '../clock'
 import type { Store } from '../db/types'
-import type { JobRow } from '../db/sqlite/jobs'
-import { toMessage } from '../db/sqlite/messages'
+import type { JobRow } from '../db/lifecycle'
+import { toMessage } from '../db/rows'
 import type { Logger } from '../log'
-import type { Broker } from '../broker/types'
-import { topics } from '../broker/topics'
-import { memberFrame, messageFrame } from '../schemas/server-frames'
 import type { MemberCache } from '../services/access'
+import type { EventBus } from '../services/events'
 import type { EffectiveConfig } from '../services/tenant'
-import type { WebhookService } from '../services/webhook'
 
 export interface LifecycleSettings {
   /** Rows one step may remove or change: one transaction each (deletes in bounded batches). */
@@ -29,8 +26,8 @@ export interface LifecycleLoopDeps {
   store: Store
   clock: Clock
   log: Logger
-  broker: Broker
-  webhooks: Pick<WebhookService, 'emit'>
+  /** What a step changed goes out as domain events (frames, webhooks) after its commit. */
+  events: Pick<EventBus, 'emit'>
   memberships: Pick<MemberCache, 'evict'>
   /** A stored tenant config with its defaults (retention_days). */
   effective(stored: object): EffectiveConfig
@@ -55,7 +52,7 @@ const ROOMS_PER_READ = 200
  *   runner can give the event loop back between any two of them.
  */
 export function createLifecycleLoop(d: LifecycleLoopDeps) {
-  const { store, clock, log, broker, settings } = d
+  const { store, clock, log, events, settings } = d
   const held = new Map<string, JobRow>()
   const failures = new Map<string, number>()
   let lastClaim = Number.NEGATIVE_INFINITY
@@ -79,10 +76,8 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
     const tid = job.tenant_id
     if (job.kind === 'room.delete') {
       const r = await store.purge.roomStep(job.job_id, job.target, settings.batch, at)
-      for (const u of r.members) {
-        d.memberships.evict(job.target, u)
-        broker.leaveRoom(tid, u, job.target)
-      }
+      for (const u of r.members) d.memberships.evict(job.target, u)
+      if (r.members.length) events.emit({ type: 'room.purged', tenantId: tid, roomId: job.target, userIds: r.members })
       return r
     }
     if (job.kind === 'tenant.delete') return store.purge.tenantStep(job.job_id, job.target, settings.batch, at)
@@ -90,12 +85,11 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
     for (const l of r.left) {
       d.memberships.evict(l.room_id, job.target)
       // As a leave: the room hears it (the leaver too, while still subscribed), then the sockets go.
-      broker.publish(topics.room(tid, l.room_id), memberFrame('member.left', l.room_id, job.target, l.role))
-      broker.leaveRoom(tid, job.target, l.room_id)
+      events.emit({ type: 'member.removed', tenantId: tid, roomId: l.room_id, userId: job.target, role: l.role })
     }
-    // As a delete (§4): live clients drop the content they hold.
-    for (const m of r.deleted) broker.publish(topics.room(tid, m.room_id), messageFrame('message.deleted', toMessage(m)))
-    if (r.finished) d.webhooks.emit(tid, 'user.erased', { user_id: job.target, job_id: job.job_id })
+    // As a delete (§4): live clients drop the content they hold, the parent app hears of each.
+    for (const m of r.deleted) events.emit({ type: 'message.deleted', tenantId: tid, message: toMessage(m) })
+    if (r.finished) events.emit({ type: 'user.erased', tenantId: tid, userId: job.target, jobId: job.job_id })
     return r
   }
 

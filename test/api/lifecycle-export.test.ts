@@ -61,6 +61,9 @@ describe('room export', () => {
     expect(messages.map((l) => l.message)).toEqual(await allHistory(t, 'alice', room))
     expect(messages).toHaveLength(451)
     expect(messages.at(-1).message).toMatchObject({ message_id: gone.message_id, content: '', deleted_at: expect.any(String) })
+    // Through call() too: every line is checked against the document's NDJSON schema (support/openapi-check.ts).
+    const checked = await s.call('GET', `/v1/rooms/${room}/export`, { headers: { 'x-api-key': t.api_key } })
+    expect(checked.status).toBe(200)
   })
 
   test('access: the API key alone sees any room of its tenant; an X-User-Id limits it to what that user sees; a token is 403', async () => {

@@ -3,9 +3,8 @@
 
 import type { SQL, TransactionSQL } from 'bun'
 import type { Role, RoomType } from '../../schemas/room'
-import { parseEraseCursor, SCAN_PER_ROW, type EraseCursor, type EraseStep, type LeftRoom } from '../sqlite/erase'
-import type { NewJob } from '../sqlite/jobs'
-import type { MessageRow } from '../sqlite/messages'
+import { parseEraseCursor, SCAN_PER_ROW, type EraseCursor, type EraseStep, type LeftRoom, type NewJob } from '../lifecycle'
+import type { MessageRow } from '../rows'
 import { jobSteps } from './jobs'
 import { all, first } from './rows'
 

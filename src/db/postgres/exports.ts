@@ -1,10 +1,9 @@
 // Reads for the streamed exports on PostgreSQL: the same pages and cursors as db/sqlite/exports.ts.
 
 import type { SQL } from 'bun'
-import { SENT_BY_SCAN, type SentByCursor } from '../sqlite/exports'
-import type { MemberRow } from '../sqlite/members'
-import type { PageRow } from '../sqlite/messages'
-import type { SubscriptionRow } from '../sqlite/notifications'
+import { SENT_BY_SCAN, type SentByCursor } from '../lifecycle'
+import { MEMBER_COLUMNS } from '../room-list'
+import type { MemberRow, PageRow, SubscriptionRow } from '../rows'
 import { all, first } from './rows'
 import { createMemberStore } from './members'
 import { createMessageStore } from './messages'
@@ -18,7 +17,7 @@ export function createExportStore(sql: SQL) {
 
     memberships: async (tenantId: string, userId: string, afterRoomId: string, limit: number) =>
       all<MemberRow>(await sql`
-        SELECT m.* FROM members m JOIN rooms r ON r.room_id = m.room_id
+        SELECT ${sql.unsafe(MEMBER_COLUMNS.replace(/(\w+)/g, 'm.$1'))} FROM members m JOIN rooms r ON r.room_id = m.room_id
         WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.room_id > ${afterRoomId} AND r.deleted_at IS NULL
         ORDER BY m.room_id LIMIT ${limit}`),
 

@@ -2,7 +2,7 @@
 // instance at a time runs a job, and a job whose instance died is taken over once its lease expired.
 
 import type { SQL, TransactionSQL } from 'bun'
-import type { JobRow, JobStatus, NewJob } from '../sqlite/jobs'
+import type { JobRow, JobStatus, NewJob } from '../lifecycle'
 import { all, first, numbers } from './rows'
 
 const job = (r: JobRow | null) => (r ? numbers(r, 'done', 'total', 'lease_until') : null)

@@ -3,7 +3,7 @@
 // two instances run at once (a lease that expired under a stalled instance) runs one after the other.
 
 import type { SQL, TransactionSQL } from 'bun'
-import type { RetentionRoom, StepResult } from '../sqlite/purge'
+import type { RetentionRoom, StepResult } from '../lifecycle'
 import { jobSteps } from './jobs'
 import { all, first } from './rows'
 

@@ -1,9 +1,9 @@
 // Tenant rows (PostgreSQL): creation, lookup by key hash, config and secret updates, usage figures, deletion.
 
 import type { SQL } from 'bun'
-import { TENANT_COLUMNS, toTenantPage, type SecretColumn, type TenantRow } from '../sqlite/tenants'
-import type { NewJob } from '../sqlite/jobs'
-import { decodeCursor } from './cursor'
+import { TENANT_COLUMNS, toTenantPage, type SecretColumn, type TenantRow } from '../rows'
+import type { NewJob } from '../lifecycle'
+import { decodeCursor } from '../cursor'
 import { all, first } from './rows'
 
 const SECRET_COLUMNS: readonly SecretColumn[] = ['api_key_hash', 'webhook_secret', 'user_token_secret']

@@ -11,32 +11,9 @@
 import type { Database } from 'bun:sqlite'
 import type { Role, RoomType } from '../../schemas/room'
 import { relaxedTransaction } from './relaxed'
-import { jobWriters, type NewJob } from './jobs'
-import type { MessageRow } from './messages'
-
-export type EraseCursor = { phase: 'members' } | { phase: 'messages'; room: string | null; seq: number; next: boolean } | { phase: 'rest' }
-
-/** A membership the step removed; `owner` is who owns the room now when the erased user did. */
-export interface LeftRoom {
-  room_id: string
-  role: Role
-  owner: string | null
-}
-
-export interface EraseStep {
-  /** This step ended the job. */
-  finished: boolean
-  /** The job is not running any more (ended now or earlier). */
-  over: boolean
-  left: LeftRoom[]
-  /** Their messages deleted in this step (for message.deleted frames). */
-  deleted: MessageRow[]
-}
-
-/** Rows of seq scanned per `max` of a step: the window bounds the work of a step, not just its writes. */
-export const SCAN_PER_ROW = 4
-
-export const parseEraseCursor = (c: string | null): EraseCursor => (c ? (JSON.parse(c) as EraseCursor) : { phase: 'members' })
+import { jobWriters } from './jobs'
+import { parseEraseCursor, SCAN_PER_ROW, type EraseCursor, type EraseStep, type LeftRoom, type NewJob } from '../lifecycle'
+import type { MessageRow } from '../rows'
 
 export function createEraseStore(db: Database) {
   const jobs = jobWriters(db)

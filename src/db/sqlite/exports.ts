@@ -4,24 +4,14 @@
 // path's hot pages out of the main connection's cache.
 
 import type { Database } from 'bun:sqlite'
-import type { MemberRow } from './members'
-import type { PageRow } from './messages'
-import { decodeCursor, encodeCursor } from './cursor'
-import type { SubscriptionRow } from './notifications'
-
-/** Where a walk over the tenant's rooms stands: in `room` after `seq`, or (`next`) past that room. */
-export interface SentByCursor {
-  room: string
-  seq: number
-  next: boolean
-}
-
-/** Rows of seq one sentBy call scans at most (it may return fewer rows than asked and a cursor). */
-export const SENT_BY_SCAN = 5000
+import { decodeCursor, encodeCursor } from '../cursor'
+import { SENT_BY_SCAN, type SentByCursor } from '../lifecycle'
+import { MEMBER_COLUMNS } from '../room-list'
+import type { MemberRow, PageRow, SubscriptionRow } from '../rows'
 
 export function createExportStore(db: Database) {
   const memberships = db.query<MemberRow, [string, string, string, number]>(
-    `SELECT m.* FROM members m JOIN rooms r ON r.room_id = m.room_id
+    `SELECT ${MEMBER_COLUMNS.replace(/(\w+)/g, 'm.$1')} FROM members m JOIN rooms r ON r.room_id = m.room_id
      WHERE m.tenant_id = ? AND m.user_id = ? AND m.room_id > ? AND r.deleted_at IS NULL ORDER BY m.room_id LIMIT ?`,
   )
   const roomFrom = (strict: boolean) =>
@@ -37,7 +27,7 @@ export function createExportStore(db: Database) {
   )
   const members = (withCursor: boolean) =>
     db.query<MemberRow, (string | number)[]>(
-      `SELECT * FROM members WHERE room_id = ? ${withCursor ? 'AND (joined_at > ? OR (joined_at = ? AND user_id > ?))' : ''}
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE room_id = ? ${withCursor ? 'AND (joined_at > ? OR (joined_at = ? AND user_id > ?))' : ''}
        ORDER BY joined_at, user_id LIMIT ?`,
     )
   const membersFirst = members(false)

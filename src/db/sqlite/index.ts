@@ -1,6 +1,7 @@
 // The SQLite implementation of the store: one object grouping the aggregates over one connection.
 
 import type { Database } from 'bun:sqlite'
+import type { Store } from '../types'
 import { createMemberStore } from './members'
 import { createMessageStore } from './messages'
 import { createRoomStore } from './rooms'
@@ -18,6 +19,7 @@ import { createExportStore } from './exports'
 /**
  * Every method is synchronous and, where it writes more than one row, one immediate transaction:
  * each is one atomic business step (ARCHITECTURE §6). Only the main thread calls the writers.
+ * Synchronous on purpose: see the header of db/types.ts for what relies on it.
  * `bulk`: the connection the exports read on (db/open-store.ts opens one of its own; default `db`).
  */
 export function createSqliteStore(db: Database, bulk: Database = db) {
@@ -71,5 +73,5 @@ export function createSqliteStore(db: Database, bulk: Database = db) {
       const file = Bun.file(`${f}-wal`)
       return file.size
     },
-  }
+  } satisfies Store
 }

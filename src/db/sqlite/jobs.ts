@@ -3,29 +3,7 @@
 // bounded batch AND moves the job's progress and cursor in the same transaction.
 
 import type { Database } from 'bun:sqlite'
-
-export type JobKind = 'room.delete' | 'user.erase' | 'tenant.delete'
-export type JobStatus = 'running' | 'done' | 'failed'
-
-export interface JobRow {
-  job_id: string
-  tenant_id: string
-  kind: JobKind
-  /** The room, user or tenant id the job works on. */
-  target: string
-  status: JobStatus
-  done: number
-  total: number
-  /** JSON: where the next step starts (erase), or null. */
-  cursor: string | null
-  error: string | null
-  created_at: string
-  finished_at: string | null
-  /** Epoch ms: the instance running the job holds it until then (PostgreSQL, several instances). */
-  lease_until: number | null
-}
-
-export type NewJob = Pick<JobRow, 'job_id' | 'tenant_id' | 'kind' | 'target' | 'total' | 'created_at'>
+import type { JobRow, JobStatus, NewJob } from '../lifecycle'
 
 /** Shared by the steps: the progress and end of a job, written inside the step's own transaction. */
 export function jobWriters(db: Database) {

@@ -7,23 +7,7 @@
 import type { Database } from 'bun:sqlite'
 import { relaxedTransaction } from './relaxed'
 import { jobWriters } from './jobs'
-
-/**
- * What one step did. `finished`: this step ended the job (its last rows went now). `over`: the job
- * is not running any more (it ended now, or earlier: another instance, a failure, its tenant gone).
- */
-export interface StepResult {
-  removed: number
-  finished: boolean
-  over: boolean
-}
-
-/** A room a retention pass may trim: live, with at least one stored message. */
-export interface RetentionRoom {
-  room_id: string
-  first_seq: number
-  last_seq: number
-}
+import type { RetentionRoom, StepResult } from '../lifecycle'
 
 /**
  * Deletes a room's oldest messages, up to `max` of them, on one connection. Every delete of message

@@ -1,79 +1,15 @@
 // Room rows: creation with initial members, dm lookup, listing for a user and channel discovery.
 
 import type { Database } from 'bun:sqlite'
-import type { Room, RoomListItem, RoomType, Role } from '../../schemas/room'
-import { decodeCursor, encodeCursor } from './cursor'
-import { toMessage, type MessageRow } from './messages'
+import { decodeCursor, encodeCursor } from '../cursor'
+import { ROOM_COLUMNS, toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomListPage, type RoomRow } from '../rows'
+import { LARGE_MEMBERSHIPS_SQL, memberBucket, ROOM_LIST_SQL, roomListParams } from '../room-list'
 import type { ActivityKeys } from './activity'
-import { jobWriters, type NewJob } from './jobs'
+import type { NewJob } from '../lifecycle'
+import { jobWriters } from './jobs'
 
-export interface RoomRow {
-  room_id: string
-  tenant_id: string
-  type: RoomType
-  name: string | null
-  metadata: string | null
-  unique_key: string | null
-  last_seq: number
-  member_count: number
-  created_at: string
-  last_activity_at: string
-  /** The oldest seq still stored (retention moves it up; SPEC §15). */
-  first_seq: number
-}
-
-/** A room row's columns; a deleted room's (deleted_at set) are never returned. */
-export const ROOM_COLUMNS = 'room_id, tenant_id, type, name, metadata, unique_key, last_seq, member_count, created_at, last_activity_at, first_seq'
-
-export const toRoom = (r: RoomRow): Room => ({
-  room_id: r.room_id,
-  type: r.type,
-  name: r.name,
-  metadata: r.metadata === null ? null : JSON.parse(r.metadata),
-  unique_key: r.unique_key,
-  last_seq: r.last_seq,
-  first_seq: r.first_seq,
-  member_count: r.member_count,
-  created_at: r.created_at,
-})
-
-export interface NewRoom {
-  room_id: string
-  type: RoomType
-  name: string | null
-  metadata: string | null
-  unique_key: string | null
-  created_at: string
-  members: { user_id: string; role: Role }[]
-}
-
-export type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
-
-/** One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL stores). */
-export function toRoomListPage(rows: ListRow[], limit: number): { rooms: RoomListItem[]; next_cursor: string | null } {
-  const page = rows.slice(0, limit)
-  const rooms: RoomListItem[] = page.map((r) => {
-    // Messages below first_seq are gone (retention): a marker below it counts only what is stored.
-    const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - Math.max(r.last_read, r.first_seq - 1)) }
-    if (r.m_message_id) {
-      item.last_message = toMessage({
-        message_id: r.m_message_id,
-        room_id: r.m_room_id!,
-        seq: r.m_seq!,
-        sender_id: r.m_sender_id!,
-        content: r.m_content!,
-        meta: r.m_meta,
-        client_msg_id: r.m_client_msg_id,
-        created_at: r.m_created_at!,
-        edited_at: r.m_edited_at,
-        deleted_at: r.m_deleted_at,
-      })
-    }
-    return item
-  })
-  const last = page[page.length - 1]
-  return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null }
-}
+/** A statement written with PostgreSQL's `$n` parameters, for bun:sqlite (`?n`, the same numbering). */
+export const sqliteParams = (text: string) => text.replace(/\$(\d+)/g, '?$1')
 
 export function createRoomStore(db: Database, activity: ActivityKeys) {
   const byId = db.query<RoomRow, [string, string]>(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE tenant_id = ? AND room_id = ? AND deleted_at IS NULL`)
@@ -83,22 +19,10 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
      VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
   )
   const insertMember = db.query(
-    'INSERT INTO members (room_id, user_id, tenant_id, role, joined_at) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO members (room_id, user_id, tenant_id, role, joined_at, activity_bucket) VALUES (?, ?, ?, ?, ?, ?)',
   )
-  const userRooms = (withCursor: boolean) =>
-    db.query<ListRow, (string | number)[]>(
-      `SELECT ${ROOM_COLUMNS.replace(/(\w+)/g, 'r.$1')}, m.last_read,
-              msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
-              msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
-              msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
-       FROM members m JOIN rooms r ON r.room_id = m.room_id
-       LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq
-       WHERE m.tenant_id = ? AND m.user_id = ? AND r.deleted_at IS NULL
-       ${withCursor ? 'AND (r.last_activity_at < ? OR (r.last_activity_at = ? AND r.room_id < ?))' : ''}
-       ORDER BY r.last_activity_at DESC, r.room_id DESC LIMIT ?`,
-    )
-  const firstPage = userRooms(false)
-  const nextPage = userRooms(true)
+  const userRooms = db.query<ListRow, (string | number)[]>(sqliteParams(ROOM_LIST_SQL))
+  const largeCount = db.query<{ n: number }, [string, string]>(sqliteParams(LARGE_MEMBERSHIPS_SQL))
   const channels = (withCursor: boolean) =>
     db.query<RoomRow, (string | number)[]>(
       `SELECT ${ROOM_COLUMNS} FROM rooms WHERE tenant_id = ? AND type = 'channel' AND deleted_at IS NULL
@@ -108,6 +32,8 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
   const channelsFirst = channels(false)
   const channelsNext = channels(true)
   const markDeleted = db.query('UPDATE rooms SET deleted_at = ? WHERE tenant_id = ? AND room_id = ? AND deleted_at IS NULL')
+  // Out of the room list's bucket range at once (db/room-list.ts reads NULL buckets apart, live rooms only).
+  const unbucket = db.query('UPDATE members SET activity_bucket = NULL WHERE room_id = ? AND activity_bucket IS NOT NULL')
   const jobs = jobWriters(db)
 
   return {
@@ -123,8 +49,10 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
           const existing = byKey.get(tenantId, r.unique_key)
           if (existing) return { room: existing, created: false }
         }
-        insertRoom.run(r.room_id, tenantId, r.type, r.name, r.metadata, r.unique_key, r.members.length, r.created_at, activity(r.created_at))
-        for (const m of r.members) insertMember.run(r.room_id, m.user_id, tenantId, m.role, r.created_at)
+        const key = activity(r.created_at)
+        const bucket = memberBucket(key, r.members.length)
+        insertRoom.run(r.room_id, tenantId, r.type, r.name, r.metadata, r.unique_key, r.members.length, r.created_at, key)
+        for (const m of r.members) insertMember.run(r.room_id, m.user_id, tenantId, m.role, r.created_at, bucket)
         return { room: byId.get(tenantId, r.room_id)!, created: true }
       }).immediate()
     },
@@ -140,14 +68,9 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
     },
 
     /** The user's rooms, most recently active first, with unread counts and the last message. */
-    listForUser(tenantId: string, userId: string, limit: number, cursor?: string) {
-      const rows = cursor
-        ? (() => {
-            const [at, id] = decodeCursor(cursor, ['string', 'string'])
-            return nextPage.all(tenantId, userId, at, at, id, limit + 1)
-          })()
-        : firstPage.all(tenantId, userId, limit + 1)
-      return toRoomListPage(rows, limit)
+    listForUser(tenantId: string, userId: string, limit: number, cursor?: string): RoomListPage {
+      const rows = userRooms.all(...roomListParams(tenantId, userId, limit, cursor))
+      return toRoomListPage(rows, limit, largeCount.get(tenantId, userId)!.n)
     },
 
     listChannels(tenantId: string, limit: number, cursor?: string) {
@@ -163,14 +86,16 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
     },
 
     /**
-     * Deletes a room for everyone at once (SPEC §15): from this commit on it is not found, and the
-     * `room.delete` job that removes its rows is recorded in the same immediate transaction (its total:
-     * the stored messages plus the members). Returns the room as it was, or null when there is none.
+     * Deletes a room for everyone at once (SPEC §15): from this commit on it is not found, its
+     * members' rows leave the room list's index range, and the `room.delete` job that removes its rows
+     * is recorded in the same immediate transaction (its total: the stored messages plus the members).
+     * Returns the room as it was, or null when there is none.
      */
     markDeleted(tenantId: string, roomId: string, at: string, job: Omit<NewJob, 'total'>): RoomRow | null {
       return db.transaction(() => {
         const room = byId.get(tenantId, roomId)
         if (!room || markDeleted.run(at, tenantId, roomId).changes !== 1) return null
+        unbucket.run(roomId)
         jobs.insert({ ...job, total: Math.max(0, room.last_seq - room.first_seq + 1) + room.member_count })
         return room
       }).immediate()

@@ -1,30 +1,10 @@
 // Tenant rows: creation, lookup by key hash, config and secret updates, usage figures, deletion.
 
 import type { Database } from 'bun:sqlite'
-import { decodeCursor, encodeCursor } from './cursor'
-import { jobWriters, type NewJob } from './jobs'
-
-export interface TenantRow {
-  tenant_id: string
-  name: string
-  api_key_hash: string
-  webhook_secret: string
-  user_token_secret: string
-  config: string
-  created_at: string
-}
-
-export type SecretColumn = 'api_key_hash' | 'webhook_secret' | 'user_token_secret'
-
-/** A tenant row's columns; a deleted tenant (deleted_at set) is never returned: its keys are dead. */
-export const TENANT_COLUMNS = 'tenant_id, name, api_key_hash, webhook_secret, user_token_secret, config, created_at'
-
-/** One page of tenants, oldest first, from `limit + 1` rows (shared by both stores). */
-export function toTenantPage(rows: TenantRow[], limit: number): { rows: TenantRow[]; next_cursor: string | null } {
-  const page = rows.slice(0, limit)
-  const last = page[page.length - 1]
-  return { rows: page, next_cursor: rows.length > limit ? encodeCursor([last.created_at, last.tenant_id]) : null }
-}
+import { decodeCursor } from '../cursor'
+import type { NewJob } from '../lifecycle'
+import { TENANT_COLUMNS, toTenantPage, type SecretColumn, type TenantRow } from '../rows'
+import { jobWriters } from './jobs'
 
 export function createTenantStore(db: Database) {
   const insert = db.query(

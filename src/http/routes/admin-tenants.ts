@@ -1,18 +1,18 @@
-// /v1/admin/tenants: create (secrets shown once), list, get with usage, patch config, rotate secrets,
-// delete; /v1/admin/jobs: any job.
+// /v1/admin/tenants: create (secrets shown once), list a page, get with usage, patch config, rotate
+// secrets, delete (SPEC §15); /v1/admin/jobs: any job.
 
 import { Elysia, t } from 'elysia'
-import { adminErrors, PageQuery } from '../../schemas/common'
+import { adminErrorsWith, PageQuery, PathId } from '../../schemas/common'
+import { EX } from '../../schemas/examples'
 import { Job, JobAccepted } from '../../schemas/lifecycle'
-import type { LifecycleService } from '../../services/lifecycle'
 import { CreateTenantBody, CreatedTenant, PatchTenantBody, RotateKeyBody, RotatedSecret, Tenant, TenantList, TenantWithUsage } from '../../schemas/tenant'
 import { adminSecurity, type RouteDeps } from '../deps'
 
-const TenantParams = t.Object({ tenant_id: t.String() })
+const TenantParams = t.Object({ tenant_id: PathId('The tenant (tnt_…).', EX.tenantId) })
 
-export const adminTenantsRoutes = (deps: RouteDeps, lifecycle: LifecycleService) => {
+export const adminTenantsRoutes = (deps: RouteDeps) => {
   const { tenant } = deps.services
-  const detail = (summary: string) => ({ tags: ['admin'], summary, security: adminSecurity })
+  const detail = (operationId: string, summary: string, description: string) => ({ operationId, tags: ['admin'], summary, description, security: adminSecurity })
   return new Elysia()
     .post(
       '/v1/admin/tenants',
@@ -21,46 +21,74 @@ export const adminTenantsRoutes = (deps: RouteDeps, lifecycle: LifecycleService)
         set.status = 201
         return created
       },
-      { body: CreateTenantBody, response: { 201: CreatedTenant, ...adminErrors }, detail: detail('Create a tenant; its three secrets are shown only here') },
+      {
+        body: CreateTenantBody,
+        response: { 201: CreatedTenant, ...adminErrorsWith() },
+        detail: detail(
+          'createTenant',
+          'Create a tenant; its three secrets are shown only here',
+          'Creates a tenant (one customer app) with an optional config. The answer carries its API key, webhook secret and user-token secret: the only time they are shown (they are stored hashed or sealed).',
+        ),
+      },
     )
     .get('/v1/admin/tenants', ({ query }) => tenant.list(query), {
       query: PageQuery,
-      response: { 200: TenantList, ...adminErrors },
-      detail: detail('List tenants, oldest first, a page at a time (never with secrets)'),
+      response: { 200: TenantList, ...adminErrorsWith() },
+      detail: detail(
+        'listTenants',
+        'List tenants, oldest first, a page at a time (never with secrets)',
+        'Tenants with their name and config, oldest first; pass next_cursor as cursor for the next page (null on the last). Deleted tenants are not listed. Secrets are never listed.',
+      ),
     })
     .get(
       '/v1/admin/tenants/:tenant_id',
       async ({ params }) => tenant.get(params.tenant_id, await deps.broker.connectionCount(params.tenant_id)),
-      { params: TenantParams, response: { 200: TenantWithUsage, ...adminErrors }, detail: detail('Get a tenant with usage figures') },
+      {
+        params: TenantParams,
+        response: { 200: TenantWithUsage, ...adminErrorsWith(404) },
+        detail: detail('getTenant', 'Get a tenant with usage figures', 'One tenant with its usage: rooms, messages and open WebSocket connections.'),
+      },
     )
     .patch('/v1/admin/tenants/:tenant_id', ({ params, body }) => tenant.patch(params.tenant_id, body), {
       params: TenantParams,
       body: PatchTenantBody,
-      response: { 200: Tenant, ...adminErrors },
-      detail: detail('Rename a tenant or merge config keys (validated)'),
+      response: { 200: Tenant, ...adminErrorsWith(404) },
+      detail: detail(
+        'updateTenant',
+        'Rename a tenant or merge config keys (validated)',
+        'Renames a tenant and/or merges config keys into its config (features key by key). Each value is checked and may not exceed the environment default (400 naming config.<key>).',
+      ),
     })
     .post('/v1/admin/tenants/:tenant_id/rotate-key', ({ params, body }) => tenant.rotate(params.tenant_id, body?.which), {
       params: TenantParams,
       body: t.Optional(RotateKeyBody),
-      response: { 200: RotatedSecret, ...adminErrors },
-      detail: detail('Rotate the API key (default), webhook secret or user-token secret; the old one dies at once'),
+      response: { 200: RotatedSecret, ...adminErrorsWith(404) },
+      detail: detail(
+        'rotateTenantSecret',
+        'Rotate the API key (default), webhook secret or user-token secret; the old one dies at once',
+        'Replaces one secret and answers the new value. The old one stops working at once on every instance; WebSocket connections opened with a rotated API key are closed.',
+      ),
     })
     .delete(
       '/v1/admin/tenants/:tenant_id',
       async ({ params, set }) => {
-        const r = await lifecycle.deleteTenant(params.tenant_id)
+        const r = await deps.services.lifecycle.deleteTenant(params.tenant_id)
         set.status = 202
         return r
       },
       {
         params: TenantParams,
-        response: { 202: JobAccepted, ...adminErrors },
-        detail: detail('Delete a tenant: its keys, tokens and sockets die at once (1008); its data goes in the background'),
+        response: { 202: { ...JobAccepted, description: 'Deleted: its data goes in the background (follow the job).' }, ...adminErrorsWith(404) },
+        detail: detail(
+          'deleteTenant',
+          'Delete a tenant (SPEC §15)',
+          'From this answer on the tenant is gone: its API key and user tokens are refused (401) on every instance and its WebSocket connections are closed with 1008 "tenant deleted". Its rooms, messages, members, subscriptions, notifications, outbox rows and dead letters are removed in the background by a job: GET /v1/admin/jobs/{job_id}.',
+        ),
       },
     )
-    .get('/v1/admin/jobs/:job_id', ({ params }) => lifecycle.adminJob(params.job_id), {
-      params: t.Object({ job_id: t.String() }),
-      response: { 200: Job, ...adminErrors },
-      detail: detail('Any job: status and progress (jobs survive a restart: they resume)'),
+    .get('/v1/admin/jobs/:job_id', ({ params }) => deps.services.lifecycle.adminJob(params.job_id), {
+      params: t.Object({ job_id: PathId('The job (job_…).', EX.jobId) }),
+      response: { 200: Job, ...adminErrorsWith(404) },
+      detail: detail('getJobAdmin', 'Any job: status and progress', "A background job of any tenant: a room delete, a user erasure or a tenant delete. Jobs survive a restart of the server: they resume where they stopped."),
     })
 }

@@ -1,0 +1,89 @@
+// createCore: the service graph and what happens after each commit, in one place. Builds the event
+// bus and every service, then registers the event subscribers in dispatch order. No I/O of its own:
+// the composition root (src/server.ts) opens the store and the broker and runs the lifecycle.
+
+import type { Clock } from './clock'
+import type { Config } from './config'
+import type { Logger } from './log'
+import type { Store } from './db/types'
+import type { Broker, PresenceStore } from './broker/types'
+import type { TenantLimiter } from './broker/rate-limiter'
+import type { AppMetrics } from './metrics'
+import { eventMetrics } from './instrument'
+import { createServices } from './services'
+import { createEventBus } from './services/events'
+import { realtimeFanout } from './services/fanout'
+import { redeliveryBookkeeping, redeliverySweeper, type LiveUsers } from './services/redelivery'
+import { tokenCacheEviction } from './services/token'
+import { webhookEvents } from './services/webhook'
+import type { BackgroundTask } from './tasks'
+import { backupInWorker } from './workers/backup'
+import { createLifecycleLoop, LIFECYCLE_DEFAULTS, type LifecycleSettings } from './workers/lifecycle-loop'
+import { RUNNER_DEFAULTS, startLifecycleRunner, type LifecycleRunner, type RunnerSettings } from './workers/lifecycle-runner'
+
+export interface CoreInfra {
+  store: Store
+  clock: Clock
+  config: Config
+  log: Logger
+  metrics: AppMetrics
+  /** The one broker every layer publishes through (already counting fan-out for metrics). */
+  broker: Broker & PresenceStore & LiveUsers
+  connectedAnywhere: (tenantId: string, userId: string) => boolean | Promise<boolean>
+  limiter?: TenantLimiter
+  /** Several instances share the storage (PostgreSQL with Redis). */
+  shared: boolean
+  wakeDelivery: () => void
+  /** Data lifecycle knobs (tests shorten the retention pass interval). */
+  lifecycle?: Partial<LifecycleSettings & RunnerSettings>
+}
+
+export function createCore(infra: CoreInfra) {
+  const { broker, log, metrics } = infra
+  const events = createEventBus(log)
+  // The lifecycle runner starts with the other tasks; until then a job waits for it (a wake is a no-op).
+  let runner: LifecycleRunner | null = null
+  const services = createServices({
+    ...infra,
+    events,
+    presence: broker,
+    live: broker,
+    cacheMemberships: !infra.shared,
+    copyBackup: backupInWorker,
+    wakeLifecycle: () => runner?.wake(),
+  })
+
+  // After a commit, in this order (the WebSocket layer adds itself last, in src/server.ts):
+  events.subscribe(realtimeFanout(broker)) // frames to sockets here and, through the broker, elsewhere
+  events.subscribe(redeliveryBookkeeping(services.redelivery)) // watch the room until members ack
+  events.subscribe(webhookEvents(services.webhooks)) // tenant webhooks into the outbox
+  events.subscribe(tokenCacheEviction(services.tokens)) // a changed tenant's secret is read afresh
+  events.subscribe(eventMetrics(metrics))
+  // A new retention_days applies at once, not at the next pass (SPEC §15).
+  events.subscribe({ name: 'retention', handlers: { 'tenant.changed': (e) => void (e.why === 'config' && runner?.retentionChanged()) } })
+
+  // Data lifecycle (SPEC §15): job steps and retention passes, paced on this thread.
+  const settings = { ...LIFECYCLE_DEFAULTS, ...RUNNER_DEFAULTS, ...infra.lifecycle }
+  const lifecycleLoop = createLifecycleLoop({
+    store: infra.store,
+    clock: infra.clock,
+    log,
+    events,
+    memberships: services.memberships,
+    effective: (c) => services.tenant.effective(c),
+    settings,
+  })
+
+  const tasks: BackgroundTask[] = [
+    redeliverySweeper({ redelivery: services.redelivery, config: infra.config, log, onRedelivered: (n) => metrics.redeliveries.inc({}, n) }),
+    {
+      name: 'data lifecycle',
+      start: () => void (runner = startLifecycleRunner(lifecycleLoop, log, settings)),
+      // The step in flight ends; a job resumes from its last committed step at the next start.
+      stop: () => runner?.stop(),
+    },
+  ]
+  return { events, services, tasks }
+}
+
+export type Core = ReturnType<typeof createCore>
