@@ -16,6 +16,8 @@ export const Room = t.Object({
   metadata: Nullable(JsonObject),
   unique_key: Nullable(t.String()),
   last_seq: t.Integer(),
+  last_rev: t.Integer({ minimum: 0, description: "the room's change counter: the rev of its latest change to an existing message (0: none yet)" }),
+  first_seq: t.Integer({ minimum: 1, description: 'the oldest seq still stored' }),
   member_count: t.Integer(),
   created_at: Timestamp,
 })
@@ -24,6 +26,7 @@ export type Room = Static<typeof Room>
 export const RoomListItem = t.Object({
   ...Room.properties,
   unread_count: t.Integer(),
+  unread_mentions: t.Integer({ minimum: 0, description: 'messages of the room mentioning the caller above their read marker' }),
   last_message: t.Optional(Message),
 })
 export type RoomListItem = Static<typeof RoomListItem>

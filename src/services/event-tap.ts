@@ -27,6 +27,28 @@ const withoutType = (f: ServerFrame) => {
   return rest
 }
 
+/**
+ * A change to an existing message as its tenant webhook (SPEC §11.7): a reaction as reaction.added /
+ * reaction.removed `{room_id, message_id, seq, rev, user_id, key}`, a pin as message.pinned /
+ * message.unpinned with the message, an edit or a reply as message.updated and a delete as
+ * message.deleted with the message and its `change`.
+ */
+function changeWebhook(webhooks: WebhookService, tenantId: string, frame: ServerFrame<'message.updated' | 'message.deleted'>) {
+  const { type: _type, change, ...message } = frame
+  switch (change.kind) {
+    case 'reaction.added':
+    case 'reaction.removed': {
+      const { room_id, message_id, seq, rev } = message
+      return webhooks.emit(tenantId, change.kind, { room_id, message_id, seq, rev, user_id: change.user_id, key: change.key })
+    }
+    case 'pinned':
+    case 'unpinned':
+      return webhooks.emit(tenantId, change.kind === 'pinned' ? 'message.pinned' : 'message.unpinned', message)
+    default:
+      return webhooks.emit(tenantId, frame.type, { ...message, change })
+  }
+}
+
 /** Maps room frames to tenant webhook events (SPEC §6) and marks rooms for redelivery. */
 export function roomFrameConsumers(webhooks: WebhookService, redelivery: Redelivery): RoomFrameListener {
   return (tenantId, frame) => {
@@ -36,7 +58,7 @@ export function roomFrameConsumers(webhooks: WebhookService, redelivery: Redeliv
         return webhooks.messageCreated(tenantId, withoutType(frame) as unknown as Message)
       case 'message.updated':
       case 'message.deleted':
-        return webhooks.emit(tenantId, frame.type, withoutType(frame))
+        return changeWebhook(webhooks, tenantId, frame)
       case 'member.joined':
         return webhooks.emit(tenantId, 'member.added', { room_id: frame.room_id, user_id: frame.user_id, role: frame.role })
       case 'member.left':

@@ -12,6 +12,10 @@ import { createRealtimeService } from './realtime'
 import { createTenantService } from './tenant'
 import { createTenantLimiter, type TenantLimiter } from './rate-limiter'
 import { createMemberCache } from './access'
+import { createChangeService } from './changes'
+import { createReactionService } from './reaction'
+import { createPinService } from './pin'
+import { createMentionService } from './mention'
 
 export interface Infra {
   store: Store
@@ -33,6 +37,10 @@ export function createServices(infra: Infra) {
     tenant: createTenantService(infra),
     chatroom: createChatroomService({ ...infra, memberships }),
     message: createMessageService({ ...infra, memberships }),
+    changes: createChangeService({ ...infra, memberships }),
+    reaction: createReactionService(infra),
+    pin: createPinService({ ...infra, memberships }),
+    mention: createMentionService(infra),
     receipt: createReceiptService(infra),
     realtime: createRealtimeService(infra),
     limiter: infra.limiter ?? createTenantLimiter(infra.clock),

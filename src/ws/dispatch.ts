@@ -1,6 +1,6 @@
 // Client frame → the same service calls REST uses → reply frame or `error` frame (SPEC §5).
 
-import { AppError, isStorageUnavailable, toErrorBody } from '../errors'
+import { AppError, invalid, isStorageUnavailable, toErrorBody } from '../errors'
 import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Logger } from '../log'
@@ -10,7 +10,7 @@ import { parseClientFrame, type ClientFrame } from '../schemas/frames'
 import { readUpdatedFrame, syncDoneFrame, typingFrame, type ServerFrame } from '../schemas/server-frames'
 import type { Config } from '../config'
 import type { Connection } from './connection'
-import { syncRoom } from './sync'
+import { syncChanges, syncRoom } from './sync'
 
 const TYPING_TIMEOUT_MS = 6000
 
@@ -63,7 +63,8 @@ export function createDispatcher({ services, notifications, broker, config, log 
         try {
           const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
           if (!take.allowed) throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
-          r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id }, turn)
+          const body = { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id, parent_id: f.parent_id, mentions: f.mentions }
+          r = await message.send(conn.actor, f.room_id, body, turn)
         } finally {
           turn.submitted() // idempotent: a refused frame must not hold up the next one
         }
@@ -98,7 +99,11 @@ export function createDispatcher({ services, notifications, broker, config, log 
           return null
         })
       case 'sync': {
-        await syncRoom(conn, realtime, f.room_id, f.after_seq, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
+        // Two cursors (SPEC §11.1): after_seq re-streams messages, after_rev streams changes.
+        if (f.after_seq !== undefined && f.after_rev !== undefined) throw invalid('after_rev', 'use after_seq or after_rev, not both')
+        if (f.after_rev !== undefined) await syncChanges(conn, services.changes, f.room_id, f.after_rev, config.SYNC_MAX_PER_ROOM)
+        else if (f.after_seq !== undefined) await syncRoom(conn, realtime, f.room_id, f.after_seq, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
+        else throw invalid('after_seq', 'sync needs after_seq or after_rev')
         return syncDoneFrame(f.room_id, rid)
       }
       case 'notification.ack':

@@ -1,13 +1,13 @@
 // Room rows (PostgreSQL): creation with initial members, dm lookup, listing for a user and channel discovery.
 
 import type { SQL } from 'bun'
-import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomRow } from '../sqlite/rooms'
+import { LAST_MESSAGE_COLUMNS, toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomRow } from '../sqlite/rooms'
 import { activityKey } from './activity'
 import { decodeCursor, encodeCursor } from './cursor'
 import { all, first } from './rows'
 
 
-export function createRoomStore(sql: SQL) {
+export function createRoomStore(sql: SQL, mentions: { unreadCounts(tenantId: string, userId: string, roomIds: string[]): Promise<Record<string, number>> }) {
   const byId = async (q: SQL, tenantId: string, roomId: string) =>
     first<RoomRow>(await q`SELECT * FROM rooms WHERE tenant_id = ${tenantId} AND room_id = ${roomId}`)
 
@@ -48,20 +48,18 @@ export function createRoomStore(sql: SQL) {
       )
     },
 
-    /** The user's rooms, most recently active first, with unread counts and the last message. */
+    /** The user's rooms, most recently active first, with unread counts (messages and mentions) and the last message. */
     async listForUser(tenantId: string, userId: string, limit: number, cursor?: string) {
       const after = cursor ? decodeCursor(cursor, ['string', 'string']) : null
       const rows = all<ListRow>(await sql`
-        SELECT r.*, m.last_read,
-               msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
-               msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
-               msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
+        SELECT r.*, m.last_read, ${sql.unsafe(LAST_MESSAGE_COLUMNS)}
         FROM members m JOIN rooms r ON r.room_id = m.room_id
         LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq
         WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId}
         ${after ? sql`AND (r.last_activity_at < ${after[0]} OR (r.last_activity_at = ${after[0]} AND r.room_id < ${after[1]}))` : sql``}
         ORDER BY r.last_activity_at DESC, r.room_id DESC LIMIT ${limit + 1}`)
-      return toRoomListPage(rows, limit)
+      const ids = rows.slice(0, limit).map((r) => r.room_id)
+      return toRoomListPage(rows, limit, await mentions.unreadCounts(tenantId, userId, ids))
     },
 
     async listChannels(tenantId: string, limit: number, cursor?: string) {

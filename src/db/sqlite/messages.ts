@@ -1,8 +1,12 @@
-// Message rows: gap-free seq assignment (batched for group commit), history pages, edits and tombstones.
+// Message rows: gap-free seq assignment (batched for group commit), history pages, replies, edits
+// and tombstones, each change to an existing message with its rev (SPEC §11.1).
 
 import type { Database } from 'bun:sqlite'
 import type { Message } from '../../schemas/message'
+import type { MessageChange } from '../../schemas/change'
+import { conflict, invalid } from '../../errors'
 import type { ActivityKeys } from './activity'
+import { createRevs } from './revs'
 
 export interface MessageRow {
   message_id: string
@@ -16,23 +20,58 @@ export interface MessageRow {
   created_at: string
   edited_at: string | null
   deleted_at: string | null
+  rev: number
+  parent_id: string | null
+  reply_count: number
+  last_reply_at: string | null
+  /** JSON array of user ids, null when none. */
+  mentions: string | null
+  /** JSON reaction summary (db/reaction-summary.ts), null when none. */
+  reactions: string | null
+  pinned_at: string | null
+  pinned_by: string | null
+  /** The room rev the pin was made at (orders pins, newest first); internal. */
+  pin_rev: number | null
+  /** JSON MessageChange of the change that set rev, null for rev 0; internal (sync frames). */
+  last_change: string | null
 }
 
-/** A row of a page query: what a client sees (no tenant_id). */
-export type PageRow = Omit<MessageRow, 'tenant_id'>
+/** A row of a page query: what a client sees (no tenant_id and no internal column). */
+export type PageRow = Omit<MessageRow, 'tenant_id' | 'pin_rev' | 'last_change'>
+/** A row of the change feed: the page columns and the change that set its rev. */
+export type ChangeRow = PageRow & { last_change: string | null }
+
+/** The columns of PageRow, for SELECT lists (each text column is a new JS string per row: read only these). */
+export const PAGE_COLUMNS = [
+  'message_id', 'room_id', 'seq', 'rev', 'sender_id', 'content', 'meta', 'client_msg_id', 'parent_id', 'reply_count', 'last_reply_at',
+  'mentions', 'reactions', 'pinned_at', 'pinned_by', 'created_at', 'edited_at', 'deleted_at',
+] as const satisfies readonly (keyof PageRow)[]
+export const pageColumns = (alias = '') => PAGE_COLUMNS.map((c) => alias + c).join(', ')
 
 export const toMessage = (r: PageRow): Message => ({
   message_id: r.message_id,
   room_id: r.room_id,
   seq: r.seq,
+  rev: r.rev,
   sender_id: r.sender_id,
   content: r.content,
   meta: r.meta === null ? null : JSON.parse(r.meta),
   client_msg_id: r.client_msg_id,
+  parent_id: r.parent_id,
+  reply_count: r.reply_count,
+  last_reply_at: r.last_reply_at,
+  mentions: r.mentions === null ? [] : JSON.parse(r.mentions),
+  attachments: [],
+  reactions: r.reactions === null ? [] : JSON.parse(r.reactions),
+  pinned_at: r.pinned_at,
+  pinned_by: r.pinned_by,
   created_at: r.created_at,
   edited_at: r.edited_at,
   deleted_at: r.deleted_at,
 })
+
+/** The change recorded on a row (null when it never changed). */
+export const changeOf = (r: { last_change: string | null }): MessageChange | null => (r.last_change === null ? null : JSON.parse(r.last_change))
 
 export interface NewMessage {
   tenant_id: string
@@ -43,16 +82,60 @@ export interface NewMessage {
   meta: string | null
   client_msg_id: string | null
   created_at: string
+  /** A reply's parent (a top-level message of the same room), else null. */
+  parent_id: string | null
+  /** Distinct user ids it mentions ([] for none). */
+  mentions: string[]
 }
 
-/** The outcome of one append: the stored row, and whether it is new or a client_msg_id replay. */
-export type AppendResult = { ok: true; row: MessageRow; created: boolean } | { ok: false; error: unknown }
+/**
+ * The outcome of one append: the stored row, and whether it is new or a client_msg_id replay. A new
+ * reply also gives its parent's row after the reply counted (a `reply` change, SPEC §11.3).
+ */
+export type AppendResult = { ok: true; row: MessageRow; created: boolean; parent?: MessageRow } | { ok: false; error: unknown }
+
+/** The row a new message gets from its NewMessage (the INSERT's defaults). */
+export const newRow = (m: NewMessage, seq: number): MessageRow => ({
+  message_id: m.message_id,
+  room_id: m.room_id,
+  seq,
+  tenant_id: m.tenant_id,
+  sender_id: m.sender_id,
+  content: m.content,
+  meta: m.meta,
+  client_msg_id: m.client_msg_id,
+  created_at: m.created_at,
+  edited_at: null,
+  deleted_at: null,
+  rev: 0,
+  parent_id: m.parent_id,
+  reply_count: 0,
+  last_reply_at: null,
+  mentions: m.mentions.length ? JSON.stringify(m.mentions) : null,
+  reactions: null,
+  pinned_at: null,
+  pinned_by: null,
+  pin_rev: null,
+  last_change: null,
+})
+
+/** Why a parent cannot take a reply (SPEC §11.3), or null when it can. */
+export function parentProblem(parent: Pick<MessageRow, 'parent_id' | 'deleted_at'> | null): Error | null {
+  if (!parent) return invalid('parent_id', 'parent_id must be a message of this room')
+  if (parent.parent_id !== null) return invalid('parent_id', 'parent_id must be a top-level message (replies are one level deep)')
+  if (parent.deleted_at !== null) return conflict('the parent message is deleted')
+  return null
+}
 
 export function createMessageStore(db: Database, activity: ActivityKeys) {
+  const revs = createRevs(db)
   const insert = db.query(
-    `INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, parent_id, mentions)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
+  const insertMention = db.query('INSERT OR IGNORE INTO mentions (tenant_id, user_id, room_id, seq, created_at) VALUES (?, ?, ?, ?, ?)')
+  const deleteMention = db.query('DELETE FROM mentions WHERE tenant_id = ? AND user_id = ? AND room_id = ? AND seq = ?')
+  const deleteReactions = db.query('DELETE FROM reactions WHERE room_id = ? AND seq = ?')
   const moveSender = db.query(
     'UPDATE members SET last_ack = max(last_ack, ?1), last_read = max(last_read, ?1) WHERE room_id = ?2 AND user_id = ?3',
   )
@@ -61,25 +144,49 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
   )
   const byId = db.query<MessageRow, [string, string]>('SELECT * FROM messages WHERE room_id = ? AND message_id = ?')
   const bySeq = db.query<MessageRow, [string, number]>('SELECT * FROM messages WHERE room_id = ? AND seq = ?')
-  // Pages read only the columns a client sees: each text column is a new JS string per row.
-  const PAGE_COLUMNS = 'message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at'
-  const after = db.query<PageRow, [string, number, number]>(
-    `SELECT ${PAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  const page = (where: string, desc: boolean) =>
+    db.query<PageRow, [string, number, number]>(`SELECT ${pageColumns()} FROM messages WHERE room_id = ? AND ${where} ORDER BY seq ${desc ? 'DESC' : ''} LIMIT ?`)
+  const after = page('seq > ?', false)
+  const before = page('seq < ?', true)
+  const afterTop = page('seq > ? AND parent_id IS NULL', false)
+  const beforeTop = page('seq < ? AND parent_id IS NULL', true)
+  const replies = (op: '>' | '<', desc: boolean) =>
+    db.query<PageRow, [string, string, number, number]>(
+      `SELECT ${pageColumns()} FROM messages WHERE room_id = ? AND parent_id = ? AND seq ${op} ? ORDER BY seq ${desc ? 'DESC' : ''} LIMIT ?`,
+    )
+  const repliesAfter = replies('>', false)
+  const repliesBefore = replies('<', true)
+  const changesAfter = db.query<ChangeRow, [string, number, number, number]>(
+    `SELECT ${pageColumns()}, last_change FROM messages WHERE room_id = ? AND rev > ? AND rev <= ? ORDER BY rev LIMIT ?`,
   )
-  const before = db.query<PageRow, [string, number, number]>(
-    `SELECT ${PAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+  const lastRev = db.query<{ last_rev: number }, [string]>('SELECT last_rev FROM rooms WHERE room_id = ?')
+  const edit = db.query(
+    `UPDATE messages SET content = coalesce(?, content), meta = coalesce(?, meta), mentions = iif(?, ?, mentions), edited_at = ?, rev = ?, last_change = ?
+     WHERE room_id = ? AND seq = ?`,
   )
-  const edit = db.query('UPDATE messages SET content = coalesce(?, content), meta = coalesce(?, meta), edited_at = ? WHERE room_id = ? AND seq = ?')
-  const tombstone = db.query("UPDATE messages SET content = '', meta = NULL, deleted_at = ? WHERE room_id = ? AND seq = ?")
+  const tombstone = db.query(
+    `UPDATE messages SET content = '', meta = NULL, mentions = NULL, reactions = NULL, pinned_at = NULL, pinned_by = NULL, pin_rev = NULL,
+       deleted_at = ?, rev = ?, last_change = ? WHERE room_id = ? AND seq = ?`,
+  )
+  const replyCounted = db.query('UPDATE messages SET reply_count = reply_count + 1, last_reply_at = ?, rev = ?, last_change = ? WHERE room_id = ? AND seq = ?')
 
   const roomSeq = db.query<{ tenant_id: string; last_seq: number }, [string]>('SELECT tenant_id, last_seq FROM rooms WHERE room_id = ?')
   const setRoomSeq = db.query('UPDATE rooms SET last_seq = ?, last_activity_at = ? WHERE room_id = ?')
+
+  /** Replaces the mention rows of a message: removes `before`, adds `after` (user ids). */
+  function setMentions(tenantId: string, roomId: string, seq: number, createdAt: string, before: string[], after: string[]) {
+    for (const u of before) if (!after.includes(u)) deleteMention.run(tenantId, u, roomId, seq)
+    for (const u of after) if (!before.includes(u)) insertMention.run(tenantId, u, roomId, seq, createdAt)
+  }
+  const mentionsOf = (r: MessageRow): string[] => (r.mentions === null ? [] : JSON.parse(r.mentions))
 
   return {
     /**
      * Group commit (SPEC §6): appends every message in ONE immediate transaction (one fsync under
      * FULL). Each gets the room's next seq, its row, and moves the sender's ack and read marker.
      * A client_msg_id the sender already used in the room returns the original row, created=false.
+     * A reply checks its parent inside the transaction (an item error: 400 parent_id, or 409 for a
+     * deleted parent) and counts itself on the parent with a new rev; mentions get their rows.
      *
      * Work per batch, not per message (PERF, docs/performance.md): a room's last_seq is read once
      * and written once at the end (with the activity key of its last message), and a sender's
@@ -103,12 +210,22 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
               if (r) rooms.set(m.room_id, (room = { tenant: r.tenant_id, last: r.last_seq, activity: null }))
             }
             if (!room || room.tenant !== m.tenant_id) throw new Error(`room ${m.room_id} vanished during append`)
+            const parent = m.parent_id === null ? null : byId.get(m.room_id, m.parent_id)
+            if (m.parent_id !== null) {
+              const problem = parentProblem(parent)
+              if (problem) throw problem
+            }
             const seq = room.last + 1
-            insert.run(m.room_id, seq, m.message_id, m.tenant_id, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at)
+            const row = newRow(m, seq)
+            insert.run(m.room_id, seq, m.message_id, m.tenant_id, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at, m.parent_id, row.mentions)
             room.last = seq
             room.activity = activity(m.created_at)
             senders.set(`${m.room_id}\u0000${m.sender_id}`, { room: m.room_id, user: m.sender_id, seq })
-            return { ok: true, row: { ...m, seq, edited_at: null, deleted_at: null }, created: true }
+            setMentions(m.tenant_id, m.room_id, seq, m.created_at, [], m.mentions)
+            if (!parent) return { ok: true, row, created: true }
+            const change: MessageChange = { kind: 'reply', user_id: m.sender_id }
+            replyCounted.run(m.created_at, revs.next(m.room_id), JSON.stringify(change), m.room_id, parent.seq)
+            return { ok: true, row, created: true, parent: bySeq.get(m.room_id, parent.seq)! }
           } catch (error) {
             // SQLITE_FULL / IOERR may roll back the WHOLE transaction, not just this statement. Going
             // on would run the next items in autocommit (stored, yet reported failed when COMMIT then
@@ -125,18 +242,55 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
 
     get: (roomId: string, messageId: string) => byId.get(roomId, messageId),
     bySeq: (roomId: string, seq: number) => bySeq.get(roomId, seq),
-    /** Up to `limit` messages with seq > afterSeq, ascending. */
-    after: (roomId: string, afterSeq: number, limit: number) => after.all(roomId, afterSeq, limit),
-    /** Up to `limit` messages with seq < beforeSeq, ascending. */
-    before: (roomId: string, beforeSeq: number, limit: number) => before.all(roomId, beforeSeq, limit).reverse(),
+    /** Up to `limit` messages with seq > afterSeq, ascending; `topLevel` leaves replies out. */
+    after: (roomId: string, afterSeq: number, limit: number, topLevel = false) => (topLevel ? afterTop : after).all(roomId, afterSeq, limit),
+    /** Up to `limit` messages with seq < beforeSeq, ascending; `topLevel` leaves replies out. */
+    before: (roomId: string, beforeSeq: number, limit: number, topLevel = false) =>
+      (topLevel ? beforeTop : before).all(roomId, beforeSeq, limit).reverse(),
+    /** Up to `limit` replies of `parentId` after (or, with `back`, before) `seq`, ascending. */
+    replies: (roomId: string, parentId: string, seq: number, limit: number, back = false) =>
+      back ? repliesBefore.all(roomId, parentId, seq, limit).reverse() : repliesAfter.all(roomId, parentId, seq, limit),
 
-    edit(roomId: string, seq: number, content: string | null, meta: string | null, at: string): MessageRow {
-      edit.run(content, meta, at, roomId, seq)
-      return bySeq.get(roomId, seq)!
+    /**
+     * The change feed: up to `limit` messages with rev > afterRev in ascending rev, and the room's
+     * last_rev read with them (only revs up to it are returned, so a client that stores it misses nothing).
+     */
+    changes(roomId: string, afterRev: number, limit: number): { rows: ChangeRow[]; last_rev: number } {
+      const last = lastRev.get(roomId)?.last_rev ?? 0
+      return { rows: afterRev >= last ? [] : changesAfter.all(roomId, afterRev, last, limit), last_rev: last }
     },
-    tombstone(roomId: string, seq: number, at: string): MessageRow {
-      tombstone.run(at, roomId, seq)
-      return bySeq.get(roomId, seq)!
+
+    /**
+     * Sets content and/or meta (null keeps them) and, when `mentions` is given, replaces the
+     * mentions; sets edited_at and a new rev (`edited` by `userId`). A deleted message is a CONFLICT
+     * (checked here, in the transaction, so a delete just before cannot be overwritten).
+     */
+    edit(roomId: string, seq: number, patch: { content: string | null; meta: string | null; mentions: string[] | null }, userId: string, at: string): MessageRow {
+      return db.transaction(() => {
+        const row = bySeq.get(roomId, seq)!
+        if (row.deleted_at) throw conflict('the message is deleted')
+        const mentions = patch.mentions === null ? null : patch.mentions.length ? JSON.stringify(patch.mentions) : null
+        if (patch.mentions !== null) setMentions(row.tenant_id, roomId, seq, row.created_at, mentionsOf(row), patch.mentions)
+        const change: MessageChange = { kind: 'edited', user_id: userId }
+        edit.run(patch.content, patch.meta, patch.mentions === null ? 0 : 1, mentions, at, revs.next(roomId), JSON.stringify(change), roomId, seq)
+        return bySeq.get(roomId, seq)!
+      }).immediate()
+    },
+
+    /**
+     * Tombstones the message with a new rev (`deleted` by `userId`): content and meta blanked, and
+     * its mentions, reactions and pin gone. Already deleted: the row as it is, changed=false.
+     */
+    tombstone(roomId: string, seq: number, userId: string, at: string): { row: MessageRow; changed: boolean } {
+      return db.transaction(() => {
+        const row = bySeq.get(roomId, seq)!
+        if (row.deleted_at) return { row, changed: false }
+        setMentions(row.tenant_id, roomId, seq, row.created_at, mentionsOf(row), [])
+        deleteReactions.run(roomId, seq)
+        const change: MessageChange = { kind: 'deleted', user_id: userId }
+        tombstone.run(at, revs.next(roomId), JSON.stringify(change), roomId, seq)
+        return { row: bySeq.get(roomId, seq)!, changed: true }
+      }).immediate()
     },
   }
 }

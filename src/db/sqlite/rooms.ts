@@ -3,8 +3,9 @@
 import type { Database } from 'bun:sqlite'
 import type { Room, RoomListItem, RoomType, Role } from '../../schemas/room'
 import { decodeCursor, encodeCursor } from './cursor'
-import { toMessage, type MessageRow } from './messages'
+import { PAGE_COLUMNS, toMessage, type PageRow } from './messages'
 import type { ActivityKeys } from './activity'
+import type { MentionStore } from './mentions'
 
 export interface RoomRow {
   room_id: string
@@ -17,6 +18,8 @@ export interface RoomRow {
   member_count: number
   created_at: string
   last_activity_at: string
+  last_rev: number
+  first_seq: number
 }
 
 export const toRoom = (r: RoomRow): Room => ({
@@ -26,6 +29,8 @@ export const toRoom = (r: RoomRow): Room => ({
   metadata: r.metadata === null ? null : JSON.parse(r.metadata),
   unique_key: r.unique_key,
   last_seq: r.last_seq,
+  last_rev: r.last_rev,
+  first_seq: r.first_seq,
   member_count: r.member_count,
   created_at: r.created_at,
 })
@@ -40,26 +45,22 @@ export interface NewRoom {
   members: { user_id: string; role: Role }[]
 }
 
-export type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
+export type ListRow = RoomRow & { last_read: number } & { [K in keyof PageRow as `m_${K}`]: PageRow[K] | null }
 
-/** One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL stores). */
-export function toRoomListPage(rows: ListRow[], limit: number): { rooms: RoomListItem[]; next_cursor: string | null } {
+/** The last message's columns in a room-list query, each as m_<column> (the message joined as `msg`). */
+export const LAST_MESSAGE_COLUMNS = PAGE_COLUMNS.map((c) => `msg.${c} AS m_${c}`).join(', ')
+
+/**
+ * One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL
+ * stores); `unreadMentions` has the counts of the page's rooms (absent: 0).
+ */
+export function toRoomListPage(rows: ListRow[], limit: number, unreadMentions: Record<string, number> = {}): { rooms: RoomListItem[]; next_cursor: string | null } {
   const page = rows.slice(0, limit)
   const rooms: RoomListItem[] = page.map((r) => {
-    const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read) }
+    const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read), unread_mentions: unreadMentions[r.room_id] ?? 0 }
     if (r.m_message_id) {
-      item.last_message = toMessage({
-        message_id: r.m_message_id,
-        room_id: r.m_room_id!,
-        seq: r.m_seq!,
-        sender_id: r.m_sender_id!,
-        content: r.m_content!,
-        meta: r.m_meta,
-        client_msg_id: r.m_client_msg_id,
-        created_at: r.m_created_at!,
-        edited_at: r.m_edited_at,
-        deleted_at: r.m_deleted_at,
-      })
+      const m = Object.fromEntries(PAGE_COLUMNS.map((c) => [c, r[`m_${c}`]])) as unknown as PageRow
+      item.last_message = toMessage(m)
     }
     return item
   })
@@ -67,7 +68,7 @@ export function toRoomListPage(rows: ListRow[], limit: number): { rooms: RoomLis
   return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null }
 }
 
-export function createRoomStore(db: Database, activity: ActivityKeys) {
+export function createRoomStore(db: Database, activity: ActivityKeys, mentions: Pick<MentionStore, 'unreadCounts'>) {
   const byId = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND room_id = ?')
   const byKey = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND unique_key = ?')
   const insertRoom = db.query(
@@ -79,10 +80,7 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
   )
   const userRooms = (withCursor: boolean) =>
     db.query<ListRow, (string | number)[]>(
-      `SELECT r.*, m.last_read,
-              msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
-              msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
-              msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
+      `SELECT r.*, m.last_read, ${LAST_MESSAGE_COLUMNS}
        FROM members m JOIN rooms r ON r.room_id = m.room_id
        LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq
        WHERE m.tenant_id = ? AND m.user_id = ?
@@ -129,7 +127,7 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
       return byId.get(tenantId, roomId)
     },
 
-    /** The user's rooms, most recently active first, with unread counts and the last message. */
+    /** The user's rooms, most recently active first, with unread counts (messages and mentions) and the last message. */
     listForUser(tenantId: string, userId: string, limit: number, cursor?: string) {
       const rows = cursor
         ? (() => {
@@ -137,7 +135,8 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
             return nextPage.all(tenantId, userId, at, at, id, limit + 1)
           })()
         : firstPage.all(tenantId, userId, limit + 1)
-      return toRoomListPage(rows, limit)
+      const ids = rows.slice(0, limit).map((r) => r.room_id)
+      return toRoomListPage(rows, limit, mentions.unreadCounts(tenantId, userId, ids))
     },
 
     listChannels(tenantId: string, limit: number, cursor?: string) {

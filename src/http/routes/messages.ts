@@ -1,8 +1,8 @@
-// /v1/rooms/:room_id/messages: send, history, get, edit, delete.
+// /v1/rooms/:room_id/messages: send, history, replies, get, edit, delete.
 
 import { Elysia, t } from 'elysia'
 import { tenantErrors } from '../../schemas/common'
-import { HistoryQuery, Message, MessageAck, MessagePage, PatchMessageBody, SendMessageBody } from '../../schemas/message'
+import { HistoryQuery, Message, MessageAck, MessagePage, PatchMessageBody, RepliesQuery, SendMessageBody } from '../../schemas/message'
 import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
 import { jsonResponse } from '../json-response'
 
@@ -31,8 +31,18 @@ export const messagesRoutes = (deps: RouteDeps) => {
       params: RoomParams,
       query: HistoryQuery,
       response: { 200: MessagePage, ...tenantErrors },
-      detail: detail('Page through history in ascending seq (after_seq forward, before_seq back)'),
+      detail: detail('Page through history in ascending seq (after_seq forward, before_seq back; top_level=true leaves replies out)'),
     })
+    .get(
+      '/v1/rooms/:room_id/messages/:message_id/replies',
+      async ({ request, params, query }) => jsonResponse(await message.replies(actorOf(deps, request), params.room_id, params.message_id, query)),
+      {
+        params: MessageParams,
+        query: RepliesQuery,
+        response: { 200: MessagePage, ...tenantErrors },
+        detail: detail("Page through a message's replies (its thread), with history's paging rules"),
+      },
+    )
     .get(
       '/v1/rooms/:room_id/messages/:message_id',
       ({ request, params }) => message.get(actorOf(deps, request), params.room_id, params.message_id),

@@ -1,0 +1,68 @@
+// Reactions (SPEC §11.4): add and remove (idempotent: no rev, no event when nothing changes), and the
+// complete reactor list.
+
+import { isoNow, type Clock } from '../clock'
+import type { Store } from '../db/types'
+import { toMessage } from '../db/sqlite/messages'
+import { invalid, notFound } from '../errors'
+import type { Broker } from '../broker/types'
+import { topics } from '../broker/topics'
+import type { Message } from '../schemas/message'
+import { reactionKeyProblem, type ReactorList, type ReactorQuery } from '../schemas/reaction'
+import { changeFrame } from '../schemas/server-frames'
+import { parseLimit, type Actor } from './actor'
+import { roomFor } from './access'
+
+type Deps = { store: Store; clock: Clock; broker: Broker }
+
+/**
+ * A key, already URL-decoded (Elysia decodes path parameters; a malformed escape is a 400 on `key`
+ * there), or 400 on `key` when it breaks the rule.
+ */
+export function reactionKey(key: string): string {
+  const problem = reactionKeyProblem(key)
+  if (problem) throw invalid('key', problem)
+  return key
+}
+
+export function createReactionService({ store, clock, broker }: Deps) {
+  /** The message the actor reacts to: member access (404/403), then the message (404). */
+  async function target(actor: Actor, roomId: string, messageId: string) {
+    await roomFor(store, actor, roomId, 'member')
+    const row = await store.messages.get(roomId, messageId)
+    if (!row) throw notFound('message')
+    return row
+  }
+
+  return {
+    /** PUT …/reactions/{key}: the message after; a reaction already there changes nothing. */
+    async add(actor: Actor, roomId: string, messageId: string, rawKey: string): Promise<Message> {
+      const key = reactionKey(rawKey)
+      const row = await target(actor, roomId, messageId)
+      const r = await store.reactions.add(roomId, row.seq, key, actor.userId, isoNow(clock))
+      const m = toMessage(r.row)
+      if (r.changed) broker.publish(topics.room(actor.tenant.tenant_id, roomId), changeFrame(m, { kind: 'reaction.added', user_id: actor.userId, key }))
+      return m
+    },
+
+    /** DELETE …/reactions/{key}: the message after; no such reaction changes nothing. */
+    async remove(actor: Actor, roomId: string, messageId: string, rawKey: string): Promise<Message> {
+      const key = reactionKey(rawKey)
+      const row = await target(actor, roomId, messageId)
+      const r = await store.reactions.remove(roomId, row.seq, key, actor.userId)
+      const m = toMessage(r.row)
+      if (r.changed) broker.publish(topics.room(actor.tenant.tenant_id, roomId), changeFrame(m, { kind: 'reaction.removed', user_id: actor.userId, key }))
+      return m
+    },
+
+    /** GET …/reactions: every reactor (optionally of one key), earliest first. */
+    async list(actor: Actor, roomId: string, messageId: string, q: ReactorQuery): Promise<ReactorList> {
+      const key = q.key === undefined ? null : reactionKey(q.key)
+      const limit = parseLimit(q.limit)
+      const row = await target(actor, roomId, messageId)
+      return store.reactions.list(roomId, row.seq, key, limit, q.cursor)
+    },
+  }
+}
+
+export type ReactionService = ReturnType<typeof createReactionService>
