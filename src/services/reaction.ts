@@ -16,10 +16,20 @@ import { roomFor } from './access'
 type Deps = { store: Store; clock: Clock; broker: Broker }
 
 /**
- * A key, already URL-decoded (Elysia decodes path parameters; a malformed escape is a 400 on `key`
- * there), or 400 on `key` when it breaks the rule.
+ * A reaction key from the raw (still percent-encoded) last path segment, or a query value (already
+ * decoded): the decoded key, or 400 on `key` when it is not valid percent-encoded UTF-8 or breaks the
+ * rule. The route hands over the raw segment because the framework's own decoding falls back to the
+ * undecoded text on a malformed escape, which would then pass as a key of its own.
  */
-export function reactionKey(key: string): string {
+export function reactionKey(raw: string, encoded: boolean): string {
+  let key = raw
+  if (encoded) {
+    try {
+      key = decodeURIComponent(raw)
+    } catch {
+      throw invalid('key', 'key is not valid percent-encoded UTF-8')
+    }
+  }
   const problem = reactionKeyProblem(key)
   if (problem) throw invalid('key', problem)
   return key
@@ -35,9 +45,9 @@ export function createReactionService({ store, clock, broker }: Deps) {
   }
 
   return {
-    /** PUT …/reactions/{key}: the message after; a reaction already there changes nothing. */
+    /** PUT …/reactions/{key} (`rawKey` still percent-encoded): the message after; a reaction already there changes nothing. */
     async add(actor: Actor, roomId: string, messageId: string, rawKey: string): Promise<Message> {
-      const key = reactionKey(rawKey)
+      const key = reactionKey(rawKey, true)
       const row = await target(actor, roomId, messageId)
       const r = await store.reactions.add(roomId, row.seq, key, actor.userId, isoNow(clock))
       const m = toMessage(r.row)
@@ -47,7 +57,7 @@ export function createReactionService({ store, clock, broker }: Deps) {
 
     /** DELETE …/reactions/{key}: the message after; no such reaction changes nothing. */
     async remove(actor: Actor, roomId: string, messageId: string, rawKey: string): Promise<Message> {
-      const key = reactionKey(rawKey)
+      const key = reactionKey(rawKey, true)
       const row = await target(actor, roomId, messageId)
       const r = await store.reactions.remove(roomId, row.seq, key, actor.userId)
       const m = toMessage(r.row)
@@ -57,7 +67,7 @@ export function createReactionService({ store, clock, broker }: Deps) {
 
     /** GET …/reactions: every reactor (optionally of one key), earliest first. */
     async list(actor: Actor, roomId: string, messageId: string, q: ReactorQuery): Promise<ReactorList> {
-      const key = q.key === undefined ? null : reactionKey(q.key)
+      const key = q.key === undefined ? null : reactionKey(q.key, false)
       const limit = parseLimit(q.limit)
       const row = await target(actor, roomId, messageId)
       return store.reactions.list(roomId, row.seq, key, limit, q.cursor)

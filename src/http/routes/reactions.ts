@@ -13,13 +13,20 @@ const ReactionParams = t.Object({
   key: t.String({ description: 'the reaction, URL-encoded: 1-64 bytes of UTF-8, no whitespace or control characters (👍 is %F0%9F%91%8D)' }),
 })
 
+/** The key as sent: the path's last segment, still percent-encoded (the service decodes and checks it). */
+const rawKeyOf = (request: Request) => {
+  const url = request.url
+  const end = url.indexOf('?') === -1 ? url.length : url.indexOf('?')
+  return url.slice(url.lastIndexOf('/', end) + 1, end)
+}
+
 export const reactionsRoutes = (deps: RouteDeps) => {
   const { reaction } = deps.services
   const detail = (summary: string, description: string) => ({ tags: ['reactions'], summary, description, security: tenantSecurity })
   return new Elysia()
     .put(
       '/v1/rooms/:room_id/messages/:message_id/reactions/:key',
-      ({ request, params }) => reaction.add(actorOf(deps, request), params.room_id, params.message_id, params.key),
+      ({ request, params }) => reaction.add(actorOf(deps, request), params.room_id, params.message_id, rawKeyOf(request)),
       {
         params: ReactionParams,
         response: { 200: Message, ...tenantErrors },
@@ -31,7 +38,7 @@ export const reactionsRoutes = (deps: RouteDeps) => {
     )
     .delete(
       '/v1/rooms/:room_id/messages/:message_id/reactions/:key',
-      ({ request, params }) => reaction.remove(actorOf(deps, request), params.room_id, params.message_id, params.key),
+      ({ request, params }) => reaction.remove(actorOf(deps, request), params.room_id, params.message_id, rawKeyOf(request)),
       {
         params: ReactionParams,
         response: { 200: Message, ...tenantErrors },
