@@ -1,7 +1,8 @@
 // Reactions (SPEC §11.4): the key rule and the reactor list.
 
 import { Type as t, type Static } from '@sinclair/typebox'
-import { Nullable, Timestamp } from './common'
+import { Nullable, QueryInteger, Timestamp } from './common'
+import { EX } from './examples'
 
 export const MAX_REACTION_KEY_BYTES = 64
 
@@ -17,18 +18,21 @@ export function reactionKeyProblem(key: string): string | null {
   return null
 }
 
-export const Reactor = t.Object({ user_id: t.String(), key: t.String(), created_at: Timestamp })
+export const Reactor = t.Object({ user_id: t.String(), key: t.String(), created_at: Timestamp }, { description: 'One reaction: who, which key, when.' })
 export type Reactor = Static<typeof Reactor>
 
 export const ReactorQuery = t.Object({
-  key: t.Optional(t.String({ description: 'only this reaction key' })),
-  limit: t.Optional(t.String({ description: 'page size, 1-200 (default 50)' })),
-  cursor: t.Optional(t.String({ description: 'opaque cursor from a previous page' })),
+  key: t.Optional(t.String({ description: 'Only the reactions with this key (the key rule applies: else 400 on key).', examples: ['👍'] })),
+  limit: t.Optional(QueryInteger({ description: 'Page size.', minimum: 1, maximum: 200, default: 50, examples: [50] })),
+  cursor: t.Optional(t.String({ description: 'The `next_cursor` of the previous page (opaque); absent for the first page.' })),
 })
 export type ReactorQuery = Static<typeof ReactorQuery>
 
-export const ReactorList = t.Object({
-  reactions: t.Array(Reactor, { description: 'every reaction of the message, earliest first' }),
-  next_cursor: Nullable(t.String()),
-})
+export const ReactorList = t.Object(
+  {
+    reactions: t.Array(Reactor, { description: 'every reaction of the message (or of one key), earliest first' }),
+    next_cursor: Nullable(t.String({ description: 'pass as `cursor` for the next page; null on the last page' })),
+  },
+  { examples: [{ reactions: [{ user_id: 'bob', key: '👍', created_at: EX.at }, { user_id: 'carol', key: '🎉', created_at: EX.later }], next_cursor: null }] },
+)
 export type ReactorList = Static<typeof ReactorList>

@@ -1,8 +1,9 @@
 // /v1/rooms/:room_id/changes: the room change feed (SPEC §11.1).
 
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import { ChangesPage, ChangesQuery } from '../../schemas/change'
-import { tenantErrors } from '../../schemas/common'
+import { tenantErrorsWith } from '../../schemas/common'
+import { RoomParams } from '../../schemas/room'
 import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
 import { jsonResponse } from '../json-response'
 
@@ -12,14 +13,15 @@ export const changesRoutes = (deps: RouteDeps) => {
     '/v1/rooms/:room_id/changes',
     async ({ request, params, query }) => jsonResponse(await changes.page(actorOf(deps, request), params.room_id, query)),
     {
-      params: t.Object({ room_id: t.String() }),
+      params: RoomParams,
       query: ChangesQuery,
-      response: { 200: ChangesPage, ...tenantErrors },
+      response: { 200: ChangesPage, ...tenantErrorsWith(403, 404) },
       detail: {
+        operationId: 'listChanges',
         tags: ['messages'],
-        summary: 'Catch up on changes to messages (edits, deletes, reactions, pins, replies) after a rev',
+        summary: 'Catch up on changes to messages after a rev (edits, deletes, reactions, pins, replies)',
         description:
-          "Each message changed after `after_rev`, once, in its current state, in ascending rev. Keep the room's last_rev: with has_more false, the next call starts from it; with has_more true, continue from the last message's rev. New messages are not here (they come by seq). Members only.",
+          "Each message changed after `after_rev`, once, in its current state, in ascending rev. Every room counts changes to its existing messages in last_rev; a client keeps it beside last_seq. With has_more false, keep last_rev for the next call; with has_more true, continue with after_rev = the last message's rev. New messages are not here: they come by seq (history after_seq). Members only.",
         security: tenantSecurity,
       },
     },

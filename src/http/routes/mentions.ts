@@ -1,7 +1,7 @@
 // /v1/mentions: the caller's mentions (SPEC §11.5).
 
 import { Elysia } from 'elysia'
-import { PageQuery, tenantErrors } from '../../schemas/common'
+import { PageQuery, tenantErrorsWith } from '../../schemas/common'
 import { MentionList } from '../../schemas/mention'
 import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
 
@@ -9,11 +9,13 @@ export const mentionsRoutes = (deps: RouteDeps) => {
   const { mention } = deps.services
   return new Elysia().get('/v1/mentions', ({ request, query }) => mention.list(actorOf(deps, request), query), {
     query: PageQuery,
-    response: { 200: MentionList, ...tenantErrors },
+    response: { 200: MentionList, ...tenantErrorsWith() },
     detail: {
+      operationId: 'listMentions',
       tags: ['messages'],
-      summary: 'Messages that mention the caller, newest first',
-      description: 'Messages that mention the caller in the rooms they are a member of now, newest first, paged by cursor. A deleted message no longer mentions anyone.',
+      summary: 'Messages that mention you, newest first',
+      description:
+        'Messages that mention you in the rooms you are a member of now, newest first, paged by cursor. A deleted message no longer mentions anyone; GET /v1/rooms counts the unread ones per room (unread_mentions).',
       security: tenantSecurity,
     },
   })
