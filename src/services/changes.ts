@@ -2,10 +2,11 @@
 // `sync … after_rev` streams.
 
 import type { Store } from '../db/types'
-import { changeOf, toMessage } from '../db/sqlite/messages'
+import { changeOf, toMessage } from '../db/rows'
 import type { ChangesPage, ChangesQuery, MessageChange } from '../schemas/change'
 import type { Message } from '../schemas/message'
-import { parseLimit, parseSeq, type Actor } from './actor'
+import type { Actor } from './actor'
+import { parseLimit, parseSeq } from './input'
 import { roomFor, type MemberCache } from './access'
 
 type Deps = { store: Store; memberships: MemberCache }

@@ -1,10 +1,11 @@
 // Mentions (SPEC §11.5): the caller's mentions across the rooms they are still a member of.
 
 import type { Store } from '../db/types'
-import { toMessage } from '../db/sqlite/messages'
+import { toMessage } from '../db/rows'
 import type { PageQuery } from '../schemas/common'
 import type { MentionList } from '../schemas/mention'
-import { parseLimit, type Actor } from './actor'
+import type { Actor } from './actor'
+import { parseLimit } from './input'
 
 export function createMentionService({ store }: { store: Store }) {
   return {

@@ -1,22 +1,20 @@
-// Messages: send (validated, group-committed, then published), history pages, replies, edit and delete.
+// Messages: send (validated, group-committed, then announced), history pages, replies, edit and delete.
 
 import { isoNow, type Clock } from '../clock'
 import type { MessageRow, NewMessage, Store } from '../db/types'
-import { toMessage, type AppendResult, type MessageRow as Row } from '../db/sqlite/messages'
-import { AppError, conflict, forbidden, invalid, isStorageUnavailable, notFound, unavailable } from '../errors'
+import { toMessage, type AppendResult, type PageRow } from '../db/rows'
+import { conflict, forbidden, invalid, notFound, toAppError } from '../errors'
 import { randomBase62 } from '../ids'
-import type { Broker } from '../broker/types'
-import { topics } from '../broker/topics'
 import type { HistoryQuery, Message, MessageAck, PatchMessageBody, RepliesQuery, SendMessageBody } from '../schemas/message'
-import type { MessageChange } from '../schemas/change'
-import { changeFrame, messageFrame } from '../schemas/server-frames'
-import { jsonField, parseLimit, parseSeq, type Actor } from './actor'
+import type { Actor } from './actor'
+import { jsonField, parseLimit, parseSeq } from './input'
 import { isManager, roomFor, type MemberCache } from './access'
 import { createGroupCommit } from './group-commit'
+import { changeEvent, type EventBus } from './events'
 import type { Logger } from '../log'
 import type { Config } from '../config'
 
-type Deps = { store: Store; clock: Clock; broker: Broker; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; memberships: MemberCache }
+type Deps = { store: Store; clock: Clock; events: EventBus; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; memberships: MemberCache }
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 /**
@@ -60,17 +58,13 @@ function parseFlag(field: string, raw: string | undefined): boolean {
 }
 
 /** A history-style page: `rows` read with one extra row to tell whether more exist beyond it. */
-function pageOf(rows: Row[] | Omit<Row, 'tenant_id' | 'pin_rev' | 'last_change'>[], limit: number, forward: boolean) {
+function pageOf(rows: PageRow[], limit: number, forward: boolean) {
   const has_more = rows.length > limit
   const page = forward ? rows.slice(0, limit) : rows.slice(rows.length - Math.min(limit, rows.length))
   return { messages: page.map(toMessage), has_more }
 }
 
-export function createMessageService({ store, clock, broker, log, config, memberships }: Deps) {
-  /** Tells the room about a change to an existing message (frames, and through them webhooks). */
-  const announce = (tenantId: string, row: Row, change: MessageChange) =>
-    broker.publish(topics.room(tenantId, row.room_id), changeFrame(toMessage(row), change))
-
+export function createMessageService({ store, clock, events, log, config, memberships }: Deps) {
   const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH, { linger: true })
 
   function checkContent(actor: Actor, content: string) {
@@ -78,19 +72,10 @@ export function createMessageService({ store, clock, broker, log, config, member
     if (Buffer.byteLength(content) > max) throw invalid('content', `content must be at most ${max} bytes`)
   }
 
-  const storageError = (e: unknown): AppError => {
-    if (e instanceof AppError) return e
-    if (isStorageUnavailable(e)) {
-      log.error('database not writable', { code: (e as { code?: string }).code })
-      return unavailable('the database cannot be written right now')
-    }
-    return e as AppError
-  }
-
   return {
     /**
-     * Stores a message and then publishes it (SPEC §6 store then send). Returns created=false with
-     * the original ack on a client_msg_id replay, which publishes nothing.
+     * Stores a message, then emits message.created (SPEC §6 store then send). Returns created=false
+     * with the original ack on a client_msg_id replay, which emits nothing.
      */
     async send(actor: Actor, roomId: string, body: SendMessageBody, order?: SendOrder): Promise<{ created: boolean; ack: MessageAck }> {
       let pending: Promise<AppendResult>
@@ -120,12 +105,13 @@ export function createMessageService({ store, clock, broker, log, config, member
       try {
         res = await pending
       } catch (e) {
-        throw storageError(e)
+        throw toAppError(e, log, { room_id: roomId }) // the whole batch failed
       }
-      if (!res.ok) throw storageError(res.error)
+      if (!res.ok) throw toAppError(res.error, log, { room_id: roomId }) // this item failed
       if (res.created) {
-        broker.publish(topics.room(actor.tenant.tenant_id, roomId), messageFrame('message', toMessage(res.row)))
-        if (res.parent) announce(actor.tenant.tenant_id, res.parent, { kind: 'reply', user_id: actor.userId })
+        const tenantId = actor.tenant.tenant_id
+        events.emit({ type: 'message.created', tenantId, message: toMessage(res.row) })
+        if (res.parent) events.emit(changeEvent(tenantId, toMessage(res.parent), { kind: 'reply', user_id: actor.userId }))
       }
       return { created: res.created, ack: toAck(res.row) }
     },
@@ -176,9 +162,9 @@ export function createMessageService({ store, clock, broker, log, config, member
       if (row.sender_id !== actor.userId) throw forbidden('only the sender edits a message')
       if (row.deleted_at) throw conflict('the message is deleted')
       const patch = { content: body.content ?? null, meta, mentions }
-      const updated = await store.messages.edit(roomId, row.seq, patch, actor.userId, isoNow(clock))
-      announce(actor.tenant.tenant_id, updated, { kind: 'edited', user_id: actor.userId })
-      return toMessage(updated)
+      const updated = toMessage(await store.messages.edit(roomId, row.seq, patch, actor.userId, isoNow(clock)))
+      events.emit(changeEvent(actor.tenant.tenant_id, updated, { kind: 'edited', user_id: actor.userId }))
+      return updated
     },
 
     /** Tombstones the message (keeps its seq); deleting again is a no-op success. */
@@ -189,7 +175,7 @@ export function createMessageService({ store, clock, broker, log, config, member
       if (row.sender_id !== actor.userId && !isManager(member)) throw forbidden('only the sender or an owner/admin deletes a message')
       if (row.deleted_at) return
       const r = await store.messages.tombstone(roomId, row.seq, actor.userId, isoNow(clock))
-      if (r.changed) announce(actor.tenant.tenant_id, r.row, { kind: 'deleted', user_id: actor.userId })
+      if (r.changed) events.emit(changeEvent(actor.tenant.tenant_id, toMessage(r.row), { kind: 'deleted', user_id: actor.userId }))
     },
   }
 }

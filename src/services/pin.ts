@@ -2,18 +2,16 @@
 
 import { isoNow, type Clock } from '../clock'
 import type { Store } from '../db/types'
-import { toMessage } from '../db/sqlite/messages'
+import { toMessage } from '../db/rows'
 import { forbidden, notFound } from '../errors'
-import type { Broker } from '../broker/types'
-import { topics } from '../broker/topics'
 import { MAX_PINS, type Message } from '../schemas/message'
-import { changeFrame } from '../schemas/server-frames'
 import type { Actor } from './actor'
+import { changeEvent, type EventBus } from './events'
 import { isManager, roomFor, type MemberCache } from './access'
 
-type Deps = { store: Store; clock: Clock; broker: Broker; memberships: MemberCache }
+type Deps = { store: Store; clock: Clock; events: EventBus; memberships: MemberCache }
 
-export function createPinService({ store, clock, broker, memberships }: Deps) {
+export function createPinService({ store, clock, events, memberships }: Deps) {
   /** Access (404/403), the pinning role (403), then the message (404). */
   async function target(actor: Actor, roomId: string, messageId: string) {
     const { room, member } = await roomFor(store, actor, roomId, 'member')
@@ -29,7 +27,7 @@ export function createPinService({ store, clock, broker, memberships }: Deps) {
       const row = await target(actor, roomId, messageId)
       const r = await store.pins.pin(roomId, row.seq, actor.userId, isoNow(clock), MAX_PINS)
       const m = toMessage(r.row)
-      if (r.changed) broker.publish(topics.room(actor.tenant.tenant_id, roomId), changeFrame(m, { kind: 'pinned', user_id: actor.userId }))
+      if (r.changed) events.emit(changeEvent(actor.tenant.tenant_id, m, { kind: 'pinned', user_id: actor.userId }))
       return m
     },
 
@@ -38,7 +36,7 @@ export function createPinService({ store, clock, broker, memberships }: Deps) {
       const row = await target(actor, roomId, messageId)
       const r = await store.pins.unpin(roomId, row.seq, actor.userId)
       const m = toMessage(r.row)
-      if (r.changed) broker.publish(topics.room(actor.tenant.tenant_id, roomId), changeFrame(m, { kind: 'unpinned', user_id: actor.userId }))
+      if (r.changed) events.emit(changeEvent(actor.tenant.tenant_id, m, { kind: 'unpinned', user_id: actor.userId }))
       return m
     },
 

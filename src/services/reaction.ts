@@ -3,17 +3,16 @@
 
 import { isoNow, type Clock } from '../clock'
 import type { Store } from '../db/types'
-import { toMessage } from '../db/sqlite/messages'
+import { toMessage } from '../db/rows'
 import { invalid, notFound } from '../errors'
-import type { Broker } from '../broker/types'
-import { topics } from '../broker/topics'
 import type { Message } from '../schemas/message'
 import { reactionKeyProblem, type ReactorList, type ReactorQuery } from '../schemas/reaction'
-import { changeFrame } from '../schemas/server-frames'
-import { parseLimit, type Actor } from './actor'
+import type { Actor } from './actor'
+import { changeEvent, type EventBus } from './events'
+import { parseLimit } from './input'
 import { roomFor } from './access'
 
-type Deps = { store: Store; clock: Clock; broker: Broker }
+type Deps = { store: Store; clock: Clock; events: EventBus }
 
 /**
  * A reaction key from the raw (still percent-encoded) last path segment, or a query value (already
@@ -35,7 +34,7 @@ export function reactionKey(raw: string, encoded: boolean): string {
   return key
 }
 
-export function createReactionService({ store, clock, broker }: Deps) {
+export function createReactionService({ store, clock, events }: Deps) {
   /** The message the actor reacts to: member access (404/403), then the message (404). */
   async function target(actor: Actor, roomId: string, messageId: string) {
     await roomFor(store, actor, roomId, 'member')
@@ -51,7 +50,7 @@ export function createReactionService({ store, clock, broker }: Deps) {
       const row = await target(actor, roomId, messageId)
       const r = await store.reactions.add(roomId, row.seq, key, actor.userId, isoNow(clock))
       const m = toMessage(r.row)
-      if (r.changed) broker.publish(topics.room(actor.tenant.tenant_id, roomId), changeFrame(m, { kind: 'reaction.added', user_id: actor.userId, key }))
+      if (r.changed) events.emit(changeEvent(actor.tenant.tenant_id, m, { kind: 'reaction.added', user_id: actor.userId, key }))
       return m
     },
 
@@ -61,7 +60,7 @@ export function createReactionService({ store, clock, broker }: Deps) {
       const row = await target(actor, roomId, messageId)
       const r = await store.reactions.remove(roomId, row.seq, key, actor.userId)
       const m = toMessage(r.row)
-      if (r.changed) broker.publish(topics.room(actor.tenant.tenant_id, roomId), changeFrame(m, { kind: 'reaction.removed', user_id: actor.userId, key }))
+      if (r.changed) events.emit(changeEvent(actor.tenant.tenant_id, m, { kind: 'reaction.removed', user_id: actor.userId, key }))
       return m
     },
 

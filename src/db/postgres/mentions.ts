@@ -1,9 +1,9 @@
 // Mentions (PostgreSQL, SPEC §11.5): unread_mentions and GET /v1/mentions over the rows messages.ts writes.
 
 import type { SQL } from 'bun'
-import { pageColumns, type PageRow } from '../sqlite/messages'
-import { toMentionPage } from '../sqlite/mentions'
-import { decodeCursor } from './cursor'
+import { pageColumns, type PageRow } from '../rows'
+import { toMentionPage } from '../rich-rows'
+import { decodeCursor } from '../cursor'
 import { all } from './rows'
 
 const COLUMNS = pageColumns('msg.')

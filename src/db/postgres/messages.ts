@@ -4,7 +4,7 @@
 import type { SQL, TransactionSQL } from 'bun'
 import { conflict } from '../../errors'
 import type { MessageChange } from '../../schemas/change'
-import { pageColumns, parentProblem, type AppendResult, type ChangeRow, type MessageRow, type NewMessage, type PageRow } from '../sqlite/messages'
+import { pageColumns, parentProblem, type AppendResult, type ChangeRow, type MessageRow, type NewMessage, type PageRow } from '../rows'
 import { activityKey } from './activity'
 import { lockRoom, nextRev } from './revs'
 import { all, first, sqlState } from './rows'

@@ -3,7 +3,7 @@
 import type { SQL, TransactionSQL } from 'bun'
 import { conflict } from '../../errors'
 import type { MessageChange } from '../../schemas/change'
-import { pageColumns, type MessageRow, type PageRow } from '../sqlite/messages'
+import { pageColumns, type MessageRow, type PageRow } from '../rows'
 import { lockRoom, nextRev } from './revs'
 import { all, first } from './rows'
 

@@ -2,15 +2,9 @@
 // unread_mentions and GET /v1/mentions.
 
 import type { Database } from 'bun:sqlite'
-import { decodeCursor, encodeCursor } from './cursor'
-import { pageColumns, type PageRow } from './messages'
-
-/** One page of mentions from `limit + 1` rows, newest first; cursor = (created_at, room_id, seq) of the last. */
-export function toMentionPage(rows: PageRow[], limit: number): { rows: PageRow[]; next_cursor: string | null } {
-  const page = rows.slice(0, limit)
-  const last = page[page.length - 1]
-  return { rows: page, next_cursor: rows.length > limit ? encodeCursor([last.created_at, last.room_id, last.seq]) : null }
-}
+import { decodeCursor } from '../cursor'
+import { pageColumns, type PageRow } from '../rows'
+import { toMentionPage } from '../rich-rows'
 
 export function createMentionStore(db: Database) {
   const membersOf = db.query<{ user_id: string }, [string, string]>(

@@ -3,7 +3,7 @@
 import type { Database } from 'bun:sqlite'
 import { conflict } from '../../errors'
 import type { MessageChange } from '../../schemas/change'
-import { pageColumns, type MessageRow, type PageRow } from './messages'
+import { pageColumns, type MessageRow, type PageRow } from '../rows'
 import { createRevs } from './revs'
 
 export function createPinStore(db: Database) {

@@ -5,22 +5,10 @@ import type { Database } from 'bun:sqlite'
 import { conflict } from '../../errors'
 import type { MessageChange } from '../../schemas/change'
 import { MAX_LISTED_REACTORS } from '../../schemas/message'
-import type { Reactor } from '../../schemas/reaction'
-import { decodeCursor, encodeCursor } from './cursor'
-import { parseReactions, reactionsJson, refillNeeded, withReaction, withoutReaction } from '../reaction-summary'
-import type { MessageRow } from './messages'
+import { decodeCursor } from '../cursor'
+import { parseReactions, reactionsJson, refillNeeded, toReactorPage, withReaction, withoutReaction, type ReactorRow } from '../rich-rows'
+import type { MessageRow } from '../rows'
 import { createRevs } from './revs'
-
-export type ReactorRow = Reactor & { rev: number }
-
-/** One page of reactors from `limit + 1` rows, cursor = the last row's rev (shared with PostgreSQL). */
-export function toReactorPage(rows: ReactorRow[], limit: number): { reactions: Reactor[]; next_cursor: string | null } {
-  const page = rows.slice(0, limit)
-  return {
-    reactions: page.map((r) => ({ user_id: r.user_id, key: r.key, created_at: r.created_at })),
-    next_cursor: rows.length > limit ? encodeCursor([page[page.length - 1].rev]) : null,
-  }
-}
 
 export function createReactionStore(db: Database) {
   const revs = createRevs(db)

@@ -1,72 +1,10 @@
 // Room rows: creation with initial members, dm lookup, listing for a user and channel discovery.
 
 import type { Database } from 'bun:sqlite'
-import type { Room, RoomListItem, RoomType, Role } from '../../schemas/room'
-import { decodeCursor, encodeCursor } from './cursor'
-import { PAGE_COLUMNS, toMessage, type PageRow } from './messages'
+import { decodeCursor, encodeCursor } from '../cursor'
+import { LAST_MESSAGE_COLUMNS, toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomRow } from '../rows'
 import type { ActivityKeys } from './activity'
 import type { MentionStore } from './mentions'
-
-export interface RoomRow {
-  room_id: string
-  tenant_id: string
-  type: RoomType
-  name: string | null
-  metadata: string | null
-  unique_key: string | null
-  last_seq: number
-  member_count: number
-  created_at: string
-  last_activity_at: string
-  last_rev: number
-  first_seq: number
-}
-
-export const toRoom = (r: RoomRow): Room => ({
-  room_id: r.room_id,
-  type: r.type,
-  name: r.name,
-  metadata: r.metadata === null ? null : JSON.parse(r.metadata),
-  unique_key: r.unique_key,
-  last_seq: r.last_seq,
-  last_rev: r.last_rev,
-  first_seq: r.first_seq,
-  member_count: r.member_count,
-  created_at: r.created_at,
-})
-
-export interface NewRoom {
-  room_id: string
-  type: RoomType
-  name: string | null
-  metadata: string | null
-  unique_key: string | null
-  created_at: string
-  members: { user_id: string; role: Role }[]
-}
-
-export type ListRow = RoomRow & { last_read: number } & { [K in keyof PageRow as `m_${K}`]: PageRow[K] | null }
-
-/** The last message's columns in a room-list query, each as m_<column> (the message joined as `msg`). */
-export const LAST_MESSAGE_COLUMNS = PAGE_COLUMNS.map((c) => `msg.${c} AS m_${c}`).join(', ')
-
-/**
- * One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL
- * stores); `unreadMentions` has the counts of the page's rooms (absent: 0).
- */
-export function toRoomListPage(rows: ListRow[], limit: number, unreadMentions: Record<string, number> = {}): { rooms: RoomListItem[]; next_cursor: string | null } {
-  const page = rows.slice(0, limit)
-  const rooms: RoomListItem[] = page.map((r) => {
-    const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read), unread_mentions: unreadMentions[r.room_id] ?? 0 }
-    if (r.m_message_id) {
-      const m = Object.fromEntries(PAGE_COLUMNS.map((c) => [c, r[`m_${c}`]])) as unknown as PageRow
-      item.last_message = toMessage(m)
-    }
-    return item
-  })
-  const last = page[page.length - 1]
-  return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null }
-}
 
 export function createRoomStore(db: Database, activity: ActivityKeys, mentions: Pick<MentionStore, 'unreadCounts'>) {
   const byId = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND room_id = ?')

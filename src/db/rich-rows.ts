@@ -1,8 +1,12 @@
-// The `reactions` JSON kept on a message row (SPEC §11.4), updated in the same transaction as the
-// reactions table; shared by both stores so they keep it identically.
+// Shared by both stores for SPEC §11.4-§11.5: the `reactions` JSON kept on a message row (updated in
+// the same transaction as the reactions table, so both stores keep it identically), and the pages of
+// reactors and mentions.
 
 import { conflict } from '../errors'
 import { MAX_LISTED_REACTORS, MAX_REACTION_KEYS, type ReactionSummary } from '../schemas/message'
+import type { Reactor } from '../schemas/reaction'
+import { encodeCursor } from './cursor'
+import type { PageRow } from './rows'
 
 export const parseReactions = (json: string | null): ReactionSummary[] => (json === null ? [] : JSON.parse(json))
 export const reactionsJson = (s: ReactionSummary[]): string | null => (s.length ? JSON.stringify(s) : null)
@@ -44,3 +48,22 @@ export function withoutReaction(s: ReactionSummary[], key: string, userId: strin
   const user_ids = refill ?? r.user_ids.filter((u) => u !== userId)
   return s.map((x, j) => (j === i ? { key, count: r.count - 1, user_ids } : x))
 }
+
+export type ReactorRow = Reactor & { rev: number }
+
+/** One page of reactors from `limit + 1` rows, cursor = the last row's rev. */
+export function toReactorPage(rows: ReactorRow[], limit: number): { reactions: Reactor[]; next_cursor: string | null } {
+  const page = rows.slice(0, limit)
+  return {
+    reactions: page.map((r) => ({ user_id: r.user_id, key: r.key, created_at: r.created_at })),
+    next_cursor: rows.length > limit ? encodeCursor([page[page.length - 1].rev]) : null,
+  }
+}
+
+/** One page of mentions from `limit + 1` rows, newest first; cursor = (created_at, room_id, seq) of the last. */
+export function toMentionPage(rows: PageRow[], limit: number): { rows: PageRow[]; next_cursor: string | null } {
+  const page = rows.slice(0, limit)
+  const last = page[page.length - 1]
+  return { rows: page, next_cursor: rows.length > limit ? encodeCursor([last.created_at, last.room_id, last.seq]) : null }
+}
+
