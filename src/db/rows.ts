@@ -149,6 +149,19 @@ export interface Changed {
   changed: boolean
 }
 
+/** One reaction change of a batch (SPEC §11.4): `user_id` adds or removes `key` on the message at (room_id, seq). */
+export interface ReactionOp {
+  op: 'add' | 'remove'
+  room_id: string
+  seq: number
+  key: string
+  user_id: string
+  at: string
+}
+
+/** The outcome of one item of a batch: the change, or this item's error (a CONFLICT, say) while the others stand. */
+export type ChangeResult = ({ ok: true } & Changed) | { ok: false; error: unknown }
+
 // ── Rooms
 
 export interface RoomRow {

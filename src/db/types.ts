@@ -19,6 +19,7 @@ import type {
   AppendResult,
   AttemptResult,
   Changed,
+  ChangeResult,
   ChangeRow,
   DeadLetterRow,
   DeliveryRow,
@@ -30,6 +31,7 @@ import type {
   NewRoom,
   NotificationRow,
   PageRow,
+  ReactionOp,
   ResultPolicy,
   RoomRow,
   SecretColumn,
@@ -132,10 +134,13 @@ export interface MessageStore {
  * (`reactions` JSON) and takes the room's next rev; a deleted message is a CONFLICT.
  */
 export interface ReactionStore {
-  /** Adds `userId`'s `key`. Already there: changed=false (no rev). A 26th distinct key is a CONFLICT. */
-  add(roomId: string, seq: number, key: string, userId: string, at: string): Result<Changed>
-  /** Removes `userId`'s `key`; none to remove: changed=false. */
-  remove(roomId: string, seq: number, key: string, userId: string): Result<Changed>
+  /**
+   * The reaction group commit: every op in one transaction (one fsync on SQLite), one result per op
+   * in order; each op atomic on its own (a savepoint), so a failing op fails alone. `add` of a
+   * reaction already there and `remove` of one not there answer changed=false (no rev). A 26th
+   * distinct key, or a deleted message, is that op's CONFLICT. A failure of the whole transaction throws.
+   */
+  apply(ops: ReactionOp[]): Result<ChangeResult[]>
   /** Every reaction of the message (or of one key), earliest first; the cursor is opaque. */
   list(roomId: string, seq: number, key: string | null, limit: number, cursor?: string): Result<{ reactions: Reactor[]; next_cursor: string | null }>
 }

@@ -59,7 +59,7 @@ export function createServices(infra: ServiceInfra) {
     chatroom: createChatroomService({ store, clock, events, presence: infra.presence, memberships }),
     message: createMessageService({ store, clock, events, log, config, memberships }),
     changes: createChangeService({ store, memberships }),
-    reaction: createReactionService({ store, clock, events }),
+    reaction: createReactionService({ store, clock, events, log, config, memberships }),
     pin: createPinService({ store, clock, events, memberships }),
     mention: createMentionService({ store }),
     receipt: createReceiptService({ store, events, config }),

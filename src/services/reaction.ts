@@ -1,18 +1,21 @@
 // Reactions (SPEC §11.4): add and remove (idempotent: no rev, no event when nothing changes), and the
-// complete reactor list.
+// complete reactor list. Changes are group-committed like sends, so a reaction costs about what a send does.
 
 import { isoNow, type Clock } from '../clock'
 import type { Store } from '../db/types'
-import { toMessage } from '../db/rows'
-import { invalid, notFound } from '../errors'
+import { toMessage, type ChangeResult, type ReactionOp } from '../db/rows'
+import { invalid, notFound, toAppError } from '../errors'
+import type { Logger } from '../log'
+import type { Config } from '../config'
 import type { Message } from '../schemas/message'
 import { reactionKeyProblem, type ReactorList, type ReactorQuery } from '../schemas/reaction'
 import type { Actor } from './actor'
 import { changeEvent, type EventBus } from './events'
 import { parseLimit } from './input'
-import { roomFor } from './access'
+import type { MemberCache } from './access'
+import { createGroupCommit } from './group-commit'
 
-type Deps = { store: Store; clock: Clock; events: EventBus }
+type Deps = { store: Store; clock: Clock; events: EventBus; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; memberships: MemberCache }
 
 /**
  * A reaction key from the raw (still percent-encoded) last path segment, or a query value (already
@@ -34,10 +37,27 @@ export function reactionKey(raw: string, encoded: boolean): string {
   return key
 }
 
-export function createReactionService({ store, clock, events }: Deps) {
-  /** The message the actor reacts to: member access (404/403), then the message (404). */
+export function createReactionService({ store, clock, events, log, config, memberships }: Deps) {
+  // Reactions that arrive in the same event-loop turn share one transaction (one fsync), as sends do.
+  const commits = createGroupCommit<ReactionOp, ChangeResult>((ops) => store.reactions.apply(ops), config.GROUP_COMMIT_MAX_BATCH, { linger: true })
+
+  /** Commits one op (with whatever else is pending), then emits its change; the message after it. */
+  async function change(actor: Actor, op: ReactionOp): Promise<Message> {
+    let r: ChangeResult
+    try {
+      r = await commits.submit(op)
+    } catch (e) {
+      throw toAppError(e, log, { room_id: op.room_id }) // the whole batch failed
+    }
+    if (!r.ok) throw toAppError(r.error, log, { room_id: op.room_id })
+    const m = toMessage(r.row)
+    if (r.changed) events.emit(changeEvent(actor.tenant.tenant_id, m, { kind: op.op === 'add' ? 'reaction.added' : 'reaction.removed', user_id: op.user_id, key: op.key }))
+    return m
+  }
+
+  /** The message the actor reacts to: member access (404/403, through the send path's cache), then the message (404). */
   async function target(actor: Actor, roomId: string, messageId: string) {
-    await roomFor(store, actor, roomId, 'member')
+    await memberships.requireMember(actor, roomId)
     const row = await store.messages.get(roomId, messageId)
     if (!row) throw notFound('message')
     return row
@@ -48,20 +68,14 @@ export function createReactionService({ store, clock, events }: Deps) {
     async add(actor: Actor, roomId: string, messageId: string, rawKey: string): Promise<Message> {
       const key = reactionKey(rawKey, true)
       const row = await target(actor, roomId, messageId)
-      const r = await store.reactions.add(roomId, row.seq, key, actor.userId, isoNow(clock))
-      const m = toMessage(r.row)
-      if (r.changed) events.emit(changeEvent(actor.tenant.tenant_id, m, { kind: 'reaction.added', user_id: actor.userId, key }))
-      return m
+      return change(actor, { op: 'add', room_id: roomId, seq: row.seq, key, user_id: actor.userId, at: isoNow(clock) })
     },
 
     /** DELETE …/reactions/{key}: the message after; no such reaction changes nothing. */
     async remove(actor: Actor, roomId: string, messageId: string, rawKey: string): Promise<Message> {
       const key = reactionKey(rawKey, true)
       const row = await target(actor, roomId, messageId)
-      const r = await store.reactions.remove(roomId, row.seq, key, actor.userId)
-      const m = toMessage(r.row)
-      if (r.changed) events.emit(changeEvent(actor.tenant.tenant_id, m, { kind: 'reaction.removed', user_id: actor.userId, key }))
-      return m
+      return change(actor, { op: 'remove', room_id: roomId, seq: row.seq, key, user_id: actor.userId, at: isoNow(clock) })
     },
 
     /** GET …/reactions: every reactor (optionally of one key), earliest first. */

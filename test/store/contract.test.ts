@@ -177,6 +177,13 @@ const seqOf = (r: AppendResult) => (r.ok ? r.row.seq : null)
 /** Runs a store call that may throw synchronously (SQLite) or reject (PostgreSQL) as a promise. */
 const attempt = <T>(f: () => T | Promise<T>) => Promise.resolve().then(f)
 
+/** One reaction change through the batch method: its change, or its own error thrown. */
+async function react(st: Store, op: 'add' | 'remove', roomId: string, seq: number, key: string, userId: string, at = T0) {
+  const [r] = await st.reactions.apply([{ op, room_id: roomId, seq, key, user_id: userId, at }])
+  if (!r.ok) throw r.error
+  return { row: r.row, changed: r.changed }
+}
+
 async function seed(s: Store, tenants = ['t1'], rooms: [string, string][] = [['ra', 't1'], ['rb', 't1']]) {
   for (const t of tenants) await s.tenants.insert(tenant(t))
   for (const [r, t] of rooms) await s.rooms.create(t, room(r))
@@ -746,23 +753,23 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         await seed(s)
         await s.messages.appendBatch([msg('ra')])
         const users = Array.from({ length: 27 }, (_, i) => `u${String(i).padStart(2, '0')}`)
-        const first = await s.reactions.add('ra', 1, '👍', users[0], at(1))
+        const first = await react(s, 'add', 'ra', 1, '👍', users[0], at(1))
         expect(first).toMatchObject({ changed: true, row: { rev: 1, reactions: '[{"key":"👍","count":1,"user_ids":["u00"]}]' } })
         expect(JSON.parse(first.row.last_change!)).toEqual({ kind: 'reaction.added', user_id: 'u00', key: '👍' })
-        expect(await s.reactions.add('ra', 1, '👍', users[0], at(2))).toMatchObject({ changed: false, row: { rev: 1 } })
-        await s.reactions.add('ra', 1, '+1', users[1], at(3))
-        for (const u of users.slice(1)) await s.reactions.add('ra', 1, '👍', u, at(4))
+        expect(await react(s, 'add', 'ra', 1, '👍', users[0], at(2))).toMatchObject({ changed: false, row: { rev: 1 } })
+        await react(s, 'add', 'ra', 1, '+1', users[1], at(3))
+        for (const u of users.slice(1)) await react(s, 'add', 'ra', 1, '👍', u, at(4))
         let summary = JSON.parse((await s.messages.bySeq('ra', 1))!.reactions!)
         expect(summary.map((r: { key: string; count: number }) => [r.key, r.count])).toEqual([['👍', 27], ['+1', 1]])
         expect(summary[0].user_ids).toEqual(users.slice(0, 25))
         // a listed reactor leaves: the 26th moves up
-        const removed = await s.reactions.remove('ra', 1, '👍', users[3])
+        const removed = await react(s, 'remove', 'ra', 1, '👍', users[3])
         expect(removed.changed).toBe(true)
         summary = JSON.parse(removed.row.reactions!)
         expect(summary[0]).toEqual({ key: '👍', count: 26, user_ids: [...users.slice(0, 3), ...users.slice(4, 26)] })
-        expect(await s.reactions.remove('ra', 1, '👍', users[3])).toMatchObject({ changed: false })
+        expect(await react(s, 'remove', 'ra', 1, '👍', users[3])).toMatchObject({ changed: false })
         // the last reactor of a key removes the key
-        const gone = await s.reactions.remove('ra', 1, '+1', users[1])
+        const gone = await react(s, 'remove', 'ra', 1, '+1', users[1])
         expect(JSON.parse(gone.row.reactions!).map((r: { key: string }) => r.key)).toEqual(['👍'])
         expect((await s.rooms.get('t1', 'ra'))?.last_rev).toBe(gone.row.rev)
         // the complete list, paged by when each reaction was made, optionally one key
@@ -775,18 +782,48 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         expect((await s.reactions.list('ra', 1, '+1', 20)).reactions).toEqual([])
       })
 
+      test('reactions are applied in batches: one result per op in order, a failing op alone, revs in op order', async () => {
+        await seed(s)
+        await s.messages.appendBatch([msg('ra'), msg('ra'), msg('rb')])
+        await s.messages.tombstone('ra', 2, 'alice', at(1)) // rev 1
+        const op = (o: 'add' | 'remove', roomId: string, seq: number, key: string, user: string) => ({ op: o, room_id: roomId, seq, key, user_id: user, at: at(2) })
+        const rs = await s.reactions.apply([
+          op('add', 'ra', 1, '👍', 'bob'),
+          op('add', 'ra', 2, '👍', 'bob'), // deleted: CONFLICT
+          op('add', 'rb', 1, '🎉', 'alice'),
+          op('add', 'ra', 1, '👍', 'bob'), // already there
+          op('remove', 'ra', 1, 'nope', 'bob'), // nothing to remove
+          op('add', 'ra', 1, '+1', 'carol'),
+        ])
+        expect(rs.map((r) => (r.ok ? [r.changed, r.row.seq, r.row.rev] : (r.error as AppError).code))).toEqual([
+          [true, 1, 2],
+          'CONFLICT',
+          [true, 1, 1],
+          [false, 1, 2],
+          [false, 1, 2],
+          [true, 1, 3],
+        ])
+        expect(JSON.parse((await s.messages.bySeq('ra', 1))!.reactions!)).toEqual([
+          { key: '👍', count: 1, user_ids: ['bob'] },
+          { key: '+1', count: 1, user_ids: ['carol'] },
+        ])
+        expect((await s.rooms.get('t1', 'ra'))?.last_rev).toBe(3)
+        expect((await s.rooms.get('t1', 'rb'))?.last_rev).toBe(1)
+        expect(await s.reactions.apply([])).toEqual([])
+      })
+
       test('reactions: a 26th distinct key and a deleted message are CONFLICTs; a delete drops them all', async () => {
         await seed(s)
         await s.messages.appendBatch([msg('ra'), msg('ra')])
-        for (let i = 0; i < 25; i++) await s.reactions.add('ra', 1, `k${i}`, 'bob', at(1))
-        await expect(attempt(() => s.reactions.add('ra', 1, 'k25', 'bob', at(2)))).rejects.toMatchObject({ code: 'CONFLICT' })
-        expect((await s.reactions.add('ra', 1, 'k0', 'carol', at(2))).changed).toBe(true) // an existing key still takes reactors
+        for (let i = 0; i < 25; i++) await react(s, 'add', 'ra', 1, `k${i}`, 'bob', at(1))
+        await expect(attempt(() => react(s, 'add', 'ra', 1, 'k25', 'bob', at(2)))).rejects.toMatchObject({ code: 'CONFLICT' })
+        expect((await react(s, 'add', 'ra', 1, 'k0', 'carol', at(2))).changed).toBe(true) // an existing key still takes reactors
         const before = (await s.rooms.get('t1', 'ra'))!.last_rev
         await s.messages.tombstone('ra', 1, 'alice', at(3))
         expect((await s.messages.bySeq('ra', 1))).toMatchObject({ reactions: null, rev: before + 1 })
         expect((await s.reactions.list('ra', 1, null, 50)).reactions).toEqual([])
-        await expect(attempt(() => s.reactions.add('ra', 1, 'x', 'bob', at(4)))).rejects.toMatchObject({ code: 'CONFLICT' })
-        await expect(attempt(() => s.reactions.remove('ra', 1, 'k0', 'bob'))).rejects.toMatchObject({ code: 'CONFLICT' })
+        await expect(attempt(() => react(s, 'add', 'ra', 1, 'x', 'bob', at(4)))).rejects.toMatchObject({ code: 'CONFLICT' })
+        await expect(attempt(() => react(s, 'remove', 'ra', 1, 'k0', 'bob'))).rejects.toMatchObject({ code: 'CONFLICT' })
         expect((await s.rooms.get('t1', 'ra'))!.last_rev).toBe(before + 1)
       })
 
@@ -814,9 +851,9 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         await seed(s)
         await s.messages.appendBatch([msg('ra'), msg('ra'), msg('ra'), msg('rb')])
         expect(await s.messages.changes('ra', 0, 10)).toEqual({ rows: [], last_rev: 0 })
-        await s.reactions.add('ra', 1, 'a', 'bob', at(1)) // rev 1
+        await react(s, 'add', 'ra', 1, 'a', 'bob', at(1)) // rev 1
         await s.messages.edit('ra', 2, { content: 'e', meta: null, mentions: null }, 'alice', at(2)) // rev 2
-        await s.reactions.add('ra', 1, 'b', 'bob', at(3)) // rev 3: message 1 moves up
+        await react(s, 'add', 'ra', 1, 'b', 'bob', at(3)) // rev 3: message 1 moves up
         await s.pins.pin('rb', 1, 'alice', at(4), 50) // another room's counter
         const all = await s.messages.changes('ra', 0, 10)
         expect(all.last_rev).toBe(3)
@@ -834,7 +871,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         await s.messages.appendBatch([msg('ra')])
         const other = inst.second()
         const users = Array.from({ length: 30 }, (_, i) => `p${i}`)
-        const rs = await Promise.all(users.map((u, i) => (i % 2 ? other : s).reactions.add('ra', 1, '👍', u, at(1))))
+        const rs = await Promise.all(users.map((u, i) => react(i % 2 ? other : s, 'add', 'ra', 1, '👍', u, at(1))))
         expect(new Set(rs.map((r) => r.row.rev)).size).toBe(30)
         const row = (await s.messages.bySeq('ra', 1))!
         expect(row.rev).toBe(30)
@@ -1183,8 +1220,8 @@ async function transcript(s: Store): Promise<unknown[]> {
   await log('edit', () => s.messages.edit('g1', 2, { content: 'edited', meta: '{"e":1}', mentions: ['bob'] }, 'alice', at(40)))
   await log('tombstone', () => s.messages.tombstone('g1', 3, 'bob', at(41)))
   await log('reply', async () => appended(await s.messages.appendBatch([m('g1', { parent_id: 'tm_1', mentions: ['carol', 'alice'] }), m('g1', { parent_id: 'tm_3' })])))
-  await log('react', async () => [await s.reactions.add('g1', 1, '👍', 'bob', at(42)), await s.reactions.add('g1', 1, '👍', 'bob', at(43))])
-  await log('unreact', () => s.reactions.remove('g1', 1, '👍', 'bob'))
+  await log('react', async () => [await react(s, 'add', 'g1', 1, '👍', 'bob', at(42)), await react(s, 'add', 'g1', 1, '👍', 'bob', at(43))])
+  await log('unreact', () => react(s, 'remove', 'g1', 1, '👍', 'bob'))
   await log('pin', () => s.pins.pin('g1', 2, 'alice', at(44), 50))
   await log('pins', () => s.pins.list('g1'))
   await log('changes', () => s.messages.changes('g1', 0, 10))

@@ -165,9 +165,11 @@ describe.skipIf(!pgUp)('PostgreSQL', () => {
       s.messages.appendBatch(items)
       s.messages.tombstone('room_1', 2, 'a', '2026-01-02T00:00:00.000Z')
       s.messages.appendBatch([{ ...items[0], message_id: 'reply', client_msg_id: null, parent_id: 'msg_0', mentions: ['b'] }])
-      s.reactions.add('room_0', 1, '👍', 'a', '2026-01-02T00:00:01.000Z')
-      s.reactions.add('room_0', 1, '👍', 'b', '2026-01-02T00:00:02.000Z')
-      s.reactions.add('room_0', 2, '+1', 'b', '2026-01-02T00:00:03.000Z')
+      s.reactions.apply([
+        { op: 'add', room_id: 'room_0', seq: 1, key: '👍', user_id: 'a', at: '2026-01-02T00:00:01.000Z' },
+        { op: 'add', room_id: 'room_0', seq: 1, key: '👍', user_id: 'b', at: '2026-01-02T00:00:02.000Z' },
+        { op: 'add', room_id: 'room_0', seq: 2, key: '+1', user_id: 'b', at: '2026-01-02T00:00:03.000Z' },
+      ])
       s.pins.pin('room_0', 3, 'b', '2026-01-02T00:00:04.000Z', 50)
       s.members.advanceRead('room_0', 'a', 5)
       s.notifications.create({ notification_id: 'n1', tenant_id: 't1', topic: 'news', payload: '{}', created_at: '2026-01-01T00:00:00.000Z', expires_at: 1_900_000_000_000 }, ['a', 'b'])

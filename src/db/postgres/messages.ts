@@ -269,7 +269,8 @@ export function createMessageStore(sql: SQL) {
       const last = first<{ last_rev: number }>(await sql`SELECT last_rev FROM rooms WHERE room_id = ${roomId}`)?.last_rev ?? 0
       if (afterRev >= last) return { rows: [], last_rev: last }
       const rows = all<ChangeRow>(
-        await sql`SELECT ${sql.unsafe(COLUMNS)}, last_change FROM messages WHERE room_id = ${roomId} AND rev > ${afterRev} AND rev <= ${last}
+        // `rev > 0` spelled out, so the partial index messages_changes is provably usable for any parameters
+        await sql`SELECT ${sql.unsafe(COLUMNS)}, last_change FROM messages WHERE room_id = ${roomId} AND rev > 0 AND rev > ${afterRev} AND rev <= ${last}
                   ORDER BY rev LIMIT ${limit}`,
       )
       return { rows, last_rev: last }

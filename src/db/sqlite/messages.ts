@@ -31,14 +31,19 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
   const before = page('seq < ?', true)
   const afterTop = page('seq > ? AND parent_id IS NULL', false)
   const beforeTop = page('seq < ? AND parent_id IS NULL', true)
+  // INDEXED BY: without statistics the planner prefers the primary key's range (the whole room,
+  // filtered) to the partial indexes; these name the index each query is written for.
   const replies = (op: '>' | '<', desc: boolean) =>
     db.query<PageRow, [string, string, number, number]>(
-      `SELECT ${pageColumns()} FROM messages WHERE room_id = ? AND parent_id = ? AND seq ${op} ? ORDER BY seq ${desc ? 'DESC' : ''} LIMIT ?`,
+      `SELECT ${pageColumns()} FROM messages INDEXED BY messages_replies WHERE room_id = ? AND parent_id = ? AND seq ${op} ?
+       ORDER BY seq ${desc ? 'DESC' : ''} LIMIT ?`,
     )
   const repliesAfter = replies('>', false)
   const repliesBefore = replies('<', true)
   const changesAfter = db.query<ChangeRow, [string, number, number, number]>(
-    `SELECT ${pageColumns()}, last_change FROM messages WHERE room_id = ? AND rev > ? AND rev <= ? ORDER BY rev LIMIT ?`,
+    // `rev > 0` spelled out: only a literal lets SQLite see that the partial index covers the query.
+    `SELECT ${pageColumns()}, last_change FROM messages INDEXED BY messages_changes WHERE room_id = ? AND rev > 0 AND rev > ? AND rev <= ?
+     ORDER BY rev LIMIT ?`,
   )
   const lastRev = db.query<{ last_rev: number }, [string]>('SELECT last_rev FROM rooms WHERE room_id = ?')
   const edit = db.query(

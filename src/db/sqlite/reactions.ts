@@ -1,5 +1,5 @@
 // Reactions (SPEC §11.4): one row per reactor and key, and the summary on the message row, changed
-// together with the message's rev in one immediate transaction.
+// together with the message's rev. Batched like sends: one immediate transaction per group commit.
 
 import type { Database } from 'bun:sqlite'
 import { conflict } from '../../errors'
@@ -7,7 +7,7 @@ import type { MessageChange } from '../../schemas/change'
 import { MAX_LISTED_REACTORS } from '../../schemas/message'
 import { decodeCursor } from '../cursor'
 import { parseReactions, reactionsJson, refillNeeded, toReactorPage, withReaction, withoutReaction, type ReactorRow } from '../rich-rows'
-import type { MessageRow } from '../rows'
+import type { Changed, ChangeResult, MessageRow, ReactionOp } from '../rows'
 import { createRevs } from './revs'
 
 export function createReactionStore(db: Database) {
@@ -44,33 +44,41 @@ export function createReactionStore(db: Database) {
     return rev
   }
 
-  return {
-    /**
-     * Adds `userId`'s reaction `key` with a new rev. Already there: the row unchanged, changed=false
-     * (no rev). A deleted message, or a 26th distinct key, is a CONFLICT.
-     */
-    add(roomId: string, seq: number, key: string, userId: string, at: string): { row: MessageRow; changed: boolean } {
-      return db.transaction(() => {
-        const row = live(roomId, seq)
-        if (has.get(roomId, seq, key, userId)) return { row, changed: false }
-        const summary = withReaction(parseReactions(row.reactions), key, userId)
-        const rev = changed(roomId, seq, reactionsJson(summary), { kind: 'reaction.added', user_id: userId, key })
-        insert.run(roomId, seq, key, userId, row.tenant_id, rev, at)
-        return { row: bySeq.get(roomId, seq)!, changed: true }
-      }).immediate()
-    },
+  function add({ room_id, seq, key, user_id, at }: ReactionOp): Changed {
+    const row = live(room_id, seq)
+    if (has.get(room_id, seq, key, user_id)) return { row, changed: false }
+    const summary = withReaction(parseReactions(row.reactions), key, user_id)
+    const rev = changed(room_id, seq, reactionsJson(summary), { kind: 'reaction.added', user_id, key })
+    insert.run(room_id, seq, key, user_id, row.tenant_id, rev, at)
+    return { row: bySeq.get(room_id, seq)!, changed: true }
+  }
 
-    /** Removes `userId`'s reaction `key` with a new rev; none to remove: changed=false. A deleted message is a CONFLICT. */
-    remove(roomId: string, seq: number, key: string, userId: string): { row: MessageRow; changed: boolean } {
-      return db.transaction(() => {
-        const row = live(roomId, seq)
-        if (remove.run(roomId, seq, key, userId).changes === 0) return { row, changed: false }
-        const before = parseReactions(row.reactions)
-        const refill = refillNeeded(before, key, userId) ? earliest.all(roomId, seq, key, MAX_LISTED_REACTORS).map((r) => r.user_id) : null
-        const summary = withoutReaction(before, key, userId, refill)
-        changed(roomId, seq, reactionsJson(summary), { kind: 'reaction.removed', user_id: userId, key })
-        return { row: bySeq.get(roomId, seq)!, changed: true }
-      }).immediate()
+  function removeOne({ room_id, seq, key, user_id }: ReactionOp): Changed {
+    const row = live(room_id, seq)
+    if (remove.run(room_id, seq, key, user_id).changes === 0) return { row, changed: false }
+    const before = parseReactions(row.reactions)
+    const refill = refillNeeded(before, key, user_id) ? earliest.all(room_id, seq, key, MAX_LISTED_REACTORS).map((r) => r.user_id) : null
+    changed(room_id, seq, reactionsJson(withoutReaction(before, key, user_id, refill)), { kind: 'reaction.removed', user_id, key })
+    return { row: bySeq.get(room_id, seq)!, changed: true }
+  }
+
+  // Called inside the batch's transaction, bun:sqlite runs this as a SAVEPOINT: an op that fails
+  // part-way leaves nothing behind, and the others stand.
+  const one = db.transaction((op: ReactionOp) => (op.op === 'add' ? add(op) : removeOne(op)))
+
+  return {
+    apply(ops: ReactionOp[]): ChangeResult[] {
+      return db.transaction(() =>
+        ops.map((op): ChangeResult => {
+          try {
+            return { ok: true, ...one(op) }
+          } catch (error) {
+            // An I/O error or a full disk may roll back the whole transaction: fail the whole batch.
+            if (!db.inTransaction) throw error
+            return { ok: false, error }
+          }
+        }),
+      ).immediate()
     },
 
     /** Every reaction of the message (or of one key), earliest first, paged by rev. */
