@@ -207,11 +207,18 @@ export type ListRow = RoomRow & { last_read: number } & { [K in keyof PageRow as
 /** The last message's columns in a room-list query, each as m_<column> (the message joined as `msg`). */
 export const LAST_MESSAGE_COLUMNS = PAGE_COLUMNS.map((c) => `msg.${c} AS m_${c}`).join(', ')
 
+export interface RoomListPage {
+  rooms: RoomListItem[]
+  next_cursor: string | null
+  /** The user's memberships of rooms of more than 100 members: every page reads them (the cost of a page). */
+  large_memberships: number
+}
+
 /**
  * One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL
  * stores); `unreadMentions` has the counts of the page's rooms (absent: 0).
  */
-export function toRoomListPage(rows: ListRow[], limit: number, unreadMentions: Record<string, number> = {}): { rooms: RoomListItem[]; next_cursor: string | null } {
+export function toRoomListPage(rows: ListRow[], limit: number, largeMemberships: number, unreadMentions: Record<string, number> = {}): RoomListPage {
   const page = rows.slice(0, limit)
   const rooms: RoomListItem[] = page.map((r) => {
     const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read), unread_mentions: unreadMentions[r.room_id] ?? 0 }
@@ -222,7 +229,7 @@ export function toRoomListPage(rows: ListRow[], limit: number, unreadMentions: R
     return item
   })
   const last = page[page.length - 1]
-  return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null }
+  return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null, large_memberships: largeMemberships }
 }
 
 // ── Members
@@ -305,7 +312,8 @@ export interface DeadLetterRow {
 
 export type AttemptResult =
   | { delivery_id: string; outcome: 'ok' }
-  | { delivery_id: string; outcome: 'failed'; error: string }
+  /** tenant_id: the row's tenant, for the admin console's per-tenant failure series (metrics only). */
+  | { delivery_id: string; outcome: 'failed'; error: string; tenant_id?: string }
   /** Skipped while the endpoint's circuit is open: does not count as an attempt (SPEC §6). */
   | { delivery_id: string; outcome: 'skipped'; retry_at: number }
 

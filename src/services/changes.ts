@@ -25,6 +25,15 @@ export function createChangeService({ store, memberships }: Deps) {
       return { messages: rows.slice(0, limit).map(toMessage), last_rev, has_more: rows.length > limit }
     },
 
+    /**
+     * How many changes a sync after `afterRev` may stream, for its cost: the room's changes since
+     * then (an upper bound of the messages sent), at most `max`. Member access checked.
+     */
+    async syncBacklog(actor: Actor, roomId: string, afterRev: number, max: number): Promise<number> {
+      const { room } = await roomFor(store, actor, roomId, 'member')
+      return Math.min(max, Math.max(0, room.last_rev - afterRev))
+    },
+
     /** Up to `limit` changed messages after `afterRev` with the change that set each rev (member access checked). */
     async syncPage(actor: Actor, roomId: string, afterRev: number, limit: number): Promise<{ message: Message; change: MessageChange }[]> {
       await roomFor(store, actor, roomId, 'member')

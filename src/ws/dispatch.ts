@@ -10,6 +10,7 @@ import { readUpdatedFrame, syncDoneFrame, typingFrame, type ServerFrame } from '
 import type { Config } from '../config'
 import type { Connection } from './connection'
 import { syncChanges, syncRoom } from './sync'
+import { costOf } from '../services/cost'
 
 /** SPEC §5: a typing indicator ends 6 s after its last typing.start. */
 const TYPING_TIMEOUT_MS = 6000
@@ -30,6 +31,12 @@ export function errorFrame(e: AppError, requestId?: string): ServerFrame<'error'
 
 export function createDispatcher({ services, broker, config, log, typingTimeoutMs = TYPING_TIMEOUT_MS }: DispatchDeps) {
   const { message, receipt, realtime, limiter, notifications } = services
+
+  /** Spends `cost` tokens of the connection's tenant bucket (SPEC §2), or refuses the frame. */
+  async function chargeTenant(conn: Connection, cost = 1) {
+    const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec, cost)
+    if (!take.allowed) throw rateLimited()
+  }
 
   /** Ends a typing indicator (auto-stop, explicit stop or close). A closed socket relays through the server. */
   function stopTyping(conn: Connection, roomId: string) {
@@ -62,8 +69,7 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
         const turn = conn.nextSendTurn()
         let r
         try {
-          const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
-          if (!take.allowed) throw rateLimited()
+          await chargeTenant(conn)
           const body = { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id, parent_id: f.parent_id, mentions: f.mentions }
           r = await message.send(conn.actor, f.room_id, body, turn)
         } finally {
@@ -99,12 +105,19 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
           stopTyping(conn, f.room_id)
           return null
         })
+      // A sync streams up to SYNC_MAX_PER_ROOM messages: it costs the tenant one token, like a
+      // request, then the rest of costOf(messages it may stream) before anything is sent.
       case 'sync': {
         // Two cursors (SPEC §11.1): after_seq re-streams messages, after_rev streams changes.
         if (f.after_seq !== undefined && f.after_rev !== undefined) throw invalid('after_rev', 'use after_seq or after_rev, not both')
+        if (f.after_seq === undefined && f.after_rev === undefined) throw invalid('after_seq', 'sync needs after_seq or after_rev')
+        await chargeTenant(conn)
+        const backlog = f.after_rev !== undefined
+          ? await services.changes.syncBacklog(conn.actor, f.room_id, f.after_rev, config.SYNC_MAX_PER_ROOM)
+          : await realtime.syncBacklog(conn.actor, f.room_id, f.after_seq!, config.SYNC_MAX_PER_ROOM)
+        if (costOf(backlog) > 1) await chargeTenant(conn, costOf(backlog) - 1)
         if (f.after_rev !== undefined) await syncChanges(conn, services.changes, f.room_id, f.after_rev, config.SYNC_MAX_PER_ROOM)
-        else if (f.after_seq !== undefined) await syncRoom(conn, realtime, f.room_id, f.after_seq, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
-        else throw invalid('after_seq', 'sync needs after_seq or after_rev')
+        else await syncRoom(conn, realtime, f.room_id, f.after_seq!, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
         return syncDoneFrame(f.room_id, rid)
       }
       case 'notification.ack':

@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia'
 import { PathId, tenantErrorsWith } from '../../schemas/common'
 import { EX } from '../../schemas/examples'
 import { HistoryQuery, Message, MessageAck, MessagePage, PatchMessageBody, RepliesQuery, SendMessageBody } from '../../schemas/message'
-import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
 import { jsonResponse } from '../json-response'
 import { RoomParams } from '../../schemas/room'
 
@@ -36,19 +36,31 @@ export const messagesRoutes = (deps: RouteDeps) => {
         ),
       },
     )
-    .get('/v1/rooms/:room_id/messages', async ({ request, params, query }) => jsonResponse(await message.history(actorOf(deps, request), params.room_id, query)), {
-      params: RoomParams,
-      query: HistoryQuery,
-      response: { 200: MessagePage, ...tenantErrorsWith(403, 404) },
-      detail: detail(
-        'listMessages',
-        'Page through history in ascending seq (after_seq forward, before_seq back)',
-        'Messages in ascending seq. after_seq pages forward; before_seq pages back; with neither, the newest `limit` messages. Both at once is a 400 on before_seq. top_level=true leaves replies out (a thread view lists them with GET …/replies). Members only.',
-      ),
-    })
+    .get(
+      '/v1/rooms/:room_id/messages',
+      async ({ request, params, query, set }) => {
+        const page = await message.history(actorOf(deps, request), params.room_id, query)
+        await chargeItems(deps, request, set, page.messages.length)
+        return jsonResponse(page)
+      },
+      {
+        params: RoomParams,
+        query: HistoryQuery,
+        response: { 200: MessagePage, ...tenantErrorsWith(403, 404) },
+        detail: detail(
+          'listMessages',
+          'Page through history in ascending seq (after_seq forward, before_seq back)',
+          'Messages in ascending seq. after_seq pages forward; before_seq pages back; with neither, the newest `limit` messages. Both at once is a 400 on before_seq. top_level=true leaves replies out (a thread view lists them with GET …/replies). Members only. Costs one rate-limit token per started 100 messages returned (429 when the tenant cannot pay).',
+        ),
+      },
+    )
     .get(
       '/v1/rooms/:room_id/messages/:message_id/replies',
-      async ({ request, params, query }) => jsonResponse(await message.replies(actorOf(deps, request), params.room_id, params.message_id, query)),
+      async ({ request, params, query, set }) => {
+        const page = await message.replies(actorOf(deps, request), params.room_id, params.message_id, query)
+        await chargeItems(deps, request, set, page.messages.length)
+        return jsonResponse(page)
+      },
       {
         params: MessageParams,
         query: RepliesQuery,
@@ -56,7 +68,7 @@ export const messagesRoutes = (deps: RouteDeps) => {
         detail: detail(
           'listReplies',
           "Page through a message's replies (its thread)",
-          "The replies of a message in ascending seq, with history's paging rules (after_seq forward, before_seq back, the newest `limit` by default). A message without replies answers an empty page; an unknown one is a 404. Members only.",
+          "The replies of a message in ascending seq, with history's paging rules (after_seq forward, before_seq back, the newest `limit` by default). A message without replies answers an empty page; an unknown one is a 404. Members only. Costs one rate-limit token per started 100 messages returned.",
         ),
       },
     )

@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia'
 import { tenantErrorsWith } from '../../schemas/common'
 import { Message } from '../../schemas/message'
 import { ReactorList, ReactorQuery } from '../../schemas/reaction'
-import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
 import { MessageParams } from './messages'
 
 const ReactionParams = t.Object({
@@ -54,7 +54,11 @@ export const reactionsRoutes = (deps: RouteDeps) => {
     )
     .get(
       '/v1/rooms/:room_id/messages/:message_id/reactions',
-      ({ request, params, query }) => reaction.list(actorOf(deps, request), params.room_id, params.message_id, query),
+      async ({ request, params, query, set }) => {
+        const page = await reaction.list(actorOf(deps, request), params.room_id, params.message_id, query)
+        await chargeItems(deps, request, set, page.reactions.length)
+        return page
+      },
       {
         params: MessageParams,
         query: ReactorQuery,
@@ -62,7 +66,7 @@ export const reactionsRoutes = (deps: RouteDeps) => {
         detail: detail(
           'listReactions',
           'List who reacted',
-          "Every reaction of the message (or of one `key`), earliest first, paged by cursor. The message's own `reactions` lists only the first 25 reactors of each key. Members only.",
+          "Every reaction of the message (or of one `key`), earliest first, paged by cursor. The message's own `reactions` lists only the first 25 reactors of each key. Members only. Costs one rate-limit token per started 100 reactions returned.",
         ),
       },
     )
