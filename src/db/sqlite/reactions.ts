@@ -23,7 +23,9 @@ export function createReactionStore(db: Database) {
   const earliest = db.query<{ user_id: string }, [string, number, string, number]>(
     'SELECT user_id FROM reactions WHERE room_id = ? AND seq = ? AND key = ? ORDER BY rev LIMIT ?',
   )
-  const setSummary = db.query('UPDATE messages SET reactions = ?, rev = ?, last_change = ? WHERE room_id = ? AND seq = ?')
+  const setSummary = db.query<MessageRow, [string | null, number, string, string, number]>(
+    'UPDATE messages SET reactions = ?, rev = ?, last_change = ? WHERE room_id = ? AND seq = ? RETURNING *',
+  )
   const list = (byKey: boolean) =>
     db.query<ReactorRow, (string | number)[]>(
       `SELECT user_id, key, created_at, rev FROM reactions WHERE room_id = ? AND seq = ? ${byKey ? 'AND key = ?' : ''} AND rev > ?
@@ -38,19 +40,17 @@ export function createReactionStore(db: Database) {
     if (row.deleted_at) throw conflict('the message is deleted')
     return row
   }
-  const changed = (roomId: string, seq: number, summary: string | null, change: MessageChange) => {
-    const rev = revs.next(roomId)
-    setSummary.run(summary, rev, JSON.stringify(change), roomId, seq)
-    return rev
-  }
+  /** Writes the summary with the room's next rev; the row after. */
+  const changed = (roomId: string, seq: number, summary: string | null, change: MessageChange): MessageRow =>
+    setSummary.get(summary, revs.next(roomId), JSON.stringify(change), roomId, seq)!
 
   function add({ room_id, seq, key, user_id, at }: ReactionOp): Changed {
     const row = live(room_id, seq)
     if (has.get(room_id, seq, key, user_id)) return { row, changed: false }
     const summary = withReaction(parseReactions(row.reactions), key, user_id)
-    const rev = changed(room_id, seq, reactionsJson(summary), { kind: 'reaction.added', user_id, key })
-    insert.run(room_id, seq, key, user_id, row.tenant_id, rev, at)
-    return { row: bySeq.get(room_id, seq)!, changed: true }
+    const after = changed(room_id, seq, reactionsJson(summary), { kind: 'reaction.added', user_id, key })
+    insert.run(room_id, seq, key, user_id, row.tenant_id, after.rev, at)
+    return { row: after, changed: true }
   }
 
   function removeOne({ room_id, seq, key, user_id }: ReactionOp): Changed {
@@ -58,8 +58,8 @@ export function createReactionStore(db: Database) {
     if (remove.run(room_id, seq, key, user_id).changes === 0) return { row, changed: false }
     const before = parseReactions(row.reactions)
     const refill = refillNeeded(before, key, user_id) ? earliest.all(room_id, seq, key, MAX_LISTED_REACTORS).map((r) => r.user_id) : null
-    changed(room_id, seq, reactionsJson(withoutReaction(before, key, user_id, refill)), { kind: 'reaction.removed', user_id, key })
-    return { row: bySeq.get(room_id, seq)!, changed: true }
+    const after = changed(room_id, seq, reactionsJson(withoutReaction(before, key, user_id, refill)), { kind: 'reaction.removed', user_id, key })
+    return { row: after, changed: true }
   }
 
   // Called inside the batch's transaction, bun:sqlite runs this as a SAVEPOINT: an op that fails
