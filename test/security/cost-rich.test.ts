@@ -8,7 +8,10 @@ import { WsClient } from '../support/ws'
 import { NO_REDELIVERY, restSend, roomWith } from '../ws/helpers'
 
 let s: TestServer
-beforeAll(async () => (s = await startTestServer(NO_REDELIVERY)))
+// The server's clock stands still, so no bucket refills between the requests of a test: what each
+// request cost is read off X-RateLimit-Remaining exactly, however slowly a loaded machine runs them.
+const frozenAt = Date.now()
+beforeAll(async () => (s = await startTestServer(NO_REDELIVERY, { clock: { now: () => frozenAt } })))
 afterAll(() => s.stop())
 
 const remaining = (r: CallResult) => Number(r.headers.get('x-ratelimit-remaining'))
