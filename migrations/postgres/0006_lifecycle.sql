@@ -1,9 +1,8 @@
--- The data lifecycle (SPEC §15): retention horizons, deleted rooms and tenants, and the jobs that
--- remove their data in the background and resume after a restart. Same meaning as
--- migrations/sqlite/0006_lifecycle.sql; with N instances a job is leased (lease_until) by the one
--- instance that runs its steps.
+-- The data lifecycle (SPEC §15): deleted rooms and tenants, and the jobs that remove their data in
+-- the background and resume after a restart (rooms.first_seq, which retention moves up, is 0004's).
+-- Same meaning as migrations/sqlite/0006_lifecycle.sql; with N instances a job is leased
+-- (lease_until) by the one instance that runs its steps.
 
-ALTER TABLE rooms ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE rooms ADD COLUMN deleted_at TEXT;
 ALTER TABLE tenants ADD COLUMN deleted_at TEXT;
 
@@ -12,6 +11,10 @@ DROP INDEX rooms_by_tenant;
 CREATE INDEX rooms_by_tenant ON rooms (tenant_id, room_id);
 CREATE INDEX notifications_by_tenant ON notifications (tenant_id);
 CREATE INDEX deliveries_by_tenant ON deliveries (tenant_id);
+-- A room's mention rows (its messages go in seq ranges: retention, room and tenant deletes), and a
+-- user's reactions (an erasure removes them, an export lists them).
+CREATE INDEX mentions_by_room ON mentions (room_id, seq);
+CREATE INDEX reactions_by_user ON reactions (tenant_id, user_id, room_id, seq, key);
 
 CREATE TABLE jobs (
   job_id      TEXT COLLATE "C" PRIMARY KEY,

@@ -1,9 +1,6 @@
--- The data lifecycle (SPEC §15): retention horizons, deleted rooms and tenants, and the jobs that
--- remove their data in the background and resume after a restart.
+-- The data lifecycle (SPEC §15): deleted rooms and tenants, and the jobs that remove their data in
+-- the background and resume after a restart. (rooms.first_seq, which retention moves up, is 0004's.)
 
--- The oldest seq still stored: retention deletes a room's oldest messages and moves this up
--- (history and sync start here; unread counts never count below it).
-ALTER TABLE rooms ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 1;
 -- Set when the room is deleted: from then on it is invisible (404) while a job removes its rows.
 ALTER TABLE rooms ADD COLUMN deleted_at TEXT;
 -- Set when the tenant is deleted: its keys and tokens stop working at once; a job removes the rest.
@@ -14,6 +11,10 @@ CREATE INDEX rooms_by_tenant ON rooms (tenant_id, room_id);
 -- Tenant deletion removes these by tenant in bounded batches.
 CREATE INDEX notifications_by_tenant ON notifications (tenant_id);
 CREATE INDEX deliveries_by_tenant ON deliveries (tenant_id);
+-- A room's mention rows (its messages go in seq ranges: retention, room and tenant deletes), and a
+-- user's reactions (an erasure removes them, an export lists them).
+CREATE INDEX mentions_by_room ON mentions (room_id, seq);
+CREATE INDEX reactions_by_user ON reactions (tenant_id, user_id, room_id, seq, key);
 
 -- Background jobs: room deletes, user erasures, tenant deletes. Each step of a job is one
 -- transaction that removes a bounded batch of rows AND records how far the job got (done, cursor),

@@ -2,6 +2,7 @@
 // answers, the erase cursor and the export cursor. db/sqlite/ and db/postgres/ implement the steps
 // alike (each one transaction that also moves its job's progress); services and workers read these.
 
+import type { MessageChange } from '../schemas/change'
 import type { Role } from '../schemas/room'
 import type { MemberRow, MessageRow, PageRow, SubscriptionRow } from './rows'
 
@@ -55,7 +56,11 @@ export interface RetentionRoom {
 // ── Erasure
 
 /** Where an erasure stands: its phase, and in `messages` the room and seq its scan reached. */
-export type EraseCursor = { phase: 'members' } | { phase: 'messages'; room: string | null; seq: number; next: boolean } | { phase: 'rest' }
+export type EraseCursor =
+  | { phase: 'members' }
+  | { phase: 'messages'; room: string | null; seq: number; next: boolean }
+  | { phase: 'reactions' }
+  | { phase: 'rest' }
 
 /** A membership the step removed; `owner` is who owns the room now when the erased user did. */
 export interface LeftRoom {
@@ -70,8 +75,10 @@ export interface EraseStep {
   /** The job is not running any more (ended now or earlier). */
   over: boolean
   left: LeftRoom[]
-  /** Their messages deleted in this step (for message.deleted frames and webhooks). */
+  /** Their messages deleted in this step, as a delete is (for message.deleted frames and webhooks). */
   deleted: MessageRow[]
+  /** Messages whose reaction of theirs went in this step, with that change (message.updated). */
+  updated: { row: MessageRow; change: MessageChange }[]
 }
 
 /** Rows of seq scanned per `max` of a step: the window bounds the work of a step, not just its writes. */
@@ -90,6 +97,18 @@ export interface SentByCursor {
 
 /** Rows of seq one sentBy call scans at most (it may return fewer rows than asked and a cursor). */
 export const SENT_BY_SCAN = 5000
+
+/** A reaction as the user export lists it: the message it is on, the key and when. */
+export interface ReactionExportRow {
+  room_id: string
+  seq: number
+  message_id: string
+  key: string
+  created_at: string
+}
+
+/** Where the user export's reaction walk stands (the reactions_by_user index order). */
+export type ReactionCursor = [room_id: string, seq: number, key: string]
 
 // ── The store's lifecycle groups (db/types.ts Store): both stores implement them alike.
 
@@ -143,4 +162,6 @@ export interface ExportStore {
   /** Messages the user sent, room by room; scans at most SENT_BY_SCAN seqs; cursor null when done. */
   sentBy(tenantId: string, userId: string, cursor: SentByCursor | null, limit: number): Result<{ rows: PageRow[]; cursor: SentByCursor | null }>
   subscriptions(tenantId: string, userId: string, afterId: string, limit: number): Result<SubscriptionRow[]>
+  /** The user's reactions in (room, seq, key) order after `after` (null: from the start). */
+  reactions(tenantId: string, userId: string, after: ReactionCursor | null, limit: number): Result<ReactionExportRow[]>
 }

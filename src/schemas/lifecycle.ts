@@ -53,15 +53,25 @@ export const Membership = t.Object({
 })
 export type Membership = Static<typeof Membership>
 
+/** A reaction as the user export lists it: the reactor list's object (…/reactions) with its message. */
+export const ExportedReaction = t.Object({
+  room_id: t.String(),
+  message_id: t.String(),
+  user_id: t.String(),
+  key: t.String(),
+  created_at: Timestamp,
+})
+
 /** One NDJSON line: {"type": T, "<T>": object}. */
 const line = <T extends string, S extends TSchema>(type: T, schema: S, description: string) =>
   t.Object({ type: t.Literal(type), [type]: schema } as { type: ReturnType<typeof t.Literal<T>> } & Record<T, S>, { description })
 
-/** One line of GET /v1/users/{user_id}/export (reactions, uploads and blocks join these once they exist). */
+/** One line of GET /v1/users/{user_id}/export (uploads and blocks join these once they exist). */
 export const UserExportLine = t.Union(
   [
     line('membership', Membership, 'a room the user is a member of, with their role and cursors'),
     line('message', Message, 'a message the user sent (deleted ones too, as the API returns them)'),
+    line('reaction', ExportedReaction, 'a reaction of the user, with the message it is on'),
     line('subscription', Subscription, 'a topic subscription of the user'),
   ],
   {

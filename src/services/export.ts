@@ -12,7 +12,7 @@
 //   on the main connection the mapped file alone added up to 256 MB to RSS during an export.
 
 import type { Store } from '../db/types'
-import type { SentByCursor } from '../db/lifecycle'
+import type { ReactionCursor, SentByCursor } from '../db/lifecycle'
 import { toMessage, toRoom, type PageRow } from '../db/rows'
 import { notFound } from '../errors'
 import type { Member } from '../schemas/room'
@@ -116,7 +116,8 @@ export function createExportService({ store }: { store: Store }) {
 
     /**
      * GET /v1/users/{user_id}/export: `membership` lines, then `message` lines (every message they
-     * sent, in every room of the tenant, rooms they left included), then `subscription` lines.
+     * sent, in every room of the tenant, rooms they left included), `reaction` lines (every reaction
+     * of theirs), then `subscription` lines.
      */
     async user(caller: AppCaller, userId: string): Promise<ReadableStream<Uint8Array>> {
       keyOnly(caller, 'exporting a user')
@@ -125,6 +126,7 @@ export function createExportService({ store }: { store: Store }) {
       let afterRoom: string | null = ''
       let sent: SentByCursor | null | undefined
       let afterSub: string | null = ''
+      let reacted: ReactionCursor | null | undefined
       return ndjson(
         phases(
           async () => {
@@ -143,6 +145,13 @@ export function createExportService({ store }: { store: Store }) {
             const page = await store.exports.sentBy(tid, userId, sent ?? null, PAGE)
             sent = page.cursor
             return messageLines(page.rows)
+          },
+          async () => {
+            if (reacted === null) return null
+            const rows = await store.exports.reactions(tid, userId, reacted ?? null, PAGE)
+            const last = rows[rows.length - 1]
+            reacted = rows.length < PAGE ? null : [last.room_id, last.seq, last.key]
+            return lines(rows.map((r) => ({ type: 'reaction', reaction: { room_id: r.room_id, message_id: r.message_id, user_id: userId, key: r.key, created_at: r.created_at } })))
           },
           async () => {
             if (afterSub === null) return null

@@ -8,7 +8,7 @@ import type { JobRow } from '../db/lifecycle'
 import { toMessage } from '../db/rows'
 import type { Logger } from '../log'
 import type { MemberCache } from '../services/access'
-import type { EventBus } from '../services/events'
+import { changeEvent, type EventBus } from '../services/events'
 import type { EffectiveConfig } from '../services/tenant'
 
 export interface LifecycleSettings {
@@ -87,8 +87,10 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
       // As a leave: the room hears it (the leaver too, while still subscribed), then the sockets go.
       events.emit({ type: 'member.removed', tenantId: tid, roomId: l.room_id, userId: job.target, role: l.role })
     }
-    // As a delete (§4): live clients drop the content they hold, the parent app hears of each.
-    for (const m of r.deleted) events.emit({ type: 'message.deleted', tenantId: tid, message: toMessage(m) })
+    // As a delete (§4) and as a reaction removal (§11): live clients drop what they hold, the
+    // parent app hears of each (message.deleted; message.updated with reaction.removed).
+    for (const m of r.deleted) events.emit(changeEvent(tid, toMessage(m), { kind: 'deleted', user_id: job.target }))
+    for (const u of r.updated) events.emit(changeEvent(tid, toMessage(u.row), u.change))
     if (r.finished) events.emit({ type: 'user.erased', tenantId: tid, userId: job.target, jobId: job.job_id })
     return r
   }

@@ -52,7 +52,13 @@ describe('erase a user', () => {
       await restSend(t, 'alice', dm, 'a3'),
       await restSend(t, 'alice', left, 'a4'),
     ]
-    const theirs = [await restSend(t, 'bob', g1, 'b1'), await restSend(t, 'bob', left, 'b2')]
+    const theirs = [await restSend(t, 'bob', g1, 'b1', { mentions: ['alice'] }), await restSend(t, 'bob', left, 'b2')]
+    // her reaction on bob's message, bob's on hers; her message mentions bob
+    const thumbs = `/v1/rooms/${g1}/messages/${theirs[0].message_id}/reactions/${encodeURIComponent('👍')}`
+    for (const u of ['alice', 'carol']) expect((await t.as(u)('PUT', thumbs)).status).toBe(200)
+    expect((await t.as('bob')('PUT', `/v1/rooms/${g1}/messages/${mine[0].message_id}/reactions/ok`)).status).toBe(200)
+    const mentionsBob = await restSend(t, 'alice', g1, 'hey bob', { mentions: ['bob'] })
+    mine.push(mentionsBob)
     expect((await t.as('alice')('DELETE', `/v1/rooms/${left}/members/alice`)).status).toBe(204)
     expect((await t.as('alice')('POST', '/v1/subscriptions', { body: { topic: 'news' } })).status).toBe(201)
     expect((await t.as('bob')('POST', '/v1/subscriptions', { body: { topic: 'news' } })).status).toBe(201)
@@ -77,9 +83,14 @@ describe('erase a user', () => {
     expect(job.progress.total).toBeGreaterThan(0)
 
     // live clients saw alice leave and her messages deleted
-    const deleted = await collect(bob, 'message.deleted', 3)
-    expect(deleted.map((f) => f.message_id).sort()).toEqual([mine[0], mine[2], mine[3]].map((m) => m.message_id).sort())
-    expect(deleted.every((f) => f.content === '' && f.meta === null && f.deleted_at !== null)).toBe(true)
+    const deleted = await collect(bob, 'message.deleted', 4)
+    expect(deleted.map((f) => f.message_id).sort()).toEqual([mine[0], mine[2], mine[3], mentionsBob].map((m) => m.message_id).sort())
+    expect(deleted.every((f) => f.content === '' && f.meta === null && f.deleted_at !== null && f.reactions.length === 0 && f.mentions.length === 0)).toBe(true)
+    expect(deleted.every((f) => f.change.kind === 'deleted' && f.change.user_id === 'alice')).toBe(true)
+    // her reaction went as a removal: bob's message keeps carol's, with a new rev
+    const unreacted = await bob.next('message.updated', 3000, (f) => f.message_id === theirs[0].message_id)
+    expect(unreacted.change).toEqual({ kind: 'reaction.removed', user_id: 'alice', key: '👍' })
+    expect(unreacted.reactions).toEqual([{ key: '👍', count: 1, user_ids: ['carol'] }])
     expect((await bob.next('member.left', 3000, (f) => f.room_id === g1)).user_id).toBe('alice')
 
     // her messages are deletes (seq kept, content gone) in every room, the one she left included; others' stay
@@ -89,6 +100,9 @@ describe('erase a user', () => {
       expect(got).toMatchObject({ seq: m.seq, sender_id: 'alice', content: '', meta: null, deleted_at: expect.stringMatching(ISO_MS) })
     }
     for (const m of theirs) expect((await t.as('bob')('GET', `/v1/rooms/${m.room_id}/messages/${m.message_id}`)).body.deleted_at).toBeNull()
+    // mentions: of her (bob's message) no longer in her list; hers of bob gone with her message
+    expect((await t.as('alice')('GET', '/v1/mentions')).body.mentions).toEqual([])
+    expect((await t.as('bob')('GET', '/v1/mentions')).body.mentions).toEqual([])
 
     // memberships (and with them her cursors) are gone; ownership passed on by the rule
     expect((await t.as('alice')('GET', '/v1/rooms')).body.rooms).toEqual([])

@@ -96,6 +96,9 @@ describe('user export', () => {
     await restSend(t, 'bob', g, 'not hers')
     sent.push(await restSend(t, 'alice', ch, 'in the channel'))
     sent.push(await restSend(t, 'alice', left, 'before leaving'))
+    const bobs = await restSend(t, 'bob', left, 'react to me')
+    const keyPath = `/v1/rooms/${left}/messages/${bobs.message_id}/reactions/${encodeURIComponent('👍')}`
+    expect((await t.as('alice')('PUT', keyPath)).status).toBe(200)
     expect((await t.as('alice')('DELETE', `/v1/rooms/${left}/members/alice`)).status).toBe(204)
     expect((await t.as('alice')('POST', '/v1/subscriptions', { body: { topic: 'news' } })).status).toBe(201)
     const otherRoom = await roomWith(other, 'alice', ['bob'])
@@ -114,8 +117,9 @@ describe('user export', () => {
     expect(msgs.every((m) => m.sender_id === 'alice')).toBe(true)
     const full = (await t.as('alice')('GET', `/v1/rooms/${g}/messages/${sent[0].message_id}`)).body
     expect(msgs.find((m) => m.message_id === sent[0].message_id)).toEqual(full)
+    expect(of('reaction')).toEqual([{ room_id: left, message_id: bobs.message_id, user_id: 'alice', key: '👍', created_at: expect.any(String) }])
     expect(of('subscription')).toEqual((await t.as('alice')('GET', '/v1/subscriptions')).body.subscriptions)
-    expect(lines.map((l) => l.type)).toEqual([...Array(2).fill('membership'), ...Array(7).fill('message'), 'subscription'])
+    expect(lines.map((l) => l.type)).toEqual([...Array(2).fill('membership'), ...Array(7).fill('message'), 'reaction', 'subscription'])
   })
 
   test('a user with nothing gives an empty export; a token 403; a bad user id 400', async () => {

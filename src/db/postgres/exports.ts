@@ -1,9 +1,9 @@
 // Reads for the streamed exports on PostgreSQL: the same pages and cursors as db/sqlite/exports.ts.
 
 import type { SQL } from 'bun'
-import { SENT_BY_SCAN, type SentByCursor } from '../lifecycle'
+import { SENT_BY_SCAN, type ReactionCursor, type ReactionExportRow, type SentByCursor } from '../lifecycle'
 import { MEMBER_COLUMNS } from '../room-list'
-import type { MemberRow, PageRow, SubscriptionRow } from '../rows'
+import { pageColumns, type MemberRow, type PageRow, type SubscriptionRow } from '../rows'
 import { all, first } from './rows'
 import { createMemberStore } from './members'
 import { createMessageStore } from './messages'
@@ -35,8 +35,7 @@ export function createExportStore(sql: SQL) {
         const to = Math.min(room.last_seq, from + budget)
         const want = limit - rows.length
         const page = all<PageRow>(await sql`
-          SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
-          FROM messages WHERE room_id = ${room.room_id} AND seq > ${from} AND seq <= ${to} AND sender_id = ${userId} ORDER BY seq LIMIT ${want}`)
+          SELECT ${sql.unsafe(pageColumns())} FROM messages WHERE room_id = ${room.room_id} AND seq > ${from} AND seq <= ${to} AND sender_id = ${userId} ORDER BY seq LIMIT ${want}`)
         rows.push(...page)
         if (page.length > 0 && page.length === want) {
           const last = page[page.length - 1].seq
@@ -53,5 +52,13 @@ export function createExportStore(sql: SQL) {
       all<SubscriptionRow>(await sql`
         SELECT * FROM subscriptions WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND subscription_id > ${afterId}
         ORDER BY subscription_id LIMIT ${limit}`),
+
+    reactions: async (tenantId: string, userId: string, after: ReactionCursor | null, limit: number) =>
+      all<ReactionExportRow>(await sql`
+        SELECT r.room_id, r.seq, m.message_id, r.key, r.created_at FROM reactions r
+        JOIN messages m ON m.room_id = r.room_id AND m.seq = r.seq
+        WHERE r.tenant_id = ${tenantId} AND r.user_id = ${userId}
+        ${after === null ? sql`` : sql`AND (r.room_id, r.seq, r.key) > (${after[0]}, ${after[1]}::int, ${after[2]})`}
+        ORDER BY r.room_id, r.seq, r.key LIMIT ${limit}`),
   }
 }

@@ -11,12 +11,16 @@ const MAX_SEQ = 2147483647 // seq is INTEGER
 
 /** Removes a room's oldest messages (see db/sqlite/purge.ts messageRemover). */
 export const pgMessageRemover = {
+  /** Messages with seq <= toSeq, with their reactions and mention rows (SPEC §11); how many messages. */
   async through(tx: SQL, roomId: string, toSeq: number): Promise<number> {
-    return (await tx`DELETE FROM messages WHERE room_id = ${roomId} AND seq <= ${Number.isFinite(toSeq) ? toSeq : MAX_SEQ}`).count
+    const to = Number.isFinite(toSeq) ? toSeq : MAX_SEQ
+    await tx`DELETE FROM reactions WHERE room_id = ${roomId} AND seq <= ${to}`
+    await tx`DELETE FROM mentions WHERE room_id = ${roomId} AND seq <= ${to}`
+    return (await tx`DELETE FROM messages WHERE room_id = ${roomId} AND seq <= ${to}`).count
   },
   async oldest(tx: SQL, roomId: string, max: number): Promise<number> {
-    return (await tx`DELETE FROM messages WHERE room_id = ${roomId}
-      AND seq <= coalesce((SELECT seq FROM messages WHERE room_id = ${roomId} ORDER BY seq OFFSET ${max - 1} LIMIT 1), ${MAX_SEQ})`).count
+    const nth = first<{ seq: number }>(await tx`SELECT seq FROM messages WHERE room_id = ${roomId} ORDER BY seq OFFSET ${max - 1} LIMIT 1`)
+    return pgMessageRemover.through(tx, roomId, nth ? nth.seq : Infinity)
   },
 }
 

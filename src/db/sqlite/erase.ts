@@ -1,26 +1,37 @@
 // User erasure (SPEC §15) as bounded steps of a `user.erase` job. The job's cursor (JSON in its row)
 // says which phase comes next and where, and every step moves it in the same transaction as its
-// deletes, so a restarted job resumes exactly after the last committed step:
+// changes, so a restarted job resumes exactly after the last committed step:
 //  1. `members`: each membership goes (acks and read markers with it); a group or channel they own
 //     passes first to its earliest-joined admin, else its earliest-joined member. First, so that
 //     they can post nowhere while their messages are being erased.
 //  2. `messages`: every room of the tenant is scanned in windows of seqs for messages they sent,
-//     which are deleted as a delete is (content and meta emptied, deleted_at set; the seq stays).
-//  3. `rest`: their subscriptions, pending notifications and message dead letters; then done.
+//     and each is deleted as a delete is (the message store's tombstone: content, meta, mentions,
+//     reactions and pin gone, a new rev; the seq stays).
+//  3. `reactions`: each reaction of theirs is removed as a removal is (summary and rev of its message).
+//  4. `rest`: their subscriptions, pending notifications, mention rows and message dead letters; done.
 
 import type { Database } from 'bun:sqlite'
 import type { Role, RoomType } from '../../schemas/room'
-import { relaxedTransaction } from './relaxed'
-import { jobWriters } from './jobs'
 import { parseEraseCursor, SCAN_PER_ROW, type EraseCursor, type EraseStep, type LeftRoom, type NewJob } from '../lifecycle'
-import type { MessageRow } from '../rows'
+import type { ChangeResult, MessageRow, ReactionOp } from '../rows'
+import { jobWriters } from './jobs'
+import { relaxedTransaction } from './relaxed'
 
-export function createEraseStore(db: Database) {
+/** What erasure uses of the message and reaction stores of the same connection (their rules, their revs). */
+export interface EraseDeps {
+  tombstone(roomId: string, seq: number, userId: string, at: string): { row: MessageRow; changed: boolean }
+  apply(ops: ReactionOp[]): ChangeResult[]
+}
+
+type ScanRoom = { room_id: string; first_seq: number; last_seq: number }
+
+export function createEraseStore(db: Database, messages: Pick<EraseDeps, 'tombstone'>, reactions: Pick<EraseDeps, 'apply'>) {
   const jobs = jobWriters(db)
   const background = relaxedTransaction(db)
-  const count = db.query<{ n: number }, [string, string, string]>(
+  const count = db.query<{ n: number }, [string, string]>(
     `SELECT (SELECT count(*) FROM members WHERE tenant_id = ?1 AND user_id = ?2)
-          + (SELECT count(*) FROM rooms WHERE tenant_id = ?3 AND deleted_at IS NULL) + 1 AS n`,
+          + (SELECT count(*) FROM rooms WHERE tenant_id = ?1 AND deleted_at IS NULL)
+          + (SELECT count(*) FROM reactions WHERE tenant_id = ?1 AND user_id = ?2) + 1 AS n`,
   )
   const memberships = db.query<{ room_id: string; role: Role; type: RoomType }, [string, string, number]>(
     `SELECT m.room_id, m.role, r.type FROM members m JOIN rooms r ON r.room_id = m.room_id
@@ -32,7 +43,6 @@ export function createEraseStore(db: Database) {
   const promote = db.query("UPDATE members SET role = 'owner' WHERE room_id = ? AND user_id = ?")
   const leave = db.query('DELETE FROM members WHERE room_id = ? AND user_id = ?')
   const countOut = db.query('UPDATE rooms SET member_count = member_count - 1 WHERE room_id = ?')
-  type ScanRoom = { room_id: string; first_seq: number; last_seq: number }
   const roomFrom = (strict: boolean) =>
     db.query<ScanRoom, [string, string]>(
       `SELECT room_id, first_seq, last_seq FROM rooms WHERE tenant_id = ? AND room_id ${strict ? '>' : '>='} ? AND deleted_at IS NULL
@@ -40,14 +50,19 @@ export function createEraseStore(db: Database) {
     )
   const roomAtOrAfter = roomFrom(false)
   const roomAfter = roomFrom(true)
-  const tombstone = db.query<MessageRow, [string, string, number, number, string]>(
-    `UPDATE messages SET content = '', meta = NULL, deleted_at = ?1
-     WHERE room_id = ?2 AND seq > ?3 AND seq <= ?4 AND sender_id = ?5 AND deleted_at IS NULL RETURNING *`,
+  const theirs = db.query<{ seq: number }, [string, number, number, string]>(
+    'SELECT seq FROM messages WHERE room_id = ? AND seq > ? AND seq <= ? AND sender_id = ? AND deleted_at IS NULL ORDER BY seq',
   )
+  const theirReactions = db.query<{ room_id: string; seq: number; key: string }, [string, string, number]>(
+    'SELECT room_id, seq, key FROM reactions WHERE tenant_id = ? AND user_id = ? LIMIT ?',
+  )
+  const dropReaction = db.query('DELETE FROM reactions WHERE room_id = ? AND seq = ? AND key = ? AND user_id = ?')
   const rest = [
     'DELETE FROM subscriptions WHERE rowid IN (SELECT rowid FROM subscriptions WHERE tenant_id = ?1 AND user_id = ?2 LIMIT ?3)',
     `DELETE FROM notification_targets WHERE (tenant_id, user_id, notification_id) IN
        (SELECT tenant_id, user_id, notification_id FROM notification_targets WHERE tenant_id = ?1 AND user_id = ?2 LIMIT ?3)`,
+    `DELETE FROM mentions WHERE (tenant_id, user_id, room_id, seq) IN
+       (SELECT tenant_id, user_id, room_id, seq FROM mentions WHERE tenant_id = ?1 AND user_id = ?2 LIMIT ?3)`,
     "DELETE FROM dead_letters WHERE rowid IN (SELECT rowid FROM dead_letters WHERE tenant_id = ?1 AND kind = 'message' AND target = ?2 LIMIT ?3)",
   ].map((q) => db.query<unknown, [string, string, number]>(q))
 
@@ -74,12 +89,15 @@ export function createEraseStore(db: Database) {
     while (budget > 0 && cursor.phase === 'messages') {
       const room: ScanRoom | null = cursor.room === null ? roomAtOrAfter.get(tenantId, '') : (cursor.next ? roomAfter : roomAtOrAfter).get(tenantId, cursor.room)
       if (!room) {
-        cursor = { phase: 'rest' }
+        cursor = { phase: 'reactions' }
         break
       }
       const from = cursor.room === room.room_id && !cursor.next ? Math.max(cursor.seq, room.first_seq - 1) : room.first_seq - 1
       const to = Math.min(room.last_seq, from + budget)
-      for (const row of tombstone.all(at, room.room_id, from, to, userId)) deleted.push(row)
+      for (const { seq } of theirs.all(room.room_id, from, to, userId)) {
+        const r = messages.tombstone(room.room_id, seq, userId, at)
+        if (r.changed) deleted.push(r.row)
+      }
       budget -= to - from + 1
       if (to >= room.last_seq) {
         rooms++
@@ -89,34 +107,53 @@ export function createEraseStore(db: Database) {
     return { deleted, rooms, cursor }
   }
 
+  function reactionsPhase(tenantId: string, userId: string, max: number, at: string) {
+    const found = theirReactions.all(tenantId, userId, max)
+    const ops: ReactionOp[] = found.map((r) => ({ op: 'remove', room_id: r.room_id, seq: r.seq, key: r.key, user_id: userId, at }))
+    const updated: EraseStep['updated'] = []
+    reactions.apply(ops).forEach((r, i) => {
+      if (r.ok && r.changed) updated.push({ row: r.row, change: { kind: 'reaction.removed', user_id: userId, key: ops[i].key } })
+      // A reaction the removal could not take (its message deleted meanwhile) goes as a row.
+      else if (!r.ok) dropReaction.run(ops[i].room_id, ops[i].seq, ops[i].key, userId)
+    })
+    return { updated, done: found.length < max, removed: found.length }
+  }
+
+  const none = { left: [], deleted: [], updated: [] }
+
   return {
-    /** Records a `user.erase` job; its total counts their memberships, the tenant's rooms and the last phase. */
+    /** Records a `user.erase` job; its total: their memberships, the tenant's rooms, their reactions, the last phase. */
     begin(job: Omit<NewJob, 'total'>): void {
-      db.transaction(() => jobs.insert({ ...job, total: count.get(job.tenant_id, job.target, job.tenant_id)?.n ?? 1 })).immediate()
+      db.transaction(() => jobs.insert({ ...job, total: count.get(job.tenant_id, job.target)?.n ?? 1 })).immediate()
     },
 
     /** One step of a `user.erase` job (see the file header); at most `max` rows written. */
     step(jobId: string, tenantId: string, userId: string, max: number, at: string): EraseStep {
       return background((): EraseStep => {
         const state = jobs.state(jobId)
-        if (state?.status !== 'running') return { finished: false, over: true, left: [], deleted: [] }
+        if (state?.status !== 'running') return { finished: false, over: true, ...none }
         const cursor = parseEraseCursor(state.cursor)
         if (cursor.phase === 'members') {
           const left = membersPhase(tenantId, userId, max)
           const next: EraseCursor = left.length < max ? { phase: 'messages', room: null, seq: 0, next: false } : cursor
           jobs.advance(jobId, left.length, JSON.stringify(next))
-          return { finished: false, over: false, left, deleted: [] }
+          return { finished: false, over: false, ...none, left }
         }
         if (cursor.phase === 'messages') {
           const r = messagesPhase(tenantId, userId, cursor, max, at)
           jobs.advance(jobId, r.rooms, JSON.stringify(r.cursor))
-          return { finished: false, over: false, left: [], deleted: r.deleted }
+          return { finished: false, over: false, ...none, deleted: r.deleted }
+        }
+        if (cursor.phase === 'reactions') {
+          const r = reactionsPhase(tenantId, userId, max, at)
+          jobs.advance(jobId, r.removed, JSON.stringify(r.done ? { phase: 'rest' } : cursor))
+          return { finished: false, over: false, ...none, updated: r.updated }
         }
         let removed = 0
         for (const q of rest) removed += q.run(tenantId, userId, max).changes
-        if (removed >= max) return { finished: false, over: false, left: [], deleted: [] }
+        if (removed >= max) return { finished: false, over: false, ...none }
         jobs.finish(jobId, at)
-        return { finished: true, over: true, left: [], deleted: [] }
+        return { finished: true, over: true, ...none }
       })
     },
   }

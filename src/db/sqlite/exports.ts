@@ -5,9 +5,9 @@
 
 import type { Database } from 'bun:sqlite'
 import { decodeCursor, encodeCursor } from '../cursor'
-import { SENT_BY_SCAN, type SentByCursor } from '../lifecycle'
+import { SENT_BY_SCAN, type ReactionCursor, type ReactionExportRow, type SentByCursor } from '../lifecycle'
 import { MEMBER_COLUMNS } from '../room-list'
-import type { MemberRow, PageRow, SubscriptionRow } from '../rows'
+import { pageColumns, type MemberRow, type PageRow, type SubscriptionRow } from '../rows'
 
 export function createExportStore(db: Database) {
   const memberships = db.query<MemberRow, [string, string, string, number]>(
@@ -22,9 +22,19 @@ export function createExportStore(db: Database) {
   const roomAtOrAfter = roomFrom(false)
   const roomAfter = roomFrom(true)
   const sent = db.query<PageRow, [string, number, number, string, number]>(
-    `SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
-     FROM messages WHERE room_id = ? AND seq > ? AND seq <= ? AND sender_id = ? ORDER BY seq LIMIT ?`,
+    `SELECT ${pageColumns()} FROM messages WHERE room_id = ? AND seq > ? AND seq <= ? AND sender_id = ? ORDER BY seq LIMIT ?`,
   )
+  // The reactions_by_user index order (tenant_id, user_id, room_id, seq, key): a keyset walk.
+  const reactions = (withCursor: boolean) =>
+    db.query<ReactionExportRow, (string | number)[]>(
+      `SELECT r.room_id, r.seq, m.message_id, r.key, r.created_at FROM reactions r
+       JOIN messages m ON m.room_id = r.room_id AND m.seq = r.seq
+       WHERE r.tenant_id = ? AND r.user_id = ?
+       ${withCursor ? 'AND (r.room_id > ? OR (r.room_id = ? AND (r.seq > ? OR (r.seq = ? AND r.key > ?))))' : ''}
+       ORDER BY r.room_id, r.seq, r.key LIMIT ?`,
+    )
+  const reactionsFirst = reactions(false)
+  const reactionsNext = reactions(true)
   const members = (withCursor: boolean) =>
     db.query<MemberRow, (string | number)[]>(
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE room_id = ? ${withCursor ? 'AND (joined_at > ? OR (joined_at = ? AND user_id > ?))' : ''}
@@ -32,10 +42,7 @@ export function createExportStore(db: Database) {
     )
   const membersFirst = members(false)
   const membersNext = members(true)
-  const messagesAfter = db.query<PageRow, [string, number, number]>(
-    `SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
-     FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-  )
+  const messagesAfter = db.query<PageRow, [string, number, number]>(`SELECT ${pageColumns()} FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
   const subscriptions = db.query<SubscriptionRow, [string, string, string, number]>(
     'SELECT * FROM subscriptions WHERE tenant_id = ? AND user_id = ? AND subscription_id > ? ORDER BY subscription_id LIMIT ?',
   )
@@ -91,5 +98,9 @@ export function createExportStore(db: Database) {
 
     /** The user's subscriptions by id after `afterId` ('' from the start). */
     subscriptions: (tenantId: string, userId: string, afterId: string, limit: number) => subscriptions.all(tenantId, userId, afterId, limit),
+
+    /** The user's reactions in (room, seq, key) order after `after` (null: from the start). */
+    reactions: (tenantId: string, userId: string, after: ReactionCursor | null, limit: number) =>
+      after === null ? reactionsFirst.all(tenantId, userId, limit) : reactionsNext.all(tenantId, userId, after[0], after[0], after[1], after[1], after[2], limit),
   }
 }

@@ -11,6 +11,9 @@ import { createDeliveryStore } from './deliveries'
 import { createDeadLetterStore } from './dead-letters'
 import { createDeliveryResults } from './delivery-results'
 import { createActivityKeys } from './activity'
+import { createReactionStore } from './reactions'
+import { createPinStore } from './pins'
+import { createMentionStore } from './mentions'
 import { createJobStore } from './jobs'
 import { createPurgeStore } from './purge'
 import { createEraseStore } from './erase'
@@ -29,18 +32,24 @@ export function createSqliteStore(db: Database, bulk: Database = db) {
   const deliveries = createDeliveryStore(db)
   const deadLetters = createDeadLetterStore(db)
   const activity = createActivityKeys() // shared: room creation and messages order against each other
+  const mentions = createMentionStore(db)
+  const messages = createMessageStore(db, activity)
+  const reactions = createReactionStore(db)
   return {
     tenants: createTenantStore(db),
-    rooms: createRoomStore(db, activity),
+    rooms: createRoomStore(db, activity, mentions),
     members: createMemberStore(db),
-    messages: createMessageStore(db, activity),
+    messages,
+    reactions,
+    pins: createPinStore(db),
+    mentions,
     notifications: createNotificationStore(db),
     deliveries,
     deadLetters,
     applyDeliveryResults: createDeliveryResults(deliveries, deadLetters),
     jobs: createJobStore(db),
     purge: createPurgeStore(db),
-    erase: createEraseStore(db),
+    erase: createEraseStore(db, messages, reactions),
     exports: createExportStore(bulk),
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,

@@ -11,16 +11,23 @@ import type { RetentionRoom, StepResult } from '../lifecycle'
 
 /**
  * Deletes a room's oldest messages, up to `max` of them, on one connection. Every delete of message
- * rows goes through here (retention, room and tenant deletion), so rows that hang off a message are
- * removed with it in one place.
+ * rows goes through here (retention, room and tenant deletion), so rows that hang off a message
+ * (reactions, mention rows) are removed with it in one place. Pins and replies are columns of the
+ * messages themselves; a reply whose parent went keeps its parent_id (the parent is simply gone).
  */
 export function messageRemover(db: Database) {
   const nth = db.query<{ seq: number }, [string, number]>('SELECT seq FROM messages WHERE room_id = ? ORDER BY seq LIMIT 1 OFFSET ?')
   const upTo = db.query('DELETE FROM messages WHERE room_id = ? AND seq <= ?')
+  // SPEC §11 rows of those messages: their reactions (a primary-key range) and mention rows (mentions_by_room).
+  const reactionsUpTo = db.query('DELETE FROM reactions WHERE room_id = ? AND seq <= ?')
+  const mentionsUpTo = db.query('DELETE FROM mentions WHERE room_id = ? AND seq <= ?')
   return {
-    /** Removes messages with seq <= `toSeq` (all of the room's when toSeq is Infinity); how many. */
+    /** Removes messages with seq <= `toSeq` (all of the room's when toSeq is Infinity), and their reactions and mentions; how many messages. */
     through(roomId: string, toSeq: number): number {
-      return upTo.run(roomId, Number.isFinite(toSeq) ? toSeq : Number.MAX_SAFE_INTEGER).changes
+      const to = Number.isFinite(toSeq) ? toSeq : Number.MAX_SAFE_INTEGER
+      reactionsUpTo.run(roomId, to)
+      mentionsUpTo.run(roomId, to)
+      return upTo.run(roomId, to).changes
     },
     /** Removes the room's `max` oldest messages (fewer when fewer are left); how many. */
     oldest(roomId: string, max: number): number {
