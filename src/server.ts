@@ -33,6 +33,7 @@ import { adminBackupRoutes } from './http/routes/admin-backup'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 import type { Store } from './db/types'
+import type { UploadSweep } from './services/upload-sweep'
 
 /** Below this a master key draws a warning at start (issue 13: safe defaults). */
 const MIN_MASTER_KEY_LENGTH = 32
@@ -63,6 +64,8 @@ export interface ServerHandle {
    * calls one WebSocket connect makes (they must not grow with the user's number of rooms).
    */
   store: Store
+  /** The upload clean-up (orphans, files of deleted messages): tests run a sweep with `tick()`. */
+  uploadSweep: UploadSweep
 }
 
 export async function startServer(config: Config, o: Partial<Overrides> = {}): Promise<ServerHandle> {
@@ -156,7 +159,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       // Bun's own limit is only a backstop that answers a bare 413: the app refuses a declared
       // Content-Length over MAX_BODY_BYTES before reading and counts chunked bytes as they arrive,
       // so this can sit far above it and every 413 carries the envelope and X-Request-Id.
-      maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4),
+      // Uploads (SPEC §12) check their own limit as they stream, so this only has to let the largest through.
+      maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4, config.MAX_UPLOAD_BYTES + 1024 * 1024),
       websocket: gateway.websocket() as never,
     })
   } catch (e) {
@@ -174,6 +178,16 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     health.setWorkers(workers.status)
     if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
   }
+  if (opened.kind === 'postgres' && config.UPLOAD_STORAGE === 'local')
+    log.warn('UPLOAD_STORAGE=local with a PostgreSQL database: every instance must see the same UPLOAD_DIR (a shared volume), or use UPLOAD_STORAGE=s3', { upload_dir: config.UPLOAD_DIR })
+  // Orphans and the files of deleted messages; one sweep at a time, awaited at shutdown like the redelivery sweep.
+  let uploadSweeping: Promise<unknown> | null = null
+  const uploadSweeper = setInterval(() => {
+    uploadSweeping ??= services.uploadSweep
+      .tick()
+      .catch((e) => log.error('upload sweep failed', { code: (e as { code?: string }).code, error: (e as Error).message }))
+      .finally(() => (uploadSweeping = null))
+  }, Math.min(60_000, Math.max(1000, Math.floor(config.UPLOAD_ORPHAN_TTL_MS / 4))))
   if (config.ALLOW_HTTP_WEBHOOKS) log.warn('ALLOW_HTTP_WEBHOOKS is set: webhooks and endpoints may use http and reach private addresses (local testing only)')
   const sweepMs = Math.min(5000, Math.max(20, Math.floor(Math.min(config.ACK_TIMEOUT_MS, config.RETRY_BASE_MS) / 2)))
   // One sweep at a time; shutdown waits for the one in flight before closing the store.
@@ -197,7 +211,9 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       await Promise.race([server.stop(false), deadline])
       server.stop(true)
       clearInterval(sweeper)
+      clearInterval(uploadSweeper)
       await sweeping
+      await uploadSweeping
       await workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2))
       await fanout.close().catch((e) => log.warn('closing the broker failed', { error: e }))
       try {
@@ -209,5 +225,5 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       log.info('stopped')
     })())
 
-  return { url: server.url, port: server.port!, stop, workers, redelivery, db, store }
+  return { url: server.url, port: server.port!, stop, workers, redelivery, db, store, uploadSweep: services.uploadSweep }
 }

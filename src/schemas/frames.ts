@@ -4,6 +4,7 @@ import { Type as t, type Static, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { CLIENT_ID_PATTERN, fieldWithNul, JsonObject, MAX_JSON_DEPTH, NUL_MESSAGE } from './common'
 import { describeValueError } from './error-text'
+import { AttachmentsInput } from './message'
 
 const RequestId = t.Optional(t.String({ maxLength: 64 }))
 const RoomId = t.String({ minLength: 1, maxLength: 64 })
@@ -17,6 +18,7 @@ export const ClientFrames = {
     content: t.String({ minLength: 1 }),
     meta: t.Optional(JsonObject),
     client_msg_id: t.Optional(t.String({ pattern: CLIENT_ID_PATTERN })),
+    attachments: t.Optional(AttachmentsInput),
   }),
   ack: t.Object({ type: t.Literal('ack'), request_id: RequestId, room_id: RoomId, seq: Seq }),
   read: t.Object({ type: t.Literal('read'), request_id: RequestId, room_id: RoomId, seq: Seq }),

@@ -3,6 +3,26 @@
 import { Type as t, type Static } from '@sinclair/typebox'
 import { CLIENT_ID_PATTERN, JsonObject, JsonObjectInput, Nullable, Timestamp } from './common'
 
+/** At most this many files per message (SPEC §12). */
+export const MAX_ATTACHMENTS = 10
+
+/** A file attached to a message (SPEC §12): the upload's metadata as it was when the message was sent. */
+export const Attachment = t.Object({
+  upload_id: t.String(),
+  filename: t.String(),
+  content_type: t.String(),
+  bytes: t.Integer({ minimum: 0 }),
+  width: Nullable(t.Integer()),
+  height: Nullable(t.Integer()),
+})
+export type Attachment = Static<typeof Attachment>
+
+/** `attachments` in a send: the sender's own upload ids (checked by the service). */
+export const AttachmentsInput = t.Array(t.String({ minLength: 1, maxLength: 64 }), {
+  maxItems: MAX_ATTACHMENTS,
+  description: 'up to 10 distinct upload_ids, each uploaded by the sender (POST /v1/uploads)',
+})
+
 export const Message = t.Object({
   message_id: t.String(),
   room_id: t.String(),
@@ -14,6 +34,7 @@ export const Message = t.Object({
   created_at: Timestamp,
   edited_at: Nullable(Timestamp),
   deleted_at: Nullable(Timestamp),
+  attachments: t.Array(Attachment),
 })
 export type Message = Static<typeof Message>
 
@@ -21,6 +42,7 @@ export const SendMessageBody = t.Object({
   content: t.String({ minLength: 1, description: '1 char to max_message_bytes (UTF-8 bytes)' }),
   meta: t.Optional(JsonObjectInput),
   client_msg_id: t.Optional(t.String({ pattern: CLIENT_ID_PATTERN, description: 'idempotency key per sender and room' })),
+  attachments: t.Optional(AttachmentsInput),
 })
 export type SendMessageBody = Static<typeof SendMessageBody>
 

@@ -20,6 +20,9 @@ export const TenantConfig = t.Object({
   webhook_events: t.Optional(t.Array(WebhookEventName, { description: 'events sent to webhook_url; absent: every event, []: none' })),
   require_user_tokens: t.Optional(t.Boolean()),
   features: t.Optional(Features),
+  max_upload_bytes: t.Optional(t.Integer({ minimum: 1, description: 'largest upload (default and ceiling: MAX_UPLOAD_BYTES)' })),
+  storage_quota_bytes: t.Optional(t.Union([t.Integer({ minimum: 0 }), t.Null()], { description: 'total bytes of live uploads; absent or null: no quota' })),
+  upload_types: t.Optional(t.Array(t.String(), { description: 'media types allowed for uploads, type/* wildcards; default images, audio, video, application/pdf, text/plain, application/zip' })),
 })
 export type TenantConfig = Static<typeof TenantConfig>
 
@@ -48,7 +51,13 @@ export type Tenant = Static<typeof Tenant>
 
 export const TenantWithUsage = t.Object({
   ...Tenant.properties,
-  usage: t.Object({ rooms: t.Integer(), messages: t.Integer(), connections: t.Integer() }),
+  usage: t.Object({
+    rooms: t.Integer(),
+    messages: t.Integer(),
+    connections: t.Integer(),
+    uploads: t.Integer({ description: 'live uploaded files' }),
+    storage_bytes: t.Integer({ description: 'their total size in bytes' }),
+  }),
 })
 
 export const CreatedTenant = t.Object({

@@ -7,7 +7,8 @@ import { AppError, conflict, forbidden, invalid, isStorageUnavailable, notFound,
 import { randomBase62 } from '../ids'
 import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
-import type { HistoryQuery, Message, MessageAck, PatchMessageBody, SendMessageBody } from '../schemas/message'
+import type { Attachment, HistoryQuery, Message, MessageAck, PatchMessageBody, SendMessageBody } from '../schemas/message'
+import { attachmentsRefused } from '../db/sqlite/uploads'
 import { messageFrame } from '../schemas/server-frames'
 import { jsonField, parseLimit, parseSeq, type Actor } from './actor'
 import { isManager, roomFor, type MemberCache } from './access'
@@ -49,6 +50,23 @@ export function createMessageService({ store, clock, broker, log, config, member
     if (Buffer.byteLength(content) > max) throw invalid('content', `content must be at most ${max} bytes`)
   }
 
+  /**
+   * The message's attachments (SPEC §12): distinct live uploads of the sender, listed in the order
+   * given. The append checks again in its transaction (an upload may be deleted meanwhile).
+   */
+  async function attachmentsOf(actor: Actor, ids: readonly string[] | undefined): Promise<{ json: string | null; ids: readonly string[] }> {
+    if (!ids?.length) return { json: null, ids: [] }
+    if (new Set(ids).size !== ids.length) throw invalid('attachments', 'attachments must not list an upload_id twice')
+    const rows = await store.uploads.ownedBy(actor.tenant.tenant_id, actor.userId, ids)
+    if (rows.length !== ids.length) throw attachmentsRefused()
+    const byId = new Map(rows.map((r) => [r.upload_id, r]))
+    const list: Attachment[] = ids.map((id) => {
+      const r = byId.get(id)!
+      return { upload_id: r.upload_id, filename: r.filename, content_type: r.content_type, bytes: r.bytes, width: r.width, height: r.height }
+    })
+    return { json: JSON.stringify(list), ids }
+  }
+
   const storageError = (e: unknown): AppError => {
     if (e instanceof AppError) return e
     if (isStorageUnavailable(e)) {
@@ -69,6 +87,7 @@ export function createMessageService({ store, clock, broker, log, config, member
         checkContent(actor, body.content)
         const meta = jsonField('meta', body.meta)
         await memberships.requireMember(actor, roomId)
+        const attachments = await attachmentsOf(actor, body.attachments)
         if (order) await order.wait // earlier frames of this connection go into the commit first
         const now = clock.now()
         pending = commits.submit({
@@ -80,6 +99,8 @@ export function createMessageService({ store, clock, broker, log, config, member
           meta,
           client_msg_id: body.client_msg_id ?? null,
           created_at: new Date(now).toISOString(),
+          attachments: attachments.json,
+          upload_ids: attachments.ids,
         })
       } finally {
         order?.submitted()

@@ -63,7 +63,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
         try {
           const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
           if (!take.allowed) throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
-          r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id }, turn)
+          r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id, attachments: f.attachments }, turn)
         } finally {
           turn.submitted() // idempotent: a refused frame must not hold up the next one
         }

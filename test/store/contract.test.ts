@@ -319,6 +319,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
             created_at: at(1),
             edited_at: null,
             deleted_at: null,
+            attachments: [],
           },
         })
         expect(first.next_cursor).toEqual(expect.any(String))

@@ -4,6 +4,7 @@ import type { SQL, TransactionSQL } from 'bun'
 import type { AppendResult, MessageRow, NewMessage, PageRow } from '../sqlite/messages'
 import { activityKey } from './activity'
 import { all, first, sqlState } from './rows'
+import { attachmentSteps } from './uploads'
 
 /** Thrown for an item whose room does not exist (or belongs to another tenant): that item fails alone. */
 class RoomVanished extends Error {}
@@ -40,11 +41,12 @@ async function wholeBatch(tx: TransactionSQL, items: NewMessage[]): Promise<Appe
           WHERE r.room_id = k.room_id
           RETURNING r.room_id, r.tenant_id, r.last_seq - k.n AS base
         )
-        INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at)
-        SELECT i.room_id, b.base + i.pos, i.message_id, i.tenant_id, i.sender_id, i.content, i.meta, i.client_msg_id, i.created_at
+        INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, attachments)
+        SELECT i.room_id, b.base + i.pos, i.message_id, i.tenant_id, i.sender_id, i.content, i.meta, i.client_msg_id, i.created_at, i.attachments
         FROM unnest(${col('room_id')}::text[], ${col('tenant_id')}::text[], ${col('sender_id')}::text[], ${col('message_id')}::text[],
-                    ${col('content')}::text[], ${col('meta')}::text[], ${col('client_msg_id')}::text[], ${col('created_at')}::text[], ${pos}::int[])
-               AS i(room_id, tenant_id, sender_id, message_id, content, meta, client_msg_id, created_at, pos)
+                    ${col('content')}::text[], ${col('meta')}::text[], ${col('client_msg_id')}::text[], ${col('created_at')}::text[], ${pos}::int[],
+                    ${items.map((m) => m.attachments ?? null)}::text[])
+               AS i(room_id, tenant_id, sender_id, message_id, content, meta, client_msg_id, created_at, pos, attachments)
         JOIN bumped b ON b.room_id = i.room_id AND b.tenant_id = i.tenant_id
         RETURNING *`) as MessageRow[]
       if (rows.length !== items.length) throw new NotAll()
@@ -64,7 +66,7 @@ const clientKey = (m: { room_id: string; sender_id: string; client_msg_id: strin
 /** The batch, its rooms locked: replays answered from one query, the rest stored (see appendBatch). */
 async function appendLocked(tx: TransactionSQL, items: NewMessage[]): Promise<AppendResult[]> {
   const keyed = items.filter((m) => m.client_msg_id)
-  if (new Set(keyed.map(clientKey)).size !== keyed.length) return itemByItem(tx, items) // a replay inside the batch
+  if (new Set(keyed.map(clientKey)).size !== keyed.length) return appendChecked(tx, items, false) // a replay inside the batch
   const prior = new Map<string, MessageRow>()
   if (keyed.length) {
     const rows = (await tx`
@@ -81,10 +83,30 @@ async function appendLocked(tx: TransactionSQL, items: NewMessage[]): Promise<Ap
     else fresh.push(i)
   })
   if (fresh.length) {
-    const todo = fresh.map((i) => items[i])
-    const stored = (await wholeBatch(tx, todo)) ?? (await itemByItem(tx, todo))
+    const stored = await appendChecked(tx, fresh.map((i) => items[i]), true)
     fresh.forEach((i, j) => (results[i] = stored[j]))
   }
+  return results
+}
+
+/**
+ * Stores `items` (whole batch first when `whole`, else item by item) after checking their
+ * attachments, which also locks the uploads, so a refused item leaves nothing and a concurrent
+ * sweep cannot doom an upload before the message that lists it commits; then links them.
+ */
+async function appendChecked(tx: TransactionSQL, items: NewMessage[], whole: boolean): Promise<AppendResult[]> {
+  const results: AppendResult[] = new Array(items.length)
+  const refused = await attachmentSteps.refused(tx, items)
+  const accepted: number[] = []
+  items.forEach((_, i) => {
+    if (refused.has(i)) results[i] = { ok: false, error: attachmentSteps.error() }
+    else accepted.push(i)
+  })
+  if (!accepted.length) return results
+  const todo = accepted.map((i) => items[i])
+  const stored = (whole ? await wholeBatch(tx, todo) : null) ?? (await itemByItem(tx, todo))
+  accepted.forEach((i, j) => (results[i] = stored[j]))
+  await attachmentSteps.link(tx, stored.flatMap((r, j) => (r.ok && r.created && todo[j].upload_ids?.length ? [{ row: r.row, upload_ids: todo[j].upload_ids! }] : [])))
   return results
 }
 
@@ -100,9 +122,9 @@ async function itemByItem(tx: TransactionSQL, items: NewMessage[]): Promise<Appe
             WHERE room_id = ${m.room_id} AND tenant_id = ${m.tenant_id}
             RETURNING last_seq
           )
-          INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at)
+          INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, attachments)
           SELECT ${m.room_id}, bumped.last_seq, ${m.message_id}, ${m.tenant_id}, ${m.sender_id}, ${m.content}, ${m.meta}::text,
-                 ${m.client_msg_id}::text, ${m.created_at}
+                 ${m.client_msg_id}::text, ${m.created_at}, ${m.attachments ?? null}::text
           FROM bumped
           RETURNING *`
         if (!r) throw new RoomVanished(`room ${m.room_id} vanished during append`)
@@ -192,13 +214,13 @@ export function createMessageStore(sql: SQL) {
     /** Up to `limit` messages with seq > afterSeq, ascending. */
     after: async (roomId: string, afterSeq: number, limit: number) =>
       all<PageRow>(
-        await sql`SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
+        await sql`SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at, attachments
                   FROM messages WHERE room_id = ${roomId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`,
       ),
     /** Up to `limit` messages with seq < beforeSeq, ascending. */
     before: async (roomId: string, beforeSeq: number, limit: number) =>
       all<PageRow>(
-        await sql`SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
+        await sql`SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at, attachments
                   FROM messages WHERE room_id = ${roomId} AND seq < ${beforeSeq} ORDER BY seq DESC LIMIT ${limit}`,
       ).reverse(),
 
@@ -208,10 +230,15 @@ export function createMessageStore(sql: SQL) {
           WHERE room_id = ${roomId} AND seq = ${seq} RETURNING *`,
       )!
     },
+    /** Tombstones the message and lets go of its files (doomed once no other message lists them). */
     async tombstone(roomId: string, seq: number, at: string): Promise<MessageRow> {
-      return first<MessageRow>(
-        await sql`UPDATE messages SET content = '', meta = NULL, deleted_at = ${at} WHERE room_id = ${roomId} AND seq = ${seq} RETURNING *`,
-      )!
+      return sql.begin(async (tx) => {
+        const row = first<MessageRow>(
+          await tx`UPDATE messages SET content = '', meta = NULL, attachments = NULL, deleted_at = ${at} WHERE room_id = ${roomId} AND seq = ${seq} RETURNING *`,
+        )!
+        await attachmentSteps.releaseMessage(tx, roomId, seq, at)
+        return row
+      })
     },
   }
 }

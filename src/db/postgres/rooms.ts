@@ -55,7 +55,7 @@ export function createRoomStore(sql: SQL) {
         SELECT r.*, m.last_read,
                msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
                msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
-               msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
+               msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at, msg.attachments AS m_attachments
         FROM members m JOIN rooms r ON r.room_id = m.room_id
         LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq
         WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId}

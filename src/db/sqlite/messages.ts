@@ -3,6 +3,7 @@
 import type { Database } from 'bun:sqlite'
 import type { Message } from '../../schemas/message'
 import type { ActivityKeys } from './activity'
+import { createAttachmentSteps } from './uploads'
 
 export interface MessageRow {
   message_id: string
@@ -16,6 +17,8 @@ export interface MessageRow {
   created_at: string
   edited_at: string | null
   deleted_at: string | null
+  /** Wire JSON of the message's attachments (SPEC §12); null (or absent): none. */
+  attachments?: string | null
 }
 
 /** A row of a page query: what a client sees (no tenant_id). */
@@ -32,6 +35,7 @@ export const toMessage = (r: PageRow): Message => ({
   created_at: r.created_at,
   edited_at: r.edited_at,
   deleted_at: r.deleted_at,
+  attachments: r.attachments ? JSON.parse(r.attachments) : [],
 })
 
 export interface NewMessage {
@@ -43,6 +47,10 @@ export interface NewMessage {
   meta: string | null
   client_msg_id: string | null
   created_at: string
+  /** Wire JSON of the attachments, built by the service from the uploads it checked; null: none. */
+  attachments?: string | null
+  /** The upload ids of `attachments`: checked live again and linked in the append's transaction. */
+  upload_ids?: readonly string[]
 }
 
 /** The outcome of one append: the stored row, and whether it is new or a client_msg_id replay. */
@@ -50,8 +58,8 @@ export type AppendResult = { ok: true; row: MessageRow; created: boolean } | { o
 
 export function createMessageStore(db: Database, activity: ActivityKeys) {
   const insert = db.query(
-    `INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, attachments)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const moveSender = db.query(
     'UPDATE members SET last_ack = max(last_ack, ?1), last_read = max(last_read, ?1) WHERE room_id = ?2 AND user_id = ?3',
@@ -62,7 +70,7 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
   const byId = db.query<MessageRow, [string, string]>('SELECT * FROM messages WHERE room_id = ? AND message_id = ?')
   const bySeq = db.query<MessageRow, [string, number]>('SELECT * FROM messages WHERE room_id = ? AND seq = ?')
   // Pages read only the columns a client sees: each text column is a new JS string per row.
-  const PAGE_COLUMNS = 'message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at'
+  const PAGE_COLUMNS = 'message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at, attachments'
   const after = db.query<PageRow, [string, number, number]>(
     `SELECT ${PAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
   )
@@ -70,7 +78,8 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
     `SELECT ${PAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
   )
   const edit = db.query('UPDATE messages SET content = coalesce(?, content), meta = coalesce(?, meta), edited_at = ? WHERE room_id = ? AND seq = ?')
-  const tombstone = db.query("UPDATE messages SET content = '', meta = NULL, deleted_at = ? WHERE room_id = ? AND seq = ?")
+  const tombstone = db.query("UPDATE messages SET content = '', meta = NULL, attachments = NULL, deleted_at = ? WHERE room_id = ? AND seq = ?")
+  const attachments = createAttachmentSteps(db)
 
   const roomSeq = db.query<{ tenant_id: string; last_seq: number }, [string]>('SELECT tenant_id, last_seq FROM rooms WHERE room_id = ?')
   const setRoomSeq = db.query('UPDATE rooms SET last_seq = ?, last_activity_at = ? WHERE room_id = ?')
@@ -104,11 +113,16 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
             }
             if (!room || room.tenant !== m.tenant_id) throw new Error(`room ${m.room_id} vanished during append`)
             const seq = room.last + 1
-            insert.run(m.room_id, seq, m.message_id, m.tenant_id, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at)
+            // Checked before the INSERT, so a refused item leaves nothing behind (no savepoint needed).
+            const uploads = m.upload_ids ?? []
+            attachments.requireLive(m.tenant_id, m.sender_id, uploads)
+            insert.run(m.room_id, seq, m.message_id, m.tenant_id, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at, m.attachments ?? null)
+            attachments.link(uploads, m.room_id, seq, m.created_at)
             room.last = seq
             room.activity = activity(m.created_at)
             senders.set(`${m.room_id}\u0000${m.sender_id}`, { room: m.room_id, user: m.sender_id, seq })
-            return { ok: true, row: { ...m, seq, edited_at: null, deleted_at: null }, created: true }
+            const { upload_ids: _, ...stored } = m
+            return { ok: true, row: { ...stored, attachments: m.attachments ?? null, seq, edited_at: null, deleted_at: null }, created: true }
           } catch (error) {
             // SQLITE_FULL / IOERR may roll back the WHOLE transaction, not just this statement. Going
             // on would run the next items in autocommit (stored, yet reported failed when COMMIT then
@@ -134,9 +148,13 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
       edit.run(content, meta, at, roomId, seq)
       return bySeq.get(roomId, seq)!
     },
+    /** Tombstones the message and lets go of its files (doomed once no other message lists them). */
     tombstone(roomId: string, seq: number, at: string): MessageRow {
-      tombstone.run(at, roomId, seq)
-      return bySeq.get(roomId, seq)!
+      return db.transaction(() => {
+        tombstone.run(at, roomId, seq)
+        attachments.releaseMessage(roomId, seq, at)
+        return bySeq.get(roomId, seq)!
+      }).immediate()
     },
   }
 }
