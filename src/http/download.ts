@@ -27,6 +27,13 @@ function matches(header: string, etag: string): boolean {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)
 }
 
+/**
+ * The stored bytes as a plain JS stream. Bun.serve treats native bodies its own way: it answers a
+ * Range header itself for a file-backed stream (a 416 where fileResponse chose to send the whole
+ * file), and sends an S3 stream chunked without the Content-Length set here.
+ */
+const body = (blobs: BlobStore, key: string, range?: ByteRange) => blobs.read(key, range).pipeThrough(new TransformStream<Uint8Array, Uint8Array>())
+
 export function fileResponse(request: Request, row: UploadRow, blobs: BlobStore, cacheControl: string): Response {
   const etag = `"${row.sha256}"`
   const headers: Record<string, string> = {
@@ -46,8 +53,8 @@ export function fileResponse(request: Request, row: UploadRow, blobs: BlobStore,
   if (range) {
     headers['content-range'] = `bytes ${range.start}-${range.end}/${row.bytes}`
     headers['content-length'] = String(range.end - range.start + 1)
-    return new Response(blobs.read(row.storage_key, range), { status: 206, headers })
+    return new Response(body(blobs, row.storage_key, range), { status: 206, headers })
   }
   headers['content-length'] = String(row.bytes)
-  return new Response(row.bytes ? blobs.read(row.storage_key) : null, { status: 200, headers })
+  return new Response(row.bytes ? body(blobs, row.storage_key) : null, { status: 200, headers })
 }

@@ -1,0 +1,23 @@
+import { startTestServer } from './test/support/server'
+const s = await startTestServer()
+const t = await s.newTenant()
+const h = t.headers('alice')
+const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
+let r = await fetch(s.url + '/v1/uploads?filename=a.png', { method: 'POST', headers: { ...h, 'content-type': 'image/png' }, body: png })
+console.log(r.status, await r.text())
+const fd = new FormData(); fd.append('file', new Blob([png], { type: 'image/png' }), 'b.png')
+r = await fetch(s.url + '/v1/uploads', { method: 'POST', headers: h, body: fd })
+const up = await r.json() as any
+console.log(r.status, up)
+r = await fetch(s.url + '/v1/uploads/' + up.upload_id, { headers: h })
+console.log(r.status, [...r.headers], (await r.arrayBuffer()).byteLength)
+r = await fetch(s.url + '/v1/uploads/' + up.upload_id, { headers: { ...h, range: 'bytes=0-3' } })
+console.log(r.status, r.headers.get('content-range'), r.headers.get('content-length'), (await r.arrayBuffer()).byteLength)
+r = await fetch(s.url + '/v1/uploads/' + up.upload_id + '/url', { headers: h })
+const u = await r.json() as any
+console.log(r.status, u)
+r = await fetch(u.url)
+console.log(r.status, [...r.headers].map(x=>x.join(': ')).join(' | '), (await r.arrayBuffer()).byteLength)
+r = await fetch(s.url + '/v1/uploads?filename=a.png', { method: 'POST', headers: { ...h, 'content-type': 'image/png' }, body: 'not a png at all' })
+console.log(r.status, await r.text())
+await s.stop()
