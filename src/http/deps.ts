@@ -3,14 +3,14 @@
 import type { Config } from '../config'
 import type { Services } from '../services'
 import type { Actor, AppCaller } from '../services/actor'
-import type { Broker, PresenceStore } from '../broker/types'
-import type { RequestStates } from './context'
+import type { Broker } from '../broker/types'
+import type { RequestStates } from '../request-state'
 
 export interface RouteDeps {
   config: Config
   services: Services
-  broker: Broker
-  presence: PresenceStore
+  /** Connection counts of a tenant (admin usage figures). */
+  broker: Pick<Broker, 'connectionCount'>
   states: RequestStates
 }
 
@@ -50,5 +50,12 @@ export const SIGNED_URL = 'x-signed-url'
 export const signedUrl = <D extends object>(detail: D): D => ({ ...detail, [SIGNED_URL]: true })
 export const isSignedUrl = (hooks: unknown): boolean => (hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[SIGNED_URL] === true
 
-export const tenantSecurity: Record<string, string[]>[] = [{ apiKey: [], userId: [] }, { bearer: [] }]
+// OpenAPI security of the routes (SPEC §2). X-User-Id is not a credential: the document lists it as a
+// header parameter of every tenant operation (http/openapi/document.ts).
+/** Calls for one user: the API key (with X-User-Id) or that user's token. */
+export const tenantSecurity: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
+/** Calls for the parent app: the API key only (a user token gets 403). */
+export const appSecurity: Record<string, string[]>[] = [{ apiKey: [] }]
 export const adminSecurity: Record<string, string[]>[] = [{ masterKey: [] }]
+/** No credentials (/health, /metrics). */
+export const openSecurity: Record<string, string[]>[] = []

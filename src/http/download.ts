@@ -2,7 +2,7 @@
 // page on this origin, validators (ETag / If-None-Match → 304), and single byte ranges (206).
 
 import type { BlobStore, ByteRange } from '../blobs/types'
-import type { UploadRow } from '../db/sqlite/uploads'
+import type { StoredFile } from '../services/upload'
 import { contentDisposition } from '../services/upload-media'
 
 /**
@@ -34,7 +34,7 @@ function matches(header: string, etag: string): boolean {
  */
 const body = (blobs: BlobStore, key: string, range?: ByteRange) => blobs.read(key, range).pipeThrough(new TransformStream<Uint8Array, Uint8Array>())
 
-export function fileResponse(request: Request, row: UploadRow, blobs: BlobStore, cacheControl: string): Response {
+export function fileResponse(request: Request, row: StoredFile, blobs: BlobStore, cacheControl: string): Response {
   const etag = `"${row.sha256}"`
   const headers: Record<string, string> = {
     'content-type': row.content_type,

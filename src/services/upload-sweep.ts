@@ -8,6 +8,7 @@ import type { Config } from '../config'
 import type { Store } from '../db/types'
 import type { BlobStore } from '../blobs/types'
 import type { Logger } from '../log'
+import type { BackgroundTask } from '../tasks'
 
 /** Rows claimed or files removed per step; a sweep runs at most MAX_STEPS of each. */
 const BATCH = 100
@@ -64,3 +65,26 @@ export function createUploadSweep({ store, blobs, clock, log, config }: Deps) {
 }
 
 export type UploadSweep = ReturnType<typeof createUploadSweep>
+
+/** The sweep on a timer (a quarter of UPLOAD_ORPHAN_TTL_MS, between 1 s and 60 s); stop waits for a sweep in flight. */
+export function uploadSweeper(deps: { sweep: UploadSweep; config: Pick<Config, 'UPLOAD_ORPHAN_TTL_MS'>; log: Logger }): BackgroundTask {
+  const everyMs = Math.min(60_000, Math.max(1000, Math.floor(deps.config.UPLOAD_ORPHAN_TTL_MS / 4)))
+  let timer: ReturnType<typeof setInterval> | null = null
+  let sweeping: Promise<unknown> | null = null
+  return {
+    name: 'upload sweeper',
+    start() {
+      timer = setInterval(() => {
+        sweeping ??= deps.sweep
+          .tick()
+          .catch((e) => deps.log.error('upload sweep failed', { code: (e as { code?: string }).code, error: (e as Error).message }))
+          .finally(() => (sweeping = null))
+      }, everyMs)
+    },
+    async stop() {
+      if (timer) clearInterval(timer)
+      timer = null
+      await sweeping
+    },
+  }
+}

@@ -5,7 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { isoNow, type Clock } from '../clock'
 import type { Config } from '../config'
 import type { Store } from '../db/types'
-import type { UploadRow } from '../db/sqlite/uploads'
+import type { UploadRow } from '../db/rows'
 import type { BlobStore } from '../blobs/types'
 import { AppError, conflict, forbidden, invalid, notFound } from '../errors'
 import { newId, randomBase62 } from '../ids'
@@ -26,6 +26,9 @@ export interface UploadSource {
   /** Stops reading the body (after a refusal). */
   cancel(): void
 }
+
+/** What a download needs to know of a stored file. */
+export type StoredFile = Pick<UploadRow, 'upload_id' | 'tenant_id' | 'storage_key' | 'filename' | 'content_type' | 'bytes' | 'sha256'>
 
 /** Bytes of the file's start kept for the content check and the image dimensions. */
 const HEAD_BYTES = 256 * 1024

@@ -3,8 +3,8 @@
 // upload waits for its lock, then re-checks), and every clean-up step claims rows with an UPDATE.
 
 import type { SQL, TransactionSQL } from 'bun'
-import { attachmentsRefused, type DoomedUpload, type NewUpload, type UploadRow } from '../sqlite/uploads'
-import type { NewMessage, MessageRow } from '../sqlite/messages'
+import { attachmentsRefused } from '../../errors'
+import type { DoomedUpload, MessageRow, NewMessage, NewUpload, UploadRow } from '../rows'
 import { all, first, numbers } from './rows'
 
 const row = (r: UploadRow | null) => (r ? numbers(r, 'bytes') : null)

@@ -2,33 +2,8 @@
 // access through the messages that list a file, and the clean-up steps (orphans, doomed files).
 
 import type { Database } from 'bun:sqlite'
-import { invalid } from '../../errors'
-
-export interface UploadRow {
-  upload_id: string
-  tenant_id: string
-  uploader_id: string
-  filename: string
-  content_type: string
-  bytes: number
-  sha256: string
-  width: number | null
-  height: number | null
-  storage_key: string
-  created_at: string
-  attached_at: string | null
-  deleted_at: string | null
-}
-
-export type NewUpload = Omit<UploadRow, 'attached_at' | 'deleted_at'>
-
-/** A doomed upload: its row is invisible and its file is still to be removed. */
-export interface DoomedUpload {
-  upload_id: string
-  storage_key: string
-}
-
-export const attachmentsRefused = () => invalid('attachments', 'attachments must be upload_ids you uploaded (and not yet deleted)')
+import { attachmentsRefused } from '../../errors'
+import type { DoomedUpload, NewUpload, UploadRow } from '../rows'
 
 /**
  * The attachment steps of a message append and a tombstone, run inside those transactions
