@@ -1,16 +1,16 @@
 // /v1/uploads (SPEC §12): upload (multipart or raw, streamed), download, signed URL and the signed download.
 
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import { AppError, notFound } from '../../errors'
-import { tenantErrors } from '../../schemas/common'
-import { SignedQuery, SignedUrl, Upload, UploadQuery } from '../../schemas/upload'
-import { actorOf, signedUrl, streamedBody, tenantSecurity, type RouteDeps } from '../deps'
+import { ErrorBody, tenantErrors } from '../../schemas/common'
+import { SignedQuery, SignedUrl, Upload, UploadParams, UploadQuery } from '../../schemas/upload'
+import { actorOf, openSecurity, signedUrl, streamedBody, tenantSecurity, type RouteDeps } from '../deps'
 import { fileResponse } from '../download'
 import { multipartSource, rawSource } from '../upload-source'
 import { applyRateLimit } from '../plugins/rate-limit'
 import { uploadDocs } from './uploads-docs'
 
-const UploadParams = t.Object({ upload_id: t.String() })
+const error = (description: string) => ({ ...ErrorBody, description })
 /** Room for a multipart body's boundaries and part headers above the file's own limit. */
 const MULTIPART_OVERHEAD = 64 * 1024
 
@@ -46,12 +46,20 @@ export const uploadsRoutes = (deps: RouteDeps) => {
     .get(
       '/v1/uploads/:upload_id',
       async ({ request, params }) => fileResponse(request, await upload.open(actorOf(deps, request), params.upload_id), blobs, 'private, no-cache'),
-      { params: UploadParams, detail: detail('Download a file (its uploader, or a member of a room with a message that lists it)', uploadDocs.download) },
+      {
+        params: UploadParams,
+        response: { ...tenantErrors, 404: error('no such upload visible to this user') },
+        detail: detail('Download a file (its uploader, or a member of a room with a message that lists it)', uploadDocs.download),
+      },
     )
     .get(
       '/v1/uploads/:upload_id/url',
       async ({ request, params }) => upload.signedUrl(actorOf(deps, request), params.upload_id, new URL(request.url).origin),
-      { params: UploadParams, response: { 200: SignedUrl, ...tenantErrors }, detail: detail('A signed download URL that needs no headers (for <img src>)') },
+      {
+        params: UploadParams,
+        response: { 200: SignedUrl, ...tenantErrors },
+        detail: detail('A signed download URL that needs no headers (for <img src>)', uploadDocs.signedUrl),
+      },
     )
     .get(
       '/v1/uploads/:upload_id/content',
@@ -69,7 +77,14 @@ export const uploadsRoutes = (deps: RouteDeps) => {
       {
         params: UploadParams,
         query: SignedQuery,
-        detail: signedUrl({ tags: ['uploads'], summary: 'Download through a signed URL (no credentials; altered or expired: 403)', security: [], ...uploadDocs.signedDownload }),
+        response: {
+          403: error('the signature does not match, or the URL has expired'),
+          404: error('the upload no longer exists'),
+          429: error("the file tenant's rate limit is exceeded"),
+          500: tenantErrors[500],
+          503: tenantErrors[503],
+        },
+        detail: signedUrl({ tags: ['uploads'], summary: 'Download through a signed URL (no credentials; altered or expired: 403)', security: openSecurity, ...uploadDocs.signedDownload }),
       },
     )
 }
