@@ -39,6 +39,7 @@ describe('POST messages', () => {
       created_at: r.body.created_at,
       edited_at: null,
       deleted_at: null,
+      attachments: [],
     })
     expect((await a('GET', `/v1/rooms/${g.room_id}`)).body.last_seq).toBe(2)
   })

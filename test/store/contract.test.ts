@@ -515,6 +515,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           created_at: m.created_at,
           edited_at: null,
           deleted_at: null,
+          attachments: null,
         }
         expect(r).toEqual({ ok: true, row, created: true })
         expect(await s.messages.bySeq('ra', 1)).toEqual(row)
