@@ -7,6 +7,7 @@ import type { WsRoomSpec, WsSpec } from './load-ws'
 import { nofileLimit, rssBytes, sleep } from './util'
 import { pgScale } from './pg-scale'
 import { deliveryBusy } from './delivery-busy'
+import { uploads } from './uploads'
 import type { Ctx, Phase, Scenario } from './types'
 
 const num = (ctx: Ctx, k: string, def: number) => (ctx.flags[k] !== undefined ? Number(ctx.flags[k]) : def)
@@ -243,5 +244,6 @@ export const SCENARIOS: Scenario[] = [
   idle,
   writeCost,
   deliveryBusy,
+  uploads,
   pgScale,
 ]
