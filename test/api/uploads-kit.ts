@@ -2,6 +2,7 @@
 // server, s3rver, on 127.0.0.1:0), a test server using it, and upload calls.
 
 import { mkdtempSync, rmSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { S3Client } from 'bun'
@@ -15,6 +16,8 @@ export interface FileStorage {
   env(serverDir: string): Record<string, string>
   /** True when the object of this key exists in the storage the server uses. */
   exists(server: TestServer, key: string): Promise<boolean>
+  /** Every object stored for the tenant (partial and temporary files included). */
+  objects(server: TestServer, tenantId: string): Promise<string[]>
   stop(): Promise<void>
 }
 
@@ -22,6 +25,7 @@ export const localStorage = (): FileStorage => ({
   name: 'local',
   env: (dir) => ({ UPLOAD_STORAGE: 'local', UPLOAD_DIR: join(dir, 'uploads') }),
   exists: (server, key) => Bun.file(join(server.dir, 'uploads', key)).exists(),
+  objects: async (server, tenantId) => readdir(join(server.dir, 'uploads', tenantId)).catch(() => []),
   stop: async () => {},
 })
 
@@ -49,6 +53,10 @@ export async function s3Storage(): Promise<FileStorage> {
       S3_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     }),
     exists: (_server, key) => client.exists(key),
+    // Read from s3rver's own directory (<bucket>/<key>._S3rver_object): Bun's list() request is one
+    // s3rver's signature check refuses.
+    objects: async (_server, tenantId) =>
+      (await readdir(join(dir, BUCKET, tenantId)).catch(() => [] as string[])).filter((f) => f.endsWith('._S3rver_object')),
     async stop() {
       await server.close()
       rmSync(dir, { recursive: true, force: true })

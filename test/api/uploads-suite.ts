@@ -109,6 +109,7 @@ export function uploadSuite(storage: () => FileStorage) {
       expectError({ status: r.status, headers: r.headers, body: await r.json() }, 413, 'PAYLOAD_TOO_LARGE')
       const usage = await s.admin('GET', `/v1/admin/tenants/${t.tenant_id}`)
       expect(usage.body.usage).toMatchObject({ uploads: 1, storage_bytes: 1000 })
+      expect(await storage().objects(s, t.tenant_id)).toHaveLength(1) // no partial file left behind
       expectError(await s.admin('PATCH', `/v1/admin/tenants/${t.tenant_id}`, { body: { config: { max_upload_bytes: 4 * 1024 * 1024 + 1 } } }), 400, 'VALIDATION_ERROR', 'config.max_upload_bytes')
     })
 
@@ -148,6 +149,7 @@ export function uploadSuite(storage: () => FileStorage) {
       expect((await uploadRaw(s, t, 'alice', png(1, 1), 'text/plain', 'looks-like.txt')).status).toBe(201)
       expect((await uploadRaw(s, t, 'alice', Buffer.from([0x50, 0x4b, 5, 6, ...new Array(18).fill(0)]), 'application/zip', 'empty.zip')).status).toBe(201)
       expect((await s.admin('GET', `/v1/admin/tenants/${t.tenant_id}`)).body.usage.uploads).toBe(4)
+      expect(await storage().objects(s, t.tenant_id)).toHaveLength(4)
     })
 
     test('409 when an upload would pass storage_quota_bytes; usage counts live uploads and bytes', async () => {
@@ -165,6 +167,7 @@ export function uploadSuite(storage: () => FileStorage) {
       expect(all.filter((r) => r.status === 201)).toHaveLength(5)
       expect(all.filter((r) => r.status === 409)).toHaveLength(3)
       expect((await s.admin('GET', `/v1/admin/tenants/${q.tenant_id}`)).body.usage).toMatchObject({ uploads: 5, storage_bytes: 500 })
+      expect(await storage().objects(s, q.tenant_id)).toHaveLength(5) // the refused ones were removed
     })
 
     test('credentials come first: without an API key an upload is 401', async () => {
