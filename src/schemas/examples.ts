@@ -21,6 +21,8 @@ export const exampleRoom = {
   metadata: { project: 'apollo' },
   unique_key: null,
   last_seq: 42,
+  last_rev: 7,
+  first_seq: 1,
   member_count: 3,
   created_at: EX.at,
 }
@@ -29,14 +31,22 @@ export const exampleMessage = {
   message_id: EX.messageId,
   room_id: EX.roomId,
   seq: 42,
+  rev: 0,
   sender_id: 'alice',
   content: 'The new mockups are up.',
   meta: null,
   client_msg_id: 'c-1f2e3d',
+  parent_id: null,
+  reply_count: 0,
+  last_reply_at: null,
+  mentions: [],
+  attachments: [{ upload_id: EX.uploadId, filename: 'mockup.png', content_type: 'image/png', bytes: 48213, width: 1280, height: 800 }],
+  reactions: [],
+  pinned_at: null,
+  pinned_by: null,
   created_at: EX.later,
   edited_at: null,
   deleted_at: null,
-  attachments: [{ upload_id: EX.uploadId, filename: 'mockup.png', content_type: 'image/png', bytes: 48213, width: 1280, height: 800 }],
 }
 
 export const exampleUpload = {

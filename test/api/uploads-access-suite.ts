@@ -245,5 +245,27 @@ export function accessSuite(storage: () => FileStorage) {
       expect(await storage().exists(s, `${t.tenant_id}/${shared.upload_id}`)).toBe(false)
       expect((await s.admin('GET', `/v1/admin/tenants/${t.tenant_id}`)).body.usage).toMatchObject({ uploads: 0, storage_bytes: 0 })
     })
+    test('with SPEC §11: a reply carries mentions and attachments; a refused parent links nothing; the delete reaches the change feed with attachments []', async () => {
+      const t = await s.newTenant()
+      const a = t.as('alice')
+      const g = await room(a, 'group', ['bob'])
+      const top = await send(a, g.room_id, 'top')
+      const pic = await up(t, 'alice')
+      const stray = await up(t, 'alice')
+      const bad = await a('POST', `/v1/rooms/${g.room_id}/messages`, { body: { content: 'r', parent_id: 'msg_nope', attachments: [stray.upload_id] } })
+      expectError(bad, 400, 'VALIDATION_ERROR', 'parent_id')
+      expect((await get(t, 'bob', stray.upload_id)).status).toBe(404) // not linked to any message
+      const reply = await send(a, g.room_id, 'see @bob', { parent_id: top.message_id, mentions: ['bob'], attachments: [pic.upload_id] })
+      const got = (await t.as('bob')('GET', `/v1/rooms/${g.room_id}/messages/${reply.message_id}`)).body
+      expect(got).toMatchObject({ parent_id: top.message_id, mentions: ['bob'], attachments: [{ upload_id: pic.upload_id, width: 4, height: 3 }] })
+      expect((await t.as('bob')('GET', `/v1/rooms/${g.room_id}/messages/${top.message_id}`)).body.reply_count).toBe(1)
+      expect((await get(t, 'bob', pic.upload_id)).status).toBe(200)
+      expect((await a('DELETE', `/v1/rooms/${g.room_id}/messages/${reply.message_id}`)).status).toBe(204)
+      const feed = (await t.as('bob')('GET', `/v1/rooms/${g.room_id}/changes`)).body.messages
+      expect(feed.find((m: { message_id: string }) => m.message_id === reply.message_id)).toMatchObject({ mentions: [], attachments: [], content: '' })
+      await s.handle.uploadSweep.tick()
+      expect((await get(t, 'alice', pic.upload_id)).status).toBe(404)
+      expect(await storage().exists(s, `${t.tenant_id}/${pic.upload_id}`)).toBe(false)
+    })
   })
 }

@@ -78,6 +78,8 @@ const msg = (ids: string[], extra: Partial<NewMessage> = {}): NewMessage => ({
   meta: null,
   client_msg_id: null,
   created_at: at(10),
+  parent_id: null,
+  mentions: [],
   attachments: ids.length ? JSON.stringify(ids.map((upload_id) => ({ upload_id }))) : null,
   upload_ids: ids,
   ...extra,
@@ -159,12 +161,13 @@ for (const impl of impls) {
       await s.uploads.insert(upload('shared'), null)
       await s.uploads.insert(upload('single'), null)
       const [m1, m2] = await s.messages.appendBatch([msg(['shared', 'single']), msg(['shared'])])
-      const row = await s.messages.tombstone('ra', m1.ok ? m1.row.seq : -1, at(20))
-      expect(row).toMatchObject({ deleted_at: at(20), attachments: null, content: '' })
+      const { row, changed } = await s.messages.tombstone('ra', m1.ok ? m1.row.seq : -1, 'alice', at(20))
+      expect(changed).toBe(true)
+      expect(row).toMatchObject({ deleted_at: at(20), attachments: null, content: '', rev: 1 })
       expect((await s.uploads.doomed(10)).map((d) => d.upload_id)).toEqual(['single'])
       expect(await s.uploads.visibleTo('shared', 'bob')).toBe(true)
       expect(await s.uploads.usage('t1')).toEqual({ uploads: 1, bytes: 100 })
-      await s.messages.tombstone('ra', m2.ok ? m2.row.seq : -1, at(21))
+      await s.messages.tombstone('ra', m2.ok ? m2.row.seq : -1, 'alice', at(21))
       expect((await s.uploads.doomed(10)).map((d) => d.upload_id).sort()).toEqual(['shared', 'single'])
       expect(await s.uploads.visibleTo('shared', 'bob')).toBe(false)
       expect(await s.uploads.usage('t1')).toEqual({ uploads: 0, bytes: 0 })

@@ -1,4 +1,4 @@
--- Attachments (SPEC §12): the same tables and meaning as migrations/sqlite/0007_uploads.sql.
+-- Attachments (SPEC §12): the same tables and meaning as migrations/sqlite/0005_uploads.sql.
 
 CREATE TABLE uploads (
   upload_id    TEXT COLLATE "C" PRIMARY KEY,
