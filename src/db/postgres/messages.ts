@@ -74,9 +74,12 @@ const clientKey = (m: { room_id: string; sender_id: string; client_msg_id: strin
 /** The batch, its rooms locked: replays answered from one query, the rest stored (see appendBatch). */
 async function appendLocked(tx: TransactionSQL, items: NewMessage[]): Promise<AppendResult[]> {
   const keyed = items.filter((m) => m.client_msg_id)
-  if (new Set(keyed.map(clientKey)).size !== keyed.length) return appendChecked(tx, items, false) // a replay inside the batch
+  // A replay inside the batch: no lookup of earlier rows, and the items go one by one, where the
+  // unique index answers the second of a pair with the first's row. Parent checks, mention rows and
+  // reply counts still run as for any batch.
+  const replayInBatch = new Set(keyed.map(clientKey)).size !== keyed.length
   const prior = new Map<string, MessageRow>()
-  if (keyed.length) {
+  if (keyed.length && !replayInBatch) {
     const rows = (await tx`
       SELECT m.* FROM unnest(${keyed.map((m) => m.room_id)}::text[], ${keyed.map((m) => m.sender_id)}::text[], ${keyed.map((m) => m.client_msg_id)}::text[])
         AS k(room_id, sender_id, client_msg_id)
@@ -94,7 +97,7 @@ async function appendLocked(tx: TransactionSQL, items: NewMessage[]): Promise<Ap
     else fresh.push(i)
   })
   if (fresh.length) {
-    const stored = await appendChecked(tx, fresh.map((i) => items[i]), true)
+    const stored = await appendChecked(tx, fresh.map((i) => items[i]), !replayInBatch)
     fresh.forEach((i, j) => (results[i] = stored[j]))
   }
   await afterStored(tx, items, results, parents)
