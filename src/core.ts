@@ -18,6 +18,9 @@ import { tokenCacheEviction } from './services/token'
 import { webhookEvents } from './services/webhook'
 import type { BackgroundTask } from './tasks'
 import { backupInWorker } from './workers/backup'
+import type { BlobStore } from './blobs/types'
+import { openBlobStore } from './blobs/open'
+import { uploadSweeper } from './services/upload-sweep'
 import { createLifecycleLoop, LIFECYCLE_DEFAULTS, type LifecycleSettings } from './workers/lifecycle-loop'
 import { RUNNER_DEFAULTS, startLifecycleRunner, type LifecycleRunner, type RunnerSettings } from './workers/lifecycle-runner'
 
@@ -34,6 +37,8 @@ export interface CoreInfra {
   /** Several instances share the storage (PostgreSQL with Redis). */
   shared: boolean
   wakeDelivery: () => void
+  /** Where uploaded files live (default: the store UPLOAD_STORAGE names; making it does no I/O). */
+  blobs?: BlobStore
   /** Data lifecycle knobs (tests shorten the retention pass interval). */
   lifecycle?: Partial<LifecycleSettings & RunnerSettings>
 }
@@ -50,6 +55,7 @@ export function createCore(infra: CoreInfra) {
     live: broker,
     cacheMemberships: !infra.shared,
     copyBackup: backupInWorker,
+    blobs: infra.blobs ?? openBlobStore(infra.config),
     wakeLifecycle: () => runner?.wake(),
   })
 
@@ -76,6 +82,7 @@ export function createCore(infra: CoreInfra) {
 
   const tasks: BackgroundTask[] = [
     redeliverySweeper({ redelivery: services.redelivery, config: infra.config, log, onRedelivered: (n) => metrics.redeliveries.inc({}, n) }),
+    uploadSweeper({ sweep: services.uploadSweep, config: infra.config, log }),
     {
       name: 'data lifecycle',
       start: () => void (runner = startLifecycleRunner(lifecycleLoop, log, settings)),

@@ -8,6 +8,7 @@ import { nofileLimit, rssBytes, sleep } from './util'
 import { pgScale } from './pg-scale'
 import { noisyNeighbour } from './noisy'
 import { deliveryBusy } from './delivery-busy'
+import { uploads } from './uploads'
 import type { Ctx, Phase, Scenario } from './types'
 import { exportScenario, purge } from './lifecycle'
 
@@ -293,6 +294,7 @@ export const SCENARIOS: Scenario[] = [
   idle,
   writeCost,
   deliveryBusy,
+  uploads,
   pgScale,
   noisyNeighbour,
   purge,

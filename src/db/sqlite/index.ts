@@ -14,6 +14,7 @@ import { createActivityKeys } from './activity'
 import { createReactionStore } from './reactions'
 import { createPinStore } from './pins'
 import { createMentionStore } from './mentions'
+import { createUploadStore } from './uploads'
 import { createJobStore } from './jobs'
 import { createPurgeStore } from './purge'
 import { createEraseStore } from './erase'
@@ -28,6 +29,7 @@ import { createExportStore } from './exports'
 export function createSqliteStore(db: Database, bulk: Database = db) {
   const metaGet = db.query<{ value: string }, [string]>('SELECT value FROM meta WHERE key = ?')
   const metaSet = db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+  const metaAdd = db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING')
   const growthProbe = db.query("INSERT INTO meta (key, value) VALUES ('health_growth_probe', zeroblob(16384))")
   const deliveries = createDeliveryStore(db)
   const deadLetters = createDeadLetterStore(db)
@@ -47,6 +49,7 @@ export function createSqliteStore(db: Database, bulk: Database = db) {
     deliveries,
     deadLetters,
     applyDeliveryResults: createDeliveryResults(deliveries, deadLetters),
+    uploads: createUploadStore(db),
     jobs: createJobStore(db),
     purge: createPurgeStore(db),
     erase: createEraseStore(db, messages, reactions),
@@ -54,6 +57,11 @@ export function createSqliteStore(db: Database, bulk: Database = db) {
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,
       set: (key: string, value: string) => void metaSet.run(key, value),
+      /** Stores `value` unless the key has one already; returns the stored value (the first writer's). */
+      setIfAbsent(key: string, value: string): string {
+        metaAdd.run(key, value)
+        return metaGet.get(key)!.value
+      },
     },
     /**
      * The write probe of /health: true when a maximal message (16 KiB) could be stored right now.
