@@ -15,6 +15,8 @@ CREATE INDEX deliveries_by_tenant ON deliveries (tenant_id);
 -- user's reactions (an erasure removes them, an export lists them).
 CREATE INDEX mentions_by_room ON mentions (room_id, seq);
 CREATE INDEX reactions_by_user ON reactions (tenant_id, user_id, room_id, seq, key);
+-- A user's uploads (an erasure dooms them, an export lists them) and a tenant's (its delete dooms them).
+CREATE INDEX uploads_by_uploader ON uploads (tenant_id, uploader_id, upload_id);
 
 CREATE TABLE jobs (
   job_id      TEXT COLLATE "C" PRIMARY KEY,

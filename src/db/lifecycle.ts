@@ -4,7 +4,7 @@
 
 import type { MessageChange } from '../schemas/change'
 import type { Role } from '../schemas/room'
-import type { MemberRow, MessageRow, PageRow, SubscriptionRow } from './rows'
+import type { MemberRow, MessageRow, PageRow, SubscriptionRow, UploadRow } from './rows'
 
 /** A value now (SQLite) or later (PostgreSQL), as in db/types.ts. */
 type Result<T> = T | Promise<T>
@@ -137,9 +137,10 @@ export interface PurgeStore {
   retentionRooms(tenantId: string, afterRoomId: string | null, limit: number): Result<RetentionRoom[]>
   /**
    * Retention: removes the room's oldest messages created before `cutoffIso` (a prefix: it stops at
-   * the first one new enough to keep), at most `max`, and moves first_seq past them.
+   * the first one new enough to keep), at most `max`, and moves first_seq past them. Their uploads
+   * are doomed (at `at`) once no message lists them.
    */
-  expire(roomId: string, cutoffIso: string, max: number): Result<{ removed: number; first_seq: number }>
+  expire(roomId: string, cutoffIso: string, max: number, at: string): Result<{ removed: number; first_seq: number }>
   /** A room.delete step: messages first, then members (returned: their sockets let the room go), then the room. */
   roomStep(jobId: string, roomId: string, max: number, at: string): Result<StepResult & { members: string[] }>
   /** A tenant.delete step: its rooms one by one, then its other rows, then the tenant row. */
@@ -162,6 +163,8 @@ export interface ExportStore {
   /** Messages the user sent, room by room; scans at most SENT_BY_SCAN seqs; cursor null when done. */
   sentBy(tenantId: string, userId: string, cursor: SentByCursor | null, limit: number): Result<{ rows: PageRow[]; cursor: SentByCursor | null }>
   subscriptions(tenantId: string, userId: string, afterId: string, limit: number): Result<SubscriptionRow[]>
+  /** The user's live uploads by id after `afterId` ('' from the start). */
+  uploads(tenantId: string, userId: string, afterId: string, limit: number): Result<UploadRow[]>
   /** The user's reactions in (room, seq, key) order after `after` (null: from the start). */
   reactions(tenantId: string, userId: string, after: ReactionCursor | null, limit: number): Result<ReactionExportRow[]>
 }

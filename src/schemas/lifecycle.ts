@@ -6,6 +6,7 @@ import { EX, exampleMember, exampleMessage, exampleRoom } from './examples'
 import { Message } from './message'
 import { Subscription } from './notification'
 import { Member, Role, Room } from './room'
+import { Upload } from './upload'
 
 export const JobKind = t.Union([t.Literal('room.delete'), t.Literal('user.erase'), t.Literal('tenant.delete')], {
   description: 'room.delete (DELETE /v1/rooms/{room_id}), user.erase (POST /v1/users/{user_id}/erase), tenant.delete (DELETE /v1/admin/tenants/{tenant_id})',
@@ -66,12 +67,13 @@ export const ExportedReaction = t.Object({
 const line = <T extends string, S extends TSchema>(type: T, schema: S, description: string) =>
   t.Object({ type: t.Literal(type), [type]: schema } as { type: ReturnType<typeof t.Literal<T>> } & Record<T, S>, { description })
 
-/** One line of GET /v1/users/{user_id}/export (uploads and blocks join these once they exist). */
+/** One line of GET /v1/users/{user_id}/export (blocks join these once they exist). */
 export const UserExportLine = t.Union(
   [
     line('membership', Membership, 'a room the user is a member of, with their role and cursors'),
     line('message', Message, 'a message the user sent (deleted ones too, as the API returns them)'),
     line('reaction', ExportedReaction, 'a reaction of the user, with the message it is on'),
+    line('upload', Upload, "a file the user uploaded (its metadata; the file is at GET /v1/uploads/{upload_id})"),
     line('subscription', Subscription, 'a topic subscription of the user'),
   ],
   {

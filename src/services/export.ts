@@ -19,6 +19,7 @@ import type { Member } from '../schemas/room'
 import { roomFor } from './access'
 import { asUser, type AppCaller } from './actor'
 import { checkUserId, keyOnly } from './lifecycle'
+import { toUpload } from './upload'
 
 /** Rows read per page of an export. */
 const PAGE = 100
@@ -117,7 +118,8 @@ export function createExportService({ store }: { store: Store }) {
     /**
      * GET /v1/users/{user_id}/export: `membership` lines, then `message` lines (every message they
      * sent, in every room of the tenant, rooms they left included), `reaction` lines (every reaction
-     * of theirs), then `subscription` lines.
+     * of theirs), `upload` lines (their files' metadata, not the files: GET /v1/uploads/{id} has
+     * those), then `subscription` lines.
      */
     async user(caller: AppCaller, userId: string): Promise<ReadableStream<Uint8Array>> {
       keyOnly(caller, 'exporting a user')
@@ -127,6 +129,7 @@ export function createExportService({ store }: { store: Store }) {
       let sent: SentByCursor | null | undefined
       let afterSub: string | null = ''
       let reacted: ReactionCursor | null | undefined
+      let afterUpload: string | null = ''
       return ndjson(
         phases(
           async () => {
@@ -152,6 +155,12 @@ export function createExportService({ store }: { store: Store }) {
             const last = rows[rows.length - 1]
             reacted = rows.length < PAGE ? null : [last.room_id, last.seq, last.key]
             return lines(rows.map((r) => ({ type: 'reaction', reaction: { room_id: r.room_id, message_id: r.message_id, user_id: userId, key: r.key, created_at: r.created_at } })))
+          },
+          async () => {
+            if (afterUpload === null) return null
+            const rows = await store.exports.uploads(tid, userId, afterUpload, PAGE)
+            afterUpload = rows.length < PAGE ? null : rows[rows.length - 1].upload_id
+            return lines(rows.map((u) => ({ type: 'upload', upload: toUpload(u) })))
           },
           async () => {
             if (afterSub === null) return null

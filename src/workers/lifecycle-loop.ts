@@ -129,7 +129,7 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
           yield
           for (const room of rooms) {
             for (;;) {
-              const r = await store.purge.expire(room.room_id, cutoff, settings.batch)
+              const r = await store.purge.expire(room.room_id, cutoff, settings.batch, isoNow(clock))
               yield
               if (r.removed < settings.batch) break
             }

@@ -173,6 +173,57 @@ for (const impl of impls) {
       expect(await s.uploads.usage('t1')).toEqual({ uploads: 0, bytes: 0 })
     })
 
+    // The data lifecycle (SPEC §15): "their uploads go with them".
+    const job = (id: string, kind: 'room.delete' | 'user.erase' | 'tenant.delete', target: string) => ({ job_id: id, tenant_id: 't1', kind, target, created_at: at(30) })
+    async function drain<R extends { finished: boolean }>(step: () => R | Promise<R>): Promise<R[]> {
+      const out: R[] = []
+      for (let i = 0; i < 100; i++) if ((out[out.length] = await step()).finished) return out
+      throw new Error('job did not finish')
+    }
+    const doomedIds = async () => (await s.uploads.doomed(100)).map((d) => d.upload_id).sort()
+
+    test('retention and a room delete release the uploads of the messages they remove (doomed once no message lists them)', async () => {
+      for (const id of ['u1', 'u2', 'u3']) await s.uploads.insert(upload(id), null)
+      await s.messages.appendBatch([msg(['u1', 'u2'], { created_at: at(1) }), msg([], { created_at: at(2) }), msg(['u2', 'u3'], { created_at: at(50) })])
+      expect(await s.purge.expire('ra', at(20), 10, at(30))).toEqual({ removed: 2, first_seq: 3 })
+      expect(await doomedIds()).toEqual(['u1'])
+      expect(await s.uploads.usage('t1')).toEqual({ uploads: 2, bytes: 200 })
+      expect(await s.uploads.visibleTo('u2', 'bob')).toBe(true) // the third message still lists it
+      await s.rooms.markDeleted('t1', 'ra', at(30), job('jr', 'room.delete', 'ra'))
+      await drain(() => s.purge.roomStep('jr', 'ra', 10, at(31)))
+      expect(await doomedIds()).toEqual(['u1', 'u2', 'u3'])
+      expect(await s.uploads.usage('t1')).toEqual({ uploads: 0, bytes: 0 })
+    })
+
+    test('a tenant delete dooms every upload of the tenant (attached or not) and nothing of another tenant', async () => {
+      await s.uploads.insert(upload('att'), null)
+      await s.uploads.insert(upload('orphan'), null)
+      await s.uploads.insert(upload('other', { tenant_id: 't2', storage_key: 't2/other' }), null)
+      await s.messages.appendBatch([msg(['att'])])
+      await s.tenants.markDeleted('t1', at(30), job('jt', 'tenant.delete', 't1'))
+      await drain(() => s.purge.tenantStep('jt', 't1', 2, at(31)))
+      expect(await doomedIds()).toEqual(['att', 'orphan'])
+      expect(await s.uploads.get('t2', 'other')).not.toBeNull()
+      expect(await s.uploads.usage('t2')).toEqual({ uploads: 1, bytes: 100 })
+      expect(await s.uploads.usage('t1')).toEqual({ uploads: 0, bytes: 0 })
+    })
+
+    test('a user erase dooms their uploads (attached or not), not anyone else\'s; the export pages their live uploads', async () => {
+      for (const [id, who] of [['a1', 'alice'], ['a2', 'alice'], ['a3', 'alice'], ['b1', 'bob']] as const) await s.uploads.insert(upload(id, { uploader_id: who }), null)
+      await s.messages.appendBatch([msg(['a1']), msg(['b1'], { sender_id: 'bob' })])
+      const page1 = await s.exports.uploads('t1', 'alice', '', 2)
+      expect(page1.map((u) => u.upload_id)).toEqual(['a1', 'a2'])
+      expect((await s.exports.uploads('t1', 'alice', 'a2', 2)).map((u) => u.upload_id)).toEqual(['a3'])
+      expect(page1[0]).toMatchObject({ ...upload('a1'), attached_at: at(10), deleted_at: null })
+      await s.erase.begin(job('je', 'user.erase', 'alice'))
+      await drain(() => s.erase.step('je', 't1', 'alice', 2, at(31)))
+      expect(await doomedIds()).toEqual(['a1', 'a2', 'a3'])
+      expect(await s.uploads.visibleTo('b1', 'alice')).toBe(false) // alice is no member any more
+      expect(await s.uploads.get('t1', 'b1')).not.toBeNull()
+      expect(await s.uploads.usage('t1')).toEqual({ uploads: 1, bytes: 100 })
+      expect(await s.exports.uploads('t1', 'alice', '', 10)).toEqual([])
+    })
+
     test('meta.setIfAbsent keeps the first value, for every client of the database', async () => {
       expect(await s.meta.setIfAbsent('k', 'first')).toBe('first')
       expect(await inst.second().meta.setIfAbsent('k', 'second')).toBe('first')

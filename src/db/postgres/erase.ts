@@ -135,7 +135,17 @@ export function createEraseStore(sql: SQL) {
               (SELECT tenant_id, user_id, room_id, seq FROM mentions WHERE tenant_id = ${tenantId} AND user_id = ${userId} LIMIT ${max})`).count +
           (await tx`DELETE FROM dead_letters WHERE id IN
               (SELECT id FROM dead_letters WHERE tenant_id = ${tenantId} AND kind = 'message' AND target = ${userId} LIMIT ${max})`).count
-        if (removed >= max) return { finished: false, over: false, ...none }
+        // Their uploads: doomed (the upload sweeper removes the files), the tenant's usage released.
+        const doomed = all<{ upload_id: string; bytes: string | number }>(await tx`
+          UPDATE uploads SET deleted_at = ${at} WHERE upload_id IN
+            (SELECT upload_id FROM uploads WHERE tenant_id = ${tenantId} AND uploader_id = ${userId} AND deleted_at IS NULL LIMIT ${max})
+          RETURNING upload_id, bytes`)
+        if (doomed.length) {
+          await tx`DELETE FROM message_uploads WHERE upload_id = ANY(${doomed.map((u) => u.upload_id)}::text[])`
+          const bytes = doomed.reduce((a, u) => a + Number(u.bytes), 0)
+          await tx`UPDATE upload_usage SET uploads = uploads - ${doomed.length}, bytes = bytes - ${bytes} WHERE tenant_id = ${tenantId}`
+        }
+        if (removed + doomed.length >= max) return { finished: false, over: false, ...none }
         await jobSteps.finish(tx, jobId, at)
         return { finished: true, over: true, ...none }
       })

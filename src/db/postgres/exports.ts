@@ -3,8 +3,8 @@
 import type { SQL } from 'bun'
 import { SENT_BY_SCAN, type ReactionCursor, type ReactionExportRow, type SentByCursor } from '../lifecycle'
 import { MEMBER_COLUMNS } from '../room-list'
-import { pageColumns, type MemberRow, type PageRow, type SubscriptionRow } from '../rows'
-import { all, first } from './rows'
+import { pageColumns, type MemberRow, type PageRow, type SubscriptionRow, type UploadRow } from '../rows'
+import { all, first, numbers } from './rows'
 import { createMemberStore } from './members'
 import { createMessageStore } from './messages'
 
@@ -52,6 +52,11 @@ export function createExportStore(sql: SQL) {
       all<SubscriptionRow>(await sql`
         SELECT * FROM subscriptions WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND subscription_id > ${afterId}
         ORDER BY subscription_id LIMIT ${limit}`),
+
+    uploads: async (tenantId: string, userId: string, afterId: string, limit: number) =>
+      all<UploadRow>(await sql`
+        SELECT * FROM uploads WHERE tenant_id = ${tenantId} AND uploader_id = ${userId} AND upload_id > ${afterId} AND deleted_at IS NULL
+        ORDER BY upload_id LIMIT ${limit}`).map((r) => numbers(r, 'bytes')),
 
     reactions: async (tenantId: string, userId: string, after: ReactionCursor | null, limit: number) =>
       all<ReactionExportRow>(await sql`

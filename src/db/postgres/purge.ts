@@ -5,6 +5,7 @@
 import type { SQL, TransactionSQL } from 'bun'
 import type { RetentionRoom, StepResult } from '../lifecycle'
 import { jobSteps } from './jobs'
+import { attachmentSteps } from './uploads'
 import { all, first } from './rows'
 
 const MAX_SEQ = 2147483647 // seq is INTEGER
@@ -12,21 +13,22 @@ const MAX_SEQ = 2147483647 // seq is INTEGER
 /** Removes a room's oldest messages (see db/sqlite/purge.ts messageRemover). */
 export const pgMessageRemover = {
   /** Messages with seq <= toSeq, with their reactions and mention rows (SPEC §11); how many messages. */
-  async through(tx: SQL, roomId: string, toSeq: number): Promise<number> {
+  async through(tx: TransactionSQL, roomId: string, toSeq: number, at: string): Promise<number> {
     const to = Number.isFinite(toSeq) ? toSeq : MAX_SEQ
     await tx`DELETE FROM reactions WHERE room_id = ${roomId} AND seq <= ${to}`
     await tx`DELETE FROM mentions WHERE room_id = ${roomId} AND seq <= ${to}`
+    await attachmentSteps.releaseThrough(tx, roomId, to, at) // SPEC §12: their files go with them (doomed, then swept)
     return (await tx`DELETE FROM messages WHERE room_id = ${roomId} AND seq <= ${to}`).count
   },
-  async oldest(tx: SQL, roomId: string, max: number): Promise<number> {
+  async oldest(tx: TransactionSQL, roomId: string, max: number, at: string): Promise<number> {
     const nth = first<{ seq: number }>(await tx`SELECT seq FROM messages WHERE room_id = ${roomId} ORDER BY seq OFFSET ${max - 1} LIMIT 1`)
-    return pgMessageRemover.through(tx, roomId, nth ? nth.seq : Infinity)
+    return pgMessageRemover.through(tx, roomId, nth ? nth.seq : Infinity, at)
   },
 }
 
 /** Up to `max` rows of one room: messages first, then members, then the room row (see SQLite's roomRows). */
-async function roomRows(tx: TransactionSQL, roomId: string, max: number): Promise<{ messages: number; members: string[]; gone: boolean }> {
-  const n = await pgMessageRemover.oldest(tx, roomId, max)
+async function roomRows(tx: TransactionSQL, roomId: string, max: number, at: string): Promise<{ messages: number; members: string[]; gone: boolean }> {
+  const n = await pgMessageRemover.oldest(tx, roomId, max, at)
   if (n >= max) return { messages: n, members: [], gone: false }
   const members = (await tx`DELETE FROM members WHERE room_id = ${roomId}
       AND user_id IN (SELECT user_id FROM members WHERE room_id = ${roomId} ORDER BY user_id LIMIT ${max - n})
@@ -64,7 +66,7 @@ export function createPurgeStore(sql: SQL) {
      * Retention (see db/sqlite/purge.ts). The room row is locked first, as an append locks it, so
      * first_seq moves in the same order as last_seq and two instances trimming one room take turns.
      */
-    async expire(roomId: string, cutoffIso: string, max: number): Promise<{ removed: number; first_seq: number }> {
+    async expire(roomId: string, cutoffIso: string, max: number, at: string): Promise<{ removed: number; first_seq: number }> {
       // The common case of a pass, without a lock: the oldest stored message is new enough.
       const peek = first<{ first_seq: number; created_at: string | null }>(await sql`
         SELECT r.first_seq, (SELECT created_at FROM messages WHERE room_id = r.room_id AND seq >= r.first_seq ORDER BY seq LIMIT 1) AS created_at
@@ -79,7 +81,7 @@ export function createPurgeStore(sql: SQL) {
           FROM (SELECT seq, created_at FROM messages WHERE room_id = ${roomId} AND seq >= ${room.first_seq} ORDER BY seq LIMIT ${max}) w`)
         if (!w || w.last === null || w.keep === w.first) return { removed: 0, first_seq: room.first_seq }
         const through = w.keep === null ? w.last : w.keep - 1
-        const removed = await pgMessageRemover.through(tx, roomId, through)
+        const removed = await pgMessageRemover.through(tx, roomId, through, at)
         await tx`UPDATE rooms SET first_seq = greatest(first_seq, ${through + 1}) WHERE room_id = ${roomId}`
         return { removed, first_seq: Math.max(room.first_seq, through + 1) }
       })
@@ -88,7 +90,7 @@ export function createPurgeStore(sql: SQL) {
     async roomStep(jobId: string, roomId: string, max: number, at: string): Promise<StepResult & { members: string[] }> {
       return sql.begin(async (tx) => {
         if ((await jobSteps.lock(tx, jobId))?.status !== 'running') return { removed: 0, finished: false, over: true, members: [] }
-        const r = await roomRows(tx, roomId, max)
+        const r = await roomRows(tx, roomId, max, at)
         const removed = r.messages + r.members.length
         await jobSteps.advance(tx, jobId, removed)
         if (r.gone) await jobSteps.finish(tx, jobId, at)
@@ -103,7 +105,7 @@ export function createPurgeStore(sql: SQL) {
         let budget = max
         let units = 0
         for (let room = await anyRoom(); room && budget > 0; room = await anyRoom()) {
-          const r = await roomRows(tx, room.room_id, budget)
+          const r = await roomRows(tx, room.room_id, budget, at)
           budget -= r.messages + r.members.length + (r.gone ? 1 : 0)
           units += r.messages + (r.gone ? 1 : 0)
           if (!r.gone) break
@@ -112,9 +114,14 @@ export function createPurgeStore(sql: SQL) {
           if (budget <= 0) break
           budget -= (await q(tx, tenantId, budget, jobId)).count
         }
+        // Its files: every live upload doomed (the upload sweeper removes them), then its usage row.
+        if (budget > 0)
+          budget -= (await tx`UPDATE uploads SET deleted_at = ${at}
+            WHERE upload_id IN (SELECT upload_id FROM uploads WHERE tenant_id = ${tenantId} AND deleted_at IS NULL LIMIT ${budget})`).count
         const finished = budget > 0 && !(await anyRoom())
         await jobSteps.advance(tx, jobId, units)
         if (finished) {
+          await tx`DELETE FROM upload_usage WHERE tenant_id = ${tenantId}`
           await tx`DELETE FROM tenants WHERE tenant_id = ${tenantId}`
           await jobSteps.finish(tx, jobId, at)
         }

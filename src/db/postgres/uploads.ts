@@ -44,6 +44,16 @@ export const attachmentSteps = {
       RETURNING u.tenant_id, u.bytes`
     await release(tx, doomed)
   },
+  /** Messages with seq <= toSeq are gone (SPEC §15 purges): their files are doomed once no other message lists them. */
+  async releaseThrough(tx: TransactionSQL, roomId: string, toSeq: number, at: string): Promise<void> {
+    const ids = [...new Set((await tx`DELETE FROM message_uploads WHERE room_id = ${roomId} AND seq <= ${toSeq} RETURNING upload_id`).map((r: { upload_id: string }) => r.upload_id))]
+    if (!ids.length) return
+    const doomed = await tx`UPDATE uploads u SET deleted_at = ${at}
+      WHERE u.upload_id = ANY(${ids}::text[]) AND u.deleted_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM message_uploads m WHERE m.upload_id = u.upload_id)
+      RETURNING u.tenant_id, u.bytes`
+    await release(tx, doomed)
+  },
 }
 
 async function release(tx: TransactionSQL, rows: readonly { tenant_id: string; bytes: string | number }[]) {

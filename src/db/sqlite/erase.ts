@@ -8,7 +8,8 @@
 //     and each is deleted as a delete is (the message store's tombstone: content, meta, mentions,
 //     reactions and pin gone, a new rev; the seq stays).
 //  3. `reactions`: each reaction of theirs is removed as a removal is (summary and rev of its message).
-//  4. `rest`: their subscriptions, pending notifications, mention rows and message dead letters; done.
+//  4. `rest`: their subscriptions, pending notifications, mention rows, message dead letters and
+//     uploads (doomed: the upload sweeper removes the files); then done.
 
 import type { Database } from 'bun:sqlite'
 import type { Role, RoomType } from '../../schemas/room'
@@ -65,6 +66,14 @@ export function createEraseStore(db: Database, messages: Pick<EraseDeps, 'tombst
        (SELECT tenant_id, user_id, room_id, seq FROM mentions WHERE tenant_id = ?1 AND user_id = ?2 LIMIT ?3)`,
     "DELETE FROM dead_letters WHERE rowid IN (SELECT rowid FROM dead_letters WHERE tenant_id = ?1 AND kind = 'message' AND target = ?2 LIMIT ?3)",
   ].map((q) => db.query<unknown, [string, string, number]>(q))
+  // Their uploads: doomed (the upload sweeper removes the files) with the tenant's usage released.
+  const doomUploads = db.query<{ upload_id: string; bytes: number }, [string, string, string, number]>(
+    `UPDATE uploads SET deleted_at = ?1 WHERE upload_id IN
+       (SELECT upload_id FROM uploads WHERE tenant_id = ?2 AND uploader_id = ?3 AND deleted_at IS NULL LIMIT ?4)
+     RETURNING upload_id, bytes`,
+  )
+  const unlinkUpload = db.query('DELETE FROM message_uploads WHERE upload_id = ?')
+  const releaseUsage = db.query('UPDATE upload_usage SET uploads = uploads - 1, bytes = bytes - ? WHERE tenant_id = ?')
 
   function membersPhase(tenantId: string, userId: string, max: number) {
     const left: LeftRoom[] = []
@@ -151,6 +160,11 @@ export function createEraseStore(db: Database, messages: Pick<EraseDeps, 'tombst
         }
         let removed = 0
         for (const q of rest) removed += q.run(tenantId, userId, max).changes
+        for (const u of doomUploads.all(at, tenantId, userId, max)) {
+          unlinkUpload.run(u.upload_id)
+          releaseUsage.run(u.bytes, tenantId)
+          removed++
+        }
         if (removed >= max) return { finished: false, over: false, ...none }
         jobs.finish(jobId, at)
         return { finished: true, over: true, ...none }

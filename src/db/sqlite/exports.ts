@@ -7,7 +7,7 @@ import type { Database } from 'bun:sqlite'
 import { decodeCursor, encodeCursor } from '../cursor'
 import { SENT_BY_SCAN, type ReactionCursor, type ReactionExportRow, type SentByCursor } from '../lifecycle'
 import { MEMBER_COLUMNS } from '../room-list'
-import { pageColumns, type MemberRow, type PageRow, type SubscriptionRow } from '../rows'
+import { pageColumns, type MemberRow, type PageRow, type SubscriptionRow, type UploadRow } from '../rows'
 
 export function createExportStore(db: Database) {
   const memberships = db.query<MemberRow, [string, string, string, number]>(
@@ -33,6 +33,9 @@ export function createExportStore(db: Database) {
        ${withCursor ? 'AND (r.room_id > ? OR (r.room_id = ? AND (r.seq > ? OR (r.seq = ? AND r.key > ?))))' : ''}
        ORDER BY r.room_id, r.seq, r.key LIMIT ?`,
     )
+  const uploads = db.query<UploadRow, [string, string, string, number]>(
+    'SELECT * FROM uploads WHERE tenant_id = ? AND uploader_id = ? AND upload_id > ? AND deleted_at IS NULL ORDER BY upload_id LIMIT ?',
+  )
   const reactionsFirst = reactions(false)
   const reactionsNext = reactions(true)
   const members = (withCursor: boolean) =>
@@ -98,6 +101,9 @@ export function createExportStore(db: Database) {
 
     /** The user's subscriptions by id after `afterId` ('' from the start). */
     subscriptions: (tenantId: string, userId: string, afterId: string, limit: number) => subscriptions.all(tenantId, userId, afterId, limit),
+
+    /** The user's live uploads by id after `afterId` ('' from the start). */
+    uploads: (tenantId: string, userId: string, afterId: string, limit: number) => uploads.all(tenantId, userId, afterId, limit),
 
     /** The user's reactions in (room, seq, key) order after `after` (null: from the start). */
     reactions: (tenantId: string, userId: string, after: ReactionCursor | null, limit: number) =>

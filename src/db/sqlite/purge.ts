@@ -7,6 +7,7 @@
 import type { Database } from 'bun:sqlite'
 import { relaxedTransaction } from './relaxed'
 import { jobWriters } from './jobs'
+import { createAttachmentSteps } from './uploads'
 import type { RetentionRoom, StepResult } from '../lifecycle'
 
 /**
@@ -21,18 +22,24 @@ export function messageRemover(db: Database) {
   // SPEC §11 rows of those messages: their reactions (a primary-key range) and mention rows (mentions_by_room).
   const reactionsUpTo = db.query('DELETE FROM reactions WHERE room_id = ? AND seq <= ?')
   const mentionsUpTo = db.query('DELETE FROM mentions WHERE room_id = ? AND seq <= ?')
+  const attachments = createAttachmentSteps(db) // SPEC §12: their files go with them (doomed, then swept)
   return {
-    /** Removes messages with seq <= `toSeq` (all of the room's when toSeq is Infinity), and their reactions and mentions; how many messages. */
-    through(roomId: string, toSeq: number): number {
+    /**
+     * Removes messages with seq <= `toSeq` (all of the room's when toSeq is Infinity), their
+     * reactions and mention rows, and releases their uploads (doomed at `at` once no message lists
+     * them; the upload sweeper removes the files). How many messages.
+     */
+    through(roomId: string, toSeq: number, at: string): number {
       const to = Number.isFinite(toSeq) ? toSeq : Number.MAX_SAFE_INTEGER
       reactionsUpTo.run(roomId, to)
       mentionsUpTo.run(roomId, to)
+      attachments.releaseThrough(roomId, to, at)
       return upTo.run(roomId, to).changes
     },
     /** Removes the room's `max` oldest messages (fewer when fewer are left); how many. */
-    oldest(roomId: string, max: number): number {
+    oldest(roomId: string, max: number, at: string): number {
       const last = nth.get(roomId, max - 1)
-      return this.through(roomId, last ? last.seq : Infinity)
+      return this.through(roomId, last ? last.seq : Infinity, at)
     },
   }
 }
@@ -80,12 +87,17 @@ export function createPurgeStore(db: Database) {
   ]
     .map((q) => db.query<unknown, [string, number]>(q))
     .map((q) => (tenantId: string, max: number) => q.run(tenantId, max).changes)
+  // Its files: every live upload doomed (the upload sweeper removes them), then its usage row.
+  const doomUploads = db.query<unknown, [string, string, number]>(
+    'UPDATE uploads SET deleted_at = ? WHERE upload_id IN (SELECT upload_id FROM uploads WHERE tenant_id = ? AND deleted_at IS NULL LIMIT ?)',
+  )
+  const dropUsage = db.query<unknown, [string]>('DELETE FROM upload_usage WHERE tenant_id = ?')
   const otherJobs = db.query<unknown, [string, string, number]>('DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs WHERE tenant_id = ? AND job_id <> ? LIMIT ?)')
   tenantRows.push((tenantId, max, jobId) => otherJobs.run(tenantId, jobId, max).changes)
 
   /** Removes up to `max` rows of one room: messages first, then members, then the room row. */
-  function roomRows(roomId: string, max: number): { messages: number; members: string[]; gone: boolean } {
-    const n = messages.oldest(roomId, max)
+  function roomRows(roomId: string, max: number, at: string): { messages: number; members: string[]; gone: boolean } {
+    const n = messages.oldest(roomId, max, at)
     if (n >= max) return { messages: n, members: [], gone: false }
     const members = roomMembers.all(roomId, roomId, max - n).map((r) => r.user_id)
     if (n + members.length >= max) return { messages: n, members, gone: false }
@@ -106,7 +118,7 @@ export function createPurgeStore(db: Database) {
      * stops at the first message new enough to keep, so every seq below first_seq is gone and every
      * one from it is still stored. Returns how many went and the room's first_seq after.
      */
-    expire(roomId: string, cutoffIso: string, max: number): { removed: number; first_seq: number } {
+    expire(roomId: string, cutoffIso: string, max: number, at: string): { removed: number; first_seq: number } {
       return background(() => {
         const room = horizon.get(roomId)
         if (!room) return { removed: 0, first_seq: 0 }
@@ -116,7 +128,7 @@ export function createPurgeStore(db: Database) {
         const w = window.get(roomId, room.first_seq, max, cutoffIso)
         if (!w || w.last === null || w.keep === w.first) return { removed: 0, first_seq: room.first_seq }
         const through = w.keep === null ? w.last : w.keep - 1
-        const removed = messages.through(roomId, through)
+        const removed = messages.through(roomId, through, at)
         setHorizon.run(through + 1, roomId)
         return { removed, first_seq: Math.max(room.first_seq, through + 1) }
       })
@@ -130,7 +142,7 @@ export function createPurgeStore(db: Database) {
     roomStep(jobId: string, roomId: string, max: number, at: string): StepResult & { members: string[] } {
       return background(() => {
         if (jobs.state(jobId)?.status !== 'running') return { removed: 0, finished: false, over: true, members: [] }
-        const r = roomRows(roomId, max)
+        const r = roomRows(roomId, max, at)
         const removed = r.messages + r.members.length
         jobs.advance(jobId, removed)
         if (r.gone) jobs.finish(jobId, at)
@@ -141,7 +153,8 @@ export function createPurgeStore(db: Database) {
     /**
      * One step of a `tenant.delete` job: up to `max` rows of the (already deleted) tenant: its rooms
      * one by one (messages, members, the room), then its notifications, subscriptions, outbox rows,
-     * dead letters and other jobs, then the tenant row, which finishes the job.
+     * dead letters and other jobs, dooms its uploads (the upload sweeper removes the files), then the
+     * tenant row, which finishes the job.
      */
     tenantStep(jobId: string, tenantId: string, max: number, at: string): StepResult {
       return background(() => {
@@ -149,7 +162,7 @@ export function createPurgeStore(db: Database) {
         let budget = max
         let units = 0
         for (let room = anyRoom.get(tenantId); room && budget > 0; room = anyRoom.get(tenantId)) {
-          const r = roomRows(room.room_id, budget)
+          const r = roomRows(room.room_id, budget, at)
           budget -= r.messages + r.members.length + (r.gone ? 1 : 0)
           units += r.messages + (r.gone ? 1 : 0)
           if (!r.gone) break
@@ -158,9 +171,11 @@ export function createPurgeStore(db: Database) {
           if (budget <= 0) break
           budget -= q(tenantId, budget, jobId)
         }
+        if (budget > 0) budget -= doomUploads.run(at, tenantId, budget).changes
         const finished = budget > 0 && !anyRoom.get(tenantId)
         jobs.advance(jobId, units)
         if (finished) {
+          dropUsage.run(tenantId)
           dropTenant.run(tenantId)
           jobs.finish(jobId, at)
         }

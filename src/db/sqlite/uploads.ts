@@ -25,6 +25,19 @@ export function createAttachmentSteps(db: Database) {
      RETURNING tenant_id, bytes`,
   )
   const release = db.query('UPDATE upload_usage SET uploads = uploads - 1, bytes = bytes - ? WHERE tenant_id = ?')
+  const linkedThrough = db.query<{ upload_id: string }, [string, number]>('SELECT DISTINCT upload_id FROM message_uploads WHERE room_id = ? AND seq <= ?')
+  const unlinkThrough = db.query('DELETE FROM message_uploads WHERE room_id = ? AND seq <= ?')
+  const doomAll = (ids: string[], at: string) => {
+    let doomed = 0
+    for (const id of ids) {
+      const row = doom.get(at, id)
+      if (row) {
+        release.run(row.bytes, row.tenant_id)
+        doomed++
+      }
+    }
+    return doomed
+  }
   return {
     /** Throws the attachments 400 unless every id is a live upload of this sender in this tenant. */
     requireLive(tenantId: string, senderId: string, uploadIds: readonly string[]): void {
@@ -43,15 +56,17 @@ export function createAttachmentSteps(db: Database) {
       const ids = linked.all(roomId, seq).map((r) => r.upload_id)
       if (!ids.length) return 0
       unlink.run(roomId, seq)
-      let doomed = 0
-      for (const id of ids) {
-        const row = doom.get(at, id)
-        if (row) {
-          release.run(row.bytes, row.tenant_id)
-          doomed++
-        }
-      }
-      return doomed
+      return doomAll(ids, at)
+    },
+    /**
+     * Messages with seq <= toSeq are gone (retention, room and tenant deletes, SPEC §15): their files
+     * are doomed once no other message lists them. Returns how many.
+     */
+    releaseThrough(roomId: string, toSeq: number, at: string): number {
+      const ids = linkedThrough.all(roomId, toSeq).map((r) => r.upload_id)
+      if (!ids.length) return 0
+      unlinkThrough.run(roomId, toSeq)
+      return doomAll(ids, at)
     },
   }
 }
