@@ -117,6 +117,11 @@ describe('erase a user', () => {
     expect(alice.log.filter((f) => f.type === 'notification')).toEqual([])
     alice.close()
 
+    // what an export still holds of her: only the stubs of her deleted messages
+    const remains = (await (await fetch(`${s.url}/v1/users/alice/export`, { headers: { 'x-api-key': t.api_key } })).text()).trim().split('\n').map((l) => JSON.parse(l))
+    expect(remains.map((l) => l.type)).toEqual(Array(mine.length).fill('message'))
+    expect(remains.every((l) => l.message.content === '' && l.message.meta === null && l.message.deleted_at !== null && l.message.attachments.length === 0)).toBe(true)
+
     const [hit] = await rx.waitFor(1, (h) => h.path === '/erase' && h.json?.type === 'user.erased')
     expect(hit.json.data).toEqual({ user_id: 'alice', job_id: r.body.job_id })
     bob.close()

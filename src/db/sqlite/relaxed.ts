@@ -1,26 +1,34 @@
-// Background writes that may be lost in a power cut commit without waiting for fsync.
+// The transaction of a data lifecycle step: no wait for fsync, and deleted content zeroed.
 
 import type { Database } from 'bun:sqlite'
 
 /**
- * Runs `fn` as one immediate transaction whose commit does not wait for fsync (synchronous=NORMAL
- * for this transaction only; WAL keeps commits in order, and the next FULL commit or checkpoint
- * syncs it too). For the lifecycle's background steps (purge.ts, erase.ts): each removes a batch
- * AND records its job's progress in the same transaction, so a step lost in a power cut is simply
- * done again; meanwhile the main thread never sits in an fsync for a delete batch (under FULL every
- * step of a million-row delete would hold the event loop, and the sends behind it, for one fsync).
+ * Runs `fn` as one immediate transaction for the lifecycle's background steps (purge.ts, erase.ts),
+ * with two pragmas set for it alone and put back after:
+ * - synchronous=NORMAL: the commit does not wait for fsync (WAL keeps commits in order, and the next
+ *   FULL commit or checkpoint syncs it too). Each step removes a batch AND records its job's
+ *   progress in the same transaction, so a step lost in a power cut is simply done again; meanwhile
+ *   the main thread never sits in an fsync for a delete batch (under FULL every step of a
+ *   million-row delete would hold the event loop, and the sends behind it, for one fsync).
+ * - secure_delete=ON: what the step deletes or blanks is overwritten with zeros in the database
+ *   file (cells and freed pages) instead of lingering in free space: erased and expired content is
+ *   gone from the file, not merely unreachable (docs/operations.md says what remains: older WAL
+ *   frames until the next checkpoint, and backups).
  * Not inside another transaction.
  */
 export function relaxedTransaction(db: Database) {
   const level = db.query<{ synchronous: number }, []>('PRAGMA synchronous')
+  const secure = db.query<{ secure_delete: number }, []>('PRAGMA secure_delete')
   return <T>(fn: () => T): T => {
-    const was = level.get()!.synchronous
-    if (was <= 1) return db.transaction(fn).immediate() // NORMAL or OFF already
-    db.exec('PRAGMA synchronous = NORMAL')
+    const wasSync = level.get()!.synchronous
+    const wasSecure = secure.get()!.secure_delete
+    if (wasSync > 1) db.exec('PRAGMA synchronous = NORMAL')
+    if (wasSecure !== 1) db.exec('PRAGMA secure_delete = ON')
     try {
       return db.transaction(fn).immediate()
     } finally {
-      db.exec(`PRAGMA synchronous = ${was}`)
+      if (wasSecure !== 1) db.exec(`PRAGMA secure_delete = ${wasSecure === 2 ? 'FAST' : 'OFF'}`)
+      if (wasSync > 1) db.exec(`PRAGMA synchronous = ${wasSync}`)
     }
   }
 }
