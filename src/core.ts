@@ -37,6 +37,8 @@ export interface CoreInfra {
   /** Several instances share the storage (PostgreSQL with Redis). */
   shared: boolean
   wakeDelivery: () => void
+  /** Asks the checkpoint worker for a checkpoint now (SQLite; a no-op otherwise or while none runs). */
+  wakeCheckpoint?: () => void
   /** Where uploaded files live (default: the store UPLOAD_STORAGE names; making it does no I/O). */
   blobs?: BlobStore
   /** Data lifecycle knobs (tests shorten the retention pass interval). */
@@ -77,6 +79,7 @@ export function createCore(infra: CoreInfra) {
     events,
     memberships: services.memberships,
     effective: (c) => services.tenant.effective(c),
+    afterWrite: infra.wakeCheckpoint,
     settings,
   })
 

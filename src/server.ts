@@ -96,6 +96,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     limiter: cluster.limiter,
     shared: cluster.shared,
     wakeDelivery: () => workers?.post('delivery', { type: 'wake' }),
+    wakeCheckpoint: () => workers?.post('checkpoint', { type: 'wake' }),
     blobs: openBlobStore(config),
     lifecycle: o.lifecycle,
   })

@@ -31,6 +31,11 @@ export interface LifecycleLoopDeps {
   memberships: Pick<MemberCache, 'evict'>
   /** A stored tenant config with its defaults (retention_days). */
   effective(stored: object): EffectiveConfig
+  /**
+   * Called after a unit that wrote rows (at most every AFTER_WRITE_MS): SQLite wakes its checkpoint
+   * worker, so the WAL a mass delete writes is copied back off this thread (db/sqlite/relaxed.ts).
+   */
+  afterWrite?: () => void
   settings: LifecycleSettings
 }
 
@@ -39,6 +44,7 @@ const DAY_MS = 86_400_000
 const MAX_FAILURES = 10
 const TENANTS_PER_READ = 100
 const ROOMS_PER_READ = 200
+const AFTER_WRITE_MS = 50
 
 /**
  * Policy, in one place:
@@ -58,10 +64,17 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
   let lastClaim = Number.NEGATIVE_INFINITY
   let claimNow = true
   let turn = 0
-  let pass: AsyncGenerator<void> | null = null
+  let pass: AsyncGenerator<number> | null = null
   let nextPassAt = 0
   /** A tenant's config changed during a pass (which may have walked past it): another pass follows at once. */
   let passAgain = false
+  let lastAfterWrite = 0
+  const wrote = () => {
+    const now = performance.now()
+    if (now - lastAfterWrite < AFTER_WRITE_MS) return
+    lastAfterWrite = now
+    d.afterWrite?.()
+  }
 
   async function claim(now: number) {
     if (!claimNow && now - lastClaim < settings.leaseMs / 3) return
@@ -71,16 +84,20 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
     for (const j of await store.jobs.claim(now, settings.leaseMs, 16)) held.set(j.job_id, j)
   }
 
-  async function step(job: JobRow): Promise<{ over: boolean }> {
+  /** One step of a job: whether it is over, and how many rows it wrote. */
+  async function step(job: JobRow): Promise<{ over: boolean; rows: number }> {
     const at = isoNow(clock)
     const tid = job.tenant_id
     if (job.kind === 'room.delete') {
       const r = await store.purge.roomStep(job.job_id, job.target, settings.batch, at)
       for (const u of r.members) d.memberships.evict(job.target, u)
       if (r.members.length) events.emit({ type: 'room.purged', tenantId: tid, roomId: job.target, userIds: r.members })
-      return r
+      return { over: r.over, rows: r.removed }
     }
-    if (job.kind === 'tenant.delete') return store.purge.tenantStep(job.job_id, job.target, settings.batch, at)
+    if (job.kind === 'tenant.delete') {
+      const r = await store.purge.tenantStep(job.job_id, job.target, settings.batch, at)
+      return { over: r.over, rows: r.removed }
+    }
     const r = await store.erase.step(job.job_id, tid, job.target, settings.batch, at)
     for (const l of r.left) {
       d.memberships.evict(l.room_id, job.target)
@@ -92,14 +109,16 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
     for (const m of r.deleted) events.emit(changeEvent(tid, toMessage(m), { kind: 'deleted', user_id: job.target }))
     for (const u of r.updated) events.emit(changeEvent(tid, toMessage(u.row), u.change))
     if (r.finished) events.emit({ type: 'user.erased', tenantId: tid, userId: job.target, jobId: job.job_id })
-    return r
+    return { over: r.over, rows: r.left.length + r.deleted.length + r.updated.length }
   }
 
-  async function runJob(job: JobRow) {
+  async function runJob(job: JobRow): Promise<number> {
     try {
       const r = await step(job)
+      if (r.rows) wrote()
       failures.delete(job.job_id)
       if (r.over) held.delete(job.job_id)
+      return r.rows
     } catch (e) {
       const n = (failures.get(job.job_id) ?? 0) + 1
       failures.set(job.job_id, n)
@@ -114,23 +133,24 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
     }
   }
 
-  /** One retention pass, one bounded unit per iteration. */
-  async function* retention(): AsyncGenerator<void> {
+  /** One retention pass, one bounded unit per iteration (yielding the rows it removed). */
+  async function* retention(): AsyncGenerator<number> {
     let cursor: string | undefined
     do {
       const page = await store.tenants.page(TENANTS_PER_READ, cursor)
-      yield
+      yield 0
       for (const t of page.rows) {
         const days = d.effective(JSON.parse(t.config)).retention_days
         if (!days) continue
         const cutoff = new Date(clock.now() - days * DAY_MS).toISOString()
         for (let after: string | null = null; ; ) {
           const rooms = await store.purge.retentionRooms(t.tenant_id, after, ROOMS_PER_READ)
-          yield
+          yield 0
           for (const room of rooms) {
             for (;;) {
               const r = await store.purge.expire(room.room_id, cutoff, settings.batch, isoNow(clock))
-              yield
+              if (r.removed) wrote()
+              yield r.removed
               if (r.removed < settings.batch) break
             }
           }
@@ -155,21 +175,21 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
     },
 
     /**
-     * One bounded unit of work: a step of a job, or a step of the retention pass. Resolves true when
-     * it did something (more may follow at once), false when there was nothing to do now. Throws
-     * what a step threw (the runner backs off); a job failing MAX_FAILURES times in a row is failed.
+     * One bounded unit of work: a step of a job, or a step of the retention pass. Resolves to the
+     * rows it wrote (0 for a unit that only read; more may follow at once), or false when there was
+     * nothing to do now. Throws what a step threw (the runner backs off); a job failing
+     * MAX_FAILURES times in a row is failed.
      */
-    async tick(): Promise<boolean> {
+    async tick(): Promise<number | false> {
       const now = clock.now()
       await claim(now)
       const jobs = [...held.values()]
       if (jobs.length) {
-        await runJob(jobs[turn++ % jobs.length])
-        return true
+        return runJob(jobs[turn++ % jobs.length])
       }
       if (!pass && now >= nextPassAt) pass = retention()
       if (!pass) return false
-      let r: IteratorResult<void>
+      let r: IteratorResult<number>
       try {
         r = await pass.next()
       } catch (e) {
@@ -182,7 +202,7 @@ export function createLifecycleLoop(d: LifecycleLoopDeps) {
         nextPassAt = passAgain ? 0 : clock.now() + settings.retentionEveryMs
         passAgain = false
       }
-      return !r.done
+      return r.done ? false : r.value
     },
 
     /** Jobs this instance runs now (health, tests). */

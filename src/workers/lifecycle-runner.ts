@@ -4,7 +4,10 @@
 // nearly all of this work is writes. It stays off the send path by size and pacing instead:
 // - each tick is one bounded transaction (at most `batch` rows);
 // - after a tick that did work it waits `pace` times as long as the tick took (at least 1 ms, a
-//   timer, so group commits, HTTP requests and socket frames queued meanwhile run first);
+//   timer, so group commits, HTTP requests and socket frames queued meanwhile run first), and at
+//   least as long as keeps the rows written under `rowsPerSec`: a mass delete writes about 0.5 KB
+//   of WAL per row and as much again when the checkpoint copies it back, and that disk traffic, not
+//   the main thread's time, is what slowed sends (every FULL commit waits for its fsync behind it);
 // - with nothing to do it sleeps `idleMs`, or until woken by a new job;
 // - after a failure it backs off exponentially (capped at 30 s) and logs at most every 30 s.
 
@@ -15,9 +18,11 @@ export interface RunnerSettings {
   idleMs: number
   /** Wait after a busy tick, as a multiple of the time the tick took. */
   pace: number
+  /** Most rows written per second, over all jobs and retention (0: no cap). */
+  rowsPerSec: number
 }
 
-export const RUNNER_DEFAULTS: RunnerSettings = { idleMs: 1000, pace: 1 }
+export const RUNNER_DEFAULTS: RunnerSettings = { idleMs: 1000, pace: 1, rowsPerSec: 10_000 }
 
 export function startLifecycleRunner(loop: LifecycleLoop, log: Logger, settings: RunnerSettings) {
   let stopping = false
@@ -41,7 +46,7 @@ export function startLifecycleRunner(loop: LifecycleLoop, log: Logger, settings:
     let errors = 0
     while (!stopping) {
       const started = performance.now()
-      let worked = false
+      let worked: number | false = false
       try {
         worked = await loop.tick()
         errors = 0
@@ -59,7 +64,8 @@ export function startLifecycleRunner(loop: LifecycleLoop, log: Logger, settings:
         continue
       }
       const took = performance.now() - started
-      await sleep(errors ? Math.min(30_000, 100 * 2 ** errors) : worked ? Math.max(1, took * settings.pace) : settings.idleMs)
+      const budget = worked && settings.rowsPerSec ? (worked * 1000) / settings.rowsPerSec - took : 0
+      await sleep(errors ? Math.min(30_000, 100 * 2 ** errors) : worked !== false ? Math.max(1, took * settings.pace, budget) : settings.idleMs)
     }
   })()
 

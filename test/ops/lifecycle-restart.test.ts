@@ -1,4 +1,4 @@
-// Jobs survive a crash (SPEC §15): a room delete and a tenant delete over 150,000-message rooms are
+// Jobs survive a crash (SPEC §15): a room delete and a tenant delete over 60,000-message rooms are
 // SIGKILLed mid-way (the server is a child process: bun src/index.ts serve), and after a restart on
 // the same file both finish, with nothing of their rows left and progress done = total.
 
@@ -31,8 +31,8 @@ function inFile<T>(file: string, f: (db: Database) => T): T {
 
 test.skipIf(!onSqlite)('a room delete and a tenant delete killed with SIGKILL mid-way finish after a restart', async () => {
   const file = join(dir, 'jobs.db')
-  const roomSide = prefill(file, { messages: 150_000, tenantId: 'tnt_roomside' })
-  const tenantSide = prefill(file, { messages: 150_000, tenantId: 'tnt_tenantside' })
+  const roomSide = prefill(file, { messages: 60_000, tenantId: 'tnt_roomside' })
+  const tenantSide = prefill(file, { messages: 60_000, tenantId: 'tnt_tenantside' })
   let srv = await spawnServer({ DATABASE_URL: file, MASTER_API_KEY: MASTER })
 
   const del = await call(srv.url, 'DELETE', `/v1/rooms/${roomSide.roomId}`, { headers: { 'x-api-key': roomSide.apiKey, 'x-user-id': 'alice' } })
@@ -69,8 +69,8 @@ test.skipIf(!onSqlite)('a room delete and a tenant delete killed with SIGKILL mi
       const [r, t] = [await job(srv, roomJob), await job(srv, tenantJob)]
       if (r.status !== 'running' && t.status !== 'running') {
         for (const j of [r, t]) expect(j).toMatchObject({ status: 'done', error: null, progress: { done: j.progress.total } })
-        expect(r.progress.total).toBe(150_000 + 2) // its messages and its two members
-        expect(t.progress.total).toBe(150_000 + 1) // its messages and its one room
+        expect(r.progress.total).toBe(60_000 + 2) // its messages and its two members
+        expect(t.progress.total).toBe(60_000 + 1) // its messages and its one room
         break
       }
       if (Date.now() > deadline) throw new Error(`jobs did not finish after the restart: ${JSON.stringify([r, t])}`)
