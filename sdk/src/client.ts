@@ -11,13 +11,17 @@
 // - sends carry a request_id and a client_msg_id; unanswered ones are sent again after a reconnect
 //   with the same client_msg_id, so the server stores each exactly once;
 // - reconnects with exponential backoff and jitter, or after `server.shutdown`'s reconnect_after_ms;
-// - paces its own frames under the server's per-connection limit (WS_MSG_RATE).
+// - paces its own frames under the server's per-connection limit (WS_MSG_RATE);
+// - keeps the change feed's `rev` per room and per message (revs.ts): after a reconnect it catches up
+//   on edits, deletes, reactions, pins and replies with `sync` after_rev, and emits a change only
+//   when its rev is above the one held for that message (never twice, never backwards).
 
 import { backoffDelay, DEFAULT_BACKOFF, shutdownDelay, type BackoffOptions } from './backoff'
 import { Emitter } from './emitter'
 import { ChatApiError, ChatClientError } from './errors'
 import { checkCredentials, isBrowser, joinUrl, resolve, wsHeadersSupported, type ClientOptions } from './options'
 import { RestClient } from './rest'
+import { RevTracker } from './revs'
 import type {
   AckReceivedFrame,
   ConnectedFrame,
@@ -25,6 +29,7 @@ import type {
   MemberFrame,
   Message,
   MessageAck,
+  MessageChange,
   NotificationFrame,
   PresenceStatus,
   ReadUpdatedFrame,
@@ -83,6 +88,19 @@ export interface ChatClientOptions extends ClientOptions {
   WebSocket?: WebSocketCtor
 }
 
+/** A message in its state after a change, with what the change was. */
+export type ChangedMessage = Message & { change: MessageChange }
+
+export interface SendOptions {
+  meta?: Record<string, unknown>
+  /** The idempotency key (default: a fresh one; kept across resends). */
+  clientMsgId?: string
+  /** Makes the message a reply to this top-level message of the room (its thread). */
+  parentId?: string
+  /** User ids the message mentions (members of the room, at most 50). */
+  mentions?: string[]
+}
+
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
 
 export interface ConnectedInfo {
@@ -109,8 +127,12 @@ export interface ChatEvents {
   epoch: { previous: string; current: string }
   /** A new message, once, in ascending seq per room. */
   message: Message
-  'message.updated': Message
-  'message.deleted': Message
+  /** A change to a message (edit, reaction, pin, reply…), once per rev, only when newer than the copy held. */
+  'message.updated': ChangedMessage
+  /** A message was deleted (content "", mentions, reactions and pin gone); once, like message.updated. */
+  'message.deleted': ChangedMessage
+  /** A room's change catch-up after (re)connecting is over: its copies are current up to `rev`. */
+  'changes.synced': { room_id: string; rev: number }
   typing: Omit<TypingFrame, 'type'>
   presence: { user_id: string; status: PresenceStatus }
   /** A read marker moved (the caller's own, or another member's with read receipts on). */
@@ -188,6 +210,7 @@ export class ChatClient extends Emitter<ChatEvents> {
   private started = false
   private closedByUser = false
   private everConnected = false
+  private roomsBeforeConnect: string[] = []
   private attempt = 0
   private reconnectTimer?: ReturnType<typeof setTimeout>
   private connectTimer?: ReturnType<typeof setTimeout>
@@ -219,12 +242,16 @@ export class ChatClient extends Emitter<ChatEvents> {
 
   /** Duplicates dropped so far (redelivery and sync may repeat messages; this counts them). */
   duplicatesDropped = 0
+  /** Change frames not applied because the copy held was as new or newer (live and catch-up crossing). */
+  staleChangesDropped = 0
+  private readonly revs = new RevTracker()
 
   constructor(opts: ChatClientOptions) {
     super()
     checkCredentials(opts)
     this.opts = opts
-    this.rest = new RestClient(opts)
+    // Rooms read through this client's REST calls seed the rev of rooms it knows nothing of yet.
+    this.rest = new RestClient(opts, { room: (r) => this.revs.seed(r.room_id, r.last_rev) })
     this.o = {
       autoAck: opts.autoAck ?? true,
       ackDelayMs: opts.ackDelayMs ?? 20,
@@ -258,6 +285,26 @@ export class ChatClient extends Emitter<ChatEvents> {
   /** Highest seq delivered in order for a room (what the client acks). */
   lastSeq(roomId: string): number | undefined {
     return this.rooms.get(roomId)?.cursor
+  }
+  /** The room's change cursor: every change up to this rev has been emitted (or was in a copy given to trackRoom). */
+  lastRev(roomId: string): number | undefined {
+    return this.revs.roomRev(roomId)
+  }
+  /**
+   * Tells the client the app holds the room's messages as of `lastRev` (the room's `last_rev`, read
+   * before its history), so a reconnect catches up from there. Rooms listed through `client.rest`
+   * (listRooms, getRoom, createRoom) are seeded this way on their own when not known yet.
+   */
+  trackRoom(roomId: string, lastRev: number): void {
+    this.revs.track(roomId, lastRev)
+  }
+  /**
+   * Records a copy of a message the app got elsewhere (a REST answer); true when it is newer than
+   * the one the client knew of, so the app should apply it. Later frames with the same or a lower
+   * rev are then not emitted.
+   */
+  noteMessage(m: Message): boolean {
+    return this.revs.note(m)
   }
   /** Last presence status seen over the socket for a user. */
   presenceOf(userId: string): PresenceStatus | undefined {
@@ -404,6 +451,7 @@ export class ChatClient extends Emitter<ChatEvents> {
     clearTimeout(this.pumpTimer)
     this.pumpTimer = undefined
     this.outq = []
+    this.revs.connectionLost()
     for (const r of this.rooms.values()) {
       this.clearRoomTimers(r)
       r.syncing = false
@@ -504,9 +552,10 @@ export class ChatClient extends Emitter<ChatEvents> {
         return this.onConnected(f)
       case 'sync.done':
         if (f.room_id === undefined) return this.onInitialSyncDone()
+        if (f.request_id?.startsWith('rev:')) return this.onChangeSyncDone(f.room_id)
         return this.onRoomSyncDone(f.room_id)
       case 'sync.truncated': {
-        if (!('from_seq' in f)) return // a change sync (after_rev): this client syncs by seq only
+        if ('from_rev' in f) return this.continueChangeSync(f.room_id, this.revs.truncated(f.room_id, f.from_rev))
         const r = this.room(f.room_id)
         r.moreAfter = f.from_seq - 1
         if (!r.syncing) this.continueSync(f.room_id, r)
@@ -515,9 +564,14 @@ export class ChatClient extends Emitter<ChatEvents> {
       case 'message':
         return this.onMessage(strip(f) as Message)
       case 'message.updated':
-        return this.emit('message.updated', strip(f) as Message)
-      case 'message.deleted':
-        return this.emit('message.deleted', strip(f) as Message)
+      case 'message.deleted': {
+        const m = strip(f) as ChangedMessage
+        if (!this.revs.accept(m)) {
+          this.staleChangesDropped++
+          return
+        }
+        return this.emit(f.type, m)
+      }
       case 'message.sent':
         return
       case 'ack.received': {
@@ -539,6 +593,7 @@ export class ChatClient extends Emitter<ChatEvents> {
           const r = this.rooms.get(f.room_id)
           if (r) this.clearRoomTimers(r)
           this.rooms.delete(f.room_id)
+          this.revs.forgetRoom(f.room_id)
         }
         return this.emit('member.left', strip(f))
       case 'notification':
@@ -576,6 +631,8 @@ export class ChatClient extends Emitter<ChatEvents> {
       reconnected: this.everConnected,
       epochChanged,
     }
+    // Rooms with traffic before this connection (not the ones its sync is about to bring).
+    this.roomsBeforeConnect = this.everConnected ? [...this.rooms.keys()] : []
     this.everConnected = true
     this.lastInfo = info
     this.setState('open')
@@ -590,6 +647,9 @@ export class ChatClient extends Emitter<ChatEvents> {
 
   private onInitialSyncDone() {
     this.initialSyncDone = true
+    // Every room is subscribed now: changes from here on arrive live, the ones missed by the sync.
+    // On a first connection only rooms the app already tracked are caught up; later, every room seen.
+    for (const [roomId, after] of this.revs.beginCatchUp(this.roomsBeforeConnect)) this.continueChangeSync(roomId, after)
     for (const [roomId, r] of this.rooms) if (r.pending.size) this.fillGap(roomId, r)
     const w = this.connectWaiters
     this.connectWaiters = []
@@ -608,6 +668,11 @@ export class ChatClient extends Emitter<ChatEvents> {
         this.requests.delete(rid)
         clearTimeout(p.timer)
         p.reject(err)
+        return
+      }
+      if (rid.startsWith('rev:')) {
+        this.revs.abandon(rid.slice(4, rid.lastIndexOf(':')))
+        this.emit('error', err)
         return
       }
       if (rid.startsWith('sync:')) {
@@ -642,6 +707,7 @@ export class ChatClient extends Emitter<ChatEvents> {
   private dropCursors() {
     for (const r of this.rooms.values()) this.clearRoomTimers(r)
     this.rooms.clear()
+    this.revs.clear()
     this.seen.clear()
     this.seenOrder.length = 0
   }
@@ -672,6 +738,7 @@ export class ChatClient extends Emitter<ChatEvents> {
 
   private deliver(roomId: string, r: RoomState, m: Message, inOrder: boolean) {
     if (inOrder) r.cursor = m.seq
+    this.revs.note(m) // a message synced by seq comes in its current state: its changes so far are in it
     this.seen.add(m.message_id)
     this.seenOrder.push(m.message_id)
     if (this.seenOrder.length > SEEN_MAX) this.seen.delete(this.seenOrder.shift()!)
@@ -721,6 +788,18 @@ export class ChatClient extends Emitter<ChatEvents> {
     if (r.moreAfter !== undefined) return this.continueSync(roomId, r)
     // The server sent everything after the cursor: what is still missing does not exist for us.
     if (r.pending.size) this.skipGap(roomId, r)
+  }
+
+  /** Asks for the room's changes after `afterRev` (again after a truncated catch-up). */
+  private continueChangeSync(roomId: string, afterRev: number) {
+    if (!this.live) return
+    this.write({ type: 'sync', room_id: roomId, after_rev: afterRev, request_id: `rev:${roomId}:${(++idCounter).toString(36)}` })
+  }
+
+  private onChangeSyncDone(roomId: string) {
+    this.revs.caughtUp(roomId)
+    const rev = this.revs.roomRev(roomId)
+    if (rev !== undefined) this.emit('changes.synced', { room_id: roomId, rev })
   }
 
   private armGapTimer(roomId: string, r: RoomState) {
@@ -825,11 +904,13 @@ export class ChatClient extends Emitter<ChatEvents> {
    * same client_msg_id after a reconnect, so it is stored once. Rejects with ChatApiError for an
    * `error` frame (FORBIDDEN, VALIDATION_ERROR, RATE_LIMIT_EXCEEDED…) or ChatClientError on timeout.
    */
-  send(roomId: string, content: string, o: { meta?: Record<string, unknown>; clientMsgId?: string } = {}): Promise<MessageAck> {
+  send(roomId: string, content: string, o: SendOptions = {}): Promise<MessageAck> {
     const clientMsgId = o.clientMsgId ?? newId('c')
     this.stopTyping(roomId)
     const frame: Record<string, unknown> = { type: 'send_message', room_id: roomId, content, client_msg_id: clientMsgId }
     if (o.meta !== undefined) frame.meta = o.meta
+    if (o.parentId !== undefined) frame.parent_id = o.parentId
+    if (o.mentions !== undefined) frame.mentions = o.mentions
     return this.request<MessageAck & { request_id?: string }>(frame, 'message.sent', true, clientMsgId).then(({ request_id: _r, ...ack }) => ack)
   }
 
