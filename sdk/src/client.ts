@@ -177,6 +177,8 @@ interface PendingRequest {
   timer: ReturnType<typeof setTimeout>
 }
 
+const browserOffline = (): boolean => isBrowser() && (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false
+
 /** A setup that can never connect (not worth retrying). */
 class ConfigError extends Error {}
 
@@ -239,6 +241,11 @@ export class ChatClient extends Emitter<ChatEvents> {
   private pumpTimer?: ReturnType<typeof setTimeout>
 
   private readonly onOnline = () => this.reconnectNow()
+  // A socket can look open for minutes after the network is gone; when the browser says it is
+  // offline, drop it now and wait for 'online' (the catch-up on reconnect brings what was missed).
+  private readonly onOffline = () => {
+    if (this.ws) this.drop(this.ws, 4003, 'browser went offline')
+  }
 
   /** Duplicates dropped so far (redelivery and sync may repeat messages; this counts them). */
   duplicatesDropped = 0
@@ -326,7 +333,10 @@ export class ChatClient extends Emitter<ChatEvents> {
     if (!this.started) {
       this.started = true
       const w = globalThis as { addEventListener?: (t: string, f: () => void) => void }
-      if (isBrowser() && w.addEventListener) w.addEventListener('online', this.onOnline)
+      if (isBrowser() && w.addEventListener) {
+        w.addEventListener('online', this.onOnline)
+        w.addEventListener('offline', this.onOffline)
+      }
       void this.openSocket()
     }
     return p
@@ -338,7 +348,10 @@ export class ChatClient extends Emitter<ChatEvents> {
     this.closedByUser = true
     clearTimeout(this.reconnectTimer)
     const w = globalThis as { removeEventListener?: (t: string, f: () => void) => void }
-    if (isBrowser() && w.removeEventListener) w.removeEventListener('online', this.onOnline)
+    if (isBrowser() && w.removeEventListener) {
+      w.removeEventListener('online', this.onOnline)
+      w.removeEventListener('offline', this.onOffline)
+    }
     const ws = this.ws
     if (ws) {
       this.socketGone(ws, 1000, 'closed by client')
@@ -490,6 +503,8 @@ export class ChatClient extends Emitter<ChatEvents> {
       this.emit('reconnecting', { attempt: this.attempt, delayMs })
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = undefined
+        // An offline browser: no attempts until its 'online' event (onOnline → reconnectNow).
+        if (browserOffline()) return
         void this.openSocket()
       }, delayMs)
     }
