@@ -99,6 +99,8 @@ export interface SendOptions {
   parentId?: string
   /** User ids the message mentions (members of the room, at most 50). */
   mentions?: string[]
+  /** upload_ids from rest.uploadFile. */
+  attachments?: string[]
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
@@ -926,6 +928,7 @@ export class ChatClient extends Emitter<ChatEvents> {
     if (o.meta !== undefined) frame.meta = o.meta
     if (o.parentId !== undefined) frame.parent_id = o.parentId
     if (o.mentions !== undefined) frame.mentions = o.mentions
+    if (o.attachments?.length) frame.attachments = o.attachments // upload_ids from rest.uploadFile
     return this.request<MessageAck & { request_id?: string }>(frame, 'message.sent', true, clientMsgId).then(({ request_id: _r, ...ack }) => ack)
   }
 

@@ -9,6 +9,7 @@ import type * as CommonS from '../../src/schemas/common'
 import type * as ChangeS from '../../src/schemas/change'
 import type * as MentionS from '../../src/schemas/mention'
 import type * as ReactionS from '../../src/schemas/reaction'
+import type * as UploadS from '../../src/schemas/upload'
 import type { ClientFrame, ClientFrameType } from '../../src/schemas/frames'
 import type { ServerFrame, ServerFrameType } from '../../src/schemas/server-frames'
 import type { ErrorCode as ServerErrorCode } from '../../src/errors'
@@ -46,7 +47,6 @@ export type ReadResult = Static<typeof MessageS.ReadResult>
 
 export type PinnedList = Static<typeof MessageS.PinnedList>
 export type ReactionSummary = Static<typeof MessageS.ReactionSummary>
-export type Attachment = Static<typeof MessageS.Attachment>
 
 // Rich messages (SPEC §11): the change feed, reactions, mentions
 /** What changed a message: on `message.updated` / `message.deleted` frames. */
@@ -57,6 +57,11 @@ export type Reactor = Static<typeof ReactionS.Reactor>
 export type ReactorList = Static<typeof ReactionS.ReactorList>
 export type Mention = Static<typeof MentionS.Mention>
 export type MentionList = Static<typeof MentionS.MentionList>
+
+// Uploads (SPEC §12)
+export type Attachment = Static<typeof MessageS.Attachment>
+export type Upload = Static<typeof UploadS.Upload>
+export type SignedUrl = Static<typeof UploadS.SignedUrl>
 
 /** Query strings are strings on the wire; the SDK also takes numbers (and booleans for flags). */
 type Loose<T> = { [K in keyof T]?: string | number | boolean }

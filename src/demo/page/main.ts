@@ -5,6 +5,7 @@
 import { ChatApiError, ChatClient, type ChangedMessage, type Member, type Message, type RoomListItem } from '../../../sdk/src/index'
 import { $, h, rerender } from './dom'
 import { actionBar, keepNewer, mentionsIn, pinsAfter, reactionBar, type MessageActions } from './rich'
+import { createAttachments } from './attachments'
 
 const TOKEN_KEY = 'chatapi.demo.token'
 
@@ -40,6 +41,8 @@ function showError(e: unknown, where = 'error') {
   $(where).textContent = text
   if (text) setTimeout(() => ($(where).textContent === text ? ($(where).textContent = '') : null), 6000)
 }
+
+const attachments = createAttachments(h, () => state.client, (e) => showError(e))
 
 // ---------------------------------------------------------------------------------------------
 // Signing in
@@ -372,6 +375,7 @@ function renderMessage(m: Message, inThread: boolean): HTMLElement {
     meta.append(edit)
   }
   li.append(meta, h('div', { class: 'content' }, m.deleted_at ? 'message deleted' : m.content))
+  if (!m.deleted_at && m.attachments.length) li.append(h('div', { class: 'attachments' }, ...m.attachments.map(attachments.view)))
   if (!m.deleted_at) li.append(reactionBar(m, actions), actionBar(m, actions, inThread))
   return li
 }
@@ -496,11 +500,12 @@ $('signout').addEventListener('click', signOut)
 $('composer').addEventListener('submit', (ev) => {
   ev.preventDefault()
   const input = $<HTMLInputElement>('text')
-  const content = input.value
+  // A message of files alone carries their names as its text (content is required).
+  const content = input.value.trim() ? input.value : attachments.fallbackContent()
   if (!content.trim() || !state.current || !state.client) return
   input.value = ''
   const mentions = mentionsIn(content, state.members.map((x) => x.user_id))
-  state.client.send(state.current, content, mentions.length ? { mentions } : {}).catch((e) => {
+  state.client.send(state.current, content, { attachments: attachments.take(), ...(mentions.length ? { mentions } : {}) }).catch((e) => {
     showError(e)
     if (!input.value) input.value = content
   })
@@ -526,6 +531,12 @@ $('thread-close').addEventListener('click', () => {
 })
 $('thread').addEventListener('keydown', (ev) => {
   if (ev.key === 'Escape') $('thread-close').click()
+})
+
+$<HTMLInputElement>('file').addEventListener('change', (ev) => {
+  const picker = ev.target as HTMLInputElement
+  for (const file of picker.files ?? []) void attachments.upload(file)
+  picker.value = ''
 })
 
 $('text').addEventListener('input', () => {
