@@ -223,6 +223,47 @@ describe('realtime: offline, then catching up on changes', () => {
     expect(bobR.client.lastRev(room.room_id)).toBe(target + 1)
   }, 30_000)
 
+  test('a connection lost in the middle of a truncated catch-up resumes from where it got to', async () => {
+    const [alice, bob] = [uniq('alice'), uniq('bob')]
+    const a = rest(alice)
+    const { net, WebSocket } = network()
+    const bobR = record(new ChatClient({ baseUrl: s.url, apiKey: t.api_key, userId: bob, ...FAST, WebSocket: WebSocket as never }))
+    open.push(bobR.client)
+    const app = appState(bobR)
+    const room = await a.createRoom({ type: 'group', members: [bob] })
+    await bobR.client.connect()
+    await bobR.client.rest.listRooms()
+    const ids: string[] = []
+    for (const i of range(1, 8)) ids.push((await a.sendMessage(room.room_id, { content: `m${i}` })).message_id)
+    await bobR.waitMessages(8, room.room_id)
+    await bobR.waitFor('ack', (x) => x.room_id === room.room_id && x.seq === 8)
+    net.goOffline()
+    await bobR.waitFor('disconnected')
+    for (const id of ids) await a.editMessage(room.room_id, id, { content: `edited ${id}` }) // revs 1..8
+
+    // Back online; the first truncated catch-up (3 of 8 sent) cuts the network again.
+    // (Cut before the client handles the frame: its request for the rest never leaves.)
+    const cut = new Promise<void>((resolve) => {
+      const off = bobR.client.on('frame', (f) => {
+        if (f.type !== 'sync.truncated' || !('from_rev' in f)) return
+        off()
+        net.goOffline()
+        resolve()
+      })
+    })
+    net.offline = false
+    bobR.client.reconnectNow()
+    await cut
+    await bobR.waitFor('disconnected', () => bobR.events.filter((e) => e.type === 'disconnected').length === 2)
+    expect(bobR.client.lastRev(room.room_id)).toBe(3) // what the cut catch-up really streamed
+    net.offline = false
+    bobR.client.reconnectNow()
+    await bobR.waitFor('changes.synced', (x) => x.room_id === room.room_id && x.rev === 8)
+    const server = (await a.listMessages(room.room_id)).messages
+    expect([...app.messages.values()].sort((x, y) => x.seq - y.seq)).toEqual(server)
+    expect(app.applied.map((x) => x.rev)).toEqual(range(1, 8)) // each once, in order, across the two catch-ups
+  }, 20_000)
+
   test('a stale frame (lower or equal rev) is not applied; a reconnect with nothing new applies nothing', async () => {
     const [alice, bob] = [uniq('alice'), uniq('bob')]
     const a = rest(alice)
