@@ -33,6 +33,7 @@ import type {
   NotificationFrame,
   PresenceStatus,
   ReadUpdatedFrame,
+  RoomList,
   ServerFrame,
   TypingFrame,
 } from './types'
@@ -185,6 +186,8 @@ const browserOffline = (): boolean => isBrowser() && (globalThis as { navigator?
 class ConfigError extends Error {}
 
 const SEEN_MAX = 10_000
+/** Up to this many rooms are caught up with one `sync` each; more are first checked against the room list. */
+const CATCH_UP_DIRECT_MAX = 8
 const OPEN = 1
 
 let idCounter = 0
@@ -666,7 +669,7 @@ export class ChatClient extends Emitter<ChatEvents> {
     this.initialSyncDone = true
     // Every room is subscribed now: changes from here on arrive live, the ones missed by the sync.
     // On a first connection only rooms the app already tracked are caught up; later, every room seen.
-    for (const [roomId, after] of this.revs.beginCatchUp(this.roomsBeforeConnect)) this.continueChangeSync(roomId, after)
+    void this.catchUpChanges(this.revs.beginCatchUp(this.roomsBeforeConnect))
     for (const [roomId, r] of this.rooms) if (r.pending.size) this.fillGap(roomId, r)
     const w = this.connectWaiters
     this.connectWaiters = []
@@ -805,6 +808,40 @@ export class ChatClient extends Emitter<ChatEvents> {
     if (r.moreAfter !== undefined) return this.continueSync(roomId, r)
     // The server sent everything after the cursor: what is still missing does not exist for us.
     if (r.pending.size) this.skipGap(roomId, r)
+  }
+
+  /**
+   * Catches up on the changes of these rooms. Each `sync` costs rate-limit tokens and frames, so for
+   * more than a few rooms the room list (one call per 200 rooms, with each room's last_rev) picks the
+   * ones that changed; the others are current already (changes since that read arrive live, as every
+   * room is subscribed by now). If the list cannot be read, every room is synced.
+   */
+  private async catchUpChanges(rooms: [string, number][]) {
+    const ws = this.ws
+    let todo = rooms
+    if (rooms.length > CATCH_UP_DIRECT_MAX) {
+      try {
+        const lastRev = new Map<string, number>()
+        let cursor: string | null | undefined
+        let pages = 0
+        do {
+          const page = await this.rest.request<RoomList>('GET', '/v1/rooms', { query: { limit: 200, cursor: cursor ?? undefined } })
+          for (const r of page.rooms) lastRev.set(r.room_id, r.last_rev)
+          cursor = page.next_cursor
+        } while (cursor && ++pages < 100)
+        if (this.ws !== ws || !this.live) return
+        todo = []
+        for (const [roomId, after] of rooms) {
+          const last = lastRev.get(roomId)
+          if (last === undefined && !cursor) this.revs.forgetRoom(roomId) // not a member any more
+          else if (last !== undefined && last <= after) this.onChangeSyncDone(roomId)
+          else todo.push([roomId, after])
+        }
+      } catch {
+        if (this.ws !== ws || !this.live) return
+      }
+    }
+    for (const [roomId, after] of todo) this.continueChangeSync(roomId, after)
   }
 
   /** Asks for the room's changes after `afterRev` (again after a truncated catch-up). */

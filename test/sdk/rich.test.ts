@@ -114,6 +114,8 @@ function network() {
   const net = {
     offline: false,
     sockets: [] as WebSocket[],
+    /** Every frame the client wrote, parsed. */
+    sent: [] as Record<string, unknown>[],
     /** Frames injected into the current socket as if the server had sent them. */
     inject(frame: unknown) {
       const ws = net.sockets.at(-1) as unknown as { onmessage: (ev: { data: string }) => void }
@@ -128,6 +130,10 @@ function network() {
     constructor(url: string | URL, init?: ConstructorParameters<typeof WebSocket>[1]) {
       super(net.offline ? 'ws://127.0.0.1:9/ws' : url, init) // port 9 (discard): refused here
       net.sockets.push(this)
+    }
+    override send(data: string) {
+      net.sent.push(JSON.parse(data))
+      super.send(data)
     }
   }
   return { net, WebSocket: FlakyWebSocket }
@@ -262,6 +268,34 @@ describe('realtime: offline, then catching up on changes', () => {
     const server = (await a.listMessages(room.room_id)).messages
     expect([...app.messages.values()].sort((x, y) => x.seq - y.seq)).toEqual(server)
     expect(app.applied.map((x) => x.rev)).toEqual(range(1, 8)) // each once, in order, across the two catch-ups
+  }, 20_000)
+
+  test('with many rooms, the room list picks the ones that changed: one catch-up sync, not one per room', async () => {
+    const [alice, bob] = [uniq('alice'), uniq('bob')]
+    const a = rest(alice)
+    const { net, WebSocket } = network()
+    const bobR = record(new ChatClient({ baseUrl: s.url, apiKey: t.api_key, userId: bob, ...FAST, WebSocket: WebSocket as never }))
+    open.push(bobR.client)
+    const app = appState(bobR)
+    const rooms = []
+    for (const _ of range(1, 12)) rooms.push((await a.createRoom({ type: 'group', members: [bob] })).room_id)
+    await bobR.client.connect()
+    await bobR.client.rest.listRooms({ limit: 200 })
+    const msgs = []
+    for (const room of rooms) msgs.push(await a.sendMessage(room, { content: 'hi' }))
+    await bobR.waitMessages(12)
+    for (const room of rooms) await bobR.waitFor('ack', (x) => x.room_id === room && x.seq === 1)
+    net.goOffline()
+    await bobR.waitFor('disconnected')
+    await a.editMessage(rooms[4]!, msgs[4]!.message_id, { content: 'changed' })
+    net.sent.length = 0
+    net.offline = false
+    bobR.client.reconnectNow()
+    await bobR.waitFor('changes.synced', (x) => x.room_id === rooms[4] && x.rev === 1)
+    for (const room of rooms) await bobR.waitFor('changes.synced', (x) => x.room_id === room)
+    expect(net.sent.filter((f) => f.type === 'sync' && 'after_rev' in f).map((f) => f.room_id)).toEqual([rooms[4]])
+    expect(app.messages.get(msgs[4]!.message_id)!.content).toBe('changed')
+    expect(bobR.errors).toEqual([])
   }, 20_000)
 
   test('a stale frame (lower or equal rev) is not applied; a reconnect with nothing new applies nothing', async () => {
