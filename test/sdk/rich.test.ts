@@ -277,11 +277,11 @@ describe('realtime: offline, then catching up on changes', () => {
     const bobR = record(new ChatClient({ baseUrl: s.url, apiKey: t.api_key, userId: bob, ...FAST, WebSocket: WebSocket as never }))
     open.push(bobR.client)
     const app = appState(bobR)
-    const rooms = []
+    const rooms: string[] = []
     for (const _ of range(1, 12)) rooms.push((await a.createRoom({ type: 'group', members: [bob] })).room_id)
     await bobR.client.connect()
     await bobR.client.rest.listRooms({ limit: 200 })
-    const msgs = []
+    const msgs: { message_id: string }[] = []
     for (const room of rooms) msgs.push(await a.sendMessage(room, { content: 'hi' }))
     await bobR.waitMessages(12)
     for (const room of rooms) await bobR.waitFor('ack', (x) => x.room_id === room && x.seq === 1)
