@@ -20,6 +20,12 @@ export const COPIED_TABLES = [
   'subscriptions',
   'deliveries',
   'dead_letters',
+  'room_bans',
+  'room_mutes',
+  'tenant_bans',
+  'blocks',
+  'reports',
+  'audit_log',
 ] as const
 
 export class CopyError extends Error {}

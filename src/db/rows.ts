@@ -79,6 +79,8 @@ export interface RoomRow {
   member_count: number
   created_at: string
   last_activity_at: string
+  /** 1: only the owner and admins send (SPEC §14). */
+  read_only: number
 }
 
 export const toRoom = (r: RoomRow): Room => ({
@@ -89,6 +91,7 @@ export const toRoom = (r: RoomRow): Room => ({
   unique_key: r.unique_key,
   last_seq: r.last_seq,
   member_count: r.member_count,
+  read_only: r.read_only === 1,
   created_at: r.created_at,
 })
 

@@ -21,6 +21,7 @@ export const exampleRoom = {
   unique_key: null,
   last_seq: 42,
   member_count: 3,
+  read_only: false,
   created_at: EX.at,
 }
 

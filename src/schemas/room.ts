@@ -22,6 +22,7 @@ export const Room = t.Object(
     unique_key: Nullable(t.String({ description: 'dm:<user>|<user> (the pair in byte order) for a dm, else null' })),
     last_seq: t.Integer({ description: 'seq of the newest message (0 before the first)' }),
     member_count: t.Integer(),
+    read_only: t.Boolean({ description: 'only the owner and admins may send (set with PATCH by an owner or admin)' }),
     created_at: Timestamp,
   },
   { description: 'A conversation: a dm (two members), a group (invite only) or a channel (anyone in the tenant may join).', examples: [exampleRoom] },
@@ -56,8 +57,9 @@ export const PatchRoomBody = t.Object(
   {
     name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
     metadata: t.Optional(JsonObjectInput),
+    read_only: t.Optional(t.Boolean({ description: 'true: only the owner and admins may send' })),
   },
-  { examples: [{ name: 'Design team (Q4)' }] },
+  { examples: [{ name: 'Design team (Q4)' }, { read_only: true }] },
 )
 export type PatchRoomBody = Static<typeof PatchRoomBody>
 

@@ -228,6 +228,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           unique_key: null,
           last_seq: 0,
           member_count: 2,
+          read_only: 0,
           created_at: T0,
           last_activity_at: expect.stringMatching(ACTIVITY),
         })
@@ -302,6 +303,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           unique_key: null,
           last_seq: 1,
           member_count: 2,
+          read_only: false,
           created_at: T0,
           unread_count: 1,
           last_message: {
@@ -345,6 +347,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           unique_key: null,
           last_seq: 0,
           member_count: 1,
+          read_only: false,
           created_at: at(1),
         })
         const p2 = await s.rooms.listChannels('t1', 3, p1.next_cursor!)

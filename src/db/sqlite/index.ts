@@ -11,6 +11,8 @@ import { createDeliveryStore } from './deliveries'
 import { createDeadLetterStore } from './dead-letters'
 import { createDeliveryResults } from './delivery-results'
 import { createActivityKeys } from './activity'
+import { createModerationStore } from './moderation'
+import { createAuditStore, createReportStore } from './reports'
 
 /**
  * Every method is synchronous and, where it writes more than one row, one immediate transaction:
@@ -32,6 +34,9 @@ export function createSqliteStore(db: Database) {
     notifications: createNotificationStore(db),
     deliveries,
     deadLetters,
+    moderation: createModerationStore(db),
+    reports: createReportStore(db),
+    audit: createAuditStore(db),
     applyDeliveryResults: createDeliveryResults(deliveries, deadLetters),
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,
