@@ -111,7 +111,7 @@ export const ErrorBody = t.Object(
   },
 )
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503
 const CODE_OF = Object.fromEntries(Object.entries(STATUS).map(([code, status]) => [status, code])) as Record<ErrorStatus, ErrorCode>
 
 /** An error answer for the OpenAPI document: the envelope, what it means here, and an example. */
@@ -129,6 +129,7 @@ const TENANT_ERRORS = {
   409: errorResponse(409, 'The current state does not allow it.', 'the message is deleted'),
   413: errorResponse(413, 'The body is larger than MAX_BODY_BYTES.', 'request body exceeds 65536 bytes'),
   415: errorResponse(415, 'A non-empty body that is not application/json.', 'request body must be application/json'),
+  422: errorResponse(422, "The tenant's blocklist or its pre-send hook refused the content; the message says why.", 'the message contains a blocked term'),
   429: errorResponse(429, 'The tenant\'s rate limit is exhausted; retry after Retry-After seconds.', 'tenant rate limit exceeded'),
   500: errorResponse(500, 'Internal error; the log has the detail under the X-Request-Id.', 'internal error'),
   503: errorResponse(503, 'The database cannot be written right now.', 'the database cannot be written right now'),
@@ -137,9 +138,9 @@ const TENANT_ERRORS = {
 /**
  * Responses every tenant route may give, for the OpenAPI document. The ones any tenant call can
  * answer before its route runs (SPEC §3 order: credentials, rate limit, body size and type, then
- * validation; a failing store) are always listed; `extra` adds the route's own (403, 404, 409).
+ * validation; a failing store) are always listed; `extra` adds the route's own (403, 404, 409, 422).
  */
-export const tenantErrorsWith = (...extra: (403 | 404 | 409)[]) => pick(TENANT_ERRORS, [400, 401, 413, 415, 429, 500, 503, ...extra])
+export const tenantErrorsWith = (...extra: (403 | 404 | 409 | 422)[]) => pick(TENANT_ERRORS, [400, 401, 413, 415, 429, 500, 503, ...extra])
 /** Every tenant error status, for a route that may give any of them. */
 export const tenantErrors = TENANT_ERRORS
 

@@ -1,7 +1,7 @@
 // Moderation wire shapes (SPEC §14): bans, mutes, blocks, reports and the audit log.
 
 import { Type as t, type Static } from '@sinclair/typebox'
-import { JsonObject, Nullable, PathId, QueryInteger, Timestamp, UserId } from './common'
+import { JsonObject, Nullable, PathId, QueryInteger, ServiceChecked, Timestamp, UserId } from './common'
 import { EX } from './examples'
 
 /** The longest ban or mute with an end (a year); without duration_s it lasts until lifted. */
@@ -101,7 +101,7 @@ export const Report = t.Object(
     reason: ReportReason,
     note: Nullable(t.String()),
     status: t.Union([t.Literal('open'), t.Literal('resolved')]),
-    action: Nullable(ResolveAction),
+    action: t.Union([...ResolveAction.anyOf, t.Null()], { description: 'what resolving it did; null while open' }),
     resolution_note: Nullable(t.String()),
     resolved_at: Nullable(Timestamp),
     created_at: Timestamp,
@@ -111,7 +111,9 @@ export const Report = t.Object(
 export type Report = Static<typeof Report>
 export const ReportList = t.Object({ reports: t.Array(Report), next_cursor: NextCursor }, { examples: [{ reports: [exampleReport], next_cursor: null }] })
 export const ReportQuery = t.Object({
-  status: t.Optional(t.Union([t.Literal('open'), t.Literal('resolved')], { description: 'only open or only resolved reports (default: both)' })),
+  status: t.Optional(
+    ServiceChecked(t.String(), t.Union([t.Literal('open'), t.Literal('resolved')], { description: 'Only open or only resolved reports (default: both).' })),
+  ),
   limit: t.Optional(QueryInteger({ description: 'Page size.', minimum: 1, maximum: 200, default: 50, examples: [50] })),
   cursor: t.Optional(t.String({ description: 'The `next_cursor` of the previous page (opaque); absent for the first page.' })),
 })

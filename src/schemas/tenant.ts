@@ -11,6 +11,19 @@ export const Features = t.Object({
   read_receipts: t.Optional(t.Boolean()),
 })
 
+/** Literal terms (never patterns) refused or masked in message content (SPEC §14). */
+export const Blocklist = t.Object(
+  {
+    terms: t.Array(t.String({ minLength: 1, maxLength: 64 }), {
+      maxItems: 1000,
+      description: 'matched case-insensitively after Unicode NFKC, as whole words where a term starts or ends with a letter or digit',
+    }),
+    action: t.Union([t.Literal('reject'), t.Literal('mask')], { description: 'reject: 422 CONTENT_REJECTED; mask: stored with each match replaced by * of the same length' }),
+  },
+  { description: 'The blocklist applied to content on send and edit; null removes it.' },
+)
+export type Blocklist = Static<typeof Blocklist>
+
 /** Tenant config as stored and returned; every key optional (environment defaults apply). */
 export const TenantConfig = t.Object(
   {
@@ -22,6 +35,12 @@ export const TenantConfig = t.Object(
     webhook_events: t.Optional(t.Array(WebhookEventName, { description: 'events sent to webhook_url; absent: every event, []: none' })),
     require_user_tokens: t.Optional(t.Boolean({ description: 'refuse WebSocket connections made with the API key' })),
     features: t.Optional(Features),
+    blocklist: t.Optional(Blocklist),
+    presend_url: t.Optional(t.Union([t.String({ maxLength: 2048 }), t.Null()], { description: 'pre-send hook: POSTed every message before it is stored (SPEC §14); null turns it off' })),
+    presend_timeout_ms: t.Optional(t.Integer({ minimum: 50, maximum: 5000, default: 1000, description: 'how long a send waits for the hook' })),
+    presend_on_failure: t.Optional(
+      t.Union([t.Literal('allow'), t.Literal('reject')], { default: 'allow', description: 'a timeout, non-2xx or unreadable answer of the hook: store the message as sent, or refuse it (422)' }),
+    ),
   },
   { description: 'Tenant settings; a key that is absent takes the environment default.', examples: [exampleTenantConfig] },
 )

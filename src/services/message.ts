@@ -3,7 +3,7 @@
 import { isoNow, type Clock } from '../clock'
 import type { MessageRow, NewMessage, Store } from '../db/types'
 import { toMessage, type AppendResult } from '../db/rows'
-import { conflict, forbidden, invalid, notFound, toAppError } from '../errors'
+import { conflict, contentRejected, forbidden, invalid, notFound, toAppError } from '../errors'
 import { randomBase62 } from '../ids'
 import type { HistoryQuery, Message, MessageAck, PatchMessageBody, SendMessageBody } from '../schemas/message'
 import type { Actor } from './actor'
@@ -13,8 +13,23 @@ import { createGroupCommit } from './group-commit'
 import type { EventBus } from './events'
 import type { Logger } from '../log'
 import type { Config } from '../config'
+import type { SendPolicy } from './moderation-cache'
+import type { PresendHook } from './presend'
+import { fold, maskBlocked, type Matcher } from './blocklist'
 
-type Deps = { store: Store; clock: Clock; events: EventBus; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; memberships: MemberCache }
+type Deps = {
+  store: Store
+  clock: Clock
+  events: EventBus
+  log: Logger
+  config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>
+  memberships: MemberCache
+  /** SPEC §14 send checks: mutes, read-only rooms, blocked dms. */
+  policy: Pick<SendPolicy, 'check'>
+  presend: PresendHook
+  /** The compiled matcher of a tenant's blocklist terms. */
+  blocklist: (terms: readonly string[]) => Matcher
+}
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 /**
@@ -40,13 +55,30 @@ export interface SendOrder {
 
 export const toAck = (r: MessageRow): MessageAck => ({ message_id: r.message_id, room_id: r.room_id, seq: r.seq, created_at: r.created_at })
 
-export function createMessageService({ store, clock, events, log, config, memberships }: Deps) {
+export function createMessageService({ store, clock, events, log, config, memberships, policy, presend, blocklist }: Deps) {
   const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH, { linger: true })
 
   function checkContent(actor: Actor, content: string) {
     const max = actor.tenant.config.max_message_bytes
     if (Buffer.byteLength(content) > max) throw invalid('content', `content must be at most ${max} bytes`)
   }
+
+  /**
+   * The tenant blocklist (SPEC §14): 422 under `reject`; under `mask` the content with each match
+   * starred. One fold and one pass over the content, whatever the number of terms (blocklist.ts).
+   */
+  function screen(actor: Actor, content: string): string {
+    const list = actor.tenant.config.blocklist
+    if (!list) return content
+    const matcher = blocklist(list.terms)
+    const folded = fold(content)
+    const matches = matcher.scan(folded, list.action === 'reject')
+    if (!matches.length) return content
+    if (list.action === 'reject') throw contentRejected('the message contains a blocked term')
+    return maskBlocked(matcher, content, folded, matches)
+  }
+
+  const emitDeleted = (tenantId: string, message: Message) => events.emit({ type: 'message.deleted', tenantId, message })
 
   return {
     /**
@@ -57,8 +89,25 @@ export function createMessageService({ store, clock, events, log, config, member
       let pending: Promise<AppendResult>
       try {
         checkContent(actor, body.content)
-        const meta = jsonField('meta', body.meta)
+        let meta = jsonField('meta', body.meta)
         await memberships.requireMember(actor, roomId)
+        await policy.check(actor, roomId)
+        let content = screen(actor, body.content)
+        if (actor.tenant.config.presend) {
+          // Each send waits for its own hook call, outside the group commit; a connection's later
+          // sends call the hook meanwhile but still go into the commit after this one (order.wait).
+          const out = await presend.check(actor.tenant, {
+            room_id: roomId,
+            sender_id: actor.userId,
+            content,
+            meta: (body.meta ?? null) as Record<string, unknown> | null,
+            parent_id: null,
+            mentions: [],
+            attachments: [],
+          })
+          content = out.content
+          meta = out.meta === null ? null : JSON.stringify(out.meta)
+        }
         if (order) await order.wait // earlier frames of this connection go into the commit first
         const now = clock.now()
         pending = commits.submit({
@@ -66,7 +115,7 @@ export function createMessageService({ store, clock, events, log, config, member
           room_id: roomId,
           sender_id: actor.userId,
           message_id: messageId(now),
-          content: body.content,
+          content,
           meta,
           client_msg_id: body.client_msg_id ?? null,
           created_at: new Date(now).toISOString(),
@@ -115,8 +164,9 @@ export function createMessageService({ store, clock, events, log, config, member
       const row = await store.messages.get(roomId, messageId)
       if (!row) throw notFound('message')
       if (row.sender_id !== actor.userId) throw forbidden('only the sender edits a message')
+      const content = body.content === undefined ? null : screen(actor, body.content) // 422 before the state's 409 (SPEC §14)
       if (row.deleted_at) throw conflict('the message is deleted')
-      const updated = toMessage(await store.messages.edit(roomId, row.seq, body.content ?? null, meta, isoNow(clock)))
+      const updated = toMessage(await store.messages.edit(roomId, row.seq, content, meta, isoNow(clock)))
       events.emit({ type: 'message.updated', tenantId: actor.tenant.tenant_id, message: updated })
       return updated
     },
@@ -128,8 +178,15 @@ export function createMessageService({ store, clock, events, log, config, member
       if (!row) throw notFound('message')
       if (row.sender_id !== actor.userId && !isManager(member)) throw forbidden('only the sender or an owner/admin deletes a message')
       if (row.deleted_at) return
-      const deleted = toMessage(await store.messages.tombstone(roomId, row.seq, isoNow(clock)))
-      events.emit({ type: 'message.deleted', tenantId: actor.tenant.tenant_id, message: deleted })
+      emitDeleted(actor.tenant.tenant_id, toMessage(await store.messages.tombstone(roomId, row.seq, isoNow(clock))))
+    },
+
+    /** A delete by the parent app (a report resolved with delete_message); the room is the caller's to check. */
+    async removeByModerator(tenantId: string, roomId: string, messageId: string): Promise<void> {
+      const row = await store.messages.get(roomId, messageId)
+      if (!row || row.tenant_id !== tenantId) throw notFound('message')
+      if (row.deleted_at) return
+      emitDeleted(tenantId, toMessage(await store.messages.tombstone(roomId, row.seq, isoNow(clock))))
     },
   }
 }

@@ -9,7 +9,7 @@ let s: TestServer
 beforeAll(async () => (s = await startTestServer()))
 afterAll(() => s.stop())
 
-const ROOM_KEYS = ['created_at', 'last_seq', 'member_count', 'metadata', 'name', 'room_id', 'type', 'unique_key']
+const ROOM_KEYS = ['created_at', 'last_seq', 'member_count', 'metadata', 'name', 'read_only', 'room_id', 'type', 'unique_key']
 const MSG_KEYS = ['client_msg_id', 'content', 'created_at', 'deleted_at', 'edited_at', 'message_id', 'meta', 'room_id', 'sender_id', 'seq']
 
 test('room creation ignores server-owned fields', async () => {

@@ -10,7 +10,7 @@ import { expectSigned, Receiver, until } from './helpers'
 
 const ALL_EVENTS = ['message.created', 'message.updated', 'message.deleted', 'room.created', 'member.added', 'member.removed', 'notification.created']
 const MESSAGE_KEYS = ['client_msg_id', 'content', 'created_at', 'deleted_at', 'edited_at', 'message_id', 'meta', 'room_id', 'sender_id', 'seq']
-const ROOM_KEYS = ['created_at', 'last_seq', 'member_count', 'metadata', 'name', 'room_id', 'type', 'unique_key']
+const ROOM_KEYS = ['created_at', 'last_seq', 'member_count', 'metadata', 'name', 'read_only', 'room_id', 'type', 'unique_key']
 
 let s: TestServer
 let rx: Receiver

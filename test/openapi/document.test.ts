@@ -104,7 +104,16 @@ describe('request bodies and parameters', () => {
   test('no 204 answer has content', () => {
     const noContent = operations().filter((o) => o.op.responses['204'])
     expect(noContent.map((o) => o.id).sort()).toEqual(
-      ['DELETE /v1/admin/dead-letters/{id}', 'DELETE /v1/rooms/{room_id}/members/{user_id}', 'DELETE /v1/rooms/{room_id}/messages/{message_id}', 'DELETE /v1/subscriptions/{subscription_id}'].sort(),
+      [
+        'DELETE /v1/admin/dead-letters/{id}',
+        'DELETE /v1/rooms/{room_id}/members/{user_id}',
+        'DELETE /v1/rooms/{room_id}/messages/{message_id}',
+        'DELETE /v1/subscriptions/{subscription_id}',
+        'DELETE /v1/rooms/{room_id}/bans/{user_id}',
+        'DELETE /v1/rooms/{room_id}/mutes/{user_id}',
+        'DELETE /v1/moderation/bans/{user_id}',
+        'DELETE /v1/blocks/{user_id}',
+      ].sort(),
     )
     for (const o of noContent) expect(deref(o.op.responses['204']).content).toBeUndefined()
   })
@@ -180,7 +189,16 @@ describe('responses', () => {
 
 describe('credentials', () => {
   const schemes = (o: Json) => (o.security ?? []).map((req: Json) => Object.keys(req).sort().join('+')).sort()
-  const APP_ONLY = ['POST /v1/tokens', 'POST /v1/notify']
+  const APP_ONLY = [
+    'POST /v1/tokens',
+    'POST /v1/notify',
+    'POST /v1/moderation/bans',
+    'GET /v1/moderation/bans',
+    'DELETE /v1/moderation/bans/{user_id}',
+    'GET /v1/moderation/reports',
+    'POST /v1/moderation/reports/{report_id}/resolve',
+    'GET /v1/moderation/audit',
+  ]
 
   test('X-User-Id is a header parameter of tenant operations, not a security scheme', () => {
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer', 'masterKey'])

@@ -27,12 +27,12 @@ export const messagesRoutes = (deps: RouteDeps) => {
         response: {
           200: { ...MessageAck, description: 'A retry: this client_msg_id was already used here, and this is the original message (nothing new stored).' },
           201: { ...MessageAck, description: 'Stored with the next seq and published to the members.' },
-          ...tenantErrorsWith(403, 404),
+          ...tenantErrorsWith(403, 404, 422),
         },
         detail: detail(
           'sendMessage',
           'Send a message (client_msg_id makes retries safe)',
-          "Stores a message with the room's next seq and publishes it to the members. Members only (403 for a channel's non-members). Send a client_msg_id to retry safely: the same id from the same sender in the same room answers 200 with the original. Also moves the sender's own ack and read marker to the new seq.",
+          "Stores a message with the room's next seq and publishes it to the members. Members only (403 for a channel's non-members); a muted member, a plain member of a read-only room, and either user of a dm where one blocks the other get 403. The tenant's blocklist and pre-send hook may refuse the content (422 CONTENT_REJECTED) or change it (masked terms, a replacement). Send a client_msg_id to retry safely: the same id from the same sender in the same room answers 200 with the original. Also moves the sender's own ack and read marker to the new seq.",
         ),
       },
     )
@@ -61,8 +61,12 @@ export const messagesRoutes = (deps: RouteDeps) => {
       {
         params: MessageParams,
         body: PatchMessageBody,
-        response: { 200: Message, ...tenantErrorsWith(403, 404, 409) },
-        detail: detail('editMessage', 'Edit your own message', 'Changes the content and/or meta of a message; only its sender may (403). Sets edited_at. A deleted message cannot be edited (409).'),
+        response: { 200: Message, ...tenantErrorsWith(403, 404, 409, 422) },
+        detail: detail(
+          'editMessage',
+          'Edit your own message',
+          "Changes the content and/or meta of a message; only its sender may (403). Sets edited_at. New content passes the tenant's blocklist (422 CONTENT_REJECTED, or masked). A deleted message cannot be edited (409).",
+        ),
       },
     )
     .delete(

@@ -1,0 +1,158 @@
+// The tenant blocklist (SPEC §14): up to 1,000 literal terms matched case-insensitively after Unicode
+// NFKC normalisation, as whole words where a term begins or ends with a word character. Terms are
+// never regular expressions (a pattern from a tenant could backtrack for seconds and hold every
+// other tenant's sends): they go into one Aho-Corasick automaton, so a message is scanned once,
+// whatever the number of terms, and the cost is linear in its length.
+
+/** A letter, digit, combining mark or underscore: what a whole-word match may not touch. */
+const WORD = /[\p{L}\p{N}\p{M}_]/u
+const ASCII = /^[\x00-\x7f]*$/
+
+/** Case-insensitive comparison form: NFKC, then lower case (once per message, once per term). */
+export const fold = (s: string) => s.normalize('NFKC').toLowerCase()
+
+interface Term {
+  length: number
+  /** A match must not be preceded / followed by a word character. */
+  wordStart: boolean
+  wordEnd: boolean
+}
+
+export interface Match {
+  start: number
+  end: number
+}
+
+/** The automaton over UTF-16 code units of folded text: goto edges, failure links, outputs. */
+export interface Matcher {
+  /** Matches in `folded` text, leftmost first, overlapping ones dropped; stops at the first when `first`. */
+  scan(folded: string, first: boolean): Match[]
+  readonly size: number
+}
+
+const isWordAt = (s: string, i: number) => {
+  if (i < 0 || i >= s.length) return false
+  // A low surrogate belongs to the code point that starts one unit earlier.
+  const lo = s.charCodeAt(i)
+  const at = lo >= 0xdc00 && lo <= 0xdfff && i > 0 ? i - 1 : i
+  return WORD.test(String.fromCodePoint(s.codePointAt(at)!))
+}
+
+export function compileBlocklist(rawTerms: readonly string[]): Matcher {
+  const next: Map<number, number>[] = [new Map()]
+  const fail: number[] = [0]
+  const out: number[][] = [[]]
+  const terms: Term[] = []
+  for (const raw of new Set(rawTerms.map(fold))) {
+    if (!raw) continue
+    let node = 0
+    for (let i = 0; i < raw.length; i++) {
+      const c = raw.charCodeAt(i)
+      let to = next[node].get(c)
+      if (to === undefined) {
+        to = next.length
+        next.push(new Map())
+        fail.push(0)
+        out.push([])
+        next[node].set(c, to)
+      }
+      node = to
+    }
+    out[node].push(terms.length)
+    terms.push({ length: raw.length, wordStart: isWordAt(raw, 0), wordEnd: isWordAt(raw, raw.length - 1) })
+  }
+  // Breadth-first failure links; each node's outputs include those of its failure chain.
+  const queue: number[] = [...next[0].values()]
+  for (let q = 0; q < queue.length; q++) {
+    const node = queue[q]
+    for (const [c, child] of next[node]) {
+      let f = fail[node]
+      while (f !== 0 && !next[f].has(c)) f = fail[f]
+      const to = next[f].get(c)
+      fail[child] = to !== undefined && to !== child ? to : 0
+      if (out[fail[child]].length) out[child] = out[child].concat(out[fail[child]])
+      queue.push(child)
+    }
+  }
+
+  return {
+    size: terms.length,
+    scan(text: string, first: boolean): Match[] {
+      const found: Match[] = []
+      if (!terms.length) return found
+      let node = 0
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i)
+        let to = next[node].get(c)
+        while (to === undefined && node !== 0) {
+          node = fail[node]
+          to = next[node].get(c)
+        }
+        node = to ?? 0
+        for (const t of out[node]) {
+          const term = terms[t]
+          const start = i + 1 - term.length
+          if (term.wordStart && isWordAt(text, start - 1)) continue
+          if (term.wordEnd && isWordAt(text, i + 1)) continue
+          found.push({ start, end: i + 1 })
+          if (first) return found
+        }
+      }
+      // Leftmost, then longest; a match inside or across an earlier one adds nothing to a mask.
+      found.sort((a, b) => a.start - b.start || b.end - a.end)
+      const kept: Match[] = []
+      for (const m of found) if (!kept.length || m.start >= kept[kept.length - 1].end) kept.push(m)
+      return kept
+    },
+  }
+}
+
+/**
+ * Replaces every blocked term in `content` with `*`, one per character of the original text (so
+ * `ＢＡＤ` becomes `***`). Positions in the folded text are mapped back to the original through a
+ * per-cluster fold (a base character with its combining marks), which agrees with the
+ * whole-message fold except around rare compositions across clusters; if the two disagree, the
+ * folded text itself is masked and stored.
+ */
+export function maskBlocked(matcher: Matcher, content: string, folded: string, matches: Match[]): string {
+  if (ASCII.test(content)) return starred(content, matches)
+  const clusters = content.match(/\P{M}\p{M}*|\p{M}+/gu) ?? []
+  let text = ''
+  const startOf: number[] = [] // folded index → original index of its cluster
+  const endOf: number[] = []
+  let at = 0
+  for (const cl of clusters) {
+    const f = fold(cl)
+    for (let k = 0; k < f.length; k++) {
+      startOf.push(at)
+      endOf.push(at + cl.length)
+    }
+    text += f
+    at += cl.length
+  }
+  const mapped = matcher.scan(text, false)
+  if (!mapped.length) return starred(folded, matches)
+  return starred(content, mapped.map((m) => ({ start: startOf[m.start], end: endOf[m.end - 1] })))
+}
+
+/** `s` with each matched range replaced by one `*` per code point. */
+function starred(s: string, matches: Match[]): string {
+  let outText = ''
+  let pos = 0
+  for (const m of matches) {
+    if (m.start < pos) continue
+    outText += s.slice(pos, m.start) + '*'.repeat([...s.slice(m.start, m.end)].length)
+    pos = m.end
+  }
+  return outText + s.slice(pos)
+}
+
+/** A compiled matcher per blocklist, kept while the tenant config that holds the list lives. */
+export function createBlocklistCache() {
+  const compiled = new WeakMap<readonly string[], Matcher>()
+  return (terms: readonly string[]): Matcher => {
+    let m = compiled.get(terms)
+    if (!m) compiled.set(terms, (m = compileBlocklist(terms)))
+    return m
+  }
+}
