@@ -2,6 +2,7 @@
 
 import m0001 from '../../migrations/sqlite/0001_init.sql' with { type: 'text' }
 import m0002 from '../../migrations/sqlite/0002_delivery.sql' with { type: 'text' }
+import m0003 from '../../migrations/sqlite/0003_room_list_order.sql' with { type: 'text' }
 import m0008 from '../../migrations/sqlite/0008_moderation.sql' with { type: 'text' }
 
 export interface Migration {
@@ -14,6 +15,7 @@ export interface Migration {
 export const sqliteMigrations: Migration[] = [
   { version: 1, name: '0001_init', sql: m0001 },
   { version: 2, name: '0002_delivery', sql: m0002 },
-  // 0003-0007 land from other branches (h/cost, h/rich, h/search, h/lifecycle, …); the lead puts them in order.
+  { version: 3, name: '0003_room_list_order', sql: m0003 },
+  // 0004-0007 land from other branches (h/rich, h/search, h/lifecycle, …); the lead puts them in order.
   { version: 8, name: '0008_moderation', sql: m0008 },
 ]

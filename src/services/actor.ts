@@ -1,6 +1,5 @@
 // The authenticated caller every service method takes first (input checks live in services/input.ts).
 
-import { forbidden } from '../errors'
 import type { AuthTenant } from './tenant'
 
 export interface Actor {
@@ -21,7 +20,3 @@ export type AppCaller = Omit<Actor, 'userId'> & { userId: string | null }
 /** The caller as a user, when it names one (a user token always does). */
 export const asUser = (c: AppCaller): Actor | null => (c.userId === null ? null : (c as Actor))
 
-/** The moderation calls of the parent app need the API key (SPEC §14): a user token gets 403. */
-export function requireKey(caller: AppCaller): void {
-  if (caller.via !== 'key') throw forbidden('moderation calls need the API key (a user token may not do this)')
-}

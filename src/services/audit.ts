@@ -10,7 +10,7 @@ import { newId } from '../ids'
 import type { AuditEntry } from '../schemas/moderation'
 import type { TenantConfig } from '../schemas/tenant'
 import { parseLimit } from './input'
-import { requireKey, type AppCaller } from './actor'
+import { requireKey } from './key-only'
 
 /** Keys whose values are never written to the log, at any depth. */
 const SECRET_KEY = /secret|api_key|apikey|token|password|authorization/i
@@ -68,7 +68,7 @@ export function createAuditLog({ store, clock }: { store: Store; clock: Clock })
       })
     },
     /** GET /v1/moderation/audit: the caller's tenant's entries, newest first (API key only). */
-    forTenant(caller: AppCaller, q: { limit?: string; cursor?: string }) {
+    forTenant(caller: { tenant: { tenant_id: string }; via: 'key' | 'token' }, q: { limit?: string; cursor?: string }) {
       requireKey(caller)
       return page(caller.tenant.tenant_id, q)
     },

@@ -3,6 +3,7 @@
 import type { SQL } from 'bun'
 import { decodeCursor, encodeCursor } from '../cursor'
 import type { MemberRow } from '../rows'
+import { BUCKETED_ROOM_MAX_MEMBERS, memberBucket } from '../room-list'
 import type { BlockRow, Page, RoomBanRow, RoomMuteRow, SendPolicyRow, TenantBanRow } from '../moderation-rows'
 import { all, first } from './rows'
 
@@ -34,8 +35,15 @@ export function createModerationStore(sql: SQL) {
         await tx`INSERT INTO room_bans ${tx({ ...ban }, 'room_id', 'user_id', 'tenant_id', 'reason', 'created_by', 'created_at', 'expires_at')}
           ON CONFLICT (room_id, user_id) DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by,
             created_at = excluded.created_at, expires_at = excluded.expires_at`
-        const member = first<MemberRow>(await tx`DELETE FROM members WHERE room_id = ${ban.room_id} AND user_id = ${ban.user_id} RETURNING *`)
-        if (member) await tx`UPDATE rooms SET member_count = member_count - 1 WHERE room_id = ${ban.room_id}`
+        const member = first<MemberRow>(
+          await tx`DELETE FROM members WHERE room_id = ${ban.room_id} AND user_id = ${ban.user_id}
+            RETURNING room_id, user_id, tenant_id, role, joined_at, last_ack, last_read`,
+        )
+        if (!member) return null
+        // As members.remove: a room back at 100 members carries its activity second again (db/room-list.ts).
+        const [room] = await tx`UPDATE rooms SET member_count = member_count - 1 WHERE room_id = ${ban.room_id} RETURNING member_count, last_activity_at`
+        if (room.member_count === BUCKETED_ROOM_MAX_MEMBERS)
+          await tx`UPDATE members SET activity_bucket = ${memberBucket(room.last_activity_at, room.member_count)} WHERE room_id = ${ban.room_id}`
         return member
       })
     },

@@ -4,6 +4,7 @@
 import type { Database } from 'bun:sqlite'
 import { decodeCursor, encodeCursor } from '../cursor'
 import type { MemberRow } from '../rows'
+import { BUCKETED_ROOM_MAX_MEMBERS, MEMBER_COLUMNS, memberBucket } from '../room-list'
 import type { BlockRow, Page, RoomBanRow, RoomMuteRow, SendPolicyRow, TenantBanRow } from '../moderation-rows'
 
 const ACTIVE = '(expires_at IS NULL OR expires_at > $now)'
@@ -28,9 +29,12 @@ function pager<R extends { created_at: string }>(db: Database, table: string, sc
 }
 
 export function createModerationStore(db: Database) {
-  const memberOf = db.query<MemberRow, [string, string]>('SELECT * FROM members WHERE room_id = ? AND user_id = ?')
+  const memberOf = db.query<MemberRow, [string, string]>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE room_id = ? AND user_id = ?`)
   const delMember = db.query('DELETE FROM members WHERE room_id = ? AND user_id = ?')
-  const countDown = db.query('UPDATE rooms SET member_count = member_count - 1 WHERE room_id = ?')
+  const countDown = db.query<{ member_count: number; last_activity_at: string }, [string]>(
+    'UPDATE rooms SET member_count = member_count - 1 WHERE room_id = ? RETURNING member_count, last_activity_at',
+  )
+  const setBuckets = db.query('UPDATE members SET activity_bucket = ? WHERE room_id = ?')
   const putRoomBan = db.query(
     `INSERT OR REPLACE INTO room_bans (room_id, user_id, tenant_id, reason, created_by, created_at, expires_at)
      VALUES ($room_id, $user_id, $tenant_id, $reason, $created_by, $created_at, $expires_at)`,
@@ -80,7 +84,9 @@ export function createModerationStore(db: Database) {
         const member = memberOf.get(ban.room_id, ban.user_id)
         if (!member) return null
         delMember.run(ban.room_id, ban.user_id)
-        countDown.run(ban.room_id)
+        // As members.remove: a room back at 100 members carries its activity second again (db/room-list.ts).
+        const room = countDown.get(ban.room_id)!
+        if (room.member_count === BUCKETED_ROOM_MAX_MEMBERS) setBuckets.run(memberBucket(room.last_activity_at, room.member_count), ban.room_id)
         return member
       }).immediate()
     },
