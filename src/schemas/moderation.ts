@@ -12,7 +12,7 @@ const NextCursor = Nullable(t.String({ description: 'pass as `cursor` for the ne
 const Reason = t.String({ minLength: 1, maxLength: 500, description: 'why, for the moderators (at most 500 characters)' })
 const CreatedBy = t.String({ description: 'who did it: a user id, or api_key' })
 
-export const UserParams = t.Object({ user_id: PathId('The user.', 'mallory') })
+export const UserParams = t.Object({ user_id: t.String({ ...UserId, description: 'The user.', examples: ['mallory'] }) })
 
 export const BanBody = t.Object(
   { user_id: UserId, reason: t.Optional(Reason), duration_s: t.Optional(DurationS) },

@@ -151,10 +151,10 @@ describe('responses', () => {
       }
   })
 
-  test('every tenant operation answers 400, 401, 413, 415, 429, 500 and 503; admin operations 400, 401, 403, 413, 415, 500 and 503', () => {
+  test('every tenant operation answers 400, 401, 403 (a banned user), 413, 415, 429, 500 and 503; admin operations 400, 401, 403, 413, 415, 500 and 503', () => {
     for (const o of operations()) {
       const codes = Object.keys(o.op.responses)
-      if (isTenant(o.path)) expect({ op: o.id, codes }).toEqual({ op: o.id, codes: expect.arrayContaining(['400', '401', '413', '415', '429', '500', '503']) })
+      if (isTenant(o.path)) expect({ op: o.id, codes }).toEqual({ op: o.id, codes: expect.arrayContaining(['400', '401', '403', '413', '415', '429', '500', '503']) })
       if (isAdmin(o.path)) {
         expect({ op: o.id, codes }).toEqual({ op: o.id, codes: expect.arrayContaining(['400', '401', '403', '413', '415', '500', '503']) })
         expect(codes).not.toContain('429')

@@ -5,7 +5,7 @@ import { Elysia, t } from 'elysia'
 import { PageQuery, PathId, tenantErrorsWith } from '../../schemas/common'
 import { BanBody, MuteBody, RoomBan, RoomBanList, RoomMute, RoomMuteList } from '../../schemas/moderation'
 import { RoomParams } from '../../schemas/room'
-import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
 
 const MemberParams = t.Object({ ...RoomParams.properties, user_id: PathId('The user.', 'mallory') })
 const ROLE_RULES = 'Owner or admin of a group or channel (a dm has no moderators: 403); an admin bans and mutes plain members only, and nobody the owner (403).'
@@ -32,11 +32,15 @@ export const roomModerationRoutes = (deps: RouteDeps) => {
         ),
       },
     )
-    .get('/v1/rooms/:room_id/bans', ({ request, params, query }) => moderation.roomBans(actorOf(deps, request), params.room_id, query), {
+    .get('/v1/rooms/:room_id/bans', async ({ request, params, query, set }) => {
+      const page = await moderation.roomBans(actorOf(deps, request), params.room_id, query)
+      await chargeItems(deps, request, set, page.bans.length)
+      return page
+    }, {
       params: RoomParams,
       query: PageQuery,
       response: { 200: RoomBanList, ...tenantErrorsWith(403, 404) },
-      detail: detail('listRoomBans', "A room's bans in force (owner/admin)", 'The bans of the room that have not ended, oldest first. Owner or admin only.'),
+      detail: detail('listRoomBans', "A room's bans in force (owner/admin)", 'The bans of the room that have not ended, oldest first. Owner or admin only. Costs one rate-limit token per started 100 bans returned.'),
     })
     .delete(
       '/v1/rooms/:room_id/bans/:user_id',
@@ -68,11 +72,15 @@ export const roomModerationRoutes = (deps: RouteDeps) => {
         ),
       },
     )
-    .get('/v1/rooms/:room_id/mutes', ({ request, params, query }) => moderation.roomMutes(actorOf(deps, request), params.room_id, query), {
+    .get('/v1/rooms/:room_id/mutes', async ({ request, params, query, set }) => {
+      const page = await moderation.roomMutes(actorOf(deps, request), params.room_id, query)
+      await chargeItems(deps, request, set, page.mutes.length)
+      return page
+    }, {
       params: RoomParams,
       query: PageQuery,
       response: { 200: RoomMuteList, ...tenantErrorsWith(403, 404) },
-      detail: detail('listRoomMutes', "A room's mutes in force (owner/admin)", 'The mutes of the room that have not ended, oldest first. Owner or admin only.'),
+      detail: detail('listRoomMutes', "A room's mutes in force (owner/admin)", 'The mutes of the room that have not ended, oldest first. Owner or admin only. Costs one rate-limit token per started 100 mutes returned.'),
     })
     .delete(
       '/v1/rooms/:room_id/mutes/:user_id',

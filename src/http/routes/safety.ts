@@ -4,7 +4,7 @@
 import { Elysia, t } from 'elysia'
 import { PageQuery, tenantErrorsWith } from '../../schemas/common'
 import { Block, BlockList, CreateReportBody, Report, UserParams } from '../../schemas/moderation'
-import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
 
 export const safetyRoutes = (deps: RouteDeps) => {
   const { blocks, reports } = deps.services
@@ -28,10 +28,14 @@ export const safetyRoutes = (deps: RouteDeps) => {
         detail: detail('unblockUser', 'Unblock a user', "Removes the user from the caller's blocks."),
       },
     )
-    .get('/v1/blocks', ({ request, query }) => blocks.list(actorOf(deps, request), query), {
+    .get('/v1/blocks', async ({ request, query, set }) => {
+      const page = await blocks.list(actorOf(deps, request), query)
+      await chargeItems(deps, request, set, page.blocks.length)
+      return page
+    }, {
       query: PageQuery,
       response: { 200: BlockList, ...tenantErrorsWith() },
-      detail: detail('listBlocks', 'The users the caller blocks', `Oldest first; a client may hide what it wants with this list. ${BLOCK_EFFECT}`),
+      detail: detail('listBlocks', 'The users the caller blocks', `Oldest first; a client may hide what it wants with this list. ${BLOCK_EFFECT} Costs one rate-limit token per started 100 blocks returned.`),
     })
     .post(
       '/v1/reports',
