@@ -14,7 +14,8 @@ export const Features = t.Object({
 /** Literal terms (never patterns) refused or masked in message content (SPEC §14). */
 export const Blocklist = t.Object(
   {
-    terms: t.Array(t.String({ minLength: 1, maxLength: 64 }), {
+    // No maxLength: JSON Schema counts characters, the validator here UTF-16 units (the service checks 64 characters).
+    terms: t.Array(t.String({ minLength: 1, description: '1-64 characters' }), {
       maxItems: 1000,
       description: 'matched case-insensitively after Unicode NFKC, as whole words where a term starts or ends with a letter or digit',
     }),

@@ -7,6 +7,8 @@
 /** A letter, digit, combining mark or underscore: what a whole-word match may not touch. */
 const WORD = /[\p{L}\p{N}\p{M}_]/u
 const ASCII = /^[\x00-\x7f]*$/
+/** Cells of the transition table (Int32): 16 MiB at most; beyond it the goto maps are walked. */
+const MAX_TABLE = 4_000_000
 
 /** Case-insensitive comparison form: NFKC, then lower case (once per message, once per term). */
 export const fold = (s: string) => s.normalize('NFKC').toLowerCase()
@@ -38,7 +40,8 @@ const isWordAt = (s: string, i: number) => {
   return WORD.test(String.fromCodePoint(s.codePointAt(at)!))
 }
 
-export function compileBlocklist(rawTerms: readonly string[]): Matcher {
+/** `maxTable` caps the transition table (tests set 0 to exercise the goto maps). */
+export function compileBlocklist(rawTerms: readonly string[], maxTable = MAX_TABLE): Matcher {
   const next: Map<number, number>[] = [new Map()]
   const fail: number[] = [0]
   const out: number[][] = [[]]
@@ -75,6 +78,38 @@ export function compileBlocklist(rawTerms: readonly string[]): Matcher {
     }
   }
 
+  // The automaton as a table (a DFA) over the characters the terms use: one array read per
+  // character of a message, no failure chain walked. Characters no term uses are one symbol (0).
+  // A list whose table would pass MAX_TABLE cells (thousands of distinct characters, say CJK terms)
+  // keeps the goto maps and walks failure links instead: still one pass, a little slower.
+  const symbols = new Map<number, number>()
+  for (const edges of next) for (const c of edges.keys()) if (!symbols.has(c)) symbols.set(c, symbols.size + 1)
+  const width = symbols.size + 1
+  let symOf: Uint16Array | null = null
+  let table: Int32Array | null = null
+  if (next.length * width <= maxTable) {
+    symOf = new Uint16Array(65536)
+    for (const [c, sym] of symbols) symOf[c] = sym
+    table = new Int32Array(next.length * width)
+    for (const [c, child] of next[0]) table[symbols.get(c)!] = child
+    for (const node of queue) {
+      const row = node * width
+      const failRow = fail[node] * width
+      for (let sym = 0; sym < width; sym++) table[row + sym] = table[failRow + sym]
+      for (const [c, child] of next[node]) table[row + symbols.get(c)!] = child
+    }
+  }
+  const hasOut = Uint8Array.from(out, (o) => (o.length ? 1 : 0))
+  /** One step without the table: follow failure links until an edge for `c` (or the root). */
+  const walk = (node: number, c: number): number => {
+    let to = next[node].get(c)
+    while (to === undefined && node !== 0) {
+      node = fail[node]
+      to = next[node].get(c)
+    }
+    return to ?? 0
+  }
+
   return {
     size: terms.length,
     scan(text: string, first: boolean): Match[] {
@@ -82,13 +117,8 @@ export function compileBlocklist(rawTerms: readonly string[]): Matcher {
       if (!terms.length) return found
       let node = 0
       for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i)
-        let to = next[node].get(c)
-        while (to === undefined && node !== 0) {
-          node = fail[node]
-          to = next[node].get(c)
-        }
-        node = to ?? 0
+        node = table ? table[node * width + symOf![text.charCodeAt(i)]] : walk(node, text.charCodeAt(i))
+        if (!hasOut[node]) continue
         for (const t of out[node]) {
           const term = terms[t]
           const start = i + 1 - term.length
