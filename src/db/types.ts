@@ -120,6 +120,8 @@ export interface MessageStore {
   appendBatch(items: NewMessage[]): Result<AppendResult[]>
   get(roomId: string, messageId: string): Result<MessageRow | null>
   bySeq(roomId: string, seq: number): Result<MessageRow | null>
+  /** The message the sender already stored in the room under this client_msg_id, or null. */
+  byClientId(roomId: string, senderId: string, clientMsgId: string): Result<MessageRow | null>
   /** Up to `limit` messages with seq > afterSeq, ascending. */
   after(roomId: string, afterSeq: number, limit: number): Result<PageRow[]>
   /** Up to `limit` messages with seq < beforeSeq, ascending. */

@@ -92,6 +92,12 @@ export function createMessageService({ store, clock, events, log, config, member
         let meta = jsonField('meta', body.meta)
         await memberships.requireMember(actor, roomId)
         await policy.check(actor, roomId)
+        if (actor.tenant.config.presend && body.client_msg_id !== undefined) {
+          // A retry of a message already stored answers with it (200), without asking the hook
+          // again: the first attempt may have timed out at the client only.
+          const prior = await store.messages.byClientId(roomId, actor.userId, body.client_msg_id)
+          if (prior) return { created: false, ack: toAck(prior) }
+        }
         let content = screen(actor, body.content)
         if (actor.tenant.config.presend) {
           // Each send waits for its own hook call, outside the group commit; a connection's later

@@ -91,6 +91,7 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
     },
 
     get: (roomId: string, messageId: string) => byId.get(roomId, messageId),
+    byClientId: (roomId: string, senderId: string, clientMsgId: string) => byClientId.get(roomId, senderId, clientMsgId),
     bySeq: (roomId: string, seq: number) => bySeq.get(roomId, seq),
     /** Up to `limit` messages with seq > afterSeq, ascending. */
     after: (roomId: string, afterSeq: number, limit: number) => after.all(roomId, afterSeq, limit),
