@@ -6,7 +6,7 @@
 import type { Clock } from '../clock'
 import type { Store } from '../db/types'
 import { toAuditEntry } from '../db/moderation-rows'
-import { newId } from '../ids'
+import { randomBase62 } from '../ids'
 import type { AuditEntry } from '../schemas/moderation'
 import type { TenantConfig } from '../schemas/tenant'
 import { parseLimit } from './input'
@@ -22,6 +22,23 @@ export interface AuditInput {
   action: string
   target: string | null
   data?: Record<string, unknown>
+}
+
+const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+const base62 = (n: number, width: number) => {
+  let out = ''
+  for (let i = 0; i < width; i++, n = Math.floor(n / 62)) out = B62[n % 62] + out
+  return out
+}
+
+/**
+ * `aud_` + the time (8 base62 digits) + a counter of this process (4) + 12 random characters (≈71
+ * bits): entries of one millisecond sort in the order they were recorded, since the log lists by
+ * (created_at, audit_id).
+ */
+function auditIds() {
+  let counter = 0
+  return (ms: number) => `aud_${base62(ms, 8)}${base62(counter++ % 62 ** 4, 4)}${randomBase62(12)}`
 }
 
 function withoutSecrets(v: unknown): unknown {
@@ -55,16 +72,18 @@ export function createAuditLog({ store, clock }: { store: Store; clock: Clock })
     const r = await store.audit.page(tenantId, parseLimit(q.limit), q.cursor)
     return { entries: r.rows.map(toAuditEntry) as AuditEntry[], next_cursor: r.next_cursor }
   }
+  const nextId = auditIds()
   return {
     async record(e: AuditInput): Promise<void> {
+      const now = clock.now()
       await store.audit.insert({
-        audit_id: newId('aud'),
+        audit_id: nextId(now),
         tenant_id: e.tenant_id,
         actor: e.actor,
         action: e.action,
         target: e.target,
         data: JSON.stringify(withoutSecrets(e.data ?? {})),
-        created_at: new Date(clock.now()).toISOString(),
+        created_at: new Date(now).toISOString(),
       })
     },
     /** GET /v1/moderation/audit: the caller's tenant's entries, newest first (API key only). */

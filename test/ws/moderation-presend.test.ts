@@ -15,7 +15,7 @@ const hook = Bun.serve({
   port: 0,
   hostname: '127.0.0.1',
   fetch: async (req) => {
-    const { data } = await req.json()
+    const { data } = (await req.json()) as { data: { content: string } }
     asked.push(data.content)
     if (data.content === 'first') await Promise.race([held, Bun.sleep(10_000)]) // bounded
     return Response.json({ action: 'replace', content: `${data.content} (checked)` })
