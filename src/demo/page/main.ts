@@ -1,27 +1,11 @@
 // The demo chat page: a user token in, rooms with unread counts, live messages, typing, presence,
-// sending and editing. Built for the browser by src/demo/bundle.ts; everything goes through the SDK.
+// sending and editing, reporting and blocking (moderation.ts). Built for the browser by src/demo/bundle.ts; everything goes through the SDK.
 
 import { ChatApiError, ChatClient, type Member, type Message, type RoomListItem } from '../../../sdk/src/index'
+import { $, h } from './dom'
+import { loadBlocks, memberControls, reportControl, type ModerationContext } from './moderation'
 
 const TOKEN_KEY = 'chatapi.demo.token'
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T
-
-/** Creates an element; strings become text nodes (never HTML). */
-function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | boolean | undefined> = {},
-  ...children: (Node | string | null | undefined)[]
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag)
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === false) continue
-    if (k === 'class') el.className = String(v)
-    else el.setAttribute(k, v === true ? '' : v)
-  }
-  for (const c of children) if (c !== null && c !== undefined) el.append(c)
-  return el
-}
 
 interface RoomView {
   room: RoomListItem
@@ -42,6 +26,23 @@ const state = {
   presence: new Map<string, 'online' | 'offline'>(),
   typing: new Map<string, Map<string, ReturnType<typeof setTimeout>>>(),
   editing: null as string | null,
+  /** Users the caller blocks (SPEC §14). */
+  blocked: new Set<string>(),
+}
+
+/** What the moderation controls need about the open room (null when none is open). */
+function moderation(): ModerationContext | null {
+  if (!state.client || !state.current) return null
+  const roomId = state.current
+  return {
+    client: state.client,
+    me: state.me,
+    roomId,
+    myRole: state.members.find((m) => m.user_id === state.me)?.role,
+    blocked: state.blocked,
+    showError,
+    refresh: () => void loadMembers(roomId),
+  }
 }
 
 function showError(e: unknown, where = 'error') {
@@ -77,6 +78,7 @@ async function signIn(token: string) {
   $('login').hidden = true
   $('app').hidden = false
   $('signout').hidden = false
+  state.blocked = await loadBlocks(client)
   await loadRooms()
   const first = [...state.rooms.keys()][0]
   if (first && !state.current) await openRoom(first)
@@ -292,8 +294,11 @@ function renderRoom() {
 }
 
 function renderMembers() {
+  const ctx = moderation()
   $('members').replaceChildren(
-    ...state.members.map((m) => h('li', { 'data-user': m.user_id }, dot(m.user_id), m.user_id === state.me ? `${m.user_id} (you)` : m.user_id)),
+    ...state.members.map((m) =>
+      h('li', { 'data-user': m.user_id }, dot(m.user_id), m.user_id === state.me ? `${m.user_id} (you)` : m.user_id, ...(ctx ? memberControls(m, ctx) : [])),
+    ),
   )
 }
 
@@ -337,6 +342,8 @@ function renderMessage(m: Message): HTMLElement {
     })
     meta.append(edit)
   }
+  const ctx = moderation()
+  if (!mine && !m.deleted_at && ctx) meta.append(reportControl(m, ctx))
   li.append(meta, h('div', { class: 'content' }, m.deleted_at ? 'message deleted' : m.content))
   return li
 }
