@@ -8,6 +8,7 @@ import { nofileLimit, rssBytes, sleep } from './util'
 import { pgScale } from './pg-scale'
 import { noisyNeighbour } from './noisy'
 import { deliveryBusy } from './delivery-busy'
+import { moderationCost } from './moderation-cost'
 import type { Ctx, Phase, Scenario } from './types'
 
 const num = (ctx: Ctx, k: string, def: number) => (ctx.flags[k] !== undefined ? Number(ctx.flags[k]) : def)
@@ -244,6 +245,7 @@ export const SCENARIOS: Scenario[] = [
   idle,
   writeCost,
   deliveryBusy,
+  moderationCost,
   pgScale,
   noisyNeighbour,
 ]
