@@ -29,6 +29,10 @@ import { createSendPolicy, createTenantBanCache } from './moderation-cache'
 import { createOutboundFetch, type OutboundFetch } from './outbound-fetch'
 import { createPresendHook } from './presend'
 import { createReportService } from './reports'
+import { createChangeService } from './changes'
+import { createReactionService } from './reaction'
+import { createPinService } from './pin'
+import { createMentionService } from './mention'
 
 export interface ServiceInfra {
   store: Store
@@ -75,6 +79,10 @@ export function createServices(infra: ServiceInfra) {
     reports: createReportService({ store, clock, events, audit, moderation, messages: message }),
     chatroom: createChatroomService({ store, clock, events, presence: infra.presence, memberships, policy, audit }),
     message,
+    changes: createChangeService({ store, memberships }),
+    reaction: createReactionService({ store, clock, events, log, config, memberships, policy }),
+    pin: createPinService({ store, clock, events, memberships }),
+    mention: createMentionService({ store }),
     receipt: createReceiptService({ store, events, config }),
     realtime: createRealtimeService({ store, config, events, presence: infra.presence }),
     limiter: infra.limiter ?? createTenantLimiter(clock),

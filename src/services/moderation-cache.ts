@@ -26,6 +26,8 @@ const toPolicy = (r: SendPolicyRow): Policy => ({
   blocked: Number(r.blocked) === 1,
 })
 
+type Act = 'send' | 'react'
+
 const until = (ms: number | null) => (ms === null ? '' : ` until ${new Date(ms).toISOString()}`)
 
 /**
@@ -51,21 +53,23 @@ export function createSendPolicy(store: Store, clock: Clock, max = 200_000) {
     m.set(k, (m.get(k) ?? 0) + 1)
   }
 
-  function decide(p: Policy) {
+  /** A mute stops sending and reacting; a read-only room and a blocked dm stop sending only (SPEC §14). */
+  function decide(p: Policy, act: Act) {
     if (p.mutedUntil !== undefined && (p.mutedUntil === null || p.mutedUntil > clock.now()))
       throw forbidden(`you are muted in this room${until(p.mutedUntil)}`)
+    if (act === 'react') return
     if (p.readOnly && !p.manager) throw forbidden('this room is read-only: only its owner and admins send')
     if (p.blocked) throw forbidden('you cannot send in this dm: one of you blocks the other')
   }
 
   return {
-    /** Throws 403 when the actor, a member of the room, may not send in it now. */
-    check(actor: Actor, roomId: string): void | Promise<void> {
+    /** Throws 403 when the actor, a member of the room, may not send (or react) in it now. */
+    check(actor: Actor, roomId: string, act: Act = 'send'): void | Promise<void> {
       const tenantId = actor.tenant.tenant_id
       const key = `${roomId}\u0000${actor.userId}`
       const gen = genOf(tenantId, roomId)
       const hit = entries.get(key)
-      if (hit && hit.gen === gen) return decide(hit.p)
+      if (hit && hit.gen === gen) return decide(hit.p, act)
       return (async () => {
         const row = await store.moderation.sendPolicy(tenantId, roomId, actor.userId, new Date(clock.now()).toISOString())
         if (!row) return // the room is gone: the membership check answers for it
@@ -74,7 +78,7 @@ export function createSendPolicy(store: Store, clock: Clock, max = 200_000) {
           if (entries.size >= max) entries.clear()
           entries.set(key, { p, gen })
         }
-        decide(p)
+        decide(p, act)
       })()
     },
     evictRoom: (roomId: string) => bump(roomGen, roomId),

@@ -133,6 +133,19 @@ describe('room mutes', () => {
     expect((await alice('GET', `/v1/rooms/${group}/mutes`)).body.mutes).toEqual([])
   })
 
+  test('a muted member cannot react either (403); lifting the mute lets them; a read-only room still takes reactions', async () => {
+    const { alice, bob, group } = await setup()
+    const m = await send(alice, group, 'react to me')
+    const react = (as: As) => as('PUT', `/v1/rooms/${group}/messages/${m.message_id}/reactions/%F0%9F%91%8D`)
+    expect((await alice('POST', `/v1/rooms/${group}/mutes`, { body: { user_id: 'bob' } })).status).toBe(201)
+    expectError(await react(bob), 403, 'FORBIDDEN')
+    expect((await alice('DELETE', `/v1/rooms/${group}/mutes/bob`)).status).toBe(204)
+    expect((await alice('PATCH', `/v1/rooms/${group}`, { body: { read_only: true } })).status).toBe(200)
+    const r = await react(bob)
+    expect(r.status).toBe(200)
+    expect(r.body.reactions).toEqual([{ key: '👍', count: 1, user_ids: ['bob'] }])
+  })
+
   test('a mute with duration_s ends on its own; mute role rules match bans', async () => {
     const { alice, ann, bob, group } = await setup()
     expect((await ann('POST', `/v1/rooms/${group}/mutes`, { body: { user_id: 'bob', duration_s: 1 } })).status).toBe(201)

@@ -185,7 +185,7 @@ for (const impl of impls) {
     })
 
     test('messages.byClientId finds what the sender stored under a client_msg_id (the pre-send hook skips replays)', async () => {
-      const m = { tenant_id: 't1', room_id: 'g1', sender_id: 'bob', message_id: 'msg_1', content: 'x', meta: null, client_msg_id: 'c-1', created_at: at(1) }
+      const m = { tenant_id: 't1', room_id: 'g1', sender_id: 'bob', message_id: 'msg_1', content: 'x', meta: null, client_msg_id: 'c-1', created_at: at(1), parent_id: null, mentions: [] }
       await s.messages.appendBatch([m])
       expect(await s.messages.byClientId('g1', 'bob', 'c-1')).toMatchObject({ message_id: 'msg_1', seq: 1 })
       expect(await s.messages.byClientId('g1', 'alice', 'c-1')).toBeNull()
