@@ -81,6 +81,13 @@ describe('verdicts', () => {
     expect((await history()).map((m) => [m.content, m.meta])).toEqual([['hello there', { kind: 'text' }]])
   })
 
+  test('the hook sees a reply\'s parent_id and the mentions', async () => {
+    const { post } = await hooked()
+    const parent = (await post('top')).body
+    expect((await post('a reply', { parent_id: parent.message_id, mentions: ['bob'] })).status).toBe(201)
+    expect(hook.calls[1].json.data).toMatchObject({ content: 'a reply', parent_id: parent.message_id, mentions: ['bob'], attachments: [] })
+  })
+
   test('reject: 422 CONTENT_REJECTED with the reason, nothing stored', async () => {
     const { post, history } = await hooked()
     hook.answer = () => Response.json({ action: 'reject', reason: 'no links please' })
