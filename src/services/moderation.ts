@@ -53,7 +53,7 @@ export function createModerationService({ store, clock, events, audit, membershi
 
   async function managerOf(actor: Actor, roomId: string) {
     const { room, member } = await roomFor(store, actor, roomId, 'member')
-    if (room.type === 'dm' || !isManager(member)) throw forbidden('only the owner or an admin may see this')
+    if (room.type === 'dm' || !isManager(member)) throw forbidden('only the owner or an admin moderates this room')
   }
 
   /** Bans and removes; shared by the room route and report resolution. `by` is a user id or api_key. */

@@ -59,8 +59,21 @@ async function readCapped(res: Response, max: number): Promise<string> {
 /** The reason a hook gave, shown to the sender: one line, at most 200 characters. */
 const shownReason = (r: unknown) => (typeof r === 'string' ? r.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, MAX_REASON_CHARS) : '')
 
+/** A failing hook is logged at most once per tenant in this many ms, with how many failed meanwhile. */
+const WARN_EVERY_MS = 10_000
+
 export function createPresendHook(deps: { fetch: OutboundFetch; clock: Clock; log: Logger }) {
   const { clock, log } = deps
+  const warned = new Map<string, { at: number; since: number }>()
+  /** A hook that is down fails every send: one log line per tenant per WARN_EVERY_MS, not one per message. */
+  function warnFailure(tenantId: string, reason: string, onFailure: string) {
+    const now = clock.now()
+    const w = warned.get(tenantId)
+    if (w && now - w.at < WARN_EVERY_MS) return void w.since++
+    if (warned.size > 10_000) warned.clear()
+    warned.set(tenantId, { at: now, since: 0 })
+    log.warn('pre-send hook failed', { tenant_id: tenantId, reason, on_failure: onFailure, failures_not_logged: w?.since ?? 0 })
+  }
 
   /** The verdict in a 2xx answer; anything unreadable is a HookFailure. */
   function verdict(text: string, msg: Presended, maxBytes: number): Presended {
@@ -125,7 +138,7 @@ export function createPresendHook(deps: { fetch: OutboundFetch; clock: Clock; lo
         if (e instanceof AppError || !(e instanceof Error)) throw e
         failure = e instanceof HookFailure ? e.message : e.name === 'TimeoutError' ? 'timeout' : (e as { code?: string }).code ?? e.name
       }
-      log.warn('pre-send hook failed', { tenant_id: tenant.tenant_id, reason: failure, on_failure: hook.on_failure })
+      warnFailure(tenant.tenant_id, failure, hook.on_failure)
       if (hook.on_failure === 'reject') throw contentRejected(`the pre-send hook could not check the message (${failure})`)
       return msg
     },
