@@ -53,6 +53,8 @@ export const unauthenticated = (message: string) => new AppError('AUTHENTICATION
 export const unavailable = (message: string) => new AppError('SERVICE_UNAVAILABLE', message)
 /** The blocklist or the pre-send hook refused the content (422); `message` says why. */
 export const contentRejected = (message: string) => new AppError('CONTENT_REJECTED', message)
+/** A send's attachments that are not all live uploads of the sender (SPEC §12); the stores re-check in their transaction. */
+export const attachmentsRefused = () => invalid('attachments', 'attachments must be upload_ids you uploaded (and not yet deleted)')
 /** The tenant's bucket (or a connection's frame bucket) is empty: 429. */
 export const rateLimited = (message = 'tenant rate limit exceeded') => new AppError('RATE_LIMIT_EXCEEDED', message)
 

@@ -8,6 +8,7 @@ import { nofileLimit, rssBytes, sleep } from './util'
 import { pgScale } from './pg-scale'
 import { noisyNeighbour } from './noisy'
 import { deliveryBusy } from './delivery-busy'
+import { uploads } from './uploads'
 import { moderationCost } from './moderation-cost'
 import type { Ctx, Phase, Scenario } from './types'
 
@@ -293,6 +294,7 @@ export const SCENARIOS: Scenario[] = [
   idle,
   writeCost,
   deliveryBusy,
+  uploads,
   moderationCost,
   pgScale,
   noisyNeighbour,

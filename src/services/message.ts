@@ -3,9 +3,9 @@
 import { isoNow, type Clock } from '../clock'
 import type { MessageRow, NewMessage, Store } from '../db/types'
 import { toMessage, type AppendResult, type PageRow } from '../db/rows'
-import { conflict, contentRejected, forbidden, invalid, notFound, toAppError } from '../errors'
+import { attachmentsRefused, conflict, contentRejected, forbidden, invalid, notFound, toAppError } from '../errors'
 import { randomBase62 } from '../ids'
-import type { HistoryQuery, Message, MessageAck, PatchMessageBody, RepliesQuery, SendMessageBody } from '../schemas/message'
+import type { Attachment, HistoryQuery, Message, MessageAck, PatchMessageBody, RepliesQuery, SendMessageBody } from '../schemas/message'
 import type { Actor } from './actor'
 import { jsonField, parseLimit, parseSeq } from './input'
 import { isManager, roomFor, type MemberCache } from './access'
@@ -102,6 +102,23 @@ export function createMessageService({ store, clock, events, log, config, member
     return maskBlocked(matcher, content, folded, matches)
   }
 
+  /**
+   * The message's attachments (SPEC §12): distinct live uploads of the sender, listed in the order
+   * given. The append checks again in its transaction (an upload may be deleted meanwhile).
+   */
+  async function attachmentsOf(actor: Actor, ids: readonly string[] | undefined): Promise<{ json: string | null; ids: readonly string[] }> {
+    if (!ids?.length) return { json: null, ids: [] }
+    if (new Set(ids).size !== ids.length) throw invalid('attachments', 'attachments must not list an upload_id twice')
+    const rows = await store.uploads.ownedBy(actor.tenant.tenant_id, actor.userId, ids)
+    if (rows.length !== ids.length) throw attachmentsRefused()
+    const byId = new Map(rows.map((r) => [r.upload_id, r]))
+    const list: Attachment[] = ids.map((id) => {
+      const r = byId.get(id)!
+      return { upload_id: r.upload_id, filename: r.filename, content_type: r.content_type, bytes: r.bytes, width: r.width, height: r.height }
+    })
+    return { json: JSON.stringify(list), ids }
+  }
+
   return {
     /**
      * Stores a message, then emits message.created (SPEC §6 store then send). Returns created=false
@@ -115,6 +132,7 @@ export function createMessageService({ store, clock, events, log, config, member
         await memberships.requireMember(actor, roomId)
         await policy.check(actor, roomId) // SPEC §14: a mute, a read-only room, a blocked dm (403)
         const mentions = await checkMentions(store, roomId, body.mentions)
+        const attachments = await attachmentsOf(actor, body.attachments)
         if (actor.tenant.config.presend && body.client_msg_id !== undefined) {
           // A retry of a message already stored answers with it (200), without asking the hook
           // again: the first attempt may have timed out at the client only.
@@ -132,7 +150,7 @@ export function createMessageService({ store, clock, events, log, config, member
             meta: (body.meta ?? null) as Record<string, unknown> | null,
             parent_id: body.parent_id ?? null,
             mentions,
-            attachments: [],
+            attachments: [...attachments.ids],
           })
           content = out.content
           meta = out.meta === null ? null : JSON.stringify(out.meta)
@@ -150,6 +168,8 @@ export function createMessageService({ store, clock, events, log, config, member
           created_at: new Date(now).toISOString(),
           parent_id: body.parent_id ?? null,
           mentions,
+          attachments: attachments.json,
+          upload_ids: attachments.ids,
         })
       } finally {
         order?.submitted()

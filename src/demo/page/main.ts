@@ -4,6 +4,7 @@
 import { ChatApiError, ChatClient, type Member, type Message, type RoomListItem } from '../../../sdk/src/index'
 import { $, h } from './dom'
 import { loadBlocks, memberControls, reportControl, type ModerationContext } from './moderation'
+import { createAttachments } from './attachments'
 
 const TOKEN_KEY = 'chatapi.demo.token'
 
@@ -50,6 +51,8 @@ function showError(e: unknown, where = 'error') {
   $(where).textContent = text
   if (text) setTimeout(() => ($(where).textContent === text ? ($(where).textContent = '') : null), 6000)
 }
+
+const attachments = createAttachments(h, () => state.client, (e) => showError(e))
 
 // ---------------------------------------------------------------------------------------------
 // Signing in
@@ -345,6 +348,7 @@ function renderMessage(m: Message): HTMLElement {
   const ctx = moderation()
   if (!mine && !m.deleted_at && ctx) meta.append(reportControl(m, ctx))
   li.append(meta, h('div', { class: 'content' }, m.deleted_at ? 'message deleted' : m.content))
+  if (!m.deleted_at && m.attachments.length) li.append(h('div', { class: 'attachments' }, ...m.attachments.map(attachments.view)))
   return li
 }
 
@@ -388,13 +392,20 @@ $('signout').addEventListener('click', signOut)
 $('composer').addEventListener('submit', (ev) => {
   ev.preventDefault()
   const input = $<HTMLInputElement>('text')
-  const content = input.value
+  // A message of files alone carries their names as its text (content is required).
+  const content = input.value.trim() ? input.value : attachments.fallbackContent()
   if (!content.trim() || !state.current || !state.client) return
   input.value = ''
-  state.client.send(state.current, content).catch((e) => {
+  state.client.send(state.current, content, { attachments: attachments.take() }).catch((e) => {
     showError(e)
     if (!input.value) input.value = content
   })
+})
+
+$<HTMLInputElement>('file').addEventListener('change', (ev) => {
+  const picker = ev.target as HTMLInputElement
+  for (const file of picker.files ?? []) void attachments.upload(file)
+  picker.value = ''
 })
 
 $('text').addEventListener('input', () => {
