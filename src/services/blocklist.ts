@@ -7,8 +7,13 @@
 /** A letter, digit, combining mark or underscore: what a whole-word match may not touch. */
 const WORD = /[\p{L}\p{N}\p{M}_]/u
 const ASCII = /^[\x00-\x7f]*$/
-/** Cells of the transition table (Int32): 16 MiB at most; beyond it the goto maps are walked. */
-const MAX_TABLE = 4_000_000
+/**
+ * Cells of the transition table (Int32): 4 MiB at most per list. A list of 1,000 plain words needs
+ * well under one (~8,000 states × ~40 characters); a larger one walks the goto maps instead.
+ */
+const MAX_TABLE = 1_000_000
+/** Distinct compiled blocklists kept in memory (createBlocklistCache). */
+const MAX_COMPILED = 256
 
 /** Case-insensitive comparison form: NFKC, then lower case (once per message, once per term). */
 export const fold = (s: string) => s.normalize('NFKC').toLowerCase()
@@ -177,12 +182,26 @@ function starred(s: string, matches: Match[]): string {
   return outText + s.slice(pos)
 }
 
-/** A compiled matcher per blocklist, kept while the tenant config that holds the list lives. */
-export function createBlocklistCache() {
-  const compiled = new WeakMap<readonly string[], Matcher>()
+/**
+ * One compiled matcher per distinct blocklist. A send finds it by the config's terms array (a
+ * WeakMap hit: no work per message); the copies of one tenant's config (the key cache, token
+ * verification, open sockets each hold one) share it through its text. Bounded: at most
+ * MAX_COMPILED distinct lists are kept (the oldest goes first).
+ */
+export function createBlocklistCache(max = MAX_COMPILED) {
+  const byArray = new WeakMap<readonly string[], Matcher>()
+  const byText = new Map<string, Matcher>()
   return (terms: readonly string[]): Matcher => {
-    let m = compiled.get(terms)
-    if (!m) compiled.set(terms, (m = compileBlocklist(terms)))
+    let m = byArray.get(terms)
+    if (m) return m
+    const text = terms.join('\u0000')
+    m = byText.get(text)
+    if (!m) {
+      m = compileBlocklist(terms)
+      if (byText.size >= max) byText.delete(byText.keys().next().value!)
+      byText.set(text, m)
+    }
+    byArray.set(terms, m)
     return m
   }
 }

@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { compileBlocklist, fold, maskBlocked } from '../../src/services/blocklist'
+import { compileBlocklist, createBlocklistCache, fold, maskBlocked } from '../../src/services/blocklist'
 
 const WORD = /[\p{L}\p{N}\p{M}_]/u
 const wordAt = (s: string, i: number) => i >= 0 && i < s.length && WORD.test(String.fromCodePoint(s.codePointAt(i > 0 && /[\udc00-\udfff]/.test(s[i]) ? i - 1 : i)!))
@@ -78,5 +78,19 @@ describe('fold and mask', () => {
     expect(mask('the ﬁle')).toBe('the ***') // three characters (ﬁ, l, e) stand for "file"
     expect(mask('é bad é')).toBe('é *** é')
     expect(mask('no match')).toBe('no match')
+  })
+})
+
+describe('the compiled-list cache', () => {
+  test('copies of one list share one matcher; a distinct list gets its own; the oldest goes past the bound', () => {
+    const cache = createBlocklistCache(2)
+    const a = cache(['x', 'y'])
+    expect(cache(['x', 'y'])).toBe(a) // another array with the same terms (another copy of the config)
+    const b = cache(['z'])
+    expect(b).not.toBe(a)
+    cache(['w']) // a third distinct list: ['x', 'y'] is dropped from the text index
+    expect(cache(['x', 'y'])).not.toBe(a)
+    const same = ['q']
+    expect(cache(same)).toBe(cache(same))
   })
 })
