@@ -19,4 +19,3 @@ export type AppCaller = Omit<Actor, 'userId'> & { userId: string | null }
 
 /** The caller as a user, when it names one (a user token always does). */
 export const asUser = (c: AppCaller): Actor | null => (c.userId === null ? null : (c as Actor))
-
