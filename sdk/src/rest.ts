@@ -8,6 +8,22 @@ import type {
   AddedMembers,
   ChangesPage,
   ChangesQuery,
+  AuditList,
+  BanBody,
+  Block,
+  BlockList,
+  CreateReportBody,
+  MuteBody,
+  Report,
+  ReportList,
+  ReportQuery,
+  ResolveReportBody,
+  RoomBan,
+  RoomBanList,
+  RoomMute,
+  RoomMuteList,
+  UserBan,
+  UserBanList,
   ChannelList,
   CreateRoomBody,
   CreateTokenBody,
@@ -272,6 +288,72 @@ export class RestClient {
   /** Mints a user token for a browser or mobile client (API key callers only). */
   createToken(body: CreateTokenBody): Promise<TokenResult> {
     return this.request('POST', '/v1/tokens', { body })
+  }
+
+  // Moderation of a room (SPEC §14): its owner or an admin
+  /** Removes the user from the room and keeps them out until the ban ends (`duration_s`) or is lifted. */
+  banFromRoom(roomId: string, body: BanBody): Promise<RoomBan> {
+    return this.request('POST', `/v1/rooms/${enc(roomId)}/bans`, { body })
+  }
+  listRoomBans(roomId: string, query: PageQuery = {}): Promise<RoomBanList> {
+    return this.request('GET', `/v1/rooms/${enc(roomId)}/bans`, { query })
+  }
+  async unbanFromRoom(roomId: string, userId: string): Promise<void> {
+    await this.request('DELETE', `/v1/rooms/${enc(roomId)}/bans/${enc(userId)}`)
+  }
+  /** A muted member reads but cannot send until the mute ends or is lifted. */
+  muteInRoom(roomId: string, body: MuteBody): Promise<RoomMute> {
+    return this.request('POST', `/v1/rooms/${enc(roomId)}/mutes`, { body })
+  }
+  listRoomMutes(roomId: string, query: PageQuery = {}): Promise<RoomMuteList> {
+    return this.request('GET', `/v1/rooms/${enc(roomId)}/mutes`, { query })
+  }
+  async unmuteInRoom(roomId: string, userId: string): Promise<void> {
+    await this.request('DELETE', `/v1/rooms/${enc(roomId)}/mutes/${enc(userId)}`)
+  }
+  /** Only the owner and admins send in a read-only room. */
+  setReadOnly(roomId: string, readOnly: boolean): Promise<Room> {
+    return this.updateRoom(roomId, { read_only: readOnly })
+  }
+
+  // Blocks and reports: any user
+  /** Blocks a user: neither of you opens a dm with the other or sends into your dm. */
+  blockUser(userId: string): Promise<Block> {
+    return this.request('PUT', `/v1/blocks/${enc(userId)}`)
+  }
+  async unblockUser(userId: string): Promise<void> {
+    await this.request('DELETE', `/v1/blocks/${enc(userId)}`)
+  }
+  listBlocks(query: PageQuery = {}): Promise<BlockList> {
+    return this.request('GET', '/v1/blocks', { query })
+  }
+  /** Reports a message (its sender) or a user of a room to the app's review queue. */
+  report(body: CreateReportBody): Promise<Report> {
+    return this.request('POST', '/v1/reports', { body })
+  }
+
+  // Moderation of the whole tenant (API key callers only)
+  /** Bans a user from the tenant: every call 403, their sockets closed (1008) on every instance. */
+  banUser(body: BanBody): Promise<UserBan> {
+    return this.request('POST', '/v1/moderation/bans', { body })
+  }
+  listUserBans(query: PageQuery = {}): Promise<UserBanList> {
+    return this.request('GET', '/v1/moderation/bans', { query })
+  }
+  async unbanUser(userId: string): Promise<void> {
+    await this.request('DELETE', `/v1/moderation/bans/${enc(userId)}`)
+  }
+  /** The review queue, oldest first (`status: 'open'` for what is still to review). */
+  listReports(query: ReportQuery = {}): Promise<ReportList> {
+    return this.request('GET', '/v1/moderation/reports', { query })
+  }
+  /** Resolves a report and carries out its action (dismiss, delete_message, mute_user, ban_user). */
+  resolveReport(reportId: string, body: ResolveReportBody): Promise<Report> {
+    return this.request('POST', `/v1/moderation/reports/${enc(reportId)}/resolve`, { body })
+  }
+  /** The tenant's audit log of moderation and admin actions, newest first. */
+  auditLog(query: PageQuery = {}): Promise<AuditList> {
+    return this.request('GET', '/v1/moderation/audit', { query })
   }
 
   // Notifications

@@ -10,6 +10,7 @@ import type * as ChangeS from '../../src/schemas/change'
 import type * as MentionS from '../../src/schemas/mention'
 import type * as ReactionS from '../../src/schemas/reaction'
 import type * as UploadS from '../../src/schemas/upload'
+import type * as ModerationS from '../../src/schemas/moderation'
 import type { ClientFrame, ClientFrameType } from '../../src/schemas/frames'
 import type { ServerFrame, ServerFrameType } from '../../src/schemas/server-frames'
 import type { ErrorCode as ServerErrorCode } from '../../src/errors'
@@ -77,6 +78,26 @@ export type NotifyResult = Static<typeof NotificationS.NotifyResult>
 export type SubscribeBody = Static<typeof NotificationS.SubscribeBody>
 export type Subscription = Static<typeof NotificationS.Subscription>
 export type SubscriptionList = Static<typeof NotificationS.SubscriptionList>
+
+// Moderation (SPEC §14)
+export type BanBody = Static<typeof ModerationS.BanBody>
+export type MuteBody = Static<typeof ModerationS.MuteBody>
+export type RoomBan = Static<typeof ModerationS.RoomBan>
+export type RoomBanList = Static<typeof ModerationS.RoomBanList>
+export type RoomMute = Static<typeof ModerationS.RoomMute>
+export type RoomMuteList = Static<typeof ModerationS.RoomMuteList>
+export type UserBan = Static<typeof ModerationS.TenantBan>
+export type UserBanList = Static<typeof ModerationS.TenantBanList>
+export type Block = Static<typeof ModerationS.Block>
+export type BlockList = Static<typeof ModerationS.BlockList>
+export type CreateReportBody = Static<typeof ModerationS.CreateReportBody>
+export type Report = Static<typeof ModerationS.Report>
+export type ReportList = Static<typeof ModerationS.ReportList>
+export type ResolveReportBody = Static<typeof ModerationS.ResolveReportBody>
+export type ResolveAction = Static<typeof ModerationS.ResolveAction>
+export type AuditEntry = Static<typeof ModerationS.AuditEntry>
+export type AuditList = Static<typeof ModerationS.AuditList>
+export type ReportQuery = PageQuery & { status?: 'open' | 'resolved' }
 
 // Presence and tokens: their schemas live in the route modules; read them off the routes' types.
 type PresenceRoute = ReturnType<typeof presenceRoutes>['~Routes']['v1']['presence']['get']

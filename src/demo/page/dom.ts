@@ -27,3 +27,10 @@ export function rerender(list: HTMLElement, children: Node[]) {
   list.replaceChildren(...children)
   if (key) list.querySelector<HTMLElement>(`[data-focus="${CSS.escape(key)}"]`)?.focus()
 }
+
+/** A small text button that runs `fn` on click. */
+export function linkButton(label: string, cls: string, fn: () => void): HTMLButtonElement {
+  const b = h('button', { class: `link ${cls}`, type: 'button' }, label)
+  b.addEventListener('click', fn)
+  return b
+}

@@ -1,10 +1,11 @@
 // The demo chat page: a user token in, rooms with unread counts, live messages, typing, presence,
-// sending and editing; replies in a thread, reactions, pins and mentions (rich.ts). Built for the
-// browser by src/demo/bundle.ts; everything goes through the SDK.
+// sending and editing; replies in a thread, reactions, pins and mentions (rich.ts); reporting and
+// blocking (moderation.ts). Built for the browser by src/demo/bundle.ts; everything goes through the SDK.
 
 import { ChatApiError, ChatClient, type ChangedMessage, type Member, type Message, type RoomListItem } from '../../../sdk/src/index'
 import { $, h, rerender } from './dom'
 import { actionBar, keepNewer, mentionsIn, pinsAfter, reactionBar, type MessageActions } from './rich'
+import { loadBlocks, memberControls, reportControl, type ModerationContext } from './moderation'
 import { createAttachments } from './attachments'
 
 const TOKEN_KEY = 'chatapi.demo.token'
@@ -34,6 +35,23 @@ const state = {
   thread: null as string | null,
   replies: new Map<string, Message>(),
   pins: [] as Message[],
+  /** Users the caller blocks (SPEC §14). */
+  blocked: new Set<string>(),
+}
+
+/** What the moderation controls need about the open room (null when none is open). */
+function moderation(): ModerationContext | null {
+  if (!state.client || !state.current) return null
+  const roomId = state.current
+  return {
+    client: state.client,
+    me: state.me,
+    roomId,
+    myRole: state.members.find((m) => m.user_id === state.me)?.role,
+    blocked: state.blocked,
+    showError,
+    refresh: () => void loadMembers(roomId),
+  }
 }
 
 function showError(e: unknown, where = 'error') {
@@ -71,6 +89,7 @@ async function signIn(token: string) {
   $('login').hidden = true
   $('app').hidden = false
   $('signout').hidden = false
+  state.blocked = await loadBlocks(client)
   await loadRooms()
   const first = [...state.rooms.keys()][0]
   if (first && !state.current) await openRoom(first)
@@ -319,8 +338,11 @@ function renderRoom() {
 }
 
 function renderMembers() {
+  const ctx = moderation()
   $('members').replaceChildren(
-    ...state.members.map((m) => h('li', { 'data-user': m.user_id }, dot(m.user_id), m.user_id === state.me ? `${m.user_id} (you)` : m.user_id)),
+    ...state.members.map((m) =>
+      h('li', { 'data-user': m.user_id }, dot(m.user_id), m.user_id === state.me ? `${m.user_id} (you)` : m.user_id, ...(ctx ? memberControls(m, ctx) : [])),
+    ),
   )
 }
 
@@ -374,6 +396,8 @@ function renderMessage(m: Message, inThread: boolean): HTMLElement {
     })
     meta.append(edit)
   }
+  const ctx = moderation()
+  if (!mine && !m.deleted_at && ctx) meta.append(reportControl(m, ctx))
   li.append(meta, h('div', { class: 'content' }, m.deleted_at ? 'message deleted' : m.content))
   if (!m.deleted_at && m.attachments.length) li.append(h('div', { class: 'attachments' }, ...m.attachments.map(attachments.view)))
   if (!m.deleted_at) li.append(reactionBar(m, actions), actionBar(m, actions, inThread))
