@@ -1,0 +1,40 @@
+-- Search (SPEC §13) with PostgreSQL's own full-text search: a GIN index over an expression, so the
+-- table is not rewritten and every write keeps it current in the same transaction.
+--
+-- chatapi_search_fold(text): what makes matching ignore diacritics. With the `unaccent` extension
+-- (PostgreSQL contrib; trusted, so a database owner may create it) it strips them; where it cannot
+-- be created, it is the identity and matching is exact about accents (docs/search.md). Declared
+-- IMMUTABLE so that an index may use it: the unaccent rules are fixed for the life of the index.
+--
+-- chatapi_search_doc(...): the document of a message. Its words are the runs of letters and
+-- digits of the content (the same tokens as the SQLite index and the snippet builder), folded,
+-- under the 'simple' configuration (lower case, no stemming, no stop words); plus three lexemes
+-- that cannot come from content (they hold a ':') naming its tenant, room and sender, so scoping
+-- can happen inside the index scan.
+
+DO $do$
+BEGIN
+  BEGIN
+    CREATE EXTENSION IF NOT EXISTS unaccent;
+  EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'unaccent is not available: search will not ignore diacritics';
+  END;
+  IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'unaccent') THEN
+    EXECUTE format(
+      'CREATE FUNCTION chatapi_search_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT '
+      'AS $f$ SELECT %I.unaccent(%L::regdictionary, t) $f$',
+      (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'),
+      (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent') || '.unaccent');
+  ELSE
+    CREATE FUNCTION chatapi_search_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $f$ SELECT t $f$;
+  END IF;
+END
+$do$;
+
+CREATE FUNCTION chatapi_search_doc(tenant_id text, room_id text, sender_id text, content text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
+  SELECT to_tsvector('simple'::regconfig, chatapi_search_fold(regexp_replace(content, '[^[:alnum:]]+', ' ', 'g')))
+      || array_to_tsvector(ARRAY['t:' || tenant_id, 'r:' || room_id, 's:' || sender_id])
+$f$;
+
+CREATE INDEX messages_search ON messages USING gin (chatapi_search_doc(tenant_id, room_id, sender_id, content));

@@ -1,0 +1,95 @@
+// Search queries over the SQLite index (db/sqlite/search-index.ts): FTS5 finds candidates newest
+// first, restricted inside the FTS query to the tenant (and to the rooms when they are few, and to
+// the sender when one is asked); each candidate is then checked against the chat tables as they are
+// now: the caller's memberships, and the message row itself (a delete or an edit the index has not
+// applied yet never leaks an old match).
+
+import type { Database } from 'bun:sqlite'
+import { findMatches, fts5Expression, type SearchTerm } from '../search-query'
+import { decodeCursor, encodeCursor } from './cursor'
+import type { PageRow } from './messages'
+
+export interface SearchRequest {
+  tenantId: string
+  userId: string
+  terms: SearchTerm[]
+  /** One room only (the service checked that the caller is a member). */
+  roomId?: string
+  senderId?: string
+  limit: number
+  cursor?: string
+}
+
+export interface SearchPage {
+  rows: PageRow[]
+  next_cursor: string | null
+}
+
+/** Up to this many rooms are named in the FTS query itself; more are checked per candidate. */
+const ROOM_TOKENS_MAX = 64
+/**
+ * Candidates looked at per request at most. A page can end early (fewer than `limit` results with a
+ * next_cursor) so that a word common in rooms the caller is not in cannot make one request scan
+ * the whole index.
+ */
+export const SCAN_MAX = 10_000
+
+const PAGE_COLUMNS = 'message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at'
+
+export function decodeSearchCursor(cursor: string): number {
+  const [id] = decodeCursor(cursor, ['number']) as number[]
+  if (!Number.isSafeInteger(id) || id < 0) decodeCursor('', ['number']) // throws the 400 on `cursor`
+  return id
+}
+
+export function createSearchReader(d: { chat: Database; idx: Database; schema: string }) {
+  const { chat, idx } = d
+  const S = d.schema
+  const memberRooms = chat.query<{ room_id: string }, [string, string]>('SELECT room_id FROM members WHERE tenant_id = ? AND user_id = ?')
+  const messageRow = chat.query<PageRow, [string, number]>(`SELECT ${PAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq = ?`)
+  const keyGet = idx.query<{ key: number }, [string, string]>(`SELECT key FROM ${S}.keys WHERE kind = ? AND name = ?`)
+  const docById = idx.query<{ room_id: string; seq: number; edited_at: string | null }, [number]>(`SELECT room_id, seq, edited_at FROM ${S}.docs WHERE id = ?`)
+  const candidates = idx.query<{ id: number }, [string, number]>(`SELECT rowid AS id FROM ${S}.fts WHERE fts MATCH ? AND rowid < ? ORDER BY rowid DESC`)
+
+  return {
+    query(req: SearchRequest): SearchPage {
+      const below = req.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeSearchCursor(req.cursor)
+      const empty: SearchPage = { rows: [], next_cursor: null }
+      const rooms = req.roomId ? [req.roomId] : memberRooms.all(req.tenantId, req.userId).map((r) => r.room_id)
+      const tenantKey = keyGet.get('t', req.tenantId)?.key
+      if (!rooms.length || tenantKey === undefined) return empty
+      const scope = [`t${tenantKey}`]
+      if (rooms.length <= ROOM_TOKENS_MAX) {
+        const keys = rooms.flatMap((r) => keyGet.get('r', r)?.key ?? [])
+        if (!keys.length) return empty // none of these rooms has an indexed message
+        scope.push(`(${keys.map((k) => `r${k}`).join(' OR ')})`)
+      }
+      if (req.senderId !== undefined) {
+        const k = keyGet.get('s', `${req.tenantId}|${req.senderId}`)?.key
+        if (k === undefined) return empty
+        scope.push(`s${k}`)
+      }
+      const match = `body : (${fts5Expression(req.terms)}) AND scope : (${scope.join(' AND ')})`
+      const inScope = new Set(rooms)
+      const rows: PageRow[] = []
+      let scanned = 0
+      let last = below
+      let kept = below
+      for (const { id } of candidates.iterate(match, below)) {
+        if (++scanned > SCAN_MAX) return { rows, next_cursor: encodeCursor([last]) }
+        last = id
+        const doc = docById.get(id)
+        if (!doc || !inScope.has(doc.room_id)) continue
+        const m = messageRow.get(doc.room_id, doc.seq)
+        if (!m || m.deleted_at !== null) continue
+        if (req.senderId !== undefined && m.sender_id !== req.senderId) continue
+        // Edited since it was indexed (the change is on its way): only its current words count.
+        if (m.edited_at !== doc.edited_at && !findMatches(m.content, req.terms).all) continue
+        if (rows.length === req.limit) return { rows, next_cursor: encodeCursor([kept]) }
+        rows.push(m)
+        kept = id
+      }
+      return { rows, next_cursor: null }
+    },
+  }
+}
