@@ -5,7 +5,7 @@ import type { Config } from './config'
 import type { Logger } from './log'
 import { AppError } from './errors'
 import type { RequestState, RequestStates } from './http/context'
-import type { RouteDeps } from './http/deps'
+import { isAppLevel, type RouteDeps } from './http/deps'
 import { createRequestIds } from './http/plugins/request-id'
 import { createRouteMatcher, type RouteMatcher } from './http/plugins/route-match'
 import { createCors } from './http/plugins/cors'
@@ -44,6 +44,8 @@ export function createApp(deps: AppDeps) {
   const cors = createCors(config.CORS_ORIGINS)
   const auth = createAuth({ tenants: deps.services.tenant, masterKey: config.MASTER_API_KEY, verifyToken: deps.verifyToken })
   let matcher: RouteMatcher | null = null
+  /** `METHOD template` of the routes marked appLevel (http/deps.ts): their X-User-Id is optional. */
+  let appLevelRoutes: Set<string> | null = null
   const requestIdFor = createRequestIds()
 
   const app = new Elysia({ normalize: true })
@@ -63,8 +65,11 @@ export function createApp(deps: AppDeps) {
       state.route = route
       if (path.startsWith('/v1/admin/')) auth.admin(request)
       else if (path.startsWith('/v1/')) {
-        state.actor = await auth.tenant(request)
-        await applyRateLimit(deps.services.limiter, state.actor, state.headers)
+        appLevelRoutes ??= new Set(app.routes.filter((r) => isAppLevel(r.hooks)).map((r) => `${r.method} ${r.path}`))
+        const caller = appLevelRoutes.has(`${request.method === 'HEAD' ? 'GET' : request.method} ${route}`)
+          ? (state.caller = await auth.appLevel(request))
+          : (state.actor = await auth.tenant(request))
+        await applyRateLimit(deps.services.limiter, caller, state.headers)
       } else if (route === '/ws') {
         // WS credentials are checked here too, so a refusal is a plain 401/403 before any upgrade.
         // An upgrade costs a token of the tenant's bucket like a REST call (429 before the upgrade):

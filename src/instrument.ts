@@ -1,6 +1,7 @@
 // Instrumentation decorators applied by the composition root, so business code stays free of metrics.
 
 import type { Broker } from './broker/types'
+import { topics } from './broker/topics'
 import type { ServerFrame } from './schemas/server-frames'
 import type { Store } from './db/types'
 import type { AppMetrics } from './metrics'
@@ -32,6 +33,12 @@ export function instrumentBroker<B extends Broker>(broker: B, subscribers: (topi
     publish(topic: string, frame: ServerFrame) {
       broker.publish(topic, frame)
       const n = subscribers(topic)
+      if (n > 0) m.fanout.inc({ type: frame.type }, n)
+    },
+    publishToUsers(tenantId: string, userIds: readonly string[], frame: ServerFrame) {
+      broker.publishToUsers(tenantId, userIds, frame)
+      let n = 0
+      for (const u of userIds) n += subscribers(topics.user(tenantId, u))
       if (n > 0) m.fanout.inc({ type: frame.type }, n)
     },
   }

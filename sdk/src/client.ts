@@ -32,17 +32,29 @@ import type {
   TypingFrame,
 } from './types'
 
-/** The parts of a WebSocket the client uses (the browser's, Bun's, or the `ws` package's). */
+/**
+ * A handler slot that each implementation's own event type fits (the DOM's MessageEvent, the ws
+ * package's): declared as a method, so TypeScript compares its parameter both ways.
+ */
+type Handler<E> = { handle(ev: E): void }['handle'] | null
+
+/** The parts of a WebSocket the client uses (the browser's, Bun's, Node.js 22's, or the `ws` package's). */
 export interface WebSocketLike {
   readonly readyState: number
   send(data: string): void
   close(code?: number, reason?: string): void
-  onopen: ((ev: unknown) => void) | null
-  onmessage: ((ev: { data: unknown }) => void) | null
-  onclose: ((ev: { code: number; reason: string }) => void) | null
-  onerror: ((ev: unknown) => void) | null
+  onopen: Handler<unknown>
+  onmessage: Handler<{ data: unknown }>
+  onclose: Handler<{ code: number; reason: string }>
+  onerror: Handler<unknown>
 }
-export type WebSocketCtor = new (url: string, init?: unknown) => WebSocketLike
+/**
+ * A WebSocket class. The client calls it as `new WebSocket(url)` (browsers) or
+ * `new WebSocket(url, { headers })` (Bun, Node.js, the ws package); implementations type that
+ * second argument differently (protocols, options), hence `any`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type WebSocketCtor = new (url: string, init?: any) => WebSocketLike
 
 export interface ChatClientOptions extends ClientOptions {
   /** Ack every delivered message automatically (default true). Off: call `ack()` yourself. */
@@ -335,7 +347,13 @@ export class ChatClient extends Emitter<ChatEvents> {
     try {
       target = await this.wsTarget()
       if (this.closedByUser || this.ws) return
-      const Ctor = this.opts.WebSocket ?? (globalThis as unknown as { WebSocket: WebSocketCtor }).WebSocket
+      const Ctor = this.opts.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketCtor }).WebSocket
+      // Node.js 20 has no global WebSocket unless started with a flag: say so once, do not retry.
+      if (typeof Ctor !== 'function')
+        throw new ConfigError(
+          'no WebSocket implementation: pass one as the WebSocket option (the ws package: `WebSocket: (await import("ws")).WebSocket`), ' +
+            'or on Node.js 20 run node with --experimental-websocket (Node.js 22 and later, browsers and Bun have one)',
+        )
       ws = target.headers ? new Ctor(target.url, { headers: target.headers }) : new Ctor(target.url)
     } catch (e) {
       const err = new ChatClientError('NETWORK_ERROR', `cannot open the WebSocket: ${(e as Error)?.message ?? e}`, { cause: e })

@@ -66,6 +66,8 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     attach(s: Server<unknown>): void
     /** Hands an already serialized frame to this instance's receivers of the topic, except `except`. */
     deliver(topic: string, data: SerializedFrame, except?: Socket): void
+    /** publishToUsers with an already serialized frame, on this instance only. */
+    deliverToUsers(tenantId: string, userIds: readonly string[], data: SerializedFrame): void
     /** Sockets subscribed to the topic on this instance (metrics). */
     subscriberCount(topic: string): number
     /** Registers a socket; returns true when it is the user's first live connection. */
@@ -113,6 +115,13 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
       deliver(topic, serializeFrame(frame), from)
     },
     deliver,
+    publishToUsers(tenantId, userIds, frame) {
+      broker.deliverToUsers(tenantId, userIds, serializeFrame(frame))
+    },
+    deliverToUsers(tenantId, userIds, data) {
+      // Registered sockets only: a Bun publish per absent user would be a native call for nothing.
+      for (const u of userIds) for (const ws of each(byUser.get(key(tenantId, u)))) ws.send(data)
+    },
     joinRoom(tenantId, userId, roomId) {
       for (const ws of each(byUser.get(key(tenantId, userId)))) ws.subscribe(topics.room(tenantId, roomId))
     },

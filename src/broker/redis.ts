@@ -45,7 +45,14 @@ export interface RedisBrokerOptions {
   redis?: Redis
 }
 
-type Control = { op: 'join' | 'leave'; t: string; u: string; r: string } | { op: 'tenant'; t: string; why: string; from: string }
+type Control =
+  | { op: 'join' | 'leave'; t: string; u: string; r: string }
+  | { op: 'tenant'; t: string; why: string; from: string }
+  /** A serialized frame `d` for every socket of these users (publishToUsers). */
+  | { op: 'users'; t: string; u: readonly string[]; d: SerializedFrame }
+
+/** Users per `users` control message, so one presence change to a large audience is a few bounded messages. */
+const USERS_PER_MESSAGE = 1000
 
 // KEYS: instances zset, this instance's counter hash.  ARGV: instance, ttlMs, then tenant, count pairs.
 const HEARTBEAT = lua(`${LUA_NOW}
@@ -125,6 +132,7 @@ export function createRedisBroker(o: RedisBrokerOptions) {
   function applyControl(c: Control) {
     if (c.op === 'join') local.joinRoom(c.t, c.u, c.r)
     else if (c.op === 'leave') local.leaveRoom(c.t, c.u, c.r)
+    else if (c.op === 'users') local.deliverToUsers(c.t, c.u, c.d)
     else if (c.op === 'tenant' && c.from !== instanceId) for (const l of tenantListeners) l(c.t, c.why)
   }
 
@@ -237,6 +245,20 @@ export function createRedisBroker(o: RedisBrokerOptions) {
       origins.set(token, from)
       setTimeout(() => origins.delete(token), 10_000).unref?.()
       return send(prefix + topic, `${MARK}${token}${MARK}${data}`, () => deliverLocal(topic, `${MARK}${token}${MARK}${data}`))
+    },
+    /**
+     * One control message per USERS_PER_MESSAGE users, which every instance (this one included)
+     * hands to its own sockets of those users: on the control channel, so it keeps its order with
+     * this instance's other publishes like joinRoom does.
+     */
+    publishToUsers(tenantId: string, userIds: readonly string[], frame: ServerFrame): Promise<void> {
+      const d = serializeFrame(frame)
+      const sends: Promise<void>[] = []
+      for (let i = 0; i < userIds.length; i += USERS_PER_MESSAGE) {
+        const c: Control = { op: 'users', t: tenantId, u: userIds.slice(i, i + USERS_PER_MESSAGE), d }
+        sends.push(send(ctlChannel, JSON.stringify(c), () => applyControl(c)))
+      }
+      return Promise.all(sends).then(() => {})
     },
     /**
      * Tells the other instances that a tenant changed (key rotated, config patched), so they drop

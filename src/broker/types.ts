@@ -8,6 +8,12 @@ export interface Broker {
   publish(topic: string, frame: ServerFrame): void
   /** Like publish, but skips the socket `from` (typing and read receipts never echo to their sender). */
   publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: ServerFrame): void
+  /**
+   * Sends the frame once to every live connection of each listed user, on every instance (presence:
+   * one frame per socket however many rooms it shares with the subject). Users without a live
+   * connection cost a map lookup.
+   */
+  publishToUsers(tenantId: string, userIds: readonly string[], frame: ServerFrame): void
   /** Subscribes every live connection of the user to the room's topic (a member was added). */
   joinRoom(tenantId: string, userId: string, roomId: string): void
   /** Unsubscribes every live connection of the user from the room's topic (a member left). */

@@ -1,12 +1,14 @@
 // Per-request state computed in onRequest (before Elysia parses the body) and read by routes and onError.
 
-import type { Actor } from '../services/actor'
+import type { Actor, AppCaller } from '../services/actor'
 
 export interface RequestState {
   requestId: string
   startedAt: number
   /** Set for authenticated tenant calls (REST and the WS upgrade). */
   actor?: Actor
+  /** Set instead of `actor` for app-level routes (http/deps.ts appLevel), which may have no user. */
+  caller?: AppCaller
   /** Headers every response to this request carries (X-Request-Id, rate limit, CORS). */
   headers: Record<string, string>
   /** Route template, e.g. /v1/rooms/:room_id (for logs and metrics; never a raw id). */

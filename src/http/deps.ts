@@ -2,7 +2,7 @@
 
 import type { Config } from '../config'
 import type { Services } from '../services'
-import type { Actor } from '../services/actor'
+import type { Actor, AppCaller } from '../services/actor'
 import type { Broker, PresenceStore } from '../broker/types'
 import type { RequestStates } from './context'
 
@@ -20,6 +20,25 @@ export function actorOf(deps: RouteDeps, request: Request): Actor {
   if (!a) throw new Error('tenant route reached without an authenticated actor')
   return a
 }
+
+/** The caller that onRequest authenticated on an app-level route (user optional). */
+export function callerOf(deps: RouteDeps, request: Request): AppCaller {
+  const c = deps.states.get(request)?.caller
+  if (!c) throw new Error('app-level route reached without an authenticated caller')
+  return c
+}
+
+/** The `detail` key that marks an app-level route; onRequest reads it from the mounted routes. */
+export const APP_LEVEL = 'x-app-level'
+
+/**
+ * Marks a route as app-level (SPEC Revision 2): it acts for the parent app, so the API key alone
+ * is enough and X-User-Id is optional (checked when sent). Such a route reads `callerOf`.
+ */
+export const appLevel = <D extends object>(detail: D): D => ({ ...detail, [APP_LEVEL]: true })
+
+/** True for a route marked with appLevel (its Elysia hooks hold the marked detail). */
+export const isAppLevel = (hooks: unknown): boolean => (hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[APP_LEVEL] === true
 
 export const tenantSecurity: Record<string, string[]>[] = [{ apiKey: [], userId: [] }, { bearer: [] }]
 export const adminSecurity: Record<string, string[]>[] = [{ masterKey: [] }]

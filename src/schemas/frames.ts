@@ -3,6 +3,7 @@
 import { Type as t, type Static, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { CLIENT_ID_PATTERN, fieldWithNul, JsonObject, MAX_JSON_DEPTH, NUL_MESSAGE } from './common'
+import { describeValueError } from './error-text'
 
 const RequestId = t.Optional(t.String({ maxLength: 64 }))
 const RoomId = t.String({ minLength: 1, maxLength: 64 })
@@ -59,8 +60,9 @@ export function parseClientFrame(data: unknown): ParsedFrame {
   const checker = checkers[obj.type as ClientFrameType]
   if (!checker.Check(obj)) {
     const first = checker.Errors(obj).First()
-    const field = first?.path.split('/').filter(Boolean)[0]
-    return { ok: false, message: field ? `invalid value for ${field}` : 'invalid frame', field, request_id: rid }
+    if (!first) return { ok: false, message: 'invalid frame', request_id: rid }
+    const { field, message } = describeValueError(first, { kind: obj.type, root: 'frame' })
+    return { ok: false, message, field, request_id: rid }
   }
   return { ok: true, frame: obj as ClientFrame }
 }

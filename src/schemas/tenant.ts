@@ -17,7 +17,7 @@ export const TenantConfig = t.Object({
   max_room_members: t.Optional(t.Integer({ minimum: 2 })),
   max_connections: t.Optional(t.Integer({ minimum: 1 })),
   webhook_url: t.Optional(t.Union([t.String({ maxLength: 2048 }), t.Null()])),
-  webhook_events: t.Optional(t.Array(WebhookEventName)),
+  webhook_events: t.Optional(t.Array(WebhookEventName, { description: 'events sent to webhook_url; absent: every event, []: none' })),
   require_user_tokens: t.Optional(t.Boolean()),
   features: t.Optional(Features),
 })

@@ -12,6 +12,15 @@ export interface Actor {
   expiresAt?: number
 }
 
+/**
+ * The caller of an app-level route (SPEC Revision 2): the API key alone acts for the parent app, so
+ * `userId` is null unless an X-User-Id was sent (and then it limits the call as that user).
+ */
+export type AppCaller = Omit<Actor, 'userId'> & { userId: string | null }
+
+/** The caller as a user, when it names one (a user token always does). */
+export const asUser = (c: AppCaller): Actor | null => (c.userId === null ? null : (c as Actor))
+
 const MAX_JSON_BYTES = 8 * 1024
 
 /** A JSON object (not null, not an array): request bodies arrive as `unknown` (schemas/common.ts JsonObjectInput). */

@@ -60,12 +60,12 @@ export function createChatroomService({ store, clock, broker, presence, membersh
       let members: { user_id: string; role: Role }[]
       let uniqueKey: string | null = null
       if (body.type === 'dm') {
-        if (others.length !== 1) throw invalid('members', 'a dm needs exactly one other user')
+        if (others.length !== 1) throw invalid('members', `a dm needs exactly one other user in members (got ${others.length})`)
         uniqueKey = dmKey(actor.userId, others[0])
         members = [actor.userId, others[0]].map((u) => ({ user_id: u, role: 'member' as const }))
       } else {
         if (others.length + 1 > cfg.max_room_members)
-          throw invalid('members', `a room holds at most ${cfg.max_room_members} members`)
+          throw invalid('members', `a room holds at most ${cfg.max_room_members} members, the creator included`)
         members = [{ user_id: actor.userId, role: 'owner' }, ...others.map((u) => ({ user_id: u, role: 'member' as const }))]
       }
       const { room, created } = await store.rooms.create(tid(actor), {

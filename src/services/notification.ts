@@ -12,7 +12,7 @@ import { topics } from '../broker/topics'
 import type { NotifyBody, SubscribeBody } from '../schemas/notification'
 import { notificationFrame, type ServerFrame } from '../schemas/server-frames'
 import { roomFor } from './access'
-import { isJsonObject, type Actor } from './actor'
+import { asUser, isJsonObject, type Actor, type AppCaller } from './actor'
 import type { Outbox } from './outbox'
 import { outboundBlockReason, parseOutboundUrl } from './outbound-url'
 import type { WebhookService } from './webhook'
@@ -22,24 +22,29 @@ type Deps = { store: Store; clock: Clock; config: Config; broker: Broker; outbox
 const toSubscription = (s: SubscriptionRow) => ({ subscription_id: s.subscription_id, topic: s.topic, endpoint: s.endpoint, created_at: s.created_at })
 
 export function createNotificationService({ store, clock, config, broker, outbox, webhooks }: Deps) {
-  const keyOnly = (actor: Actor, what: string) => {
+  const keyOnly = (actor: AppCaller, what: string) => {
     if (actor.via !== 'key') throw forbidden(`${what} needs the API key (a user token may not do this)`)
   }
 
   return {
-    /** POST /v1/notify: API key only; 202 once stored. `recipients` counts distinct users. */
-    async notify(actor: Actor, body: NotifyBody) {
+    /**
+     * POST /v1/notify: API key only; 202 once stored. `recipients` counts distinct users. A `room_id`
+     * is checked as the calling user sees it when one is named, else it must be the tenant's.
+     */
+    async notify(actor: AppCaller, body: NotifyBody) {
       keyOnly(actor, 'POST /v1/notify')
       if (!isJsonObject(body.payload)) throw invalid('payload', 'payload must be a JSON object')
       const payload = JSON.stringify(body.payload)
       if (Buffer.byteLength(payload) > config.MAX_NOTIFICATION_BYTES)
         throw invalid('payload', `payload must be at most ${config.MAX_NOTIFICATION_BYTES} bytes serialized`)
       const { user_ids, room_id, topic_subscribers } = body.targets
-      if (!user_ids?.length && !room_id && !topic_subscribers) throw invalid('targets', 'name at least one target')
+      if (!user_ids?.length && !room_id && !topic_subscribers) throw invalid('targets', 'targets must name at least one of user_ids, room_id or topic_subscribers: true')
       const tid = actor.tenant.tenant_id
       const recipients = new Set(user_ids ?? [])
       if (room_id) {
-        await roomFor(store, actor, room_id, 'member')
+        const user = asUser(actor)
+        if (user) await roomFor(store, user, room_id, 'member')
+        else if (!(await store.rooms.get(tid, room_id))) throw notFound('room')
         for (const u of await store.members.userIds(room_id)) recipients.add(u)
       }
       if (topic_subscribers) for (const u of await store.notifications.subscribersOf(tid, body.topic)) recipients.add(u)

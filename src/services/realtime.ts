@@ -13,10 +13,10 @@ import { roomFor } from './access'
 import type { Actor } from './actor'
 import { nextTurn } from './next-turn'
 
-/** Presence frames published per turn of the event loop (see announce). */
-const ANNOUNCE_SLICE = 256
-
 type Deps = { store: Store; clock: Clock; config: Config; broker: Broker; presence: PresenceStore }
+
+/** Rooms whose members one presence read takes (at most FANOUT_RECEIPTS_MAX_MEMBERS rows each), per turn of the event loop. */
+const ROOMS_PER_READ = 100
 
 export function createRealtimeService({ store, clock, config, broker, presence }: Deps) {
   /** Pending "offline" announcements, keyed tenant+user, cancelled by a reconnect inside the grace. */
@@ -30,20 +30,27 @@ export function createRealtimeService({ store, clock, config, broker, presence }
 
   /**
    * Presence fan-out goes only to rooms small enough (SPEC §5 step 5); larger rooms ask over REST.
-   * A user in thousands of rooms means thousands of publishes: ANNOUNCE_SLICE per turn of the event
-   * loop, so they never hold it for long, and one user's announcements run one after another, so an
-   * offline can never overtake the online before it in some rooms.
+   * The audience is the set of users sharing such a room with the subject, and each of their
+   * connections gets the frame once (a frame per room repeated it once per shared room); the
+   * subject is never told of themselves. Members are read ROOMS_PER_READ rooms at a time with a
+   * turn of the event loop in between, so a user in thousands of rooms never holds it for long,
+   * and one user's announcements run one after another, so an offline can never overtake the
+   * online before it for some receivers.
    */
   function announce(actor: Actor, status: 'online' | 'offline'): Promise<void> {
     if (!actor.tenant.config.features.presence) return Promise.resolve()
     const k = key(actor)
     const run = async () => {
+      const tid = actor.tenant.tenant_id
       const frame: ServerFrame<'presence.update'> = { type: 'presence.update', user_id: actor.userId, status }
-      let sent = 0
-      for (const m of await store.members.membershipsOf(actor.tenant.tenant_id, actor.userId)) {
-        if (m.member_count > config.FANOUT_RECEIPTS_MAX_MEMBERS) continue
-        if (++sent % ANNOUNCE_SLICE === 0) await nextTurn()
-        broker.publish(topics.room(actor.tenant.tenant_id, m.room_id), frame)
+      const rooms: string[] = []
+      for (const m of await store.members.membershipsOf(tid, actor.userId)) if (m.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) rooms.push(m.room_id)
+      const told = new Set([actor.userId])
+      for (let i = 0; i < rooms.length && !stopped; i += ROOMS_PER_READ) {
+        if (i > 0) await nextTurn()
+        const audience = (await store.members.userIdsIn(rooms.slice(i, i + ROOMS_PER_READ))).filter((u) => !told.has(u))
+        for (const u of audience) told.add(u)
+        if (audience.length > 0) broker.publishToUsers(tid, audience, frame)
       }
     }
     const done = (announcing.get(k) ?? Promise.resolve()).then(run, run)

@@ -79,13 +79,16 @@ export function createTenantService({ store, clock, config }: Deps) {
       out.webhook_url = v as string | null
     }
     if ('webhook_events' in input) {
+      // Absent means every event (SPEC Revision 2) and [] means none. null puts the default back:
+      // the key is kept as undefined, so the merge in patch overrides the stored list and
+      // JSON.stringify then leaves the key out (one stored form for "not set").
       const v = input.webhook_events
-      if (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e)))
-        throw invalid('config.webhook_events', `webhook_events must list events among ${WEBHOOK_EVENTS.join(', ')}`)
-      out.webhook_events = [...new Set(v as WebhookEvent[])]
+      if (v !== null && (!Array.isArray(v) || v.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e))))
+        throw invalid('config.webhook_events', `webhook_events must be null (every event) or a list of events among ${WEBHOOK_EVENTS.join(', ')}`)
+      out.webhook_events = v === null ? undefined : [...new Set(v as WebhookEvent[])]
     }
     if ('require_user_tokens' in input) {
-      if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'must be a boolean')
+      if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'require_user_tokens must be a boolean')
       out.require_user_tokens = input.require_user_tokens
     }
     if ('features' in input) {
@@ -109,7 +112,7 @@ export function createTenantService({ store, clock, config }: Deps) {
       max_room_members: stored.max_room_members ?? config.MAX_ROOM_MEMBERS,
       max_connections: stored.max_connections ?? config.WS_MAX_CONNECTIONS_PER_TENANT,
       webhook_url: stored.webhook_url ?? null,
-      webhook_events: stored.webhook_events ?? [],
+      webhook_events: stored.webhook_events ?? [...WEBHOOK_EVENTS],
       require_user_tokens: stored.require_user_tokens ?? false,
       features: {
         typing: stored.features?.typing ?? true,

@@ -6,7 +6,7 @@ import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jo
 import type { Clock } from '../clock'
 import { AppError, forbidden, invalid, unauthenticated } from '../errors'
 import { USER_ID_PATTERN } from '../schemas/common'
-import type { Actor } from './actor'
+import type { Actor, AppCaller } from './actor'
 import type { AuthTenant, TenantService } from './tenant'
 
 const USER_ID = new RegExp(USER_ID_PATTERN)
@@ -52,8 +52,8 @@ export function createTokenService({ tenants, clock }: { tenants: TenantService;
   }
 
   return {
-    /** POST /v1/tokens and `chatapi token create`: API key callers only; ttl 1 s to 30 days. */
-    async mint(actor: Actor, body: { user_id: string; ttl_s?: number }) {
+    /** POST /v1/tokens and `chatapi token create`: API key callers only (no user needed); ttl 1 s to 30 days. */
+    async mint(actor: AppCaller, body: { user_id: string; ttl_s?: number }) {
       if (actor.via !== 'key') throw forbidden('minting tokens needs the API key (a user token may not do this)')
       const ttl = body.ttl_s ?? 3600
       if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_S) throw invalid('ttl_s', `ttl_s must be an integer between 1 and ${MAX_TTL_S}`)

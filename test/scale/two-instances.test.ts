@@ -108,6 +108,27 @@ describe.skipIf(!available)('two instances over PostgreSQL and Redis', () => {
     expect(status).toBe('offline')
   })
 
+  test('presence: one presence.update per socket per change on either instance, however many rooms are shared', async () => {
+    const rooms: string[] = []
+    for (let i = 0; i < 3; i++) rooms.push((await as(a, 'erin')('POST', '/v1/rooms', { type: 'group', members: ['frank'] })).body.room_id)
+    const franks = [await WsClient.connect(a.wsUrl, hdr('frank')), await WsClient.connect(b.wsUrl, hdr('frank'))]
+    for (const f of franks) await f.next('sync.done', 5000, (x) => x.room_id === undefined)
+    const erinFrames = (f: WsClient, status: string) => f.log.filter((x) => x.type === 'presence.update' && x.user_id === 'erin' && x.status === status)
+    const barrier = async (content: string) => {
+      expect((await as(a, 'erin')('POST', `/v1/rooms/${rooms[2]}/messages`, { content })).status).toBe(201)
+      for (const f of franks) await f.next('message', 5000, (x) => x.content === content)
+    }
+    const erin = await WsClient.connect(b.wsUrl, hdr('erin'))
+    for (const f of franks) await f.next('presence.update', 5000, (x) => x.user_id === 'erin' && x.status === 'online')
+    await barrier('erin is online')
+    for (const f of franks) expect(erinFrames(f, 'online')).toHaveLength(1)
+    erin.close()
+    for (const f of franks) await f.next('presence.update', 5000, (x) => x.user_id === 'erin' && x.status === 'offline')
+    await barrier('erin is offline')
+    for (const f of franks) expect(erinFrames(f, 'offline')).toHaveLength(1)
+    for (const f of franks) f.close()
+  })
+
   test('the tenant rate limit is one bucket across both instances', async () => {
     const p = await call(a.url, 'PATCH', `/v1/admin/tenants/${tenantId}`, { headers: { 'x-master-key': 'mk' }, body: { config: { rate_limit_per_sec: 5 } } })
     expect(p.status).toBe(200)

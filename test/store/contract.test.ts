@@ -427,6 +427,18 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         expect(await s.members.userIds('nope')).toEqual([])
       })
 
+      test('userIdsIn: the distinct members of several rooms', async () => {
+        await seed(s, ['t1'], [
+          ['ra', 't1'],
+          ['rb', 't1'],
+          ['rc', 't1'],
+        ])
+        await s.members.add('t1', 'rb', ['carol'], 'member', at(1), 100)
+        await s.members.add('t1', 'rc', ['dave'], 'member', at(1), 100)
+        expect((await s.members.userIdsIn(['ra', 'rb', 'nope'])).sort()).toEqual(['alice', 'bob', 'carol'])
+        expect(await s.members.userIdsIn([])).toEqual([])
+      })
+
       test('acks and read markers never move backwards; non-members get null', async () => {
         await seed(s)
         await s.messages.appendBatch(Array.from({ length: 6 }, () => msg('ra', { sender_id: 'bob' })))

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { startTestServer, type TestServer, type TestTenant } from '../support/server'
 import { onSqlite } from '../support/storage'
 import { WsClient } from '../support/ws'
-import { expectNone, ready, roomWith } from './helpers'
+import { expectNone, ready, restSend, roomWith } from './helpers'
 
 const GRACE = 300
 let s: TestServer
@@ -19,10 +19,8 @@ const onlineFlags = async (t: TestTenant, as: string, room: string) => {
   return Object.fromEntries(r.body.members.map((m: any) => [m.user_id, m.online]))
 }
 
-// Presence frames cross instances through Redis after the new socket has subscribed to its rooms,
-// so there the user's own devices may hear their own announcement (docs/scaling.md); the exact
-// behaviour below is the single-instance one.
-test.skipIf(!onSqlite)("the first connection announces online to the user's rooms; a second device does not", async () => {
+// The audience of an announcement never includes its subject, so this holds with Redis too.
+test("the first connection announces online to the user's rooms; a second device does not", async () => {
   const t = await s.newTenant()
   await roomWith(t, 'alice', ['bob'])
   const bob = await ready(s.wsUrl, t.headers('bob'))
@@ -132,4 +130,29 @@ test('rooms over FANOUT_RECEIPTS_MAX_MEMBERS get no presence fan-out', async () 
   } finally {
     await small.stop()
   }
+})
+
+test('a user sharing three rooms: one presence.update per connection per change', async () => {
+  const t = await s.newTenant()
+  const rooms = [await roomWith(t, 'alice', ['bob']), await roomWith(t, 'alice', ['bob', 'carol']), await roomWith(t, 'bob', ['alice'], 'dm')]
+  const bobs = [await ready(s.wsUrl, t.headers('bob')), await ready(s.wsUrl, t.headers('bob'))]
+  const carol = await ready(s.wsUrl, t.headers('carol')) // shares one room with alice
+  const everyone = [...bobs, carol]
+  const presenceOf = (c: WsClient, status: string) => c.log.filter((f) => f.type === 'presence.update' && f.user_id === 'alice' && f.status === status)
+  /** A message published after the announcement: once it arrived, every copy of the announcement has too. */
+  const barrier = async (content: string) => {
+    await restSend(t, 'alice', rooms[1], content)
+    for (const c of everyone) await c.next('message', 3000, (f) => f.content === content)
+  }
+
+  const alice = await ready(s.wsUrl, t.headers('alice'))
+  for (const c of everyone) await c.next('presence.update', 3000, (f) => f.user_id === 'alice' && f.status === 'online')
+  await barrier('after online')
+  for (const c of everyone) expect(presenceOf(c, 'online')).toEqual([{ type: 'presence.update', user_id: 'alice', status: 'online' }])
+
+  alice.close()
+  for (const c of everyone) await c.next('presence.update', 3000, (f) => f.user_id === 'alice' && f.status === 'offline')
+  await barrier('after offline')
+  for (const c of everyone) expect(presenceOf(c, 'offline')).toHaveLength(1)
+  for (const c of everyone) c.close()
 })

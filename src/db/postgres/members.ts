@@ -45,6 +45,10 @@ export function createMemberStore(sql: SQL) {
     userIds: async (roomId: string) =>
       (await sql`SELECT user_id FROM members WHERE room_id = ${roomId} ORDER BY user_id`).map((r: { user_id: string }) => r.user_id) as string[],
 
+    /** The distinct members of any of these rooms (presence audiences; callers keep the list short). */
+    userIdsIn: async (roomIds: string[]) =>
+      (await sql`SELECT DISTINCT user_id FROM members WHERE room_id = ANY(${roomIds}::text[])`).map((r: { user_id: string }) => r.user_id) as string[],
+
     /**
      * Adds users in one transaction; existing members keep their role. Throws CONFLICT when the room
      * would pass maxMembers. Returns every named member (new and existing) and which are new. The

@@ -38,6 +38,10 @@ export function createMemberStore(db: Database) {
      ORDER BY joined_at, user_id LIMIT ?`,
   )
   const userIds = db.query<{ user_id: string }, [string]>('SELECT user_id FROM members WHERE room_id = ?')
+  // One statement for any number of rooms: the ids travel as one JSON array parameter.
+  const userIdsIn = db.query<{ user_id: string }, [string]>(
+    'SELECT DISTINCT user_id FROM members WHERE room_id IN (SELECT value FROM json_each(?))',
+  )
   const ack = db.query<{ last_ack: number }, [number, string, string]>(
     'UPDATE members SET last_ack = max(last_ack, ?) WHERE room_id = ? AND user_id = ? RETURNING last_ack',
   )
@@ -78,6 +82,9 @@ export function createMemberStore(db: Database) {
     },
 
     userIds: (roomId: string) => userIds.all(roomId).map((r) => r.user_id),
+
+    /** The distinct members of any of these rooms (presence audiences; callers keep the list short). */
+    userIdsIn: (roomIds: string[]) => userIdsIn.all(JSON.stringify(roomIds)).map((r) => r.user_id),
 
     /**
      * Adds users in one immediate transaction; existing members keep their role. Throws CONFLICT when

@@ -1,8 +1,9 @@
-// Credentials for tenant calls (X-API-Key + X-User-Id, or a user token) and admin calls (X-Master-Key).
+// Credentials for tenant calls (X-API-Key + X-User-Id, or a user token; app-level calls need no user)
+// and admin calls (X-Master-Key).
 
 import { AppError, invalid, unauthenticated } from '../../errors'
 import { USER_ID_PATTERN } from '../../schemas/common'
-import type { Actor } from '../../services/actor'
+import type { Actor, AppCaller } from '../../services/actor'
 import { secretsEqual, type TenantService } from '../../services/tenant'
 
 const USER_ID = new RegExp(USER_ID_PATTERN)
@@ -11,28 +12,40 @@ const USER_ID = new RegExp(USER_ID_PATTERN)
 export type TokenVerifier = (token: string) => Actor | Promise<Actor>
 
 export function createAuth(deps: { tenants: TenantService; masterKey: string; verifyToken: TokenVerifier }) {
+  /**
+   * Order (SPEC §2/§3): a Bearer token if present, else the API key (missing/unknown → 401), then
+   * X-User-Id (malformed → 400 on `X-User-Id`; missing → the same 400 unless `needUser` is false).
+   */
+  async function authenticate(request: Request, tokenQuery: string | null | undefined, needUser: boolean): Promise<AppCaller> {
+    const authz = request.headers.get('authorization')
+    if (authz !== null || tokenQuery) {
+      const m = authz ? /^Bearer\s+(\S+)$/i.exec(authz) : null
+      const token = m?.[1] ?? tokenQuery
+      if (!token) throw unauthenticated('malformed Authorization header (expected Bearer <token>)')
+      return deps.verifyToken(token)
+    }
+    const key = request.headers.get('x-api-key')
+    if (!key) throw unauthenticated('missing X-API-Key')
+    const tenant = await deps.tenants.authenticate(key)
+    const userId = request.headers.get('x-user-id')
+    if (userId === null && !needUser) return { tenant, userId: null, via: 'key' }
+    if (!userId || !USER_ID.test(userId))
+      throw invalid('X-User-Id', 'X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-], not dots alone')
+    return { tenant, userId, via: 'key' }
+  }
+
   return {
     /**
-     * Authenticates a tenant call. Order (SPEC §2/§3): a Bearer token if present, else the API key
-     * (missing/unknown → 401), then X-User-Id (missing or malformed → 400 on `X-User-Id`).
+     * Authenticates a tenant call as one user (see authenticate for the order of checks).
      * `tokenQuery` is the WebSocket `?token=`; REST never reads credentials from the URL.
      */
-    async tenant(request: Request, tokenQuery?: string | null): Promise<Actor> {
-      const authz = request.headers.get('authorization')
-      if (authz !== null || tokenQuery) {
-        const m = authz ? /^Bearer\s+(\S+)$/i.exec(authz) : null
-        const token = m?.[1] ?? tokenQuery
-        if (!token) throw unauthenticated('malformed Authorization header (expected Bearer <token>)')
-        return deps.verifyToken(token)
-      }
-      const key = request.headers.get('x-api-key')
-      if (!key) throw unauthenticated('missing X-API-Key')
-      const tenant = await deps.tenants.authenticate(key)
-      const userId = request.headers.get('x-user-id')
-      if (!userId || !USER_ID.test(userId))
-        throw invalid('X-User-Id', 'X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-], not dots alone')
-      return { tenant, userId, via: 'key' }
-    },
+    tenant: (request: Request, tokenQuery?: string | null): Promise<Actor> => authenticate(request, tokenQuery, true) as Promise<Actor>,
+
+    /**
+     * An app-level call (SPEC Revision 2): the API key alone acts for the parent app (userId null);
+     * an X-User-Id that is sent is still checked and makes the call act as that user.
+     */
+    appLevel: (request: Request): Promise<AppCaller> => authenticate(request, null, false),
 
     /**
      * The WebSocket upgrade (SPEC §5): headers or `?token=` only (a key never sits in a URL). Any

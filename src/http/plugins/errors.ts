@@ -3,16 +3,22 @@
 import { AppError, isStorageUnavailable, toErrorBody } from '../../errors'
 import type { Logger } from '../../log'
 import type { RequestState } from '../context'
+import type { ValueError } from '@sinclair/typebox/errors'
+import { article, describeValueError } from '../../schemas/error-text'
 
-/** First failing path of an Elysia/TypeBox validation error as a plain field name (SPEC §10). */
-function fieldOf(error: unknown): string | undefined {
-  const e = error as { all?: { path?: string }[]; valueError?: { path?: string }; type?: string }
-  let path: string | undefined
-  try {
-    path = e.valueError?.path ?? e.all?.[0]?.path
-  } catch {}
-  const first = path?.split('/').filter(Boolean)[0]
-  return first ?? (e.type === 'body' ? 'body' : undefined)
+/**
+ * The first failure of an Elysia/TypeBox validation error as a field and a message naming the rule
+ * (schemas/error-text.ts). A body's own string `type` (a room's dm/group/channel) is the kind a
+ * missing field is required for.
+ */
+function validationError(error: unknown): AppError {
+  const e = error as { valueError?: ValueError; type?: string; value?: unknown }
+  const first = e.valueError
+  if (!first) return new AppError('VALIDATION_ERROR', 'invalid request', e.type === 'body' ? 'body' : undefined)
+  const kindOf = e.type === 'body' && typeof e.value === 'object' && e.value !== null ? (e.value as { type?: unknown }).type : undefined
+  const kind = typeof kindOf === 'string' && /^[a-z][a-z_.]{0,39}$/.test(kindOf) ? article(kindOf) : undefined
+  const { field, message } = describeValueError(first, { kind, root: e.type === 'body' ? 'body' : e.type })
+  return new AppError('VALIDATION_ERROR', message, field)
 }
 
 /** Turns anything thrown while serving a request into an AppError with a client-safe message. */
@@ -23,10 +29,8 @@ export function toAppError(code: string | number, error: unknown, log: Logger, s
   const cause = (error as { cause?: unknown } | null)?.cause
   if (code === 'PARSE' && cause instanceof AppError) return cause
   switch (code) {
-    case 'VALIDATION': {
-      const field = fieldOf(error)
-      return new AppError('VALIDATION_ERROR', field ? `invalid value for ${field}` : 'invalid request', field)
-    }
+    case 'VALIDATION':
+      return validationError(error)
     case 'PARSE':
       return new AppError('VALIDATION_ERROR', 'malformed JSON body')
     case 'NOT_FOUND':

@@ -5,7 +5,7 @@ import type { Actor } from '../../services/actor'
 import type { TenantLimiter } from '../../services/rate-limiter'
 
 /** Takes one token for the actor's tenant; writes the headers; throws 429 when the bucket is empty. */
-export async function applyRateLimit(limiter: TenantLimiter, actor: Actor, headers: Record<string, string>): Promise<void> {
+export async function applyRateLimit(limiter: TenantLimiter, actor: Pick<Actor, 'tenant'>, headers: Record<string, string>): Promise<void> {
   const r = await limiter.take(actor.tenant.tenant_id, actor.tenant.config.rate_limit_per_sec)
   headers['x-ratelimit-limit'] = String(r.limit)
   headers['x-ratelimit-remaining'] = String(r.allowed ? r.remaining : 0)

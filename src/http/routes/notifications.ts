@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia'
 import { tenantErrors } from '../../schemas/common'
 import { NotifyBody, NotifyResult, SubscribeBody, Subscription, SubscriptionList } from '../../schemas/notification'
 import type { NotificationService } from '../../services/notification'
-import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, appLevel, callerOf, tenantSecurity, type RouteDeps } from '../deps'
 
 export const notificationsRoutes = (deps: RouteDeps, notifications: NotificationService) => {
   const detail = (tag: string, summary: string) => ({ tags: [tag], summary, security: tenantSecurity })
@@ -12,11 +12,11 @@ export const notificationsRoutes = (deps: RouteDeps, notifications: Notification
     .post(
       '/v1/notify',
       async ({ request, body, set }) => {
-        const r = await notifications.notify(actorOf(deps, request), body)
+        const r = await notifications.notify(callerOf(deps, request), body)
         set.status = 202
         return r
       },
-      { body: NotifyBody, response: { 202: NotifyResult, ...tenantErrors }, detail: detail('notifications', 'Send a notification (API key only)') },
+      { body: NotifyBody, response: { 202: NotifyResult, ...tenantErrors }, detail: appLevel(detail('notifications', 'Send a notification (API key only; X-User-Id optional)')) },
     )
     .post(
       '/v1/subscriptions',
