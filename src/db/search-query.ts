@@ -7,6 +7,8 @@
 // PostgreSQL's [[:alnum:]] keeps under a UTF-8 locale; everything else separates tokens. Tokens
 // compare folded: lower case, Latin diacritics removed (é → e), as unicode61 remove_diacritics 2 does.
 
+import type { PageRow } from './sqlite/messages'
+
 export interface SearchTerm {
   /** Tokens as typed (not folded); more than one means "these words in this order". */
   tokens: string[]
@@ -15,6 +17,24 @@ export interface SearchTerm {
 }
 
 export const MAX_QUERY_CHARS = 256
+
+/** What a store is asked (the service checked the input, the feature switch and room access). */
+export interface SearchRequest {
+  tenantId: string
+  userId: string
+  terms: SearchTerm[]
+  /** One room only (the service checked that the caller is a member). */
+  roomId?: string
+  senderId?: string
+  limit: number
+  cursor?: string
+}
+
+/** One page of results, newest first; next_cursor null on the last page. */
+export interface SearchPage {
+  rows: PageRow[]
+  next_cursor: string | null
+}
 
 const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu
 const DIACRITICS = /[\u0300-\u036f]/g

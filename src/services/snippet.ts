@@ -32,6 +32,7 @@ export function buildSnippet(content: string, terms: SearchTerm[], max = SNIPPET
     start = Math.max(0, Math.min(first.start - LEAD, cps.length - max))
     // Begin on a word boundary when that still shows the match.
     while (start > 0 && start < first.start && isWordChar(cps[start - 1]) && isWordChar(cps[start])) start++
+    while (start > 0 && start < first.start && /\s/u.test(cps[start])) start++
   }
   const end = Math.min(cps.length, start + max)
   let out = ''

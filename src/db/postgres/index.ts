@@ -12,6 +12,7 @@ import { createNotificationStore } from './notifications'
 import { createRoomStore } from './rooms'
 import { first } from './rows'
 import { createTenantStore } from './tenants'
+import { createSearchStore } from './search'
 
 /** How long the /health write probe may take before it counts as "not writable". */
 const PROBE_TIMEOUT_MS = 2000
@@ -31,6 +32,7 @@ export function createPostgresStore(sql: SQL): Store {
     deliveries: createDeliveryStore(sql),
     deadLetters: createDeadLetterStore(sql),
     applyDeliveryResults: createDeliveryResults(sql),
+    search: createSearchStore(sql),
     meta: {
       get: async (key: string) => first<{ value: string }>(await sql`SELECT value FROM meta WHERE key = ${key}`)?.value ?? null,
       set: async (key: string, value: string) =>

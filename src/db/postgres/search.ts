@@ -4,8 +4,7 @@
 // read from `members` in the same snapshot ("rooms the caller is a member of now").
 
 import type { SQL } from 'bun'
-import { tsqueryText } from '../search-query'
-import type { SearchPage, SearchRequest } from '../sqlite/search-reader'
+import { tsqueryText, type SearchPage, type SearchRequest } from '../search-query'
 import type { PageRow } from '../sqlite/messages'
 import { decodeCursor, encodeCursor } from './cursor'
 import { all } from './rows'
@@ -22,7 +21,7 @@ export function createSearchStore(sql: SQL) {
       const after = req.cursor === undefined ? null : (decodeCursor(req.cursor, ['string', 'string', 'number']) as [string, string, number])
       const rooms = req.roomId
         ? [req.roomId]
-        : (await sql`SELECT room_id FROM members WHERE tenant_id = ${req.tenantId} AND user_id = ${req.userId}`).map((r: { room_id: string }) => r.room_id)
+        : (await sql`SELECT room_id FROM members WHERE tenant_id = ${req.tenantId} AND user_id = ${req.userId}`).map((r: { room_id: string }) => r.room_id) as string[]
       if (!rooms.length) return { rows: [], next_cursor: null }
       const scope = [lexeme(`t:${req.tenantId}`)]
       if (rooms.length <= ROOM_LEXEMES_MAX) scope.push(`(${rooms.map((r) => lexeme(`r:${r}`)).join(' | ')})`)

@@ -10,6 +10,7 @@ import { createDeliveryStore } from './deliveries'
 import { createDeadLetterStore } from './dead-letters'
 import { createDeliveryResults } from './delivery-results'
 import { createActivityKeys } from './activity'
+import { createInlineSearch } from './search'
 
 /**
  * Every method is synchronous and, where it writes more than one row, one immediate transaction:
@@ -31,6 +32,7 @@ export function createSqliteStore(db: Database) {
     deliveries,
     deadLetters,
     applyDeliveryResults: createDeliveryResults(deliveries, deadLetters),
+    search: createInlineSearch(db),
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,
       set: (key: string, value: string) => void metaSet.run(key, value),

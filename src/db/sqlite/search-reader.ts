@@ -5,25 +5,9 @@
 // applied yet never leaks an old match).
 
 import type { Database } from 'bun:sqlite'
-import { findMatches, fts5Expression, type SearchTerm } from '../search-query'
+import { findMatches, fts5Expression, type SearchPage, type SearchRequest } from '../search-query'
 import { decodeCursor, encodeCursor } from './cursor'
 import type { PageRow } from './messages'
-
-export interface SearchRequest {
-  tenantId: string
-  userId: string
-  terms: SearchTerm[]
-  /** One room only (the service checked that the caller is a member). */
-  roomId?: string
-  senderId?: string
-  limit: number
-  cursor?: string
-}
-
-export interface SearchPage {
-  rows: PageRow[]
-  next_cursor: string | null
-}
 
 /** Up to this many rooms are named in the FTS query itself; more are checked per candidate. */
 const ROOM_TOKENS_MAX = 64

@@ -1,0 +1,115 @@
+// The search worker's loop (SPEC §13, docs/search.md): keeps the index file current from the chat
+// database and answers queries between its bounded passes. It reads the chat database through a
+// query_only connection and writes only the index file, so the main thread stays the one writer.
+
+import type { Database } from 'bun:sqlite'
+import { openSqlite } from '../db/open'
+import { createSearchIndex, type SearchIndex } from '../db/sqlite/search-index'
+import { createSearchReader } from '../db/sqlite/search-reader'
+import { inodeOf, isCorruption, openIndexDb, removeIndexFiles } from '../db/sqlite/search-file'
+import type { SearchRequest, SearchPage } from '../db/search-query'
+import { AppError } from '../errors'
+import type { Logger } from '../log'
+
+/** How often a running worker writes its heartbeat into the index (`chatapi search rebuild` checks it). */
+export const HEARTBEAT_MS = 2000
+
+export interface SearchLoopDeps {
+  dbPath: string
+  indexPath: string
+  /** Messages indexed per pass at most: what a query arriving meanwhile may wait for. */
+  budget: number
+  log: Logger
+  progress(changes: number): void
+}
+
+export function createSearchLoop(d: SearchLoopDeps) {
+  const chat = openSqlite(d.dbPath, { synchronous: 'NORMAL' })
+  chat.exec('PRAGMA query_only = ON')
+  let idx!: Database
+  let ino: number | null = null
+  let index!: SearchIndex
+  let reader!: ReturnType<typeof createSearchReader>
+  let reported = -1
+  let lastBeat = 0
+  let more = true
+  let walkLogged = false
+
+  function open(fresh: boolean, why?: string) {
+    if (fresh) {
+      removeIndexFiles(d.indexPath)
+      d.log.warn('search index is being rebuilt from the messages', { reason: why })
+    }
+    try {
+      idx = openIndexDb(d.indexPath)
+      index = createSearchIndex({ chat, idx, schema: 'main' })
+    } catch (e) {
+      if (fresh || !isCorruption(e)) throw e
+      idx?.close()
+      return open(true, 'corrupt')
+    }
+    reader = createSearchReader({ chat, idx, schema: 'main' })
+    ino = inodeOf(d.indexPath)
+    more = true
+    walkLogged = false
+  }
+
+  /** Replaces a damaged index with an empty one that the walk then fills. */
+  function reset(why: string) {
+    try {
+      idx.close()
+    } catch {}
+    open(true, why)
+  }
+
+  function guarded<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (e) {
+      if (isCorruption(e)) reset('corrupt')
+      throw e
+    }
+  }
+
+  open(false)
+
+  return {
+    tick() {
+      const now = inodeOf(d.indexPath)
+      if (now !== ino) {
+        // Deleted or replaced under us: start over on what is at the path now (an empty index if nothing).
+        try {
+          idx.close()
+        } catch {}
+        open(now === null, now === null ? 'missing' : undefined)
+        if (now !== null) index.rewalk()
+      }
+      const r = guarded(() => index.pass(d.budget))
+      more = r.more
+      if (r.changesCursor !== reported) d.progress((reported = r.changesCursor))
+      if (!index.walking() && !walkLogged) {
+        walkLogged = true
+        d.log.info('search index caught up')
+      }
+      if (Date.now() - lastBeat >= HEARTBEAT_MS) {
+        lastBeat = Date.now()
+        guarded(() => index.setState('heartbeat', String(lastBeat)))
+      }
+    },
+    hasMore: () => more,
+    markRooms: (rooms: string[]) => index.markRooms(rooms),
+    query(req: SearchRequest): SearchPage {
+      return guarded(() => reader.query(req))
+    },
+    close() {
+      idx.close()
+      chat.close()
+    },
+  }
+}
+
+/** How a failed query travels back: an AppError as it is (a bad cursor stays a 400), else its code only. */
+export function queryError(e: unknown): { code: string; field?: string; message?: string } {
+  if (e instanceof AppError) return { code: e.code, field: e.field, message: e.message }
+  return { code: (e as { code?: string })?.code ?? 'SEARCH_FAILED' }
+}
