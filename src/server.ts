@@ -33,6 +33,10 @@ import { adminBackupRoutes } from './http/routes/admin-backup'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 import type { Store } from './db/types'
+import { createSearchClient, type SearchClient } from './workers/search-client'
+import { createSearchService, searchHints } from './services/search'
+import { searchRoutes } from './http/routes/search'
+import { clearSearchIndex } from './db/sqlite/search-file'
 
 /** Below this a master key draws a warning at start (issue 13: safe defaults). */
 const MIN_MASTER_KEY_LENGTH = 32
@@ -110,7 +114,16 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const notifications = createNotificationService({ store, clock, config, broker: publisher, outbox, webhooks })
   const redelivery = createRedelivery({ store, clock, config, live: broker })
   const delivery = createDeliveryService({ store, clock, config, redelivery, wake: wakeDelivery })
-  roomFrames = roomFrameConsumers(webhooks, redelivery)
+  // Search (SPEC §13): PostgreSQL and :memory: answer from the store; a SQLite file from the search worker.
+  const searchWorker: SearchClient | null =
+    config.SEARCH_ENABLED && db && config.databasePath !== ':memory:'
+      ? createSearchClient({ post: (m) => workers?.post('search', m), running: () => workers?.status().search?.state === 'running' })
+      : null
+  if (!config.SEARCH_ENABLED && db && config.databasePath !== ':memory:') clearSearchIndex(db, config.databasePath) // stale from now on
+  const search = createSearchService({ store, backend: searchWorker ?? store.search, enabled: config.SEARCH_ENABLED })
+  const consumers = roomFrameConsumers(webhooks, redelivery)
+  const hints = searchWorker ? searchHints(searchWorker) : null
+  roomFrames = hints ? (tenantId, frame) => (consumers(tenantId, frame), hints(frame)) : consumers
 
   const tokens = createTokenService({ tenants: services.tenant, clock })
 
@@ -136,6 +149,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       (a) => a.use(tokensRoutes(routeDeps, tokens)) as unknown as Elysia,
       (a) => a.use(metricsRoutes(metrics.registry.render)) as unknown as Elysia,
       (a) => a.use(adminBackupRoutes(config)) as unknown as Elysia,
+      (a) => a.use(searchRoutes(routeDeps, search)) as unknown as Elysia,
       ...(config.DEMO_ENABLED ? [(a: Elysia) => a.use(demoRoutes()) as unknown as Elysia] : []),
       gateway.mount,
     ],
@@ -170,7 +184,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   gateway.start()
   // Workers need their own connections to the same database: none with :memory: (health shows them stopped).
   if (config.databasePath !== ':memory:') {
-    workers = startWorkers({ config, log, db, delivery, metrics })
+    workers = startWorkers({ config, log, db, delivery, metrics, search: searchWorker })
     health.setWorkers(workers.status)
     if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
   }

@@ -22,7 +22,7 @@ export interface EffectiveConfig {
   webhook_url: string | null
   webhook_events: WebhookEvent[]
   require_user_tokens: boolean
-  features: { typing: boolean; presence: boolean; read_receipts: boolean }
+  features: { typing: boolean; presence: boolean; read_receipts: boolean; search: boolean }
 }
 
 export interface AuthTenant {
@@ -95,7 +95,7 @@ export function createTenantService({ store, clock, config }: Deps) {
       const f = input.features
       if (!f || typeof f !== 'object' || Array.isArray(f)) throw invalid('config.features', 'features must be an object')
       out.features = {}
-      for (const k of ['typing', 'presence', 'read_receipts'] as const) {
+      for (const k of ['typing', 'presence', 'read_receipts', 'search'] as const) {
         if (!(k in f)) continue
         const b = (f as Record<string, unknown>)[k]
         if (typeof b !== 'boolean') throw invalid(`config.features.${k}`, `${k} must be a boolean`)
@@ -118,6 +118,7 @@ export function createTenantService({ store, clock, config }: Deps) {
         typing: stored.features?.typing ?? true,
         presence: stored.features?.presence ?? true,
         read_receipts: stored.features?.read_receipts ?? true,
+        search: stored.features?.search ?? true,
       },
     }
   }

@@ -42,3 +42,12 @@ export function openIndexDb(path: string): Database {
     throw e
   }
 }
+
+/**
+ * With search switched off nothing keeps the index current: its file is removed (a later start with
+ * search on rebuilds it) and the pending change rows are dropped.
+ */
+export function clearSearchIndex(db: Database, dbPath: string) {
+  removeIndexFiles(searchIndexPath(dbPath))
+  db.exec('DELETE FROM search_changes')
+}

@@ -30,7 +30,7 @@ export const openapiPlugin = (version: string) =>
               'AsyncAPI 3.0 document at [/asyncapi.json](/asyncapi.json).',
           },
           tags: [
-            { name: 'rooms' }, { name: 'members' }, { name: 'messages' }, { name: 'delivery' },
+            { name: 'rooms' }, { name: 'members' }, { name: 'messages' }, { name: 'search' }, { name: 'delivery' },
             { name: 'admin' }, { name: 'operations' },
           ],
           components: {
