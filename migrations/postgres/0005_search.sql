@@ -6,11 +6,14 @@
 -- be created, it is the identity and matching is exact about accents (docs/search.md). Declared
 -- IMMUTABLE so that an index may use it: the unaccent rules are fixed for the life of the index.
 --
--- chatapi_search_doc(...): the document of a message. Its words are the runs of letters and
--- digits of the content (the same tokens as the SQLite index and the snippet builder), folded,
--- under the 'simple' configuration (lower case, no stemming, no stop words); plus three lexemes
--- that cannot come from content (they hold a ':') naming its tenant, room and sender, so scoping
--- can happen inside the index scan.
+-- chatapi_search_doc(...): the document of a message, under the 'simple' configuration (lower
+-- case, no stemming, no stop words). ASCII punctuation becomes a space first, so the parser sees
+-- plain words, not the e-mail addresses, host names, URLs and hyphenated compounds it would
+-- otherwise keep whole: its words are then the runs of letters and digits, the same tokens as the
+-- SQLite index and the snippet builder. (COLLATE "C" makes [[:punct:]] exactly the ASCII
+-- punctuation on every installation; content is compared as "C" anyway.) Plus three lexemes that
+-- cannot come from content (they hold a ':') naming its tenant, room and sender, so scoping can
+-- happen inside the index scan.
 
 DO $do$
 BEGIN
@@ -33,7 +36,7 @@ $do$;
 
 CREATE FUNCTION chatapi_search_doc(tenant_id text, room_id text, sender_id text, content text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
-  SELECT to_tsvector('simple'::regconfig, chatapi_search_fold(regexp_replace(content, '[^[:alnum:]]+', ' ', 'g')))
+  SELECT to_tsvector('simple'::regconfig, chatapi_search_fold(regexp_replace(content COLLATE "C", '[[:punct:]]+', ' ', 'g')))
       || array_to_tsvector(ARRAY['t:' || tenant_id, 'r:' || room_id, 's:' || sender_id])
 $f$;
 

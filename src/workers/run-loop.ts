@@ -15,8 +15,8 @@ export interface WorkerLoop {
   wake?(): void
   /** Told about a `stop`: the running tick should start nothing new and end. */
   stop?(): void
-  /** Any other message from the main thread (requests a worker answers between ticks). */
-  onMessage?(m: ToWorker): void
+  /** Any other message from the main thread (requests a worker answers between ticks); true: tick now. */
+  onMessage?(m: ToWorker): boolean
 }
 
 export function runWorker(setup: (init: WorkerInit, post: (m: FromWorker) => void) => WorkerLoop) {
@@ -79,6 +79,6 @@ export function runWorker(setup: (init: WorkerInit, post: (m: FromWorker) => voi
       loop?.stop?.()
       if (timer) clearTimeout(timer)
       if (!running) finish() // else finish() runs when the current batch ends
-    } else loop?.onMessage?.(m)
+    } else if (loop?.onMessage?.(m)) schedule(0)
   }
 }

@@ -3,6 +3,7 @@
 // query_only connection and writes only the index file, so the main thread stays the one writer.
 
 import type { Database } from 'bun:sqlite'
+import { rmSync, writeFileSync } from 'node:fs'
 import { openSqlite } from '../db/open'
 import { createSearchIndex, type SearchIndex } from '../db/sqlite/search-index'
 import { createSearchReader } from '../db/sqlite/search-reader'
@@ -11,8 +12,10 @@ import type { SearchRequest, SearchPage } from '../db/search-query'
 import { AppError } from '../errors'
 import type { Logger } from '../log'
 
-/** How often a running worker writes its heartbeat into the index (`chatapi search rebuild` checks it). */
+/** How often a running worker touches its heartbeat file (`chatapi search rebuild` refuses while it is fresh). */
 export const HEARTBEAT_MS = 2000
+/** Beside the index, not in it: deleting the index must not hide that a worker is running. */
+export const heartbeatPath = (indexPath: string) => `${indexPath}.heartbeat`
 
 export interface SearchLoopDeps {
   dbPath: string
@@ -93,7 +96,7 @@ export function createSearchLoop(d: SearchLoopDeps) {
       }
       if (Date.now() - lastBeat >= HEARTBEAT_MS) {
         lastBeat = Date.now()
-        guarded(() => index.setState('heartbeat', String(lastBeat)))
+        writeFileSync(heartbeatPath(d.indexPath), String(lastBeat))
       }
     },
     hasMore: () => more,
@@ -102,6 +105,7 @@ export function createSearchLoop(d: SearchLoopDeps) {
       return guarded(() => reader.query(req))
     },
     close() {
+      rmSync(heartbeatPath(d.indexPath), { force: true }) // stopped: `chatapi search rebuild` may run now
       idx.close()
       chat.close()
     },

@@ -19,14 +19,18 @@ runWorker((init, post) => {
     tick: () => loop.tick(),
     close: () => loop.close(),
     onMessage(m) {
-      if (m.type === 'search.rooms') loop.markRooms(m.rooms)
-      else if (m.type === 'search.query') {
+      if (m.type === 'search.rooms') {
+        loop.markRooms(m.rooms)
+        return true
+      }
+      if (m.type === 'search.query') {
         try {
           post({ type: 'search.result', id: m.id, page: loop.query(m.req) })
         } catch (e) {
           post({ type: 'search.result', id: m.id, error: queryError(e) })
         }
       }
+      return false
     },
   }
 })
