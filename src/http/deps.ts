@@ -40,5 +40,12 @@ export const appLevel = <D extends object>(detail: D): D => ({ ...detail, [APP_L
 /** True for a route marked with appLevel (its Elysia hooks hold the marked detail). */
 export const isAppLevel = (hooks: unknown): boolean => (hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[APP_LEVEL] === true
 
-export const tenantSecurity: Record<string, string[]>[] = [{ apiKey: [], userId: [] }, { bearer: [] }]
+// OpenAPI security of the routes (SPEC §2). X-User-Id is not a credential: the document lists it as a
+// header parameter of every tenant operation (http/openapi/document.ts).
+/** Calls for one user: the API key (with X-User-Id) or that user's token. */
+export const tenantSecurity: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
+/** Calls for the parent app: the API key only (a user token gets 403). */
+export const appSecurity: Record<string, string[]>[] = [{ apiKey: [] }]
 export const adminSecurity: Record<string, string[]>[] = [{ masterKey: [] }]
+/** No credentials (/health, /metrics). */
+export const openSecurity: Record<string, string[]>[] = []

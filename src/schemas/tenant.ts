@@ -1,7 +1,8 @@
 // Tenant and admin wire shapes (SPEC §4 Admin).
 
 import { Type as t, type Static } from '@sinclair/typebox'
-import { JsonObjectInput, Timestamp } from './common'
+import { ServiceChecked, Timestamp } from './common'
+import { exampleTenant, exampleTenantConfig } from './examples'
 import { WebhookEventName } from './webhook'
 
 export const Features = t.Object({
@@ -12,53 +13,84 @@ export const Features = t.Object({
 })
 
 /** Tenant config as stored and returned; every key optional (environment defaults apply). */
-export const TenantConfig = t.Object({
-  rate_limit_per_sec: t.Optional(t.Integer({ minimum: 1 })),
-  max_message_bytes: t.Optional(t.Integer({ minimum: 1 })),
-  max_room_members: t.Optional(t.Integer({ minimum: 2 })),
-  max_connections: t.Optional(t.Integer({ minimum: 1 })),
-  webhook_url: t.Optional(t.Union([t.String({ maxLength: 2048 }), t.Null()])),
-  webhook_events: t.Optional(t.Array(WebhookEventName, { description: 'events sent to webhook_url; absent: every event, []: none' })),
-  require_user_tokens: t.Optional(t.Boolean()),
-  features: t.Optional(Features),
-})
+export const TenantConfig = t.Object(
+  {
+    rate_limit_per_sec: t.Optional(t.Integer({ minimum: 1, description: 'at most DEFAULT_RATE_LIMIT' })),
+    max_message_bytes: t.Optional(t.Integer({ minimum: 1, description: 'at most MAX_MESSAGE_BYTES' })),
+    max_room_members: t.Optional(t.Integer({ minimum: 2, description: 'at most MAX_ROOM_MEMBERS' })),
+    max_connections: t.Optional(t.Integer({ minimum: 1, description: 'open WebSocket connections the tenant may hold' })),
+    webhook_url: t.Optional(t.Union([t.String({ maxLength: 2048 }), t.Null()])),
+    webhook_events: t.Optional(t.Array(WebhookEventName, { description: 'events sent to webhook_url; absent: every event, []: none' })),
+    require_user_tokens: t.Optional(t.Boolean({ description: 'refuse WebSocket connections made with the API key' })),
+    features: t.Optional(Features),
+  },
+  { description: 'Tenant settings; a key that is absent takes the environment default.', examples: [exampleTenantConfig] },
+)
 export type TenantConfig = Static<typeof TenantConfig>
 
 /** Config in a request: validated key by key by the service so errors name `config.<key>` (see JsonObjectInput). */
-export const TenantConfigInput = t.Unknown({ ...JsonObjectInput, description: 'partial tenant config (JSON object); merged' })
+export const TenantConfigInput = ServiceChecked(
+  t.Unknown({ description: 'partial tenant config (JSON object); merged' }),
+  { ...TenantConfig, description: 'Tenant settings to change; merged into the current ones (features key by key).' },
+)
 
-export const CreateTenantBody = t.Object({
-  name: t.String({ minLength: 1, maxLength: 200 }),
-  config: t.Optional(TenantConfigInput),
-})
-export const PatchTenantBody = t.Object({
-  name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
-  config: t.Optional(TenantConfigInput),
-})
-export const RotateKeyBody = t.Object({
-  which: t.Optional(t.String({ description: 'api_key (default), webhook_secret or user_token_secret' })),
-})
+export const CreateTenantBody = t.Object(
+  {
+    name: t.String({ minLength: 1, maxLength: 200 }),
+    config: t.Optional(TenantConfigInput),
+  },
+  { examples: [{ name: 'Acme', config: { rate_limit_per_sec: 50 } }] },
+)
+export const PatchTenantBody = t.Object(
+  {
+    name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+    config: t.Optional(TenantConfigInput),
+  },
+  { examples: [{ config: { features: { read_receipts: true } } }] },
+)
+const SecretName = t.Union([t.Literal('api_key'), t.Literal('webhook_secret'), t.Literal('user_token_secret')])
+export const RotateKeyBody = t.Object(
+  {
+    which: t.Optional(ServiceChecked(t.String(), { ...SecretName, default: 'api_key', description: 'the secret to replace (default api_key)' })),
+  },
+  { examples: [{ which: 'api_key' }] },
+)
 
-export const Tenant = t.Object({
-  tenant_id: t.String(),
-  name: t.String(),
-  config: TenantConfig,
-  created_at: Timestamp,
-})
+export const Tenant = t.Object(
+  {
+    tenant_id: t.String(),
+    name: t.String(),
+    config: TenantConfig,
+    created_at: Timestamp,
+  },
+  { description: 'A customer app; never shown with its secrets.', examples: [exampleTenant] },
+)
 export type Tenant = Static<typeof Tenant>
 
-export const TenantWithUsage = t.Object({
-  ...Tenant.properties,
-  usage: t.Object({ rooms: t.Integer(), messages: t.Integer(), connections: t.Integer() }),
-})
+export const TenantWithUsage = t.Object(
+  {
+    ...Tenant.properties,
+    usage: t.Object({ rooms: t.Integer(), messages: t.Integer(), connections: t.Integer({ description: 'open WebSocket connections' }) }),
+  },
+  { description: 'A tenant with its usage figures.', examples: [{ ...exampleTenant, usage: { rooms: 12, messages: 3480, connections: 7 } }] },
+)
 
-export const CreatedTenant = t.Object({
-  ...Tenant.properties,
-  api_key: t.String(),
-  webhook_secret: t.String(),
-  user_token_secret: t.String(),
-})
+export const CreatedTenant = t.Object(
+  {
+    ...Tenant.properties,
+    api_key: t.String({ description: 'sk_…; shown only here and on rotation' }),
+    webhook_secret: t.String(),
+    user_token_secret: t.String({ description: 'HS256 secret for user tokens you sign yourself' }),
+  },
+  {
+    description: 'A new tenant with its three secrets: the only time they are shown.',
+    examples: [{ ...exampleTenant, api_key: 'sk_cAGUN5tICs2ixlMWjbvHZmYOrkj7nawyyzkVP1Cp', webhook_secret: 'whsec_jAOEMm1CSzzJQ5qztwrxWlDOHfNCLDO9', user_token_secret: 'uts_G2DBd77fOXM4vRM74Leae4twUWjNbCT0UkYUk2jL' }],
+  },
+)
 export type CreatedTenant = Static<typeof CreatedTenant>
 
-export const TenantList = t.Object({ tenants: t.Array(Tenant) })
-export const RotatedSecret = t.Record(t.String(), t.String(), { description: '{<which>: new value}' })
+export const TenantList = t.Object({ tenants: t.Array(Tenant) }, { examples: [{ tenants: [exampleTenant] }] })
+export const RotatedSecret = t.Record(t.String(), t.String(), {
+  description: '{<which>: new value}; the old value stops working at once',
+  examples: [{ api_key: 'sk_UGYi1JNVeWpYvFmOSnpAYMEO67KvtNTey4MfH9P5' }],
+})

@@ -75,13 +75,15 @@ describe('OpenAPI document', () => {
     const doc = (await s.call('GET', '/swagger/json')).body
     const schemes = doc.components.securitySchemes
     expect(schemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' })
-    expect(schemes.userId).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-User-Id' })
     expect(schemes.masterKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Master-Key' })
     expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' })
+    // X-User-Id is a header parameter, not a credential (a missing one is a 400, not a 401).
+    expect(schemes.userId).toBeUndefined()
+    expect(doc.components.parameters.XUserId).toMatchObject({ name: 'X-User-Id', in: 'header' })
     for (const [path, methods] of Object.entries(CORE))
       for (const m of methods) {
         const names = (doc.paths[path][m].security ?? []).flatMap((req: Record<string, unknown>) => Object.keys(req))
-        expect(names).toEqual(path.startsWith('/v1/admin') ? ['masterKey'] : expect.arrayContaining(['apiKey', 'userId', 'bearer']))
+        expect(names).toEqual(path.startsWith('/v1/admin') ? ['masterKey'] : expect.arrayContaining(['apiKey', 'bearer']))
       }
   })
 

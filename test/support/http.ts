@@ -1,4 +1,7 @@
-// call(): one real HTTP request with a JSON body; returns status, headers and the parsed body.
+// call(): one real HTTP request with a JSON body; returns status, headers and the parsed body. Every
+// answer is also checked against the OpenAPI document the server serves (support/openapi-check.ts).
+
+import { enforce } from './openapi-check'
 
 export interface CallOptions {
   headers?: Record<string, string>
@@ -25,6 +28,7 @@ export async function call(base: string, method: string, path: string, opts: Cal
   }
   const res = await fetch(base + path, { method, headers, body })
   const text = await res.text()
+  await enforce(base, { method, path, status: res.status, headers: res.headers, text })
   let parsed: unknown = text
   try {
     parsed = text ? JSON.parse(text) : null

@@ -1,8 +1,10 @@
 // POST /v1/admin/backup: a consistent hot copy in BACKUP_DIR, made in a Worker thread (SPEC §4 Admin).
 
+import { Type } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
 import { resolve, join } from 'node:path'
-import { adminErrors, tenantErrors, Timestamp } from '../../schemas/common'
+import { adminErrorsWith, Timestamp } from '../../schemas/common'
+import { EX } from '../../schemas/examples'
 import type { Config } from '../../config'
 import { AppError } from '../../errors'
 import { backupInWorker } from '../../workers/backup'
@@ -21,7 +23,20 @@ export const adminBackupRoutes = (config: Config) =>
       return { path, bytes, created_at: created.toISOString() }
     },
     {
-      response: { 201: t.Object({ path: t.String(), bytes: t.Integer(), created_at: Timestamp }), 409: tenantErrors[409], ...adminErrors },
-      detail: { tags: ['admin'], summary: 'Consistent hot backup into BACKUP_DIR (VACUUM INTO in a Worker thread)', security: adminSecurity },
+      response: {
+        201: t.Object(
+          { path: t.String({ description: 'the file written, on the server' }), bytes: Type.Integer(), created_at: Timestamp },
+          { description: 'Written.', examples: [{ path: '/var/lib/chatapi/backups/chatapi-2026-11-26T21-10-54-123Z.db', bytes: 4_194_304, created_at: EX.at }] },
+        ),
+        ...adminErrorsWith(409),
+      },
+      detail: {
+        operationId: 'backup',
+        tags: ['admin'],
+        summary: 'Consistent hot backup into BACKUP_DIR (VACUUM INTO in a Worker thread)',
+        description:
+          'Writes a consistent copy of the SQLite database into BACKUP_DIR while the server keeps serving (VACUUM INTO on its own connection in a Worker thread). On PostgreSQL, or with an in-memory database, it answers 409: back up PostgreSQL with its own tools.',
+        security: adminSecurity,
+      },
     },
   )

@@ -1,32 +1,40 @@
 // /v1/rooms/:room_id/members: list, add, remove (or leave).
 
 import { Elysia, t } from 'elysia'
-import { PageQuery, tenantErrors } from '../../schemas/common'
-import { AddMembersBody, AddedMembers, MemberList } from '../../schemas/room'
+import { PageQuery, PathId, tenantErrorsWith } from '../../schemas/common'
+import { AddMembersBody, AddedMembers, MemberList, RoomParams } from '../../schemas/room'
 import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
 
 export const membersRoutes = (deps: RouteDeps) => {
   const { chatroom } = deps.services
-  const detail = (summary: string) => ({ tags: ['members'], summary, security: tenantSecurity })
+  const detail = (operationId: string, summary: string, description: string) => ({ operationId, tags: ['members'], summary, description, security: tenantSecurity })
   return new Elysia()
     .get(
       '/v1/rooms/:room_id/members',
       ({ request, params, query }) => chatroom.members(actorOf(deps, request), params.room_id, query),
       {
-        params: t.Object({ room_id: t.String() }),
+        params: RoomParams,
         query: PageQuery,
-        response: { 200: MemberList, ...tenantErrors },
-        detail: detail('List members by join time'),
+        response: { 200: MemberList, ...tenantErrorsWith(403, 404) },
+        detail: detail(
+          'listMembers',
+          'List members by join time',
+          "Pages through a room's members in join order, for members only (a channel's non-members get 403). Another user's last_ack and last_read are null unless the tenant turned read_receipts on; online is null when presence is off.",
+        ),
       },
     )
     .post(
       '/v1/rooms/:room_id/members',
       ({ request, params, body }) => chatroom.addMembers(actorOf(deps, request), params.room_id, body),
       {
-        params: t.Object({ room_id: t.String() }),
+        params: RoomParams,
         body: AddMembersBody,
-        response: { 200: AddedMembers, ...tenantErrors },
-        detail: detail('Add members (owner/admin; only the owner grants admin)'),
+        response: { 200: AddedMembers, ...tenantErrorsWith(403, 404, 409) },
+        detail: detail(
+          'addMembers',
+          'Add members (owner/admin; only the owner grants admin)',
+          'Adds the users in `user_ids` (note: `user_ids` here, `members` when creating a room) to a group or channel with `role` member (default) or admin. Owner or admin only; only the owner grants admin; an existing member keeps their role. A dm never changes members (403); going past max_room_members answers 409.',
+        ),
       },
     )
     .delete(
@@ -36,9 +44,13 @@ export const membersRoutes = (deps: RouteDeps) => {
         set.status = 204
       },
       {
-        params: t.Object({ room_id: t.String(), user_id: t.String() }),
-        response: { 204: t.Void({ description: 'removed' }), ...tenantErrors },
-        detail: detail('Remove a member, or leave (your own user id)'),
+        params: t.Object({ ...RoomParams.properties, user_id: PathId('The member to remove; your own user id to leave.', 'bob') }),
+        response: { 204: t.Void({ description: 'Removed (or left).' }), ...tenantErrorsWith(403, 404, 409) },
+        detail: detail(
+          'removeMember',
+          'Remove a member, or leave (your own user id)',
+          'Removes a member, or leaves the room when user_id is your own. An admin removes only members; the owner removes anyone but cannot be removed, and cannot leave while others remain (409). A dm never changes members (403).',
+        ),
       },
     )
 }

@@ -1,17 +1,18 @@
 // /v1/rooms/:room_id/messages: send, history, get, edit, delete.
 
 import { Elysia, t } from 'elysia'
-import { tenantErrors } from '../../schemas/common'
+import { PathId, tenantErrorsWith } from '../../schemas/common'
+import { EX } from '../../schemas/examples'
 import { HistoryQuery, Message, MessageAck, MessagePage, PatchMessageBody, SendMessageBody } from '../../schemas/message'
 import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
 import { jsonResponse } from '../json-response'
+import { RoomParams } from '../../schemas/room'
 
-const RoomParams = t.Object({ room_id: t.String() })
-const MessageParams = t.Object({ room_id: t.String(), message_id: t.String() })
+const MessageParams = t.Object({ ...RoomParams.properties, message_id: PathId('The message (msg_…).', EX.messageId) })
 
 export const messagesRoutes = (deps: RouteDeps) => {
   const { message } = deps.services
-  const detail = (summary: string) => ({ tags: ['messages'], summary, security: tenantSecurity })
+  const detail = (operationId: string, summary: string, description: string) => ({ operationId, tags: ['messages'], summary, description, security: tenantSecurity })
   return new Elysia()
     .post(
       '/v1/rooms/:room_id/messages',
@@ -23,20 +24,36 @@ export const messagesRoutes = (deps: RouteDeps) => {
       {
         params: RoomParams,
         body: SendMessageBody,
-        response: { 200: MessageAck, 201: MessageAck, ...tenantErrors },
-        detail: detail('Send a message (client_msg_id makes retries safe)'),
+        response: {
+          200: { ...MessageAck, description: 'A retry: this client_msg_id was already used here, and this is the original message (nothing new stored).' },
+          201: { ...MessageAck, description: 'Stored with the next seq and published to the members.' },
+          ...tenantErrorsWith(403, 404),
+        },
+        detail: detail(
+          'sendMessage',
+          'Send a message (client_msg_id makes retries safe)',
+          "Stores a message with the room's next seq and publishes it to the members. Members only (403 for a channel's non-members). Send a client_msg_id to retry safely: the same id from the same sender in the same room answers 200 with the original. Also moves the sender's own ack and read marker to the new seq.",
+        ),
       },
     )
     .get('/v1/rooms/:room_id/messages', async ({ request, params, query }) => jsonResponse(await message.history(actorOf(deps, request), params.room_id, query)), {
       params: RoomParams,
       query: HistoryQuery,
-      response: { 200: MessagePage, ...tenantErrors },
-      detail: detail('Page through history in ascending seq (after_seq forward, before_seq back)'),
+      response: { 200: MessagePage, ...tenantErrorsWith(403, 404) },
+      detail: detail(
+        'listMessages',
+        'Page through history in ascending seq (after_seq forward, before_seq back)',
+        'Messages in ascending seq. after_seq pages forward; before_seq pages back; with neither, the newest `limit` messages. Both at once is a 400 on before_seq. Members only.',
+      ),
     })
     .get(
       '/v1/rooms/:room_id/messages/:message_id',
       ({ request, params }) => message.get(actorOf(deps, request), params.room_id, params.message_id),
-      { params: MessageParams, response: { 200: Message, ...tenantErrors }, detail: detail('Get one message') },
+      {
+        params: MessageParams,
+        response: { 200: Message, ...tenantErrorsWith(403, 404) },
+        detail: detail('getMessage', 'Get one message', 'One message of a room, for its members; a deleted one comes back with empty content and deleted_at set.'),
+      },
     )
     .patch(
       '/v1/rooms/:room_id/messages/:message_id',
@@ -44,8 +61,8 @@ export const messagesRoutes = (deps: RouteDeps) => {
       {
         params: MessageParams,
         body: PatchMessageBody,
-        response: { 200: Message, ...tenantErrors },
-        detail: detail('Edit your own message'),
+        response: { 200: Message, ...tenantErrorsWith(403, 404, 409) },
+        detail: detail('editMessage', 'Edit your own message', 'Changes the content and/or meta of a message; only its sender may (403). Sets edited_at. A deleted message cannot be edited (409).'),
       },
     )
     .delete(
@@ -56,8 +73,12 @@ export const messagesRoutes = (deps: RouteDeps) => {
       },
       {
         params: MessageParams,
-        response: { 204: t.Void({ description: 'deleted (tombstoned)' }), ...tenantErrors },
-        detail: detail('Delete a message (sender or owner/admin); it keeps its seq'),
+        response: { 204: t.Void({ description: 'Deleted (tombstoned); deleting again also answers 204.' }), ...tenantErrorsWith(403, 404) },
+        detail: detail(
+          'deleteMessage',
+          'Delete a message (sender or owner/admin); it keeps its seq',
+          'Tombstones a message: it keeps its seq, its content becomes "" and meta null, deleted_at is set. Its sender or a room owner/admin may (403 otherwise).',
+        ),
       },
     )
 }

@@ -1,13 +1,20 @@
 // POST /v1/notify and /v1/subscriptions (SPEC §4 Notifications).
 
 import { Elysia, t } from 'elysia'
-import { tenantErrors } from '../../schemas/common'
+import { PathId, tenantErrorsWith } from '../../schemas/common'
+import { EX } from '../../schemas/examples'
 import { NotifyBody, NotifyResult, SubscribeBody, Subscription, SubscriptionList } from '../../schemas/notification'
 import type { NotificationService } from '../../services/notification'
-import { actorOf, appLevel, callerOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, appLevel, appSecurity, callerOf, tenantSecurity, type RouteDeps } from '../deps'
 
 export const notificationsRoutes = (deps: RouteDeps, notifications: NotificationService) => {
-  const detail = (tag: string, summary: string) => ({ tags: [tag], summary, security: tenantSecurity })
+  const detail = (operationId: string, summary: string, description: string, security = tenantSecurity) => ({
+    operationId,
+    tags: ['notifications'],
+    summary,
+    description,
+    security,
+  })
   return new Elysia()
     .post(
       '/v1/notify',
@@ -16,7 +23,18 @@ export const notificationsRoutes = (deps: RouteDeps, notifications: Notification
         set.status = 202
         return r
       },
-      { body: NotifyBody, response: { 202: NotifyResult, ...tenantErrors }, detail: appLevel(detail('notifications', 'Send a notification (API key only; X-User-Id optional)')) },
+      {
+        body: NotifyBody,
+        response: { 202: { ...NotifyResult, description: 'Accepted: stored and on its way over WebSocket and to webhook endpoints.' }, ...tenantErrorsWith(403, 404) },
+        detail: appLevel(
+          detail(
+            'notify',
+            'Send a notification (API key only; X-User-Id optional)',
+            'Sends an app-defined event (topic + JSON payload) to users, to the members of a room, and/or to the subscribers of the topic. Acts for the parent app: the API key alone is enough (a user token gets 403). An X-User-Id, when sent, limits `room_id` to rooms that user can see.',
+            appSecurity,
+          ),
+        ),
+      },
     )
     .post(
       '/v1/subscriptions',
@@ -27,13 +45,21 @@ export const notificationsRoutes = (deps: RouteDeps, notifications: Notification
       },
       {
         body: SubscribeBody,
-        response: { 200: Subscription, 201: Subscription, ...tenantErrors },
-        detail: detail('notifications', 'Subscribe the caller to a topic (an endpoint needs the API key)'),
+        response: {
+          200: { ...Subscription, description: 'The caller already had this subscription: here it is.' },
+          201: { ...Subscription, description: 'Subscribed.' },
+          ...tenantErrorsWith(403),
+        },
+        detail: detail(
+          'subscribe',
+          'Subscribe the caller to a topic (an endpoint needs the API key)',
+          'Subscribes the calling user to a topic, delivered over WebSocket, or with `endpoint` to that https URL as a webhook. A subscription with an endpoint acts for the parent app: it needs the API key (a user token gets 403).',
+        ),
       },
     )
     .get('/v1/subscriptions', ({ request }) => notifications.subscriptions(actorOf(deps, request)), {
-      response: { 200: SubscriptionList, ...tenantErrors },
-      detail: detail('notifications', "The caller's subscriptions"),
+      response: { 200: SubscriptionList, ...tenantErrorsWith() },
+      detail: detail('listSubscriptions', "The caller's subscriptions", 'Every topic subscription of the calling user, with its endpoint if it has one.'),
     })
     .delete(
       '/v1/subscriptions/:subscription_id',
@@ -42,9 +68,9 @@ export const notificationsRoutes = (deps: RouteDeps, notifications: Notification
         set.status = 204
       },
       {
-        params: t.Object({ subscription_id: t.String() }),
-        response: { 204: t.Void({ description: 'deleted' }), ...tenantErrors },
-        detail: detail('notifications', 'Delete one of your subscriptions'),
+        params: t.Object({ subscription_id: PathId('The subscription (sub_…).', EX.subscriptionId) }),
+        response: { 204: t.Void({ description: 'Deleted.' }), ...tenantErrorsWith(404) },
+        detail: detail('unsubscribe', 'Delete one of your subscriptions', "Deletes a subscription of the calling user; anyone else's answers 404."),
       },
     )
 }

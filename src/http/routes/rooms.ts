@@ -1,15 +1,13 @@
 // /v1/rooms and /v1/channels: create, list, get, patch, discover, join.
 
-import { Elysia, t } from 'elysia'
-import { PageQuery, tenantErrors } from '../../schemas/common'
-import { ChannelList, CreateRoomBody, Member, PatchRoomBody, Room, RoomList } from '../../schemas/room'
+import { Elysia } from 'elysia'
+import { PageQuery, tenantErrorsWith } from '../../schemas/common'
+import { ChannelList, CreateRoomBody, Member, PatchRoomBody, Room, RoomList, RoomParams } from '../../schemas/room'
 import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
-
-const RoomParams = t.Object({ room_id: t.String() })
 
 export const roomsRoutes = (deps: RouteDeps) => {
   const { chatroom } = deps.services
-  const detail = (summary: string) => ({ tags: ['rooms'], summary, security: tenantSecurity })
+  const detail = (operationId: string, summary: string, description: string) => ({ operationId, tags: ['rooms'], summary, description, security: tenantSecurity })
   return new Elysia()
     .post(
       '/v1/rooms',
@@ -18,32 +16,48 @@ export const roomsRoutes = (deps: RouteDeps) => {
         set.status = r.created ? 201 : 200 // an existing dm answers 200 (idempotent)
         return r.room
       },
-      { body: CreateRoomBody, response: { 200: Room, 201: Room, ...tenantErrors }, detail: detail('Create a room (a dm is idempotent per pair)') },
+      {
+        body: CreateRoomBody,
+        response: { 200: { ...Room, description: 'The dm of this pair already existed: here it is.' }, 201: { ...Room, description: 'Created.' }, ...tenantErrorsWith() },
+        detail: detail(
+          'createRoom',
+          'Create a room (a dm is idempotent per pair)',
+          'Creates a dm, group or channel. The caller is always a member: the owner of a group or channel, a plain member of a dm. `members` names the other users: exactly one for a dm (asking again for the same pair answers 200 with the existing room), any number up to the tenant\'s max_room_members in all for a group or channel.',
+        ),
+      },
     )
     .get('/v1/rooms', ({ request, query }) => chatroom.list(actorOf(deps, request), query), {
       query: PageQuery,
-      response: { 200: RoomList, ...tenantErrors },
-      detail: detail("The caller's rooms, most recently active first, with unread counts"),
+      response: { 200: RoomList, ...tenantErrorsWith() },
+      detail: detail(
+        'listRooms',
+        "The caller's rooms, most recently active first, with unread counts",
+        'Pages through the rooms the caller is a member of, the most recently active first. Each comes with the caller\'s unread_count and the newest message; pass next_cursor as cursor for the next page.',
+      ),
     })
     .get('/v1/rooms/:room_id', ({ request, params }) => chatroom.get(actorOf(deps, request), params.room_id), {
       params: RoomParams,
-      response: { 200: Room, ...tenantErrors },
-      detail: detail('Get a room'),
+      response: { 200: Room, ...tenantErrorsWith(404) },
+      detail: detail('getRoom', 'Get a room', 'A group or dm is visible to its members only (404 for anyone else); a channel is visible to everyone in the tenant.'),
     })
     .patch('/v1/rooms/:room_id', ({ request, params, body }) => chatroom.patch(actorOf(deps, request), params.room_id, body), {
       params: RoomParams,
       body: PatchRoomBody,
-      response: { 200: Room, ...tenantErrors },
-      detail: detail('Rename a room or replace its metadata (owner/admin)'),
+      response: { 200: Room, ...tenantErrorsWith(403, 404) },
+      detail: detail('updateRoom', 'Rename a room or replace its metadata (owner/admin)', 'Changes the name and/or replaces the metadata object of a group or channel. Only its owner or an admin may (403 otherwise).'),
     })
     .get('/v1/channels', ({ request, query }) => chatroom.channels(actorOf(deps, request), query), {
       query: PageQuery,
-      response: { 200: ChannelList, ...tenantErrors },
-      detail: detail("The tenant's channels, for discovery"),
+      response: { 200: ChannelList, ...tenantErrorsWith() },
+      detail: detail('listChannels', "The tenant's channels, for discovery", 'Pages through every channel of the tenant, member or not, so users can find one to join.'),
     })
     .post('/v1/rooms/:room_id/join', ({ request, params }) => chatroom.join(actorOf(deps, request), params.room_id), {
       params: RoomParams,
-      response: { 200: Member, ...tenantErrors },
-      detail: detail('Join a channel'),
+      response: { 200: { ...Member, description: 'Your membership (an existing member gets their current role).' }, ...tenantErrorsWith(403, 404, 409) },
+      detail: detail(
+        'joinChannel',
+        'Join a channel',
+        'Adds the caller to a channel as a member. A group or dm cannot be joined: 404 for a non-member, 403 for a member. Joining past max_room_members answers 409.',
+      ),
     })
 }
