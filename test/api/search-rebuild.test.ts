@@ -104,6 +104,17 @@ describe.skipIf(!onSqlite)('the search index file', () => {
     expect((await found('gannet', count(28))).length).toBe(28)
   })
 
+  test('a search worker that dies is restarted; searches answer 503 while it is down, then results again', async () => {
+    s.handle.workers!.terminate('search')
+    const r = await alice('GET', '/v1/search?q=cormorant')
+    // Either it was already back (200) or the answer says so (503 with the envelope): never a hang or a 500.
+    expect([200, 503]).toContain(r.status)
+    if (r.status === 503) expect(r.body.error.code).toBe('SERVICE_UNAVAILABLE')
+    expect(await found('cormorant', exactly('a cormorant'))).toEqual(['a cormorant'])
+    const h = await s.call('GET', '/health')
+    expect(h.body.workers.search).toMatchObject({ state: 'running', restarts: 1 })
+  })
+
   test('usage errors exit 2', async () => {
     expect((await runCli(['search'])).code).toBe(2)
     expect((await runCli(['search', 'rebuild', '--x'])).code).toBe(2)

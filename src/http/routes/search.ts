@@ -1,7 +1,7 @@
 // GET /v1/search: full-text search over the caller's rooms (SPEC §13).
 
 import { Elysia } from 'elysia'
-import { tenantErrors } from '../../schemas/common'
+import { tenantErrorsWith } from '../../schemas/common'
 import { SearchQuery, SearchResults } from '../../schemas/search'
 import type { SearchService } from '../../services/search'
 import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
@@ -10,8 +10,9 @@ import { jsonResponse } from '../json-response'
 export const searchRoutes = (deps: RouteDeps, search: SearchService) =>
   new Elysia().get('/v1/search', async ({ request, query }) => jsonResponse(await search.search(actorOf(deps, request), query)), {
     query: SearchQuery,
-    response: { 200: SearchResults, ...tenantErrors },
+    response: { 200: SearchResults, ...tenantErrorsWith(403, 404) },
     detail: {
+      operationId: 'searchMessages',
       tags: ['search'],
       summary: 'Search messages in your rooms, newest first',
       description:
