@@ -1,36 +1,47 @@
-// createApp: assembles Elysia (request gate, body parser, error mapping, routes, docs). Never listens.
+// createApp: assembles Elysia (request gate, body parser, error mapping, every route, docs). Never listens.
 
 import { Elysia } from 'elysia'
 import type { Config } from './config'
 import type { Logger } from './log'
 import { AppError } from './errors'
-import type { RequestState, RequestStates } from './http/context'
+import type { RequestState, RequestStates } from './request-state'
 import { isAppLevel, type RouteDeps } from './http/deps'
 import { createRequestIds } from './http/plugins/request-id'
 import { createRouteMatcher, type RouteMatcher } from './http/plugins/route-match'
 import { createCors } from './http/plugins/cors'
-import { createAuth, type TokenVerifier } from './http/plugins/auth'
+import { createAuth } from './http/plugins/auth'
 import { applyRateLimit } from './http/plugins/rate-limit'
 import { checkBodyHeaders, parseJsonBody } from './http/plugins/body'
 import { refuseNulInUrl } from './http/plugins/nul'
-import { errorResponse, toAppError } from './http/plugins/errors'
+import { errorResponse, restError } from './http/plugins/errors'
 import { openapiPlugin } from './http/plugins/openapi'
 import { roomsRoutes } from './http/routes/rooms'
 import { membersRoutes } from './http/routes/members'
 import { messagesRoutes } from './http/routes/messages'
 import { acksRoutes } from './http/routes/acks'
 import { adminTenantsRoutes } from './http/routes/admin-tenants'
-import { healthRoutes, type HealthSource } from './http/routes/health'
+import { healthRoutes } from './http/routes/health'
 import { asyncapiRoutes } from './http/routes/asyncapi'
+import { presenceRoutes } from './http/routes/presence'
+import { notificationsRoutes } from './http/routes/notifications'
+import { adminDeadLettersRoutes } from './http/routes/admin-dead-letters'
+import { tokensRoutes } from './http/routes/tokens'
+import { metricsRoutes } from './http/routes/metrics'
+import { adminBackupRoutes } from './http/routes/admin-backup'
+import { demoRoutes } from './http/routes/demo'
+import { searchRoutes } from './http/routes/search'
+import type { HealthSource } from './health'
+import type { Gateway } from './ws/gateway'
 
 export interface AppDeps extends RouteDeps {
   log: Logger
   health: HealthSource
-  verifyToken: TokenVerifier
+  /** The WebSocket gateway: GET /ws is its upgrade route. */
+  gateway: Pick<Gateway, 'routes'>
+  /** The Prometheus text of GET /metrics. */
+  renderMetrics: () => Promise<string>
   /** Called once per finished request (metrics); `route` is the template, never a raw path. */
   onRequestDone?: (method: string, route: string, status: number, seconds: number) => void
-  /** Extra route modules (the WebSocket gateway, later the presence route) mounted after the REST API. */
-  extensions?: ((app: Elysia) => Elysia)[]
 }
 
 const pathOf = (url: string) => {
@@ -42,7 +53,7 @@ const pathOf = (url: string) => {
 export function createApp(deps: AppDeps) {
   const { config, log, states } = deps
   const cors = createCors(config.CORS_ORIGINS)
-  const auth = createAuth({ tenants: deps.services.tenant, masterKey: config.MASTER_API_KEY, verifyToken: deps.verifyToken })
+  const auth = createAuth({ tenants: deps.services.tenant, masterKey: config.MASTER_API_KEY, verifyToken: deps.services.tokens.verify })
   let matcher: RouteMatcher | null = null
   /** `METHOD template` of the routes marked appLevel (http/deps.ts): their X-User-Id is optional. */
   let appLevelRoutes: Set<string> | null = null
@@ -86,7 +97,7 @@ export function createApp(deps: AppDeps) {
     .onParse(async ({ request }) => (await parseJsonBody(request, config.MAX_BODY_BYTES)) ?? {})
     .onError(({ code, error, request }) => {
       const state = states.get(request)
-      const e = toAppError(code, error, log, state)
+      const e = restError(code, error, log, state)
       if (state) state.status = e.status
       return errorResponse(e, state?.headers)
     })
@@ -111,8 +122,15 @@ export function createApp(deps: AppDeps) {
     .use(membersRoutes(deps))
     .use(messagesRoutes(deps))
     .use(acksRoutes(deps))
+    .use(searchRoutes(deps))
     .use(adminTenantsRoutes(deps))
-
-  for (const ext of deps.extensions ?? []) ext(app as unknown as Elysia)
+    .use(presenceRoutes(deps))
+    .use(notificationsRoutes(deps))
+    .use(adminDeadLettersRoutes(deps.services.delivery))
+    .use(tokensRoutes(deps))
+    .use(metricsRoutes(deps.renderMetrics))
+    .use(adminBackupRoutes(deps.services.backups))
+    .use(demoRoutes(config.DEMO_ENABLED))
+    .use(deps.gateway.routes())
   return app
 }

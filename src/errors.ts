@@ -1,5 +1,7 @@
 // Typed domain errors and the one error envelope of SPEC §3, shared by REST and WebSocket.
 
+import type { Logger } from './log'
+
 export type ErrorCode =
   | 'VALIDATION_ERROR'
   | 'AUTHENTICATION_ERROR'
@@ -46,6 +48,8 @@ export const forbidden = (message: string) => new AppError('FORBIDDEN', message)
 export const conflict = (message: string) => new AppError('CONFLICT', message)
 export const unauthenticated = (message: string) => new AppError('AUTHENTICATION_ERROR', message)
 export const unavailable = (message: string) => new AppError('SERVICE_UNAVAILABLE', message)
+/** The tenant's bucket (or a connection's frame bucket) is empty: 429. */
+export const rateLimited = (message = 'tenant rate limit exceeded') => new AppError('RATE_LIMIT_EXCEEDED', message)
 
 export interface ErrorBody {
   success: false
@@ -56,6 +60,22 @@ export function toErrorBody(e: AppError): ErrorBody {
   const error: ErrorBody['error'] = { code: e.code, message: e.message }
   if (e.field) error.field = e.field
   return { success: false, error }
+}
+
+/**
+ * Turns anything thrown while serving a caller into what the caller may see, for every transport
+ * (REST, WebSocket, the group commit): an AppError as it is; a storage failure (disk full, read-only,
+ * database unreachable) as 503 SERVICE_UNAVAILABLE; anything else as 500 INTERNAL_ERROR. The last
+ * two are logged here, once, with `context` (request or connection ids), never shown to the client.
+ */
+export function toAppError(e: unknown, log: Pick<Logger, 'error'>, context: Record<string, unknown> = {}): AppError {
+  if (e instanceof AppError) return e
+  if (isStorageUnavailable(e)) {
+    log.error('database not writable', { ...context, code: (e as { code?: string }).code })
+    return unavailable('the database cannot be written right now')
+  }
+  log.error('unhandled error', { ...context, error: e })
+  return new AppError('INTERNAL_ERROR', 'internal error')
 }
 
 /** SQLite errors that mean "the database cannot be written right now" (SPEC §4 health, §3 503). */

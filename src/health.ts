@@ -3,8 +3,12 @@
 import type { Clock } from './clock'
 import type { Config } from './config'
 import type { Store } from './db/types'
-import type { HealthSource } from './http/routes/health'
 import type { StorageHealth } from './storage-health'
+
+export interface HealthSource {
+  /** The current health document and whether it is healthy (200) or not (503). */
+  snapshot(): Promise<{ ok: boolean; body: Record<string, unknown> }>
+}
 
 export interface WorkerStatus {
   state: 'running' | 'restarting' | 'stopped'
@@ -20,19 +24,22 @@ type Deps = {
   broker: { allSockets(): Iterable<unknown> }
   epoch: string
   clock: Clock
+  /** The worker threads' states; null while none was started (an in-memory database never starts them). */
+  workers: () => Record<string, WorkerStatus> | null
 }
 
-export function createHealth({ config, store, storage, broker, epoch, clock }: Deps) {
+const notStarted = (): Record<string, WorkerStatus> => ({
+  delivery: { state: 'stopped', restarts: 0, last_error: null },
+  checkpoint: { state: 'stopped', restarts: 0, last_error: null },
+})
+
+export function createHealth({ config, store, storage, broker, epoch, clock, workers: workerStates }: Deps) {
   const started = clock.now()
   let draining = false
-  let workers: () => Record<string, WorkerStatus> = () => ({
-    delivery: { state: 'stopped', restarts: 0, last_error: null },
-    checkpoint: { state: 'stopped', restarts: 0, last_error: null },
-  })
+  const workers = () => workerStates() ?? notStarted()
   const source: HealthSource & {
     setDraining(): void
     isDraining(): boolean
-    setWorkers(fn: () => Record<string, WorkerStatus>): void
     connections(): number
   } = {
     connections() {
@@ -42,7 +49,6 @@ export function createHealth({ config, store, storage, broker, epoch, clock }: D
     },
     setDraining: () => void (draining = true),
     isDraining: () => draining,
-    setWorkers: (fn) => void (workers = fn),
     async snapshot() {
       const writable = draining ? true : storage.failing() === null && (await store.writable())
       const w = workers()

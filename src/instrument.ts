@@ -1,45 +1,65 @@
 // Instrumentation decorators applied by the composition root, so business code stays free of metrics.
 
+import type { ServerWebSocket } from 'bun'
 import type { Broker } from './broker/types'
-import { topics } from './broker/topics'
+import { isUserTopic, topics } from './broker/topics'
 import type { ServerFrame } from './schemas/server-frames'
 import type { Store } from './db/types'
 import type { AppMetrics } from './metrics'
-import type { AppendResult } from './db/sqlite/messages'
+import type { AppendResult } from './db/rows'
+import type { Subscriber } from './services/events'
 
-/** Times every group commit and counts the messages it stored. */
-export function instrumentStore(store: Store, m: AppMetrics): void {
+/**
+ * The store seen by the services: the same store, with every group commit timed and sized. A new
+ * object; the store itself is not changed (the workers and the CLI use it bare).
+ */
+export function instrumentStore(store: Store, m: AppMetrics): Store {
   const append = store.messages.appendBatch
   const record = (t0: number, n: number, results: AppendResult[]) => {
     m.dbWrite.observe((performance.now() - t0) / 1000)
     m.batchSize.observe(n)
-    let created = 0
-    for (const r of results) if (r.ok && r.created) created++
-    if (created) m.messagesStored.inc({}, created)
     return results
   }
   // Keeps the SQLite path synchronous (no promise when the store answers at once).
-  store.messages.appendBatch = (items) => {
+  const appendBatch: Store['messages']['appendBatch'] = (items) => {
     const t0 = performance.now()
     const results = append(items)
     return results instanceof Promise ? results.then((r) => record(t0, items.length, r)) : record(t0, items.length, results)
   }
+  return { ...store, messages: { ...store.messages, appendBatch } }
 }
 
-/** Counts fan-out deliveries: one per subscribed socket of the topic at publish time. */
-export function instrumentBroker<B extends Broker>(broker: B, subscribers: (topic: string) => number, m: AppMetrics): B {
+/**
+ * The broker every layer uses, counting fan-out deliveries: one per socket of this instance
+ * subscribed to the topic at publish time (the skipped sender of publishFrom not counted).
+ */
+export function instrumentBroker<B extends Broker & { subscriberCount(topic: string): number }>(broker: B, m: AppMetrics): B {
+  const count = (topic: string, frame: ServerFrame, skipped: number) => {
+    const n = broker.subscriberCount(topic) - skipped
+    if (n > 0) m.fanout.inc({ type: frame.type }, n)
+  }
   return {
     ...broker,
     publish(topic: string, frame: ServerFrame) {
       broker.publish(topic, frame)
-      const n = subscribers(topic)
-      if (n > 0) m.fanout.inc({ type: frame.type }, n)
+      count(topic, frame, 0)
+    },
+    publishFrom(from: ServerWebSocket<unknown>, topic: string, frame: ServerFrame) {
+      broker.publishFrom(from, topic, frame)
+      // A user topic's receivers always include the sender's own socket; a room topic's, once it is subscribed.
+      count(topic, frame, isUserTopic(topic) || from.isSubscribed(topic) ? 1 : 0)
     },
     publishToUsers(tenantId: string, userIds: readonly string[], frame: ServerFrame) {
       broker.publishToUsers(tenantId, userIds, frame)
       let n = 0
-      for (const u of userIds) n += subscribers(topics.user(tenantId, u))
+      for (const u of userIds) n += broker.subscriberCount(topics.user(tenantId, u))
       if (n > 0) m.fanout.inc({ type: frame.type }, n)
     },
   }
 }
+
+/** Counts from the domain events: messages stored (client_msg_id replays emit none). */
+export const eventMetrics = (m: AppMetrics): Subscriber => ({
+  name: 'metrics',
+  handlers: { 'message.created': () => m.messagesStored.inc() },
+})

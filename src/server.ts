@@ -1,4 +1,6 @@
-// startServer: the composition root. The only place that creates things; linear, top to bottom.
+// startServer: the composition root's outer half. Opens the infrastructure (store, broker, metrics),
+// hands it to createCore (every service and event subscriber) and createApp (every route), then
+// runs the lifecycle: listen, start the background tasks, and stop it all in order (SPEC §6).
 
 import type { Server } from 'bun'
 import type { Database } from 'bun:sqlite'
@@ -7,36 +9,22 @@ import type { Config } from './config'
 import { createLogger, type Logger } from './log'
 import { openStore } from './db/open-store'
 import { openBroker } from './broker/open-broker'
-import { createServices } from './services'
+import { createCore } from './core'
 import { createApp } from './app'
-import type { RequestStates } from './http/context'
+import type { RequestStates } from './request-state'
 import { createHealth } from './health'
 import { createStorageHealth, watchStorage } from './storage-health'
 import { createGateway } from './ws/gateway'
-import { presenceRoutes } from './http/routes/presence'
-import type { Elysia } from 'elysia'
-import { createOutbox } from './services/outbox'
-import { createWebhookService, type WebhookService } from './services/webhook'
-import { createNotificationService } from './services/notification'
-import { createRedelivery, type Redelivery } from './services/redelivery'
-import { createDeliveryService } from './services/delivery'
-import { roomFrameConsumers, withEventTap, type RoomFrameListener } from './services/event-tap'
-import { notificationsRoutes } from './http/routes/notifications'
-import { adminDeadLettersRoutes } from './http/routes/admin-dead-letters'
-import { tokensRoutes } from './http/routes/tokens'
-import { demoRoutes } from './http/routes/demo'
-import { createTokenService } from './services/token'
+import type { Redelivery } from './services/redelivery'
 import { createAppMetrics } from './metrics'
 import { instrumentBroker, instrumentStore } from './instrument'
-import { metricsRoutes } from './http/routes/metrics'
-import { adminBackupRoutes } from './http/routes/admin-backup'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
+import type { BackgroundTask } from './tasks'
 import type { Store } from './db/types'
-import { createSearchClient, type SearchClient } from './workers/search-client'
-import { createSearchService, searchHints } from './services/search'
-import { searchRoutes } from './http/routes/search'
+import { createSearchClient } from './workers/search-client'
 import { clearSearchIndex } from './db/sqlite/search-file'
+import { createChangesPruner } from './db/sqlite/search-changes'
 
 /** Below this a master key draws a warning at start (issue 13: safe defaults). */
 const MIN_MASTER_KEY_LENGTH = 32
@@ -44,6 +32,8 @@ const MIN_MASTER_KEY_LENGTH = 32
 export interface Overrides {
   log: Logger
   clock: Clock
+  /** Typing indicator lifetime without a refresh (SPEC §5: 6 s); tests shorten it. */
+  typingTimeoutMs: number
   /** How often open token sockets are checked against their exp (ws/gateway.ts; default 1 s). */
   tokenExpirySweepMs: number
 }
@@ -73,86 +63,81 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const log = o.log ?? createLogger(config.LOG_LEVEL)
   const clock = o.clock ?? systemClock
 
+  // Infrastructure.
   const opened = await openStore(config)
-  const { store, sqlite: db } = opened
   if (opened.migrationsApplied.length) log.info('migrations applied', { applied: opened.migrationsApplied })
   const metrics = createAppMetrics()
-  instrumentStore(store, metrics)
+  // The store the services see: group commits timed, storage faults reported to /health.
   const storage = createStorageHealth({ clock, log })
-  watchStorage(store, storage)
+  const store = watchStorage(instrumentStore(opened.store, metrics), storage)
   const started = await opened.startEpoch()
   const epoch = started.epoch
   if (started.changed) log.info('new epoch', { epoch, reason: started.reason })
-
   // One instance: Bun topics and in-memory presence and limits; REDIS_URL: shared through Redis.
-  const fanout = await openBroker(config, log, clock)
-  const broker = fanout.broker
-  // Services publish through a tap that also feeds room frames to webhooks and redelivery (bound below).
-  let roomFrames: RoomFrameListener | null = null
-  const publisher = withEventTap(instrumentBroker(broker, broker.subscriberCount, metrics), () => roomFrames)
-  const services = createServices({
+  const cluster = await openBroker(config, log, clock)
+  const broker = instrumentBroker(cluster.broker, metrics) // the one broker: services, routes and sockets
+
+  // The delivery worker starts after listen (and never with :memory:); until then a wake-up is a no-op.
+  let workers: Scheduler | null = null
+  // Search (SPEC §13): on a SQLite file the search worker keeps the index and answers; PostgreSQL and
+  // :memory: search in the store. With SEARCH_ENABLED off nothing keeps an index, so its file goes.
+  const sqliteFile = opened.sqlite && config.databasePath !== ':memory:' ? opened.sqlite : null
+  const searchWorker =
+    sqliteFile && config.SEARCH_ENABLED
+      ? createSearchClient({ post: (m) => workers?.post('search', m), running: () => workers?.status().search?.state === 'running' })
+      : null
+  if (sqliteFile && !config.SEARCH_ENABLED) clearSearchIndex(sqliteFile, config.databasePath)
+  const core = createCore({
     store,
     clock,
     config,
     log,
-    broker: publisher,
-    presence: broker,
-    limiter: fanout.limiter,
-    cacheMemberships: !fanout.shared,
+    metrics,
+    broker,
+    connectedAnywhere: cluster.connectedAnywhere,
+    limiter: cluster.limiter,
+    shared: cluster.shared,
+    wakeDelivery: () => workers?.post('delivery', { type: 'wake' }),
+    searchWorker,
   })
-  fanout.shareTenantChanges(services.tenant)
+  const { services } = core
+  cluster.shareTenantChanges(services.tenant)
+
+  // Transports.
   const states: RequestStates = new WeakMap()
-  const health = createHealth({ config, store, storage, broker, epoch, clock })
-
-  // Durable delivery (SPEC §6): outbox → delivery worker; redelivery on this thread.
-  let workers: Scheduler | null = null
-  const wakeDelivery = () => workers?.post('delivery', { type: 'wake' })
-  const outbox = createOutbox({ store, clock, log })
-  outbox.onCommitted(wakeDelivery)
-  const webhooks: WebhookService = createWebhookService({ store, clock, outbox, tenants: services.tenant, isConnected: fanout.connectedAnywhere })
-  services.chatroom.onRoomCreated((tenantId, room) => webhooks.emit(tenantId, 'room.created', room))
-  const notifications = createNotificationService({ store, clock, config, broker: publisher, outbox, webhooks })
-  const redelivery = createRedelivery({ store, clock, config, live: broker })
-  const delivery = createDeliveryService({ store, clock, config, redelivery, wake: wakeDelivery })
-  // Search (SPEC §13): PostgreSQL and :memory: answer from the store; a SQLite file from the search worker.
-  const searchWorker: SearchClient | null =
-    config.SEARCH_ENABLED && db && config.databasePath !== ':memory:'
-      ? createSearchClient({ post: (m) => workers?.post('search', m), running: () => workers?.status().search?.state === 'running' })
-      : null
-  if (!config.SEARCH_ENABLED && db && config.databasePath !== ':memory:') clearSearchIndex(db, config.databasePath) // stale from now on
-  const search = createSearchService({ store, backend: searchWorker ?? store.search, enabled: config.SEARCH_ENABLED })
-  const consumers = roomFrameConsumers(webhooks, redelivery)
-  const hints = searchWorker ? searchHints(searchWorker) : null
-  roomFrames = hints ? (tenantId, frame) => (consumers(tenantId, frame), hints(frame)) : consumers
-
-  const tokens = createTokenService({ tenants: services.tenant, clock })
-
-  const gateway = createGateway({ config, log, clock, services, notifications, broker, connectedAnywhere: fanout.connectedAnywhere, sharedStorage: opened.kind === 'postgres', states, epoch, onOpen: () => metrics.wsOpened.inc(), tokenExpirySweepMs: o.tokenExpirySweepMs })
-  const routeDeps = { config, services, broker: publisher, presence: broker, states }
+  const health = createHealth({ config, store, storage, broker, epoch, clock, workers: () => workers?.status() ?? null })
+  const gateway = createGateway({
+    config,
+    log,
+    clock,
+    services,
+    broker,
+    connectedAnywhere: cluster.connectedAnywhere,
+    sharedStorage: opened.kind === 'postgres',
+    states,
+    epoch,
+    onOpen: () => metrics.wsOpened.inc(),
+    typingTimeoutMs: o.typingTimeoutMs,
+    tokenExpirySweepMs: o.tokenExpirySweepMs,
+  })
+  core.events.subscribe(gateway.subscriber)
   metrics.registry.gauge('chatapi_ws_connections', 'Live WebSocket connections', () => health.connections())
-  metrics.registry.gauge('chatapi_delivery_queue_depth', 'Pending webhook and endpoint deliveries', () => delivery.queueDepth())
+  metrics.registry.gauge('chatapi_delivery_queue_depth', 'Pending webhook and endpoint deliveries', () => services.delivery.queueDepth())
   metrics.registry.gauge('chatapi_dead_letters', 'Dead letters waiting for an operator', () => store.deadLetters.count())
   metrics.registry.gauge('chatapi_wal_bytes', 'Size of the SQLite WAL file', () => store.walBytes())
   const app = createApp({
-    ...routeDeps,
+    config,
     log,
+    services,
+    broker,
+    states,
     health,
-    verifyToken: tokens.verify,
+    gateway,
+    renderMetrics: metrics.registry.render,
     onRequestDone(method, route, status, seconds) {
       metrics.httpRequests.inc({ method, route, status: String(status) })
       metrics.httpLatency.observe(seconds, { method, route })
     },
-    extensions: [
-      (a) => a.use(presenceRoutes(routeDeps)) as unknown as Elysia,
-      (a) => a.use(notificationsRoutes(routeDeps, notifications)) as unknown as Elysia,
-      (a) => a.use(adminDeadLettersRoutes(delivery)) as unknown as Elysia,
-      (a) => a.use(tokensRoutes(routeDeps, tokens)) as unknown as Elysia,
-      (a) => a.use(metricsRoutes(metrics.registry.render)) as unknown as Elysia,
-      (a) => a.use(adminBackupRoutes(config)) as unknown as Elysia,
-      (a) => a.use(searchRoutes(routeDeps, search)) as unknown as Elysia,
-      ...(config.DEMO_ENABLED ? [(a: Elysia) => a.use(demoRoutes()) as unknown as Elysia] : []),
-      gateway.mount,
-    ],
   })
 
   if (!config.MASTER_API_KEY) log.warn('MASTER_API_KEY is not set: the admin API answers 403 to every call')
@@ -171,35 +156,34 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       // Content-Length over MAX_BODY_BYTES before reading and counts chunked bytes as they arrive,
       // so this can sit far above it and every 413 carries the envelope and X-Request-Id.
       maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4),
-      websocket: gateway.websocket() as never,
+      websocket: gateway.websocket(),
     })
   } catch (e) {
     // e.g. EADDRINUSE: release the database before the error reaches the CLI (one line, exit 1).
-    await fanout.close()
+    await cluster.close()
     await opened.close(false)
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`)
   }
   const server = app.server as Server<unknown>
   broker.attach(server)
-  gateway.start()
+
+  // Background tasks, started in this order and stopped in the reverse one.
+  const tasks: BackgroundTask[] = [gateway.timers]
   // Workers need their own connections to the same database: none with :memory: (health shows them stopped).
-  if (config.databasePath !== ':memory:') {
-    workers = startWorkers({ config, log, db, delivery, metrics, search: searchWorker })
-    health.setWorkers(workers.status)
-    if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
-  }
+  if (config.databasePath !== ':memory:')
+    tasks.push({
+      name: 'worker threads',
+      async start() {
+        const search = searchWorker && sqliteFile ? { client: searchWorker, prune: createChangesPruner(sqliteFile).upTo } : null
+        workers = startWorkers({ config, log, db: opened.sqlite, delivery: services.delivery, metrics, search })
+        if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
+      },
+      stop: () => workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2)),
+    })
+  tasks.push(...core.tasks)
+  for (const t of tasks) await t.start()
   if (config.ALLOW_HTTP_WEBHOOKS) log.warn('ALLOW_HTTP_WEBHOOKS is set: webhooks and endpoints may use http and reach private addresses (local testing only)')
-  const sweepMs = Math.min(5000, Math.max(20, Math.floor(Math.min(config.ACK_TIMEOUT_MS, config.RETRY_BASE_MS) / 2)))
-  // One sweep at a time; shutdown waits for the one in flight before closing the store.
-  let sweeping: Promise<void> | null = null
-  const sweeper = setInterval(() => {
-    sweeping ??= redelivery
-      .tick()
-      .then((r) => void (r.redelivered && metrics.redeliveries.inc({}, r.redelivered)))
-      .catch((e) => log.error('redelivery sweep failed', { code: (e as { code?: string }).code }))
-      .finally(() => (sweeping = null))
-  }, sweepMs)
-  log.info('listening', { url: server.url.href, version: config.version, database: opened.kind, shared: fanout.shared })
+  log.info('listening', { url: server.url.href, version: config.version, database: opened.kind, shared: cluster.shared })
 
   let stopping: Promise<void> | null = null
   const stop = (reason = 'stop') =>
@@ -210,10 +194,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       await Promise.race([gateway.shutdown(1000), deadline])
       await Promise.race([server.stop(false), deadline])
       server.stop(true)
-      clearInterval(sweeper)
-      await sweeping
-      await workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2))
-      await fanout.close().catch((e) => log.warn('closing the broker failed', { error: e }))
+      for (const t of [...tasks].reverse()) await t.stop()
+      await cluster.close().catch((e) => log.warn('closing the broker failed', { error: e }))
       try {
         await opened.close(true) // final TRUNCATE checkpoint and clean-stop mark, then close
       } catch (e) {
@@ -223,5 +205,5 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       log.info('stopped')
     })())
 
-  return { url: server.url, port: server.port!, stop, workers, redelivery, db, store }
+  return { url: server.url, port: server.port!, stop, workers, redelivery: services.redelivery, db: opened.sqlite, store }
 }

@@ -52,11 +52,12 @@ const ADDS_ROWS: Record<string, readonly string[]> = {
 type Fn = (...args: unknown[]) => unknown
 
 /**
- * Wraps every method of the store (composition root, before any service takes a reference) so that
- * storage faults reach `health` whichever path hit them: REST, WebSocket, or a background sweep.
- * Keeps synchronous methods synchronous (the SQLite group commit relies on it).
+ * The store with every method wrapped (a new object for the composition root to hand to the
+ * services; the store itself is not changed) so that storage faults reach `health` whichever path
+ * hit them: REST, WebSocket, or a background sweep. Keeps synchronous methods synchronous (the
+ * SQLite group commit relies on it).
  */
-export function watchStorage(store: Store, health: StorageHealth): void {
+export function watchStorage(store: Store, health: StorageHealth): Store {
   const wrap = (fn: Fn, addsRows: boolean): Fn => {
     const settled = (result: unknown) => {
       // A group commit answers per message: a fault may come back as one item's error.
@@ -82,15 +83,15 @@ export function watchStorage(store: Store, health: StorageHealth): void {
       return result instanceof Promise ? result.then(settled, rejected) : settled(result)
     }
   }
-  const groups = store as unknown as Record<string, Record<string, unknown>>
-  for (const [name, group] of Object.entries(groups)) {
+  const watched: Record<string, unknown> = {}
+  for (const [name, group] of Object.entries(store)) {
     if (typeof group === 'function') {
-      if (name !== 'writable' && name !== 'walBytes') groups[name] = wrap(group as Fn, false) as never
-      continue
-    }
-    if (!group || typeof group !== 'object') continue
-    for (const [method, fn] of Object.entries(group)) {
-      if (typeof fn === 'function') group[method] = wrap(fn as Fn, ADDS_ROWS[name]?.includes(method) ?? false)
-    }
+      watched[name] = name === 'writable' || name === 'walBytes' ? group : wrap(group as Fn, false)
+    } else if (group && typeof group === 'object') {
+      const methods: Record<string, unknown> = {}
+      for (const [method, fn] of Object.entries(group)) methods[method] = typeof fn === 'function' ? wrap(fn as Fn, ADDS_ROWS[name]?.includes(method) ?? false) : fn
+      watched[name] = methods
+    } else watched[name] = group
   }
+  return watched as unknown as Store
 }

@@ -4,10 +4,10 @@
 // 2-member rooms (closed loop). WS: `--rooms` rooms of `--members`, senders spread over the
 // instances, the latency probes and the other members on the other instance where there is one.
 
-import { freshPgDatabase } from '../../test/support/storage'
+import { freshPgDatabase } from './pg-database'
 import type { RestPhase, RestSpec, RestTarget } from './load-rest'
 import type { WsRoomSpec, WsSpec } from './load-ws'
-import type { Ctx, Phase, Scenario } from './scenarios'
+import type { Ctx, Phase, Scenario } from './types'
 import { createRoom, pool, spawnTarget, type Target } from './target'
 import { procCpuS, round } from './util'
 

@@ -6,41 +6,8 @@ import type { RestPhase, RestSpec } from './load-rest'
 import type { WsRoomSpec, WsSpec } from './load-ws'
 import { nofileLimit, rssBytes, sleep } from './util'
 import { pgScale } from './pg-scale'
-
-export interface Ctx {
-  t: Target
-  flags: Record<string, string>
-  /** Unique user-id prefix, so a run against a shared server never collides with an earlier one. */
-  tag: string
-  secs: number
-  warmup: number
-  /** Runs a load process (bench/lib/load-<kind>.ts) on a spec; returns its JSON output lines. */
-  load(kind: 'ws' | 'rest', spec: Record<string, unknown>, hardcapS: number): Promise<Record<string, any>[]>
-  /** Runs several load processes at once. */
-  loadMany(kind: 'ws' | 'rest', specs: Record<string, unknown>[], hardcapS: number, onLine: (i: number, line: Record<string, any>) => void): Promise<void>
-  /** Kills (by pid) every load process still running. */
-  killLoads(): void
-}
-
-export interface Phase extends Record<string, any> {
-  phase: string
-}
-export interface Headline {
-  throughput: number | null
-  unit: string
-  /** the phase whose latency the table shows */
-  latencyPhase?: string
-  extra?: Record<string, unknown>
-}
-export interface Scenario {
-  name: string
-  about: string
-  env?: Record<string, string>
-  needsSpawn?: boolean
-  /** spawns (and stops) its own servers; not part of `all` (pg-scale needs PostgreSQL and Redis) */
-  ownsServers?: boolean
-  run(ctx: Ctx): Promise<{ phases: Phase[]; headline: Headline }>
-}
+import { deliveryBusy } from './delivery-busy'
+import type { Ctx, Phase, Scenario } from './types'
 
 const num = (ctx: Ctx, k: string, def: number) => (ctx.flags[k] !== undefined ? Number(ctx.flags[k]) : def)
 
@@ -275,5 +242,6 @@ export const SCENARIOS: Scenario[] = [
   history,
   idle,
   writeCost,
+  deliveryBusy,
   pgScale,
 ]

@@ -1,12 +1,13 @@
 // Formatting of the bench's summary table (one row per scenario phase) and small number helpers.
 
-import type { Phase } from './scenarios'
+import type { Phase } from './types'
 
 export const fmt = (x: unknown) => (x === null || x === undefined ? '-' : typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(2)) : String(x))
 export const mb = (b: number | null) => (b === null ? 'n/a' : (b / 2 ** 20).toFixed(1))
 export const errCount = (e: Record<string, number> | undefined) => Object.values(e ?? {}).reduce((a, b) => a + b, 0)
 export function phaseThroughput(s: string, p: Phase): [number | null, string] {
   if (s === 'fanout-1000') return [p.deliveries_per_s, 'deliveries/s']
+  if (s === 'delivery-busy') return [p.delivered_per_s, 'deliveries/s']
   if (p.persisted_per_s !== undefined) return [p.persisted_per_s, 'msg/s']
   if (p.kind === 'history') return [p.ok_per_s, 'pages/s']
   if (p.ok_per_s !== undefined) return [p.ok_per_s, 'msg/s']

@@ -4,13 +4,18 @@
 import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Logger } from '../log'
-import type { TenantLimiter } from '../services/rate-limiter'
-import type { TenantChange } from '../services/tenant'
-import { createRedisTenantLimiter } from '../services/redis-rate-limiter'
+import type { TenantLimiter } from './rate-limiter'
+import { createRedisTenantLimiter } from './redis-rate-limiter'
 import { createLocalBroker } from './local'
 import { createRedisBroker } from './redis'
 import { openRedis } from './redis-client'
 import { createRedisPresence } from './redis-presence'
+
+/** The tenant service's side of cross-instance change notices (`why` travels as a plain string). */
+export interface TenantChangeSharing<W extends string> {
+  shareChanges(send: (tenantId: string, why: W) => Promise<void>): void
+  changedElsewhere(tenantId: string, why: W): void
+}
 
 export async function openBroker(config: Config, log: Logger, clock: Clock) {
   const local = createLocalBroker(clock, config.PRESENCE_GRACE_MS)
@@ -22,7 +27,7 @@ export async function openBroker(config: Config, log: Logger, clock: Clock) {
       limiter: undefined as TenantLimiter | undefined,
       shared: false,
       /** Cross-instance tenant-change notices (a no-op with one instance). */
-      shareTenantChanges(_local: { shareChanges(send: (t: string, why: TenantChange) => Promise<void>): void; changedElsewhere(t: string, why: TenantChange): void }) {},
+      shareTenantChanges<W extends string>(_local: TenantChangeSharing<W>) {},
       close: async () => {},
     }
   }
@@ -47,9 +52,9 @@ export async function openBroker(config: Config, log: Logger, clock: Clock) {
     shared: true,
     // SPEC §2: a rotated key stops working at once on every instance — the change is published
     // before the rotation answers, and every other instance evicts its cache and closes sockets.
-    shareTenantChanges(tenants: { shareChanges(send: (t: string, why: TenantChange) => Promise<void>): void; changedElsewhere(t: string, why: TenantChange): void }) {
+    shareTenantChanges<W extends string>(tenants: TenantChangeSharing<W>) {
       tenants.shareChanges((t, why) => broker.tenantChanged(t, why))
-      broker.onTenantChanged((t, why) => tenants.changedElsewhere(t, why as TenantChange))
+      broker.onTenantChanged((t, why) => tenants.changedElsewhere(t, why as W)) // sent by shareChanges above
     },
     async close() {
       await broker.close()

@@ -6,18 +6,14 @@ export const topics = {
   topic: (tenantId: string, name: string) => `t:${tenantId}:topic:${name}`,
 }
 
-/** The tenant id inside a topic built above (for consumers that only see the topic, like the webhook tap). */
-export function tenantOfTopic(topic: string): string | null {
-  if (!topic.startsWith('t:')) return null
-  const end = topic.indexOf(':', 2)
-  return end === -1 ? null : topic.slice(2, end)
-}
-
 /** Tenant and user of a topic built by topics.user (the local broker keys its registry by it). */
 export function userOfTopic(topic: string): { tenantId: string; userId: string } {
   const end = topic.indexOf(':', 2) // tenant ids never hold ':'; user ids may
   return { tenantId: topic.slice(2, end), userId: topic.slice(end + ':user:'.length) }
 }
+
+/** True for a topic built by topics.user. */
+export const isUserTopic = (topic: string) => topic.startsWith(':user:', topic.indexOf(':', 2))
 
 /** Tenant and room of a topic built by topics.room; null for any other topic. */
 export function roomOfTopic(topic: string): { tenantId: string; roomId: string } | null {

@@ -6,7 +6,7 @@ import { openSqlite } from '../db/open'
 import { createSearchIndex } from '../db/sqlite/search-index'
 import { openIndexDb, removeIndexFiles, searchIndexPath } from '../db/sqlite/search-file'
 import { AppError, invalid } from '../errors'
-import { HEARTBEAT_MS, heartbeatPath } from '../workers/search-loop'
+import { HEARTBEAT_MS, heartbeatPath } from '../db/sqlite/search-upkeep'
 
 /** A heartbeat younger than this means a server's search worker has the index open. */
 const IN_USE_MS = HEARTBEAT_MS * 5

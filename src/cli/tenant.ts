@@ -3,12 +3,14 @@
 import { systemClock } from '../clock'
 import type { Config } from '../config'
 import { openStore } from '../db/open-store'
+import { createLogger } from '../log'
+import { createEventBus } from '../services/events'
 import { createTenantService } from '../services/tenant'
 
 export async function tenantCreate(config: Config, name: string, out: (line: string) => void): Promise<number> {
   const opened = await openStore(config)
   try {
-    const tenants = createTenantService({ store: opened.store, clock: systemClock, config })
+    const tenants = createTenantService({ store: opened.store, clock: systemClock, config, events: createEventBus(createLogger(config.LOG_LEVEL)) })
     out(JSON.stringify(await tenants.create(name), null, 2))
     return 0
   } finally {

@@ -5,6 +5,8 @@ import { systemClock } from '../clock'
 import type { Config } from '../config'
 import { openStore } from '../db/open-store'
 import { invalid } from '../errors'
+import { createLogger } from '../log'
+import { createEventBus } from '../services/events'
 import { createTenantService } from '../services/tenant'
 import { createTokenService } from '../services/token'
 
@@ -13,7 +15,7 @@ export async function tokenCreate(config: Config, tenantId: string, userId: stri
   if (Number.isNaN(ttl_s)) throw invalid('--ttl-s', '--ttl-s must be a whole number of seconds')
   const opened = await openStore(config)
   try {
-    const tenants = createTenantService({ store: opened.store, clock: systemClock, config })
+    const tenants = createTenantService({ store: opened.store, clock: systemClock, config, events: createEventBus(createLogger(config.LOG_LEVEL)) })
     const tenant = await tenants.authById(tenantId)
     if (!tenant) throw invalid('--tenant', `tenant ${tenantId} not found`)
     const tokens = createTokenService({ tenants, clock: systemClock })

@@ -7,7 +7,7 @@
 // PostgreSQL's [[:alnum:]] keeps under a UTF-8 locale; everything else separates tokens. Tokens
 // compare folded: lower case, Latin diacritics removed (é → e), as unicode61 remove_diacritics 2 does.
 
-import type { PageRow } from './sqlite/messages'
+import type { PageRow } from './rows'
 
 export interface SearchTerm {
   /** Tokens as typed (not folded); more than one means "these words in this order". */

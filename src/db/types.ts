@@ -1,20 +1,215 @@
-// The storage seam (ARCHITECTURE §4/§6, SPEC §9). The SQLite store (db/sqlite/) is synchronous: each
-// method is one immediate transaction on the main thread. The PostgreSQL store (db/postgres/) has
-// the same aggregates and method names with the same semantics, returning promises. Services are
-// written against `Store`, in which every method may return its value or a promise of it, and await
-// every call; that costs the SQLite path one microtask and keeps one code path for both.
+// The storage port (ARCHITECTURE §4/§6, SPEC §9): what services may ask of a store, method by method.
+// Two implementations: db/sqlite/ (bun:sqlite, the default) and db/postgres/ (SPEC §9, several
+// instances on one database). test/store/contract.test.ts runs one behavioural suite against both.
+//
+// Every method is one atomic business step: one statement, or one transaction where it writes more
+// than one row. Every return type is `Result<T>`: the PostgreSQL store answers with promises; the
+// SQLite store answers synchronously, and must stay that way. Services `await` every call (one
+// microtask on SQLite), but two properties rest on SQLite answering at once:
+//  - ws/sync.ts subscribes a socket to a room right after its last read with no macrotask in
+//    between, so no message committed by the group commit (its own macrotask) can fall between the
+//    two (no gap, no repeat). An `await` of real I/O in a SQLite method would open that window.
+//  - services/group-commit.ts flushes a SQLite batch without an extra tick, so the commit order is
+//    the publish order without any queueing of its own.
+// Cursors are opaque strings made by db/cursor.ts; an invalid one is VALIDATION_ERROR on `cursor`.
 
-import type { createSqliteStore } from './sqlite'
+import type { Room, RoomListItem, Role } from '../schemas/room'
+import type {
+  AppendResult,
+  AttemptResult,
+  DeadLetterRow,
+  DeliveryRow,
+  MemberRow,
+  Membership,
+  MessageRow,
+  NewDelivery,
+  NewMessage,
+  NewRoom,
+  NotificationRow,
+  PageRow,
+  ResultPolicy,
+  RoomRow,
+  SecretColumn,
+  SubscriptionRow,
+  TenantRow,
+} from './rows'
 
-export type SqliteStore = ReturnType<typeof createSqliteStore>
+import type { SearchPage, SearchRequest } from './search-query'
 
-type Asyncify<T> = T extends (...args: infer A) => infer R ? (...args: A) => R | Promise<R> : T
-type AsyncGroup<G> = { [M in keyof G]: Asyncify<G[M]> }
+/** A value now (SQLite) or later (PostgreSQL). */
+export type Result<T> = T | Promise<T>
+
+export interface TenantStore {
+  insert(row: TenantRow): Result<void>
+  get(tenantId: string): Result<TenantRow | null>
+  /** The tenant whose API key hashes to `hash` (sha256 hex), or null. */
+  byKeyHash(hash: string): Result<TenantRow | null>
+  /** All tenants, oldest first. */
+  list(): Result<TenantRow[]>
+  /** Sets name and/or the whole config JSON; the row after the update, or null when absent. */
+  update(tenantId: string, patch: { name?: string; config?: string }): Result<TenantRow | null>
+  /** Replaces one secret column; the old value stops matching at once. False when absent. */
+  setSecret(tenantId: string, column: SecretColumn, value: string): Result<boolean>
+  /** Rooms and messages the tenant holds (GET /v1/admin/tenants/:id). */
+  usage(tenantId: string): Result<{ rooms: number; messages: number }>
+}
+
+export interface RoomStore {
+  /** The room if it exists in this tenant (another tenant's id answers null, like a missing one). */
+  get(tenantId: string, roomId: string): Result<RoomRow | null>
+  /** Creates a room with its members. A dm whose unique_key exists returns that room, created=false. */
+  create(tenantId: string, room: NewRoom): Result<{ room: RoomRow; created: boolean }>
+  /** Sets name and/or metadata JSON; the row after the update, or null when absent. */
+  update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string }): Result<RoomRow | null>
+  /** The user's rooms, most recently active first, with unread counts and the last message. */
+  listForUser(tenantId: string, userId: string, limit: number, cursor?: string): Result<{ rooms: RoomListItem[]; next_cursor: string | null }>
+  /** The tenant's channels, oldest first (discovery). */
+  listChannels(tenantId: string, limit: number, cursor?: string): Result<{ channels: Room[]; next_cursor: string | null }>
+}
+
+export interface MemberStore {
+  get(roomId: string, userId: string): Result<MemberRow | null>
+  /** Members whose ack is below the room's last_seq (redelivery candidates). */
+  laggards(roomId: string): Result<{ user_id: string; last_ack: number; last_seq: number }[]>
+  /** Every room of the user with their ack and the room's size (WS subscribe, sync, presence). */
+  membershipsOf(tenantId: string, userId: string): Result<Membership[]>
+  /** Members by join time. */
+  page(roomId: string, limit: number, cursor?: string): Result<{ rows: MemberRow[]; next_cursor: string | null }>
+  userIds(roomId: string): Result<string[]>
+  /** The distinct members of any of these rooms (presence audiences; callers keep the list short). */
+  userIdsIn(roomIds: string[]): Result<string[]>
+  /**
+   * Adds users; existing members keep their role. CONFLICT when the room would pass maxMembers.
+   * Returns every named member (new and existing) and the set of those added now.
+   */
+  add(tenantId: string, roomId: string, userIds: string[], role: Role, at: string, maxMembers: number): Result<{ rows: MemberRow[]; added: Set<string> }>
+  /** Removes one member (and counts them out of the room); false when they were not a member. */
+  remove(roomId: string, userId: string): Result<boolean>
+  /** Moves the ack forward only; the resulting ack, or null for a non-member. */
+  advanceAck(roomId: string, userId: string, seq: number): Result<number | null>
+  /** Moves the read marker (and the ack with it) forward only; null for a non-member. */
+  advanceRead(roomId: string, userId: string, seq: number): Result<{ last_read: number; last_ack: number } | null>
+}
+
+export interface MessageStore {
+  /**
+   * The group commit (SPEC §6): appends every item in one transaction, one result per item in
+   * order. Each gets the room's next seq (gap-free: a failed item takes none) and moves its
+   * sender's ack and read marker. A client_msg_id the sender already used in the room answers the
+   * original row with created=false. A failure of the whole transaction throws.
+   */
+  appendBatch(items: NewMessage[]): Result<AppendResult[]>
+  get(roomId: string, messageId: string): Result<MessageRow | null>
+  bySeq(roomId: string, seq: number): Result<MessageRow | null>
+  /** Up to `limit` messages with seq > afterSeq, ascending. */
+  after(roomId: string, afterSeq: number, limit: number): Result<PageRow[]>
+  /** Up to `limit` messages with seq < beforeSeq, ascending. */
+  before(roomId: string, beforeSeq: number, limit: number): Result<PageRow[]>
+  /** Sets content and/or meta (null keeps it) and edited_at; the row after the edit. */
+  edit(roomId: string, seq: number, content: string | null, meta: string | null, at: string): Result<MessageRow>
+  /** Blanks content and meta and sets deleted_at (the seq stays); the row after. */
+  tombstone(roomId: string, seq: number, at: string): Result<MessageRow>
+}
+
+export interface NotificationStore {
+  /** Stores a notification and one pending target per recipient. */
+  create(n: NotificationRow, recipients: string[]): Result<void>
+  /** The user's unacknowledged, unexpired notifications, oldest first. */
+  pendingFor(tenantId: string, userId: string, now: number): Result<NotificationRow[]>
+  /** Marks one notification delivered to the user; false when it was not pending for them. */
+  ack(tenantId: string, userId: string, notificationId: string): Result<boolean>
+  /** Deletes expired notifications (their targets go with them); how many. */
+  deleteExpired(now: number): Result<number>
+  /** Subscribes; the same user, topic and endpoint again answers the existing row, created=false. */
+  subscribe(row: SubscriptionRow): Result<{ row: SubscriptionRow; created: boolean }>
+  subscriptionsOf(tenantId: string, userId: string): Result<SubscriptionRow[]>
+  /** Deletes one of the user's subscriptions; false when it is not theirs or absent. */
+  unsubscribe(tenantId: string, userId: string, id: string): Result<boolean>
+  /** Users subscribed to the topic. */
+  subscribersOf(tenantId: string, topic: string): Result<string[]>
+  /** Subscriptions of the topic that name an HTTP endpoint. */
+  endpointsFor(tenantId: string, topic: string): Result<SubscriptionRow[]>
+}
+
+/** The HTTP outbox. Only the main thread writes it; the delivery worker reads (and, on PostgreSQL, leases). */
+export interface DeliveryStore {
+  /** Pending rows due by `now`, oldest first, except those for `skipUrls`. */
+  due(now: number, limit: number, skipUrls?: string[]): Result<DeliveryRow[]>
+  pendingCount(): Result<number>
+  /** When the earliest pending row is due (epoch ms), or null when none is pending. */
+  nextDueAt(): Result<number | null>
+  /** Enqueues many deliveries in one transaction (the outbox's group commit). */
+  enqueue(rows: NewDelivery[]): Result<void>
+  /**
+   * Runs `fn` as one commit where the store has one (SQLite: one immediate transaction; with
+   * `relaxed` the commit does not wait for fsync, for writes that are safe to lose). PostgreSQL
+   * runs `fn` as it is: each call inside is atomic on its own.
+   */
+  atomically<T>(fn: () => T, opts?: { relaxed?: boolean }): Result<T>
+  get(id: string): Result<DeliveryRow | null>
+  /** A successful attempt; false when the row was not pending. */
+  markDelivered(id: string, at: string): Result<boolean>
+  /** Records a failed attempt and schedules the next; the row after, or null. */
+  markFailed(id: string, error: string, at: string, nextAt: number): Result<DeliveryRow | null>
+  /** An attempt skipped by an open circuit: not counted, just later (SPEC §6). */
+  postpone(id: string, nextAt: number): Result<void>
+  markDead(id: string): Result<void>
+  /** Deletes a dead row (its dead letter was deleted: nothing can retry it any more). */
+  deleteDead(id: string): Result<void>
+  /** A dead row back to pending with attempts reset; false when absent. */
+  requeue(id: string, now: number): Result<boolean>
+  /** Deletes delivered rows created before `beforeIso`; how many. */
+  cleanupDelivered(beforeIso: string): Result<number>
+}
+
+export interface DeadLetterStore {
+  insert(row: DeadLetterRow): Result<void>
+  get(id: string): Result<DeadLetterRow | null>
+  delete(id: string): Result<boolean>
+  deleteForDelivery(deliveryId: string): Result<void>
+  /** Filtered, newest first. */
+  list(filter: { tenant_id?: string; kind?: string; limit: number }): Result<DeadLetterRow[]>
+  /** Dead letters of kind `message` (redelivery clears them once the ack passes). */
+  messageLetters(): Result<DeadLetterRow[]>
+  count(): Result<number>
+}
+
+/**
+ * Full-text search (SPEC §13). PostgreSQL answers from its GIN index in one statement. The SQLite
+ * store's own answer brings an in-memory index up to date first (a walk over every room): it is
+ * for `:memory:` and the store tests; a server with a database file asks the search worker instead
+ * (workers/search-client.ts), which runs the same index code over its own connections.
+ */
+export interface SearchStore {
+  /**
+   * One page of the messages matching `req.terms` in the user's rooms now (or in `req.roomId`, whose
+   * access the caller checked), newest first; deleted messages never, edited ones by their current
+   * content. A cursor this store did not make is VALIDATION_ERROR on `cursor`.
+   */
+  query(req: SearchRequest): Result<SearchPage>
+}
 
 /** Everything the services may call on a store; both implementations satisfy it. */
-export type Store = { [K in keyof SqliteStore]: SqliteStore[K] extends (...a: never[]) => unknown ? Asyncify<SqliteStore[K]> : AsyncGroup<SqliteStore[K]> }
+export interface Store {
+  tenants: TenantStore
+  rooms: RoomStore
+  members: MemberStore
+  messages: MessageStore
+  notifications: NotificationStore
+  deliveries: DeliveryStore
+  deadLetters: DeadLetterStore
+  /**
+   * Records a batch of the delivery worker's attempt results in one step: a failure schedules the
+   * next try, the last one makes the row dead with a dead letter, a success clears its dead letter.
+   */
+  applyDeliveryResults(results: AttemptResult[], policy: ResultPolicy): Result<void>
+  /** Small key-value settings of the deployment (epoch, clean-stop marks). */
+  meta: { get(key: string): Result<string | null>; set(key: string, value: string): Result<void> }
+  /** The /health write probe: could a maximal message be stored right now? */
+  writable(): Result<boolean>
+  /** Size of the SQLite WAL file (0 on PostgreSQL, which manages its own). */
+  walBytes(): Result<number>
+  search: SearchStore
+}
 
-export type { TenantRow } from './sqlite/tenants'
-export type { RoomRow } from './sqlite/rooms'
-export type { MemberRow } from './sqlite/members'
-export type { MessageRow, NewMessage } from './sqlite/messages'
+export type { MemberRow, MessageRow, NewMessage, RoomRow, TenantRow } from './rows'

@@ -3,14 +3,14 @@
 import type { Config } from '../config'
 import type { Services } from '../services'
 import type { Actor, AppCaller } from '../services/actor'
-import type { Broker, PresenceStore } from '../broker/types'
-import type { RequestStates } from './context'
+import type { Broker } from '../broker/types'
+import type { RequestStates } from '../request-state'
 
 export interface RouteDeps {
   config: Config
   services: Services
-  broker: Broker
-  presence: PresenceStore
+  /** Connection counts of a tenant (admin usage figures). */
+  broker: Pick<Broker, 'connectionCount'>
   states: RequestStates
 }
 

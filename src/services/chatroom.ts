@@ -2,17 +2,17 @@
 
 import { isoNow, type Clock } from '../clock'
 import type { MemberRow, Store } from '../db/types'
-import { toRoom } from '../db/sqlite/rooms'
+import { toRoom } from '../db/rows'
 import { conflict, forbidden, invalid, notFound } from '../errors'
 import { newId } from '../ids'
-import type { Broker, PresenceStore } from '../broker/types'
-import { topics } from '../broker/topics'
+import type { PresenceStore } from '../broker/types'
 import type { AddMembersBody, CreateRoomBody, Member, PatchRoomBody, Role, Room } from '../schemas/room'
-import { memberFrame } from '../schemas/server-frames'
-import { jsonField, parseLimit, type Actor } from './actor'
+import type { Actor } from './actor'
+import { jsonField, parseLimit } from './input'
 import { isManager, roomFor, type MemberCache } from './access'
+import type { EventBus } from './events'
 
-type Deps = { store: Store; clock: Clock; broker: Broker; presence: PresenceStore; memberships: MemberCache }
+type Deps = { store: Store; clock: Clock; events: EventBus; presence: PresenceStore; memberships: MemberCache }
 
 /** `dm:` + both user ids in byte order joined by `|` (SPEC §4), a character user ids cannot contain. */
 export const dmKey = (a: string, b: string) => {
@@ -20,7 +20,7 @@ export const dmKey = (a: string, b: string) => {
   return `dm:${x}|${y}`
 }
 
-export function createChatroomService({ store, clock, broker, presence, memberships }: Deps) {
+export function createChatroomService({ store, clock, events, presence, memberships }: Deps) {
   const tid = (a: Actor) => a.tenant.tenant_id
 
   /** A member as `actor` may see it: others' cursors only with read_receipts, online only with presence. */
@@ -37,20 +37,11 @@ export function createChatroomService({ store, clock, broker, presence, membersh
     }
   }
 
-  function announceJoin(actor: Actor, roomId: string, m: MemberRow) {
-    broker.joinRoom(tid(actor), m.user_id, roomId) // subscribe first: the added user gets their own event
-    broker.publish(topics.room(tid(actor), roomId), memberFrame('member.joined', roomId, m.user_id, m.role))
-  }
-
-  const createdListeners: ((tenantId: string, room: Room) => void)[] = []
+  const added = (actor: Actor, roomId: string, m: MemberRow) =>
+    events.emit({ type: 'member.added', tenantId: tid(actor), roomId, userId: m.user_id, role: m.role })
 
   return {
     toMember,
-
-    /** Hook for room.created consumers (tenant webhooks); called after the commit. */
-    onRoomCreated(listener: (tenantId: string, room: Room) => void) {
-      createdListeners.push(listener)
-    },
 
     async create(actor: Actor, body: CreateRoomBody): Promise<{ room: Room; created: boolean }> {
       const metadata = jsonField('metadata', body.metadata)
@@ -78,10 +69,7 @@ export function createChatroomService({ store, clock, broker, presence, membersh
         members,
       })
       const wire = toRoom(room)
-      if (created) {
-        for (const m of members) broker.joinRoom(tid(actor), m.user_id, room.room_id)
-        for (const l of createdListeners) l(tid(actor), wire)
-      }
+      if (created) events.emit({ type: 'room.created', tenantId: tid(actor), room: wire, memberIds: members.map((m) => m.user_id) })
       return { room: wire, created }
     },
 
@@ -113,7 +101,7 @@ export function createChatroomService({ store, clock, broker, presence, membersh
       if (room.type !== 'channel') throw forbidden('only channels can be joined')
       if (member) return toMember(actor, member)
       const { rows } = await store.members.add(tid(actor), roomId, [actor.userId], 'member', isoNow(clock), actor.tenant.config.max_room_members)
-      announceJoin(actor, roomId, rows[0])
+      added(actor, roomId, rows[0])
       return toMember(actor, rows[0])
     },
 
@@ -124,8 +112,8 @@ export function createChatroomService({ store, clock, broker, presence, membersh
       if (room.type === 'dm') throw forbidden('a dm never changes members')
       if (!isManager(member)) throw forbidden('only the owner or an admin may add members')
       if (role === 'admin' && member!.role !== 'owner') throw forbidden('only the owner grants admin')
-      const { rows, added } = await store.members.add(tid(actor), roomId, body.user_ids, role, isoNow(clock), actor.tenant.config.max_room_members)
-      for (const m of rows) if (added.has(m.user_id)) announceJoin(actor, roomId, m)
+      const { rows, added: fresh } = await store.members.add(tid(actor), roomId, body.user_ids, role, isoNow(clock), actor.tenant.config.max_room_members)
+      for (const m of rows) if (fresh.has(m.user_id)) added(actor, roomId, m)
       return { members: await Promise.all(rows.map((m) => toMember(actor, m))) }
     },
 
@@ -149,8 +137,7 @@ export function createChatroomService({ store, clock, broker, presence, membersh
         memberships.evict(roomId, userId) // after the commit (or a failure): a read started later sees the row gone
       }
       if (!removed) throw notFound('member')
-      broker.publish(topics.room(tid(actor), roomId), memberFrame('member.left', roomId, userId, target.role)) // the leaver is still subscribed: they get it too
-      broker.leaveRoom(tid(actor), userId, roomId)
+      events.emit({ type: 'member.removed', tenantId: tid(actor), roomId, userId, role: target.role })
     },
   }
 }

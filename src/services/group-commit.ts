@@ -8,7 +8,13 @@
  * previous one has settled, so seq order and publish order stay the commit order.
  * If the flush fails as a whole (e.g. SQLITE_FULL), every caller in the batch gets that error.
  */
-export function createGroupCommit<I, R>(flush: (items: I[]) => R[] | Promise<R[]>, maxBatch = 500, opts: { linger?: boolean } = {}) {
+export function createGroupCommit<I, R>(
+  flush: (items: I[]) => R[] | Promise<R[]>,
+  maxBatch = 500,
+  /** linger: wait for more items under sustained load (below); lingerMaxMs caps that wait (2 ms; tests widen it). */
+  opts: { linger?: boolean; lingerMaxMs?: number } = {},
+) {
+  const lingerMaxMs = opts.lingerMaxMs ?? 2
   let queue: { item: I; resolve: (r: R) => void; reject: (e: unknown) => void }[] = []
   let scheduled = false
   let flushing = false
@@ -37,13 +43,13 @@ export function createGroupCommit<I, R>(flush: (items: I[]) => R[] | Promise<R[]
    * their answer from one commit tend to come back together, so without a wait the same groups keep
    * their own (small) commits, each paying a full fsync: 64 REST clients settled into batches of
    * ~13. When the previous flush ended less than its own duration ago (commits back to back), the
-   * next one waits up to half that duration (at most 2 ms) for more items, polling the event loop
+   * next one waits up to half that duration (at most lingerMaxMs, 2 ms) for more items, polling the event loop
    * meanwhile (setImmediate turns: timers are ~1 ms coarse). An idle system flushes at once.
    */
   const schedule = () => {
     scheduled = true
     const now = performance.now()
-    lingerUntil = opts.linger && now - lastEnd < lastMs ? now + Math.min(2, lastMs / 2) : 0
+    lingerUntil = opts.linger && now - lastEnd < lastMs ? now + Math.min(lingerMaxMs, lastMs / 2) : 0
     setImmediate(run)
   }
 

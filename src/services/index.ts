@@ -1,41 +1,72 @@
-// createServices: builds every service once from the infrastructure the composition root made.
+// createServices: every service, built once over one store and one event bus. Nothing here listens
+// to the events: src/core.ts registers the subscribers, so "what happens after a commit" is one list.
 
 import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Store } from '../db/types'
 import type { Logger } from '../log'
-import type { Broker, PresenceStore } from '../broker/types'
+import type { PresenceStore } from '../broker/types'
+import { createTenantLimiter, type TenantLimiter } from '../broker/rate-limiter'
+import { createBackupService } from './backup'
 import { createChatroomService } from './chatroom'
+import { createDeliveryService } from './delivery'
+import type { EventBus } from './events'
 import { createMessageService } from './message'
+import { createNotificationService } from './notification'
+import { createOutbox } from './outbox'
 import { createReceiptService } from './receipt'
 import { createRealtimeService } from './realtime'
+import { createRedelivery, type LiveUsers } from './redelivery'
 import { createTenantService } from './tenant'
-import { createTenantLimiter, type TenantLimiter } from './rate-limiter'
+import { createTokenService } from './token'
+import { createWebhookService } from './webhook'
 import { createMemberCache } from './access'
+import { createSearchService, type SearchBackend } from './search'
 
-export interface Infra {
+export interface ServiceInfra {
   store: Store
   clock: Clock
   config: Config
   log: Logger
-  broker: Broker
+  events: EventBus
   presence: PresenceStore
-  /** The tenant bucket; in-memory unless shared (Redis) across instances. */
+  /** This instance's live sockets (redelivery writes to them directly). */
+  live: LiveUsers
+  /** Whether a user has a live connection on any instance (offline_user_ids of message webhooks). */
+  connectedAnywhere: (tenantId: string, userId: string) => boolean | Promise<boolean>
+  /** The tenant bucket; in memory unless shared (Redis) across instances. */
   limiter?: TenantLimiter
   /** Off with shared storage: a membership removed on another instance must not stay cached here. */
   cacheMemberships?: boolean
+  /** Nudges the delivery worker after outbox rows are committed (a no-op while none runs). */
+  wakeDelivery: () => void
+  /** Copies the SQLite database file off the main thread (POST /v1/admin/backup). */
+  copyBackup: (source: string, target: string) => Promise<number>
+  /** Where searches are answered: the search worker (SQLite with a file), else the store itself. */
+  searchBackend?: SearchBackend
 }
 
-export function createServices(infra: Infra) {
+export function createServices(infra: ServiceInfra) {
+  const { store, clock, config, log, events } = infra
+  const tenant = createTenantService({ store, clock, config, events })
+  const outbox = createOutbox({ store, clock, log, wake: infra.wakeDelivery })
+  const redelivery = createRedelivery({ store, clock, config, live: infra.live })
   // Shared by the send/history path (reads) and the membership service (evicts after a removal).
-  const memberships = createMemberCache(infra.store, infra.cacheMemberships === false ? 0 : undefined)
+  const memberships = createMemberCache(store, infra.cacheMemberships === false ? 0 : undefined)
   return {
-    tenant: createTenantService(infra),
-    chatroom: createChatroomService({ ...infra, memberships }),
-    message: createMessageService({ ...infra, memberships }),
-    receipt: createReceiptService(infra),
-    realtime: createRealtimeService(infra),
-    limiter: infra.limiter ?? createTenantLimiter(infra.clock),
+    tenant,
+    chatroom: createChatroomService({ store, clock, events, presence: infra.presence, memberships }),
+    message: createMessageService({ store, clock, events, log, config, memberships }),
+    receipt: createReceiptService({ store, events, config }),
+    realtime: createRealtimeService({ store, config, events, presence: infra.presence }),
+    limiter: infra.limiter ?? createTenantLimiter(clock),
+    tokens: createTokenService({ tenants: tenant, clock }),
+    notifications: createNotificationService({ store, clock, config, events, outbox }),
+    webhooks: createWebhookService({ store, clock, outbox, tenants: tenant, isConnected: infra.connectedAnywhere }),
+    redelivery,
+    delivery: createDeliveryService({ store, clock, config, redelivery, wake: infra.wakeDelivery }),
+    backups: createBackupService({ config, copy: infra.copyBackup }),
+    search: createSearchService({ store, backend: infra.searchBackend ?? store.search, enabled: config.SEARCH_ENABLED }),
   }
 }
 

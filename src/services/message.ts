@@ -1,21 +1,20 @@
-// Messages: send (validated, group-committed, then published), history pages, edit and delete.
+// Messages: send (validated, group-committed, then announced), history pages, edit and delete.
 
 import { isoNow, type Clock } from '../clock'
 import type { MessageRow, NewMessage, Store } from '../db/types'
-import { toMessage, type AppendResult } from '../db/sqlite/messages'
-import { AppError, conflict, forbidden, invalid, isStorageUnavailable, notFound, unavailable } from '../errors'
+import { toMessage, type AppendResult } from '../db/rows'
+import { conflict, forbidden, invalid, notFound, toAppError } from '../errors'
 import { randomBase62 } from '../ids'
-import type { Broker } from '../broker/types'
-import { topics } from '../broker/topics'
 import type { HistoryQuery, Message, MessageAck, PatchMessageBody, SendMessageBody } from '../schemas/message'
-import { messageFrame } from '../schemas/server-frames'
-import { jsonField, parseLimit, parseSeq, type Actor } from './actor'
+import type { Actor } from './actor'
+import { jsonField, parseLimit, parseSeq } from './input'
 import { isManager, roomFor, type MemberCache } from './access'
 import { createGroupCommit } from './group-commit'
+import type { EventBus } from './events'
 import type { Logger } from '../log'
 import type { Config } from '../config'
 
-type Deps = { store: Store; clock: Clock; broker: Broker; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; memberships: MemberCache }
+type Deps = { store: Store; clock: Clock; events: EventBus; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; memberships: MemberCache }
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 /**
@@ -41,7 +40,7 @@ export interface SendOrder {
 
 export const toAck = (r: MessageRow): MessageAck => ({ message_id: r.message_id, room_id: r.room_id, seq: r.seq, created_at: r.created_at })
 
-export function createMessageService({ store, clock, broker, log, config, memberships }: Deps) {
+export function createMessageService({ store, clock, events, log, config, memberships }: Deps) {
   const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH, { linger: true })
 
   function checkContent(actor: Actor, content: string) {
@@ -49,19 +48,10 @@ export function createMessageService({ store, clock, broker, log, config, member
     if (Buffer.byteLength(content) > max) throw invalid('content', `content must be at most ${max} bytes`)
   }
 
-  const storageError = (e: unknown): AppError => {
-    if (e instanceof AppError) return e
-    if (isStorageUnavailable(e)) {
-      log.error('database not writable', { code: (e as { code?: string }).code })
-      return unavailable('the database cannot be written right now')
-    }
-    return e as AppError
-  }
-
   return {
     /**
-     * Stores a message and then publishes it (SPEC §6 store then send). Returns created=false with
-     * the original ack on a client_msg_id replay, which publishes nothing.
+     * Stores a message, then emits message.created (SPEC §6 store then send). Returns created=false
+     * with the original ack on a client_msg_id replay, which emits nothing.
      */
     async send(actor: Actor, roomId: string, body: SendMessageBody, order?: SendOrder): Promise<{ created: boolean; ack: MessageAck }> {
       let pending: Promise<AppendResult>
@@ -88,12 +78,10 @@ export function createMessageService({ store, clock, broker, log, config, member
       try {
         res = await pending
       } catch (e) {
-        throw storageError(e)
+        throw toAppError(e, log, { room_id: roomId }) // the whole batch failed
       }
-      if (!res.ok) throw storageError(res.error)
-      if (res.created) {
-        broker.publish(topics.room(actor.tenant.tenant_id, roomId), messageFrame('message', toMessage(res.row)))
-      }
+      if (!res.ok) throw toAppError(res.error, log, { room_id: roomId }) // this item failed
+      if (res.created) events.emit({ type: 'message.created', tenantId: actor.tenant.tenant_id, message: toMessage(res.row) })
       return { created: res.created, ack: toAck(res.row) }
     },
 
@@ -129,7 +117,7 @@ export function createMessageService({ store, clock, broker, log, config, member
       if (row.sender_id !== actor.userId) throw forbidden('only the sender edits a message')
       if (row.deleted_at) throw conflict('the message is deleted')
       const updated = toMessage(await store.messages.edit(roomId, row.seq, body.content ?? null, meta, isoNow(clock)))
-      broker.publish(topics.room(actor.tenant.tenant_id, roomId), messageFrame('message.updated', updated))
+      events.emit({ type: 'message.updated', tenantId: actor.tenant.tenant_id, message: updated })
       return updated
     },
 
@@ -141,7 +129,7 @@ export function createMessageService({ store, clock, broker, log, config, member
       if (row.sender_id !== actor.userId && !isManager(member)) throw forbidden('only the sender or an owner/admin deletes a message')
       if (row.deleted_at) return
       const deleted = toMessage(await store.messages.tombstone(roomId, row.seq, isoNow(clock)))
-      broker.publish(topics.room(actor.tenant.tenant_id, roomId), messageFrame('message.deleted', deleted))
+      events.emit({ type: 'message.deleted', tenantId: actor.tenant.tenant_id, message: deleted })
     },
   }
 }

@@ -4,24 +4,23 @@
 import { isoNow, type Clock } from '../clock'
 import type { Config } from '../config'
 import type { Store } from '../db/types'
-import type { SubscriptionRow } from '../db/sqlite/notifications'
+import type { SubscriptionRow } from '../db/rows'
 import { forbidden, invalid, notFound } from '../errors'
 import { newId } from '../ids'
-import type { Broker } from '../broker/types'
-import { topics } from '../broker/topics'
 import type { NotifyBody, SubscribeBody } from '../schemas/notification'
 import { notificationFrame, type ServerFrame } from '../schemas/server-frames'
 import { roomFor } from './access'
-import { asUser, isJsonObject, type Actor, type AppCaller } from './actor'
+import { asUser, type Actor, type AppCaller } from './actor'
+import { isJsonObject } from './input'
 import type { Outbox } from './outbox'
 import { outboundBlockReason, parseOutboundUrl } from './outbound-url'
-import type { WebhookService } from './webhook'
+import type { EventBus, NotificationWire } from './events'
 
-type Deps = { store: Store; clock: Clock; config: Config; broker: Broker; outbox: Outbox; webhooks: WebhookService }
+type Deps = { store: Store; clock: Clock; config: Config; events: EventBus; outbox: Outbox }
 
 const toSubscription = (s: SubscriptionRow) => ({ subscription_id: s.subscription_id, topic: s.topic, endpoint: s.endpoint, created_at: s.created_at })
 
-export function createNotificationService({ store, clock, config, broker, outbox, webhooks }: Deps) {
+export function createNotificationService({ store, clock, config, events, outbox }: Deps) {
   const keyOnly = (actor: AppCaller, what: string) => {
     if (actor.via !== 'key') throw forbidden(`${what} needs the API key (a user token may not do this)`)
   }
@@ -59,17 +58,15 @@ export function createNotificationService({ store, clock, config, broker, outbox
         expires_at: now + config.NOTIFICATION_TTL_MS,
       }
       await store.notifications.create(n, [...recipients])
-      const wire = { notification_id: n.notification_id, topic: n.topic, payload: body.payload, created_at: n.created_at }
-      const frame = notificationFrame(wire)
-      for (const u of recipients) broker.publish(topics.user(tid, u), frame)
-
+      const wire: NotificationWire = { notification_id: n.notification_id, topic: n.topic, payload: body.payload, created_at: n.created_at }
       // Endpoint subscribers of the topic among the recipients get an HTTP call each (signed like webhooks).
-      const endpointBody = JSON.stringify(frame)
+      const endpointBody = JSON.stringify(notificationFrame(wire))
       for (const s of await store.notifications.endpointsFor(tid, body.topic)) {
         if (!recipients.has(s.user_id)) continue
         void outbox.enqueue({ tenant_id: tid, kind: 'notification', url: s.endpoint!, event_id: newId('evt'), ref_id: n.notification_id, body: endpointBody })
       }
-      webhooks.emit(tid, 'notification.created', wire)
+      // Emitted once the endpoint calls are queued, so the tenant webhook queues behind them.
+      events.emit({ type: 'notification.created', tenantId: tid, notification: wire, recipients: [...recipients] })
       return { notification_id: n.notification_id, recipients: recipients.size, created_at: n.created_at }
     },
 

@@ -3,7 +3,7 @@
 
 import type { Clock } from '../clock'
 import type { Store } from '../db/types'
-import type { NewDelivery } from '../db/sqlite/deliveries'
+import type { NewDelivery } from '../db/rows'
 import { newId } from '../ids'
 import type { Logger } from '../log'
 import { createGroupCommit } from './group-commit'
@@ -11,8 +11,14 @@ import { createGroupCommit } from './group-commit'
 /** What a caller enqueues; ids, timing and state are the outbox's own. */
 export type OutboxItem = Pick<NewDelivery, 'tenant_id' | 'kind' | 'url' | 'event_id' | 'ref_id' | 'body'>
 
-export function createOutbox(deps: { store: Store; clock: Clock; log: Logger }) {
-  let wake: () => void = () => {}
+export function createOutbox(deps: {
+  store: Store
+  clock: Clock
+  log: Logger
+  /** Nudges the delivery worker once new rows are committed (a no-op while no worker runs). */
+  wake: () => void
+}) {
+  const { wake } = deps
   const commits = createGroupCommit<NewDelivery, true>((rows) => {
     const done = () => {
       queueMicrotask(() => wake())
@@ -31,10 +37,6 @@ export function createOutbox(deps: { store: Store; clock: Clock; log: Logger }) 
           () => undefined,
           (error) => deps.log.error('outbox enqueue failed', { kind: item.kind, error }),
         )
-    },
-    /** Set by the composition root: nudges the delivery worker after new rows are committed. */
-    onCommitted(fn: () => void) {
-      wake = fn
     },
   }
 }

@@ -1,24 +1,27 @@
 // Realtime rules that are not storage: presence announcements with a grace period, typing checks, sync reads.
 
-import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Store } from '../db/types'
-import { toMessage } from '../db/sqlite/messages'
+import { toMessage, type Membership } from '../db/rows'
 import { forbidden, invalid } from '../errors'
-import type { Broker, PresenceStore } from '../broker/types'
+import type { PresenceStore } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Message } from '../schemas/message'
-import { typingFrame, type ServerFrame } from '../schemas/server-frames'
+import { typingFrame } from '../schemas/server-frames'
 import { roomFor } from './access'
 import type { Actor } from './actor'
+import type { EventBus } from './events'
 import { nextTurn } from './next-turn'
 
-type Deps = { store: Store; clock: Clock; config: Config; broker: Broker; presence: PresenceStore }
+type Deps = { store: Store; config: Config; events: EventBus; presence: PresenceStore }
+
+/** One of a user's rooms as the connect-time sync sees it (its ack, the room's last seq and size). */
+export type { Membership }
 
 /** Rooms whose members one presence read takes (at most FANOUT_RECEIPTS_MAX_MEMBERS rows each), per turn of the event loop. */
 const ROOMS_PER_READ = 100
 
-export function createRealtimeService({ store, clock, config, broker, presence }: Deps) {
+export function createRealtimeService({ store, config, events, presence }: Deps) {
   /** Pending "offline" announcements, keyed tenant+user, cancelled by a reconnect inside the grace. */
   const offlineTimers = new Map<string, ReturnType<typeof setTimeout>>()
   /** Set at shutdown: sockets closed by the shutdown must not schedule announcements that would outlive the DB. */
@@ -33,16 +36,15 @@ export function createRealtimeService({ store, clock, config, broker, presence }
    * The audience is the set of users sharing such a room with the subject, and each of their
    * connections gets the frame once (a frame per room repeated it once per shared room); the
    * subject is never told of themselves. Members are read ROOMS_PER_READ rooms at a time with a
-   * turn of the event loop in between, so a user in thousands of rooms never holds it for long,
-   * and one user's announcements run one after another, so an offline can never overtake the
-   * online before it for some receivers.
+   * turn of the event loop in between (one presence.changed event per read), so a user in
+   * thousands of rooms never holds it for long, and one user's announcements run one after
+   * another, so an offline can never overtake the online before it for some receivers.
    */
   function announce(actor: Actor, status: 'online' | 'offline'): Promise<void> {
     if (!actor.tenant.config.features.presence) return Promise.resolve()
     const k = key(actor)
     const run = async () => {
       const tid = actor.tenant.tenant_id
-      const frame: ServerFrame<'presence.update'> = { type: 'presence.update', user_id: actor.userId, status }
       const rooms: string[] = []
       for (const m of await store.members.membershipsOf(tid, actor.userId)) if (m.member_count <= config.FANOUT_RECEIPTS_MAX_MEMBERS) rooms.push(m.room_id)
       const told = new Set([actor.userId])
@@ -50,7 +52,7 @@ export function createRealtimeService({ store, clock, config, broker, presence }
         if (i > 0) await nextTurn()
         const audience = (await store.members.userIdsIn(rooms.slice(i, i + ROOMS_PER_READ))).filter((u) => !told.has(u))
         for (const u of audience) told.add(u)
-        if (audience.length > 0) broker.publishToUsers(tid, audience, frame)
+        if (audience.length > 0) events.emit({ type: 'presence.changed', tenantId: tid, userId: actor.userId, status, audience })
       }
     }
     const done = (announcing.get(k) ?? Promise.resolve()).then(run, run)

@@ -5,10 +5,13 @@
 import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Store } from '../db/types'
-import { toMessage } from '../db/sqlite/messages'
+import { toMessage } from '../db/rows'
 import { newId } from '../ids'
+import type { Logger } from '../log'
 import { messageFrame, serializeFrame, type SerializedFrame } from '../schemas/server-frames'
+import type { BackgroundTask } from '../tasks'
 import { backoffMs } from './backoff'
+import type { Subscriber } from './events'
 
 export interface LiveUsers {
   /** Every (tenant, user) with at least one live connection on this instance. */
@@ -134,3 +137,44 @@ export function createRedelivery(deps: { store: Store; clock: Clock; config: Con
 }
 
 export type Redelivery = ReturnType<typeof createRedelivery>
+
+/** A stored message puts its room on the watch list. */
+export const redeliveryBookkeeping = (redelivery: Redelivery): Subscriber => ({
+  name: 'redelivery',
+  handlers: { 'message.created': (e) => redelivery.markRoom(e.tenantId, e.message.room_id) },
+})
+
+/**
+ * The sweep loop: half the shorter of ACK_TIMEOUT_MS and RETRY_BASE_MS (20 ms to 5 s), so a lag is
+ * seen within half its deadline. One sweep at a time; stop waits for the one in flight, so the
+ * store is never closed under it.
+ */
+export function redeliverySweeper(deps: {
+  redelivery: Redelivery
+  config: Pick<Config, 'ACK_TIMEOUT_MS' | 'RETRY_BASE_MS'>
+  log: Logger
+  /** Called after a sweep that redelivered something (metrics). */
+  onRedelivered?: (count: number) => void
+}): BackgroundTask {
+  const { redelivery, config, log } = deps
+  const everyMs = Math.min(5000, Math.max(20, Math.floor(Math.min(config.ACK_TIMEOUT_MS, config.RETRY_BASE_MS) / 2)))
+  let timer: ReturnType<typeof setInterval> | null = null
+  let sweeping: Promise<void> | null = null
+  return {
+    name: 'redelivery sweeper',
+    start() {
+      timer = setInterval(() => {
+        sweeping ??= redelivery
+          .tick()
+          .then((r) => void (r.redelivered && deps.onRedelivered?.(r.redelivered)))
+          .catch((e) => log.error('redelivery sweep failed', { code: (e as { code?: string }).code }))
+          .finally(() => (sweeping = null))
+      }, everyMs)
+    },
+    async stop() {
+      if (timer) clearInterval(timer)
+      timer = null
+      await sweeping
+    },
+  }
+}

@@ -3,14 +3,15 @@
 
 import type { Store } from '../db/types'
 import { MAX_QUERY_CHARS, parseSearchQuery, type SearchPage, type SearchRequest } from '../db/search-query'
-import { toMessage } from '../db/sqlite/messages'
+import { toMessage } from '../db/rows'
 import { forbidden, invalid } from '../errors'
 import { USER_ID_PATTERN } from '../schemas/common'
 import type { SearchQuery, SearchResults } from '../schemas/search'
-import { parseLimit, type Actor } from './actor'
+import type { Actor } from './actor'
+import { parseLimit } from './input'
 import { roomFor } from './access'
 import { buildSnippet } from './snippet'
-import type { ServerFrame } from '../schemas/server-frames'
+import type { Subscriber } from './events'
 
 /** Where the page comes from: the store's own search, or the search worker (SQLite with a file). */
 export interface SearchBackend {
@@ -55,10 +56,17 @@ export function createSearchService(d: { store: Store; backend: SearchBackend; e
 
 export type SearchService = ReturnType<typeof createSearchService>
 
-/** What the search worker is told after commits: rooms with new messages, and that edits/deletes happened. */
-export function searchHints(client: { roomChanged(roomId: string): void; messageChanged(): void }) {
-  return (frame: ServerFrame) => {
-    if (frame.type === 'message') client.roomChanged(frame.room_id as string)
-    else if (frame.type === 'message.updated' || frame.type === 'message.deleted') client.messageChanged()
+/**
+ * What the search worker is told after each commit: the rooms with new messages, and that edits or
+ * deletes happened (their search_changes rows are committed). Only hints: the worker reads the rows.
+ */
+export function searchIndexing(worker: { roomChanged(roomId: string): void; messageChanged(): void }): Subscriber {
+  return {
+    name: 'search index',
+    handlers: {
+      'message.created': (e) => worker.roomChanged(e.message.room_id),
+      'message.updated': () => worker.messageChanged(),
+      'message.deleted': () => worker.messageChanged(),
+    },
   }
 }

@@ -10,7 +10,10 @@ import { parseOutboundUrl } from './outbound-url'
 import { createReadGuard } from './read-guard'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
 import { WEBHOOK_EVENTS, type WebhookEvent } from '../schemas/webhook'
-import { isJsonObject } from './actor'
+import { isJsonObject } from './input'
+import type { EventBus, TenantChange } from './events'
+
+export type { TenantChange }
 
 /** A tenant's config with every environment default applied: what the services act on. */
 export interface EffectiveConfig {
@@ -33,12 +36,6 @@ export interface AuthTenant {
   user_token_secret: string
 }
 
-/**
- * What changed: the API key ('rotate'), user_token_secret ('token_secret'), webhook_secret
- * ('secret') or name/config ('config'). Travels between instances as it is (broker/redis.ts).
- */
-export type TenantChange = 'rotate' | 'token_secret' | 'secret' | 'config'
-
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
 /** Constant-time comparison of two secrets of any length (compares their digests). */
@@ -52,9 +49,9 @@ const newUserTokenSecret = () => `uts_${randomBase62(40)}`
 
 const MAX_MESSAGE_BYTES = 16 * 1024
 
-type Deps = { store: Store; clock: Clock; config: Config }
+type Deps = { store: Store; clock: Clock; config: Config; events: EventBus }
 
-export function createTenantService({ store, clock, config }: Deps) {
+export function createTenantService({ store, clock, config, events }: Deps) {
   /** Validates a partial config key by key; errors name `config.<key>` (SPEC §10). Unknown keys are dropped. */
   function validateConfig(raw: unknown): TenantConfig {
     if (!isJsonObject(raw)) throw invalid('config', 'config must be a JSON object')
@@ -150,12 +147,11 @@ export function createTenantService({ store, clock, config }: Deps) {
     byIdReads.invalidate(tenantId)
     for (const [k, v] of byKey) if (v.tenant_id === tenantId) byKey.delete(k)
   }
-  const listeners: ((tenantId: string, why: TenantChange) => void)[] = []
   /** Awaited before a change answers: the multi-instance mode tells the other instances here. */
   let broadcast: (tenantId: string, why: TenantChange) => void | Promise<void> = () => {}
   const changed = async (tenantId: string, why: TenantChange) => {
     evict(tenantId)
-    for (const l of listeners) l(tenantId, why)
+    events.emit({ type: 'tenant.changed', tenantId, why })
     await broadcast(tenantId, why)
   }
 
@@ -246,7 +242,7 @@ export function createTenantService({ store, clock, config }: Deps) {
 
     /**
      * The tenant as an authenticated caller sees it (fresh config), or null if it does not exist.
-     * Callers cache this answer until onChange (token verification), so a read that a change of
+     * Callers cache this answer until tenant.changed (token verification), so a read that a change of
      * this tenant overtook is read again, and the answer postdates every change notified before it
      * returns. Bounded: if the tenant changes during three reads in a row, the third answer stands.
      */
@@ -264,18 +260,13 @@ export function createTenantService({ store, clock, config }: Deps) {
       }
     },
 
-    /** Called after a key rotation or config change, once caches are evicted (the WS layer closes sockets). */
-    onChange(listener: (tenantId: string, why: TenantChange) => void) {
-      listeners.push(listener)
-    },
-
     /** Multi-instance: `send` tells the others of a local change; `received` applies theirs here. */
     shareChanges(send: (tenantId: string, why: TenantChange) => void | Promise<void>) {
       broadcast = send
     },
     changedElsewhere(tenantId: string, why: TenantChange) {
       evict(tenantId)
-      for (const l of listeners) l(tenantId, why)
+      events.emit({ type: 'tenant.changed', tenantId, why })
     },
   }
 }

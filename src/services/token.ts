@@ -8,6 +8,7 @@ import { AppError, forbidden, invalid, unauthenticated } from '../errors'
 import { USER_ID_PATTERN } from '../schemas/common'
 import type { Actor, AppCaller } from './actor'
 import type { AuthTenant, TenantService } from './tenant'
+import type { Subscriber } from './events'
 
 const USER_ID = new RegExp(USER_ID_PATTERN)
 /** Longest lifetime: what POST /v1/tokens mints at most, and the furthest `exp` verify accepts. */
@@ -28,18 +29,14 @@ export async function signUserToken(secret: string, claims: { sub: string; tid: 
   return jwt.sign(await hmacKey(secret, 'sign'))
 }
 
-export function createTokenService({ tenants, clock }: { tenants: TenantService; clock: Clock }) {
+export function createTokenService({ tenants, clock }: { tenants: Pick<TenantService, 'authById'>; clock: Clock }) {
   // Tenant id → tenant and its imported key. Only tenants that exist are cached (an unknown tid is
   // one read by primary key, as an unknown API key is), so no request can push out another
-  // tenant's entry, and the map is as large as the tenant table at most. Any tenant change drops
-  // its entry and bumps `generation`: a miss that read the row before the change (an old secret)
-  // sees the bump and does not cache what it read.
+  // tenant's entry, and the map is as large as the tenant table at most. Any tenant change
+  // (forgetTenant, on tenant.changed) drops its entry and bumps `generation`: a miss that read the
+  // row before the change (an old secret) sees the bump and does not cache what it read.
   const cache = new Map<string, { tenant: AuthTenant; key: CryptoKey }>()
   let generation = 0
-  tenants.onChange((tenantId) => {
-    generation++
-    cache.delete(tenantId)
-  })
   async function entryFor(tenantId: string) {
     const hit = cache.get(tenantId)
     if (hit) return hit
@@ -52,6 +49,12 @@ export function createTokenService({ tenants, clock }: { tenants: TenantService;
   }
 
   return {
+    /** A tenant changed: the next token of it is checked against a fresh secret. */
+    forgetTenant(tenantId: string) {
+      generation++
+      cache.delete(tenantId)
+    },
+
     /** POST /v1/tokens and `chatapi token create`: API key callers only (no user needed); ttl 1 s to 30 days. */
     async mint(actor: AppCaller, body: { user_id: string; ttl_s?: number }) {
       if (actor.via !== 'key') throw forbidden('minting tokens needs the API key (a user token may not do this)')
@@ -106,3 +109,9 @@ export function createTokenService({ tenants, clock }: { tenants: TenantService;
 }
 
 export type TokenService = ReturnType<typeof createTokenService>
+
+/** Any tenant change drops the tenant's cached secret: the next token of it is checked afresh. */
+export const tokenCacheEviction = (tokens: TokenService): Subscriber => ({
+  name: 'user tokens',
+  handlers: { 'tenant.changed': (e) => tokens.forgetTenant(e.tenantId) },
+})

@@ -7,6 +7,7 @@ import type { Message } from '../schemas/message'
 import type { WebhookEvent } from '../schemas/webhook'
 import type { AuthTenant, TenantService } from './tenant'
 import type { Outbox } from './outbox'
+import type { Subscriber } from './events'
 
 export type { WebhookEvent }
 
@@ -16,16 +17,16 @@ type Deps = {
   store: Store
   clock: Clock
   outbox: Outbox
-  tenants: TenantService
+  tenants: Pick<TenantService, 'authById'>
   /** True while the user has a live connection (for offline_user_ids). */
   isConnected: (tenantId: string, userId: string) => boolean | Promise<boolean>
 }
 
 export function createWebhookService({ store, clock, outbox, tenants, isConnected }: Deps) {
-  // Tenants by id for the event path; evicted on every tenant change so a new webhook_url applies at once.
-  // Promises are cached, so events of one tenant keep their order while the lookup is in flight.
+  // Tenants by id for the event path; evicted on every tenant change (forgetTenant) so a new
+  // webhook_url applies at once. Promises are cached, so events of one tenant keep their order
+  // while the lookup is in flight.
   const cache = new Map<string, Promise<AuthTenant | null>>()
-  tenants.onChange((tenantId) => cache.delete(tenantId))
   const tenantOf = (tenantId: string) => {
     let t = cache.get(tenantId)
     if (!t) {
@@ -48,6 +49,11 @@ export function createWebhookService({ store, clock, outbox, tenants, isConnecte
   }
 
   return {
+    /** A tenant changed: its next event reads it afresh. */
+    forgetTenant(tenantId: string) {
+      cache.delete(tenantId)
+    },
+
     /** Emits `type` for the tenant when its webhook_url is set and the event is in webhook_events. */
     emit(tenantId: string, type: WebhookEvent, data: unknown) {
       void wants(tenantId, type).then((t) => t && emit(t, type, data))
@@ -74,3 +80,21 @@ export function createWebhookService({ store, clock, outbox, tenants, isConnecte
 }
 
 export type WebhookService = ReturnType<typeof createWebhookService>
+
+/** Domain events → tenant webhook events (SPEC §6); a member event carries room, user and role. */
+export function webhookEvents(webhooks: WebhookService): Subscriber {
+  const member = (e: { roomId: string; userId: string; role: string }) => ({ room_id: e.roomId, user_id: e.userId, role: e.role })
+  return {
+    name: 'webhooks',
+    handlers: {
+      'message.created': (e) => webhooks.messageCreated(e.tenantId, e.message),
+      'message.updated': (e) => webhooks.emit(e.tenantId, 'message.updated', e.message),
+      'message.deleted': (e) => webhooks.emit(e.tenantId, 'message.deleted', e.message),
+      'room.created': (e) => webhooks.emit(e.tenantId, 'room.created', e.room),
+      'member.added': (e) => webhooks.emit(e.tenantId, 'member.added', member(e)),
+      'member.removed': (e) => webhooks.emit(e.tenantId, 'member.removed', member(e)),
+      'notification.created': (e) => webhooks.emit(e.tenantId, 'notification.created', e.notification),
+      'tenant.changed': (e) => webhooks.forgetTenant(e.tenantId),
+    },
+  }
+}

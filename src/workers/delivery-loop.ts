@@ -3,7 +3,7 @@
 // circuit breaker and a concurrency share per endpoint, results posted back to the main thread.
 
 import type { Clock } from '../clock'
-import type { DeliveryRow } from '../db/sqlite/deliveries'
+import type { DeliveryRow } from '../db/rows'
 import type { Logger } from '../log'
 import type { AttemptResult } from '../services/delivery'
 import type { OutboundFetch } from '../services/outbound-fetch'

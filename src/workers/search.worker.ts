@@ -3,10 +3,10 @@
 import { searchIndexPath } from '../db/sqlite/search-file'
 import { createLogger } from '../log'
 import { runWorker } from './run-loop'
-import { createSearchLoop, queryError } from './search-loop'
+import { createSearchUpkeep, queryError } from '../db/sqlite/search-upkeep'
 
 runWorker((init, post) => {
-  const loop = createSearchLoop({
+  const loop = createSearchUpkeep({
     dbPath: init.dbPath,
     indexPath: searchIndexPath(init.dbPath),
     budget: Number(init.settings.budget),

@@ -7,7 +7,6 @@ import type { DeliveryService } from '../services/delivery'
 import { createScheduler, type WorkerSpec } from './scheduler'
 import type { AppMetrics } from '../metrics'
 import type { SearchClient } from './search-client'
-import { createChangesPruner } from '../db/sqlite/search-changes'
 
 export function startWorkers(d: {
   config: Config
@@ -15,8 +14,11 @@ export function startWorkers(d: {
   db: Database | null
   delivery: DeliveryService
   metrics: AppMetrics
-  /** Set on SQLite with a database file and SEARCH_ENABLED: the search worker answers through it. */
-  search?: SearchClient | null
+  /**
+   * Set on SQLite with a database file and SEARCH_ENABLED: the search worker answers through
+   * `client`; `prune` deletes the search_changes rows it has applied.
+   */
+  search?: { client: SearchClient; prune(upTo: number): void } | null
 }) {
   const { config, log } = d
   let truncating = false
@@ -68,9 +70,9 @@ export function startWorkers(d: {
         })
       },
     })
-  const search = d.search
-  if (db && search) {
-    const pruner = createChangesPruner(db)
+  const search = d.search?.client
+  const prune = d.search?.prune
+  if (db && search && prune) {
     specs.push({
       name: 'search',
       url: new URL('./search.worker.ts', import.meta.url),
@@ -79,7 +81,7 @@ export function startWorkers(d: {
         if (search.onMessage(m)) return
         if (m.type !== 'search.progress') return
         try {
-          pruner.upTo(m.changes)
+          prune(m.changes)
         } catch (e) {
           log.warn('pruning search_changes failed', { code: (e as { code?: string }).code }) // tried again at the next report
         }

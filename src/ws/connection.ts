@@ -4,7 +4,7 @@ import type { ServerWebSocket } from 'bun'
 import type { Clock } from '../clock'
 import { serializeFrame, type ServerFrame } from '../schemas/server-frames'
 import type { Actor } from '../services/actor'
-import { TokenBucket } from '../services/rate-limiter'
+import { TokenBucket } from '../broker/rate-limiter'
 
 export type Socket = ServerWebSocket<unknown>
 

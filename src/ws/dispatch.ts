@@ -1,25 +1,26 @@
 // Client frame → the same service calls REST uses → reply frame or `error` frame (SPEC §5).
 
-import { AppError, isStorageUnavailable, toErrorBody } from '../errors'
+import { AppError, rateLimited, toAppError, toErrorBody } from '../errors'
 import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Logger } from '../log'
 import type { Services } from '../services'
-import type { NotificationService } from '../services/notification'
 import { parseClientFrame, type ClientFrame } from '../schemas/frames'
 import { readUpdatedFrame, syncDoneFrame, typingFrame, type ServerFrame } from '../schemas/server-frames'
 import type { Config } from '../config'
 import type { Connection } from './connection'
 import { syncRoom } from './sync'
 
+/** SPEC §5: a typing indicator ends 6 s after its last typing.start. */
 const TYPING_TIMEOUT_MS = 6000
 
 export interface DispatchDeps {
   services: Services
-  notifications: NotificationService
   broker: Broker
   config: Config
   log: Logger
+  /** Overrides TYPING_TIMEOUT_MS (tests). */
+  typingTimeoutMs?: number
 }
 
 export function errorFrame(e: AppError, requestId?: string): ServerFrame<'error'> {
@@ -27,8 +28,8 @@ export function errorFrame(e: AppError, requestId?: string): ServerFrame<'error'
   return { type: 'error', code, message, ...(field && { field }), ...(requestId && { request_id: requestId }) }
 }
 
-export function createDispatcher({ services, notifications, broker, config, log }: DispatchDeps) {
-  const { message, receipt, realtime, limiter } = services
+export function createDispatcher({ services, broker, config, log, typingTimeoutMs = TYPING_TIMEOUT_MS }: DispatchDeps) {
+  const { message, receipt, realtime, limiter, notifications } = services
 
   /** Ends a typing indicator (auto-stop, explicit stop or close). A closed socket relays through the server. */
   function stopTyping(conn: Connection, roomId: string) {
@@ -62,7 +63,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
         let r
         try {
           const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
-          if (!take.allowed) throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
+          if (!take.allowed) throw rateLimited()
           r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id }, turn)
         } finally {
           turn.submitted() // idempotent: a refused frame must not hold up the next one
@@ -75,7 +76,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
       }
       case 'read': {
         // Fan-out skips this connection (ws.publish excludes the sender), which gets exactly one direct answer.
-        const r = await receipt.read(conn.actor, f.room_id, f.seq, (topic, frame) => broker.publishFrom(conn.ws, topic, frame))
+        const r = await receipt.read(conn.actor, f.room_id, f.seq, conn.ws)
         return readUpdatedFrame(f.room_id, conn.userId, r.last_read, rid)
       }
       // Typing changes this connection's state after an access check that may be async (PostgreSQL):
@@ -87,7 +88,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
           const typing = (conn.typing ??= new Map())
           const wasTyping = typing.has(f.room_id)
           clearTimeout(typing.get(f.room_id))
-          typing.set(f.room_id, setTimeout(() => stopTyping(conn, f.room_id), TYPING_TIMEOUT_MS))
+          typing.set(f.room_id, setTimeout(() => stopTyping(conn, f.room_id), typingTimeoutMs))
           if (!wasTyping) broker.publishFrom(conn.ws, topic, frame) // never to the sending connection
           return null
         })
@@ -120,15 +121,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
       const reply = await handle(conn, frame)
       if (reply) conn.send(reply)
     } catch (e) {
-      if (e instanceof AppError) conn.send(errorFrame(e, rid))
-      else if (isStorageUnavailable(e)) {
-        // Same answer as REST (SPEC §3): the database cannot be written right now (full, read-only, I/O).
-        log.error('database not writable', { connection_id: conn.id, type: frame.type, code: (e as { code?: string }).code })
-        conn.send(errorFrame(new AppError('SERVICE_UNAVAILABLE', 'the database cannot be written right now'), rid))
-      } else {
-        log.error('ws frame failed', { connection_id: conn.id, type: frame.type, error: e })
-        conn.send(errorFrame(new AppError('INTERNAL_ERROR', 'internal error'), rid))
-      }
+      conn.send(errorFrame(toAppError(e, log, { connection_id: conn.id, type: frame.type }), rid)) // same answers as REST (SPEC §3)
     } finally {
       if (tracked && --inFlight === 0 && idleWaiters.length) {
         const w = idleWaiters
@@ -162,7 +155,7 @@ export function createDispatcher({ services, notifications, broker, config, log 
       const parsed = parseClientFrame(data)
       const rid = parsed.ok ? parsed.frame.request_id : parsed.request_id
       if (!conn.bucket.take().allowed) {
-        conn.send(errorFrame(new AppError('RATE_LIMIT_EXCEEDED', 'too many frames on this connection'), rid))
+        conn.send(errorFrame(rateLimited('too many frames on this connection'), rid))
         return
       }
       if (!parsed.ok) {

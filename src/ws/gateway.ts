@@ -4,7 +4,7 @@
 // wraps each frame in new objects and promises; measured at ~3.6 KB more per idle socket
 // (docs/performance.md), so the upgrade carries only what a connection needs.
 
-import type { Elysia } from 'elysia'
+import { Elysia } from 'elysia'
 import type { Server, WebSocketHandler } from 'bun'
 import { AppError } from '../errors'
 import type { Clock } from '../clock'
@@ -13,9 +13,10 @@ import type { Logger } from '../log'
 import type { LocalBroker } from '../broker/local'
 import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
-import type { RequestStates } from '../http/context'
+import type { RequestStates } from '../request-state'
 import type { Services } from '../services'
-import type { NotificationService } from '../services/notification'
+import type { EventOf, Subscriber } from '../services/events'
+import type { BackgroundTask } from '../tasks'
 import { newId } from '../ids'
 import type { Actor } from '../services/actor'
 import { serializeFrame, shutdownFrame, syncDoneFrame } from '../schemas/server-frames'
@@ -29,7 +30,6 @@ export interface GatewayDeps {
   log: Logger
   clock: Clock
   services: Services
-  notifications: NotificationService
   /** This instance's sockets (LocalBroker, or the Redis broker that wraps one). */
   broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends' | 'localCounts' | 'watchRooms'>
   /** Whether the user still has a connection on any instance (the offline announcement waits for none). */
@@ -40,6 +40,8 @@ export interface GatewayDeps {
   epoch: string
   /** Called once per accepted connection (metrics). */
   onOpen?: () => void
+  /** How long a typing.start lasts without a refresh (SPEC §5: 6 s; tests shorten it). */
+  typingTimeoutMs?: number
   /** How often token sockets are checked against their `exp` (default 1 s; tests use less). */
   tokenExpirySweepMs?: number
 }
@@ -52,7 +54,7 @@ const SWEEP_SLICE_MS = 2
 
 export function createGateway(deps: GatewayDeps) {
   const { config, log, clock, services, broker, states } = deps
-  const dispatcher = createDispatcher({ services, notifications: deps.notifications, broker, config, log })
+  const dispatcher = createDispatcher({ services, broker, config, log, typingTimeoutMs: deps.typingTimeoutMs })
   const connOf = (ws: Socket) => (ws.data as SocketData).conn
   const caps = connectionCaps({ config, broker })
   // Direct (unpaced) sends such as redelivery keep to the same headroom as sync pacing (SPEC §5 step 3).
@@ -74,7 +76,7 @@ export function createGateway(deps: GatewayDeps) {
    * a user token) with `code` and `reason`; returns how many. Other instances run the same through
    * the tenant-change notice each receives (broker/redis.ts), which is how rotation reaches them: a
    * caller that ends a tenant everywhere (tenant delete) publishes a tenant change and closes here
-   * from the onChange listener below.
+   * from the tenant.changed handler below.
    */
   function closeTenant(tenantId: string, code: number, reason: string, opener: Opener = 'any'): number {
     let n = 0
@@ -105,8 +107,8 @@ export function createGateway(deps: GatewayDeps) {
   // those opened with a token (1008), at once and before the fresh tenant is read; then
   // require_user_tokens closes key sockets. A webhook_secret rotation closes nothing. Any change
   // refreshes the tenant as live sockets see it (features, limits). The same runs on every
-  // instance: the tenant service calls this for its own changes and for those other instances publish.
-  services.tenant.onChange(async (tenantId, why) => {
+  // instance: tenant.changed is emitted for this instance's changes and for those others publish.
+  async function tenantChanged({ tenantId, why }: EventOf<'tenant.changed'>) {
     if (why === 'rotate') closeTenant(tenantId, 1008, 'api key rotated', 'key')
     if (why === 'token_secret') closeTenant(tenantId, 1008, 'user token secret rotated', 'token')
     const fresh = await services.tenant.authById(tenantId)
@@ -115,7 +117,10 @@ export function createGateway(deps: GatewayDeps) {
       if (fresh) c.actor = { ...c.actor, tenant: fresh }
       if (c.actor.via === 'key' && fresh?.config.require_user_tokens) c.ws.close(1008, 'user tokens required')
     }
-  })
+  }
+
+  /** What the live sockets do about domain events (registered by the composition root). */
+  const subscriber: Subscriber = { name: 'websocket sessions', handlers: { 'tenant.changed': tenantChanged } }
 
   /**
    * Token sockets whose `exp` has passed close 1008 `token expired` (REST refuses the token already).
@@ -170,7 +175,7 @@ export function createGateway(deps: GatewayDeps) {
       if (!synced) return
       conn.send(syncDoneFrame())
       // SPEC §5 step 4: pending notifications (unacked, within NOTIFICATION_TTL_MS).
-      for (const f of await deps.notifications.pendingFrames(actor)) conn.send(f)
+      for (const f of await services.notifications.pendingFrames(actor)) conn.send(f)
     } catch (e) {
       log.error('initial sync failed', { connection_id: conn.id, error: e })
     }
@@ -187,16 +192,17 @@ export function createGateway(deps: GatewayDeps) {
   }
 
   return {
+    subscriber,
     closeTenant,
     closeUser,
 
     /**
-     * Mounts GET /ws on the app (called by createApp through its extensions seam). onRequest has
-     * already authenticated the upgrade request and charged it to the tenant's bucket; the route
-     * applies the connection caps (429 before any upgrade) and upgrades.
+     * GET /ws, mounted by createApp. onRequest has already authenticated the upgrade request and
+     * charged it to the tenant's bucket; the route applies the connection caps (429 before any
+     * upgrade) and upgrades.
      */
-    mount: (app: Elysia) =>
-      app.get(
+    routes: () =>
+      new Elysia().get(
         '/ws',
         async ({ request, server }) => {
           const state = states.get(request)
@@ -213,7 +219,7 @@ export function createGateway(deps: GatewayDeps) {
           throw new AppError('VALIDATION_ERROR', 'GET /ws expects a WebSocket upgrade (Upgrade: websocket)')
         },
         { detail: { hide: true } },
-      ) as unknown as Elysia,
+      ),
 
     /**
      * Bun websocket options and handlers: limits of SPEC §5/§8 (1009 over the frame size, 1006 on
@@ -237,17 +243,25 @@ export function createGateway(deps: GatewayDeps) {
     }),
 
     /**
-     * Starts the server ping loop (every WS_PING_INTERVAL_MS; a silent peer hits the idle timeout)
-     * and the token-expiry sweep (every tokenExpirySweepMs: a token socket outlives its exp by at most that).
+     * The server ping loop (every WS_PING_INTERVAL_MS; a silent peer hits the idle timeout) and the
+     * token-expiry sweep (every tokenExpirySweepMs: a token socket outlives its exp by at most that).
      */
-    start() {
-      pinger = setInterval(() => {
-        for (const c of each()) c.ws.ping()
-      }, config.WS_PING_INTERVAL_MS)
-      pinger.unref?.()
-      expirySweep = setInterval(() => void closeExpired(), deps.tokenExpirySweepMs ?? 1000)
-      expirySweep.unref?.()
-    },
+    timers: {
+      name: 'websocket pings and token expiry',
+      start() {
+        pinger = setInterval(() => {
+          for (const c of each()) c.ws.ping()
+        }, config.WS_PING_INTERVAL_MS)
+        pinger.unref?.()
+        expirySweep = setInterval(() => void closeExpired(), deps.tokenExpirySweepMs ?? 1000)
+        expirySweep.unref?.()
+      },
+      stop() {
+        if (pinger) clearInterval(pinger)
+        if (expirySweep) clearInterval(expirySweep)
+        pinger = expirySweep = null
+      },
+    } satisfies BackgroundTask,
 
     /**
      * SPEC §6 shutdown: `server.shutdown` to every socket, let sends already in the group commit

@@ -2,9 +2,8 @@
 
 import type { RoomWatch } from '../broker/local'
 import { topics } from '../broker/topics'
-import type { Membership } from '../db/sqlite/members'
 import { nextTurn } from '../services/next-turn'
-import type { RealtimeService } from '../services/realtime'
+import type { Membership, RealtimeService } from '../services/realtime'
 import type { Connection } from './connection'
 import { syncRoom } from './sync'
 

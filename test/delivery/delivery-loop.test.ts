@@ -4,7 +4,7 @@
 import { expect, test } from 'bun:test'
 import { systemClock } from '../../src/clock'
 import { createLogger } from '../../src/log'
-import type { DeliveryRow } from '../../src/db/sqlite/deliveries'
+import type { DeliveryRow } from '../../src/db/rows'
 import type { AttemptResult } from '../../src/services/delivery'
 import { createDeliveryLoop } from '../../src/workers/delivery-loop'
 

@@ -118,9 +118,3 @@ export async function deadLetters(s: TestServer, q: Record<string, string>) {
   expect(r.status).toBe(200)
   return r.body.dead_letters as any[]
 }
-
-/** Percentile of a sample (nearest rank). */
-export function percentile(sample: number[], p: number) {
-  const s = [...sample].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]
-}

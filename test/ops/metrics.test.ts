@@ -65,6 +65,20 @@ test('counters move with traffic and labels carry templates, never ids', async (
   bob.close()
 })
 
+test('frames published by the WebSocket layer count in the fan-out series too (one broker for every layer)', async () => {
+  const t = await s.newTenant()
+  const room = (await t.as('alice')('POST', '/v1/rooms', { body: { type: 'group', members: ['bob', 'carol'] } })).body.room_id
+  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u) => WsClient.connect(s.wsUrl, t.headers(u))))
+  for (const c of [alice, bob, carol]) await c.next('sync.done')
+  const typing = (xs: Sample[]) => sum(xs, 'chatapi_fanout_deliveries_total', (l) => l.type === 'typing')
+  const before = typing((await scrape()).samples)
+  alice.send({ type: 'typing.start', room_id: room })
+  await bob.next('typing')
+  await carol.next('typing')
+  expect(typing((await scrape()).samples) - before).toBe(2) // bob and carol; never the typer's own socket
+  for (const c of [alice, bob, carol]) c.close()
+})
+
 test('histogram buckets are cumulative and end at +Inf = count', async () => {
   const { samples } = await scrape()
   const buckets = samples.filter((x) => x.name === 'chatapi_db_write_seconds_bucket')

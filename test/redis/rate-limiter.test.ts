@@ -2,8 +2,8 @@
 // one budget across instances, per-tenant keys, and the per-instance fallback when Redis is down.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTenantLimiter, TokenBucket } from '../../src/services/rate-limiter'
-import { bucketResult, createRedisTenantLimiter } from '../../src/services/redis-rate-limiter'
+import { createTenantLimiter, TokenBucket } from '../../src/broker/rate-limiter'
+import { bucketResult, createRedisTenantLimiter } from '../../src/broker/redis-rate-limiter'
 import { adminClient, cleanup, memoryLog, REDIS_URL, redisUp, sleep, uniquePrefix } from './helpers'
 
 describe.skipIf(!redisUp)('redis tenant rate limiter', () => {

@@ -8,8 +8,10 @@ import { join } from 'node:path'
 import { systemClock } from '../../src/clock'
 import { loadConfig } from '../../src/config'
 import { openStore, type OpenedStore } from '../../src/db/open-store'
+import { createLogger } from '../../src/log'
+import { createEventBus } from '../../src/services/events'
 import { createTenantService } from '../../src/services/tenant'
-import { createTokenService } from '../../src/services/token'
+import { createTokenService, tokenCacheEviction } from '../../src/services/token'
 import { startTestServer, type TestServer, type TestTenant } from '../support/server'
 import { freshPgDatabase, TEST_PG_URL } from '../support/storage'
 import { WsClient } from '../support/ws'
@@ -209,8 +211,10 @@ describe('tenant caches (SQLite, or PostgreSQL under CHATAPI_TEST_DATABASE_URL)'
 
   async function setup() {
     const config = loadConfig({ DATABASE_URL: ':memory:' })
-    const tenants = createTenantService({ store: opened.store, clock: systemClock, config })
+    const events = createEventBus(createLogger('error'))
+    const tenants = createTenantService({ store: opened.store, clock: systemClock, config, events })
     const tokens = createTokenService({ tenants, clock: systemClock })
+    events.subscribe(tokenCacheEviction(tokens)) // as the composition root wires it (src/core.ts)
     const created = await tenants.create('cache')
     const tenant = (await tenants.authById(created.tenant_id))!
     const { token } = await tokens.mint({ tenant, userId: 'backend', via: 'key' }, { user_id: 'alice' })

@@ -6,7 +6,7 @@ import { openSqlite } from '../../src/db/open'
 import { runMigrations } from '../../src/db/migrate'
 import { sqliteMigrations } from '../../src/db/migrations'
 import { createSqliteStore } from '../../src/db/sqlite'
-import type { NewMessage } from '../../src/db/sqlite/messages'
+import type { NewMessage } from '../../src/db/rows'
 import type { Database } from 'bun:sqlite'
 
 let db: Database

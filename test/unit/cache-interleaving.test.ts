@@ -13,9 +13,10 @@ import { openStore, type OpenedStore } from '../../src/db/open-store'
 import type { Store } from '../../src/db/types'
 import { createLogger } from '../../src/log'
 import { createLocalBroker } from '../../src/broker/local'
-import { createServices, type Services } from '../../src/services'
+import { createCore } from '../../src/core'
+import { createAppMetrics } from '../../src/metrics'
+import type { Services } from '../../src/services'
 import type { Actor } from '../../src/services/actor'
-import { createTokenService } from '../../src/services/token'
 
 /**
  * From now on, the first call of `obj[name]` whose arguments match reads the store at once (the
@@ -50,7 +51,10 @@ beforeEach(async () => {
   opened = await openStore(config)
   store = opened.store
   const broker = createLocalBroker(systemClock, 300)
-  services = createServices({ store, clock: systemClock, config, log: createLogger('error'), broker, presence: broker })
+  const log = createLogger('error')
+  const metrics = createAppMetrics()
+  const core = createCore({ store, clock: systemClock, config, log, metrics, broker, connectedAnywhere: () => false, shared: false, wakeDelivery: () => {} })
+  services = core.services
 })
 afterEach(() => opened.close(false))
 
@@ -142,7 +146,7 @@ describe('tenant caches', () => {
 
   test('a tenant lookup in flight during a user_token_secret rotation does not re-cache the old secret', async () => {
     const { auth } = await newTenant()
-    const tokens = createTokenService({ tenants: services.tenant, clock: systemClock })
+    const { tokens } = services
     const { token } = await tokens.mint(as(auth, 'alice'), { user_id: 'alice' })
     const lookup = holdNext(store.tenants, 'get', (id: string) => id === auth.tenant_id)
     const inFlight = tokens.verify(token)

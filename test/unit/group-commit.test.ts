@@ -39,8 +39,10 @@ test('without linger, an item arriving one turn after the flush was scheduled ge
 })
 
 test('with linger, right after a slow commit the next flush waits a moment and takes both items', async () => {
-  const { batches, flush } = slowFlush(10)
-  const gc = createGroupCommit(flush, 500, { linger: true })
+  // A 40 ms commit and a 20 ms cap (not the default 2 ms): the next turn lands inside the wait even
+  // on a loaded machine, where a 2 ms window was missed about once in 25 runs.
+  const { batches, flush } = slowFlush(40)
+  const gc = createGroupCommit(flush, 500, { linger: true, lingerMaxMs: 20 })
   await gc.submit('a') // idle before: flushed at once, alone
   const b = gc.submit('b')
   await nextTurn()

@@ -1,7 +1,7 @@
 // Dead letters (PostgreSQL): deliveries that exhausted their retries, listed and retried through the admin API.
 
 import type { SQL } from 'bun'
-import type { DeadLetterRow } from '../sqlite/dead-letters'
+import type { DeadLetterRow } from '../rows'
 import { all, first } from './rows'
 
 export function createDeadLetterStore(sql: SQL) {

@@ -1,7 +1,7 @@
 // The HTTP outbox (PostgreSQL): enqueue, leased due reads for N instances, attempt results, cleanup.
 
 import type { SQL } from 'bun'
-import type { DeliveryRow, NewDelivery } from '../sqlite/deliveries'
+import type { DeliveryRow, NewDelivery } from '../rows'
 import { all, first, numbers } from './rows'
 
 /** Every column but lease_until, so rows equal the SQLite store's. */

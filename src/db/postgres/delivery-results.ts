@@ -1,7 +1,7 @@
 // One business step of the outbox (PostgreSQL): record a batch of attempt results from the delivery worker.
 
 import type { SQL } from 'bun'
-import { deadLetterFor, type AttemptResult, type ResultPolicy } from '../sqlite/delivery-results'
+import { deadLetterFor, type AttemptResult, type ResultPolicy } from '../rows'
 import { createDeadLetterStore } from './dead-letters'
 import { createDeliveryStore } from './deliveries'
 

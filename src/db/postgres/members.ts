@@ -3,8 +3,8 @@
 import type { SQL } from 'bun'
 import { conflict } from '../../errors'
 import type { Role } from '../../schemas/room'
-import type { MemberRow, Membership } from '../sqlite/members'
-import { decodeCursor, encodeCursor } from './cursor'
+import type { MemberRow, Membership } from '../rows'
+import { decodeCursor, encodeCursor } from '../cursor'
 import { all, first } from './rows'
 
 /**

@@ -1,7 +1,7 @@
 // Message rows (PostgreSQL): gap-free seq assignment across instances, history pages, edits and tombstones.
 
 import type { SQL, TransactionSQL } from 'bun'
-import type { AppendResult, MessageRow, NewMessage, PageRow } from '../sqlite/messages'
+import type { AppendResult, MessageRow, NewMessage, PageRow } from '../rows'
 import { activityKey } from './activity'
 import { all, first, sqlState } from './rows'
 

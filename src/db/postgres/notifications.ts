@@ -1,7 +1,7 @@
 // Notifications (PostgreSQL) with their pending per-user WebSocket targets, and topic subscriptions.
 
 import type { SQL } from 'bun'
-import type { NotificationRow, SubscriptionRow } from '../sqlite/notifications'
+import type { NotificationRow, SubscriptionRow } from '../rows'
 import { all, first, numbers } from './rows'
 
 const toNotification = (r: NotificationRow) => numbers(r, 'expires_at')

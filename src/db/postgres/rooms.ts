@@ -1,9 +1,9 @@
 // Room rows (PostgreSQL): creation with initial members, dm lookup, listing for a user and channel discovery.
 
 import type { SQL } from 'bun'
-import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomRow } from '../sqlite/rooms'
+import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomRow } from '../rows'
 import { activityKey } from './activity'
-import { decodeCursor, encodeCursor } from './cursor'
+import { decodeCursor, encodeCursor } from '../cursor'
 import { all, first } from './rows'
 
 

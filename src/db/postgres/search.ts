@@ -5,8 +5,8 @@
 
 import type { SQL } from 'bun'
 import { tsqueryText, type SearchPage, type SearchRequest } from '../search-query'
-import type { PageRow } from '../sqlite/messages'
-import { decodeCursor, encodeCursor } from './cursor'
+import type { PageRow } from '../rows'
+import { decodeCursor, encodeCursor } from '../cursor'
 import { all } from './rows'
 
 /** Up to this many rooms are named in the tsquery; more are only a condition on room_id. */

@@ -1,7 +1,7 @@
 // Tenant rows (PostgreSQL): creation, lookup by key hash, config and secret updates, usage figures.
 
 import type { SQL } from 'bun'
-import type { SecretColumn, TenantRow } from '../sqlite/tenants'
+import type { SecretColumn, TenantRow } from '../rows'
 import { all, first } from './rows'
 
 const SECRET_COLUMNS: readonly SecretColumn[] = ['api_key_hash', 'webhook_secret', 'user_token_secret']

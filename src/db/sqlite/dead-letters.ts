@@ -1,21 +1,7 @@
 // Dead letters: deliveries that exhausted their retries, listed and retried through the admin API.
 
 import type { Database } from 'bun:sqlite'
-
-export interface DeadLetterRow {
-  id: string
-  kind: 'message' | 'notification' | 'webhook'
-  tenant_id: string
-  target: string
-  ref_id: string
-  from_seq: number | null
-  to_seq: number | null
-  delivery_id: string | null
-  attempts: number
-  last_error: string | null
-  created_at: string
-  last_attempt_at: string | null
-}
+import type { DeadLetterRow } from '../rows'
 
 export function createDeadLetterStore(db: Database) {
   const insert = db.query(

@@ -1,24 +1,7 @@
 // The HTTP outbox (webhooks and subscription endpoints): enqueue, due reads, attempt results, cleanup.
 
 import type { Database } from 'bun:sqlite'
-
-export interface DeliveryRow {
-  delivery_id: string
-  tenant_id: string
-  kind: 'webhook' | 'notification'
-  url: string
-  event_id: string
-  ref_id: string
-  body: string
-  attempts: number
-  next_attempt_at: number
-  state: 'pending' | 'delivered' | 'dead'
-  last_error: string | null
-  created_at: string
-  last_attempt_at: string | null
-}
-
-export type NewDelivery = Pick<DeliveryRow, 'delivery_id' | 'tenant_id' | 'kind' | 'url' | 'event_id' | 'ref_id' | 'body' | 'next_attempt_at' | 'created_at'>
+import type { DeliveryRow, NewDelivery } from '../rows'
 
 /** Reads only: safe on a worker's own read connection. */
 export function createDeliveryReader(db: Database) {

@@ -1,22 +1,8 @@
 // One business step of the outbox: record a batch of attempt results from the delivery worker.
 
-import type { createDeadLetterStore, DeadLetterRow } from './dead-letters'
-import type { createDeliveryStore, DeliveryRow } from './deliveries'
-
-export type AttemptResult =
-  | { delivery_id: string; outcome: 'ok' }
-  | { delivery_id: string; outcome: 'failed'; error: string }
-  /** Skipped while the endpoint's circuit is open: does not count as an attempt (SPEC §6). */
-  | { delivery_id: string; outcome: 'skipped'; retry_at: number }
-
-export interface ResultPolicy {
-  now: number
-  /** Retries after the first attempt before a dead letter. */
-  retryMax: number
-  /** Delay before attempt number `attempt` + 1. */
-  retryDelay(attempt: number): number
-  newDeadLetterId(): string
-}
+import { deadLetterFor, type AttemptResult, type ResultPolicy } from '../rows'
+import type { createDeadLetterStore } from './dead-letters'
+import type { createDeliveryStore } from './deliveries'
 
 /**
  * Applies the results in one transaction that does not wait for fsync: the worker batches them, and
@@ -25,24 +11,6 @@ export interface ResultPolicy {
  * next try; after 1 + retryMax failed attempts the row is dead and a dead letter names it; success
  * removes any dead letter of the row (a retried dead letter leaves the list once it succeeds).
  */
-/** The dead letter of an outbox row that exhausted its attempts (SPEC §10: target = URL, ref_id). */
-export function deadLetterFor(row: DeliveryRow, id: string, at: string): DeadLetterRow {
-  return {
-    id,
-    kind: row.kind,
-    tenant_id: row.tenant_id,
-    target: row.url,
-    ref_id: row.ref_id,
-    from_seq: null,
-    to_seq: null,
-    delivery_id: row.delivery_id,
-    attempts: row.attempts,
-    last_error: row.last_error,
-    created_at: at,
-    last_attempt_at: at,
-  }
-}
-
 export function createDeliveryResults(deliveries: ReturnType<typeof createDeliveryStore>, deadLetters: ReturnType<typeof createDeadLetterStore>) {
   function applyOne(r: AttemptResult, p: ResultPolicy) {
     const at = new Date(p.now).toISOString()

@@ -1,6 +1,7 @@
 // The SQLite implementation of the store: one object grouping the aggregates over one connection.
 
 import type { Database } from 'bun:sqlite'
+import type { Store } from '../types'
 import { createMemberStore } from './members'
 import { createMessageStore } from './messages'
 import { createRoomStore } from './rooms'
@@ -15,6 +16,7 @@ import { createInlineSearch } from './search'
 /**
  * Every method is synchronous and, where it writes more than one row, one immediate transaction:
  * each is one atomic business step (ARCHITECTURE §6). Only the main thread calls the writers.
+ * Synchronous on purpose: see the header of db/types.ts for what relies on it.
  */
 export function createSqliteStore(db: Database) {
   const metaGet = db.query<{ value: string }, [string]>('SELECT value FROM meta WHERE key = ?')
@@ -64,5 +66,5 @@ export function createSqliteStore(db: Database) {
       const file = Bun.file(`${f}-wal`)
       return file.size
     },
-  }
+  } satisfies Store
 }

@@ -3,24 +3,8 @@
 import type { Database } from 'bun:sqlite'
 import { conflict } from '../../errors'
 import type { Role } from '../../schemas/room'
-import { decodeCursor, encodeCursor } from './cursor'
-
-export interface MemberRow {
-  room_id: string
-  user_id: string
-  tenant_id: string
-  role: Role
-  joined_at: string
-  last_ack: number
-  last_read: number
-}
-
-export interface Membership {
-  room_id: string
-  last_ack: number
-  last_seq: number
-  member_count: number
-}
+import { decodeCursor, encodeCursor } from '../cursor'
+import type { MemberRow, Membership } from '../rows'
 
 export function createMemberStore(db: Database) {
   const one = db.query<MemberRow, [string, string]>('SELECT * FROM members WHERE room_id = ? AND user_id = ?')

@@ -1,52 +1,8 @@
 // Message rows: gap-free seq assignment (batched for group commit), history pages, edits and tombstones.
 
 import type { Database } from 'bun:sqlite'
-import type { Message } from '../../schemas/message'
+import type { AppendResult, MessageRow, NewMessage, PageRow } from '../rows'
 import type { ActivityKeys } from './activity'
-
-export interface MessageRow {
-  message_id: string
-  room_id: string
-  seq: number
-  tenant_id: string
-  sender_id: string
-  content: string
-  meta: string | null
-  client_msg_id: string | null
-  created_at: string
-  edited_at: string | null
-  deleted_at: string | null
-}
-
-/** A row of a page query: what a client sees (no tenant_id). */
-export type PageRow = Omit<MessageRow, 'tenant_id'>
-
-export const toMessage = (r: PageRow): Message => ({
-  message_id: r.message_id,
-  room_id: r.room_id,
-  seq: r.seq,
-  sender_id: r.sender_id,
-  content: r.content,
-  meta: r.meta === null ? null : JSON.parse(r.meta),
-  client_msg_id: r.client_msg_id,
-  created_at: r.created_at,
-  edited_at: r.edited_at,
-  deleted_at: r.deleted_at,
-})
-
-export interface NewMessage {
-  tenant_id: string
-  room_id: string
-  sender_id: string
-  message_id: string
-  content: string
-  meta: string | null
-  client_msg_id: string | null
-  created_at: string
-}
-
-/** The outcome of one append: the stored row, and whether it is new or a client_msg_id replay. */
-export type AppendResult = { ok: true; row: MessageRow; created: boolean } | { ok: false; error: unknown }
 
 export function createMessageStore(db: Database, activity: ActivityKeys) {
   const insert = db.query(

@@ -1,24 +1,7 @@
 // Notifications with their pending per-user WebSocket targets, and topic subscriptions.
 
 import type { Database } from 'bun:sqlite'
-
-export interface NotificationRow {
-  notification_id: string
-  tenant_id: string
-  topic: string
-  payload: string
-  created_at: string
-  expires_at: number
-}
-
-export interface SubscriptionRow {
-  subscription_id: string
-  tenant_id: string
-  user_id: string
-  topic: string
-  endpoint: string | null
-  created_at: string
-}
+import type { NotificationRow, SubscriptionRow } from '../rows'
 
 export function createNotificationStore(db: Database) {
   const insertN = db.query(

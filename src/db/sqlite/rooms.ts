@@ -1,71 +1,9 @@
 // Room rows: creation with initial members, dm lookup, listing for a user and channel discovery.
 
 import type { Database } from 'bun:sqlite'
-import type { Room, RoomListItem, RoomType, Role } from '../../schemas/room'
-import { decodeCursor, encodeCursor } from './cursor'
-import { toMessage, type MessageRow } from './messages'
+import { decodeCursor, encodeCursor } from '../cursor'
+import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomRow } from '../rows'
 import type { ActivityKeys } from './activity'
-
-export interface RoomRow {
-  room_id: string
-  tenant_id: string
-  type: RoomType
-  name: string | null
-  metadata: string | null
-  unique_key: string | null
-  last_seq: number
-  member_count: number
-  created_at: string
-  last_activity_at: string
-}
-
-export const toRoom = (r: RoomRow): Room => ({
-  room_id: r.room_id,
-  type: r.type,
-  name: r.name,
-  metadata: r.metadata === null ? null : JSON.parse(r.metadata),
-  unique_key: r.unique_key,
-  last_seq: r.last_seq,
-  member_count: r.member_count,
-  created_at: r.created_at,
-})
-
-export interface NewRoom {
-  room_id: string
-  type: RoomType
-  name: string | null
-  metadata: string | null
-  unique_key: string | null
-  created_at: string
-  members: { user_id: string; role: Role }[]
-}
-
-export type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
-
-/** One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL stores). */
-export function toRoomListPage(rows: ListRow[], limit: number): { rooms: RoomListItem[]; next_cursor: string | null } {
-  const page = rows.slice(0, limit)
-  const rooms: RoomListItem[] = page.map((r) => {
-    const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read) }
-    if (r.m_message_id) {
-      item.last_message = toMessage({
-        message_id: r.m_message_id,
-        room_id: r.m_room_id!,
-        seq: r.m_seq!,
-        sender_id: r.m_sender_id!,
-        content: r.m_content!,
-        meta: r.m_meta,
-        client_msg_id: r.m_client_msg_id,
-        created_at: r.m_created_at!,
-        edited_at: r.m_edited_at,
-        deleted_at: r.m_deleted_at,
-      })
-    }
-    return item
-  })
-  const last = page[page.length - 1]
-  return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null }
-}
 
 export function createRoomStore(db: Database, activity: ActivityKeys) {
   const byId = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND room_id = ?')

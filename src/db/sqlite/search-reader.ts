@@ -6,8 +6,8 @@
 
 import type { Database } from 'bun:sqlite'
 import { findMatches, fts5Expression, type SearchPage, type SearchRequest } from '../search-query'
-import { decodeCursor, encodeCursor } from './cursor'
-import type { PageRow } from './messages'
+import { decodeCursor, encodeCursor } from '../cursor'
+import type { PageRow } from '../rows'
 
 /** Up to this many rooms are named in the FTS query itself; more are checked per candidate. */
 const ROOM_TOKENS_MAX = 64

@@ -1,18 +1,7 @@
 // Tenant rows: creation, lookup by key hash, config and secret updates, usage figures.
 
 import type { Database } from 'bun:sqlite'
-
-export interface TenantRow {
-  tenant_id: string
-  name: string
-  api_key_hash: string
-  webhook_secret: string
-  user_token_secret: string
-  config: string
-  created_at: string
-}
-
-export type SecretColumn = 'api_key_hash' | 'webhook_secret' | 'user_token_secret'
+import type { SecretColumn, TenantRow } from '../rows'
 
 export function createTenantStore(db: Database) {
   const insert = db.query(

@@ -1,8 +1,9 @@
-// The one error mapping for REST: AppError, Elysia's VALIDATION/PARSE/NOT_FOUND, and unknowns → SPEC §3.
+// REST's side of the error mapping: Elysia's VALIDATION/PARSE/NOT_FOUND codes, then the transport-neutral
+// toAppError of src/errors.ts for everything else (SPEC §3).
 
-import { AppError, isStorageUnavailable, toErrorBody } from '../../errors'
+import { AppError, toAppError, toErrorBody } from '../../errors'
 import type { Logger } from '../../log'
-import type { RequestState } from '../context'
+import type { RequestState } from '../../request-state'
 import type { ValueError } from '@sinclair/typebox/errors'
 import { article, describeValueError } from '../../schemas/error-text'
 
@@ -22,7 +23,7 @@ function validationError(error: unknown): AppError {
 }
 
 /** Turns anything thrown while serving a request into an AppError with a client-safe message. */
-export function toAppError(code: string | number, error: unknown, log: Logger, state?: RequestState): AppError {
+export function restError(code: string | number, error: unknown, log: Logger, state?: RequestState): AppError {
   if (error instanceof AppError) return error
   // Elysia wraps whatever onParse throws in a ParseError: our own 413/415 from the body reader
   // (a chunked body has no Content-Length to refuse up front) must keep its code.
@@ -36,12 +37,7 @@ export function toAppError(code: string | number, error: unknown, log: Logger, s
     case 'NOT_FOUND':
       return new AppError('NOT_FOUND', 'route not found')
   }
-  if (isStorageUnavailable(error)) {
-    log.error('database not writable', { request_id: state?.requestId, code: (error as { code?: string }).code })
-    return new AppError('SERVICE_UNAVAILABLE', 'the database cannot be written right now')
-  }
-  log.error('unhandled error', { request_id: state?.requestId, route: state?.route, error })
-  return new AppError('INTERNAL_ERROR', 'internal error')
+  return toAppError(error, log, { request_id: state?.requestId, route: state?.route })
 }
 
 export function errorResponse(e: AppError, extraHeaders: Record<string, string> = {}): Response {

@@ -1,8 +1,8 @@
 // The per-tenant token bucket applied to REST calls, with the X-RateLimit-* headers of SPEC §2/§10.
 
-import { AppError } from '../../errors'
+import { rateLimited } from '../../errors'
 import type { Actor } from '../../services/actor'
-import type { TenantLimiter } from '../../services/rate-limiter'
+import type { TenantLimiter } from '../../broker/rate-limiter'
 
 /** Takes one token for the actor's tenant; writes the headers; throws 429 when the bucket is empty. */
 export async function applyRateLimit(limiter: TenantLimiter, actor: Pick<Actor, 'tenant'>, headers: Record<string, string>): Promise<void> {
@@ -12,6 +12,6 @@ export async function applyRateLimit(limiter: TenantLimiter, actor: Pick<Actor, 
   headers['x-ratelimit-reset'] = String(r.reset)
   if (!r.allowed) {
     headers['retry-after'] = String(r.retryAfter)
-    throw new AppError('RATE_LIMIT_EXCEEDED', 'tenant rate limit exceeded')
+    throw rateLimited()
   }
 }

@@ -2,25 +2,18 @@
 
 import { Type } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
-import { resolve, join } from 'node:path'
 import { adminErrorsWith, Timestamp } from '../../schemas/common'
 import { EX } from '../../schemas/examples'
-import type { Config } from '../../config'
-import { AppError } from '../../errors'
-import { backupInWorker } from '../../workers/backup'
+import type { BackupService } from '../../services/backup'
 import { adminSecurity } from '../deps'
 
-export const adminBackupRoutes = (config: Config) =>
+export const adminBackupRoutes = (backups: BackupService) =>
   new Elysia().post(
     '/v1/admin/backup',
     async ({ set }) => {
-      if (config.postgresUrl) throw new AppError('CONFLICT', 'on PostgreSQL, back up with its own tools (pg_dump, base backups)')
-      if (config.databasePath === ':memory:') throw new AppError('CONFLICT', 'an in-memory database cannot be backed up')
-      const created = new Date()
-      const path = join(resolve(config.BACKUP_DIR), `chatapi-${created.toISOString().replace(/[:.]/g, '-')}.db`)
-      const bytes = await backupInWorker(config.databasePath, path)
+      const r = await backups.create()
       set.status = 201
-      return { path, bytes, created_at: created.toISOString() }
+      return r
     },
     {
       response: {

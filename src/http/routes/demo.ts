@@ -1,5 +1,5 @@
-// GET /demo: the demo chat page (SPEC §8 DEMO_ENABLED), mounted by server.ts only when enabled, so
-// it is a plain 404 otherwise. Same origin as the API: no CORS, no CDN, and a strict CSP (the page
+// GET /demo: the demo chat page (SPEC §8 DEMO_ENABLED); without the flag the routes do not exist, so
+// it is a plain 404. Same origin as the API: no CORS, no CDN, and a strict CSP (the page
 // loads its own script and stylesheet and talks to this server only). The page takes a user token;
 // an API key never reaches the browser.
 
@@ -16,7 +16,8 @@ const SECURITY_HEADERS = {
 const page = (body: string, type: string, cache: string) =>
   new Response(body, { headers: { 'content-type': type, 'cache-control': cache, ...SECURITY_HEADERS } })
 
-export const demoRoutes = () => {
+export const demoRoutes = (enabled: boolean) => {
+  if (!enabled) return new Elysia()
   // The script module is loaded on first use: under `bun run` that is when its bundle is built.
   let script: Promise<string> | null = null
   const loadScript = () => (script ??= import('../../demo/script').then((m) => m.demoScript))

@@ -3,12 +3,8 @@
 import { Type } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
 import { internalError } from '../../schemas/common'
+import type { HealthSource } from '../../health'
 import { openSecurity } from '../deps'
-
-export interface HealthSource {
-  /** The current health document and whether it is healthy (200) or not (503). */
-  snapshot(): Promise<{ ok: boolean; body: Record<string, unknown> }>
-}
 
 const healthExample = (status: string, writable: boolean) => ({
   status,

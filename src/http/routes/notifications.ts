@@ -4,10 +4,10 @@ import { Elysia, t } from 'elysia'
 import { PathId, tenantErrorsWith } from '../../schemas/common'
 import { EX } from '../../schemas/examples'
 import { NotifyBody, NotifyResult, SubscribeBody, Subscription, SubscriptionList } from '../../schemas/notification'
-import type { NotificationService } from '../../services/notification'
 import { actorOf, appLevel, appSecurity, callerOf, tenantSecurity, type RouteDeps } from '../deps'
 
-export const notificationsRoutes = (deps: RouteDeps, notifications: NotificationService) => {
+export const notificationsRoutes = (deps: RouteDeps) => {
+  const { notifications } = deps.services
   const detail = (operationId: string, summary: string, description: string, security = tenantSecurity) => ({
     operationId,
     tags: ['notifications'],

@@ -3,12 +3,11 @@
 import { Elysia } from 'elysia'
 import { tenantErrorsWith } from '../../schemas/common'
 import { SearchQuery, SearchResults } from '../../schemas/search'
-import type { SearchService } from '../../services/search'
 import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
 import { jsonResponse } from '../json-response'
 
-export const searchRoutes = (deps: RouteDeps, search: SearchService) =>
-  new Elysia().get('/v1/search', async ({ request, query }) => jsonResponse(await search.search(actorOf(deps, request), query)), {
+export const searchRoutes = (deps: RouteDeps) =>
+  new Elysia().get('/v1/search', async ({ request, query }) => jsonResponse(await deps.services.search.search(actorOf(deps, request), query)), {
     query: SearchQuery,
     response: { 200: SearchResults, ...tenantErrorsWith(403, 404) },
     detail: {

@@ -4,14 +4,13 @@ import { Type } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
 import { ServiceChecked, Timestamp, tenantErrorsWith, UserId } from '../../schemas/common'
 import { EX } from '../../schemas/examples'
-import type { TokenService } from '../../services/token'
 import { appLevel, appSecurity, callerOf, type RouteDeps } from '../deps'
 
-export const tokensRoutes = (deps: RouteDeps, tokens: TokenService) =>
+export const tokensRoutes = (deps: RouteDeps) =>
   new Elysia().post(
     '/v1/tokens',
     async ({ request, body, set }) => {
-      const r = await tokens.mint(callerOf(deps, request), body)
+      const r = await deps.services.tokens.mint(callerOf(deps, request), body)
       set.status = 201
       return r
     },

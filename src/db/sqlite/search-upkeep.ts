@@ -1,23 +1,24 @@
-// The search worker's loop (SPEC §13, docs/search.md): keeps the index file current from the chat
-// database and answers queries between its bounded passes. It reads the chat database through a
-// query_only connection and writes only the index file, so the main thread stays the one writer.
+// The upkeep of the search index file, run by the search worker (workers/search.worker.ts; SPEC §13,
+// docs/search.md): keeps the file current from the chat database and answers queries between its
+// bounded passes. It reads the chat database through a query_only connection and writes only the
+// index file, so the main thread stays the one writer of the chat database.
 
 import type { Database } from 'bun:sqlite'
 import { rmSync, writeFileSync } from 'node:fs'
-import { openSqlite } from '../db/open'
-import { createSearchIndex, type SearchIndex } from '../db/sqlite/search-index'
-import { createSearchReader } from '../db/sqlite/search-reader'
-import { inodeOf, isCorruption, openIndexDb, removeIndexFiles } from '../db/sqlite/search-file'
-import type { SearchRequest, SearchPage } from '../db/search-query'
-import { AppError } from '../errors'
-import type { Logger } from '../log'
+import { openSqlite } from '../open'
+import { createSearchIndex, type SearchIndex } from './search-index'
+import { createSearchReader } from './search-reader'
+import { inodeOf, isCorruption, openIndexDb, removeIndexFiles } from './search-file'
+import type { SearchRequest, SearchPage } from '../search-query'
+import { AppError } from '../../errors'
+import type { Logger } from '../../log'
 
 /** How often a running worker touches its heartbeat file (`chatapi search rebuild` refuses while it is fresh). */
 export const HEARTBEAT_MS = 2000
 /** Beside the index, not in it: deleting the index must not hide that a worker is running. */
 export const heartbeatPath = (indexPath: string) => `${indexPath}.heartbeat`
 
-export interface SearchLoopDeps {
+export interface SearchUpkeepDeps {
   dbPath: string
   indexPath: string
   /** Messages indexed per pass at most: what a query arriving meanwhile may wait for. */
@@ -26,7 +27,7 @@ export interface SearchLoopDeps {
   progress(changes: number): void
 }
 
-export function createSearchLoop(d: SearchLoopDeps) {
+export function createSearchUpkeep(d: SearchUpkeepDeps) {
   const chat = openSqlite(d.dbPath, { synchronous: 'NORMAL' })
   chat.exec('PRAGMA query_only = ON')
   let idx!: Database

@@ -14,7 +14,7 @@
 
 import { systemClock, type Clock } from '../clock'
 import type { Logger } from '../log'
-import { LUA_NOW, lua, openRedis, preloadScripts, runScript, throttledWarn, whenReady, type Redis } from '../broker/redis-client'
+import { LUA_NOW, lua, openRedis, preloadScripts, runScript, throttledWarn, whenReady, type Redis } from './redis-client'
 import { createTenantLimiter, type TakeResult } from './rate-limiter'
 
 export interface RedisTenantLimiterOptions {

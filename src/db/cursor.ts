@@ -1,6 +1,7 @@
-// Opaque paging cursors: base64url JSON of the last row's sort key.
+// Opaque paging cursors: base64url JSON of the last row's sort key. Both stores use this one codec,
+// so a cursor means the same on SQLite and PostgreSQL.
 
-import { invalid } from '../../errors'
+import { invalid } from '../errors'
 
 export function encodeCursor(key: (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url')

@@ -1,6 +1,7 @@
-// Per-request state computed in onRequest (before Elysia parses the body) and read by routes and onError.
+// Per-request state computed in onRequest (before Elysia parses the body) and read by routes, onError
+// and the WebSocket upgrade; neutral ground so ws/ does not reach into http/.
 
-import type { Actor, AppCaller } from '../services/actor'
+import type { Actor, AppCaller } from './services/actor'
 
 export interface RequestState {
   requestId: string
