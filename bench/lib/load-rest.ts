@@ -4,7 +4,7 @@
 // Each phase either keeps `concurrency` requests in flight (closed loop: throughput) or starts
 // `rate` requests per second (open loop: latency at that load, at most 1,024 in flight).
 // kind "send": POST /v1/rooms/{room}/messages; kind "history": GET 50-message pages at random
-// cursors. Targets (room, user) are used round-robin. Bounded by warmup+secs, max_reqs and hardcap_s.
+// cursors; kind "search": GET /v1/search?q=…&limit=20. Targets (room, user[, q]) are used round-robin. Bounded by warmup+secs, max_reqs and hardcap_s.
 
 import { cpuWindow, round, Samples, sleep } from './util'
 
@@ -15,10 +15,12 @@ export interface RestTarget {
   last_seq?: number
   /** several instances: the one this target talks to (default the spec's baseUrl) */
   base_url?: string
+  /** search: the query */
+  q?: string
 }
 export interface RestPhase {
   name: string
-  kind: 'send' | 'history'
+  kind: 'send' | 'history' | 'search'
   targets: RestTarget[]
   concurrency?: number
   rate?: number
@@ -61,6 +63,11 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
       if (ph.kind === 'send') {
         res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages`, { method: 'POST', headers: h, body })
         await res.arrayBuffer()
+      } else if (ph.kind === 'search') {
+        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/search?q=${encodeURIComponent(t.q ?? '')}&limit=20`, { headers: h })
+        const text = await res.text()
+        // how many answers were empty pages (a query mix that finds nothing measures little)
+        if (res.status === 200 && st.measuring && (st.verified++, JSON.parse(text).results.length === 0)) st.short++
       } else {
         const last = t.last_seq ?? PAGE
         const before = PAGE + 1 + Math.floor(Math.random() * Math.max(1, last - PAGE))
@@ -122,7 +129,7 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
         const t = ph.targets[c % ph.targets.length]
         loops.push(
           (async () => {
-            while (st.running && total < maxReqs) await one(ph, ph.kind === 'history' ? next() : t, st)
+            while (st.running && total < maxReqs) await one(ph, ph.kind === 'send' ? t : next(), st)
           })(),
         )
       }
@@ -151,6 +158,7 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
         latency: st.lat.summary(),
         errors: st.errors,
         ...(ph.kind === 'history' && { pages_verified: st.verified, short_pages: st.short }),
+        ...(ph.kind === 'search' && { answers: st.verified, empty_answers: st.short }),
         skipped_backlog: st.skipped,
         ...c,
       }),
