@@ -5,7 +5,8 @@
 // One tokenizer for everything: a token is a run of letters, digits and private-use characters
 // (Unicode L*, N*, Co), which is what SQLite's unicode61 tokenizer keeps by default and what
 // PostgreSQL's [[:alnum:]] keeps under a UTF-8 locale; everything else separates tokens. Tokens
-// compare folded: lower case, Latin diacritics removed (é → e), as unicode61 remove_diacritics 2 does.
+// compare folded: lower case, Latin diacritics removed (é → e, but Greek and Cyrillic keep theirs),
+// as unicode61 remove_diacritics 2 does (test/unit/search-query.test.ts compares the two).
 
 import type { PageRow } from './rows'
 
@@ -37,9 +38,10 @@ export interface SearchPage {
 }
 
 const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu
-const DIACRITICS = /[\u0300-\u036f]/g
+/** Combining diacritics after a Latin letter: unicode61 remove_diacritics folds Latin script only. */
+const LATIN_DIACRITICS = /(\p{Script=Latin})[\u0300-\u036f]+/gu
 
-export const fold = (token: string) => token.toLowerCase().normalize('NFD').replace(DIACRITICS, '').normalize('NFC')
+export const fold = (token: string) => token.toLowerCase().normalize('NFD').replace(LATIN_DIACRITICS, '$1').normalize('NFC')
 
 export function tokenize(text: string): string[] {
   return text.match(TOKEN) ?? []
