@@ -1,8 +1,8 @@
 // Search queries over the SQLite index (db/sqlite/search-index.ts): FTS5 finds candidates newest
-// first, restricted inside the FTS query to the tenant (and to the rooms when they are few, and to
-// the sender when one is asked); each candidate is then checked against the chat tables as they are
-// now: the caller's memberships, and the message row itself (a delete or an edit the index has not
-// applied yet never leaks an old match).
+// first (ascending rowid), restricted inside the FTS query to the caller's rooms when they are few,
+// else to the tenant, and to the sender when one is asked; each candidate is then checked against
+// the chat tables as they are now: the caller's memberships, and the message row itself (a delete
+// or an edit the index has not applied yet never leaks an old match).
 
 import type { Database } from 'bun:sqlite'
 import { findMatches, fts5Expression, type SearchPage, type SearchRequest } from '../search-query'
@@ -33,21 +33,22 @@ export function createSearchReader(d: { chat: Database; idx: Database; schema: s
   const messageRow = chat.query<PageRow, [string, number]>(`SELECT ${PAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq = ?`)
   const keyGet = idx.query<{ key: number }, [string, string]>(`SELECT key FROM ${S}.keys WHERE kind = ? AND name = ?`)
   const docById = idx.query<{ room_id: string; seq: number; edited_at: string | null }, [number]>(`SELECT room_id, seq, edited_at FROM ${S}.docs WHERE id = ?`)
-  const candidates = idx.query<{ id: number }, [string, number]>(`SELECT rowid AS id FROM ${S}.fts WHERE fts MATCH ? AND rowid < ? ORDER BY rowid DESC`)
+  const candidates = idx.query<{ id: number }, [string, number]>(`SELECT rowid AS id FROM ${S}.fts WHERE fts MATCH ? AND rowid > ? ORDER BY rowid`)
 
   return {
     query(req: SearchRequest): SearchPage {
-      const below = req.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeSearchCursor(req.cursor)
+      const after = req.cursor === undefined ? -1 : decodeSearchCursor(req.cursor)
       const empty: SearchPage = { rows: [], next_cursor: null }
       const rooms = req.roomId ? [req.roomId] : memberRooms.all(req.tenantId, req.userId).map((r) => r.room_id)
       const tenantKey = keyGet.get('t', req.tenantId)?.key
       if (!rooms.length || tenantKey === undefined) return empty
-      const scope = [`t${tenantKey}`]
+      // Room keys are unique across tenants: naming the rooms scopes the tenant too.
+      const scope: string[] = []
       if (rooms.length <= ROOM_TOKENS_MAX) {
         const keys = rooms.flatMap((r) => keyGet.get('r', r)?.key ?? [])
         if (!keys.length) return empty // none of these rooms has an indexed message
         scope.push(`(${keys.map((k) => `r${k}`).join(' OR ')})`)
-      }
+      } else scope.push(`t${tenantKey}`)
       if (req.senderId !== undefined) {
         const k = keyGet.get('s', `${req.tenantId}|${req.senderId}`)?.key
         if (k === undefined) return empty
@@ -57,9 +58,9 @@ export function createSearchReader(d: { chat: Database; idx: Database; schema: s
       const inScope = new Set(rooms)
       const rows: PageRow[] = []
       let scanned = 0
-      let last = below
-      let kept = below
-      for (const { id } of candidates.iterate(match, below)) {
+      let last = after
+      let kept = after
+      for (const { id } of candidates.iterate(match, after)) {
         if (++scanned > SCAN_MAX) return { rows, next_cursor: encodeCursor([last]) }
         last = id
         const doc = docById.get(id)
