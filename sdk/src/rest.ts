@@ -23,6 +23,8 @@ import type {
   PatchMessageBody,
   PatchRoomBody,
   PresenceList,
+  SearchQuery,
+  SearchResults,
   ReadResult,
   Room,
   RoomList,
@@ -149,6 +151,12 @@ export class RestClient {
   }
   async deleteMessage(roomId: string, messageId: string): Promise<void> {
     await this.request('DELETE', `/v1/rooms/${enc(roomId)}/messages/${enc(messageId)}`)
+  }
+
+  // Search
+  /** Messages matching `q` in your rooms, newest first; page with `cursor` until `next_cursor` is null. */
+  search(query: SearchQuery): Promise<SearchResults> {
+    return this.request('GET', '/v1/search', { query })
   }
 
   // Delivery state

@@ -6,6 +6,7 @@ import type * as RoomS from '../../src/schemas/room'
 import type * as MessageS from '../../src/schemas/message'
 import type * as NotificationS from '../../src/schemas/notification'
 import type * as CommonS from '../../src/schemas/common'
+import type * as SearchS from '../../src/schemas/search'
 import type { ClientFrame, ClientFrameType } from '../../src/schemas/frames'
 import type { ServerFrame, ServerFrameType } from '../../src/schemas/server-frames'
 import type { ErrorCode as ServerErrorCode } from '../../src/errors'
@@ -45,6 +46,11 @@ export type ReadResult = Static<typeof MessageS.ReadResult>
 type Loose<T> = { [K in keyof T]?: string | number }
 export type PageQuery = Loose<Static<typeof CommonS.PageQuery>>
 export type HistoryQuery = Loose<Static<typeof MessageS.HistoryQuery>>
+
+// Search
+export type SearchQuery = { q: string } & Loose<Omit<Static<typeof SearchS.SearchQuery>, 'q'>>
+export type SearchResult = Static<typeof SearchS.SearchResult>
+export type SearchResults = Static<typeof SearchS.SearchResults>
 
 // Notifications
 export type NotifyBody = Static<typeof NotificationS.NotifyBody>
