@@ -209,7 +209,8 @@ export interface DeadLetterRow {
 
 export type AttemptResult =
   | { delivery_id: string; outcome: 'ok' }
-  | { delivery_id: string; outcome: 'failed'; error: string }
+  /** tenant_id: the row's tenant, for the admin console's per-tenant failure series (metrics only). */
+  | { delivery_id: string; outcome: 'failed'; error: string; tenant_id?: string }
   /** Skipped while the endpoint's circuit is open: does not count as an attempt (SPEC §6). */
   | { delivery_id: string; outcome: 'skipped'; retry_at: number }
 
