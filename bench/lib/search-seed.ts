@@ -133,6 +133,7 @@ export function seedSearchDb(dbPath: string, o: SeedOptions): Seeded {
   try {
     const index = createSearchIndex({ chat: db, idx, schema: 'main' })
     while (index.pass(20_000).more) if (performance.now() > deadline) throw new Error(`indexing passed the ${o.capS} s cap`)
+    idx.exec("INSERT INTO fts (fts) VALUES ('optimize')") // as `chatapi search rebuild` leaves it
     idx.exec('PRAGMA wal_checkpoint(TRUNCATE)')
   } finally {
     idx.close()

@@ -81,6 +81,8 @@ export function createSearchIndex(d: { chat: Database; idx: Database; schema: st
   const docEdited = idx.query(`UPDATE ${S}.docs SET edited_at = ? WHERE id = ?`)
   const docDrop = idx.query(`DELETE FROM ${S}.docs WHERE id = ?`)
   const ftsAdd = idx.query(`INSERT INTO ${S}.fts (rowid, body, scope) VALUES (?, ?, ?)`)
+  const ftsMerge = idx.query(`INSERT INTO ${S}.fts (fts, rank) VALUES ('merge', ?)`)
+  const totalChanges = idx.query<{ n: number }, []>('SELECT total_changes() AS n')
   const ftsDrop = idx.query(`DELETE FROM ${S}.fts WHERE rowid = ?`)
 
   const keyCache = new Map<string, number>()
@@ -138,7 +140,8 @@ export function createSearchIndex(d: { chat: Database; idx: Database; schema: st
   let walkFrom: string | null = '' // next room id of the start-up walk; null once it went through every room
 
   const state = (key: string) => stateGet.get(key)?.value ?? null
-  if (state('format') === null) {
+  const created = state('format') === null
+  if (created) {
     // A new index: every change so far is already in the rows the walk reads.
     idx.transaction(() => {
       stateSet.run('format', INDEX_FORMAT)
@@ -158,6 +161,9 @@ export function createSearchIndex(d: { chat: Database; idx: Database; schema: st
     },
 
     walking: () => walkFrom !== null,
+
+    /** True when this index was created empty now (it is filled from the messages by the walk). */
+    created,
 
     /**
      * One bounded step in one index transaction: pending changes, then hinted rooms, then the walk.
@@ -195,6 +201,19 @@ export function createSearchIndex(d: { chat: Database; idx: Database; schema: st
         }
         return { work, more: work >= budget || dirty.size > 0 || walkFrom !== null || batch.length === budget, changesCursor: changes }
       })()
+    },
+
+    /**
+     * One bounded step of merging the index's segments towards one (FTS5 'merge' with a negative
+     * page budget). A bulk build leaves many segments, and every term of a query is looked up in
+     * each: on 1,000,000 messages merging made queries 2-4x faster. Only after a build: on a live
+     * index it would rewrite the big segment again after every burst of writes (FTS5's own
+     * automerge keeps a growing index in shape). True while there is more to merge.
+     */
+    merge(pages = 200): boolean {
+      const before = totalChanges.get()!.n
+      ftsMerge.run(-pages)
+      return totalChanges.get()!.n - before >= 2 // FTS5's documented sign that the step did work
     },
 
     /** Runs passes until nothing is left (rebuilds, tests, `:memory:`). */

@@ -38,6 +38,7 @@ export function createSearchUpkeep(d: SearchUpkeepDeps) {
   let lastBeat = 0
   let more = true
   let walkLogged = false
+  let merging = false // after a build from empty: idle passes merge its segments into one
 
   function open(fresh: boolean, why?: string) {
     if (fresh) {
@@ -53,6 +54,7 @@ export function createSearchUpkeep(d: SearchUpkeepDeps) {
       return open(true, 'corrupt')
     }
     reader = createSearchReader({ chat, idx, schema: 'main' })
+    merging = index.created
     ino = inodeOf(d.indexPath)
     more = true
     walkLogged = false
@@ -89,7 +91,8 @@ export function createSearchUpkeep(d: SearchUpkeepDeps) {
         if (now !== null) index.rewalk()
       }
       const r = guarded(() => index.pass(d.budget))
-      more = r.more
+      if (merging && r.work === 0 && !index.walking()) merging = guarded(() => index.merge())
+      more = r.more || merging
       if (r.changesCursor !== reported) d.progress((reported = r.changesCursor))
       if (!index.walking() && !walkLogged) {
         walkLogged = true
