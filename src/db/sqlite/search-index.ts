@@ -149,6 +149,40 @@ export function createSearchIndex(d: { chat: Database; idx: Database; schema: st
     })()
   } else if (state('format') !== INDEX_FORMAT) throw Object.assign(new Error('search index format unknown'), { code: 'SQLITE_CORRUPT' })
 
+  /** One pass in one index transaction (see `pass`). */
+  const step = (budget: number) =>
+    idx.transaction((): PassResult => {
+      let work = 0
+      let changes = Number(state('changes') ?? 0)
+      const batch = changesAfter.all(changes, budget)
+      for (const c of batch) {
+        applyChange(c.room_id, c.seq)
+        changes = c.id
+      }
+      work += batch.length
+      if (batch.length) stateSet.run('changes', String(changes))
+      for (const roomId of dirty) {
+        if (work >= budget) break
+        const r = indexRoom(roomId, budget - work)
+        work += r.n
+        if (r.done) dirty.delete(roomId)
+      }
+      while (walkFrom !== null && work < budget) {
+        const rooms = roomsAfter.all(walkFrom, 200)
+        if (!rooms.length) walkFrom = null
+        for (const room of rooms) {
+          if (room.last_seq > (cursorGet.get(room.room_id)?.seq ?? 0)) {
+            const r = indexRoom(room.room_id, Math.max(1, budget - work))
+            work += r.n
+            if (!r.done) break // this room again next pass
+          }
+          walkFrom = room.room_id
+          if (work >= budget) break
+        }
+      }
+      return { work, more: work >= budget || dirty.size > 0 || walkFrom !== null || batch.length === budget, changesCursor: changes }
+    })()
+
   return {
     /** Rooms that have new messages (hints from the main thread after commits). */
     markRooms(roomIds: Iterable<string>) {
@@ -170,37 +204,18 @@ export function createSearchIndex(d: { chat: Database; idx: Database; schema: st
      * At most about `budget` messages, so a query waiting on the same thread waits little.
      */
     pass(budget = 2000): PassResult {
-      return idx.transaction((): PassResult => {
-        let work = 0
-        let changes = Number(state('changes') ?? 0)
-        const batch = changesAfter.all(changes, budget)
-        for (const c of batch) {
-          applyChange(c.room_id, c.seq)
-          changes = c.id
-        }
-        work += batch.length
-        if (batch.length) stateSet.run('changes', String(changes))
-        for (const roomId of dirty) {
-          if (work >= budget) break
-          const r = indexRoom(roomId, budget - work)
-          work += r.n
-          if (r.done) dirty.delete(roomId)
-        }
-        while (walkFrom !== null && work < budget) {
-          const rooms = roomsAfter.all(walkFrom, 200)
-          if (!rooms.length) walkFrom = null
-          for (const room of rooms) {
-            if (room.last_seq > (cursorGet.get(room.room_id)?.seq ?? 0)) {
-              const r = indexRoom(room.room_id, Math.max(1, budget - work))
-              work += r.n
-              if (!r.done) break // this room again next pass
-            }
-            walkFrom = room.room_id
-            if (work >= budget) break
-          }
-        }
-        return { work, more: work >= budget || dirty.size > 0 || walkFrom !== null || batch.length === budget, changesCursor: changes }
-      })()
+      // What lives outside the transaction goes back with it when it fails (a full disk, a damaged
+      // file): the walk's position, the hinted rooms, and keys that may not have been committed.
+      const walkBefore = walkFrom
+      const dirtyBefore = [...dirty]
+      try {
+        return step(budget)
+      } catch (e) {
+        walkFrom = walkBefore
+        for (const r of dirtyBefore) dirty.add(r)
+        keyCache.clear()
+        throw e
+      }
     },
 
     /**
