@@ -36,6 +36,33 @@ async function queryPhases(ctx: Ctx, t: Target, seeded: Seeded, regular: string[
   return (await ctx.load('rest', spec as unknown as Record<string, unknown>, spec.hardcap_s)).filter((l) => l.phase) as Phase[]
 }
 
+/** Seeds a database of `messages`, serves it, and runs the query phases into `phases`. */
+async function seededQueries(ctx: Ctx, messages: number, phases: Phase[]): Promise<Seeded> {
+  const dir = mkdtempSync(join(tmpdir(), 'chatapi-bench-search-'))
+  try {
+    const rooms = num(ctx, 'search-rooms', Math.max(100, Math.round(messages / 100)))
+    const powerRooms = Math.min(rooms, num(ctx, 'search-power-rooms', 2000))
+    const dbPath = join(dir, 'search.db')
+    const seeded = seedSearchDb(dbPath, { messages, rooms, users: 2000, powerRooms, capS: num(ctx, 'search-seed-cap', 600) })
+    const t = await spawnTarget({ DATABASE_URL: dbPath }, null)
+    try {
+      // Regular users who are in rooms: found through the API, as a client would.
+      const regular: string[] = []
+      for (const u of seeded.users) {
+        if (regular.length >= 20) break
+        const r = await fetch(`${t.baseUrl}/v1/rooms?limit=1`, { headers: { 'X-API-Key': seeded.apiKey, 'X-User-Id': u } })
+        if (((await r.json()) as { rooms?: unknown[] }).rooms?.length) regular.push(u)
+      }
+      for (const p of await queryPhases(ctx, t, seeded, regular)) phases.push({ ...p, messages, rooms, power_user_rooms: powerRooms })
+    } finally {
+      await t.stop()
+    }
+    return seeded
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 export function searchBench(sends: Scenario[]): Scenario {
   return {
     name: 'search',
@@ -43,29 +70,9 @@ export function searchBench(sends: Scenario[]): Scenario {
     ownsServers: true,
     async run(ctx) {
       const phases: Phase[] = []
-      const dir = mkdtempSync(join(tmpdir(), 'chatapi-bench-search-'))
-      let seeded: Seeded
-      try {
-        const messages = num(ctx, 'search-msgs', 1_000_000)
-        const rooms = num(ctx, 'search-rooms', Math.max(100, Math.round(messages / 100)))
-        const dbPath = join(dir, 'search.db')
-        seeded = seedSearchDb(dbPath, { messages, rooms, users: 2000, powerRooms: Math.min(rooms, num(ctx, 'search-power-rooms', 2000)), capS: num(ctx, 'search-seed-cap', 600) })
-        const t = await spawnTarget({ DATABASE_URL: dbPath }, null)
-        try {
-          // Regular users who are in rooms: found through the API, as a client would.
-          const regular: string[] = []
-          for (const u of seeded.users) {
-            if (regular.length >= 20) break
-            const r = await fetch(`${t.baseUrl}/v1/rooms?limit=1`, { headers: { 'X-API-Key': seeded.apiKey, 'X-User-Id': u } })
-            if (((await r.json()) as { rooms?: unknown[] }).rooms?.length) regular.push(u)
-          }
-          for (const p of await queryPhases(ctx, t, seeded, regular)) phases.push({ ...p, messages, rooms, power_user_rooms: Math.min(rooms, 2000) })
-        } finally {
-          await t.stop()
-        }
-      } finally {
-        rmSync(dir, { recursive: true, force: true })
-      }
+      const messages = num(ctx, 'search-msgs', 1_000_000)
+      // --search-msgs=0: only the send tax (no seeded database, no query phases)
+      const seeded = messages > 0 ? await seededQueries(ctx, messages, phases) : null
 
       // The send tax: each send scenario against search off and on, ABBA per pair of rounds.
       const rounds = num(ctx, 'tax-rounds', 2)
@@ -105,10 +112,10 @@ export function searchBench(sends: Scenario[]): Scenario {
           extra: {
             ...ratios,
             send_throughput: Object.fromEntries(Object.entries(tax).map(([n, v]) => [n, { on: v.on, off: v.off }])),
-            seed_s: seeded!.seed_s,
-            index_build_s: seeded!.index_s,
-            db_bytes: seeded!.db_bytes,
-            index_bytes: seeded!.index_bytes,
+            seed_s: seeded?.seed_s ?? null,
+            index_build_s: seeded?.index_s ?? null,
+            db_bytes: seeded?.db_bytes ?? null,
+            index_bytes: seeded?.index_bytes ?? null,
           },
         },
       }

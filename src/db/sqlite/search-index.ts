@@ -104,7 +104,8 @@ export function createSearchIndex(d: { chat: Database; idx: Database; schema: st
     const base = (BASE_MS - ms) * PER_MS
     const top = docTop.get(base, base + PER_MS - 1)?.id
     let id = top === null || top === undefined ? base : top + 1
-    while (docExists.get(id)) id++
+    // Inside the block, one past its highest rowid is free; past it (a full block) probe.
+    if (id >= base + PER_MS) while (docExists.get(id)) id++
     return id
   }
 
