@@ -1,8 +1,8 @@
 // Search queries over the SQLite index (db/sqlite/search-index.ts): FTS5 finds candidates newest
 // first (ascending rowid), restricted inside the FTS query to the caller's rooms when they are few,
-// else to the tenant, and to the sender when one is asked; each candidate is then checked against
-// the chat tables as they are now: the caller's memberships, and the message row itself (a delete
-// or an edit the index has not applied yet never leaks an old match).
+// else to the tenant; each candidate is then checked against the chat tables as they are now: the
+// caller's memberships, the sender when one is asked, and the message row itself (a delete or an
+// edit the index has not applied yet never leaks an old match).
 
 import type { Database } from 'bun:sqlite'
 import { findMatches, fts5Expression, type SearchPage, type SearchRequest } from '../search-query'
@@ -49,11 +49,6 @@ export function createSearchReader(d: { chat: Database; idx: Database; schema: s
         if (!keys.length) return empty // none of these rooms has an indexed message
         scope.push(`(${keys.map((k) => `r${k}`).join(' OR ')})`)
       } else scope.push(`t${tenantKey}`)
-      if (req.senderId !== undefined) {
-        const k = keyGet.get('s', `${req.tenantId}|${req.senderId}`)?.key
-        if (k === undefined) return empty
-        scope.push(`s${k}`)
-      }
       const match = `body : (${fts5Expression(req.terms)}) AND scope : (${scope.join(' AND ')})`
       const inScope = new Set(rooms)
       const rows: PageRow[] = []
