@@ -18,6 +18,9 @@ import { tokenCacheEviction } from './services/token'
 import { webhookEvents } from './services/webhook'
 import type { BackgroundTask } from './tasks'
 import { backupInWorker } from './workers/backup'
+import type { BlobStore } from './blobs/types'
+import { openBlobStore } from './blobs/open'
+import { uploadSweeper } from './services/upload-sweep'
 import type { SearchClient } from './workers/search-client'
 import { searchIndexing } from './services/search'
 
@@ -34,6 +37,8 @@ export interface CoreInfra {
   /** Several instances share the storage (PostgreSQL with Redis). */
   shared: boolean
   wakeDelivery: () => void
+  /** Where uploaded files live (default: the store UPLOAD_STORAGE names; making it does no I/O). */
+  blobs?: BlobStore
   /** The search worker (SQLite with a database file and SEARCH_ENABLED); null: the store searches itself. */
   searchWorker?: SearchClient | null
 }
@@ -48,6 +53,7 @@ export function createCore(infra: CoreInfra) {
     live: broker,
     cacheMemberships: !infra.shared,
     copyBackup: backupInWorker,
+    blobs: infra.blobs ?? openBlobStore(infra.config),
     searchBackend: infra.searchWorker ?? undefined,
   })
 
@@ -61,6 +67,7 @@ export function createCore(infra: CoreInfra) {
 
   const tasks: BackgroundTask[] = [
     redeliverySweeper({ redelivery: services.redelivery, config: infra.config, log, onRedelivered: (n) => metrics.redeliveries.inc({}, n) }),
+    uploadSweeper({ sweep: services.uploadSweep, config: infra.config, log }),
   ]
   return { events, services, tasks }
 }

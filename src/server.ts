@@ -23,6 +23,8 @@ import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 import type { BackgroundTask } from './tasks'
 import type { Store } from './db/types'
+import type { UploadSweep } from './services/upload-sweep'
+import { openBlobStore } from './blobs/open'
 import { createSearchClient } from './workers/search-client'
 import { clearSearchIndex } from './db/sqlite/search-file'
 import { createChangesPruner } from './db/sqlite/search-changes'
@@ -58,6 +60,8 @@ export interface ServerHandle {
    * calls one WebSocket connect makes (they must not grow with the user's number of rooms).
    */
   store: Store
+  /** The upload clean-up (orphans, files of deleted messages): tests run a sweep with `tick()`. */
+  uploadSweep: UploadSweep
 }
 
 export async function startServer(config: Config, o: Partial<Overrides> = {}): Promise<ServerHandle> {
@@ -99,6 +103,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     limiter: cluster.limiter,
     shared: cluster.shared,
     wakeDelivery: () => workers?.post('delivery', { type: 'wake' }),
+    blobs: openBlobStore(config),
     searchWorker,
   })
   const { services } = core
@@ -157,7 +162,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       // Bun's own limit is only a backstop that answers a bare 413: the app refuses a declared
       // Content-Length over MAX_BODY_BYTES before reading and counts chunked bytes as they arrive,
       // so this can sit far above it and every 413 carries the envelope and X-Request-Id.
-      maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4),
+      // Uploads (SPEC §12) check their own limit as they stream, so this only has to let the largest through.
+      maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4, config.MAX_UPLOAD_BYTES + 1024 * 1024),
       websocket: gateway.websocket(),
     })
   } catch (e) {
@@ -182,6 +188,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       },
       stop: () => workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2)),
     })
+  if (opened.kind === 'postgres' && config.UPLOAD_STORAGE === 'local')
+    log.warn('UPLOAD_STORAGE=local with a PostgreSQL database: every instance must see the same UPLOAD_DIR (a shared volume), or use UPLOAD_STORAGE=s3', { upload_dir: config.UPLOAD_DIR })
   tasks.push(...core.tasks)
   for (const t of tasks) await t.start()
   if (config.ALLOW_HTTP_WEBHOOKS) log.warn('ALLOW_HTTP_WEBHOOKS is set: webhooks and endpoints may use http and reach private addresses (local testing only)')
@@ -207,5 +215,5 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       log.info('stopped')
     })())
 
-  return { url: server.url, port: server.port!, stop, workers, redelivery: services.redelivery, db: opened.sqlite, store }
+  return { url: server.url, port: server.port!, stop, workers, redelivery: services.redelivery, db: opened.sqlite, store, uploadSweep: services.uploadSweep }
 }

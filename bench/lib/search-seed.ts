@@ -119,6 +119,8 @@ export function seedSearchDb(dbPath: string, o: SeedOptions): Seeded {
         meta: null,
         client_msg_id: null,
         created_at: new Date(t0 + j * 7).toISOString(),
+        parent_id: null,
+        mentions: [],
       })
     }
     store.messages.appendBatch(items)

@@ -14,12 +14,17 @@ export const COPIED_TABLES = [
   'rooms',
   'members',
   'messages',
+  'reactions',
+  'mentions',
   'meta',
   'notifications',
   'notification_targets',
   'subscriptions',
   'deliveries',
   'dead_letters',
+  'uploads',
+  'message_uploads',
+  'upload_usage',
 ] as const
 
 /**

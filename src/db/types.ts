@@ -13,25 +13,34 @@
 //    the publish order without any queueing of its own.
 // Cursors are opaque strings made by db/cursor.ts; an invalid one is VALIDATION_ERROR on `cursor`.
 
-import type { Room, RoomListItem, Role } from '../schemas/room'
+import type { Room, Role } from '../schemas/room'
+import type { Reactor } from '../schemas/reaction'
 import type {
   AppendResult,
   AttemptResult,
+  Changed,
+  ChangeResult,
+  ChangeRow,
   DeadLetterRow,
   DeliveryRow,
+  DoomedUpload,
   MemberRow,
   Membership,
   MessageRow,
   NewDelivery,
   NewMessage,
   NewRoom,
+  NewUpload,
   NotificationRow,
   PageRow,
+  ReactionOp,
   ResultPolicy,
+  RoomListPage,
   RoomRow,
   SecretColumn,
   SubscriptionRow,
   TenantRow,
+  UploadRow,
 } from './rows'
 
 import type { SearchPage, SearchRequest } from './search-query'
@@ -61,8 +70,12 @@ export interface RoomStore {
   create(tenantId: string, room: NewRoom): Result<{ room: RoomRow; created: boolean }>
   /** Sets name and/or metadata JSON; the row after the update, or null when absent. */
   update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string }): Result<RoomRow | null>
-  /** The user's rooms, most recently active first, with unread counts and the last message. */
-  listForUser(tenantId: string, userId: string, limit: number, cursor?: string): Result<{ rooms: RoomListItem[]; next_cursor: string | null }>
+  /**
+   * The user's rooms, most recently active first, with unread counts and the last message. Reads
+   * one index range of the user's memberships (db/room-list.ts) plus all of their memberships of
+   * rooms over 100 members; `large_memberships` says how many those were (what the page cost).
+   */
+  listForUser(tenantId: string, userId: string, limit: number, cursor?: string): Result<RoomListPage>
   /** The tenant's channels, oldest first (discovery). */
   listChannels(tenantId: string, limit: number, cursor?: string): Result<{ channels: Room[]; next_cursor: string | null }>
 }
@@ -80,10 +93,14 @@ export interface MemberStore {
   userIdsIn(roomIds: string[]): Result<string[]>
   /**
    * Adds users; existing members keep their role. CONFLICT when the room would pass maxMembers.
-   * Returns every named member (new and existing) and the set of those added now.
+   * Returns every named member (new and existing) and the set of those added now. A room that
+   * grows past 100 members clears the activity second its member rows carry (db/room-list.ts).
    */
   add(tenantId: string, roomId: string, userIds: string[], role: Role, at: string, maxMembers: number): Result<{ rows: MemberRow[]; added: Set<string> }>
-  /** Removes one member (and counts them out of the room); false when they were not a member. */
+  /**
+   * Removes one member (and counts them out of the room); false when they were not a member. A
+   * room back at 100 members carries its activity second on its member rows again.
+   */
   remove(roomId: string, userId: string): Result<boolean>
   /** Moves the ack forward only; the resulting ack, or null for a non-member. */
   advanceAck(roomId: string, userId: string, seq: number): Result<number | null>
@@ -96,19 +113,99 @@ export interface MessageStore {
    * The group commit (SPEC §6): appends every item in one transaction, one result per item in
    * order. Each gets the room's next seq (gap-free: a failed item takes none) and moves its
    * sender's ack and read marker. A client_msg_id the sender already used in the room answers the
-   * original row with created=false. A failure of the whole transaction throws.
+   * original row with created=false. A room of at most 100 members moved into a new second has
+   * that second written on its member rows (the room list's index). A failure of the whole
+   * transaction throws.
    */
   appendBatch(items: NewMessage[]): Result<AppendResult[]>
   get(roomId: string, messageId: string): Result<MessageRow | null>
   bySeq(roomId: string, seq: number): Result<MessageRow | null>
-  /** Up to `limit` messages with seq > afterSeq, ascending. */
-  after(roomId: string, afterSeq: number, limit: number): Result<PageRow[]>
-  /** Up to `limit` messages with seq < beforeSeq, ascending. */
-  before(roomId: string, beforeSeq: number, limit: number): Result<PageRow[]>
-  /** Sets content and/or meta (null keeps it) and edited_at; the row after the edit. */
-  edit(roomId: string, seq: number, content: string | null, meta: string | null, at: string): Result<MessageRow>
-  /** Blanks content and meta and sets deleted_at (the seq stays); the row after. */
-  tombstone(roomId: string, seq: number, at: string): Result<MessageRow>
+  /** Up to `limit` messages with seq > afterSeq, ascending; `topLevel` leaves replies out. */
+  after(roomId: string, afterSeq: number, limit: number, topLevel?: boolean): Result<PageRow[]>
+  /** Up to `limit` messages with seq < beforeSeq, ascending; `topLevel` leaves replies out. */
+  before(roomId: string, beforeSeq: number, limit: number, topLevel?: boolean): Result<PageRow[]>
+  /** Up to `limit` replies of `parentId` with seq above `seq` (with `back`: below it), ascending. */
+  replies(roomId: string, parentId: string, seq: number, limit: number, back?: boolean): Result<PageRow[]>
+  /**
+   * The change feed (SPEC §11.1): up to `limit` messages with rev > afterRev in ascending rev, each
+   * once in its current state, and the room's last_rev read with them; only revs up to it are
+   * returned, so a client that stores it misses nothing.
+   */
+  changes(roomId: string, afterRev: number, limit: number): Result<{ rows: ChangeRow[]; last_rev: number }>
+  /**
+   * Sets content and/or meta (null keeps them) and, when `mentions` is not null, replaces the
+   * mentions (message and mention rows); sets edited_at and the room's next rev (an `edited` change
+   * by `userId`). A deleted message is a CONFLICT, checked inside the transaction.
+   */
+  edit(roomId: string, seq: number, patch: { content: string | null; meta: string | null; mentions: string[] | null }, userId: string, at: string): Result<MessageRow>
+  /**
+   * Blanks content and meta, drops mentions, attachments, reactions and the pin, sets deleted_at and
+   * the next rev (a `deleted` change by `userId`); the seq stays. In the same step the message lets
+   * go of its uploads: one that no other message lists is doomed. Already deleted: the row as it is,
+   * changed=false.
+   */
+  tombstone(roomId: string, seq: number, userId: string, at: string): Result<Changed>
+}
+
+/**
+ * Reactions (SPEC §11.4). Each change is one transaction that also writes the message's summary
+ * (`reactions` JSON) and takes the room's next rev; a deleted message is a CONFLICT.
+ */
+export interface ReactionStore {
+  /**
+   * The reaction group commit: every op in one transaction (one fsync on SQLite), one result per op
+   * in order; each op atomic on its own (a savepoint), so a failing op fails alone. `add` of a
+   * reaction already there and `remove` of one not there answer changed=false (no rev). A 26th
+   * distinct key, or a deleted message, is that op's CONFLICT. A failure of the whole transaction throws.
+   */
+  apply(ops: ReactionOp[]): Result<ChangeResult[]>
+  /** Every reaction of the message (or of one key), earliest first; the cursor is opaque. */
+  list(roomId: string, seq: number, key: string | null, limit: number, cursor?: string): Result<{ reactions: Reactor[]; next_cursor: string | null }>
+}
+
+/** Pins (SPEC §11.6): each change takes the room's next rev; a deleted message is a CONFLICT. */
+export interface PinStore {
+  /** Pins; already pinned: changed=false. A pin past `max` in the room is a CONFLICT. */
+  pin(roomId: string, seq: number, userId: string, at: string, max: number): Result<Changed>
+  /** Unpins; not pinned: changed=false. */
+  unpin(roomId: string, seq: number, userId: string): Result<Changed>
+  /** The room's pinned messages, newest pin first. */
+  list(roomId: string): Result<PageRow[]>
+}
+
+/** Mentions (SPEC §11.5): the rows messages.appendBatch/edit/tombstone write, read for counts and lists. */
+export interface MentionStore {
+  /** Which of `userIds` are members of the room now. */
+  membersAmong(roomId: string, userIds: string[]): Result<string[]>
+  /** Per room of `roomIds`, how many messages mention the user above their read marker (absent: 0). */
+  unreadCounts(tenantId: string, userId: string, roomIds: string[]): Result<Record<string, number>>
+  /** Messages that mention the user in rooms they are a member of now, newest first. */
+  listForUser(tenantId: string, userId: string, limit: number, cursor?: string): Result<{ rows: PageRow[]; next_cursor: string | null }>
+}
+
+/**
+ * Uploaded files' rows (SPEC §12); the files live in a BlobStore. A doomed row (deleted_at set) is
+ * invisible to every read until the sweep has removed its file and then the row.
+ */
+export interface UploadStore {
+  /** Stores the row and charges the tenant's usage in one step; false (nothing stored) when the usage would pass `quota` bytes. */
+  insert(row: NewUpload, quota: number | null): Result<boolean>
+  /** The live upload in this tenant, or null. */
+  get(tenantId: string, uploadId: string): Result<UploadRow | null>
+  /** The live upload with this id in any tenant (a signed URL names no tenant: its signature vouches). */
+  getSigned(uploadId: string): Result<UploadRow | null>
+  /** The live uploads among `ids` that this user uploaded in this tenant. */
+  ownedBy(tenantId: string, uploaderId: string, ids: readonly string[]): Result<UploadRow[]>
+  /** True when the user is a member of a room with a message that lists the upload. */
+  visibleTo(uploadId: string, userId: string): Result<boolean>
+  /** Live uploads and their bytes (tenant usage figures and the quota). */
+  usage(tenantId: string): Result<{ uploads: number; bytes: number }>
+  /** Dooms up to `limit` uploads created before `beforeIso` that no message ever listed; how many. */
+  claimOrphans(beforeIso: string, nowIso: string, limit: number): Result<number>
+  /** Doomed uploads whose files are still to be removed, oldest first. */
+  doomed(limit: number): Result<DoomedUpload[]>
+  /** Deletes the rows of doomed uploads whose files are gone. */
+  purge(uploadIds: readonly string[]): Result<void>
 }
 
 export interface NotificationStore {
@@ -195,16 +292,25 @@ export interface Store {
   rooms: RoomStore
   members: MemberStore
   messages: MessageStore
+  reactions: ReactionStore
+  pins: PinStore
+  mentions: MentionStore
   notifications: NotificationStore
   deliveries: DeliveryStore
   deadLetters: DeadLetterStore
+  uploads: UploadStore
   /**
    * Records a batch of the delivery worker's attempt results in one step: a failure schedules the
    * next try, the last one makes the row dead with a dead letter, a success clears its dead letter.
    */
   applyDeliveryResults(results: AttemptResult[], policy: ResultPolicy): Result<void>
-  /** Small key-value settings of the deployment (epoch, clean-stop marks). */
-  meta: { get(key: string): Result<string | null>; set(key: string, value: string): Result<void> }
+  /** Small key-value settings of the deployment (epoch, clean-stop marks, the upload URL key). */
+  meta: {
+    get(key: string): Result<string | null>
+    set(key: string, value: string): Result<void>
+    /** Stores `value` unless the key has one; returns the stored value (the first writer's, on every instance). */
+    setIfAbsent(key: string, value: string): Result<string>
+  }
   /** The /health write probe: could a maximal message be stored right now? */
   writable(): Result<boolean>
   /** Size of the SQLite WAL file (0 on PostgreSQL, which manages its own). */

@@ -5,6 +5,8 @@ import type { Services } from '../services'
 import type { Actor, AppCaller } from '../services/actor'
 import type { Broker } from '../broker/types'
 import type { RequestStates } from '../request-state'
+import { costOf } from '../services/cost'
+import { applyRateLimit } from './plugins/rate-limit'
 
 export interface RouteDeps {
   config: Config
@@ -19,6 +21,25 @@ export function actorOf(deps: RouteDeps, request: Request): Actor {
   const a = deps.states.get(request)?.actor
   if (!a) throw new Error('tenant route reached without an authenticated actor')
   return a
+}
+
+/**
+ * The rest of a request's cost once its size is known (services/cost.ts): the gate in app.ts took one
+ * token; a request over `items` items takes costOf(items) − 1 more, or answers 429 (with the headers
+ * of the refused take). The response carries the X-RateLimit-* figures after this take. User and
+ * app-level routes alike: the bucket is the tenant's.
+ */
+export async function chargeItems(deps: RouteDeps, request: Request, set: { headers: Record<string, unknown> }, items: number): Promise<void> {
+  const extra = costOf(items) - 1
+  if (extra <= 0) return
+  const state = deps.states.get(request)
+  const payer = state?.actor ?? state?.caller
+  if (!state || !payer) throw new Error('tenant route reached without an authenticated caller')
+  try {
+    await applyRateLimit(deps.services.limiter, payer, state.headers, extra)
+  } finally {
+    Object.assign(set.headers, state.headers)
+  }
 }
 
 /** The caller that onRequest authenticated on an app-level route (user optional). */
@@ -39,6 +60,22 @@ export const appLevel = <D extends object>(detail: D): D => ({ ...detail, [APP_L
 
 /** True for a route marked with appLevel (its Elysia hooks hold the marked detail). */
 export const isAppLevel = (hooks: unknown): boolean => (hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[APP_LEVEL] === true
+
+/** The `detail` key of a route that reads its own body as a stream (uploads); onParse leaves it alone. */
+export const STREAMED_BODY = 'x-streamed-body'
+export const streamedBody = <D extends object>(detail: D): D => ({ ...detail, [STREAMED_BODY]: true })
+export const isStreamedBody = (hooks: unknown): boolean => (hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[STREAMED_BODY] === true
+
+/** The `detail` key of a route whose URL carries its own proof (a signed download): no credentials. */
+export const SIGNED_URL = 'x-signed-url'
+export const signedUrl = <D extends object>(detail: D): D => ({ ...detail, [SIGNED_URL]: true })
+export const isSignedUrl = (hooks: unknown): boolean => (hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[SIGNED_URL] === true
+
+/**
+ * The `detail` key of answers the route's `response` schemas cannot describe (a file of any type,
+ * 206, 304): OpenAPI response objects that the document adds beside the generated ones.
+ */
+export const EXTRA_RESPONSES = 'x-extra-responses'
 
 // OpenAPI security of the routes (SPEC §2). X-User-Id is not a credential: the document lists it as a
 // header parameter of every tenant operation (http/openapi/document.ts).

@@ -21,6 +21,13 @@ import { createTenantService } from './tenant'
 import { createTokenService } from './token'
 import { createWebhookService } from './webhook'
 import { createMemberCache } from './access'
+import { createChangeService } from './changes'
+import { createReactionService } from './reaction'
+import { createPinService } from './pin'
+import { createMentionService } from './mention'
+import { createUploadService } from './upload'
+import { createUploadSweep } from './upload-sweep'
+import type { BlobStore } from '../blobs/types'
 import { createSearchService, type SearchBackend } from './search'
 
 export interface ServiceInfra {
@@ -42,6 +49,8 @@ export interface ServiceInfra {
   wakeDelivery: () => void
   /** Copies the SQLite database file off the main thread (POST /v1/admin/backup). */
   copyBackup: (source: string, target: string) => Promise<number>
+  /** Where uploaded files live (UPLOAD_STORAGE: a local directory or an S3 bucket). */
+  blobs: BlobStore
   /** Where searches are answered: the search worker (SQLite with a file), else the store itself. */
   searchBackend?: SearchBackend
 }
@@ -57,6 +66,10 @@ export function createServices(infra: ServiceInfra) {
     tenant,
     chatroom: createChatroomService({ store, clock, events, presence: infra.presence, memberships }),
     message: createMessageService({ store, clock, events, log, config, memberships }),
+    changes: createChangeService({ store, memberships }),
+    reaction: createReactionService({ store, clock, events, log, config, memberships }),
+    pin: createPinService({ store, clock, events, memberships }),
+    mention: createMentionService({ store }),
     receipt: createReceiptService({ store, events, config }),
     realtime: createRealtimeService({ store, config, events, presence: infra.presence }),
     limiter: infra.limiter ?? createTenantLimiter(clock),
@@ -66,6 +79,9 @@ export function createServices(infra: ServiceInfra) {
     redelivery,
     delivery: createDeliveryService({ store, clock, config, redelivery, wake: infra.wakeDelivery }),
     backups: createBackupService({ config, copy: infra.copyBackup }),
+    blobs: infra.blobs,
+    upload: createUploadService({ store, clock, config, blobs: infra.blobs }),
+    uploadSweep: createUploadSweep({ store, clock, config, log, blobs: infra.blobs }),
     search: createSearchService({ store, backend: infra.searchBackend ?? store.search, enabled: config.SEARCH_ENABLED }),
   }
 }

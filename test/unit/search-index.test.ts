@@ -28,7 +28,7 @@ test('a failed pass leaves the walk and the hinted rooms where they were; the ne
   let n = 0
   for (const r of rooms)
     store.messages.appendBatch(
-      Array.from({ length: 30 }, () => ({ tenant_id: 't1', room_id: r, sender_id: 'alice', message_id: `msg_${n++}`, content: `${'filler words here '.repeat(20)} gannet`, meta: null, client_msg_id: null, created_at: at })),
+      Array.from({ length: 30 }, () => ({ tenant_id: 't1', room_id: r, sender_id: 'alice', message_id: `msg_${n++}`, content: `${'filler words here '.repeat(20)} gannet`, meta: null, client_msg_id: null, created_at: at, parent_id: null, mentions: [] })),
     )
 
   const idx = openIndexDb(join(dir, 'chat.search.db'))

@@ -12,6 +12,10 @@ import { createNotificationStore } from './notifications'
 import { createRoomStore } from './rooms'
 import { first } from './rows'
 import { createTenantStore } from './tenants'
+import { createReactionStore } from './reactions'
+import { createPinStore } from './pins'
+import { createMentionStore } from './mentions'
+import { createUploadStore } from './uploads'
 import { createSearchStore } from './search'
 
 /** How long the /health write probe may take before it counts as "not writable". */
@@ -23,20 +27,29 @@ const PROBE_TIMEOUT_MS = 2000
  * messages.appendBatch and members.add). The connection decides the schema (search_path).
  */
 export function createPostgresStore(sql: SQL): Store {
+  const mentions = createMentionStore(sql)
   return {
     tenants: createTenantStore(sql),
-    rooms: createRoomStore(sql),
+    rooms: createRoomStore(sql, mentions),
     members: createMemberStore(sql),
     messages: createMessageStore(sql),
+    reactions: createReactionStore(sql),
+    pins: createPinStore(sql),
+    mentions,
     notifications: createNotificationStore(sql),
     deliveries: createDeliveryStore(sql),
     deadLetters: createDeadLetterStore(sql),
     applyDeliveryResults: createDeliveryResults(sql),
+    uploads: createUploadStore(sql),
     search: createSearchStore(sql),
     meta: {
       get: async (key: string) => first<{ value: string }>(await sql`SELECT value FROM meta WHERE key = ${key}`)?.value ?? null,
       set: async (key: string, value: string) =>
         void (await sql`INSERT INTO meta (key, value) VALUES (${key}, ${value}) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      async setIfAbsent(key: string, value: string): Promise<string> {
+        await sql`INSERT INTO meta (key, value) VALUES (${key}, ${value}) ON CONFLICT (key) DO NOTHING`
+        return first<{ value: string }>(await sql`SELECT value FROM meta WHERE key = ${key}`)!.value
+      },
     },
     /**
      * The write probe of /health: a committed upsert of a meta row. False when it fails (server

@@ -7,9 +7,11 @@
 
 import type { SQL } from 'bun'
 import { tsqueryText, type SearchPage, type SearchRequest } from '../search-query'
-import type { PageRow } from '../rows'
+import { pageColumns, type PageRow } from '../rows'
 import { decodeCursor, encodeCursor } from '../cursor'
 import { all } from './rows'
+
+const COLUMNS = pageColumns('m.')
 
 export function createSearchStore(sql: SQL) {
   return {
@@ -20,7 +22,7 @@ export function createSearchStore(sql: SQL) {
         : (await sql`SELECT room_id FROM members WHERE tenant_id = ${req.tenantId} AND user_id = ${req.userId}`).map((r: { room_id: string }) => r.room_id) as string[]
       if (!rooms.length) return { rows: [], next_cursor: null }
       const rows = all<PageRow>(await sql`
-        SELECT m.message_id, m.room_id, m.seq, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at, m.edited_at, m.deleted_at
+        SELECT ${sql.unsafe(COLUMNS)}
         FROM messages m
         WHERE chatapi_search_doc(m.content) @@ to_tsquery('simple', chatapi_search_fold(${tsqueryText(req.terms)}))
           AND m.tenant_id = ${req.tenantId}

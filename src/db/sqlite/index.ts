@@ -11,6 +11,10 @@ import { createDeliveryStore } from './deliveries'
 import { createDeadLetterStore } from './dead-letters'
 import { createDeliveryResults } from './delivery-results'
 import { createActivityKeys } from './activity'
+import { createReactionStore } from './reactions'
+import { createPinStore } from './pins'
+import { createMentionStore } from './mentions'
+import { createUploadStore } from './uploads'
 import { createInlineSearch } from './search'
 
 /**
@@ -21,23 +25,34 @@ import { createInlineSearch } from './search'
 export function createSqliteStore(db: Database) {
   const metaGet = db.query<{ value: string }, [string]>('SELECT value FROM meta WHERE key = ?')
   const metaSet = db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+  const metaAdd = db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING')
   const growthProbe = db.query("INSERT INTO meta (key, value) VALUES ('health_growth_probe', zeroblob(16384))")
   const deliveries = createDeliveryStore(db)
   const deadLetters = createDeadLetterStore(db)
   const activity = createActivityKeys() // shared: room creation and messages order against each other
+  const mentions = createMentionStore(db)
   return {
     tenants: createTenantStore(db),
-    rooms: createRoomStore(db, activity),
+    rooms: createRoomStore(db, activity, mentions),
     members: createMemberStore(db),
     messages: createMessageStore(db, activity),
+    reactions: createReactionStore(db),
+    pins: createPinStore(db),
+    mentions,
     notifications: createNotificationStore(db),
     deliveries,
     deadLetters,
     applyDeliveryResults: createDeliveryResults(deliveries, deadLetters),
+    uploads: createUploadStore(db),
     search: createInlineSearch(db),
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,
       set: (key: string, value: string) => void metaSet.run(key, value),
+      /** Stores `value` unless the key has one already; returns the stored value (the first writer's). */
+      setIfAbsent(key: string, value: string): string {
+        metaAdd.run(key, value)
+        return metaGet.get(key)!.value
+      },
     },
     /**
      * The write probe of /health: true when a maximal message (16 KiB) could be stored right now.

@@ -7,7 +7,7 @@
 import type { Database } from 'bun:sqlite'
 import { findMatches, fts5Expression, type SearchPage, type SearchRequest } from '../search-query'
 import { decodeCursor, encodeCursor } from '../cursor'
-import type { PageRow } from '../rows'
+import { pageColumns, type PageRow } from '../rows'
 
 /** Up to this many rooms are named in the FTS query itself; more are checked per candidate. */
 const ROOM_TOKENS_MAX = 64
@@ -18,7 +18,6 @@ const ROOM_TOKENS_MAX = 64
  */
 export const SCAN_MAX = 10_000
 
-const PAGE_COLUMNS = 'message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at'
 
 export function decodeSearchCursor(cursor: string): number {
   const [id] = decodeCursor(cursor, ['number']) as number[]
@@ -30,7 +29,7 @@ export function createSearchReader(d: { chat: Database; idx: Database; schema: s
   const { chat, idx } = d
   const S = d.schema
   const memberRooms = chat.query<{ room_id: string }, [string, string]>('SELECT room_id FROM members WHERE tenant_id = ? AND user_id = ?')
-  const messageRow = chat.query<PageRow, [string, number]>(`SELECT ${PAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq = ?`)
+  const messageRow = chat.query<PageRow, [string, number]>(`SELECT ${pageColumns()} FROM messages WHERE room_id = ? AND seq = ?`)
   const keyGet = idx.query<{ key: number }, [string, string]>(`SELECT key FROM ${S}.keys WHERE kind = ? AND name = ?`)
   const docById = idx.query<{ room_id: string; seq: number; edited_at: string | null }, [number]>(`SELECT room_id, seq, edited_at FROM ${S}.docs WHERE id = ?`)
   const candidates = idx.query<{ id: number }, [string, number]>(`SELECT rowid AS id FROM ${S}.fts WHERE fts MATCH ? AND rowid > ? ORDER BY rowid`)
