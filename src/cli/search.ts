@@ -19,7 +19,7 @@ const IN_USE_MS = HEARTBEAT_MS * 5
  * `{path, messages, seconds}`.
  */
 export function searchRebuild(config: Config, out: (line: string) => void, err: (line: string) => void): number {
-  if (config.postgresUrl) throw invalid('DATABASE_URL', 'PostgreSQL keeps its search index itself (a GIN index, migration 0005): nothing to rebuild')
+  if (config.postgresUrl) throw invalid('DATABASE_URL', 'PostgreSQL keeps its search index itself (a GIN index, migration 0007): nothing to rebuild')
   if (config.databasePath === ':memory:') throw invalid('DATABASE_URL', 'an in-memory database has no search index file')
   if (!existsSync(config.databasePath)) throw new AppError('NOT_FOUND', `database ${config.databasePath} does not exist`)
   const path = searchIndexPath(config.databasePath)

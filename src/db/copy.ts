@@ -29,7 +29,7 @@ export const COPIED_TABLES = [
 
 /**
  * SQLite-only bookkeeping, not copied: search_changes feeds the SQLite search index (PostgreSQL
- * searches with its own index, migration 0005).
+ * searches with its own index, migration 0007).
  */
 export const SQLITE_ONLY_TABLES = ['search_changes'] as const
 

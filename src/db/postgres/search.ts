@@ -1,4 +1,4 @@
-// Search on PostgreSQL (SPEC §13): one statement over the indexes of migration 0005, scoped by the
+// Search on PostgreSQL (SPEC §13): one statement over the indexes of migration 0007, scoped by the
 // tenant and the caller's rooms (read from `members` just before: "the rooms the caller is a member
 // of now"). The planner picks per query, and measured well on 1,000,000 messages (docs/search.md):
 // the GIN index for a rare word, a backward walk of messages_recent for a word common in the

@@ -1,4 +1,4 @@
-// Pruning of search_changes (migration 0005) on the main thread, the one writer: rows the search
+// Pruning of search_changes (migration 0007) on the main thread, the one writer: rows the search
 // worker has applied are deleted in one statement at most every few seconds, never per change.
 
 import type { Database } from 'bun:sqlite'

@@ -10,7 +10,7 @@
 //   hints from the main thread after each commit; a walk over all rooms at every start (and after
 //   a rebuild) catches what happened while no worker ran;
 // - edits and deletes: the `search_changes` rows that triggers add in the same transaction as the
-//   UPDATE or DELETE (migration 0005), read in id order; the index keeps the last id it applied.
+//   UPDATE or DELETE (migration 0007), read in id order; the index keeps the last id it applied.
 //
 // Rowids encode time and count DOWN with it ((2200-01-01 − created_at) in ms × 1024 + n), so
 // ascending rowid order is newest-first order whatever order messages were indexed in. Ascending,
