@@ -7,6 +7,9 @@ import type * as MessageS from '../../src/schemas/message'
 import type * as NotificationS from '../../src/schemas/notification'
 import type * as CommonS from '../../src/schemas/common'
 import type * as SearchS from '../../src/schemas/search'
+import type * as ChangeS from '../../src/schemas/change'
+import type * as MentionS from '../../src/schemas/mention'
+import type * as ReactionS from '../../src/schemas/reaction'
 import type * as UploadS from '../../src/schemas/upload'
 import type { ClientFrame, ClientFrameType } from '../../src/schemas/frames'
 import type { ServerFrame, ServerFrameType } from '../../src/schemas/server-frames'
@@ -43,15 +46,31 @@ export type AckResult = Static<typeof MessageS.AckResult>
 export type ReadBody = Static<typeof MessageS.ReadBody>
 export type ReadResult = Static<typeof MessageS.ReadResult>
 
+export type PinnedList = Static<typeof MessageS.PinnedList>
+export type ReactionSummary = Static<typeof MessageS.ReactionSummary>
+
+// Rich messages (SPEC §11): the change feed, reactions, mentions
+/** What changed a message: on `message.updated` / `message.deleted` frames. */
+export type MessageChange = Static<typeof ChangeS.MessageChange>
+export type ChangeKind = MessageChange['kind']
+export type ChangesPage = Static<typeof ChangeS.ChangesPage>
+export type Reactor = Static<typeof ReactionS.Reactor>
+export type ReactorList = Static<typeof ReactionS.ReactorList>
+export type Mention = Static<typeof MentionS.Mention>
+export type MentionList = Static<typeof MentionS.MentionList>
+
 // Uploads (SPEC §12)
 export type Attachment = Static<typeof MessageS.Attachment>
 export type Upload = Static<typeof UploadS.Upload>
 export type SignedUrl = Static<typeof UploadS.SignedUrl>
 
-/** Query strings are strings on the wire; the SDK also takes numbers. */
-type Loose<T> = { [K in keyof T]?: string | number }
+/** Query strings are strings on the wire; the SDK also takes numbers (and booleans for flags). */
+type Loose<T> = { [K in keyof T]?: string | number | boolean }
 export type PageQuery = Loose<Static<typeof CommonS.PageQuery>>
 export type HistoryQuery = Loose<Static<typeof MessageS.HistoryQuery>>
+export type RepliesQuery = Loose<Static<typeof MessageS.RepliesQuery>>
+export type ChangesQuery = Loose<Static<typeof ChangeS.ChangesQuery>>
+export type ReactorQuery = Loose<Static<typeof ReactionS.ReactorQuery>>
 
 // Search
 export type SearchQuery = { q: string } & Loose<Omit<Static<typeof SearchS.SearchQuery>, 'q'>>
