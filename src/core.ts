@@ -21,6 +21,8 @@ import { backupInWorker } from './workers/backup'
 import type { BlobStore } from './blobs/types'
 import { openBlobStore } from './blobs/open'
 import { uploadSweeper } from './services/upload-sweep'
+import type { SearchClient } from './workers/search-client'
+import { searchIndexing } from './services/search'
 import { createLifecycleLoop, LIFECYCLE_DEFAULTS, type LifecycleSettings } from './workers/lifecycle-loop'
 import { RUNNER_DEFAULTS, startLifecycleRunner, type LifecycleRunner, type RunnerSettings } from './workers/lifecycle-runner'
 
@@ -41,6 +43,8 @@ export interface CoreInfra {
   wakeCheckpoint?: () => void
   /** Where uploaded files live (default: the store UPLOAD_STORAGE names; making it does no I/O). */
   blobs?: BlobStore
+  /** The search worker (SQLite with a database file and SEARCH_ENABLED); null: the store searches itself. */
+  searchWorker?: SearchClient | null
   /** Data lifecycle knobs (tests shorten the retention pass interval). */
   lifecycle?: Partial<LifecycleSettings & RunnerSettings>
 }
@@ -58,6 +62,7 @@ export function createCore(infra: CoreInfra) {
     cacheMemberships: !infra.shared,
     copyBackup: backupInWorker,
     blobs: infra.blobs ?? openBlobStore(infra.config),
+    searchBackend: infra.searchWorker ?? undefined,
     wakeLifecycle: () => runner?.wake(),
   })
 
@@ -67,6 +72,9 @@ export function createCore(infra: CoreInfra) {
   events.subscribe(webhookEvents(services.webhooks)) // tenant webhooks into the outbox
   events.subscribe(tokenCacheEviction(services.tokens)) // a changed tenant's secret is read afresh
   events.subscribe(eventMetrics(metrics))
+  if (infra.searchWorker) events.subscribe(searchIndexing(infra.searchWorker)) // rooms with new rows, to the search index
+  // An erasure removed the user's bans, mutes and blocks: the moderation caches forget them (SPEC §15).
+  events.subscribe({ name: 'moderation caches', handlers: { 'user.erased': (e) => services.moderation.userErased(e.tenantId, e.userId) } })
   // A new retention_days applies at once, not at the next pass (SPEC §15).
   events.subscribe({ name: 'retention', handlers: { 'tenant.changed': (e) => void (e.why === 'config' && runner?.retentionChanged()) } })
 

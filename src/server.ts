@@ -25,6 +25,9 @@ import type { BackgroundTask } from './tasks'
 import type { Store } from './db/types'
 import type { UploadSweep } from './services/upload-sweep'
 import { openBlobStore } from './blobs/open'
+import { createSearchClient } from './workers/search-client'
+import { clearSearchIndex } from './db/sqlite/search-file'
+import { createChangesPruner } from './db/sqlite/search-changes'
 import type { LifecycleSettings } from './workers/lifecycle-loop'
 import type { RunnerSettings } from './workers/lifecycle-runner'
 
@@ -85,6 +88,14 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
 
   // The delivery worker starts after listen (and never with :memory:); until then a wake-up is a no-op.
   let workers: Scheduler | null = null
+  // Search (SPEC §13): on a SQLite file the search worker keeps the index and answers; PostgreSQL and
+  // :memory: search in the store. With SEARCH_ENABLED off nothing keeps an index, so its file goes.
+  const sqliteFile = opened.sqlite && config.databasePath !== ':memory:' ? opened.sqlite : null
+  const searchWorker =
+    sqliteFile && config.SEARCH_ENABLED
+      ? createSearchClient({ post: (m) => workers?.post('search', m), running: () => workers?.status().search?.state === 'running' })
+      : null
+  if (sqliteFile && !config.SEARCH_ENABLED) clearSearchIndex(sqliteFile, config.databasePath)
   const core = createCore({
     store,
     clock,
@@ -98,10 +109,12 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     wakeDelivery: () => workers?.post('delivery', { type: 'wake' }),
     wakeCheckpoint: () => workers?.post('checkpoint', { type: 'wake' }),
     blobs: openBlobStore(config),
+    searchWorker,
     lifecycle: o.lifecycle,
   })
   const { services } = core
   cluster.shareTenantChanges(services.tenant)
+  cluster.shareUserChanges(services.moderation)
 
   // Transports.
   const states: RequestStates = new WeakMap()
@@ -176,7 +189,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     tasks.push({
       name: 'worker threads',
       async start() {
-        workers = startWorkers({ config, log, db: opened.sqlite, delivery: services.delivery, metrics })
+        const search = searchWorker && sqliteFile ? { client: searchWorker, prune: createChangesPruner(sqliteFile).upTo } : null
+        workers = startWorkers({ config, log, db: opened.sqlite, delivery: services.delivery, metrics, search })
         if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
       },
       stop: () => workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2)),

@@ -17,6 +17,12 @@ export interface TenantChangeSharing<W extends string> {
   changedElsewhere(tenantId: string, why: W): void
 }
 
+/** The moderation service's side of cross-instance notices about one user (a tenant ban, SPEC §14). */
+export interface UserChangeSharing<W extends string> {
+  shareChanges(send: (tenantId: string, userId: string, why: W) => Promise<void>): void
+  changedElsewhere(tenantId: string, userId: string, why: W): void
+}
+
 export async function openBroker(config: Config, log: Logger, clock: Clock) {
   const local = createLocalBroker(clock, config.PRESENCE_GRACE_MS)
   if (!config.REDIS_URL) {
@@ -28,6 +34,8 @@ export async function openBroker(config: Config, log: Logger, clock: Clock) {
       shared: false,
       /** Cross-instance tenant-change notices (a no-op with one instance). */
       shareTenantChanges<W extends string>(_local: TenantChangeSharing<W>) {},
+      /** Cross-instance user-ban notices (a no-op with one instance). */
+      shareUserChanges<W extends string>(_local: UserChangeSharing<W>) {},
       close: async () => {},
     }
   }
@@ -55,6 +63,12 @@ export async function openBroker(config: Config, log: Logger, clock: Clock) {
     shareTenantChanges<W extends string>(tenants: TenantChangeSharing<W>) {
       tenants.shareChanges((t, why) => broker.tenantChanged(t, why))
       broker.onTenantChanged((t, why) => tenants.changedElsewhere(t, why as W)) // sent by shareChanges above
+    },
+    // SPEC §14: a tenant ban closes the user's sockets on every instance and refuses their calls
+    // there too: published before the ban answers; each other instance evicts and closes.
+    shareUserChanges<W extends string>(moderation: UserChangeSharing<W>) {
+      moderation.shareChanges((t, u, why) => broker.userChanged(t, u, why))
+      broker.onUserChanged((t, u, why) => moderation.changedElsewhere(t, u, why as W))
     },
     async close() {
       await broker.close()

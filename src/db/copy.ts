@@ -25,8 +25,20 @@ export const COPIED_TABLES = [
   'uploads',
   'message_uploads',
   'upload_usage',
+  'room_bans',
+  'room_mutes',
+  'tenant_bans',
+  'blocks',
+  'reports',
+  'audit_log',
   'jobs',
 ] as const
+
+/**
+ * SQLite-only bookkeeping, not copied: search_changes feeds the SQLite search index (PostgreSQL
+ * searches with its own index, migration 0007).
+ */
+export const SQLITE_ONLY_TABLES = ['search_changes'] as const
 
 export class CopyError extends Error {}
 
@@ -68,7 +80,8 @@ export async function copySqliteToPostgres(
       .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'")
       .all()
       .map((t) => t.name)
-    const unknown = tables.filter((t) => !(COPIED_TABLES as readonly string[]).includes(t))
+    const known: readonly string[] = [...COPIED_TABLES, ...SQLITE_ONLY_TABLES]
+    const unknown = tables.filter((t) => !known.includes(t))
     if (unknown.length) throw new CopyError(`copy-db does not know the table(s) ${unknown.join(', ')}`)
 
     await runPgMigrations(sql)

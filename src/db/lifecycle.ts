@@ -5,6 +5,7 @@
 import type { MessageChange } from '../schemas/change'
 import type { Role } from '../schemas/room'
 import type { MemberRow, MessageRow, PageRow, SubscriptionRow, UploadRow } from './rows'
+import type { BlockRow } from './moderation-rows'
 
 /** A value now (SQLite) or later (PostgreSQL), as in db/types.ts. */
 type Result<T> = T | Promise<T>
@@ -167,4 +168,6 @@ export interface ExportStore {
   uploads(tenantId: string, userId: string, afterId: string, limit: number): Result<UploadRow[]>
   /** The user's reactions in (room, seq, key) order after `after` (null: from the start). */
   reactions(tenantId: string, userId: string, after: ReactionCursor | null, limit: number): Result<ReactionExportRow[]>
+  /** The users this user blocks, by blocked id after `afterId` ('' from the start). */
+  blocks(tenantId: string, userId: string, afterId: string, limit: number): Result<BlockRow[]>
 }

@@ -221,10 +221,12 @@ export interface RoomRow {
   last_rev: number
   /** The oldest seq still stored (retention moves it up; SPEC §15). */
   first_seq: number
+  /** 1: only the owner and admins send (SPEC §14). */
+  read_only: number
 }
 
 /** A room row's columns; a deleted room's (deleted_at set, SPEC §15) are never returned. */
-export const ROOM_COLUMNS = 'room_id, tenant_id, type, name, metadata, unique_key, last_seq, member_count, created_at, last_activity_at, last_rev, first_seq'
+export const ROOM_COLUMNS = 'room_id, tenant_id, type, name, metadata, unique_key, last_seq, member_count, created_at, last_activity_at, last_rev, first_seq, read_only'
 
 export const toRoom = (r: RoomRow): Room => ({
   room_id: r.room_id,
@@ -236,6 +238,7 @@ export const toRoom = (r: RoomRow): Room => ({
   last_rev: r.last_rev,
   first_seq: r.first_seq,
   member_count: r.member_count,
+  read_only: r.read_only === 1,
   created_at: r.created_at,
 })
 

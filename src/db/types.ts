@@ -42,6 +42,9 @@ import type {
   TenantRow,
   UploadRow,
 } from './rows'
+import type { AuditStore, ModerationStore, ReportStore } from './moderation-port'
+
+import type { SearchPage, SearchRequest } from './search-query'
 
 import type { EraseStore, ExportStore, JobStore, NewJob, PurgeStore } from './lifecycle'
 
@@ -76,8 +79,8 @@ export interface RoomStore {
   get(tenantId: string, roomId: string): Result<RoomRow | null>
   /** Creates a room with its members. A dm whose unique_key exists returns that room, created=false. */
   create(tenantId: string, room: NewRoom): Result<{ room: RoomRow; created: boolean }>
-  /** Sets name and/or metadata JSON; the row after the update, or null when absent. */
-  update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string }): Result<RoomRow | null>
+  /** Sets name, metadata JSON and/or the read-only flag; the row after the update, or null when absent. */
+  update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string; read_only?: boolean }): Result<RoomRow | null>
   /**
    * The user's rooms, most recently active first, with unread counts and the last message. Reads
    * one index range of the user's memberships (db/room-list.ts) plus all of their memberships of
@@ -106,10 +109,19 @@ export interface MemberStore {
   userIdsIn(roomIds: string[]): Result<string[]>
   /**
    * Adds users; existing members keep their role. CONFLICT when the room would pass maxMembers.
-   * Returns every named member (new and existing) and the set of those added now. A room that
-   * grows past 100 members clears the activity second its member rows carry (db/room-list.ts).
+   * Returns every named member (new and existing) and the set of those added now. When any of the
+   * new users is banned from the room at `at` (SPEC §14), nothing is added and `banned` names them
+   * (checked inside the same transaction, so a ban and a join on two instances cannot both win).
+   * A room that grows past 100 members clears the activity second its member rows carry (db/room-list.ts).
    */
-  add(tenantId: string, roomId: string, userIds: string[], role: Role, at: string, maxMembers: number): Result<{ rows: MemberRow[]; added: Set<string> }>
+  add(
+    tenantId: string,
+    roomId: string,
+    userIds: string[],
+    role: Role,
+    at: string,
+    maxMembers: number,
+  ): Result<{ rows: MemberRow[]; added: Set<string>; banned: string[] }>
   /**
    * Removes one member (and counts them out of the room); false when they were not a member. A
    * room back at 100 members carries its activity second on its member rows again.
@@ -133,6 +145,8 @@ export interface MessageStore {
   appendBatch(items: NewMessage[]): Result<AppendResult[]>
   get(roomId: string, messageId: string): Result<MessageRow | null>
   bySeq(roomId: string, seq: number): Result<MessageRow | null>
+  /** The message the sender already stored in the room under this client_msg_id, or null. */
+  byClientId(roomId: string, senderId: string, clientMsgId: string): Result<MessageRow | null>
   /** Up to `limit` messages with seq > afterSeq, ascending; `topLevel` leaves replies out. */
   after(roomId: string, afterSeq: number, limit: number, topLevel?: boolean): Result<PageRow[]>
   /** Up to `limit` messages with seq < beforeSeq, ascending; `topLevel` leaves replies out. */
@@ -284,6 +298,21 @@ export interface DeadLetterStore {
   count(): Result<number>
 }
 
+/**
+ * Full-text search (SPEC §13). PostgreSQL answers from its GIN index in one statement. The SQLite
+ * store's own answer brings an in-memory index up to date first (a walk over every room): it is
+ * for `:memory:` and the store tests; a server with a database file asks the search worker instead
+ * (workers/search-client.ts), which runs the same index code over its own connections.
+ */
+export interface SearchStore {
+  /**
+   * One page of the messages matching `req.terms` in the user's rooms now (or in `req.roomId`, whose
+   * access the caller checked), newest first; deleted messages never, edited ones by their current
+   * content. A cursor this store did not make is VALIDATION_ERROR on `cursor`.
+   */
+  query(req: SearchRequest): Result<SearchPage>
+}
+
 /** Everything the services may call on a store; both implementations satisfy it. */
 export interface Store {
   tenants: TenantStore
@@ -297,6 +326,9 @@ export interface Store {
   deliveries: DeliveryStore
   deadLetters: DeadLetterStore
   uploads: UploadStore
+  moderation: ModerationStore
+  reports: ReportStore
+  audit: AuditStore
   /**
    * Records a batch of the delivery worker's attempt results in one step: a failure schedules the
    * next try, the last one makes the row dead with a dead letter, a success clears its dead letter.
@@ -313,6 +345,7 @@ export interface Store {
   writable(): Result<boolean>
   /** Size of the SQLite WAL file (0 on PostgreSQL, which manages its own). */
   walBytes(): Result<number>
+  search: SearchStore
   /** The data lifecycle (SPEC §15): background jobs, their bounded steps, and export reads. */
   jobs: JobStore
   purge: PurgeStore

@@ -7,6 +7,7 @@ import { Message } from './message'
 import { Subscription } from './notification'
 import { Member, Role, Room } from './room'
 import { Upload } from './upload'
+import { Block } from './moderation'
 
 export const JobKind = t.Union([t.Literal('room.delete'), t.Literal('user.erase'), t.Literal('tenant.delete')], {
   description: 'room.delete (DELETE /v1/rooms/{room_id}), user.erase (POST /v1/users/{user_id}/erase), tenant.delete (DELETE /v1/admin/tenants/{tenant_id})',
@@ -67,7 +68,7 @@ export const ExportedReaction = t.Object({
 const line = <T extends string, S extends TSchema>(type: T, schema: S, description: string) =>
   t.Object({ type: t.Literal(type), [type]: schema } as { type: ReturnType<typeof t.Literal<T>> } & Record<T, S>, { description })
 
-/** One line of GET /v1/users/{user_id}/export (blocks join these once they exist). */
+/** One line of GET /v1/users/{user_id}/export. */
 export const UserExportLine = t.Union(
   [
     line('membership', Membership, 'a room the user is a member of, with their role and cursors'),
@@ -75,6 +76,7 @@ export const UserExportLine = t.Union(
     line('reaction', ExportedReaction, 'a reaction of the user, with the message it is on'),
     line('upload', Upload, "a file the user uploaded (its metadata; the file is at GET /v1/uploads/{upload_id})"),
     line('subscription', Subscription, 'a topic subscription of the user'),
+    line('block', Block, 'a user this user blocks'),
   ],
   {
     description: 'one line of a user export',

@@ -14,6 +14,7 @@
 import type { Store } from '../db/types'
 import type { ReactionCursor, SentByCursor } from '../db/lifecycle'
 import { toMessage, toRoom, type PageRow } from '../db/rows'
+import { toBlock } from '../db/moderation-rows'
 import { notFound } from '../errors'
 import type { Member } from '../schemas/room'
 import { roomFor } from './access'
@@ -119,7 +120,8 @@ export function createExportService({ store }: { store: Store }) {
      * GET /v1/users/{user_id}/export: `membership` lines, then `message` lines (every message they
      * sent, in every room of the tenant, rooms they left included), `reaction` lines (every reaction
      * of theirs), `upload` lines (their files' metadata, not the files: GET /v1/uploads/{id} has
-     * those), then `subscription` lines.
+     * those), `subscription` lines, then `block` lines (the users they block, as GET /v1/blocks
+     * shows them).
      */
     async user(caller: AppCaller, userId: string): Promise<ReadableStream<Uint8Array>> {
       keyOnly(caller, 'exporting a user')
@@ -130,6 +132,7 @@ export function createExportService({ store }: { store: Store }) {
       let afterSub: string | null = ''
       let reacted: ReactionCursor | null | undefined
       let afterUpload: string | null = ''
+      let afterBlock: string | null = ''
       return ndjson(
         phases(
           async () => {
@@ -172,6 +175,12 @@ export function createExportService({ store }: { store: Store }) {
                 subscription: { subscription_id: s.subscription_id, topic: s.topic, endpoint: s.endpoint, created_at: s.created_at },
               })),
             )
+          },
+          async () => {
+            if (afterBlock === null) return null
+            const rows = await store.exports.blocks(tid, userId, afterBlock, PAGE)
+            afterBlock = rows.length < PAGE ? null : rows[rows.length - 1].blocked_id
+            return lines(rows.map((b) => ({ type: 'block', block: toBlock(b) })))
           },
         ),
       )

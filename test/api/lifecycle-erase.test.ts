@@ -140,6 +140,47 @@ describe('erase a user', () => {
     expect((await other.as('bob')('GET', `/v1/rooms/${room}/messages`)).body.messages[0].content).toBe('keep me')
   })
 
+  test('moderation rows: her blocks both ways, room bans and mutes, her tenant ban and the reports she filed or that name her go; others\' stay; the export lists her blocks first', async () => {
+    const t = await s.newTenant()
+    const g = await roomWith(t, 'bob', ['alice', 'carol', 'dave'])
+    const h = await roomWith(t, 'bob', ['alice', 'carol'])
+    const said = await restSend(t, 'alice', g, 'reported')
+    const ok = (r: { status: number }, status: number) => expect(r.status).toBe(status)
+    // reports: one about her message, one she files, one about dave by carol (stays)
+    ok(await t.as('carol')('POST', '/v1/reports', { body: { room_id: g, message_id: said.message_id, reason: 'spam' } }), 201)
+    ok(await t.as('alice')('POST', '/v1/reports', { body: { room_id: g, user_id: 'dave', reason: 'abuse' } }), 201)
+    const kept = (await t.as('carol')('POST', '/v1/reports', { body: { room_id: g, user_id: 'dave', reason: 'other' } })).body.report_id
+    ok(await t.as('alice')('PUT', '/v1/blocks/carol'), 200)
+    ok(await t.as('dave')('PUT', '/v1/blocks/alice'), 200)
+    ok(await t.as('dave')('PUT', '/v1/blocks/carol'), 200) // not hers: stays
+    ok(await t.as('bob')('POST', `/v1/rooms/${g}/mutes`, { body: { user_id: 'alice' } }), 201)
+    ok(await t.as('bob')('POST', `/v1/rooms/${g}/mutes`, { body: { user_id: 'carol' } }), 201)
+    ok(await t.as('bob')('POST', `/v1/rooms/${h}/bans`, { body: { user_id: 'alice', reason: 'spam' } }), 201)
+    ok(await app(t)('POST', '/v1/moderation/bans', { user_id: 'alice' }), 201)
+    ok(await app(t)('POST', '/v1/moderation/bans', { user_id: 'erin' }), 201)
+    expectError(await t.as('alice')('GET', '/v1/rooms'), 403, 'FORBIDDEN') // banned from the tenant
+
+    // her export lists her blocks as GET /v1/blocks shows them (not dave's of her)
+    const exported = async () => (await (await fetch(`${s.url}/v1/users/alice/export`, { headers: { 'x-api-key': t.api_key } })).text()).trim().split('\n').map((l) => JSON.parse(l))
+    expect((await exported()).filter((l) => l.type === 'block')).toEqual([{ type: 'block', block: { user_id: 'carol', created_at: expect.stringMatching(ISO_MS) } }])
+    expect((await app(t)('GET', '/v1/moderation/reports')).body.reports).toHaveLength(3)
+
+    const r = await app(t)('POST', '/v1/users/alice/erase')
+    expect(r.status).toBe(202)
+    expect((await finished(t, r.body.job_id)).status).toBe('done')
+
+    expect((await t.as('dave')('GET', '/v1/blocks')).body.blocks.map((b: { user_id: string }) => b.user_id)).toEqual(['carol'])
+    expect((await t.as('alice')('GET', '/v1/blocks')).body.blocks).toEqual([])
+    expect((await t.as('bob')('GET', `/v1/rooms/${g}/mutes`)).body.mutes.map((m: { user_id: string }) => m.user_id)).toEqual(['carol'])
+    expect((await t.as('bob')('GET', `/v1/rooms/${h}/bans`)).body.bans).toEqual([])
+    expect((await app(t)('GET', '/v1/moderation/bans')).body.bans.map((b: { user_id: string }) => b.user_id)).toEqual(['erin'])
+    const reports = (await app(t)('GET', '/v1/moderation/reports')).body.reports
+    expect(reports.map((x: { report_id: string }) => x.report_id)).toEqual([kept])
+    // she is not banned any more (the request gate's cache forgot her too): the id may be used afresh
+    expect((await t.as('alice')('GET', '/v1/rooms')).status).toBe(200)
+    expect((await exported()).filter((l) => l.type === 'block')).toEqual([])
+  })
+
   test('errors: a user token 403, a bad user id 400, no key 401; jobs: unknown, another tenant\'s, admin view', async () => {
     const t = await s.newTenant()
     const other = await s.newTenant()

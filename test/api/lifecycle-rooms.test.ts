@@ -70,6 +70,27 @@ describe('DELETE /v1/rooms/{room_id}', () => {
     bob.close()
   })
 
+  test('its bans, mutes and reports go with the job; another room\'s stay', async () => {
+    const t = await s.newTenant()
+    const app = (method: string, path: string) => s.call(method, path, { headers: { 'x-api-key': t.api_key } })
+    const room = await roomWith(t, 'alice', ['bob', 'carol'])
+    const keep = await roomWith(t, 'alice', ['bob', 'carol'])
+    for (const r of [room, keep]) {
+      expect((await t.as('alice')('POST', `/v1/rooms/${r}/bans`, { body: { user_id: 'carol' } })).status).toBe(201)
+      expect((await t.as('alice')('POST', `/v1/rooms/${r}/mutes`, { body: { user_id: 'bob' } })).status).toBe(201)
+      expect((await t.as('bob')('POST', '/v1/reports', { body: { room_id: r, user_id: 'alice', reason: 'other' } })).status).toBe(201)
+    }
+    expect((await app('GET', '/v1/moderation/reports')).body.reports).toHaveLength(2)
+    expect((await del(t, 'alice', room)).status).toBe(204)
+    await until('room rows removed', async () => ((await s.handle.store.members.get(room, 'alice')) === null && (await s.handle.store.members.get(room, 'bob')) === null ? true : undefined))
+    const now = new Date().toISOString()
+    expect((await s.handle.store.moderation.roomBans(room, now, 10)).rows).toEqual([])
+    expect((await s.handle.store.moderation.roomMutes(room, now, 10)).rows).toEqual([])
+    expect((await s.handle.store.moderation.roomBans(keep, now, 10)).rows.map((b) => b.user_id)).toEqual(['carol'])
+    expect((await s.handle.store.moderation.roomMutes(keep, now, 10)).rows.map((m) => m.user_id)).toEqual(['bob'])
+    expect((await app('GET', '/v1/moderation/reports')).body.reports.map((x: { room_id: string }) => x.room_id)).toEqual([keep])
+  })
+
   test('who may delete: a dm is 403, a member or admin 403, a non-member of a group 404, of a channel 403, another tenant 404', async () => {
     const t = await s.newTenant()
     const other = await s.newTenant()
@@ -87,5 +108,27 @@ describe('DELETE /v1/rooms/{room_id}', () => {
     expectError(await del(t, 'alice', 'room_nope'), 404, 'NOT_FOUND')
     expectError(await s.call('DELETE', `/v1/rooms/${group}`), 401, 'AUTHENTICATION_ERROR')
     for (const id of [dm, group, ch]) expect((await t.as('alice')('GET', `/v1/rooms/${id}`)).status).toBe(200) // all still there
+  })
+})
+
+describe('search and a deleted room', () => {
+  test('its messages are not found from the moment it is deleted, while its rows are still being removed', async () => {
+    // A slow purge (one row a second) keeps the rows in place for the whole test.
+    const slow = await startTestServer({ ACK_TIMEOUT_MS: '600000' }, { lifecycle: { batch: 1, rowsPerSec: 1 } })
+    try {
+      const t = await slow.newTenant()
+      const room = await roomWith(t, 'alice', ['bob'])
+      const keep = await roomWith(t, 'alice', ['bob'])
+      for (let i = 0; i < 10; i++) await restSend(t, 'alice', room, `zebra ${i}`)
+      await restSend(t, 'alice', keep, 'zebra kept')
+      const found = async () => (await t.as('bob')('GET', '/v1/search?q=zebra&limit=50')).body.results.map((x: { room_id: string }) => x.room_id)
+      await until('all indexed', async () => ((await found()).length === 11 ? true : undefined), 5000, 20)
+      expect((await del(t, 'alice', room)).status).toBe(204)
+      expect(await found()).toEqual([keep])
+      expectError(await t.as('bob')('GET', `/v1/search?q=zebra&room_id=${room}`), 404, 'NOT_FOUND')
+      expect((await slow.handle.store.messages.after(room, 0, 10)).length).toBeGreaterThan(5) // still stored: the scope, not the purge, hid it
+    } finally {
+      await slow.stop()
+    }
   })
 })

@@ -27,6 +27,13 @@ describe('on one server', () => {
     const room = await roomWith(t, 'alice', ['bob'])
     for (let i = 0; i < 30; i++) await restSend(t, 'alice', room, `m${i}`)
     expect((await t.as('bob')('POST', '/v1/subscriptions', { body: { topic: 'x' } })).status).toBe(201)
+    // moderation rows of every kind (each also writes an audit entry of the tenant)
+    const ok = (r: { status: number }) => expect(r.status).toBeLessThan(300)
+    ok(await t.as('alice')('POST', `/v1/rooms/${room}/mutes`, { body: { user_id: 'bob' } }))
+    ok(await t.as('alice')('POST', `/v1/rooms/${room}/bans`, { body: { user_id: 'carol' } }))
+    ok(await s.call('POST', '/v1/moderation/bans', { headers: { 'x-api-key': t.api_key }, body: { user_id: 'dave' } }))
+    ok(await t.as('bob')('PUT', '/v1/blocks/alice'))
+    ok(await t.as('bob')('POST', '/v1/reports', { body: { room_id: room, user_id: 'alice', reason: 'spam' } }))
     const keepRoom = await roomWith(keep, 'alice', ['bob'])
     await restSend(keep, 'alice', keepRoom, 'stays')
     const token = (await t.as('app')('POST', '/v1/tokens', { body: { user_id: 'bob' } })).body.token
@@ -58,6 +65,16 @@ describe('on one server', () => {
     expect(await store.members.get(room, 'alice')).toBeNull()
     expect(await store.notifications.subscriptionsOf(t.tenant_id, 'bob')).toEqual([])
     expect(await store.tenants.get(t.tenant_id)).toBeNull()
+    const now = new Date().toISOString()
+    expect((await store.moderation.roomMutes(room, now, 10)).rows).toEqual([])
+    expect((await store.moderation.roomBans(room, now, 10)).rows).toEqual([])
+    expect((await store.moderation.tenantBans(t.tenant_id, now, 10)).rows).toEqual([])
+    expect((await store.moderation.blocksOf(t.tenant_id, 'bob', 10)).rows).toEqual([])
+    expect((await store.reports.list(t.tenant_id, null, 10)).rows).toEqual([])
+    // the audit log keeps the admin's entries of it (its creation and its deletion), none of its own
+    const audit = (await s.admin('GET', `/v1/admin/audit?tenant_id=${t.tenant_id}`)).body.entries
+    expect(audit.map((e: { actor: string; action: string }) => `${e.actor} ${e.action}`)).toEqual(['admin tenant.delete', 'admin tenant.create'])
+    expect(audit[0]).toMatchObject({ target: t.tenant_id, data: { job_id: r.body.job_id } })
     // the other tenant: its socket stayed up, its data is there
     expect((await otherSocket.request({ type: 'ping' }, 'pong')).type).toBe('pong')
     expect((await keep.as('bob')('GET', `/v1/rooms/${keepRoom}/messages`)).body.messages).toHaveLength(1)

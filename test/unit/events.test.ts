@@ -79,7 +79,7 @@ test('createCore registers the subscribers in dispatch order: sockets first, the
     expect(core.events.subscribersOf('tenant.changed')).toEqual(['webhooks', 'user tokens', 'retention'])
     expect(core.events.subscribersOf('presence.changed')).toEqual(['realtime'])
     expect(core.events.subscribersOf('room.deleted')).toEqual(['realtime', 'webhooks'])
-    expect(core.events.subscribersOf('user.erased')).toEqual(['webhooks'])
+    expect(core.events.subscribersOf('user.erased')).toEqual(['webhooks', 'moderation caches'])
     expect(core.tasks.map((t) => t.name)).toEqual(['redelivery sweeper', 'upload sweeper', 'data lifecycle'])
   } finally {
     await opened.close(false)

@@ -91,6 +91,30 @@ async function reactionsPhase(tx: TransactionSQL, tenantId: string, userId: stri
   return { updated, done: found.length < max, removed: found.length }
 }
 
+/** The last phase's rows (see db/sqlite/erase.ts), each delete bounded by what the step has left. */
+type Q = (tx: TransactionSQL, t: string, u: string, max: number) => Promise<{ count: number }>
+const rest: Q[] = [
+  (tx, t, u, max) => tx`DELETE FROM subscriptions WHERE subscription_id IN
+      (SELECT subscription_id FROM subscriptions WHERE tenant_id = ${t} AND user_id = ${u} LIMIT ${max})`,
+  (tx, t, u, max) => tx`DELETE FROM notification_targets WHERE (tenant_id, user_id, notification_id) IN
+      (SELECT tenant_id, user_id, notification_id FROM notification_targets WHERE tenant_id = ${t} AND user_id = ${u} LIMIT ${max})`,
+  (tx, t, u, max) => tx`DELETE FROM mentions WHERE (tenant_id, user_id, room_id, seq) IN
+      (SELECT tenant_id, user_id, room_id, seq FROM mentions WHERE tenant_id = ${t} AND user_id = ${u} LIMIT ${max})`,
+  (tx, t, u, max) => tx`DELETE FROM dead_letters WHERE id IN
+      (SELECT id FROM dead_letters WHERE tenant_id = ${t} AND kind = 'message' AND target = ${u} LIMIT ${max})`,
+  (tx, t, u, max) => tx`DELETE FROM blocks WHERE (tenant_id, user_id, blocked_id) IN
+      (SELECT tenant_id, user_id, blocked_id FROM blocks WHERE tenant_id = ${t} AND user_id = ${u} LIMIT ${max})`,
+  (tx, t, u, max) => tx`DELETE FROM blocks WHERE (tenant_id, user_id, blocked_id) IN
+      (SELECT tenant_id, user_id, blocked_id FROM blocks WHERE tenant_id = ${t} AND blocked_id = ${u} LIMIT ${max})`,
+  (tx, t, u, max) => tx`DELETE FROM room_bans WHERE (room_id, user_id) IN
+      (SELECT room_id, user_id FROM room_bans WHERE tenant_id = ${t} AND user_id = ${u} LIMIT ${max})`,
+  (tx, t, u, max) => tx`DELETE FROM room_mutes WHERE (room_id, user_id) IN
+      (SELECT room_id, user_id FROM room_mutes WHERE tenant_id = ${t} AND user_id = ${u} LIMIT ${max})`,
+  (tx, t, u) => tx`DELETE FROM tenant_bans WHERE tenant_id = ${t} AND user_id = ${u}`,
+  (tx, t, u, max) => tx`DELETE FROM reports WHERE report_id IN (SELECT report_id FROM reports WHERE tenant_id = ${t} AND reporter_id = ${u} LIMIT ${max})`,
+  (tx, t, u, max) => tx`DELETE FROM reports WHERE report_id IN (SELECT report_id FROM reports WHERE tenant_id = ${t} AND user_id = ${u} LIMIT ${max})`,
+]
+
 const none = { left: [], deleted: [], updated: [] }
 
 export function createEraseStore(sql: SQL) {
@@ -126,19 +150,12 @@ export function createEraseStore(sql: SQL) {
           await jobSteps.advance(tx, jobId, r.removed, JSON.stringify(r.done ? { phase: 'rest' } : cursor))
           return { finished: false, over: false, ...none, updated: r.updated }
         }
-        const removed =
-          (await tx`DELETE FROM subscriptions WHERE subscription_id IN
-              (SELECT subscription_id FROM subscriptions WHERE tenant_id = ${tenantId} AND user_id = ${userId} LIMIT ${max})`).count +
-          (await tx`DELETE FROM notification_targets WHERE (tenant_id, user_id, notification_id) IN
-              (SELECT tenant_id, user_id, notification_id FROM notification_targets WHERE tenant_id = ${tenantId} AND user_id = ${userId} LIMIT ${max})`).count +
-          (await tx`DELETE FROM mentions WHERE (tenant_id, user_id, room_id, seq) IN
-              (SELECT tenant_id, user_id, room_id, seq FROM mentions WHERE tenant_id = ${tenantId} AND user_id = ${userId} LIMIT ${max})`).count +
-          (await tx`DELETE FROM dead_letters WHERE id IN
-              (SELECT id FROM dead_letters WHERE tenant_id = ${tenantId} AND kind = 'message' AND target = ${userId} LIMIT ${max})`).count
+        let removed = 0
+        for (const q of rest) if (removed < max) removed += (await q(tx, tenantId, userId, max - removed)).count
         // Their uploads: doomed (the upload sweeper removes the files), the tenant's usage released.
         const doomed = all<{ upload_id: string; bytes: string | number }>(await tx`
           UPDATE uploads SET deleted_at = ${at} WHERE upload_id IN
-            (SELECT upload_id FROM uploads WHERE tenant_id = ${tenantId} AND uploader_id = ${userId} AND deleted_at IS NULL LIMIT ${max})
+            (SELECT upload_id FROM uploads WHERE tenant_id = ${tenantId} AND uploader_id = ${userId} AND deleted_at IS NULL LIMIT ${Math.max(max - removed, 0)})
           RETURNING upload_id, bytes`)
         if (doomed.length) {
           await tx`DELETE FROM message_uploads WHERE upload_id = ANY(${doomed.map((u) => u.upload_id)}::text[])`

@@ -4,6 +4,7 @@ import type { SQL } from 'bun'
 import { SENT_BY_SCAN, type ReactionCursor, type ReactionExportRow, type SentByCursor } from '../lifecycle'
 import { MEMBER_COLUMNS } from '../room-list'
 import { pageColumns, type MemberRow, type PageRow, type SubscriptionRow, type UploadRow } from '../rows'
+import type { BlockRow } from '../moderation-rows'
 import { all, first, numbers } from './rows'
 import { createMemberStore } from './members'
 import { createMessageStore } from './messages'
@@ -65,5 +66,9 @@ export function createExportStore(sql: SQL) {
         WHERE r.tenant_id = ${tenantId} AND r.user_id = ${userId}
         ${after === null ? sql`` : sql`AND (r.room_id, r.seq, r.key) > (${after[0]}, ${after[1]}::int, ${after[2]})`}
         ORDER BY r.room_id, r.seq, r.key LIMIT ${limit}`),
+
+    blocks: async (tenantId: string, userId: string, afterId: string, limit: number) =>
+      all<BlockRow>(await sql`
+        SELECT * FROM blocks WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND blocked_id > ${afterId} ORDER BY blocked_id LIMIT ${limit}`),
   }
 }

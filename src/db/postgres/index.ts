@@ -8,7 +8,9 @@ import { createDeliveryStore } from './deliveries'
 import { createDeliveryResults } from './delivery-results'
 import { createMemberStore } from './members'
 import { createMessageStore } from './messages'
+import { createModerationStore } from './moderation'
 import { createNotificationStore } from './notifications'
+import { createAuditStore, createReportStore } from './reports'
 import { createRoomStore } from './rooms'
 import { first } from './rows'
 import { createTenantStore } from './tenants'
@@ -16,6 +18,7 @@ import { createReactionStore } from './reactions'
 import { createPinStore } from './pins'
 import { createMentionStore } from './mentions'
 import { createUploadStore } from './uploads'
+import { createSearchStore } from './search'
 import { createJobStore } from './jobs'
 import { createPurgeStore } from './purge'
 import { createEraseStore } from './erase'
@@ -42,8 +45,12 @@ export function createPostgresStore(sql: SQL): Store {
     notifications: createNotificationStore(sql),
     deliveries: createDeliveryStore(sql),
     deadLetters: createDeadLetterStore(sql),
+    moderation: createModerationStore(sql),
+    reports: createReportStore(sql),
+    audit: createAuditStore(sql),
     applyDeliveryResults: createDeliveryResults(sql),
     uploads: createUploadStore(sql),
+    search: createSearchStore(sql),
     jobs: createJobStore(sql),
     purge: createPurgeStore(sql),
     erase: createEraseStore(sql),

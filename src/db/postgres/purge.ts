@@ -26,18 +26,28 @@ export const pgMessageRemover = {
   },
 }
 
-/** Up to `max` rows of one room: messages first, then members, then the room row (see SQLite's roomRows). */
-async function roomRows(tx: TransactionSQL, roomId: string, max: number, at: string): Promise<{ messages: number; members: string[]; gone: boolean }> {
+/** A room's moderation rows (SPEC §14): bans, mutes and the reports filed in it. */
+const roomModeration = [
+  (tx: SQL, r: string, max: number) => tx`DELETE FROM room_bans WHERE room_id = ${r} AND user_id IN (SELECT user_id FROM room_bans WHERE room_id = ${r} LIMIT ${max})`,
+  (tx: SQL, r: string, max: number) => tx`DELETE FROM room_mutes WHERE room_id = ${r} AND user_id IN (SELECT user_id FROM room_mutes WHERE room_id = ${r} LIMIT ${max})`,
+  (tx: SQL, r: string, max: number) => tx`DELETE FROM reports WHERE report_id IN (SELECT report_id FROM reports WHERE room_id = ${r} LIMIT ${max})`,
+]
+
+/** Up to `max` rows of one room: messages first, then its moderation rows, members, and the room row (see SQLite's roomRows). */
+async function roomRows(tx: TransactionSQL, roomId: string, max: number, at: string): Promise<{ messages: number; others: number; members: string[]; gone: boolean }> {
   const n = await pgMessageRemover.oldest(tx, roomId, max, at)
-  if (n >= max) return { messages: n, members: [], gone: false }
+  if (n >= max) return { messages: n, others: 0, members: [], gone: false }
+  let others = 0
+  for (const q of roomModeration) if (n + others < max) others += (await q(tx, roomId, max - n - others)).count
+  if (n + others >= max) return { messages: n, others, members: [], gone: false }
   const members = (await tx`DELETE FROM members WHERE room_id = ${roomId}
-      AND user_id IN (SELECT user_id FROM members WHERE room_id = ${roomId} ORDER BY user_id LIMIT ${max - n})
+      AND user_id IN (SELECT user_id FROM members WHERE room_id = ${roomId} ORDER BY user_id LIMIT ${max - n - others})
       RETURNING user_id`).map((r: { user_id: string }) => r.user_id) as string[]
-  if (n + members.length >= max) return { messages: n, members, gone: false }
+  if (n + others + members.length >= max) return { messages: n, others, members, gone: false }
   const room = first<{ tenant_id: string }>(await tx`SELECT tenant_id FROM rooms WHERE room_id = ${roomId}`)
   if (room) await tx`DELETE FROM dead_letters WHERE tenant_id = ${room.tenant_id} AND kind = 'message' AND ref_id = ${roomId}`
   await tx`DELETE FROM rooms WHERE room_id = ${roomId}`
-  return { messages: n, members, gone: true }
+  return { messages: n, others, members, gone: true }
 }
 
 /** What a tenant holds besides rooms, removed `max` rows at a time (children before parents). */
@@ -50,6 +60,14 @@ const tenantRows = [
     tx`DELETE FROM subscriptions WHERE subscription_id IN (SELECT subscription_id FROM subscriptions WHERE tenant_id = ${t} LIMIT ${max})`,
   (tx: SQL, t: string, max: number) => tx`DELETE FROM deliveries WHERE delivery_id IN (SELECT delivery_id FROM deliveries WHERE tenant_id = ${t} LIMIT ${max})`,
   (tx: SQL, t: string, max: number) => tx`DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE tenant_id = ${t} LIMIT ${max})`,
+  (tx: SQL, t: string, max: number) =>
+    tx`DELETE FROM tenant_bans WHERE (tenant_id, user_id) IN (SELECT tenant_id, user_id FROM tenant_bans WHERE tenant_id = ${t} LIMIT ${max})`,
+  (tx: SQL, t: string, max: number) => tx`DELETE FROM blocks WHERE (tenant_id, user_id, blocked_id) IN
+      (SELECT tenant_id, user_id, blocked_id FROM blocks WHERE tenant_id = ${t} LIMIT ${max})`,
+  (tx: SQL, t: string, max: number) => tx`DELETE FROM reports WHERE report_id IN (SELECT report_id FROM reports WHERE tenant_id = ${t} LIMIT ${max})`,
+  // The audit log keeps the admin's entries about the tenant (its creation, changes, deletion).
+  (tx: SQL, t: string, max: number) =>
+    tx`DELETE FROM audit_log WHERE audit_id IN (SELECT audit_id FROM audit_log WHERE tenant_id = ${t} AND actor <> 'admin' LIMIT ${max})`,
   (tx: SQL, t: string, max: number, jobId: string) =>
     tx`DELETE FROM jobs WHERE job_id IN (SELECT job_id FROM jobs WHERE tenant_id = ${t} AND job_id <> ${jobId} LIMIT ${max})`,
 ]
@@ -106,7 +124,7 @@ export function createPurgeStore(sql: SQL) {
         let units = 0
         for (let room = await anyRoom(); room && budget > 0; room = await anyRoom()) {
           const r = await roomRows(tx, room.room_id, budget, at)
-          budget -= r.messages + r.members.length + (r.gone ? 1 : 0)
+          budget -= r.messages + r.others + r.members.length + (r.gone ? 1 : 0)
           units += r.messages + (r.gone ? 1 : 0)
           if (!r.gone) break
         }

@@ -8,8 +8,9 @@
 //     and each is deleted as a delete is (the message store's tombstone: content, meta, mentions,
 //     reactions and pin gone, a new rev; the seq stays).
 //  3. `reactions`: each reaction of theirs is removed as a removal is (summary and rev of its message).
-//  4. `rest`: their subscriptions, pending notifications, mention rows, message dead letters and
-//     uploads (doomed: the upload sweeper removes the files); then done.
+//  4. `rest`: their subscriptions, pending notifications, mention rows, message dead letters,
+//     blocks (both ways), bans, mutes, reports (filed by or naming them) and uploads (doomed: the
+//     upload sweeper removes the files); then done.
 
 import type { Database } from 'bun:sqlite'
 import type { Role, RoomType } from '../../schemas/room'
@@ -65,6 +66,17 @@ export function createEraseStore(db: Database, messages: Pick<EraseDeps, 'tombst
     `DELETE FROM mentions WHERE (tenant_id, user_id, room_id, seq) IN
        (SELECT tenant_id, user_id, room_id, seq FROM mentions WHERE tenant_id = ?1 AND user_id = ?2 LIMIT ?3)`,
     "DELETE FROM dead_letters WHERE rowid IN (SELECT rowid FROM dead_letters WHERE tenant_id = ?1 AND kind = 'message' AND target = ?2 LIMIT ?3)",
+    // SPEC §14 rows: their blocks both ways, their room bans and mutes, their tenant ban, and the
+    // reports they filed or that name them.
+    `DELETE FROM blocks WHERE (tenant_id, user_id, blocked_id) IN
+       (SELECT tenant_id, user_id, blocked_id FROM blocks WHERE tenant_id = ?1 AND user_id = ?2 LIMIT ?3)`,
+    `DELETE FROM blocks WHERE (tenant_id, user_id, blocked_id) IN
+       (SELECT tenant_id, user_id, blocked_id FROM blocks WHERE tenant_id = ?1 AND blocked_id = ?2 LIMIT ?3)`,
+    'DELETE FROM room_bans WHERE (room_id, user_id) IN (SELECT room_id, user_id FROM room_bans WHERE tenant_id = ?1 AND user_id = ?2 LIMIT ?3)',
+    'DELETE FROM room_mutes WHERE (room_id, user_id) IN (SELECT room_id, user_id FROM room_mutes WHERE tenant_id = ?1 AND user_id = ?2 LIMIT ?3)',
+    'DELETE FROM tenant_bans WHERE tenant_id = ?1 AND user_id = ?2 AND ?3 > 0',
+    'DELETE FROM reports WHERE rowid IN (SELECT rowid FROM reports WHERE tenant_id = ?1 AND reporter_id = ?2 LIMIT ?3)',
+    'DELETE FROM reports WHERE rowid IN (SELECT rowid FROM reports WHERE tenant_id = ?1 AND user_id = ?2 LIMIT ?3)',
   ].map((q) => db.query<unknown, [string, string, number]>(q))
   // Their uploads: doomed (the upload sweeper removes the files) with the tenant's usage released.
   const doomUploads = db.query<{ upload_id: string; bytes: number }, [string, string, string, number]>(
@@ -159,8 +171,8 @@ export function createEraseStore(db: Database, messages: Pick<EraseDeps, 'tombst
           return { finished: false, over: false, ...none, updated: r.updated }
         }
         let removed = 0
-        for (const q of rest) removed += q.run(tenantId, userId, max).changes
-        for (const u of doomUploads.all(at, tenantId, userId, max)) {
+        for (const q of rest) if (removed < max) removed += q.run(tenantId, userId, max - removed).changes
+        for (const u of removed < max ? doomUploads.all(at, tenantId, userId, max - removed) : []) {
           unlinkUpload.run(u.upload_id)
           releaseUsage.run(u.bytes, tenantId)
           removed++

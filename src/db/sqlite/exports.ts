@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor } from '../cursor'
 import { SENT_BY_SCAN, type ReactionCursor, type ReactionExportRow, type SentByCursor } from '../lifecycle'
 import { MEMBER_COLUMNS } from '../room-list'
 import { pageColumns, type MemberRow, type PageRow, type SubscriptionRow, type UploadRow } from '../rows'
+import type { BlockRow } from '../moderation-rows'
 
 export function createExportStore(db: Database) {
   const memberships = db.query<MemberRow, [string, string, string, number]>(
@@ -35,6 +36,9 @@ export function createExportStore(db: Database) {
     )
   const uploads = db.query<UploadRow, [string, string, string, number]>(
     'SELECT * FROM uploads WHERE tenant_id = ? AND uploader_id = ? AND upload_id > ? AND deleted_at IS NULL ORDER BY upload_id LIMIT ?',
+  )
+  const blocks = db.query<BlockRow, [string, string, string, number]>(
+    'SELECT * FROM blocks WHERE tenant_id = ? AND user_id = ? AND blocked_id > ? ORDER BY blocked_id LIMIT ?',
   )
   const reactionsFirst = reactions(false)
   const reactionsNext = reactions(true)
@@ -108,5 +112,8 @@ export function createExportStore(db: Database) {
     /** The user's reactions in (room, seq, key) order after `after` (null: from the start). */
     reactions: (tenantId: string, userId: string, after: ReactionCursor | null, limit: number) =>
       after === null ? reactionsFirst.all(tenantId, userId, limit) : reactionsNext.all(tenantId, userId, after[0], after[0], after[1], after[1], after[2], limit),
+
+    /** The users this user blocks, by blocked id after `afterId` ('' from the start; the primary key's order). */
+    blocks: (tenantId: string, userId: string, afterId: string, limit: number) => blocks.all(tenantId, userId, afterId, limit),
   }
 }

@@ -15,6 +15,9 @@ import { createReactionStore } from './reactions'
 import { createPinStore } from './pins'
 import { createMentionStore } from './mentions'
 import { createUploadStore } from './uploads'
+import { createModerationStore } from './moderation'
+import { createAuditStore, createReportStore } from './reports'
+import { createInlineSearch } from './search'
 import { createJobStore } from './jobs'
 import { createPurgeStore } from './purge'
 import { createEraseStore } from './erase'
@@ -48,8 +51,12 @@ export function createSqliteStore(db: Database, bulk: Database = db) {
     notifications: createNotificationStore(db),
     deliveries,
     deadLetters,
+    moderation: createModerationStore(db),
+    reports: createReportStore(db),
+    audit: createAuditStore(db),
     applyDeliveryResults: createDeliveryResults(deliveries, deadLetters),
     uploads: createUploadStore(db),
+    search: createInlineSearch(db),
     jobs: createJobStore(db),
     purge: createPurgeStore(db),
     erase: createEraseStore(db, messages, reactions),

@@ -72,6 +72,12 @@ export function createPurgeStore(db: Database) {
     `DELETE FROM members WHERE room_id = ? AND user_id IN (SELECT user_id FROM members WHERE room_id = ? ORDER BY user_id LIMIT ?)
      RETURNING user_id`,
   )
+  // Its moderation rows (SPEC §14): bans, mutes and the reports filed in it.
+  const roomModeration = [
+    'DELETE FROM room_bans WHERE room_id = ?1 AND user_id IN (SELECT user_id FROM room_bans WHERE room_id = ?1 LIMIT ?2)',
+    'DELETE FROM room_mutes WHERE room_id = ?1 AND user_id IN (SELECT user_id FROM room_mutes WHERE room_id = ?1 LIMIT ?2)',
+    'DELETE FROM reports WHERE rowid IN (SELECT rowid FROM reports WHERE room_id = ?1 LIMIT ?2)',
+  ].map((q) => db.query<unknown, [string, number]>(q))
   const roomDeadLetters = db.query("DELETE FROM dead_letters WHERE tenant_id = ? AND kind = 'message' AND ref_id = ?")
   const dropRoom = db.query('DELETE FROM rooms WHERE room_id = ?')
   const roomTenant = db.query<{ tenant_id: string }, [string]>('SELECT tenant_id FROM rooms WHERE room_id = ?')
@@ -84,6 +90,11 @@ export function createPurgeStore(db: Database) {
     'DELETE FROM subscriptions WHERE rowid IN (SELECT rowid FROM subscriptions WHERE tenant_id = ? LIMIT ?)',
     'DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE tenant_id = ? LIMIT ?)',
     'DELETE FROM dead_letters WHERE rowid IN (SELECT rowid FROM dead_letters WHERE tenant_id = ? LIMIT ?)',
+    'DELETE FROM tenant_bans WHERE (tenant_id, user_id) IN (SELECT tenant_id, user_id FROM tenant_bans WHERE tenant_id = ? LIMIT ?)',
+    'DELETE FROM blocks WHERE (tenant_id, user_id, blocked_id) IN (SELECT tenant_id, user_id, blocked_id FROM blocks WHERE tenant_id = ? LIMIT ?)',
+    'DELETE FROM reports WHERE rowid IN (SELECT rowid FROM reports WHERE tenant_id = ? LIMIT ?)',
+    // The audit log keeps the admin's entries about the tenant (its creation, changes, deletion).
+    "DELETE FROM audit_log WHERE rowid IN (SELECT rowid FROM audit_log WHERE tenant_id = ? AND actor <> 'admin' LIMIT ?)",
   ]
     .map((q) => db.query<unknown, [string, number]>(q))
     .map((q) => (tenantId: string, max: number) => q.run(tenantId, max).changes)
@@ -95,16 +106,19 @@ export function createPurgeStore(db: Database) {
   const otherJobs = db.query<unknown, [string, string, number]>('DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs WHERE tenant_id = ? AND job_id <> ? LIMIT ?)')
   tenantRows.push((tenantId, max, jobId) => otherJobs.run(tenantId, jobId, max).changes)
 
-  /** Removes up to `max` rows of one room: messages first, then members, then the room row. */
-  function roomRows(roomId: string, max: number, at: string): { messages: number; members: string[]; gone: boolean } {
+  /** Removes up to `max` rows of one room: messages first, then its moderation rows, members, and the room row. */
+  function roomRows(roomId: string, max: number, at: string): { messages: number; others: number; members: string[]; gone: boolean } {
     const n = messages.oldest(roomId, max, at)
-    if (n >= max) return { messages: n, members: [], gone: false }
-    const members = roomMembers.all(roomId, roomId, max - n).map((r) => r.user_id)
-    if (n + members.length >= max) return { messages: n, members, gone: false }
+    if (n >= max) return { messages: n, others: 0, members: [], gone: false }
+    let others = 0 // moderation rows: in the step's budget, not in the job's progress
+    for (const q of roomModeration) if (n + others < max) others += q.run(roomId, max - n - others).changes
+    if (n + others >= max) return { messages: n, others, members: [], gone: false }
+    const members = roomMembers.all(roomId, roomId, max - n - others).map((r) => r.user_id)
+    if (n + others + members.length >= max) return { messages: n, others, members, gone: false }
     const tenant = roomTenant.get(roomId)
     if (tenant) roomDeadLetters.run(tenant.tenant_id, roomId)
     dropRoom.run(roomId)
-    return { messages: n, members, gone: true }
+    return { messages: n, others, members, gone: true }
   }
 
   return {
@@ -152,8 +166,9 @@ export function createPurgeStore(db: Database) {
 
     /**
      * One step of a `tenant.delete` job: up to `max` rows of the (already deleted) tenant: its rooms
-     * one by one (messages, members, the room), then its notifications, subscriptions, outbox rows,
-     * dead letters and other jobs, dooms its uploads (the upload sweeper removes the files), then the
+     * one by one (messages, bans, mutes, reports, members, the room), then its notifications,
+     * subscriptions, outbox rows, dead letters, tenant bans, blocks, its own audit entries (the
+     * admin's stay) and other jobs, dooms its uploads (the upload sweeper removes the files), then the
      * tenant row, which finishes the job.
      */
     tenantStep(jobId: string, tenantId: string, max: number, at: string): StepResult {
@@ -163,7 +178,7 @@ export function createPurgeStore(db: Database) {
         let units = 0
         for (let room = anyRoom.get(tenantId); room && budget > 0; room = anyRoom.get(tenantId)) {
           const r = roomRows(room.room_id, budget, at)
-          budget -= r.messages + r.members.length + (r.gone ? 1 : 0)
+          budget -= r.messages + r.others + r.members.length + (r.gone ? 1 : 0)
           units += r.messages + (r.gone ? 1 : 0)
           if (!r.gone) break
         }

@@ -66,7 +66,7 @@ export const lifecycleRoutes = (deps: RouteDeps) => {
       detail: exportDetail(
         'exportUser',
         "Export a user's data (API key only; NDJSON)",
-        'Streams everything held about the user, one `{"type": T, "<T>": object}` per line: `membership` lines (their rooms, with role and cursors), then `message` lines (every message they sent, in any room of the tenant, rooms they left included), then `subscription` lines. A user token gets 403.',
+        'Streams everything held about the user, one `{"type": T, "<T>": object}` per line: `membership` lines (their rooms, with role and cursors), then `message` lines (every message they sent, in any room of the tenant, rooms they left included), `reaction`, `upload` (metadata; the files are at GET /v1/uploads/{upload_id}) and `subscription` lines, then `block` lines (the users they block). A user token gets 403.',
       ),
     })
     .get('/v1/rooms/:room_id/export', async ({ request, params }) => stream(await exports.room(callerOf(deps, request), params.room_id)), {

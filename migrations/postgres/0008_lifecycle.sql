@@ -17,6 +17,11 @@ CREATE INDEX mentions_by_room ON mentions (room_id, seq);
 CREATE INDEX reactions_by_user ON reactions (tenant_id, user_id, room_id, seq, key);
 -- A user's uploads (an erasure dooms them, an export lists them) and a tenant's (its delete dooms them).
 CREATE INDEX uploads_by_uploader ON uploads (tenant_id, uploader_id, upload_id);
+-- Moderation rows (0006): a room's reports go with the room; the reports a user filed or that
+-- name them go with an erasure (the room's bans and mutes have their primary key, a user's theirs).
+CREATE INDEX reports_by_room ON reports (room_id);
+CREATE INDEX reports_by_reporter ON reports (tenant_id, reporter_id);
+CREATE INDEX reports_by_user ON reports (tenant_id, user_id);
 
 CREATE TABLE jobs (
   job_id      TEXT COLLATE "C" PRIMARY KEY,
