@@ -108,7 +108,7 @@ export function createServices(infra: ServiceInfra) {
     upload: createUploadService({ store, clock, config, blobs: infra.blobs }),
     uploadSweep: createUploadSweep({ store, clock, config, log, blobs: infra.blobs }),
     search: createSearchService({ store, backend: infra.searchBackend ?? store.search, enabled: config.SEARCH_ENABLED }),
-    lifecycle: createLifecycleService({ store, clock, events, tenants: tenant, memberships, wake: infra.wakeLifecycle }),
+    lifecycle: createLifecycleService({ store, clock, events, tenants: tenant, memberships, audit, wake: infra.wakeLifecycle }),
     exports: createExportService({ store }),
     /** The send path's membership cache: the data lifecycle forgets erased users' memberships in it. */
     memberships,

@@ -13,6 +13,7 @@ import type { Job } from '../schemas/lifecycle'
 import { roomFor, type MemberCache } from './access'
 import type { Actor, AppCaller } from './actor'
 import type { EventBus } from './events'
+import type { AuditLog } from './audit'
 import type { TenantService } from './tenant'
 
 type Deps = {
@@ -21,6 +22,8 @@ type Deps = {
   events: Pick<EventBus, 'emit'>
   tenants: TenantService
   memberships: Pick<MemberCache, 'forgetRoom'>
+  /** Who deleted which room or asked for which erasure, with the job (the operator's proof). */
+  audit: Pick<AuditLog, 'record'>
   /** Tells the lifecycle runner a job is waiting. */
   wake: () => void
 }
@@ -47,7 +50,7 @@ export function checkUserId(userId: string) {
   if (!USER_ID.test(userId)) throw invalid('user_id', 'user_id must be 1-128 characters of [A-Za-z0-9._:@-], not dots alone')
 }
 
-export function createLifecycleService({ store, clock, events, tenants, memberships, wake }: Deps) {
+export function createLifecycleService({ store, clock, events, tenants, memberships, audit, wake }: Deps) {
   return {
     /**
      * DELETE /v1/rooms/{room_id}: the owner of a group or channel (a dm → 403; see roomFor for
@@ -59,11 +62,13 @@ export function createLifecycleService({ store, clock, events, tenants, membersh
       if (member?.role !== 'owner') throw forbidden('only the owner deletes a room')
       const tid = actor.tenant.tenant_id
       const at = isoNow(clock)
-      const was = await store.rooms.markDeleted(tid, roomId, at, { job_id: newId('job'), tenant_id: tid, kind: 'room.delete', target: roomId, created_at: at })
+      const jobId = newId('job')
+      const was = await store.rooms.markDeleted(tid, roomId, at, { job_id: jobId, tenant_id: tid, kind: 'room.delete', target: roomId, created_at: at })
       if (!was) throw notFound('room') // deleted meanwhile
       memberships.forgetRoom(roomId)
       events.emit({ type: 'room.deleted', tenantId: tid, room: toRoom(was) })
       wake()
+      await audit.record({ tenant_id: tid, actor: actor.userId, action: 'room.delete', target: roomId, data: { job_id: jobId } })
     },
 
     /** POST /v1/users/{user_id}/erase: API key only; 202 with the job that does it. */
@@ -74,6 +79,7 @@ export function createLifecycleService({ store, clock, events, tenants, membersh
       const job = { job_id: newId('job'), tenant_id: tid, kind: 'user.erase' as const, target: userId, created_at: isoNow(clock) }
       await store.erase.begin(job)
       wake()
+      await audit.record({ tenant_id: tid, actor: 'api_key', action: 'user.erase', target: userId, data: { job_id: job.job_id } })
       return { job_id: job.job_id }
     },
 

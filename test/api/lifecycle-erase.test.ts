@@ -124,6 +124,11 @@ describe('erase a user', () => {
 
     const [hit] = await rx.waitFor(1, (h) => h.path === '/erase' && h.json?.type === 'user.erased')
     expect(hit.json.data).toEqual({ user_id: 'alice', job_id: r.body.job_id })
+    // the audit log records who asked for it, and the job
+    const audit = (await app(t)('GET', '/v1/moderation/audit')).body.entries
+    expect(audit.filter((e: { action: string }) => e.action === 'user.erase')).toEqual([
+      expect.objectContaining({ tenant_id: t.tenant_id, actor: 'api_key', action: 'user.erase', target: 'alice', data: { job_id: r.body.job_id } }),
+    ])
     bob.close()
   })
 

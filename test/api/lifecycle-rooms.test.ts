@@ -48,6 +48,10 @@ describe('DELETE /v1/rooms/{room_id}', () => {
     const [hit] = await rx.waitFor(1, (h) => h.path === '/room-deleted' && h.json?.type === 'room.deleted')
     expect(hit.json.tenant_id).toBe(t.tenant_id)
     expect(hit.json.data).toMatchObject({ room_id: room, type: 'group', member_count: 3, last_seq: 1 })
+    const audit = (await s.call('GET', '/v1/moderation/audit', { headers: { 'x-api-key': t.api_key } })).body.entries
+    expect(audit.filter((e: { action: string }) => e.action === 'room.delete')).toEqual([
+      expect.objectContaining({ actor: 'alice', action: 'room.delete', target: room, data: { job_id: expect.stringMatching(/^job_/) } }),
+    ])
 
     // the rows go in the background; nothing of them is left once the job is done
     await until('room rows removed', async () => ((await s.handle.store.members.get(room, 'carol')) === null ? true : undefined))
