@@ -22,6 +22,8 @@ import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 import type { BackgroundTask } from './tasks'
 import type { Store } from './db/types'
+import { toMessage } from './db/rows'
+import { messageFrame, serializeFrame } from './schemas/server-frames'
 
 /** Below this a master key draws a warning at start (issue 13: safe defaults). */
 const MIN_MASTER_KEY_LENGTH = 32
@@ -71,7 +73,15 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const epoch = started.epoch
   if (started.changed) log.info('new epoch', { epoch, reason: started.reason })
   // One instance: Bun topics and in-memory presence and limits; REDIS_URL: shared through Redis.
-  const cluster = await openBroker(config, log, clock)
+  // Shared storage: each room's live frames go out in seq order whichever instance committed them.
+  const readAfter = async (roomId: string, afterSeq: number, limit: number) =>
+    (await store.messages.after(roomId, afterSeq, limit)).map((row) => ({ seq: row.seq, data: serializeFrame(messageFrame('message', toMessage(row))) }))
+  const cluster = await openBroker(config, log, clock, {
+    order:
+      opened.kind === 'postgres'
+        ? { readAfter, onWait: (ms) => metrics.orderWait.observe(ms / 1000), onRead: () => metrics.orderReads.inc() }
+        : undefined,
+  })
   const broker = instrumentBroker(cluster.broker, metrics) // the one broker: services, routes and sockets
 
   // The delivery worker starts after listen (and never with :memory:); until then a wake-up is a no-op.
@@ -101,7 +111,6 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     services,
     broker,
     connectedAnywhere: cluster.connectedAnywhere,
-    sharedStorage: opened.kind === 'postgres',
     states,
     epoch,
     onOpen: () => metrics.wsOpened.inc(),

@@ -8,7 +8,8 @@ import type { TenantLimiter } from './rate-limiter'
 import { createRedisTenantLimiter } from './redis-rate-limiter'
 import { createLocalBroker } from './local'
 import { createRedisBroker } from './redis'
-import { openRedis } from './redis-client'
+import { openRedis, throttledWarn } from './redis-client'
+import type { RoomOrderOptions } from './room-order'
 import { createRedisPresence } from './redis-presence'
 
 /** The tenant service's side of cross-instance change notices (`why` travels as a plain string). */
@@ -17,8 +18,13 @@ export interface TenantChangeSharing<W extends string> {
   changedElsewhere(tenantId: string, why: W): void
 }
 
-export async function openBroker(config: Config, log: Logger, clock: Clock) {
-  const local = createLocalBroker(clock, config.PRESENCE_GRACE_MS)
+/**
+ * `order`: with shared storage, the source of a room's missed messages and the metrics hooks of
+ * the per-room ordering (room-order.ts); omitted on SQLite, where one process publishes in seq order.
+ */
+export async function openBroker(config: Config, log: Logger, clock: Clock, opts: { order?: Omit<RoomOrderOptions, 'deliver' | 'subscriberCount' | 'warn'> } = {}) {
+  const warnOrder = throttledWarn(log)
+  const local = createLocalBroker(clock, config.PRESENCE_GRACE_MS, opts.order ? { order: { ...opts.order, warn: warnOrder } } : {})
   if (!config.REDIS_URL) {
     return {
       broker: local,
@@ -28,7 +34,7 @@ export async function openBroker(config: Config, log: Logger, clock: Clock) {
       shared: false,
       /** Cross-instance tenant-change notices (a no-op with one instance). */
       shareTenantChanges<W extends string>(_local: TenantChangeSharing<W>) {},
-      close: async () => {},
+      close: async () => local.close(),
     }
   }
   const instanceId = crypto.randomUUID()

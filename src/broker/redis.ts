@@ -24,6 +24,7 @@ import type { Logger } from '../log'
 import type { LocalBroker } from './local'
 import type { RedisPresence } from './redis-presence'
 import { serializeFrame, type SerializedFrame, type ServerFrame } from '../schemas/server-frames'
+import { orderOf } from './room-order'
 import { LUA_NOW, lua, openRedis, preloadScripts, runScript, throttledWarn, whenReady, type Redis } from './redis-client'
 
 export interface RedisBrokerOptions {
@@ -100,6 +101,8 @@ export function createRedisBroker(o: RedisBrokerOptions) {
   let closed = false
   /** True while the subscriber listens on both the pattern and the control channel. */
   let subscribed = false
+  /** The subscription was lost since it was last confirmed (a catch-up is due once it is back). */
+  let outage = false
   let waiters: (() => void)[] = []
 
   /** Hands a serialized frame to this instance's subscribers of the topic. */
@@ -110,8 +113,21 @@ export function createRedisBroker(o: RedisBrokerOptions) {
   const MARK = '\u0001'
   const origins = new Map<string, ServerWebSocket<unknown>>()
   let originSeq = 0
+  // Message frames carry their ordering key in front, `\u0002c<seq>\u0002` (a new seq) or
+  // `\u0002u<seq>\u0002` (a change to one), so the receiving instance can put a room's frames back in
+  // seq order (room-order.ts) without parsing the frame.
+  const SEQ = '\u0002'
+  const withSeq = (frame: ServerFrame, data: string) => {
+    const key = orderOf(frame)
+    return key ? `${SEQ}${key.kind === 'created' ? 'c' : 'u'}${key.seq}${SEQ}${data}` : data
+  }
 
   function deliverLocal(topic: string, data: string) {
+    if (data.startsWith(SEQ)) {
+      const end = data.indexOf(SEQ, 1)
+      const kind = data[1] === 'c' ? 'created' : 'changed'
+      return local.deliverInOrder(topic, kind, Number(data.slice(2, end)), data.slice(end + 1) as SerializedFrame)
+    }
     if (data.startsWith(MARK)) {
       const end = data.indexOf(MARK, 1)
       const ws = origins.get(data.slice(1, end))
@@ -156,10 +172,20 @@ export function createRedisBroker(o: RedisBrokerOptions) {
         subscribed = true
         for (const w of waiters) w()
         waiters = []
+        // Frames other instances published while this one was not listening never come: read
+        // every room its sockets follow up to the store's end (SPEC §6: nothing lost).
+        if (outage) {
+          outage = false
+          local.order
+            ?.catchUp()
+            .then((rooms) => log.info('caught up after redis returned', { rooms }))
+            .catch((e) => warn('catch-up after redis returned failed', e))
+        }
       })
       .catch((e) => warn('redis subscribe failed', e))
   })
   sub.on('close', () => {
+    if (subscribed) outage = true
     subscribed = false
   })
 
@@ -230,7 +256,7 @@ export function createRedisBroker(o: RedisBrokerOptions) {
 
     // --- Broker ---------------------------------------------------------------------------------
     publish(topic: string, frame: ServerFrame): Promise<void> {
-      const data = serializeFrame(frame)
+      const data = withSeq(frame, serializeFrame(frame))
       if (!topic.startsWith('t:')) {
         // Every builder in topics.ts starts with `t:`; anything else stays on this instance.
         deliverLocal(topic, data)
@@ -310,6 +336,7 @@ export function createRedisBroker(o: RedisBrokerOptions) {
       return last
     },
     subscriberCount: (topic: string) => local.subscriberCount(topic),
+    subscribeRoom: (...args: Parameters<LocalBroker['subscribeRoom']>) => local.subscribeRoom(...args),
     connectedUsers: () => local.connectedUsers(),
     sendToUser: (tenantId: string, userId: string, data: SerializedFrame, roomId?: string) => local.sendToUser(tenantId, userId, data, roomId),
     limitDirectSends: (bytes: number) => local.limitDirectSends(bytes),
@@ -326,6 +353,7 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     async close(opts: { cleanup?: boolean } = {}): Promise<void> {
       closed = true
       subscribed = false
+      local.close()
       if (timer) clearInterval(timer)
       timer = null
       cmd.off('ready', beat)

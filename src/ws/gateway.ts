@@ -31,11 +31,9 @@ export interface GatewayDeps {
   clock: Clock
   services: Services
   /** This instance's sockets (LocalBroker, or the Redis broker that wraps one). */
-  broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends' | 'localCounts' | 'watchRooms'>
+  broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends' | 'localCounts' | 'watchRooms' | 'subscribeRoom'>
   /** Whether the user still has a connection on any instance (the offline announcement waits for none). */
   connectedAnywhere: (tenantId: string, userId: string) => boolean | Promise<boolean>
-  /** Several instances commit to the same database: the initial sync reads once more after subscribing. */
-  sharedStorage?: boolean
   states: RequestStates
   epoch: string
   /** Called once per accepted connection (metrics). */
@@ -171,7 +169,12 @@ export function createGateway(deps: GatewayDeps) {
       // The online announcement (in slices) is out before this connection subscribes to any room,
       // so the user's own connection does not hear it.
       if (announced) await announced
-      const synced = await initialSync(conn, { realtime: services.realtime, watchRooms: broker.watchRooms, max: config.SYNC_MAX_PER_ROOM, catchUp: deps.sharedStorage })
+      const synced = await initialSync(conn, {
+        realtime: services.realtime,
+        watchRooms: broker.watchRooms,
+        max: config.SYNC_MAX_PER_ROOM,
+        join: (c, roomId, how) => broker.subscribeRoom(c.ws, c.tenantId, roomId, how),
+      })
       if (!synced) return
       conn.send(syncDoneFrame())
       // SPEC §5 step 4: pending notifications (unacked, within NOTIFICATION_TTL_MS).
