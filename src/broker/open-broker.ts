@@ -10,6 +10,7 @@ import { createLocalBroker } from './local'
 import { createRedisBroker } from './redis'
 import { openRedis, throttledWarn } from './redis-client'
 import type { RoomOrderOptions } from './room-order'
+import type { PresenceAnnouncer } from './types'
 import { createRedisPresence } from './redis-presence'
 
 /** The tenant service's side of cross-instance change notices (`why` travels as a plain string). */
@@ -30,6 +31,8 @@ export async function openBroker(config: Config, log: Logger, clock: Clock, opts
       broker: local,
       /** Connected on any instance (the offline announcement waits for the last one). */
       connectedAnywhere: (t: string, u: string): boolean | Promise<boolean> => local.connected(t, u),
+      /** One instance: its first connection is the first anywhere; offline once none is left here. */
+      announcer: { claimOnline: () => true, claimOffline: (t: string, u: string) => !local.connected(t, u), announced: () => null } as PresenceAnnouncer,
       limiter: undefined as TenantLimiter | undefined,
       shared: false,
       /** Cross-instance tenant-change notices (a no-op with one instance). */
@@ -54,6 +57,7 @@ export async function openBroker(config: Config, log: Logger, clock: Clock, opts
   return {
     broker,
     connectedAnywhere: (t: string, u: string) => presence.connectedAnywhere(t, u),
+    announcer: presence as PresenceAnnouncer,
     limiter: limiter as TenantLimiter,
     shared: true,
     // SPEC §2: a rotated key stops working at once on every instance — the change is published

@@ -32,8 +32,6 @@ export interface GatewayDeps {
   services: Services
   /** This instance's sockets (LocalBroker, or the Redis broker that wraps one). */
   broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends' | 'localCounts' | 'watchRooms' | 'subscribeRoom'>
-  /** Whether the user still has a connection on any instance (the offline announcement waits for none). */
-  connectedAnywhere: (tenantId: string, userId: string) => boolean | Promise<boolean>
   states: RequestStates
   epoch: string
   /** Called once per accepted connection (metrics). */
@@ -190,8 +188,7 @@ export function createGateway(deps: GatewayDeps) {
     conn.closed = true
     conn.drained()
     for (const roomId of [...(conn.typing?.keys() ?? [])]) dispatcher.stopTyping(conn, roomId)
-    if (broker.unregister(conn.tenantId, conn.userId, ws))
-      services.realtime.lastConnectionClosed(conn.actor, () => deps.connectedAnywhere(conn.tenantId, conn.userId))
+    if (broker.unregister(conn.tenantId, conn.userId, ws)) services.realtime.lastConnectionClosed(conn.actor)
   }
 
   return {

@@ -129,6 +129,43 @@ describe.skipIf(!available)('two instances over PostgreSQL and Redis', () => {
     for (const f of franks) f.close()
   })
 
+  test("presence is the cluster's: a second connection on the other instance announces nothing; offline only after the last one anywhere", async () => {
+    const room = (await as(a, 'gina')('POST', '/v1/rooms', { type: 'group', members: ['hal'] })).body.room_id
+    const hal = await WsClient.connect(a.wsUrl, hdr('hal'))
+    await hal.next('sync.done', 5000, (x) => x.room_id === undefined)
+    const ginaFrames = (status: string) => hal.log.filter((x) => x.type === 'presence.update' && x.user_id === 'gina' && x.status === status)
+    /** A message through the room after which every earlier frame to hal has arrived (same instance, one socket). */
+    const barrier = async (content: string) => {
+      expect((await as(b, 'gina')('POST', `/v1/rooms/${room}/messages`, { content })).status).toBe(201)
+      await hal.next('message', 5000, (x) => x.content === content)
+    }
+    const onA = await WsClient.connect(a.wsUrl, hdr('gina'))
+    await hal.next('presence.update', 5000, (x) => x.user_id === 'gina' && x.status === 'online')
+    const onB = await WsClient.connect(b.wsUrl, hdr('gina'))
+    await onB.next('sync.done', 5000, (x) => x.room_id === undefined)
+    // The first connection closes; gina is still connected on B: no offline after the grace (300 ms).
+    onA.close()
+    await onA.closed()
+    await Bun.sleep(700)
+    await barrier('gina still on B')
+    expect(ginaFrames('online')).toHaveLength(1)
+    expect(ginaFrames('offline')).toHaveLength(0)
+    // She moves back to A within the grace period: no offline, no second online.
+    onB.close()
+    await onB.closed()
+    const again = await WsClient.connect(a.wsUrl, hdr('gina'))
+    await again.next('sync.done', 5000, (x) => x.room_id === undefined)
+    await Bun.sleep(700)
+    await barrier('gina back on A')
+    expect(ginaFrames('online')).toHaveLength(1)
+    expect(ginaFrames('offline')).toHaveLength(0)
+    again.close()
+    await hal.next('presence.update', 5000, (x) => x.user_id === 'gina' && x.status === 'offline')
+    await barrier('gina gone')
+    expect(ginaFrames('offline')).toHaveLength(1)
+    hal.close()
+  })
+
   test('the tenant rate limit is one bucket across both instances', async () => {
     const p = await call(a.url, 'PATCH', `/v1/admin/tenants/${tenantId}`, { headers: { 'x-master-key': 'mk' }, body: { config: { rate_limit_per_sec: 5 } } })
     expect(p.status).toBe(200)
