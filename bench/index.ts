@@ -5,7 +5,7 @@
 // Every load loop is bounded in time and count; every child is killed by its pid at the end.
 //
 // The same driver is `chatapi bench` in the compiled binary (src/index.ts imports runBench lazily):
-// there it spawns the load processes as `<binary> __bench-load ws|rest <spec.json>` and servers (no
+// there it spawns the load processes as `<binary> __bench-load ws|rest|noisy <spec.json>` and servers (no
 // --url) as `<binary> serve`, since the binary has neither bun nor bench/ beside it.
 
 import { join } from 'node:path'
@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import type { Subprocess } from 'bun'
 import { SCENARIOS } from './lib/scenarios'
-import type { Ctx, Phase, Scenario } from './lib/types'
+import type { Ctx, LoadKind, Phase, Scenario } from './lib/types'
 import { commitStats, killSpawned, remoteTarget, spawnServersAs, spawnTarget, type Target } from './lib/target'
 import { CORES, eachLine, loadavg, quiet, rssBytes } from './lib/util'
 import { BenchUsage, help, parseArgs, type BenchOptions } from './lib/args'
@@ -38,7 +38,7 @@ export async function runBench(argv: string[], o: BenchOptions = { name: 'bun ru
     ;({ flags, positional } = parseArgs(argv, o))
     const wanted = (positional[0] ?? 'all').split(',').filter(Boolean)
     chosen = wanted.includes('all')
-      ? SCENARIOS.filter((s) => !s.ownsServers)
+      ? SCENARIOS.filter((s) => !s.ownsServers && !s.separate)
       : wanted.map((n) => SCENARIOS.find((s) => s.name === n) ?? fail(`unknown scenario "${n}"; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}, all`))
     if (!chosen.length) fail(`no scenario given (see ${o.name} --help)`)
   } catch (e) {
@@ -85,7 +85,7 @@ export async function runBench(argv: string[], o: BenchOptions = { name: 'bun ru
   }, Number(flags.cap ?? 1200 * runs) * 1000).unref?.()
 
   let specN = 0
-  function spawnLoad(kind: 'ws' | 'rest', spec: Record<string, unknown>, hardcapS: number, onLine: (l: Record<string, any>) => void): Promise<void> {
+  function spawnLoad(kind: LoadKind, spec: Record<string, unknown>, hardcapS: number, onLine: (l: Record<string, any>) => void): Promise<void> {
     const file = join(tmp, `spec-${specN++}.json`)
     writeFileSync(file, JSON.stringify(spec))
     const cmd = o.self ? [...o.self, '__bench-load', kind, file] : ['bun', join(import.meta.dir, 'lib', `load-${kind}.ts`), file]

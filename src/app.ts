@@ -29,6 +29,9 @@ import { tokensRoutes } from './http/routes/tokens'
 import { metricsRoutes } from './http/routes/metrics'
 import { adminBackupRoutes } from './http/routes/admin-backup'
 import { demoRoutes } from './http/routes/demo'
+import { adminStatsRoutes } from './http/routes/admin-stats'
+import { adminConsoleRoutes } from './http/routes/admin-console'
+import type { TenantSeries } from './metrics-series'
 import type { HealthSource } from './health'
 import type { Gateway } from './ws/gateway'
 
@@ -39,8 +42,13 @@ export interface AppDeps extends RouteDeps {
   gateway: Pick<Gateway, 'routes'>
   /** The Prometheus text of GET /metrics. */
   renderMetrics: () => Promise<string>
-  /** Called once per finished request (metrics); `route` is the template, never a raw path. */
-  onRequestDone?: (method: string, route: string, status: number, seconds: number) => void
+  /** The per-tenant time series behind GET /v1/admin/stats and the console's charts. */
+  stats: TenantSeries
+  /**
+   * Called once per finished request (metrics); `route` is the template, never a raw path.
+   * `tenantId` is the authenticated tenant's, null for admin, anonymous and refused calls.
+   */
+  onRequestDone?: (method: string, route: string, status: number, seconds: number, tenantId: string | null) => void
 }
 
 const pathOf = (url: string) => {
@@ -104,7 +112,8 @@ export function createApp(deps: AppDeps) {
       const state = states.get(request)
       if (!state) return
       const status = state.status ?? (typeof set.status === 'number' ? set.status : 200)
-      deps.onRequestDone?.(request.method, state.route || 'unmatched', status, (performance.now() - state.startedAt) / 1000)
+      const tenantId = (state.actor ?? state.caller)?.tenant.tenant_id ?? null
+      deps.onRequestDone?.(request.method, state.route || 'unmatched', status, (performance.now() - state.startedAt) / 1000, tenantId)
       if (status >= 500 || config.LOG_LEVEL === 'debug')
         log.info('request', {
           request_id: state.requestId,
@@ -128,7 +137,9 @@ export function createApp(deps: AppDeps) {
     .use(tokensRoutes(deps))
     .use(metricsRoutes(deps.renderMetrics))
     .use(adminBackupRoutes(deps.services.backups))
+    .use(adminStatsRoutes({ series: deps.stats, tenants: deps.services.tenant }))
     .use(demoRoutes(config.DEMO_ENABLED))
+    .use(adminConsoleRoutes(Boolean(config.MASTER_API_KEY)))
     .use(deps.gateway.routes())
   return app
 }

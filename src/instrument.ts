@@ -2,7 +2,7 @@
 
 import type { ServerWebSocket } from 'bun'
 import type { Broker } from './broker/types'
-import { isUserTopic, topics } from './broker/topics'
+import { isUserTopic, tenantOfTopic, topics } from './broker/topics'
 import type { ServerFrame } from './schemas/server-frames'
 import type { Store } from './db/types'
 import type { AppMetrics } from './metrics'
@@ -29,17 +29,38 @@ export function instrumentStore(store: Store, m: AppMetrics): Store {
   return { ...store, messages: { ...store.messages, appendBatch } }
 }
 
+/** What instrumentBroker needs of the broker beyond publishing: its local socket registry. */
+interface LocalSockets<S> {
+  subscriberCount(topic: string): number
+  register(tenantId: string, userId: string, ws: S): boolean
+  unregister(tenantId: string, userId: string, ws: S): boolean
+  localCounts(tenantId: string, userId: string): { user: number; tenant: number }
+}
+
 /**
  * The broker every layer uses, counting fan-out deliveries: one per socket of this instance
- * subscribed to the topic at publish time (the skipped sender of publishFrom not counted).
+ * subscribed to the topic at publish time (the skipped sender of publishFrom not counted). It also
+ * tells the admin console's series each tenant's live socket count after every register and
+ * unregister, read back from the registry itself so the chart cannot drift from it.
  */
-export function instrumentBroker<B extends Broker & { subscriberCount(topic: string): number }>(broker: B, m: AppMetrics): B {
+export function instrumentBroker<S, B extends Broker & LocalSockets<S>>(broker: B, m: AppMetrics): B {
   const count = (topic: string, frame: ServerFrame, skipped: number) => {
     const n = broker.subscriberCount(topic) - skipped
-    if (n > 0) m.fanout.inc({ type: frame.type }, n)
+    if (n > 0) m.fanout.inc(tenantOfTopic(topic), { type: frame.type }, n)
   }
+  const connections = (tenantId: string, userId: string) => m.series.connections(tenantId, broker.localCounts(tenantId, userId).tenant)
   return {
     ...broker,
+    register(tenantId: string, userId: string, ws: S) {
+      const first = broker.register(tenantId, userId, ws)
+      connections(tenantId, userId)
+      return first
+    },
+    unregister(tenantId: string, userId: string, ws: S) {
+      const last = broker.unregister(tenantId, userId, ws)
+      connections(tenantId, userId)
+      return last
+    },
     publish(topic: string, frame: ServerFrame) {
       broker.publish(topic, frame)
       count(topic, frame, 0)
@@ -53,13 +74,13 @@ export function instrumentBroker<B extends Broker & { subscriberCount(topic: str
       broker.publishToUsers(tenantId, userIds, frame)
       let n = 0
       for (const u of userIds) n += broker.subscriberCount(topics.user(tenantId, u))
-      if (n > 0) m.fanout.inc({ type: frame.type }, n)
+      if (n > 0) m.fanout.inc(tenantId, { type: frame.type }, n)
     },
   }
 }
 
-/** Counts from the domain events: messages stored (client_msg_id replays emit none). */
+/** Counts from the domain events: messages stored (client_msg_id replays emit none), by tenant for the console's series. */
 export const eventMetrics = (m: AppMetrics): Subscriber => ({
   name: 'metrics',
-  handlers: { 'message.created': () => m.messagesStored.inc() },
+  handlers: { 'message.created': (e) => m.messagesStored.inc(e.tenantId) },
 })

@@ -17,6 +17,7 @@ import { createStorageHealth, watchStorage } from './storage-health'
 import { createGateway } from './ws/gateway'
 import type { Redelivery } from './services/redelivery'
 import { createAppMetrics } from './metrics'
+import { createTenantSeries } from './metrics-series'
 import { instrumentBroker, instrumentStore } from './instrument'
 import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
@@ -65,7 +66,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   // Infrastructure.
   const opened = await openStore(config)
   if (opened.migrationsApplied.length) log.info('migrations applied', { applied: opened.migrationsApplied })
-  const metrics = createAppMetrics()
+  const metrics = createAppMetrics(createTenantSeries({ clock }))
   // The store the services see: group commits timed, storage faults reported to /health.
   const storage = createStorageHealth({ clock, log })
   const store = watchStorage(instrumentStore(opened.store, metrics), storage)
@@ -131,8 +132,9 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     health,
     gateway,
     renderMetrics: metrics.registry.render,
-    onRequestDone(method, route, status, seconds) {
-      metrics.httpRequests.inc({ method, route, status: String(status) })
+    stats: metrics.series,
+    onRequestDone(method, route, status, seconds, tenantId) {
+      metrics.httpRequests.inc(tenantId, { method, route, status: String(status) })
       metrics.httpLatency.observe(seconds, { method, route })
     },
   })

@@ -121,6 +121,26 @@ describe.skipIf(skip)('compiled binary', () => {
     expect(spec.body.info.version).toBe(pkg.version)
   })
 
+  test('the admin console is embedded: its page, script (built at compile time, with uPlot) and stylesheet; its stats answer', async () => {
+    const page = await fetch(`${base}/admin`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
+    expect(await page.text()).toContain('<script type="module" src="/admin/app.js"></script>')
+    const js = await fetch(`${base}/admin/app.js`)
+    expect(js.status).toBe(200)
+    const code = await js.text()
+    expect(code.length).toBeGreaterThan(50_000)
+    expect(code).toContain('/v1/admin/stats')
+    expect(code).toContain('u-legend') // uPlot
+    const css = await fetch(`${base}/admin/app.css`)
+    expect(css.status).toBe(200)
+    expect(await css.text()).toContain('.uplot')
+    const stats = await call(base, 'GET', '/v1/admin/stats?window=1h', { headers: { 'x-master-key': MASTER } })
+    expect(stats.status).toBe(200)
+    expect(stats.body.step_s).toBe(60)
+    expect(stats.body.series.http_requests).toHaveLength(60)
+  })
+
   test('admin creates a tenant; a message goes in over REST and comes back over REST and WebSocket', async () => {
     const t = await call(base, 'POST', '/v1/admin/tenants', { headers: { 'x-master-key': MASTER }, body: { name: 'bin' } })
     expect(t.status).toBe(201)

@@ -1,6 +1,8 @@
 // A receive-only WebSocket client on a bare TCP socket: it does the upgrade with ChatAPI's headers,
 // answers pings, and only counts frames (no JS event per frame), so one load process can hold
-// thousands of members and count millions of deliveries per second.
+// thousands of members and count millions of deliveries per second. Optionally it hands small text
+// frames (≤ SMALL bytes: control answers such as sync.done or error) to a callback, and sendText
+// writes a client frame, which is all the noisy-neighbour sync flood needs at a low client cost.
 
 import type { Socket } from 'bun'
 
@@ -17,18 +19,34 @@ export const newRawStats = (): RawStats => ({ frames: 0, messages: 0, opened: 0,
 
 const PONG = new Uint8Array([0x8a, 0x80, 0, 0, 0, 0]) // masked, empty
 const SYNC_DONE = '"type":"sync.done"'
+const SMALL = 512
+
+/** Writes one masked text frame (a client's frames must be masked; a zero mask keeps the bytes). */
+export function sendText(s: Socket<undefined>, text: string) {
+  const body = Buffer.from(text)
+  const head = body.length < 126 ? [0x81, 0x80 | body.length] : [0x81, 0x80 | 126, body.length >> 8, body.length & 0xff]
+  s.write(Buffer.concat([Buffer.from([...head, 0, 0, 0, 0]), body]))
+}
 
 /**
  * Connects and resolves with the socket once the server sent `sync.done` (subscribed to every room
  * of the user). Rejects on a refused upgrade, a connect error or after `timeoutMs`.
  */
-export function rawConnect(host: string, port: number, headers: Record<string, string>, stats: RawStats, timeoutMs = 30_000): Promise<Socket<undefined>> {
+export function rawConnect(
+  host: string,
+  port: number,
+  headers: Record<string, string>,
+  stats: RawStats,
+  timeoutMs = 30_000,
+  onSmallText?: (text: string) => void,
+): Promise<Socket<undefined>> {
   return new Promise((resolve, reject) => {
     let upgraded = false
     let ready = false
     let text = '' // handshake and pre-ready text (latin1); emptied once ready
     let skip = 0 // payload bytes of the current frame still to skip
     let left: Uint8Array | null = null // a partial frame header carried to the next chunk
+    let small: number[] | null = null // the payload of a small text frame being collected (onSmallText)
     let settled = false
     const fail = (e: unknown) => {
       if (settled) return
@@ -93,8 +111,14 @@ export function rawConnect(host: string, port: number, headers: Record<string, s
           while (i < len) {
             if (skip > 0) {
               const n = Math.min(skip, len - i)
+              if (small) for (let k = i; k < i + n; k++) small.push(d[k])
               skip -= n
               i += n
+              if (skip === 0 && small) {
+                const text = Buffer.from(small).toString('utf8')
+                small = null
+                if (ready) onSmallText!(text)
+              }
               continue
             }
             if (len - i < 2) {
@@ -127,6 +151,13 @@ export function rawConnect(host: string, port: number, headers: Record<string, s
             } else if (op === 9) s.write(PONG)
             i += h
             skip = pl
+            if (op === 1 && onSmallText && pl <= SMALL) {
+              small = []
+              if (pl === 0) {
+                small = null
+                if (ready) onSmallText('')
+              }
+            }
           }
         },
         close() {

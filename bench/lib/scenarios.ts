@@ -6,6 +6,7 @@ import type { RestPhase, RestSpec } from './load-rest'
 import type { WsRoomSpec, WsSpec } from './load-ws'
 import { nofileLimit, rssBytes, sleep } from './util'
 import { pgScale } from './pg-scale'
+import { noisyNeighbour } from './noisy'
 import { deliveryBusy } from './delivery-busy'
 import type { Ctx, Phase, Scenario } from './types'
 
@@ -244,4 +245,5 @@ export const SCENARIOS: Scenario[] = [
   writeCost,
   deliveryBusy,
   pgScale,
+  noisyNeighbour,
 ]

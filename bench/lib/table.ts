@@ -7,6 +7,7 @@ export const mb = (b: number | null) => (b === null ? 'n/a' : (b / 2 ** 20).toFi
 export const errCount = (e: Record<string, number> | undefined) => Object.values(e ?? {}).reduce((a, b) => a + b, 0)
 export function phaseThroughput(s: string, p: Phase): [number | null, string] {
   if (s === 'fanout-1000') return [p.deliveries_per_s, 'deliveries/s']
+  if (s === 'noisy-neighbour') return [p.ok_per_s ?? null, 'victim req/s']
   if (s === 'delivery-busy') return [p.delivered_per_s, 'deliveries/s']
   if (p.persisted_per_s !== undefined) return [p.persisted_per_s, 'msg/s']
   if (p.kind === 'history') return [p.ok_per_s, 'pages/s']

@@ -2,6 +2,9 @@
 
 import type { Target } from './target'
 
+/** The load processes: bench/lib/load-<kind>.ts (`chatapi __bench-load <kind>` in the binary). */
+export type LoadKind = 'ws' | 'rest' | 'noisy'
+
 export interface Ctx {
   t: Target
   flags: Record<string, string>
@@ -10,9 +13,9 @@ export interface Ctx {
   secs: number
   warmup: number
   /** Runs a load process (bench/lib/load-<kind>.ts) on a spec; returns its JSON output lines. */
-  load(kind: 'ws' | 'rest', spec: Record<string, unknown>, hardcapS: number): Promise<Record<string, any>[]>
+  load(kind: LoadKind, spec: Record<string, unknown>, hardcapS: number): Promise<Record<string, any>[]>
   /** Runs several load processes at once. */
-  loadMany(kind: 'ws' | 'rest', specs: Record<string, unknown>[], hardcapS: number, onLine: (i: number, line: Record<string, any>) => void): Promise<void>
+  loadMany(kind: LoadKind, specs: Record<string, unknown>[], hardcapS: number, onLine: (i: number, line: Record<string, any>) => void): Promise<void>
   /** Kills (by pid) every load process still running. */
   killLoads(): void
 }
@@ -34,5 +37,7 @@ export interface Scenario {
   needsSpawn?: boolean
   /** spawns (and stops) its own servers; not part of `all` (pg-scale needs PostgreSQL and Redis) */
   ownsServers?: boolean
+  /** not part of `all`: run by name (noisy-neighbour is a security check, minutes long, not a throughput figure) */
+  separate?: boolean
   run(ctx: Ctx): Promise<{ phases: Phase[]; headline: Headline }>
 }

@@ -1,4 +1,10 @@
 // Token buckets: per tenant (SPEC §2) and per WebSocket connection; one policy, two keys.
+//
+// A take has a cost (issue 13: work that grows with input pays in proportion, services/cost.ts).
+// It passes when the bucket holds min(cost, rate) tokens and then spends the whole cost, so the
+// bucket may go below zero: a request dearer than the burst is still possible from a full bucket,
+// and the debt is waited out by the takes after it. Over time a tenant never spends more than its
+// rate; a refused take spends nothing.
 
 import type { Clock } from '../clock'
 
@@ -27,20 +33,28 @@ export class TokenBucket {
     this.tokens = Math.min(this.tokens, capacity)
   }
 
-  take(): TakeResult {
+  take(cost = 1): TakeResult {
     const now = this.clock.now()
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updated) / 1000) * this.rate)
     this.updated = now
-    const allowed = this.tokens >= 1
-    if (allowed) this.tokens -= 1
-    const missing = this.capacity - this.tokens
-    return {
-      allowed,
-      limit: this.capacity,
-      remaining: Math.floor(this.tokens),
-      reset: Math.ceil((now + (missing / this.rate) * 1000) / 1000),
-      retryAfter: Math.max(1, Math.ceil((1 - this.tokens) / this.rate)),
-    }
+    const need = neededFor(cost, this.rate)
+    const allowed = this.tokens >= need
+    if (allowed) this.tokens -= cost
+    return takeResult(allowed, this.tokens, now, this.rate, this.capacity, need)
+  }
+}
+
+/** Tokens a take of `cost` needs in the bucket: the cost, but never more than one second's refill. */
+export const neededFor = (cost: number, rate: number) => Math.min(cost, Math.max(1, rate))
+
+/** The header figures of SPEC §10 from the bucket state after a take (shared with the Redis bucket). */
+export function takeResult(allowed: boolean, tokens: number, nowMs: number, rate: number, capacity: number, need = 1): TakeResult {
+  return {
+    allowed,
+    limit: capacity,
+    remaining: Math.max(0, Math.floor(tokens)),
+    reset: Math.ceil((nowMs + ((capacity - tokens) / rate) * 1000) / 1000),
+    retryAfter: Math.max(1, Math.ceil((need - tokens) / rate)),
   }
 }
 
@@ -48,15 +62,16 @@ export class TokenBucket {
 export function createTenantLimiter(clock: Clock) {
   const buckets = new Map<string, TokenBucket>()
   return {
-    take(tenantId: string, ratePerSec: number): TakeResult {
+    take(tenantId: string, ratePerSec: number, cost = 1): TakeResult {
       let b = buckets.get(tenantId)
       if (!b) buckets.set(tenantId, (b = new TokenBucket(ratePerSec, ratePerSec * 2, clock)))
       else b.resize(ratePerSec, ratePerSec * 2)
-      return b.take()
+      return b.take(cost)
     },
   }
 }
 /** One tenant bucket: in memory (one instance) or in Redis (shared by every instance). */
 export interface TenantLimiter {
-  take(tenantId: string, ratePerSec: number): TakeResult | Promise<TakeResult>
+  /** Spends `cost` tokens (default 1) of the tenant's bucket, or none when refused. */
+  take(tenantId: string, ratePerSec: number, cost?: number): TakeResult | Promise<TakeResult>
 }

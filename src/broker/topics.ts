@@ -12,6 +12,12 @@ export function userOfTopic(topic: string): { tenantId: string; userId: string }
   return { tenantId: topic.slice(2, end), userId: topic.slice(end + ':user:'.length) }
 }
 
+/** The tenant of any topic built above (metrics count fan-out by tenant for the admin console). */
+export function tenantOfTopic(topic: string): string | null {
+  const end = topic.indexOf(':', 2) // tenant ids never hold ':'
+  return topic.startsWith('t:') && end !== -1 ? topic.slice(2, end) : null
+}
+
 /** True for a topic built by topics.user. */
 export const isUserTopic = (topic: string) => topic.startsWith(':user:', topic.indexOf(':', 2))
 

@@ -104,8 +104,15 @@ export interface NewRoom {
 
 export type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
 
+export interface RoomListPage {
+  rooms: RoomListItem[]
+  next_cursor: string | null
+  /** The user's memberships of rooms of more than 100 members: every page reads them (the cost of a page). */
+  large_memberships: number
+}
+
 /** One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL stores). */
-export function toRoomListPage(rows: ListRow[], limit: number): { rooms: RoomListItem[]; next_cursor: string | null } {
+export function toRoomListPage(rows: ListRow[], limit: number, largeMemberships: number): RoomListPage {
   const page = rows.slice(0, limit)
   const rooms: RoomListItem[] = page.map((r) => {
     const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read) }
@@ -126,7 +133,7 @@ export function toRoomListPage(rows: ListRow[], limit: number): { rooms: RoomLis
     return item
   })
   const last = page[page.length - 1]
-  return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null }
+  return { rooms, next_cursor: rows.length > limit ? encodeCursor([last.last_activity_at, last.room_id]) : null, large_memberships: largeMemberships }
 }
 
 // ── Members
@@ -209,7 +216,8 @@ export interface DeadLetterRow {
 
 export type AttemptResult =
   | { delivery_id: string; outcome: 'ok' }
-  | { delivery_id: string; outcome: 'failed'; error: string }
+  /** tenant_id: the row's tenant, for the admin console's per-tenant failure series (metrics only). */
+  | { delivery_id: string; outcome: 'failed'; error: string; tenant_id?: string }
   /** Skipped while the endpoint's circuit is open: does not count as an attempt (SPEC §6). */
   | { delivery_id: string; outcome: 'skipped'; retry_at: number }
 

@@ -13,7 +13,7 @@
 //    the publish order without any queueing of its own.
 // Cursors are opaque strings made by db/cursor.ts; an invalid one is VALIDATION_ERROR on `cursor`.
 
-import type { Room, RoomListItem, Role } from '../schemas/room'
+import type { Room, Role } from '../schemas/room'
 import type {
   AppendResult,
   AttemptResult,
@@ -28,6 +28,7 @@ import type {
   NotificationRow,
   PageRow,
   ResultPolicy,
+  RoomListPage,
   RoomRow,
   SecretColumn,
   SubscriptionRow,
@@ -59,8 +60,12 @@ export interface RoomStore {
   create(tenantId: string, room: NewRoom): Result<{ room: RoomRow; created: boolean }>
   /** Sets name and/or metadata JSON; the row after the update, or null when absent. */
   update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string }): Result<RoomRow | null>
-  /** The user's rooms, most recently active first, with unread counts and the last message. */
-  listForUser(tenantId: string, userId: string, limit: number, cursor?: string): Result<{ rooms: RoomListItem[]; next_cursor: string | null }>
+  /**
+   * The user's rooms, most recently active first, with unread counts and the last message. Reads
+   * one index range of the user's memberships (db/room-list.ts) plus all of their memberships of
+   * rooms over 100 members; `large_memberships` says how many those were (what the page cost).
+   */
+  listForUser(tenantId: string, userId: string, limit: number, cursor?: string): Result<RoomListPage>
   /** The tenant's channels, oldest first (discovery). */
   listChannels(tenantId: string, limit: number, cursor?: string): Result<{ channels: Room[]; next_cursor: string | null }>
 }
@@ -78,10 +83,14 @@ export interface MemberStore {
   userIdsIn(roomIds: string[]): Result<string[]>
   /**
    * Adds users; existing members keep their role. CONFLICT when the room would pass maxMembers.
-   * Returns every named member (new and existing) and the set of those added now.
+   * Returns every named member (new and existing) and the set of those added now. A room that
+   * grows past 100 members clears the activity second its member rows carry (db/room-list.ts).
    */
   add(tenantId: string, roomId: string, userIds: string[], role: Role, at: string, maxMembers: number): Result<{ rows: MemberRow[]; added: Set<string> }>
-  /** Removes one member (and counts them out of the room); false when they were not a member. */
+  /**
+   * Removes one member (and counts them out of the room); false when they were not a member. A
+   * room back at 100 members carries its activity second on its member rows again.
+   */
   remove(roomId: string, userId: string): Result<boolean>
   /** Moves the ack forward only; the resulting ack, or null for a non-member. */
   advanceAck(roomId: string, userId: string, seq: number): Result<number | null>
@@ -94,7 +103,9 @@ export interface MessageStore {
    * The group commit (SPEC §6): appends every item in one transaction, one result per item in
    * order. Each gets the room's next seq (gap-free: a failed item takes none) and moves its
    * sender's ack and read marker. A client_msg_id the sender already used in the room answers the
-   * original row with created=false. A failure of the whole transaction throws.
+   * original row with created=false. A room of at most 100 members moved into a new second has
+   * that second written on its member rows (the room list's index). A failure of the whole
+   * transaction throws.
    */
   appendBatch(items: NewMessage[]): Result<AppendResult[]>
   get(roomId: string, messageId: string): Result<MessageRow | null>

@@ -50,7 +50,7 @@ const CLIENT_SUMMARIES: Record<ClientFrameType, string> = {
   read: "move the caller's read marker in a room (never backwards)",
   'typing.start': 'start a typing indicator (relayed to the other members; ends after 6 s without a refresh)',
   'typing.stop': 'stop a typing indicator',
-  sync: 're-stream the messages after after_seq (at most SYNC_MAX_PER_ROOM, then sync.truncated)',
+  sync: "re-stream the messages after after_seq (at most SYNC_MAX_PER_ROOM, then sync.truncated); costs the tenant's rate limit one token per started 100 messages it may stream, and when the tenant cannot pay, an error RATE_LIMIT_EXCEEDED and nothing is streamed",
   'notification.ack': 'mark a notification delivered to this user',
   ping: 'a barrier: pong comes once every frame sent before it has been handled',
 }
@@ -77,6 +77,7 @@ function description(l: AsyncApiLimits): string {
     '',
     `**Limits of this server.** A frame over ${l.MAX_WS_FRAME_BYTES} bytes closes the connection (1009). ` +
       `${l.WS_MSG_RATE} frames/s per connection (burst ${l.WS_MSG_RATE * 2}); over it, an \`error\` RATE_LIMIT_EXCEEDED and the frame is dropped. ` +
+      'The upgrade, each `send_message` and each `sync` are also charged to the tenant\'s rate limit, as REST calls are. ' +
       `The server pings every ${l.WS_PING_INTERVAL_MS} ms and drops a connection silent for ${l.WS_IDLE_TIMEOUT_MS} ms. ` +
       `A client that lets ${l.WS_BACKPRESSURE_LIMIT} bytes pile up unread is disconnected (it sees 1006).`,
     '',

@@ -5,6 +5,8 @@ import type { Services } from '../services'
 import type { Actor, AppCaller } from '../services/actor'
 import type { Broker } from '../broker/types'
 import type { RequestStates } from '../request-state'
+import { costOf } from '../services/cost'
+import { applyRateLimit } from './plugins/rate-limit'
 
 export interface RouteDeps {
   config: Config
@@ -19,6 +21,25 @@ export function actorOf(deps: RouteDeps, request: Request): Actor {
   const a = deps.states.get(request)?.actor
   if (!a) throw new Error('tenant route reached without an authenticated actor')
   return a
+}
+
+/**
+ * The rest of a request's cost once its size is known (services/cost.ts): the gate in app.ts took one
+ * token; a request over `items` items takes costOf(items) − 1 more, or answers 429 (with the headers
+ * of the refused take). The response carries the X-RateLimit-* figures after this take. User and
+ * app-level routes alike: the bucket is the tenant's.
+ */
+export async function chargeItems(deps: RouteDeps, request: Request, set: { headers: Record<string, unknown> }, items: number): Promise<void> {
+  const extra = costOf(items) - 1
+  if (extra <= 0) return
+  const state = deps.states.get(request)
+  const payer = state?.actor ?? state?.caller
+  if (!state || !payer) throw new Error('tenant route reached without an authenticated caller')
+  try {
+    await applyRateLimit(deps.services.limiter, payer, state.headers, extra)
+  } finally {
+    Object.assign(set.headers, state.headers)
+  }
 }
 
 /** The caller that onRequest authenticated on an app-level route (user optional). */

@@ -129,7 +129,7 @@ const TENANT_ERRORS = {
   409: errorResponse(409, 'The current state does not allow it.', 'the message is deleted'),
   413: errorResponse(413, 'The body is larger than MAX_BODY_BYTES.', 'request body exceeds 65536 bytes'),
   415: errorResponse(415, 'A non-empty body that is not application/json.', 'request body must be application/json'),
-  429: errorResponse(429, 'The tenant\'s rate limit is exhausted; retry after Retry-After seconds.', 'tenant rate limit exceeded'),
+  429: errorResponse(429, 'The tenant\'s rate limit cannot pay for this call (list pages and calls naming many users cost one token per started 100 items); retry after Retry-After seconds.', 'tenant rate limit exceeded'),
   500: errorResponse(500, 'Internal error; the log has the detail under the X-Request-Id.', 'internal error'),
   503: errorResponse(503, 'The database cannot be written right now.', 'the database cannot be written right now'),
 }

@@ -29,8 +29,10 @@ export function createNotificationService({ store, clock, config, events, outbox
     /**
      * POST /v1/notify: API key only; 202 once stored. `recipients` counts distinct users. A `room_id`
      * is checked as the calling user sees it when one is named, else it must be the tenant's.
+     * `beforeStore` runs once the recipients are counted and may refuse (the cost of the fan-out,
+     * services/cost.ts): a refused notification stores nothing.
      */
-    async notify(actor: AppCaller, body: NotifyBody) {
+    async notify(actor: AppCaller, body: NotifyBody, beforeStore?: (recipients: number) => Promise<void>) {
       keyOnly(actor, 'POST /v1/notify')
       if (!isJsonObject(body.payload)) throw invalid('payload', 'payload must be a JSON object')
       const payload = JSON.stringify(body.payload)
@@ -47,6 +49,7 @@ export function createNotificationService({ store, clock, config, events, outbox
         for (const u of await store.members.userIds(room_id)) recipients.add(u)
       }
       if (topic_subscribers) for (const u of await store.notifications.subscribersOf(tid, body.topic)) recipients.add(u)
+      await beforeStore?.(recipients.size)
 
       const now = clock.now()
       const n = {

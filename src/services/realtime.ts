@@ -116,6 +116,12 @@ export function createRealtimeService({ store, config, events, presence, announc
       return { topic: topics.room(actor.tenant.tenant_id, roomId), frame: typingFrame(roomId, actor.userId, action) }
     },
 
+    /** How many messages a sync from `afterSeq` may stream, at most `max` (member access enforced): what it costs. */
+    async syncBacklog(actor: Actor, roomId: string, afterSeq: number, max: number): Promise<number> {
+      const { room } = await roomFor(store, actor, roomId, 'member')
+      return Math.min(max, Math.max(0, room.last_seq - afterSeq))
+    },
+
     /** Messages after `afterSeq` for a sync (member access enforced). */
     async syncPage(actor: Actor, roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
       await roomFor(store, actor, roomId, 'member')

@@ -188,6 +188,9 @@ export function createTenantService({ store, clock, config, events }: Deps) {
 
     list: async () => (await store.tenants.list()).map(toTenant),
 
+    /** The tenant without the usage queries (a cheap existence check; 404 if unknown). */
+    getWithoutUsage: async (tenantId: string): Promise<Tenant> => toTenant(await mustGet(tenantId)),
+
     async get(tenantId: string, connections: number) {
       const row = await mustGet(tenantId)
       const u = await store.tenants.usage(tenantId)

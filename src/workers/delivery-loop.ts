@@ -159,7 +159,7 @@ export function createDeliveryLoop(d: DeliveryLoopDeps) {
       c.failures++
       c.probing = false
       if (c.failures >= d.settings.circuitFailures) c.openUntil = d.clock.now() + d.settings.circuitOpenMs
-      return { delivery_id: row.delivery_id, outcome: 'failed', error }
+      return { delivery_id: row.delivery_id, outcome: 'failed', error, tenant_id: row.tenant_id }
     }
     const secret = d.webhookSecret(row.tenant_id)
     if (!secret) return fail('TENANT_GONE')

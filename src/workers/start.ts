@@ -32,7 +32,7 @@ export function startWorkers(d: { config: Config; log: Logger; db: Database | nu
           } catch (e) {
             failed(e)
           }
-          for (const r of m.results) d.metrics.deliveryAttempts.inc({ outcome: r.outcome })
+          for (const r of m.results) d.metrics.deliveryAttempts.inc(r.outcome === 'failed' ? (r.tenant_id ?? null) : null, { outcome: r.outcome })
         } else if (m.type === 'cleanup') void d.delivery.cleanup().catch((e) => log.warn('cleanup failed', { code: (e as { code?: string }).code }))
       },
     },

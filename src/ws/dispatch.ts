@@ -10,6 +10,7 @@ import { readUpdatedFrame, syncDoneFrame, typingFrame, type ServerFrame } from '
 import type { Config } from '../config'
 import type { Connection } from './connection'
 import { syncRoom } from './sync'
+import { costOf } from '../services/cost'
 
 /** SPEC §5: a typing indicator ends 6 s after its last typing.start. */
 const TYPING_TIMEOUT_MS = 6000
@@ -30,6 +31,12 @@ export function errorFrame(e: AppError, requestId?: string): ServerFrame<'error'
 
 export function createDispatcher({ services, broker, config, log, typingTimeoutMs = TYPING_TIMEOUT_MS }: DispatchDeps) {
   const { message, receipt, realtime, limiter, notifications } = services
+
+  /** Spends `cost` tokens of the connection's tenant bucket (SPEC §2), or refuses the frame. */
+  async function chargeTenant(conn: Connection, cost = 1) {
+    const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec, cost)
+    if (!take.allowed) throw rateLimited()
+  }
 
   /** Ends a typing indicator (auto-stop, explicit stop or close). A closed socket relays through the server. */
   function stopTyping(conn: Connection, roomId: string) {
@@ -62,8 +69,7 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
         const turn = conn.nextSendTurn()
         let r
         try {
-          const take = await limiter.take(conn.tenantId, conn.actor.tenant.config.rate_limit_per_sec)
-          if (!take.allowed) throw rateLimited()
+          await chargeTenant(conn)
           r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id }, turn)
         } finally {
           turn.submitted() // idempotent: a refused frame must not hold up the next one
@@ -98,7 +104,12 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
           stopTyping(conn, f.room_id)
           return null
         })
+      // A sync streams up to SYNC_MAX_PER_ROOM messages: it costs the tenant one token, like a
+      // request, then the rest of costOf(messages it may stream) before anything is sent.
       case 'sync': {
+        await chargeTenant(conn)
+        const backlog = await realtime.syncBacklog(conn.actor, f.room_id, f.after_seq, config.SYNC_MAX_PER_ROOM)
+        if (costOf(backlog) > 1) await chargeTenant(conn, costOf(backlog) - 1)
         await syncRoom(conn, realtime, f.room_id, f.after_seq, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
         return syncDoneFrame(f.room_id, rid)
       }

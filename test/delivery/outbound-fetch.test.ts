@@ -100,7 +100,7 @@ describe('plain http: the connection goes to the address that was checked', () =
       expect(await deliverOnce(url, http)).toEqual({ delivery_id: 'dlv_1', outcome: 'ok' }) // delivered to the first-checked address
       expect(dialled).toEqual([{ url: `http://${PUBLIC}:${loopback.port}/in`, host: `localhost:${loopback.port}` }])
       // The next attempt looks up again, gets loopback, and is refused before connecting.
-      expect(await deliverOnce(url, http)).toEqual({ delivery_id: 'dlv_1', outcome: 'failed', error: 'BLOCKED_ADDRESS' })
+      expect(await deliverOnce(url, http)).toEqual({ delivery_id: 'dlv_1', outcome: 'failed', error: 'BLOCKED_ADDRESS', tenant_id: 't' })
       expect(dns.calls).toEqual(['localhost', 'localhost'])
       expect(dialled).toHaveLength(1)
       expect(loopback.count()).toBe(0)

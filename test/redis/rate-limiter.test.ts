@@ -54,6 +54,29 @@ describe.skipIf(!redisUp)('redis tenant rate limiter', () => {
     }
   })
 
+  test('a take of cost n: the same figures as the in-memory bucket, debt included', async () => {
+    const rate = 2 // burst 4; a refill of 1 token takes 500 ms
+    let clock = 1_700_000_000_000
+    const mem = new TokenBucket(rate, rate * 2, { now: () => clock })
+    const costs = [3, 1, 5, 1, 2]
+    const got = []
+    const want = []
+    for (const c of costs) {
+      got.push(await L1.take('t-cost', rate, c))
+      want.push(mem.take(c))
+    }
+    // 4 → 1 → 0 → refused (needs min(5, rate) = 2) → refused → refused
+    expect(want.map((r) => r.allowed)).toEqual([true, true, false, false, false])
+    expect(got.map((r) => [r.allowed, r.remaining, r.retryAfter])).toEqual(want.map((r) => [r.allowed, r.remaining, r.retryAfter]))
+    // A cost above the burst passes from a full bucket and leaves a debt the next takes wait out.
+    const big = await L2.take('t-debt', rate, 10)
+    expect(big.allowed).toBe(true)
+    expect(big.remaining).toBe(0)
+    const after = await L1.take('t-debt', rate)
+    expect(after.allowed).toBe(false)
+    expect(after.retryAfter).toBe(4) // (1 - (4 - 10)) / 2 = 3.5 s, in whole seconds
+  })
+
   test('the limit holds across two instances: total allowed ≈ burst', async () => {
     const rate = 10 // burst 20
     const results = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? L1 : L2).take('t-shared', rate)))

@@ -329,6 +329,64 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         expect((await s.rooms.listForUser('t1', 'nobody', 10)).rooms).toEqual([])
       })
 
+      test('listForUser over many rooms: rooms small and large, shared seconds, rooms crossing 100 members; every page size', async () => {
+        await seed(s, ['t1', 't2'], [])
+        const ms = (sec: number, milli: number) => new Date(Date.parse(T0) + sec * 1000 + milli).toISOString()
+        const crowd = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`)
+        // 40 rooms of 2, four created in each second (activity seconds shared by several rooms)
+        for (let i = 0; i < 40; i++) await s.rooms.create('t1', room(`s${String(i).padStart(2, '0')}`, ['u', `p${i}`], { created_at: ms(Math.floor(i / 4), i * 7) }))
+        // large rooms (over 100 members): their member rows carry no activity second
+        for (let i = 0; i < 4; i++) await s.rooms.create('t1', room(`L${i}`, ['u', ...crowd(110, `l${i}_`)], { created_at: ms(2 * i + 1, 500) }))
+        await s.rooms.create('t1', room('up', ['u', ...crowd(99, 'up')], { created_at: ms(3, 1) })) // 100 members, will grow
+        await s.rooms.create('t1', room('down', ['u', ...crowd(100, 'dn')], { created_at: ms(4, 1) })) // 101, will shrink
+        await s.rooms.create('t1', room('notmine', ['p1', 'p2'], { created_at: ms(50, 0) }))
+        await s.rooms.create('t2', room('other', ['u', 'x'], { created_at: ms(60, 0) })) // same user id, other tenant
+        const mine = ['up', 'down', ...Array.from({ length: 40 }, (_, i) => `s${String(i).padStart(2, '0')}`), 'L0', 'L1', 'L2', 'L3']
+
+        const expected = async () => {
+          const keyed: [string, string][] = []
+          for (const id of mine) keyed.push([(await s.rooms.get('t1', id))!.last_activity_at, id])
+          const cmp = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b))
+          return keyed.sort((a, b) => cmp(b[0], a[0]) || cmp(b[1], a[1])).map(([, id]) => id)
+        }
+        const check = async (label: string) => {
+          const want = await expected()
+          for (const limit of [1, 2, 3, 5, 7, 50]) {
+            const got: string[] = []
+            let cursor: string | undefined
+            for (let pages = 0; pages < 100; pages++) {
+              const p = await s.rooms.listForUser('t1', 'u', limit, cursor)
+              expect(p.rooms.length).toBeLessThanOrEqual(limit)
+              expect(p.large_memberships).toBe(4 + largeNow.size) // L0-L3 and the room now over 100
+              got.push(...p.rooms.map((r) => r.room_id))
+              if (!p.next_cursor) break
+              cursor = p.next_cursor
+            }
+            expect({ label, limit, got }).toEqual({ label, limit, got: want })
+          }
+        }
+        const largeNow = new Set(['down'])
+
+        await check('created')
+        // messages in seconds shared with other rooms and moving rooms across seconds, small and large
+        await s.messages.appendBatch([msg('s03', { created_at: ms(20, 5) }), msg('L2', { created_at: ms(20, 5) }), msg('s17', { created_at: ms(20, 5) })])
+        await s.messages.appendBatch([msg('s00', { created_at: ms(20, 900) }), msg('s03', { created_at: ms(21, 0) })])
+        await s.messages.appendBatch([msg('s39', { created_at: ms(5, 0) }), msg('down', { created_at: ms(20, 1) }), msg('up', { created_at: ms(9, 0) })])
+        await check('after sends')
+        // 'up' grows to 101 members, 'down' shrinks to 100: the member rows follow
+        await s.members.add('t1', 'up', ['up-new'], 'member', ms(30, 0), 10_000)
+        await s.members.remove('down', 'dn0')
+        largeNow.delete('down')
+        largeNow.add('up')
+        await check('after crossing 100')
+        await s.messages.appendBatch([msg('down', { created_at: ms(22, 0) }), msg('up', { created_at: ms(21, 500) }), msg('s10', { created_at: ms(22, 0) })])
+        await check('after sends in the crossed rooms')
+        // the other members' lists too: a member of a small room sees it at its new place
+        const p3 = await s.rooms.listForUser('t1', 'p10', 5)
+        expect(p3.rooms.map((r) => r.room_id)).toEqual(['s10'])
+        expect((await s.rooms.listForUser('t2', 'u', 5)).rooms.map((r) => r.room_id)).toEqual(['other'])
+      })
+
       test('listChannels pages channels in creation order; a bad cursor is a VALIDATION_ERROR on cursor', async () => {
         await seed(s, ['t1', 't2'], [])
         for (const [id, sec] of [['c3', 3], ['c1', 1], ['c2', 1], ['c4', 4]] as const)

@@ -69,6 +69,26 @@ describe.skipIf(!pgUp)('PostgreSQL', () => {
       expect(b).toBe(false)
     })
 
+    test('0003 fills members.activity_bucket from rooms of at most 100 members, NULL in larger ones', async () => {
+      const s = await schema(false)
+      const sql = s.client()
+      await runPgMigrations(sql, postgresMigrations.slice(0, 2))
+      await sql`INSERT INTO tenants (tenant_id, name, api_key_hash, webhook_secret, user_token_secret, created_at) VALUES ('t', 't', 'h', 'w', 'u', 'x')`
+      for (const [id, n, at] of [['small', 100, '2026-01-01T10:20:30.456Z#000000000007'], ['large', 101, '2026-01-01T10:20:31.000Z#000000000008']] as const) {
+        await sql`INSERT INTO rooms (room_id, tenant_id, type, member_count, created_at, last_activity_at) VALUES (${id}, 't', 'group', ${n}, 'x', ${at})`
+        const rows = Array.from({ length: n }, (_, i) => ({ room_id: id, user_id: `${id}-${i}`, tenant_id: 't', role: 'member', joined_at: 'x' }))
+        await sql`INSERT INTO members ${sql(rows, 'room_id', 'user_id', 'tenant_id', 'role', 'joined_at')}`
+      }
+      expect(await runPgMigrations(sql)).toContain('0003_room_list_order')
+      const buckets = await sql`SELECT room_id, activity_bucket AS b, count(*)::int AS n FROM members GROUP BY room_id, activity_bucket ORDER BY room_id`
+      expect([...buckets]).toEqual([
+        { room_id: 'large', b: null, n: 101 },
+        { room_id: 'small', b: '2026-01-01T10:20:30', n: 100 },
+      ])
+      const [{ c }] = await sql`SELECT collation_name AS c FROM information_schema.columns WHERE table_schema = ${s.name} AND table_name = 'members' AND column_name = 'activity_bucket'`
+      expect(c).toBe('C')
+    })
+
     test('a database newer than the binary is refused and left untouched', async () => {
       const s = await schema()
       const sql = s.client()
@@ -226,7 +246,7 @@ describe.skipIf(!pgUp)('PostgreSQL', () => {
       runMigrations(db, sqliteMigrations.slice(0, 1))
       db.close()
       const empty = await schema()
-      await expect(copySqliteToPostgres(old, empty.client())).rejects.toThrow(/schema version 1, expected 2/)
+      await expect(copySqliteToPostgres(old, empty.client())).rejects.toThrow(`schema version 1, expected ${sqliteMigrations[sqliteMigrations.length - 1].version}`)
     })
   })
 })

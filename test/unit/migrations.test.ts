@@ -71,3 +71,33 @@ test('a database newer than the binary is refused and left untouched', () => {
   expect(appliedMigrations(db)).toHaveLength(sqliteMigrations.length + 1)
   db.close()
 })
+
+test('0003 fills members.activity_bucket from rooms of at most 100 members, NULL in larger ones', () => {
+  const db = openSqlite(':memory:')
+  runMigrations(db, sqliteMigrations.slice(0, 2))
+  db.run("INSERT INTO tenants (tenant_id, name, api_key_hash, webhook_secret, user_token_secret, created_at) VALUES ('t', 't', 'h', 'w', 'u', 'x')")
+  const room = (id: string, members: number, at: string) => {
+    db.run("INSERT INTO rooms (room_id, tenant_id, type, member_count, created_at, last_activity_at) VALUES (?, 't', 'group', ?, 'x', ?)", [id, members, at])
+    for (let i = 0; i < members; i++)
+      db.run("INSERT INTO members (room_id, user_id, tenant_id, role, joined_at) VALUES (?, ?, 't', 'member', 'x')", [id, `${id}-${i}`])
+  }
+  room('small', 100, '2026-01-01T10:20:30.456Z#000000000007')
+  room('old', 2, '2025-12-31T23:59:59.999Z') // a key from before the counter suffix
+  room('large', 101, '2026-01-01T10:20:31.000Z#000000000008')
+  expect(runMigrations(db, sqliteMigrations)).toContain('0003_room_list_order')
+  const buckets = db.query<{ room_id: string; b: string | null; n: number }, []>(
+    'SELECT room_id, activity_bucket AS b, count(*) AS n FROM members GROUP BY room_id, activity_bucket ORDER BY room_id',
+  ).all()
+  expect(buckets).toEqual([
+    { room_id: 'large', b: null, n: 101 },
+    { room_id: 'old', b: '2025-12-31T23:59:59', n: 2 },
+    { room_id: 'small', b: '2026-01-01T10:20:30', n: 100 },
+  ])
+  const plan = db
+    .query<{ detail: string }, []>("EXPLAIN QUERY PLAN SELECT room_id FROM members WHERE tenant_id = 't' AND user_id = 'x' ORDER BY activity_bucket DESC, room_id DESC LIMIT 5")
+    .all()
+    .map((r) => r.detail)
+  expect(plan.join('\n')).toContain('members_by_user_activity')
+  expect(plan.join('\n')).not.toContain('TEMP B-TREE')
+  db.close()
+})

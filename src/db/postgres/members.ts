@@ -5,6 +5,7 @@ import { conflict } from '../../errors'
 import type { Role } from '../../schemas/room'
 import type { MemberRow, Membership } from '../rows'
 import { decodeCursor, encodeCursor } from '../cursor'
+import { BUCKETED_ROOM_MAX_MEMBERS, memberBucket } from '../room-list'
 import { all, first } from './rows'
 
 /**
@@ -14,7 +15,7 @@ import { all, first } from './rows'
  */
 export function createMemberStore(sql: SQL) {
   const one = async (q: SQL, roomId: string, userId: string) =>
-    first<MemberRow>(await q`SELECT * FROM members WHERE room_id = ${roomId} AND user_id = ${userId}`)
+    first<MemberRow>(await q`SELECT room_id, user_id, tenant_id, role, joined_at, last_ack, last_read FROM members WHERE room_id = ${roomId} AND user_id = ${userId}`)
 
   return {
     get: (roomId: string, userId: string) => one(sql, roomId, userId),
@@ -34,7 +35,7 @@ export function createMemberStore(sql: SQL) {
     async page(roomId: string, limit: number, cursor?: string) {
       const after = cursor ? (decodeCursor(cursor, ['string', 'string']) as string[]) : null
       const rows = all<MemberRow>(await sql`
-        SELECT * FROM members WHERE room_id = ${roomId}
+        SELECT room_id, user_id, tenant_id, role, joined_at, last_ack, last_read FROM members WHERE room_id = ${roomId}
         ${after ? sql`AND (joined_at > ${after[0]} OR (joined_at = ${after[0]} AND user_id > ${after[1]}))` : sql``}
         ORDER BY joined_at, user_id LIMIT ${limit + 1}`)
       const page = rows.slice(0, limit)
@@ -53,12 +54,13 @@ export function createMemberStore(sql: SQL) {
      * Adds users in one transaction; existing members keep their role. Throws CONFLICT when the room
      * would pass maxMembers. Returns every named member (new and existing) and which are new. The
      * room row is locked first, so concurrent adds on several instances count one after the other
-     * and cannot pass maxMembers together.
+     * and cannot pass maxMembers together. A room that grows past 100 members stops carrying its
+     * activity second on member rows (db/room-list.ts ROOM_LIST_SQL).
      */
     async add(tenantId: string, roomId: string, userIds: string[], role: Role, at: string, maxMembers: number) {
       const named = [...new Set(userIds)]
       return sql.begin(async (tx) => {
-        const [room] = await tx`SELECT member_count FROM rooms WHERE room_id = ${roomId} FOR NO KEY UPDATE`
+        const [room] = await tx`SELECT member_count, last_activity_at FROM rooms WHERE room_id = ${roomId} FOR NO KEY UPDATE`
         const present = new Set(
           (await tx`SELECT user_id FROM members WHERE room_id = ${roomId} AND user_id = ANY(${named}::text[])`).map((r: { user_id: string }) => r.user_id),
         )
@@ -66,23 +68,31 @@ export function createMemberStore(sql: SQL) {
         const count = (room?.member_count as number | undefined) ?? 0
         if (count + fresh.length > maxMembers) throw conflict(`room is full (max ${maxMembers} members)`)
         if (fresh.length) {
-          const rows = fresh.map((u) => ({ room_id: roomId, user_id: u, tenant_id: tenantId, role, joined_at: at }))
-          await tx`INSERT INTO members ${tx(rows, 'room_id', 'user_id', 'tenant_id', 'role', 'joined_at')}`
+          const activity_bucket = room ? memberBucket(room.last_activity_at as string, count + fresh.length) : null
+          if (activity_bucket === null && count <= BUCKETED_ROOM_MAX_MEMBERS)
+            await tx`UPDATE members SET activity_bucket = NULL WHERE room_id = ${roomId}`
+          const rows = fresh.map((u) => ({ room_id: roomId, user_id: u, tenant_id: tenantId, role, joined_at: at, activity_bucket }))
+          await tx`INSERT INTO members ${tx(rows, 'room_id', 'user_id', 'tenant_id', 'role', 'joined_at', 'activity_bucket')}`
           await tx`UPDATE rooms SET member_count = member_count + ${fresh.length} WHERE room_id = ${roomId}`
         }
         const byUser = new Map<string, MemberRow>()
-        for (const r of await tx`SELECT * FROM members WHERE room_id = ${roomId} AND user_id = ANY(${named}::text[])`) byUser.set(r.user_id, r)
+        for (const r of await tx`SELECT room_id, user_id, tenant_id, role, joined_at, last_ack, last_read FROM members WHERE room_id = ${roomId} AND user_id = ANY(${named}::text[])`) byUser.set(r.user_id, r)
         return { rows: named.map((u) => byUser.get(u)!), added: new Set(fresh) }
       })
     },
 
-    /** Removes one member; returns false when they were not a member. Locks the room row first. */
+    /**
+     * Removes one member; returns false when they were not a member. Locks the room row first. A
+     * room back at 100 members carries its activity second on member rows again.
+     */
     async remove(roomId: string, userId: string): Promise<boolean> {
       return sql.begin(async (tx) => {
         await tx`SELECT 1 FROM rooms WHERE room_id = ${roomId} FOR NO KEY UPDATE`
         const d = await tx`DELETE FROM members WHERE room_id = ${roomId} AND user_id = ${userId}`
         if (d.count !== 1) return false
-        await tx`UPDATE rooms SET member_count = member_count - 1 WHERE room_id = ${roomId}`
+        const [room] = await tx`UPDATE rooms SET member_count = member_count - 1 WHERE room_id = ${roomId} RETURNING member_count, last_activity_at`
+        if (room.member_count === BUCKETED_ROOM_MAX_MEMBERS)
+          await tx`UPDATE members SET activity_bucket = ${memberBucket(room.last_activity_at, room.member_count)} WHERE room_id = ${roomId}`
         return true
       })
     },

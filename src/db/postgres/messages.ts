@@ -3,6 +3,7 @@
 import type { SQL, TransactionSQL } from 'bun'
 import type { AppendResult, MessageRow, NewMessage, PageRow } from '../rows'
 import { activityKey } from './activity'
+import { activityBucket, BUCKETED_ROOM_MAX_MEMBERS } from '../room-list'
 import { all, first, sqlState } from './rows'
 
 /** Thrown for an item whose room does not exist (or belongs to another tenant): that item fails alone. */
@@ -164,16 +165,35 @@ export function createMessageStore(sql: SQL) {
      *   first writer of a key has committed) and, as a backstop, on the unique index (room_id,
      *   sender_id, client_msg_id): a second INSERT of a key fails, and item by item returns the
      *   original row.
+     * - The member rows of a room of at most 100 members follow its activity second (the room
+     *   list's index, db/room-list.ts): written, under the room lock, only when the batch moves
+     *   the room into a new second. A room's key is its last stored item's created_at plus a
+     *   counter, so its second is that created_at's.
      */
     async appendBatch(items: NewMessage[]): Promise<AppendResult[]> {
       if (!items.length) return []
       return sql.begin(async (tx) => {
         const rooms = [...new Set(items.map((m) => m.room_id))].sort()
-        await tx`SELECT 1 FROM rooms WHERE room_id = ANY(${rooms}::text[]) ORDER BY room_id FOR NO KEY UPDATE`
+        const locked = new Map<string, { member_count: number; last_activity_at: string }>()
+        for (const r of await tx`SELECT room_id, member_count, last_activity_at FROM rooms WHERE room_id = ANY(${rooms}::text[]) ORDER BY room_id FOR NO KEY UPDATE`)
+          locked.set(r.room_id, r)
         const results = await appendLocked(tx, items)
         const senders = new Map<string, { room: string; user: string; seq: number }>()
+        const lastAt = new Map<string, string>()
         for (const r of results) {
-          if (r.ok && r.created) senders.set(`${r.row.room_id}\u0000${r.row.sender_id}`, { room: r.row.room_id, user: r.row.sender_id, seq: r.row.seq })
+          if (!(r.ok && r.created)) continue
+          senders.set(`${r.row.room_id}\u0000${r.row.sender_id}`, { room: r.row.room_id, user: r.row.sender_id, seq: r.row.seq })
+          lastAt.set(r.row.room_id, r.row.created_at)
+        }
+        const moved = [...lastAt].filter(([room, at]) => {
+          const was = locked.get(room)
+          return was !== undefined && was.member_count <= BUCKETED_ROOM_MAX_MEMBERS && activityBucket(at) !== activityBucket(was.last_activity_at)
+        })
+        if (moved.length) {
+          await tx`
+            UPDATE members SET activity_bucket = v.b
+            FROM unnest(${moved.map(([room]) => room)}::text[], ${moved.map(([, at]) => activityBucket(at))}::text[]) AS v(room_id, b)
+            WHERE members.room_id = v.room_id`
         }
         if (senders.size) {
           const s = [...senders.values()]

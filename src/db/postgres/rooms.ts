@@ -1,7 +1,8 @@
 // Room rows (PostgreSQL): creation with initial members, dm lookup, listing for a user and channel discovery.
 
 import type { SQL } from 'bun'
-import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomRow } from '../rows'
+import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomListPage, type RoomRow } from '../rows'
+import { LARGE_MEMBERSHIPS_SQL, memberBucket, ROOM_LIST_SQL, roomListParams } from '../room-list'
 import { activityKey } from './activity'
 import { decodeCursor, encodeCursor } from '../cursor'
 import { all, first } from './rows'
@@ -34,8 +35,10 @@ export function createRoomStore(sql: SQL) {
           return { room: existing, created: false }
         }
         if (r.members.length) {
-          const rows = r.members.map((m) => ({ room_id: r.room_id, user_id: m.user_id, tenant_id: tenantId, role: m.role, joined_at: r.created_at }))
-          await tx`INSERT INTO members ${tx(rows, 'room_id', 'user_id', 'tenant_id', 'role', 'joined_at')}`
+          // the room's key is created_at plus a counter (activityKey): its second is created_at's
+          const activity_bucket = memberBucket(r.created_at, r.members.length)
+          const rows = r.members.map((m) => ({ room_id: r.room_id, user_id: m.user_id, tenant_id: tenantId, role: m.role, joined_at: r.created_at, activity_bucket }))
+          await tx`INSERT INTO members ${tx(rows, 'room_id', 'user_id', 'tenant_id', 'role', 'joined_at', 'activity_bucket')}`
         }
         return { room: room as RoomRow, created: true }
       })
@@ -48,20 +51,11 @@ export function createRoomStore(sql: SQL) {
       )
     },
 
-    /** The user's rooms, most recently active first, with unread counts and the last message. */
-    async listForUser(tenantId: string, userId: string, limit: number, cursor?: string) {
-      const after = cursor ? decodeCursor(cursor, ['string', 'string']) : null
-      const rows = all<ListRow>(await sql`
-        SELECT r.*, m.last_read,
-               msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
-               msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
-               msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
-        FROM members m JOIN rooms r ON r.room_id = m.room_id
-        LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq
-        WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId}
-        ${after ? sql`AND (r.last_activity_at < ${after[0]} OR (r.last_activity_at = ${after[0]} AND r.room_id < ${after[1]}))` : sql``}
-        ORDER BY r.last_activity_at DESC, r.room_id DESC LIMIT ${limit + 1}`)
-      return toRoomListPage(rows, limit)
+    /** The user's rooms, most recently active first, with unread counts and the last message (see ROOM_LIST_SQL). */
+    async listForUser(tenantId: string, userId: string, limit: number, cursor?: string): Promise<RoomListPage> {
+      const params = roomListParams(tenantId, userId, limit, cursor)
+      const [rows, [large]] = await Promise.all([sql.unsafe(ROOM_LIST_SQL, params), sql.unsafe(LARGE_MEMBERSHIPS_SQL, [tenantId, userId])])
+      return toRoomListPage(all<ListRow>(rows), limit, Number(large.n))
     },
 
     async listChannels(tenantId: string, limit: number, cursor?: string) {

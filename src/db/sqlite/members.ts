@@ -5,20 +5,22 @@ import { conflict } from '../../errors'
 import type { Role } from '../../schemas/room'
 import { decodeCursor, encodeCursor } from '../cursor'
 import type { MemberRow, Membership } from '../rows'
+import { BUCKETED_ROOM_MAX_MEMBERS, MEMBER_COLUMNS, memberBucket } from '../room-list'
 
 export function createMemberStore(db: Database) {
-  const one = db.query<MemberRow, [string, string]>('SELECT * FROM members WHERE room_id = ? AND user_id = ?')
-  const insert = db.query('INSERT INTO members (room_id, user_id, tenant_id, role, joined_at) VALUES (?, ?, ?, ?, ?)')
+  const one = db.query<MemberRow, [string, string]>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE room_id = ? AND user_id = ?`)
+  const insert = db.query('INSERT INTO members (room_id, user_id, tenant_id, role, joined_at, activity_bucket) VALUES (?, ?, ?, ?, ?, ?)')
   const bumpCount = db.query('UPDATE rooms SET member_count = member_count + ? WHERE room_id = ?')
-  const roomCount = db.query<{ member_count: number; last_seq: number }, [string]>(
-    'SELECT member_count, last_seq FROM rooms WHERE room_id = ?',
+  const roomCount = db.query<{ member_count: number; last_activity_at: string }, [string]>(
+    'SELECT member_count, last_activity_at FROM rooms WHERE room_id = ?',
   )
+  const setBuckets = db.query('UPDATE members SET activity_bucket = ? WHERE room_id = ?')
   const del = db.query('DELETE FROM members WHERE room_id = ? AND user_id = ?')
   const pageFirst = db.query<MemberRow, [string, number]>(
-    'SELECT * FROM members WHERE room_id = ? ORDER BY joined_at, user_id LIMIT ?',
+    `SELECT ${MEMBER_COLUMNS} FROM members WHERE room_id = ? ORDER BY joined_at, user_id LIMIT ?`,
   )
   const pageNext = db.query<MemberRow, [string, string, string, string, number]>(
-    `SELECT * FROM members WHERE room_id = ? AND (joined_at > ? OR (joined_at = ? AND user_id > ?))
+    `SELECT ${MEMBER_COLUMNS} FROM members WHERE room_id = ? AND (joined_at > ? OR (joined_at = ? AND user_id > ?))
      ORDER BY joined_at, user_id LIMIT ?`,
   )
   const userIds = db.query<{ user_id: string }, [string]>('SELECT user_id FROM members WHERE room_id = ?')
@@ -73,24 +75,30 @@ export function createMemberStore(db: Database) {
     /**
      * Adds users in one immediate transaction; existing members keep their role. Throws CONFLICT when
      * the room would pass maxMembers. Returns every named member (new and existing) and which are new.
+     * A room that grows past 100 members stops carrying its activity second on member rows.
      */
     add(tenantId: string, roomId: string, userIds: string[], role: Role, at: string, maxMembers: number) {
       return db.transaction(() => {
         const fresh = [...new Set(userIds)].filter((u) => !one.get(roomId, u))
-        const count = roomCount.get(roomId)?.member_count ?? 0
+        const room = roomCount.get(roomId)
+        const count = room?.member_count ?? 0
         if (count + fresh.length > maxMembers) throw conflict(`room is full (max ${maxMembers} members)`)
-        for (const u of fresh) insert.run(roomId, u, tenantId, role, at)
+        const bucket = room ? memberBucket(room.last_activity_at, count + fresh.length) : null
+        if (bucket === null && count <= BUCKETED_ROOM_MAX_MEMBERS && fresh.length) setBuckets.run(null, roomId)
+        for (const u of fresh) insert.run(roomId, u, tenantId, role, at, bucket)
         if (fresh.length) bumpCount.run(fresh.length, roomId)
         const rows = [...new Set(userIds)].map((u) => one.get(roomId, u)!)
         return { rows, added: new Set(fresh) }
       }).immediate()
     },
 
-    /** Removes one member; returns false when they were not a member. */
+    /** Removes one member; returns false when they were not a member. A room back at 100 members carries its activity second again. */
     remove(roomId: string, userId: string): boolean {
       return db.transaction(() => {
         if (del.run(roomId, userId).changes !== 1) return false
         bumpCount.run(-1, roomId)
+        const room = roomCount.get(roomId)
+        if (room?.member_count === BUCKETED_ROOM_MAX_MEMBERS) setBuckets.run(memberBucket(room.last_activity_at, room.member_count), roomId)
         return true
       }).immediate()
     },

@@ -2,6 +2,7 @@
 
 import type { Database } from 'bun:sqlite'
 import type { AppendResult, MessageRow, NewMessage, PageRow } from '../rows'
+import { activityBucket, BUCKETED_ROOM_MAX_MEMBERS } from '../room-list'
 import type { ActivityKeys } from './activity'
 
 export function createMessageStore(db: Database, activity: ActivityKeys) {
@@ -28,8 +29,11 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
   const edit = db.query('UPDATE messages SET content = coalesce(?, content), meta = coalesce(?, meta), edited_at = ? WHERE room_id = ? AND seq = ?')
   const tombstone = db.query("UPDATE messages SET content = '', meta = NULL, deleted_at = ? WHERE room_id = ? AND seq = ?")
 
-  const roomSeq = db.query<{ tenant_id: string; last_seq: number }, [string]>('SELECT tenant_id, last_seq FROM rooms WHERE room_id = ?')
+  const roomSeq = db.query<{ tenant_id: string; last_seq: number; last_activity_at: string; member_count: number }, [string]>(
+    'SELECT tenant_id, last_seq, last_activity_at, member_count FROM rooms WHERE room_id = ?',
+  )
   const setRoomSeq = db.query('UPDATE rooms SET last_seq = ?, last_activity_at = ? WHERE room_id = ?')
+  const setBuckets = db.query('UPDATE members SET activity_bucket = ? WHERE room_id = ?')
 
   return {
     /**
@@ -42,10 +46,12 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
      * ack/read marker moves once, to their last seq in the room. A seq is taken only once its
      * INSERT succeeded (one statement, atomic), so a failed item leaves no gap, undoes nothing of
      * the others and needs no savepoint.
+     * The member rows of a room of at most 100 members follow its activity second (the room list's
+     * index, db/room-list.ts): written only when the batch moves the room into a new second.
      */
     appendBatch(items: NewMessage[]): AppendResult[] {
       return db.transaction(() => {
-        const rooms = new Map<string, { tenant: string; last: number; activity: string | null }>()
+        const rooms = new Map<string, { tenant: string; last: number; activity: string | null; was: string; members: number }>()
         const senders = new Map<string, { room: string; user: string; seq: number }>()
         const results = items.map((m): AppendResult => {
           try {
@@ -56,7 +62,7 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
             let room = rooms.get(m.room_id)
             if (!room) {
               const r = roomSeq.get(m.room_id)
-              if (r) rooms.set(m.room_id, (room = { tenant: r.tenant_id, last: r.last_seq, activity: null }))
+              if (r) rooms.set(m.room_id, (room = { tenant: r.tenant_id, last: r.last_seq, activity: null, was: r.last_activity_at, members: r.member_count }))
             }
             if (!room || room.tenant !== m.tenant_id) throw new Error(`room ${m.room_id} vanished during append`)
             const seq = room.last + 1
@@ -73,7 +79,12 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
             return { ok: false, error }
           }
         })
-        for (const [roomId, r] of rooms) if (r.activity !== null) setRoomSeq.run(r.last, r.activity, roomId)
+        for (const [roomId, r] of rooms) {
+          if (r.activity === null) continue
+          setRoomSeq.run(r.last, r.activity, roomId)
+          const bucket = activityBucket(r.activity)
+          if (r.members <= BUCKETED_ROOM_MAX_MEMBERS && bucket !== activityBucket(r.was)) setBuckets.run(bucket, roomId)
+        }
         for (const s of senders.values()) moveSender.run(s.seq, s.room, s.user)
         return results
       }).immediate()

@@ -2,8 +2,12 @@
 
 import type { Database } from 'bun:sqlite'
 import { decodeCursor, encodeCursor } from '../cursor'
-import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomRow } from '../rows'
+import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomListPage, type RoomRow } from '../rows'
+import { LARGE_MEMBERSHIPS_SQL, memberBucket, ROOM_LIST_SQL, roomListParams } from '../room-list'
 import type { ActivityKeys } from './activity'
+
+/** A statement written with PostgreSQL's `$n` parameters, for bun:sqlite (`?n`, the same numbering). */
+export const sqliteParams = (text: string) => text.replace(/\$(\d+)/g, '?$1')
 
 export function createRoomStore(db: Database, activity: ActivityKeys) {
   const byId = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND room_id = ?')
@@ -13,22 +17,10 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
      VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
   )
   const insertMember = db.query(
-    'INSERT INTO members (room_id, user_id, tenant_id, role, joined_at) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO members (room_id, user_id, tenant_id, role, joined_at, activity_bucket) VALUES (?, ?, ?, ?, ?, ?)',
   )
-  const userRooms = (withCursor: boolean) =>
-    db.query<ListRow, (string | number)[]>(
-      `SELECT r.*, m.last_read,
-              msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
-              msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
-              msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
-       FROM members m JOIN rooms r ON r.room_id = m.room_id
-       LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq
-       WHERE m.tenant_id = ? AND m.user_id = ?
-       ${withCursor ? 'AND (r.last_activity_at < ? OR (r.last_activity_at = ? AND r.room_id < ?))' : ''}
-       ORDER BY r.last_activity_at DESC, r.room_id DESC LIMIT ?`,
-    )
-  const firstPage = userRooms(false)
-  const nextPage = userRooms(true)
+  const userRooms = db.query<ListRow, (string | number)[]>(sqliteParams(ROOM_LIST_SQL))
+  const largeCount = db.query<{ n: number }, [string, string]>(sqliteParams(LARGE_MEMBERSHIPS_SQL))
   const channels = (withCursor: boolean) =>
     db.query<RoomRow, (string | number)[]>(
       `SELECT * FROM rooms WHERE tenant_id = ? AND type = 'channel'
@@ -51,8 +43,10 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
           const existing = byKey.get(tenantId, r.unique_key)
           if (existing) return { room: existing, created: false }
         }
-        insertRoom.run(r.room_id, tenantId, r.type, r.name, r.metadata, r.unique_key, r.members.length, r.created_at, activity(r.created_at))
-        for (const m of r.members) insertMember.run(r.room_id, m.user_id, tenantId, m.role, r.created_at)
+        const key = activity(r.created_at)
+        const bucket = memberBucket(key, r.members.length)
+        insertRoom.run(r.room_id, tenantId, r.type, r.name, r.metadata, r.unique_key, r.members.length, r.created_at, key)
+        for (const m of r.members) insertMember.run(r.room_id, m.user_id, tenantId, m.role, r.created_at, bucket)
         return { room: byId.get(tenantId, r.room_id)!, created: true }
       }).immediate()
     },
@@ -68,14 +62,9 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
     },
 
     /** The user's rooms, most recently active first, with unread counts and the last message. */
-    listForUser(tenantId: string, userId: string, limit: number, cursor?: string) {
-      const rows = cursor
-        ? (() => {
-            const [at, id] = decodeCursor(cursor, ['string', 'string'])
-            return nextPage.all(tenantId, userId, at, at, id, limit + 1)
-          })()
-        : firstPage.all(tenantId, userId, limit + 1)
-      return toRoomListPage(rows, limit)
+    listForUser(tenantId: string, userId: string, limit: number, cursor?: string): RoomListPage {
+      const rows = userRooms.all(...roomListParams(tenantId, userId, limit, cursor))
+      return toRoomListPage(rows, limit, largeCount.get(tenantId, userId)!.n)
     },
 
     listChannels(tenantId: string, limit: number, cursor?: string) {

@@ -3,7 +3,7 @@
 import { Elysia, t } from 'elysia'
 import { PageQuery, PathId, tenantErrorsWith } from '../../schemas/common'
 import { AddMembersBody, AddedMembers, MemberList, RoomParams } from '../../schemas/room'
-import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
 
 export const membersRoutes = (deps: RouteDeps) => {
   const { chatroom } = deps.services
@@ -11,7 +11,11 @@ export const membersRoutes = (deps: RouteDeps) => {
   return new Elysia()
     .get(
       '/v1/rooms/:room_id/members',
-      ({ request, params, query }) => chatroom.members(actorOf(deps, request), params.room_id, query),
+      async ({ request, params, query, set }) => {
+        const page = await chatroom.members(actorOf(deps, request), params.room_id, query)
+        await chargeItems(deps, request, set, page.members.length)
+        return page
+      },
       {
         params: RoomParams,
         query: PageQuery,
@@ -19,13 +23,16 @@ export const membersRoutes = (deps: RouteDeps) => {
         detail: detail(
           'listMembers',
           'List members by join time',
-          "Pages through a room's members in join order, for members only (a channel's non-members get 403). Another user's last_ack and last_read are null unless the tenant turned read_receipts on; online is null when presence is off.",
+          "Pages through a room's members in join order, for members only (a channel's non-members get 403). Another user's last_ack and last_read are null unless the tenant turned read_receipts on; online is null when presence is off. Costs one rate-limit token per started 100 members returned.",
         ),
       },
     )
     .post(
       '/v1/rooms/:room_id/members',
-      ({ request, params, body }) => chatroom.addMembers(actorOf(deps, request), params.room_id, body),
+      async ({ request, params, body, set }) => {
+        await chargeItems(deps, request, set, body.user_ids.length) // before any write
+        return chatroom.addMembers(actorOf(deps, request), params.room_id, body)
+      },
       {
         params: RoomParams,
         body: AddMembersBody,
@@ -33,7 +40,7 @@ export const membersRoutes = (deps: RouteDeps) => {
         detail: detail(
           'addMembers',
           'Add members (owner/admin; only the owner grants admin)',
-          'Adds the users in `user_ids` (note: `user_ids` here, `members` when creating a room) to a group or channel with `role` member (default) or admin. Owner or admin only; only the owner grants admin; an existing member keeps their role. A dm never changes members (403); going past max_room_members answers 409.',
+          'Adds the users in `user_ids` (note: `user_ids` here, `members` when creating a room) to a group or channel with `role` member (default) or admin. Owner or admin only; only the owner grants admin; an existing member keeps their role. A dm never changes members (403); going past max_room_members answers 409. Costs one rate-limit token per started 100 users in `user_ids`, taken before anything is stored.',
         ),
       },
     )

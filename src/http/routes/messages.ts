@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia'
 import { PathId, tenantErrorsWith } from '../../schemas/common'
 import { EX } from '../../schemas/examples'
 import { HistoryQuery, Message, MessageAck, MessagePage, PatchMessageBody, SendMessageBody } from '../../schemas/message'
-import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
 import { jsonResponse } from '../json-response'
 import { RoomParams } from '../../schemas/room'
 
@@ -36,16 +36,24 @@ export const messagesRoutes = (deps: RouteDeps) => {
         ),
       },
     )
-    .get('/v1/rooms/:room_id/messages', async ({ request, params, query }) => jsonResponse(await message.history(actorOf(deps, request), params.room_id, query)), {
-      params: RoomParams,
-      query: HistoryQuery,
-      response: { 200: MessagePage, ...tenantErrorsWith(403, 404) },
-      detail: detail(
-        'listMessages',
-        'Page through history in ascending seq (after_seq forward, before_seq back)',
-        'Messages in ascending seq. after_seq pages forward; before_seq pages back; with neither, the newest `limit` messages. Both at once is a 400 on before_seq. Members only.',
-      ),
-    })
+    .get(
+      '/v1/rooms/:room_id/messages',
+      async ({ request, params, query, set }) => {
+        const page = await message.history(actorOf(deps, request), params.room_id, query)
+        await chargeItems(deps, request, set, page.messages.length)
+        return jsonResponse(page)
+      },
+      {
+        params: RoomParams,
+        query: HistoryQuery,
+        response: { 200: MessagePage, ...tenantErrorsWith(403, 404) },
+        detail: detail(
+          'listMessages',
+          'Page through history in ascending seq (after_seq forward, before_seq back)',
+          'Messages in ascending seq. after_seq pages forward; before_seq pages back; with neither, the newest `limit` messages. Both at once is a 400 on before_seq. Members only. Costs one rate-limit token per started 100 messages returned (429 when the tenant cannot pay).',
+        ),
+      },
+    )
     .get(
       '/v1/rooms/:room_id/messages/:message_id',
       ({ request, params }) => message.get(actorOf(deps, request), params.room_id, params.message_id),

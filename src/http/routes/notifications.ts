@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia'
 import { PathId, tenantErrorsWith } from '../../schemas/common'
 import { EX } from '../../schemas/examples'
 import { NotifyBody, NotifyResult, SubscribeBody, Subscription, SubscriptionList } from '../../schemas/notification'
-import { actorOf, appLevel, appSecurity, callerOf, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, appLevel, appSecurity, callerOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
 
 export const notificationsRoutes = (deps: RouteDeps) => {
   const { notifications } = deps.services
@@ -19,7 +19,8 @@ export const notificationsRoutes = (deps: RouteDeps) => {
     .post(
       '/v1/notify',
       async ({ request, body, set }) => {
-        const r = await notifications.notify(callerOf(deps, request), body)
+        // charged by its recipients once they are known, before anything is stored
+        const r = await notifications.notify(callerOf(deps, request), body, (recipients) => chargeItems(deps, request, set, recipients))
         set.status = 202
         return r
       },
@@ -30,7 +31,7 @@ export const notificationsRoutes = (deps: RouteDeps) => {
           detail(
             'notify',
             'Send a notification (API key only; X-User-Id optional)',
-            'Sends an app-defined event (topic + JSON payload) to users, to the members of a room, and/or to the subscribers of the topic. Acts for the parent app: the API key alone is enough (a user token gets 403). An X-User-Id, when sent, limits `room_id` to rooms that user can see.',
+            'Sends an app-defined event (topic + JSON payload) to users, to the members of a room, and/or to the subscribers of the topic. Acts for the parent app: the API key alone is enough (a user token gets 403). An X-User-Id, when sent, limits `room_id` to rooms that user can see. Costs one rate-limit token per started 100 distinct recipients, taken before anything is stored.',
             appSecurity,
           ),
         ),

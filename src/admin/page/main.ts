@@ -1,0 +1,90 @@
+// The admin console (SPEC §16): sign in with the master key (kept in sessionStorage for this tab,
+// sent as X-Master-Key), then tenants, live charts, dead letters, backups and health. Built for the
+// browser by src/admin/bundle.ts; talks to this origin only.
+
+import { ApiError, createApi, describeError, forgetKey, getPublic, storedKey, storeKey, type Api } from './api'
+import { createChartPanel, type ChartPanel } from './charts'
+import { $ } from './dom'
+import { createBackupsView, createDeadLettersView, loadHealth } from './operations'
+import type { Features } from './tenant-detail'
+import { createTenantsView, wireSecretsPanel } from './tenants'
+
+const VIEWS = ['overview', 'tenants', 'dead-letters', 'backups', 'health'] as const
+type View = (typeof VIEWS)[number]
+
+let overview: ChartPanel | null = null
+let healthTimer: ReturnType<typeof setInterval> | null = null
+
+/** What this server can do beyond the base API, read from its own OpenAPI document. */
+async function detectFeatures(): Promise<Features> {
+  const doc = await getPublic<{ paths?: Record<string, Record<string, unknown>> }>('/swagger/json').catch(() => null)
+  return { deleteTenant: Boolean(doc?.body?.paths?.['/v1/admin/tenants/{tenant_id}']?.delete) }
+}
+
+function show(view: View) {
+  for (const v of VIEWS) {
+    $(`view-${v}`).hidden = v !== view
+    const tab = $(`nav-${v}`)
+    if (v === view) tab.setAttribute('aria-current', 'page')
+    else tab.removeAttribute('aria-current')
+  }
+}
+
+function signOut(message = '') {
+  forgetKey()
+  overview?.destroy()
+  overview = null
+  if (healthTimer) clearInterval(healthTimer)
+  $('app').hidden = true
+  $('signout').hidden = true
+  $('login').hidden = false
+  $('login-error').textContent = message
+  $<HTMLInputElement>('master-key').value = ''
+  $('master-key').focus()
+}
+
+async function start(key: string): Promise<boolean> {
+  const api: Api = createApi(key, () => signOut('The server refused the master key (wrong, or changed since you signed in). Sign in again.'))
+  try {
+    await api('GET', '/v1/admin/stats') // cheap (in memory): proves the key without listing tenants
+  } catch (e) {
+    $('login-error').textContent =
+      e instanceof ApiError && e.status === 401 ? 'Wrong master key: the server refused it.' : e instanceof ApiError && e.status === 403 ? e.message : describeError(e)
+    return false
+  }
+  storeKey(key)
+  $('login').hidden = true
+  $('app').hidden = false
+  $('signout').hidden = false
+  show('overview')
+  const features = await detectFeatures()
+  const tenants = createTenantsView(api, features)
+  const deadLetters = createDeadLettersView(api)
+  createBackupsView(api)
+  for (const v of VIEWS)
+    $(`nav-${v}`).onclick = () => {
+      show(v)
+      if (v === 'tenants') void tenants.load()
+      if (v === 'dead-letters') void deadLetters.load()
+      if (v === 'health') void loadHealth()
+    }
+  overview = createChartPanel($('overview-charts'), api, 'all', null)
+  void loadHealth()
+  healthTimer = setInterval(() => void loadHealth(), 15_000)
+  return true
+}
+
+$('login-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault()
+  const input = $<HTMLInputElement>('master-key')
+  const key = input.value.trim()
+  if (!key) return void ($('login-error').textContent = 'Enter the master key (MASTER_API_KEY).')
+  $('login-error').textContent = ''
+  if (await start(key)) input.value = ''
+})
+$('signout').addEventListener('click', () => signOut())
+wireSecretsPanel()
+
+const saved = storedKey()
+if (saved) void start(saved).then((ok) => ok || forgetKey())
+else $('master-key').focus()
