@@ -105,7 +105,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
 
   // Transports.
   const states: RequestStates = new WeakMap()
-  const health = createHealth({ config, store, storage, broker, epoch, clock, workers: () => workers?.status() ?? null })
+  const health = createHealth({ config, store, storage, broker, epoch, clock, workers: () => workers?.status() ?? null, cluster: cluster.health })
   const gateway = createGateway({
     config,
     log,

@@ -23,6 +23,12 @@ export interface TenantChangeSharing<W extends string> {
  * `order`: with shared storage, the source of a room's missed messages and the metrics hooks of
  * the per-room ordering (room-order.ts); omitted on SQLite, where one process publishes in seq order.
  */
+/** What GET /health reports about the cluster when instances share Redis. */
+export interface ClusterHealth {
+  reachable(): boolean
+  figures(): Promise<{ instances: number; connections: number } | null>
+}
+
 export async function openBroker(config: Config, log: Logger, clock: Clock, opts: { order?: Omit<RoomOrderOptions, 'deliver' | 'subscriberCount' | 'warn'> } = {}) {
   const warnOrder = throttledWarn(log)
   const local = createLocalBroker(clock, config.PRESENCE_GRACE_MS, opts.order ? { order: { ...opts.order, warn: warnOrder } } : {})
@@ -35,6 +41,8 @@ export async function openBroker(config: Config, log: Logger, clock: Clock, opts
       announcer: { claimOnline: () => true, claimOffline: (t: string, u: string) => !local.connected(t, u), announced: () => null } as PresenceAnnouncer,
       limiter: undefined as TenantLimiter | undefined,
       shared: false,
+      /** Redis's part of GET /health (none with one instance). */
+      health: null as ClusterHealth | null,
       /** Cross-instance tenant-change notices (a no-op with one instance). */
       shareTenantChanges<W extends string>(_local: TenantChangeSharing<W>) {},
       close: async () => local.close(),
@@ -60,6 +68,7 @@ export async function openBroker(config: Config, log: Logger, clock: Clock, opts
     announcer: presence as PresenceAnnouncer,
     limiter: limiter as TenantLimiter,
     shared: true,
+    health: { reachable: broker.reachable, figures: broker.clusterFigures } as ClusterHealth | null,
     // SPEC §2: a rotated key stops working at once on every instance — the change is published
     // before the rotation answers, and every other instance evicts its cache and closes sockets.
     shareTenantChanges<W extends string>(tenants: TenantChangeSharing<W>) {

@@ -75,6 +75,18 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
 end
 return sum`)
 
+// KEYS: instances zset.  ARGV: counter hash prefix.  Returns {live instances, their connections}.
+const CLUSTER = lua(`${LUA_NOW}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')
+local sum = 0
+for _, id in ipairs(ids) do
+  for _, c in ipairs(redis.call('HVALS', ARGV[1] .. id)) do
+    local n = tonumber(c)
+    if n and n > 0 then sum = sum + n end
+  end
+end
+return { #ids, sum }`)
+
 // KEYS: this instance's counter hash.  ARGV: tenant, delta, ttlMs
 const INCR = lua(`redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
@@ -225,7 +237,7 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     runScript(cmd, INCR, [connsKey], [tenantId, delta, ttlMs]).catch((e) => warn('redis connection counter failed (the heartbeat rewrites it)', e))
   }
 
-  preloadScripts(cmd, [HEARTBEAT, COUNT, INCR])
+  preloadScripts(cmd, [HEARTBEAT, COUNT, INCR, CLUSTER])
   const beat = () => heartbeat().catch((e) => warn('redis heartbeat failed', e))
   let timer: ReturnType<typeof setInterval> | null = setInterval(beat, heartbeatMs)
   timer.unref?.()
@@ -253,6 +265,18 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     },
     /** True while this instance receives from Redis (false: it delivers its own publishes locally). */
     isSubscribed: () => subscribed,
+    /** Redis serves both connections: cross-instance delivery, presence and shared limits work. */
+    reachable: () => subscribed && cmd.status === 'ready',
+    /** Live instances and their WebSocket connections, all tenants (GET /health); null when Redis fails. */
+    async clusterFigures(): Promise<{ instances: number; connections: number } | null> {
+      try {
+        const [instances, connections] = (await runScript(cmd, CLUSTER, [instancesKey], [connsPrefix])) as [number, number]
+        return { instances: Number(instances), connections: Number(connections) }
+      } catch (e) {
+        warn('redis cluster figures failed', e)
+        return null
+      }
+    },
 
     // --- Broker ---------------------------------------------------------------------------------
     publish(topic: string, frame: ServerFrame): Promise<void> {

@@ -166,6 +166,21 @@ describe.skipIf(!available)('two instances over PostgreSQL and Redis', () => {
     hal.close()
   })
 
+  test('/health: `connections` counts this instance, `cluster` every live instance', async () => {
+    const socks = [await WsClient.connect(a.wsUrl, hdr('ivy')), await WsClient.connect(b.wsUrl, hdr('ivy')), await WsClient.connect(b.wsUrl, hdr('jon'))]
+    for (const w of socks) await w.next('connected')
+    const health = async (s: ServerProcess) => (await call(s.url, 'GET', '/health')).body
+    let ha = await health(a)
+    for (let i = 0; i < 100 && ha.cluster?.connections !== 3; i++) ha = (await Bun.sleep(20), await health(a)) // counters follow each open
+    const hb = await health(b)
+    expect(ha.connections).toBe(1)
+    expect(hb.connections).toBe(2)
+    expect(ha.cluster).toEqual({ redis: 'ok', instances: 2, connections: 3 })
+    expect(hb.cluster).toMatchObject({ redis: 'ok', instances: 2 })
+    expect(ha.status).toBe('ok')
+    for (const w of socks) w.close()
+  })
+
   test('the tenant rate limit is one bucket across both instances', async () => {
     const p = await call(a.url, 'PATCH', `/v1/admin/tenants/${tenantId}`, { headers: { 'x-master-key': 'mk' }, body: { config: { rate_limit_per_sec: 5 } } })
     expect(p.status).toBe(200)
