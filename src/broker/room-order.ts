@@ -199,8 +199,22 @@ export function createRoomOrder(o: RoomOrderOptions) {
     else if (st.held?.size) arm(st)
   }
 
+  /**
+   * The store no longer has some seqs up to `seq`: move past them. Anything held at or below it
+   * still goes out, in seq order.
+   */
   function skipTo(st: Room, seq: number) {
-    if (st.last !== null && seq > st.last) st.last = seq
+    if (st.last === null || seq <= st.last) return
+    const below = [...(st.held?.keys() ?? [])].filter((s) => s <= seq).sort((a, b) => a - b)
+    for (const s of below) {
+      const p = st.held!.get(s)!
+      if (p.data) advance(st, s, p.data, p.at)
+      else {
+        st.held!.delete(s)
+        for (const c of p.changes ?? []) emit(st, s, 'changed', c)
+      }
+    }
+    st.last = seq
   }
 
   const open = (j: Joiner) => !j.cancelled && j.ws.readyState === 1
