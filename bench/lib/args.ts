@@ -79,6 +79,7 @@ export function help(o: BenchOptions): string {
     '  --fanout-members=1000 --fanout-window=32  --history-msgs=1000 --history-rooms=10',
     '  --pg-url=postgres://postgres@127.0.0.1:5432/postgres --redis-url=redis://127.0.0.1:6379 --pg-rate=1000',
     '                          pg-scale (not in all): 1 vs 2 instances, a fresh database per case',
+    '                          cluster-order (not in all): 2 instances, 2 senders per room on different instances; extra wait for seq order',
     '  --idle-conns=20000  --channel-members=5000  --cap=1200×runs (global hard cap, seconds)',
     '  --nn-rooms=4000 --nn-members=5000 --nn-flood=500 --victim-rate=50 --attacker-rate=100',
     '                          noisy-neighbour (not in all; 6 phases of --secs, e.g. --secs=20)',

@@ -6,6 +6,7 @@ import type { RestPhase, RestSpec } from './load-rest'
 import type { WsRoomSpec, WsSpec } from './load-ws'
 import { nofileLimit, rssBytes, sleep } from './util'
 import { pgScale } from './pg-scale'
+import { clusterOrder } from './cluster-order'
 import { noisyNeighbour } from './noisy'
 import { deliveryBusy } from './delivery-busy'
 import type { Ctx, Phase, Scenario } from './types'
@@ -246,4 +247,5 @@ export const SCENARIOS: Scenario[] = [
   deliveryBusy,
   pgScale,
   noisyNeighbour,
+  clusterOrder,
 ]
