@@ -13,9 +13,8 @@
 //   leaveRoom still reaches the leaver. The returned promise resolves once Redis has accepted the
 //   message: await it before answering a request when a later request on another instance must see
 //   the change (PUBLISHes from different connections are ordered by when Redis receives them).
-// - connectionCount(tenant) sums per-instance counters: hash `<prefix>conns:<instance>` (tenant →
-//   count), rewritten from the local counts by a heartbeat and expiring after ttlMs, plus the
-//   sorted set `<prefix>instances` (instance → deadline). A killed instance stops counting within ttlMs.
+// - connectionCount(tenant) and clusterFigures() sum per-instance counters (redis-counters.ts); a
+//   killed instance stops counting within ttlMs.
 // - Everything else the gateway needs is the LocalBroker's (register/unregister also inform the
 //   optional RedisPresence of a user's first/last connection on this instance).
 
@@ -25,7 +24,8 @@ import type { LocalBroker } from './local'
 import type { RedisPresence } from './redis-presence'
 import { serializeFrame, type SerializedFrame, type ServerFrame } from '../schemas/server-frames'
 import { orderOf } from './room-order'
-import { LUA_NOW, lua, openRedis, preloadScripts, runScript, throttledWarn, whenReady, type Redis } from './redis-client'
+import { openRedis, throttledWarn, whenReady, type Redis } from './redis-client'
+import { createConnectionCounters } from './redis-counters'
 
 export interface RedisBrokerOptions {
   redisUrl: string
@@ -55,43 +55,6 @@ type Control =
 /** Users per `users` control message, so one presence change to a large audience is a few bounded messages. */
 const USERS_PER_MESSAGE = 1000
 
-// KEYS: instances zset, this instance's counter hash.  ARGV: instance, ttlMs, then tenant, count pairs.
-const HEARTBEAT = lua(`${LUA_NOW}
-local ttl = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
-if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
-redis.call('DEL', KEYS[2])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-redis.call('PEXPIRE', KEYS[2], ttl)
-return now`)
-
-// KEYS: instances zset.  ARGV: counter hash prefix, tenant.
-const COUNT = lua(`${LUA_NOW}
-local sum = 0
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
-  local c = tonumber(redis.call('HGET', ARGV[1] .. id, ARGV[2]))
-  if c and c > 0 then sum = sum + c end
-end
-return sum`)
-
-// KEYS: instances zset.  ARGV: counter hash prefix.  Returns {live instances, their connections}.
-const CLUSTER = lua(`${LUA_NOW}
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')
-local sum = 0
-for _, id in ipairs(ids) do
-  for _, c in ipairs(redis.call('HVALS', ARGV[1] .. id)) do
-    local n = tonumber(c)
-    if n and n > 0 then sum = sum + n end
-  end
-end
-return { #ids, sum }`)
-
-// KEYS: this instance's counter hash.  ARGV: tenant, delta, ttlMs
-const INCR = lua(`redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
-if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-return 1`)
-
 export function createRedisBroker(o: RedisBrokerOptions) {
   const { local, log } = o
   const prefix = o.prefix ?? 'chatapi:'
@@ -104,9 +67,6 @@ export function createRedisBroker(o: RedisBrokerOptions) {
   const sub = openRedis(o.redisUrl, { name: `${prefix}${instanceId}:sub`, log, subscriber: true })
   const pattern = `${prefix}t:*`
   const ctlChannel = `${prefix}ctl`
-  const instancesKey = `${prefix}instances`
-  const connsPrefix = `${prefix}conns:`
-  const connsKey = connsPrefix + instanceId
 
   let server: Server<unknown> | null = null
   let warnedUnattached = false
@@ -216,33 +176,25 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     }
   }
 
-  async function heartbeat() {
-    const args: (string | number)[] = [instanceId, ttlMs]
-    for (const [tenantId, n] of countsByTenant()) args.push(tenantId, n)
-    await runScript(cmd, HEARTBEAT, [instancesKey, connsKey], args)
-  }
   /** The local broker counts synchronously (the port allows a promise for implementations like this one). */
   const localCount = (tenantId: string): number => {
     const n = local.connectionCount(tenantId)
     return typeof n === 'number' ? n : 0
   }
-  /** This instance's live connections per tenant (from the local registry). */
-  function countsByTenant(): Map<string, number> {
-    const m = new Map<string, number>()
-    for (const { tenantId } of local.connectedUsers()) if (!m.has(tenantId)) m.set(tenantId, localCount(tenantId))
-    for (const [k, v] of m) if (v <= 0) m.delete(k)
-    return m
-  }
-  function bump(tenantId: string, delta: number) {
-    runScript(cmd, INCR, [connsKey], [tenantId, delta, ttlMs]).catch((e) => warn('redis connection counter failed (the heartbeat rewrites it)', e))
-  }
-
-  preloadScripts(cmd, [HEARTBEAT, COUNT, INCR, CLUSTER])
-  const beat = () => heartbeat().catch((e) => warn('redis heartbeat failed', e))
-  let timer: ReturnType<typeof setInterval> | null = setInterval(beat, heartbeatMs)
-  timer.unref?.()
-  cmd.on('ready', beat) // at start and after a Redis restart (which lost the counters)
-  if (cmd.status === 'ready') void beat()
+  const counters = createConnectionCounters({
+    cmd,
+    prefix,
+    instanceId,
+    log,
+    heartbeatMs,
+    ttlMs,
+    localCounts() {
+      const m = new Map<string, number>()
+      for (const { tenantId } of local.connectedUsers()) if (!m.has(tenantId)) m.set(tenantId, localCount(tenantId))
+      for (const [k, v] of m) if (v <= 0) m.delete(k)
+      return m
+    },
+  })
 
   const presence = o.presence
   return {
@@ -270,8 +222,7 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     /** Live instances and their WebSocket connections, all tenants (GET /health); null when Redis fails. */
     async clusterFigures(): Promise<{ instances: number; connections: number } | null> {
       try {
-        const [instances, connections] = (await runScript(cmd, CLUSTER, [instancesKey], [connsPrefix])) as [number, number]
-        return { instances: Number(instances), connections: Number(connections) }
+        return await counters.cluster()
       } catch (e) {
         warn('redis cluster figures failed', e)
         return null
@@ -332,7 +283,7 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     /** Live connections of the tenant on every live instance (this instance's own count if Redis fails). */
     async connectionCount(tenantId: string): Promise<number> {
       try {
-        return Number(await runScript(cmd, COUNT, [instancesKey], [connsPrefix, tenantId]))
+        return await counters.tenant(tenantId)
       } catch (e) {
         warn('redis connection count failed; counting this instance only', e)
         return local.connectionCount(tenantId)
@@ -348,14 +299,14 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     // --- this instance's sockets (LocalBroker) ---------------------------------------------------
     register(tenantId: string, userId: string, ws: Parameters<LocalBroker['register']>[2]): boolean {
       const first = local.register(tenantId, userId, ws)
-      bump(tenantId, 1)
+      counters.bump(tenantId, 1)
       if (first) void presence?.userConnected(tenantId, userId)
       return first
     },
     unregister(tenantId: string, userId: string, ws: Parameters<LocalBroker['unregister']>[2]): boolean {
       const before = localCount(tenantId)
       const last = local.unregister(tenantId, userId, ws)
-      if (localCount(tenantId) < before) bump(tenantId, -1)
+      if (localCount(tenantId) < before) counters.bump(tenantId, -1)
       if (last) void presence?.userDisconnected(tenantId, userId)
       return last
     },
@@ -378,15 +329,12 @@ export function createRedisBroker(o: RedisBrokerOptions) {
       closed = true
       subscribed = false
       local.close()
-      if (timer) clearInterval(timer)
-      timer = null
-      cmd.off('ready', beat)
+      await counters.stop(opts.cleanup !== false)
       if (opts.cleanup === false) {
         sub.disconnect()
         if (ownsCmd) cmd.disconnect()
         return
       }
-      await Promise.all([cmd.zrem(instancesKey, instanceId), cmd.del(connsKey)]).catch(() => {})
       await sub.quit().catch(() => sub.disconnect())
       if (ownsCmd) await cmd.quit().catch(() => cmd.disconnect())
     },
