@@ -82,6 +82,8 @@ async function seed(s: Store) {
         meta: null,
         client_msg_id: null,
         created_at: iso(start + ((i + k) * 1000) / PER_SEC),
+        parent_id: null,
+        mentions: [],
       })),
     )
 }

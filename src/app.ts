@@ -19,6 +19,10 @@ import { roomsRoutes } from './http/routes/rooms'
 import { membersRoutes } from './http/routes/members'
 import { messagesRoutes } from './http/routes/messages'
 import { acksRoutes } from './http/routes/acks'
+import { changesRoutes } from './http/routes/changes'
+import { reactionsRoutes } from './http/routes/reactions'
+import { pinsRoutes } from './http/routes/pins'
+import { mentionsRoutes } from './http/routes/mentions'
 import { adminTenantsRoutes } from './http/routes/admin-tenants'
 import { healthRoutes } from './http/routes/health'
 import { asyncapiRoutes } from './http/routes/asyncapi'
@@ -129,6 +133,10 @@ export function createApp(deps: AppDeps) {
     .use(roomsRoutes(deps))
     .use(membersRoutes(deps))
     .use(messagesRoutes(deps))
+    .use(changesRoutes(deps))
+    .use(reactionsRoutes(deps))
+    .use(pinsRoutes(deps))
+    .use(mentionsRoutes(deps))
     .use(acksRoutes(deps))
     .use(adminTenantsRoutes(deps))
     .use(presenceRoutes(deps))

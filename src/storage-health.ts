@@ -47,6 +47,7 @@ const ADDS_ROWS: Record<string, readonly string[]> = {
   tenants: ['insert'],
   notifications: ['create', 'subscribe'],
   deliveries: ['enqueue'],
+  reactions: ['add'],
 }
 
 type Fn = (...args: unknown[]) => unknown

@@ -4,7 +4,9 @@
 // Each phase either keeps `concurrency` requests in flight (closed loop: throughput) or starts
 // `rate` requests per second (open loop: latency at that load, at most 1,024 in flight).
 // kind "send": POST /v1/rooms/{room}/messages; kind "history": GET 50-message pages at random
-// cursors. Targets (room, user) are used round-robin. Bounded by warmup+secs, max_reqs and hardcap_s.
+// cursors; kind "react": a reaction toggled on a message (PUT, then DELETE next time: every request
+// is a real change with a new rev); kind "changes": GET …/changes pages of 50 after random revs.
+// Targets (room, user) are used round-robin. Bounded by warmup+secs, max_reqs and hardcap_s.
 
 import { cpuWindow, round, Samples, sleep } from './util'
 
@@ -13,12 +15,16 @@ export interface RestTarget {
   user: string
   /** history: the room's last seq, so cursors land inside it */
   last_seq?: number
+  /** react: the messages to react to */
+  message_ids?: string[]
+  /** changes: the room's last rev, so after_rev lands inside it */
+  last_rev?: number
   /** several instances: the one this target talks to (default the spec's baseUrl) */
   base_url?: string
 }
 export interface RestPhase {
   name: string
-  kind: 'send' | 'history'
+  kind: 'send' | 'history' | 'react' | 'changes'
   targets: RestTarget[]
   concurrency?: number
   rate?: number
@@ -49,6 +55,7 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
   const maxReqs = spec.max_reqs ?? 5_000_000
   const body = JSON.stringify({ content: 'x'.repeat(spec.content_len ?? 140) })
   const PAGE = 50
+  const KEYS = ['👍', '🎉', '+1', 'eyes', '🔥'].map(encodeURIComponent)
   let total = 0
 
   async function one(ph: RestPhase, t: RestTarget, st: PhaseState): Promise<void> {
@@ -61,6 +68,25 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
       if (ph.kind === 'send') {
         res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages`, { method: 'POST', headers: h, body })
         await res.arrayBuffer()
+      } else if (ph.kind === 'react') {
+        const ids = t.message_ids!
+        const slot = st.slot++
+        const id = ids[slot % ids.length]
+        const key = KEYS[Math.floor(slot / ids.length) % KEYS.length]
+        const k = `${t.user}\u0000${id}\u0000${key}`
+        const on = st.toggled.has(k)
+        if (on) st.toggled.delete(k)
+        else st.toggled.add(k)
+        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages/${id}/reactions/${key}`, { method: on ? 'DELETE' : 'PUT', headers: h })
+        await res.arrayBuffer()
+      } else if (ph.kind === 'changes') {
+        const after = Math.floor(Math.random() * Math.max(1, (t.last_rev ?? PAGE) - PAGE))
+        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/changes?after_rev=${after}&limit=${PAGE}`, { headers: h })
+        const text = await res.text()
+        if (res.status === 200 && st.verified < 200) {
+          st.verified++
+          st.returned += JSON.parse(text).messages.length
+        }
       } else {
         const last = t.last_seq ?? PAGE
         const before = PAGE + 1 + Math.floor(Math.random() * Math.max(1, last - PAGE))
@@ -93,10 +119,15 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
     short: number
     inflight: number
     skipped: number
+    /** react: the next (message, key) slot, and the reactions currently on */
+    slot: number
+    toggled: Set<string>
+    /** changes: messages in the verified pages */
+    returned: number
   }
 
   for (const ph of spec.phases) {
-    const st: PhaseState = { measuring: false, running: true, ok: 0, lat: new Samples(), errors: {}, verified: 0, short: 0, inflight: 0, skipped: 0 }
+    const st: PhaseState = { measuring: false, running: true, ok: 0, lat: new Samples(), errors: {}, verified: 0, short: 0, inflight: 0, skipped: 0, slot: 0, toggled: new Set(), returned: 0 }
     let rr = 0
     const next = () => ph.targets[rr++ % ph.targets.length]
     const loops: Promise<void>[] = []
@@ -122,7 +153,7 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
         const t = ph.targets[c % ph.targets.length]
         loops.push(
           (async () => {
-            while (st.running && total < maxReqs) await one(ph, ph.kind === 'history' ? next() : t, st)
+            while (st.running && total < maxReqs) await one(ph, ph.kind === 'send' ? t : next(), st)
           })(),
         )
       }
@@ -151,6 +182,7 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
         latency: st.lat.summary(),
         errors: st.errors,
         ...(ph.kind === 'history' && { pages_verified: st.verified, short_pages: st.short }),
+        ...(ph.kind === 'changes' && { pages_verified: st.verified, mean_messages_per_page: st.verified ? round(st.returned / st.verified, 1) : null }),
         skipped_backlog: st.skipped,
         ...c,
       }),

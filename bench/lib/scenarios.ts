@@ -128,6 +128,53 @@ const history: Scenario = {
   },
 }
 
+/** The ids of a room's first `n` messages, in seq order. */
+async function messageIds(ctx: Ctx, roomId: string, user: string, n: number): Promise<string[]> {
+  const ids: string[] = []
+  while (ids.length < n) {
+    const page = await tenantCall(ctx.t, user, 'GET', `/v1/rooms/${roomId}/messages?after_seq=${ids.length}&limit=200`)
+    ids.push(...page.messages.map((m: { message_id: string }) => m.message_id))
+    if (!page.has_more) break
+  }
+  return ids
+}
+
+const rich: Scenario = {
+  name: 'rich',
+  about: 'SPEC §11 costs beside a send and a history page, over 10 seeded rooms: REST sends, reactions (each a change), history pages, change-feed pages',
+  async run(ctx) {
+    const n = num(ctx, 'history-msgs', 1000)
+    const c = num(ctx, 'concurrency', 64)
+    const rooms = await makeRooms(ctx, num(ctx, 'history-rooms', 10), 2)
+    for (const r of rooms) await seedMessages(ctx.t, r.room_id, r.users[0], n)
+    const ids = await pool(4, rooms.map((r) => () => messageIds(ctx, r.room_id, r.users[1], n)))
+    const targets = rooms.map((r, i) => ({ room_id: r.room_id, user: r.users[1], message_ids: ids[i] }))
+    const sends = rooms.map((r) => ({ room_id: r.room_id, user: r.users[0] }))
+    const first = await runRest(ctx, [
+      { name: 'send', kind: 'send', targets: sends, concurrency: c },
+      { name: 'react', kind: 'react', targets, concurrency: c },
+    ])
+    const lastRev = await pool(4, rooms.map((r) => async () => (await tenantCall(ctx.t, r.users[1], 'GET', `/v1/rooms/${r.room_id}`)).last_rev as number))
+    const lastSeq = await pool(4, rooms.map((r) => async () => (await tenantCall(ctx.t, r.users[1], 'GET', `/v1/rooms/${r.room_id}`)).last_seq as number))
+    const reads = rooms.map((r, i) => ({ room_id: r.room_id, user: r.users[1], last_seq: lastSeq[i], last_rev: lastRev[i] }))
+    const second = await runRest(ctx, [
+      { name: 'history', kind: 'history', targets: reads, concurrency: c },
+      { name: 'changes', kind: 'changes', targets: reads, concurrency: c },
+    ])
+    const phases = [...first, ...second]
+    const p = (name: string) => phases.find((x) => x.phase === name)?.ok_per_s ?? null
+    const ratio = (a: number | null, b: number | null) => (a && b ? Math.round((a / b) * 1000) / 1000 : null)
+    return {
+      phases,
+      headline: {
+        throughput: p('react'),
+        unit: 'reactions/s',
+        extra: { react_over_send: ratio(p('react'), p('send')), changes_over_history: ratio(p('changes'), p('history')) },
+      },
+    }
+  },
+}
+
 const writeCost: Scenario = {
   name: 'write-cost',
   about: 'REST send into a dm vs a 5,000-member channel (members not connected): c=1 latency, c=64 throughput',
@@ -242,6 +289,7 @@ export const SCENARIOS: Scenario[] = [
   restSend('rest-many', 'REST sends, 64 concurrent clients into 64 rooms; then 1,000 msg/s', true),
   fanout,
   history,
+  rich,
   idle,
   writeCost,
   deliveryBusy,

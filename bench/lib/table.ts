@@ -10,7 +10,8 @@ export function phaseThroughput(s: string, p: Phase): [number | null, string] {
   if (s === 'noisy-neighbour') return [p.ok_per_s ?? null, 'victim req/s']
   if (s === 'delivery-busy') return [p.delivered_per_s, 'deliveries/s']
   if (p.persisted_per_s !== undefined) return [p.persisted_per_s, 'msg/s']
-  if (p.kind === 'history') return [p.ok_per_s, 'pages/s']
+  if (p.kind === 'history' || p.kind === 'changes') return [p.ok_per_s, 'pages/s']
+  if (p.kind === 'react') return [p.ok_per_s, 'reactions/s']
   if (p.ok_per_s !== undefined) return [p.ok_per_s, 'msg/s']
   return [p.connections ?? null, 'sockets']
 }

@@ -506,6 +506,7 @@ export class ChatClient extends Emitter<ChatEvents> {
         if (f.room_id === undefined) return this.onInitialSyncDone()
         return this.onRoomSyncDone(f.room_id)
       case 'sync.truncated': {
+        if (!('from_seq' in f)) return // a change sync (after_rev): this client syncs by seq only
         const r = this.room(f.room_id)
         r.moreAfter = f.from_seq - 1
         if (!r.syncing) this.continueSync(f.room_id, r)

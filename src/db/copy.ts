@@ -14,6 +14,8 @@ export const COPIED_TABLES = [
   'rooms',
   'members',
   'messages',
+  'reactions',
+  'mentions',
   'meta',
   'notifications',
   'notification_targets',

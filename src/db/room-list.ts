@@ -3,6 +3,7 @@
 // db/sqlite/ and db/postgres/ import this (never each other), see .dependency-cruiser.cjs.
 
 import { decodeCursor } from './cursor'
+import { LAST_MESSAGE_COLUMNS } from './rows'
 
 /**
  * Rooms of at most this many members keep their activity second on every member row
@@ -55,10 +56,7 @@ page AS (
   SELECT room_id, at FROM small UNION ALL SELECT room_id, at FROM large
   ORDER BY at DESC, room_id DESC LIMIT $3 + 1
 )
-SELECT r.*, m.last_read,
-       msg.message_id AS m_message_id, msg.room_id AS m_room_id, msg.seq AS m_seq, msg.sender_id AS m_sender_id,
-       msg.content AS m_content, msg.meta AS m_meta, msg.client_msg_id AS m_client_msg_id,
-       msg.created_at AS m_created_at, msg.edited_at AS m_edited_at, msg.deleted_at AS m_deleted_at
+SELECT r.*, m.last_read, ${LAST_MESSAGE_COLUMNS}
 FROM page p JOIN rooms r ON r.room_id = p.room_id
 JOIN members m ON m.room_id = p.room_id AND m.user_id = $2
 LEFT JOIN messages msg ON msg.room_id = r.room_id AND msg.seq = r.last_seq

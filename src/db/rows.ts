@@ -2,6 +2,8 @@
 // in, and the row → wire mappers. db/sqlite/ and db/postgres/ import these; services, workers and
 // the instrumentation import them from here (never from one dialect), see .dependency-cruiser.cjs.
 
+import { conflict, invalid } from '../errors'
+import type { MessageChange } from '../schemas/change'
 import type { Message } from '../schemas/message'
 import type { Room, RoomListItem, RoomType, Role } from '../schemas/room'
 import { encodeCursor } from './cursor'
@@ -34,23 +36,58 @@ export interface MessageRow {
   created_at: string
   edited_at: string | null
   deleted_at: string | null
+  rev: number
+  parent_id: string | null
+  reply_count: number
+  last_reply_at: string | null
+  /** JSON array of user ids, null when none. */
+  mentions: string | null
+  /** JSON reaction summary (db/reaction-summary.ts), null when none. */
+  reactions: string | null
+  pinned_at: string | null
+  pinned_by: string | null
+  /** The room rev the pin was made at (orders pins, newest first); internal. */
+  pin_rev: number | null
+  /** JSON MessageChange of the change that set rev, null for rev 0; internal (sync frames). */
+  last_change: string | null
 }
 
-/** A row of a page query: what a client sees (no tenant_id). */
-export type PageRow = Omit<MessageRow, 'tenant_id'>
+/** A row of a page query: what a client sees (no tenant_id and no internal column). */
+export type PageRow = Omit<MessageRow, 'tenant_id' | 'pin_rev' | 'last_change'>
+/** A row of the change feed: the page columns and the change that set its rev. */
+export type ChangeRow = PageRow & { last_change: string | null }
+
+/** The columns of PageRow, for SELECT lists (each text column is a new JS string per row: read only these). */
+export const PAGE_COLUMNS = [
+  'message_id', 'room_id', 'seq', 'rev', 'sender_id', 'content', 'meta', 'client_msg_id', 'parent_id', 'reply_count', 'last_reply_at',
+  'mentions', 'reactions', 'pinned_at', 'pinned_by', 'created_at', 'edited_at', 'deleted_at',
+] as const satisfies readonly (keyof PageRow)[]
+export const pageColumns = (alias = '') => PAGE_COLUMNS.map((c) => alias + c).join(', ')
 
 export const toMessage = (r: PageRow): Message => ({
   message_id: r.message_id,
   room_id: r.room_id,
   seq: r.seq,
+  rev: r.rev,
   sender_id: r.sender_id,
   content: r.content,
   meta: r.meta === null ? null : JSON.parse(r.meta),
   client_msg_id: r.client_msg_id,
+  parent_id: r.parent_id,
+  reply_count: r.reply_count,
+  last_reply_at: r.last_reply_at,
+  mentions: r.mentions === null ? [] : JSON.parse(r.mentions),
+  attachments: [],
+  reactions: r.reactions === null ? [] : JSON.parse(r.reactions),
+  pinned_at: r.pinned_at,
+  pinned_by: r.pinned_by,
   created_at: r.created_at,
   edited_at: r.edited_at,
   deleted_at: r.deleted_at,
 })
+
+/** The change recorded on a row (null when it never changed). */
+export const changeOf = (r: { last_change: string | null }): MessageChange | null => (r.last_change === null ? null : JSON.parse(r.last_change))
 
 export interface NewMessage {
   tenant_id: string
@@ -61,10 +98,69 @@ export interface NewMessage {
   meta: string | null
   client_msg_id: string | null
   created_at: string
+  /** A reply's parent (a top-level message of the same room), else null. */
+  parent_id: string | null
+  /** Distinct user ids it mentions ([] for none). */
+  mentions: string[]
 }
 
-/** The outcome of one append: the stored row, and whether it is new or a client_msg_id replay. */
-export type AppendResult = { ok: true; row: MessageRow; created: boolean } | { ok: false; error: unknown }
+/**
+ * The outcome of one append: the stored row, and whether it is new or a client_msg_id replay. A new
+ * reply also gives its parent's row after the reply counted (a `reply` change, SPEC §11.3).
+ */
+export type AppendResult = { ok: true; row: MessageRow; created: boolean; parent?: MessageRow } | { ok: false; error: unknown }
+
+/** The row a new message gets from its NewMessage (the INSERT's defaults). */
+export const newRow = (m: NewMessage, seq: number): MessageRow => ({
+  message_id: m.message_id,
+  room_id: m.room_id,
+  seq,
+  tenant_id: m.tenant_id,
+  sender_id: m.sender_id,
+  content: m.content,
+  meta: m.meta,
+  client_msg_id: m.client_msg_id,
+  created_at: m.created_at,
+  edited_at: null,
+  deleted_at: null,
+  rev: 0,
+  parent_id: m.parent_id,
+  reply_count: 0,
+  last_reply_at: null,
+  mentions: m.mentions.length ? JSON.stringify(m.mentions) : null,
+  reactions: null,
+  pinned_at: null,
+  pinned_by: null,
+  pin_rev: null,
+  last_change: null,
+})
+
+/** Why a parent cannot take a reply (SPEC §11.3), or null when it can. */
+export function parentProblem(parent: Pick<MessageRow, 'parent_id' | 'deleted_at'> | null): Error | null {
+  if (!parent) return invalid('parent_id', 'parent_id must be a message of this room')
+  if (parent.parent_id !== null) return invalid('parent_id', 'parent_id must be a top-level message (replies are one level deep)')
+  if (parent.deleted_at !== null) return conflict('the parent message is deleted')
+  return null
+}
+
+/** A store change to one message: the row after it, and whether anything changed (false: no rev, no event). */
+export interface Changed {
+  row: MessageRow
+  changed: boolean
+}
+
+/** One reaction change of a batch (SPEC §11.4): `user_id` adds or removes `key` on the message at (room_id, seq). */
+export interface ReactionOp {
+  op: 'add' | 'remove'
+  room_id: string
+  seq: number
+  key: string
+  user_id: string
+  at: string
+}
+
+/** The outcome of one item of a batch: the change, or this item's error (a CONFLICT, say) while the others stand. */
+export type ChangeResult = ({ ok: true } & Changed) | { ok: false; error: unknown }
 
 // ── Rooms
 
@@ -79,6 +175,8 @@ export interface RoomRow {
   member_count: number
   created_at: string
   last_activity_at: string
+  last_rev: number
+  first_seq: number
 }
 
 export const toRoom = (r: RoomRow): Room => ({
@@ -88,6 +186,8 @@ export const toRoom = (r: RoomRow): Room => ({
   metadata: r.metadata === null ? null : JSON.parse(r.metadata),
   unique_key: r.unique_key,
   last_seq: r.last_seq,
+  last_rev: r.last_rev,
+  first_seq: r.first_seq,
   member_count: r.member_count,
   created_at: r.created_at,
 })
@@ -102,7 +202,10 @@ export interface NewRoom {
   members: { user_id: string; role: Role }[]
 }
 
-export type ListRow = RoomRow & { last_read: number } & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null }
+export type ListRow = RoomRow & { last_read: number } & { [K in keyof PageRow as `m_${K}`]: PageRow[K] | null }
+
+/** The last message's columns in a room-list query, each as m_<column> (the message joined as `msg`). */
+export const LAST_MESSAGE_COLUMNS = PAGE_COLUMNS.map((c) => `msg.${c} AS m_${c}`).join(', ')
 
 export interface RoomListPage {
   rooms: RoomListItem[]
@@ -111,24 +214,17 @@ export interface RoomListPage {
   large_memberships: number
 }
 
-/** One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL stores). */
-export function toRoomListPage(rows: ListRow[], limit: number, largeMemberships: number): RoomListPage {
+/**
+ * One page of a user's rooms from `limit + 1` joined rows (shared by the SQLite and PostgreSQL
+ * stores); `unreadMentions` has the counts of the page's rooms (absent: 0).
+ */
+export function toRoomListPage(rows: ListRow[], limit: number, largeMemberships: number, unreadMentions: Record<string, number> = {}): RoomListPage {
   const page = rows.slice(0, limit)
   const rooms: RoomListItem[] = page.map((r) => {
-    const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read) }
+    const item: RoomListItem = { ...toRoom(r), unread_count: Math.max(0, r.last_seq - r.last_read), unread_mentions: unreadMentions[r.room_id] ?? 0 }
     if (r.m_message_id) {
-      item.last_message = toMessage({
-        message_id: r.m_message_id,
-        room_id: r.m_room_id!,
-        seq: r.m_seq!,
-        sender_id: r.m_sender_id!,
-        content: r.m_content!,
-        meta: r.m_meta,
-        client_msg_id: r.m_client_msg_id,
-        created_at: r.m_created_at!,
-        edited_at: r.m_edited_at,
-        deleted_at: r.m_deleted_at,
-      })
+      const m = Object.fromEntries(PAGE_COLUMNS.map((c) => [c, r[`m_${c}`]])) as unknown as PageRow
+      item.last_message = toMessage(m)
     }
     return item
   })

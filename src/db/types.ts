@@ -14,9 +14,13 @@
 // Cursors are opaque strings made by db/cursor.ts; an invalid one is VALIDATION_ERROR on `cursor`.
 
 import type { Room, Role } from '../schemas/room'
+import type { Reactor } from '../schemas/reaction'
 import type {
   AppendResult,
   AttemptResult,
+  Changed,
+  ChangeResult,
+  ChangeRow,
   DeadLetterRow,
   DeliveryRow,
   MemberRow,
@@ -27,6 +31,7 @@ import type {
   NewRoom,
   NotificationRow,
   PageRow,
+  ReactionOp,
   ResultPolicy,
   RoomListPage,
   RoomRow,
@@ -110,14 +115,65 @@ export interface MessageStore {
   appendBatch(items: NewMessage[]): Result<AppendResult[]>
   get(roomId: string, messageId: string): Result<MessageRow | null>
   bySeq(roomId: string, seq: number): Result<MessageRow | null>
-  /** Up to `limit` messages with seq > afterSeq, ascending. */
-  after(roomId: string, afterSeq: number, limit: number): Result<PageRow[]>
-  /** Up to `limit` messages with seq < beforeSeq, ascending. */
-  before(roomId: string, beforeSeq: number, limit: number): Result<PageRow[]>
-  /** Sets content and/or meta (null keeps it) and edited_at; the row after the edit. */
-  edit(roomId: string, seq: number, content: string | null, meta: string | null, at: string): Result<MessageRow>
-  /** Blanks content and meta and sets deleted_at (the seq stays); the row after. */
-  tombstone(roomId: string, seq: number, at: string): Result<MessageRow>
+  /** Up to `limit` messages with seq > afterSeq, ascending; `topLevel` leaves replies out. */
+  after(roomId: string, afterSeq: number, limit: number, topLevel?: boolean): Result<PageRow[]>
+  /** Up to `limit` messages with seq < beforeSeq, ascending; `topLevel` leaves replies out. */
+  before(roomId: string, beforeSeq: number, limit: number, topLevel?: boolean): Result<PageRow[]>
+  /** Up to `limit` replies of `parentId` with seq above `seq` (with `back`: below it), ascending. */
+  replies(roomId: string, parentId: string, seq: number, limit: number, back?: boolean): Result<PageRow[]>
+  /**
+   * The change feed (SPEC §11.1): up to `limit` messages with rev > afterRev in ascending rev, each
+   * once in its current state, and the room's last_rev read with them; only revs up to it are
+   * returned, so a client that stores it misses nothing.
+   */
+  changes(roomId: string, afterRev: number, limit: number): Result<{ rows: ChangeRow[]; last_rev: number }>
+  /**
+   * Sets content and/or meta (null keeps them) and, when `mentions` is not null, replaces the
+   * mentions (message and mention rows); sets edited_at and the room's next rev (an `edited` change
+   * by `userId`). A deleted message is a CONFLICT, checked inside the transaction.
+   */
+  edit(roomId: string, seq: number, patch: { content: string | null; meta: string | null; mentions: string[] | null }, userId: string, at: string): Result<MessageRow>
+  /**
+   * Blanks content and meta, drops mentions, reactions and the pin, sets deleted_at and the next rev
+   * (a `deleted` change by `userId`); the seq stays. Already deleted: the row as it is, changed=false.
+   */
+  tombstone(roomId: string, seq: number, userId: string, at: string): Result<Changed>
+}
+
+/**
+ * Reactions (SPEC §11.4). Each change is one transaction that also writes the message's summary
+ * (`reactions` JSON) and takes the room's next rev; a deleted message is a CONFLICT.
+ */
+export interface ReactionStore {
+  /**
+   * The reaction group commit: every op in one transaction (one fsync on SQLite), one result per op
+   * in order; each op atomic on its own (a savepoint), so a failing op fails alone. `add` of a
+   * reaction already there and `remove` of one not there answer changed=false (no rev). A 26th
+   * distinct key, or a deleted message, is that op's CONFLICT. A failure of the whole transaction throws.
+   */
+  apply(ops: ReactionOp[]): Result<ChangeResult[]>
+  /** Every reaction of the message (or of one key), earliest first; the cursor is opaque. */
+  list(roomId: string, seq: number, key: string | null, limit: number, cursor?: string): Result<{ reactions: Reactor[]; next_cursor: string | null }>
+}
+
+/** Pins (SPEC §11.6): each change takes the room's next rev; a deleted message is a CONFLICT. */
+export interface PinStore {
+  /** Pins; already pinned: changed=false. A pin past `max` in the room is a CONFLICT. */
+  pin(roomId: string, seq: number, userId: string, at: string, max: number): Result<Changed>
+  /** Unpins; not pinned: changed=false. */
+  unpin(roomId: string, seq: number, userId: string): Result<Changed>
+  /** The room's pinned messages, newest pin first. */
+  list(roomId: string): Result<PageRow[]>
+}
+
+/** Mentions (SPEC §11.5): the rows messages.appendBatch/edit/tombstone write, read for counts and lists. */
+export interface MentionStore {
+  /** Which of `userIds` are members of the room now. */
+  membersAmong(roomId: string, userIds: string[]): Result<string[]>
+  /** Per room of `roomIds`, how many messages mention the user above their read marker (absent: 0). */
+  unreadCounts(tenantId: string, userId: string, roomIds: string[]): Result<Record<string, number>>
+  /** Messages that mention the user in rooms they are a member of now, newest first. */
+  listForUser(tenantId: string, userId: string, limit: number, cursor?: string): Result<{ rows: PageRow[]; next_cursor: string | null }>
 }
 
 export interface NotificationStore {
@@ -189,6 +245,9 @@ export interface Store {
   rooms: RoomStore
   members: MemberStore
   messages: MessageStore
+  reactions: ReactionStore
+  pins: PinStore
+  mentions: MentionStore
   notifications: NotificationStore
   deliveries: DeliveryStore
   deadLetters: DeadLetterStore

@@ -50,7 +50,7 @@ const CLIENT_SUMMARIES: Record<ClientFrameType, string> = {
   read: "move the caller's read marker in a room (never backwards)",
   'typing.start': 'start a typing indicator (relayed to the other members; ends after 6 s without a refresh)',
   'typing.stop': 'stop a typing indicator',
-  sync: "re-stream the messages after after_seq (at most SYNC_MAX_PER_ROOM, then sync.truncated); costs the tenant's rate limit one token per started 100 messages it may stream, and when the tenant cannot pay, an error RATE_LIMIT_EXCEEDED and nothing is streamed",
+  sync: "with after_seq: re-stream the messages after it; with after_rev: stream message.updated for each message changed after that rev, in rev order (one of the two; at most SYNC_MAX_PER_ROOM, then sync.truncated); costs the tenant's rate limit one token per started 100 messages it may stream, and when the tenant cannot pay, an error RATE_LIMIT_EXCEEDED and nothing is streamed",
   'notification.ack': 'mark a notification delivered to this user',
   ping: 'a barrier: pong comes once every frame sent before it has been handled',
 }
@@ -82,7 +82,9 @@ function description(l: AsyncApiLimits): string {
       `A client that lets ${l.WS_BACKPRESSURE_LIMIT} bytes pile up unread is disconnected (it sees 1006).`,
     '',
     '**Order and duplicates.** Live messages of a room reach a connection in ascending `seq`; redelivery and an explicit ' +
-      '`sync` may repeat earlier ones, so dedupe by `message_id`. The frame schemas are exact for this version; later ' +
+      '`sync` may repeat earlier ones, so dedupe by `message_id`. Changes to existing messages (edits, deletes, reactions, ' +
+      'pins, replies) carry the message\'s `rev`: apply one only when its `rev` is above the one you hold, and catch up on ' +
+      'them with `sync` `after_rev` (the room\'s `last_rev` you kept). The frame schemas are exact for this version; later ' +
       'versions may add fields and frame types: ignore what you do not know.',
     '',
     '**Close codes** (also in `x-close-codes` of the channel):',

@@ -4,6 +4,7 @@ import { Type as t, type Static, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { CLIENT_ID_PATTERN, fieldWithNul, JsonObject, MAX_JSON_DEPTH, NUL_MESSAGE } from './common'
 import { describeValueError } from './error-text'
+import { MentionsInput } from './message'
 
 const RequestId = t.Optional(t.String({ maxLength: 64 }))
 const RoomId = t.String({ minLength: 1, maxLength: 64 })
@@ -17,12 +18,22 @@ export const ClientFrames = {
     content: t.String({ minLength: 1 }),
     meta: t.Optional(JsonObject),
     client_msg_id: t.Optional(t.String({ pattern: CLIENT_ID_PATTERN })),
+    parent_id: t.Optional(t.String({ minLength: 1, maxLength: 64, description: 'reply to this top-level message of the same room' })),
+    mentions: t.Optional(MentionsInput),
   }),
   ack: t.Object({ type: t.Literal('ack'), request_id: RequestId, room_id: RoomId, seq: Seq }),
   read: t.Object({ type: t.Literal('read'), request_id: RequestId, room_id: RoomId, seq: Seq }),
   'typing.start': t.Object({ type: t.Literal('typing.start'), request_id: RequestId, room_id: RoomId }),
   'typing.stop': t.Object({ type: t.Literal('typing.stop'), request_id: RequestId, room_id: RoomId }),
-  sync: t.Object({ type: t.Literal('sync'), request_id: RequestId, room_id: RoomId, after_seq: Seq }),
+  // Exactly one cursor: after_seq re-streams messages, after_rev streams changes (SPEC §11.1); the
+  // dispatcher refuses both or neither.
+  sync: t.Object({
+    type: t.Literal('sync'),
+    request_id: RequestId,
+    room_id: RoomId,
+    after_seq: t.Optional(t.Integer({ minimum: 0, description: 're-stream the messages with seq above this' })),
+    after_rev: t.Optional(t.Integer({ minimum: 0, description: 'stream message.updated frames for the messages changed after this rev' })),
+  }),
   'notification.ack': t.Object({
     type: t.Literal('notification.ack'),
     request_id: RequestId,

@@ -1,25 +1,66 @@
-// Message, ack and read-marker wire shapes (SPEC §4 Messages, Delivery state).
+// Message, ack and read-marker wire shapes (SPEC §4 Messages, Delivery state; §11 the extended message).
 
 import { Type as t, type Static } from '@sinclair/typebox'
-import { CLIENT_ID_PATTERN, JsonObject, JsonObjectInput, Nullable, QueryInteger, Timestamp } from './common'
+import { CLIENT_ID_PATTERN, JsonObject, JsonObjectInput, Nullable, QueryInteger, ServiceChecked, Timestamp, UserId } from './common'
 import { EX, exampleMessage } from './examples'
+
+/** At most this many distinct reaction keys per message (SPEC §11.4). */
+export const MAX_REACTION_KEYS = 25
+/** A message's `reactions` lists at most this many reactors per key, earliest first. */
+export const MAX_LISTED_REACTORS = 25
+/** At most this many mentioned users per message (SPEC §11.5). */
+export const MAX_MENTIONS = 50
+/** At most this many pinned messages per room (SPEC §11.6). */
+export const MAX_PINS = 50
+
+export const ReactionSummary = t.Object(
+  {
+    key: t.String({ description: 'the reaction: an emoji or a shortcode, 1-64 bytes of UTF-8' }),
+    count: t.Integer({ minimum: 1, description: 'how many users reacted with this key' }),
+    user_ids: t.Array(t.String(), { maxItems: MAX_LISTED_REACTORS, description: 'up to 25 reactors, earliest first (complete when count <= 25; GET …/reactions lists all)' }),
+  },
+  { examples: [{ key: '👍', count: 2, user_ids: ['bob', 'carol'] }] },
+)
+export type ReactionSummary = Static<typeof ReactionSummary>
+
+/** A file attached to a message (SPEC §12); this version stores none, so `attachments` is always []. */
+export const Attachment = t.Object({
+  upload_id: t.String(),
+  filename: t.String(),
+  content_type: t.String(),
+  bytes: t.Integer({ minimum: 0 }),
+  width: Nullable(t.Integer()),
+  height: Nullable(t.Integer()),
+})
 
 export const Message = t.Object(
   {
     message_id: t.String(),
     room_id: t.String(),
     seq: t.Integer({ description: "the message's place in its room: 1, 2, 3, … with no gaps" }),
+    rev: t.Integer({ minimum: 0, description: "the room's change counter at this message's latest change (0: never changed); apply a copy only when its rev is above the one you hold" }),
     sender_id: t.String(),
     content: t.String({ description: '"" once deleted' }),
     meta: Nullable(JsonObject),
     client_msg_id: Nullable(t.String()),
+    parent_id: Nullable(t.String({ description: 'the message this one replies to (threads are one level deep)' })),
+    reply_count: t.Integer({ minimum: 0, description: 'how many replies this message has' }),
+    last_reply_at: Nullable(Timestamp),
+    mentions: t.Array(t.String(), { maxItems: MAX_MENTIONS, description: 'user ids this message mentions ([] once deleted)' }),
+    attachments: t.Array(Attachment, { description: 'files attached to the message (none in this version)' }),
+    reactions: t.Array(ReactionSummary, { maxItems: MAX_REACTION_KEYS, description: "in order of each key's first use ([] once deleted)" }),
+    pinned_at: Nullable(Timestamp),
+    pinned_by: Nullable(t.String()),
     created_at: Timestamp,
     edited_at: Nullable(Timestamp),
     deleted_at: Nullable(Timestamp),
   },
-  { description: 'A message; a deleted one keeps its seq with empty content.', examples: [exampleMessage] },
+  { description: 'A message; a deleted one keeps its seq with empty content, and loses its mentions, reactions and pin.', examples: [exampleMessage] },
 )
 export type Message = Static<typeof Message>
+
+/** `mentions` in a send or an edit: distinct members of the room (checked by the service: 400 on mentions). */
+export const MentionsInput = t.Array(UserId, { maxItems: MAX_MENTIONS, description: 'up to 50 user ids, each a member of the room now (repeats count once)' })
 
 export const SendMessageBody = t.Object(
   {
@@ -28,8 +69,12 @@ export const SendMessageBody = t.Object(
     client_msg_id: t.Optional(
       t.String({ pattern: CLIENT_ID_PATTERN, description: 'idempotency key per sender and room: a retry with the same key answers 200 with the original' }),
     ),
+    parent_id: t.Optional(
+      t.String({ minLength: 1, maxLength: 64, description: 'reply to this top-level message of the same room (400 when it is unknown or a reply itself; 409 when deleted)' }),
+    ),
+    mentions: t.Optional(MentionsInput),
   },
-  { examples: [{ content: 'The new mockups are up.', client_msg_id: 'c-1f2e3d' }] },
+  { examples: [{ content: 'The new mockups are up.', client_msg_id: 'c-1f2e3d' }, { content: '@bob looks good', parent_id: EX.messageId, mentions: ['bob'] }] },
 )
 export type SendMessageBody = Static<typeof SendMessageBody>
 
@@ -37,6 +82,7 @@ export const PatchMessageBody = t.Object(
   {
     content: t.Optional(t.String({ minLength: 1 })),
     meta: t.Optional(JsonObjectInput),
+    mentions: t.Optional(MentionsInput),
   },
   { examples: [{ content: 'The new mockups are up (v2).' }] },
 )
@@ -57,11 +103,24 @@ export const HistoryQuery = t.Object({
   after_seq: t.Optional(QueryInteger({ description: 'Page forward: messages with a seq above this one.', minimum: 0, examples: [40] })),
   before_seq: t.Optional(QueryInteger({ description: 'Page back: messages with a seq below this one (not together with after_seq).', minimum: 0 })),
   limit: t.Optional(QueryInteger({ description: 'Page size.', minimum: 1, maximum: 200, default: 50, examples: [50] })),
+  top_level: t.Optional(
+    ServiceChecked(t.String({ description: 'true: leave replies out' }), t.Boolean({ default: false, description: 'true: leave replies out (threads)' })),
+  ),
 })
 export type HistoryQuery = Static<typeof HistoryQuery>
+export const RepliesQuery = t.Object({
+  after_seq: t.Optional(QueryInteger({ description: 'Page forward: replies with a seq above this one.', minimum: 0 })),
+  before_seq: t.Optional(QueryInteger({ description: 'Page back: replies with a seq below this one (not together with after_seq).', minimum: 0 })),
+  limit: t.Optional(QueryInteger({ description: 'Page size.', minimum: 1, maximum: 200, default: 50, examples: [50] })),
+})
+export type RepliesQuery = Static<typeof RepliesQuery>
 export const MessagePage = t.Object(
   { messages: t.Array(Message), has_more: t.Boolean({ description: 'more messages exist beyond this page, in its direction' }) },
   { examples: [{ messages: [exampleMessage], has_more: false }] },
+)
+export const PinnedList = t.Object(
+  { messages: t.Array(Message, { maxItems: MAX_PINS, description: 'the pinned messages, newest pin first' }) },
+  { examples: [{ messages: [{ ...exampleMessage, rev: 3, pinned_at: EX.later, pinned_by: 'alice' }] }] },
 )
 
 export const AckBody = t.Object(

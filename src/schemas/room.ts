@@ -21,6 +21,8 @@ export const Room = t.Object(
     metadata: Nullable(JsonObject),
     unique_key: Nullable(t.String({ description: 'dm:<user>|<user> (the pair in byte order) for a dm, else null' })),
     last_seq: t.Integer({ description: 'seq of the newest message (0 before the first)' }),
+    last_rev: t.Integer({ minimum: 0, description: "the room's change counter: the rev of its latest change to an existing message (0: none yet); keep it to catch up with GET …/changes" }),
+    first_seq: t.Integer({ minimum: 1, description: 'the oldest seq still stored' }),
     member_count: t.Integer(),
     created_at: Timestamp,
   },
@@ -32,9 +34,13 @@ export const RoomListItem = t.Object(
   {
     ...Room.properties,
     unread_count: t.Integer({ description: 'last_seq minus your read marker' }),
+    unread_mentions: t.Integer({ minimum: 0, description: 'messages of the room that mention you, above your read marker' }),
     last_message: t.Optional(Message),
   },
-  { description: 'A room in your list, with your unread count and its newest message.', examples: [{ ...exampleRoom, unread_count: 2, last_message: exampleMessage }] },
+  {
+    description: 'A room in your list, with your unread counts and its newest message.',
+    examples: [{ ...exampleRoom, unread_count: 2, unread_mentions: 1, last_message: exampleMessage }],
+  },
 )
 export type RoomListItem = Static<typeof RoomListItem>
 
@@ -64,7 +70,7 @@ export type PatchRoomBody = Static<typeof PatchRoomBody>
 const NextCursor = Nullable(t.String({ description: 'pass as `cursor` for the next page; null on the last page' }))
 export const RoomList = t.Object(
   { rooms: t.Array(RoomListItem), next_cursor: NextCursor },
-  { examples: [{ rooms: [{ ...exampleRoom, unread_count: 2, last_message: exampleMessage }], next_cursor: null }] },
+  { examples: [{ rooms: [{ ...exampleRoom, unread_count: 2, unread_mentions: 1, last_message: exampleMessage }], next_cursor: null }] },
 )
 export const ChannelList = t.Object(
   { channels: t.Array(Room), next_cursor: NextCursor },

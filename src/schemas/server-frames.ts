@@ -5,10 +5,11 @@
 // so the WS suites, which check every frame they receive against them, catch an undocumented field.
 // Nothing checks frames at run time on the server: publish and send are typed with these, not validated.
 
-import { Type as t, type Static, type TObject, type TProperties } from '@sinclair/typebox'
+import { Type as t, type Static, type TObject, type TProperties, type TUnion } from '@sinclair/typebox'
 import { STATUS, type ErrorCode } from '../errors'
 import { JsonObject, Timestamp } from './common'
 import { Message, MessageAck } from './message'
+import { MessageChange } from './change'
 import { Role } from './room'
 
 const frame = <T extends string, P extends TProperties>(type: T, properties: P, description: string) =>
@@ -37,8 +38,16 @@ export const ServerFrames = {
     'first frame on every connection',
   ),
   message: frame('message', Message.properties, 'a new message (live, sync or redelivery); dedupe by message_id'),
-  'message.updated': frame('message.updated', Message.properties, 'a message after an edit'),
-  'message.deleted': frame('message.deleted', Message.properties, 'a message after its deletion (content emptied, deleted_at set)'),
+  'message.updated': frame(
+    'message.updated',
+    { ...Message.properties, change: MessageChange },
+    'a message after a change (edited, reaction.added/removed, pinned/unpinned, reply), live or from a sync by after_rev; apply it only when its rev is above the one held',
+  ),
+  'message.deleted': frame(
+    'message.deleted',
+    { ...Message.properties, change: MessageChange },
+    'a message after its deletion (content emptied, deleted_at set, mentions, reactions and pin gone)',
+  ),
   'message.sent': frame('message.sent', { request_id: RequestId, ...MessageAck.properties }, 'answer to send_message: stored'),
   'ack.received': frame('ack.received', { request_id: RequestId, room_id: RoomId, user_id: UserId, seq: Seq }, 'answer to ack, to the acking connection'),
   'read.updated': frame(
@@ -63,10 +72,15 @@ export const ServerFrames = {
     { notification_id: t.String(), topic: t.String(), payload: JsonObject, created_at: Timestamp },
     'an app notification (live, or pending ones after connecting); answer with notification.ack',
   ),
-  'sync.truncated': frame(
-    'sync.truncated',
-    { room_id: RoomId, from_seq: t.Integer({ minimum: 1, description: 'the first seq not sent' }) },
-    'a sync stopped at SYNC_MAX_PER_ROOM messages: continue with sync from from_seq - 1, or page over REST',
+  'sync.truncated': t.Union(
+    [
+      frame('sync.truncated', { room_id: RoomId, from_seq: t.Integer({ minimum: 1, description: 'the first seq not sent' }) }, 'a sync by seq stopped'),
+      frame('sync.truncated', { room_id: RoomId, from_rev: t.Integer({ minimum: 1, description: 'the first rev not sent' }) }, 'a sync by after_rev stopped'),
+    ],
+    {
+      description:
+        'a sync stopped at SYNC_MAX_PER_ROOM frames: continue with sync after_seq = from_seq - 1 (or after_rev = from_rev - 1), or page over REST (history, or GET /v1/rooms/{room_id}/changes)',
+    },
   ),
   'sync.done': frame(
     'sync.done',
@@ -84,7 +98,7 @@ export const ServerFrames = {
     'the server is restarting: it closes with 1001 next; reconnect after reconnect_after_ms',
   ),
   pong: frame('pong', { request_id: RequestId }, 'answer to ping, once every frame received before it has been handled'),
-} satisfies Record<string, TObject>
+} satisfies Record<string, TObject | TUnion<TObject[]>>
 
 export type ServerFrameType = keyof typeof ServerFrames
 export type ServerFrame<K extends ServerFrameType = ServerFrameType> = Static<(typeof ServerFrames)[K]>
@@ -98,8 +112,12 @@ export const serializeFrame = (f: ServerFrame): SerializedFrame => JSON.stringif
 
 // --- constructors of frames built in more than one place ---------------------------------------
 
-type MessageFrameType = 'message' | 'message.updated' | 'message.deleted'
-export const messageFrame = <K extends MessageFrameType>(type: K, m: Message): ServerFrame<K> => ({ type, ...m }) as ServerFrame<K>
+/** A new message (live, sync, redelivery). */
+export const messageFrame = (type: 'message', m: Message): ServerFrame<'message'> => ({ type, ...m })
+
+/** A change to an existing message: message.deleted for a delete, message.updated for every other kind (SPEC §11.7). */
+export const changeFrame = (m: Message, change: MessageChange): ServerFrame<'message.updated' | 'message.deleted'> =>
+  ({ type: change.kind === 'deleted' ? 'message.deleted' : 'message.updated', ...m, change })
 
 export const typingFrame = (roomId: string, userId: string, action: 'start' | 'stop'): ServerFrame<'typing'> =>
   ({ type: 'typing', room_id: roomId, user_id: userId, action })

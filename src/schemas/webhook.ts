@@ -1,4 +1,4 @@
-// Tenant webhook event names (SPEC §6): one list, from which the TS type and the TypeBox enum follow.
+// Tenant webhook event names (SPEC §6, §11.7): one list, from which the TS type and the TypeBox enum follow.
 
 import { Type as t, type TLiteral } from '@sinclair/typebox'
 
@@ -6,6 +6,10 @@ export const WEBHOOK_EVENTS = [
   'message.created',
   'message.updated',
   'message.deleted',
+  'reaction.added',
+  'reaction.removed',
+  'message.pinned',
+  'message.unpinned',
   'room.created',
   'member.added',
   'member.removed',

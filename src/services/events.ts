@@ -4,6 +4,7 @@
 
 import type { ServerWebSocket } from 'bun'
 import type { Logger } from '../log'
+import type { MessageChange } from '../schemas/change'
 import type { Message } from '../schemas/message'
 import type { Role, Room } from '../schemas/room'
 import type { ServerFrame } from '../schemas/server-frames'
@@ -24,8 +25,9 @@ export type NotificationWire = Omit<ServerFrame<'notification'>, 'type'>
  */
 export type DomainEvent =
   | { type: 'message.created'; tenantId: string; message: Message }
-  | { type: 'message.updated'; tenantId: string; message: Message }
-  | { type: 'message.deleted'; tenantId: string; message: Message }
+  /** A change to an existing message (SPEC §11.1): an edit, a reaction, a pin, a reply to it; `message` is after it. */
+  | { type: 'message.updated'; tenantId: string; message: Message; change: MessageChange }
+  | { type: 'message.deleted'; tenantId: string; message: Message; change: MessageChange }
   /** A new room (not a dm that already existed) with its first members. */
   | { type: 'room.created'; tenantId: string; room: Room; memberIds: string[] }
   /** One user joined or was added (a new membership, not an existing one). */
@@ -49,6 +51,10 @@ export type DomainEvent =
 
 export type DomainEventType = DomainEvent['type']
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>
+
+/** The event of a committed change to an existing message: message.deleted for a delete, else message.updated. */
+export const changeEvent = (tenantId: string, message: Message, change: MessageChange): EventOf<'message.updated' | 'message.deleted'> =>
+  change.kind === 'deleted' ? { type: 'message.deleted', tenantId, message, change } : { type: 'message.updated', tenantId, message, change }
 
 /** A named consumer of events: one handler per event type it cares about. */
 export interface Subscriber {

@@ -3,7 +3,7 @@
 
 import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
-import { memberFrame, messageFrame, notificationFrame, readUpdatedFrame, type ServerFrame } from '../schemas/server-frames'
+import { changeFrame, memberFrame, messageFrame, notificationFrame, readUpdatedFrame, type ServerFrame } from '../schemas/server-frames'
 import type { Subscriber } from './events'
 
 export function realtimeFanout(broker: Broker): Subscriber {
@@ -12,8 +12,8 @@ export function realtimeFanout(broker: Broker): Subscriber {
     name: 'realtime',
     handlers: {
       'message.created': (e) => broker.publish(room(e.tenantId, e.message.room_id), messageFrame('message', e.message)),
-      'message.updated': (e) => broker.publish(room(e.tenantId, e.message.room_id), messageFrame('message.updated', e.message)),
-      'message.deleted': (e) => broker.publish(room(e.tenantId, e.message.room_id), messageFrame('message.deleted', e.message)),
+      'message.updated': (e) => broker.publish(room(e.tenantId, e.message.room_id), changeFrame(e.message, e.change)),
+      'message.deleted': (e) => broker.publish(room(e.tenantId, e.message.room_id), changeFrame(e.message, e.change)),
       // No frame: the members' live sockets just start receiving the room.
       'room.created': (e) => {
         for (const u of e.memberIds) broker.joinRoom(e.tenantId, u, e.room.room_id)

@@ -21,6 +21,10 @@ import { createTenantService } from './tenant'
 import { createTokenService } from './token'
 import { createWebhookService } from './webhook'
 import { createMemberCache } from './access'
+import { createChangeService } from './changes'
+import { createReactionService } from './reaction'
+import { createPinService } from './pin'
+import { createMentionService } from './mention'
 
 export interface ServiceInfra {
   store: Store
@@ -56,6 +60,10 @@ export function createServices(infra: ServiceInfra) {
     tenant,
     chatroom: createChatroomService({ store, clock, events, presence: infra.presence, memberships }),
     message: createMessageService({ store, clock, events, log, config, memberships }),
+    changes: createChangeService({ store, memberships }),
+    reaction: createReactionService({ store, clock, events, log, config, memberships }),
+    pin: createPinService({ store, clock, events, memberships }),
+    mention: createMentionService({ store }),
     receipt: createReceiptService({ store, events, config }),
     realtime: createRealtimeService({ store, config, events, presence: infra.presence, announcer: infra.announcer }),
     limiter: infra.limiter ?? createTenantLimiter(clock),

@@ -1,16 +1,16 @@
-// Messages: send (validated, group-committed, then announced), history pages, edit and delete.
+// Messages: send (validated, group-committed, then announced), history pages, replies, edit and delete.
 
 import { isoNow, type Clock } from '../clock'
 import type { MessageRow, NewMessage, Store } from '../db/types'
-import { toMessage, type AppendResult } from '../db/rows'
+import { toMessage, type AppendResult, type PageRow } from '../db/rows'
 import { conflict, forbidden, invalid, notFound, toAppError } from '../errors'
 import { randomBase62 } from '../ids'
-import type { HistoryQuery, Message, MessageAck, PatchMessageBody, SendMessageBody } from '../schemas/message'
+import type { HistoryQuery, Message, MessageAck, PatchMessageBody, RepliesQuery, SendMessageBody } from '../schemas/message'
 import type { Actor } from './actor'
 import { jsonField, parseLimit, parseSeq } from './input'
 import { isManager, roomFor, type MemberCache } from './access'
 import { createGroupCommit } from './group-commit'
-import type { EventBus } from './events'
+import { changeEvent, type EventBus } from './events'
 import type { Logger } from '../log'
 import type { Config } from '../config'
 
@@ -40,6 +40,30 @@ export interface SendOrder {
 
 export const toAck = (r: MessageRow): MessageAck => ({ message_id: r.message_id, room_id: r.room_id, seq: r.seq, created_at: r.created_at })
 
+/** The `mentions` of a send or edit: distinct, each a member of the room now (else 400 on `mentions`). */
+export async function checkMentions(store: Store, roomId: string, mentions: string[] | undefined): Promise<string[]> {
+  if (mentions === undefined || mentions.length === 0) return []
+  const ids = [...new Set(mentions)]
+  const members = new Set(await store.mentions.membersAmong(roomId, ids))
+  const outsider = ids.find((u) => !members.has(u))
+  if (outsider !== undefined) throw invalid('mentions', `mentions must name members of the room (${outsider} is not one)`)
+  return ids
+}
+
+/** Parses a boolean query value such as top_level: true, false or absent. */
+function parseFlag(field: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === 'false') return false
+  if (raw === 'true') return true
+  throw invalid(field, `${field} must be true or false`)
+}
+
+/** A history-style page: `rows` read with one extra row to tell whether more exist beyond it. */
+function pageOf(rows: PageRow[], limit: number, forward: boolean) {
+  const has_more = rows.length > limit
+  const page = forward ? rows.slice(0, limit) : rows.slice(rows.length - Math.min(limit, rows.length))
+  return { messages: page.map(toMessage), has_more }
+}
+
 export function createMessageService({ store, clock, events, log, config, memberships }: Deps) {
   const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH, { linger: true })
 
@@ -59,6 +83,7 @@ export function createMessageService({ store, clock, events, log, config, member
         checkContent(actor, body.content)
         const meta = jsonField('meta', body.meta)
         await memberships.requireMember(actor, roomId)
+        const mentions = await checkMentions(store, roomId, body.mentions)
         if (order) await order.wait // earlier frames of this connection go into the commit first
         const now = clock.now()
         pending = commits.submit({
@@ -70,6 +95,8 @@ export function createMessageService({ store, clock, events, log, config, member
           meta,
           client_msg_id: body.client_msg_id ?? null,
           created_at: new Date(now).toISOString(),
+          parent_id: body.parent_id ?? null,
+          mentions,
         })
       } finally {
         order?.submitted()
@@ -81,7 +108,11 @@ export function createMessageService({ store, clock, events, log, config, member
         throw toAppError(e, log, { room_id: roomId }) // the whole batch failed
       }
       if (!res.ok) throw toAppError(res.error, log, { room_id: roomId }) // this item failed
-      if (res.created) events.emit({ type: 'message.created', tenantId: actor.tenant.tenant_id, message: toMessage(res.row) })
+      if (res.created) {
+        const tenantId = actor.tenant.tenant_id
+        events.emit({ type: 'message.created', tenantId, message: toMessage(res.row) })
+        if (res.parent) events.emit(changeEvent(tenantId, toMessage(res.parent), { kind: 'reply', user_id: actor.userId }))
+      }
       return { created: res.created, ack: toAck(res.row) }
     },
 
@@ -90,15 +121,28 @@ export function createMessageService({ store, clock, events, log, config, member
       const before = parseSeq('before_seq', q.before_seq)
       if (after !== undefined && before !== undefined) throw invalid('before_seq', 'use after_seq or before_seq, not both')
       const limit = parseLimit(q.limit)
+      const topLevel = parseFlag('top_level', q.top_level)
       // Membership through the cache (no query on a hit); the room row itself is not needed: with
       // no cursor the newest page is simply everything below the largest possible seq.
       await memberships.requireMember(actor, roomId)
       const rows = await (after !== undefined
-        ? store.messages.after(roomId, after, limit + 1)
-        : store.messages.before(roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1))
-      const has_more = rows.length > limit
-      const page = after !== undefined ? rows.slice(0, limit) : rows.slice(rows.length - Math.min(limit, rows.length))
-      return { messages: page.map(toMessage), has_more }
+        ? store.messages.after(roomId, after, limit + 1, topLevel)
+        : store.messages.before(roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1, topLevel))
+      return pageOf(rows, limit, after !== undefined)
+    },
+
+    /** The replies of a message, with history's paging rules (SPEC §11.3). */
+    async replies(actor: Actor, roomId: string, messageId: string, q: RepliesQuery): Promise<{ messages: Message[]; has_more: boolean }> {
+      const after = parseSeq('after_seq', q.after_seq)
+      const before = parseSeq('before_seq', q.before_seq)
+      if (after !== undefined && before !== undefined) throw invalid('before_seq', 'use after_seq or before_seq, not both')
+      const limit = parseLimit(q.limit)
+      await memberships.requireMember(actor, roomId)
+      if (!(await store.messages.get(roomId, messageId))) throw notFound('message')
+      const rows = await (after !== undefined
+        ? store.messages.replies(roomId, messageId, after, limit + 1)
+        : store.messages.replies(roomId, messageId, before ?? Number.MAX_SAFE_INTEGER, limit + 1, true))
+      return pageOf(rows, limit, after !== undefined)
     },
 
     async get(actor: Actor, roomId: string, messageId: string): Promise<Message> {
@@ -112,12 +156,14 @@ export function createMessageService({ store, clock, events, log, config, member
       if (body.content !== undefined) checkContent(actor, body.content)
       const meta = jsonField('meta', body.meta)
       await roomFor(store, actor, roomId, 'member')
+      const mentions = body.mentions === undefined ? null : await checkMentions(store, roomId, body.mentions)
       const row = await store.messages.get(roomId, messageId)
       if (!row) throw notFound('message')
       if (row.sender_id !== actor.userId) throw forbidden('only the sender edits a message')
       if (row.deleted_at) throw conflict('the message is deleted')
-      const updated = toMessage(await store.messages.edit(roomId, row.seq, body.content ?? null, meta, isoNow(clock)))
-      events.emit({ type: 'message.updated', tenantId: actor.tenant.tenant_id, message: updated })
+      const patch = { content: body.content ?? null, meta, mentions }
+      const updated = toMessage(await store.messages.edit(roomId, row.seq, patch, actor.userId, isoNow(clock)))
+      events.emit(changeEvent(actor.tenant.tenant_id, updated, { kind: 'edited', user_id: actor.userId }))
       return updated
     },
 
@@ -128,8 +174,8 @@ export function createMessageService({ store, clock, events, log, config, member
       if (!row) throw notFound('message')
       if (row.sender_id !== actor.userId && !isManager(member)) throw forbidden('only the sender or an owner/admin deletes a message')
       if (row.deleted_at) return
-      const deleted = toMessage(await store.messages.tombstone(roomId, row.seq, isoNow(clock)))
-      events.emit({ type: 'message.deleted', tenantId: actor.tenant.tenant_id, message: deleted })
+      const r = await store.messages.tombstone(roomId, row.seq, actor.userId, isoNow(clock))
+      if (r.changed) events.emit(changeEvent(actor.tenant.tenant_id, toMessage(r.row), { kind: 'deleted', user_id: actor.userId }))
     },
   }
 }

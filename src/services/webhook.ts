@@ -7,7 +7,7 @@ import type { Message } from '../schemas/message'
 import type { WebhookEvent } from '../schemas/webhook'
 import type { AuthTenant, TenantService } from './tenant'
 import type { Outbox } from './outbox'
-import type { Subscriber } from './events'
+import type { EventOf, Subscriber } from './events'
 
 export type { WebhookEvent }
 
@@ -81,6 +81,28 @@ export function createWebhookService({ store, clock, outbox, tenants, isConnecte
 
 export type WebhookService = ReturnType<typeof createWebhookService>
 
+/**
+ * A change to an existing message as its tenant webhook (SPEC §11.7): a reaction as reaction.added /
+ * reaction.removed `{room_id, message_id, seq, rev, user_id, key}`, a pin as message.pinned /
+ * message.unpinned with the message; an edit or a reply as message.updated and a delete as
+ * message.deleted, with the message and its `change` (one webhook per change, never two).
+ */
+function changeWebhook(webhooks: WebhookService, e: EventOf<'message.updated' | 'message.deleted'>) {
+  const { message, change } = e
+  switch (change.kind) {
+    case 'reaction.added':
+    case 'reaction.removed': {
+      const { room_id, message_id, seq, rev } = message
+      return webhooks.emit(e.tenantId, change.kind, { room_id, message_id, seq, rev, user_id: change.user_id, key: change.key })
+    }
+    case 'pinned':
+    case 'unpinned':
+      return webhooks.emit(e.tenantId, change.kind === 'pinned' ? 'message.pinned' : 'message.unpinned', message)
+    default:
+      return webhooks.emit(e.tenantId, e.type, { ...message, change })
+  }
+}
+
 /** Domain events → tenant webhook events (SPEC §6); a member event carries room, user and role. */
 export function webhookEvents(webhooks: WebhookService): Subscriber {
   const member = (e: { roomId: string; userId: string; role: string }) => ({ room_id: e.roomId, user_id: e.userId, role: e.role })
@@ -88,8 +110,8 @@ export function webhookEvents(webhooks: WebhookService): Subscriber {
     name: 'webhooks',
     handlers: {
       'message.created': (e) => webhooks.messageCreated(e.tenantId, e.message),
-      'message.updated': (e) => webhooks.emit(e.tenantId, 'message.updated', e.message),
-      'message.deleted': (e) => webhooks.emit(e.tenantId, 'message.deleted', e.message),
+      'message.updated': (e) => changeWebhook(webhooks, e),
+      'message.deleted': (e) => changeWebhook(webhooks, e),
       'room.created': (e) => webhooks.emit(e.tenantId, 'room.created', e.room),
       'member.added': (e) => webhooks.emit(e.tenantId, 'member.added', member(e)),
       'member.removed': (e) => webhooks.emit(e.tenantId, 'member.removed', member(e)),

@@ -1,6 +1,6 @@
 // Client frame → the same service calls REST uses → reply frame or `error` frame (SPEC §5).
 
-import { AppError, rateLimited, toAppError, toErrorBody } from '../errors'
+import { AppError, invalid, rateLimited, toAppError, toErrorBody } from '../errors'
 import type { Broker } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Logger } from '../log'
@@ -9,7 +9,7 @@ import { parseClientFrame, type ClientFrame } from '../schemas/frames'
 import { readUpdatedFrame, syncDoneFrame, typingFrame, type ServerFrame } from '../schemas/server-frames'
 import type { Config } from '../config'
 import type { Connection } from './connection'
-import { syncRoom } from './sync'
+import { syncChanges, syncRoom } from './sync'
 import { costOf } from '../services/cost'
 
 /** SPEC §5: a typing indicator ends 6 s after its last typing.start. */
@@ -70,7 +70,8 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
         let r
         try {
           await chargeTenant(conn)
-          r = await message.send(conn.actor, f.room_id, { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id }, turn)
+          const body = { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id, parent_id: f.parent_id, mentions: f.mentions }
+          r = await message.send(conn.actor, f.room_id, body, turn)
         } finally {
           turn.submitted() // idempotent: a refused frame must not hold up the next one
         }
@@ -107,10 +108,16 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
       // A sync streams up to SYNC_MAX_PER_ROOM messages: it costs the tenant one token, like a
       // request, then the rest of costOf(messages it may stream) before anything is sent.
       case 'sync': {
+        // Two cursors (SPEC §11.1): after_seq re-streams messages, after_rev streams changes.
+        if (f.after_seq !== undefined && f.after_rev !== undefined) throw invalid('after_rev', 'use after_seq or after_rev, not both')
+        if (f.after_seq === undefined && f.after_rev === undefined) throw invalid('after_seq', 'sync needs after_seq or after_rev')
         await chargeTenant(conn)
-        const backlog = await realtime.syncBacklog(conn.actor, f.room_id, f.after_seq, config.SYNC_MAX_PER_ROOM)
+        const backlog = f.after_rev !== undefined
+          ? await services.changes.syncBacklog(conn.actor, f.room_id, f.after_rev, config.SYNC_MAX_PER_ROOM)
+          : await realtime.syncBacklog(conn.actor, f.room_id, f.after_seq!, config.SYNC_MAX_PER_ROOM)
         if (costOf(backlog) > 1) await chargeTenant(conn, costOf(backlog) - 1)
-        await syncRoom(conn, realtime, f.room_id, f.after_seq, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
+        if (f.after_rev !== undefined) await syncChanges(conn, services.changes, f.room_id, f.after_rev, config.SYNC_MAX_PER_ROOM)
+        else await syncRoom(conn, realtime, f.room_id, f.after_seq!, { max: config.SYNC_MAX_PER_ROOM, subscribe: false })
         return syncDoneFrame(f.room_id, rid)
       }
       case 'notification.ack':

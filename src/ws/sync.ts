@@ -3,6 +3,7 @@
 import type { RoomJoin } from '../broker/local'
 import { messageFrame } from '../schemas/server-frames'
 import { nextTurn } from '../services/next-turn'
+import type { ChangeService } from '../services/changes'
 import type { RealtimeService } from '../services/realtime'
 import type { Connection } from './connection'
 
@@ -70,6 +71,40 @@ export async function syncRoom(conn: Connection, realtime: RealtimeService, room
       const more = (await realtime.syncPage(conn.actor, roomId, cursor, 1)).length > 0
       if (more) conn.send({ type: 'sync.truncated', room_id: roomId, from_seq: cursor + 1 })
       await subscribe(!more)
+      return true
+    }
+  }
+}
+
+/**
+ * `sync … after_rev` (SPEC §11.1): sends a message.updated frame (with the change that set its rev)
+ * for each message changed after `afterRev`, in ascending rev, at most `max`, then
+ * `sync.truncated {from_rev}` when more remain. Paced like syncRoom; the room stays subscribed
+ * (an explicit sync), so a live change may arrive before or again after its synced frame: the
+ * client applies a frame only when its rev is above the one it holds.
+ * Returns false when the socket closed.
+ */
+export async function syncChanges(conn: Connection, changes: ChangeService, roomId: string, afterRev: number, max: number): Promise<boolean> {
+  let cursor = afterRev
+  let sent = 0
+  for (let first = true; ; first = false) {
+    if (!first) await nextTurn()
+    await conn.writable()
+    if (conn.closed) return false
+    const want = Math.min(PAGE, max - sent)
+    const page = want > 0 ? await changes.syncPage(conn.actor, roomId, cursor, want) : []
+    let i = 0
+    for (; i < page.length; i++) {
+      if (i > 0 && conn.mustPause()) break
+      if (!conn.send({ type: 'message.updated', ...page[i].message, change: page[i].change })) return false
+      cursor = page[i].message.rev
+      sent++
+    }
+    if (i < page.length) continue
+    if (page.length < want) return true
+    if (sent >= max) {
+      const next = await changes.syncPage(conn.actor, roomId, cursor, 1)
+      if (next.length) conn.send({ type: 'sync.truncated', room_id: roomId, from_rev: next[0].message.rev })
       return true
     }
   }

@@ -39,6 +39,15 @@ describe('POST messages', () => {
       created_at: r.body.created_at,
       edited_at: null,
       deleted_at: null,
+      rev: 0,
+      parent_id: null,
+      reply_count: 0,
+      last_reply_at: null,
+      mentions: [],
+      attachments: [],
+      reactions: [],
+      pinned_at: null,
+      pinned_by: null,
     })
     expect((await a('GET', `/v1/rooms/${g.room_id}`)).body.last_seq).toBe(2)
   })

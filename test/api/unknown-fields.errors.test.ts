@@ -9,8 +9,11 @@ let s: TestServer
 beforeAll(async () => (s = await startTestServer()))
 afterAll(() => s.stop())
 
-const ROOM_KEYS = ['created_at', 'last_seq', 'member_count', 'metadata', 'name', 'room_id', 'type', 'unique_key']
-const MSG_KEYS = ['client_msg_id', 'content', 'created_at', 'deleted_at', 'edited_at', 'message_id', 'meta', 'room_id', 'sender_id', 'seq']
+const ROOM_KEYS = ['created_at', 'first_seq', 'last_rev', 'last_seq', 'member_count', 'metadata', 'name', 'room_id', 'type', 'unique_key']
+const MSG_KEYS = [
+  'attachments', 'client_msg_id', 'content', 'created_at', 'deleted_at', 'edited_at', 'last_reply_at', 'mentions', 'message_id', 'meta',
+  'parent_id', 'pinned_at', 'pinned_by', 'reactions', 'reply_count', 'rev', 'room_id', 'sender_id', 'seq',
+]
 
 test('room creation ignores server-owned fields', async () => {
   const t = await s.newTenant()
@@ -52,6 +55,8 @@ test('a message ignores seq, sender, ids and timestamps from the body', async ()
     body: {
       content: 'real', seq: 999, sender_id: 'bob', message_id: 'msg_mine', room_id: 'room_other', tenant_id: 'tnt_x',
       created_at: '2000-01-01T00:00:00.000Z', edited_at: '2000-01-01T00:00:00.000Z', deleted_at: '2000-01-01T00:00:00.000Z',
+      rev: 50, reply_count: 9, last_reply_at: '2000-01-01T00:00:00.000Z', reactions: [{ key: 'x', count: 3, user_ids: ['eve'] }],
+      pinned_at: '2000-01-01T00:00:00.000Z', pinned_by: 'eve', attachments: [{ upload_id: 'upl_x' }],
     },
   })
   expect(r.status).toBe(201)
@@ -59,6 +64,7 @@ test('a message ignores seq, sender, ids and timestamps from the body', async ()
   const got = await t.as('bob')('GET', `/v1/rooms/${g.room_id}/messages/${r.body.message_id}`)
   expect(Object.keys(got.body).sort()).toEqual(MSG_KEYS)
   expect(got.body).toMatchObject({ seq: 1, sender_id: 'alice', room_id: g.room_id, edited_at: null, deleted_at: null, content: 'real' })
+  expect(got.body).toMatchObject({ rev: 0, reply_count: 0, last_reply_at: null, reactions: [], pinned_at: null, pinned_by: null, attachments: [] })
   expect(got.body.message_id).not.toBe('msg_mine')
   expect(got.body.created_at).not.toBe('2000-01-01T00:00:00.000Z')
 })

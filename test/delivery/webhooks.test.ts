@@ -8,9 +8,15 @@ import { ready, expectNone } from '../ws/helpers'
 import { ISO_MS } from '../api/helpers'
 import { expectSigned, Receiver, until } from './helpers'
 
-const ALL_EVENTS = ['message.created', 'message.updated', 'message.deleted', 'room.created', 'member.added', 'member.removed', 'notification.created']
-const MESSAGE_KEYS = ['client_msg_id', 'content', 'created_at', 'deleted_at', 'edited_at', 'message_id', 'meta', 'room_id', 'sender_id', 'seq']
-const ROOM_KEYS = ['created_at', 'last_seq', 'member_count', 'metadata', 'name', 'room_id', 'type', 'unique_key']
+const ALL_EVENTS = [
+  'message.created', 'message.updated', 'message.deleted', 'reaction.added', 'reaction.removed', 'message.pinned', 'message.unpinned',
+  'room.created', 'member.added', 'member.removed', 'notification.created',
+]
+const MESSAGE_KEYS = [
+  'attachments', 'client_msg_id', 'content', 'created_at', 'deleted_at', 'edited_at', 'last_reply_at', 'mentions', 'message_id', 'meta',
+  'parent_id', 'pinned_at', 'pinned_by', 'reactions', 'reply_count', 'rev', 'room_id', 'sender_id', 'seq',
+]
+const ROOM_KEYS = ['created_at', 'first_seq', 'last_rev', 'last_seq', 'member_count', 'metadata', 'name', 'room_id', 'type', 'unique_key']
 
 let s: TestServer
 let rx: Receiver
@@ -110,14 +116,14 @@ describe('event data shapes (SPEC §10)', () => {
     expect(edited.status).toBe(200)
     const [upd] = await rx.waitFor(1, on(path, 'message.updated'))
     expectSigned(upd, t.webhook_secret)
-    expect(Object.keys(upd.json.data).sort()).toEqual(MESSAGE_KEYS) // no offline_user_ids, no frame `type`
-    expect(upd.json.data).toEqual(edited.body)
+    expect(Object.keys(upd.json.data).sort()).toEqual([...MESSAGE_KEYS, 'change'].sort()) // no offline_user_ids, no frame `type`
+    expect(upd.json.data).toEqual({ ...edited.body, change: { kind: 'edited', user_id: 'alice' } })
     expect(upd.json.data.edited_at).toMatch(ISO_MS)
 
     expect((await alice('DELETE', `/v1/rooms/${room}/messages/${sent.message_id}`)).status).toBe(204)
     const [del] = await rx.waitFor(1, on(path, 'message.deleted'))
-    expect(Object.keys(del.json.data).sort()).toEqual(MESSAGE_KEYS)
-    expect(del.json.data).toMatchObject({ message_id: sent.message_id, seq: sent.seq, content: '', meta: null })
+    expect(Object.keys(del.json.data).sort()).toEqual([...MESSAGE_KEYS, 'change'].sort())
+    expect(del.json.data).toMatchObject({ message_id: sent.message_id, seq: sent.seq, content: '', meta: null, change: { kind: 'deleted', user_id: 'alice' } })
     expect(del.json.data.deleted_at).toMatch(ISO_MS)
 
     // Every event has its own webhook-id.

@@ -65,6 +65,27 @@ describe.skipIf(!available)('two instances over PostgreSQL and Redis', () => {
     bob.close()
   })
 
+  test('SPEC §11: a reaction made on A reaches a socket on B once, with its rev; reactions through both instances take distinct revs', async () => {
+    const room = (await as(a, 'alice')('POST', '/v1/rooms', { type: 'group', members: ['bob'] })).body.room_id
+    const sent = await as(a, 'alice')('POST', `/v1/rooms/${room}/messages`, { content: 'react to me' })
+    const bob = await WsClient.connect(b.wsUrl, hdr('bob'))
+    await bob.next('sync.done', 5000, (f) => f.room_id === undefined)
+    const path = (key: string) => `/v1/rooms/${room}/messages/${sent.body.message_id}/reactions/${encodeURIComponent(key)}`
+    expect((await as(a, 'alice')('PUT', path('👍'))).status).toBe(200)
+    const f = await bob.next('message.updated', 5000)
+    expect(f).toMatchObject({ message_id: sent.body.message_id, rev: 1, change: { kind: 'reaction.added', user_id: 'alice', key: '👍' } })
+    await expect(bob.next('message.updated', 300)).rejects.toThrow() // not twice
+    const users = Array.from({ length: 20 }, (_, i) => `r${i}`)
+    await as(a, 'alice')('POST', `/v1/rooms/${room}/members`, { user_ids: users })
+    const rs = await Promise.all(users.map((u, i) => as(i % 2 ? a : b, u)('PUT', path('🔥'))))
+    expect(rs.every((r) => r.status === 200)).toBe(true)
+    expect(new Set(rs.map((r) => r.body.rev)).size).toBe(20)
+    const after = await as(b, 'bob')('GET', `/v1/rooms/${room}/changes?after_rev=0`)
+    expect(after.body).toMatchObject({ last_rev: 21, has_more: false })
+    expect(after.body.messages[0].reactions.map((r: { key: string; count: number }) => [r.key, r.count])).toEqual([['👍', 1], ['🔥', 20]])
+    bob.close()
+  })
+
   test('concurrent sends to one room through both instances give seqs 1..N with no gap', async () => {
     const room = (await as(a, 'alice')('POST', '/v1/rooms', { type: 'group', members: ['bob'] })).body.room_id
     const N = 120

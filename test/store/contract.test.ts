@@ -113,8 +113,36 @@ const msg = (roomId: string, extra: Partial<NewMessage> = {}): NewMessage => ({
   meta: null,
   client_msg_id: null,
   created_at: at(n % 50),
+  parent_id: null,
+  mentions: [],
   ...extra,
 })
+
+/** The columns SPEC §11 added to a new message row, at their defaults. */
+const NEW_ROW_DEFAULTS = {
+  rev: 0,
+  parent_id: null,
+  reply_count: 0,
+  last_reply_at: null,
+  mentions: null,
+  reactions: null,
+  pinned_at: null,
+  pinned_by: null,
+  pin_rev: null,
+  last_change: null,
+}
+/** The fields SPEC §11.2 added to a new message object, at their defaults. */
+const NEW_MESSAGE_DEFAULTS = {
+  rev: 0,
+  parent_id: null,
+  reply_count: 0,
+  last_reply_at: null,
+  mentions: [],
+  attachments: [],
+  reactions: [],
+  pinned_at: null,
+  pinned_by: null,
+}
 
 const delivery = (id: string, extra: Partial<NewDelivery> = {}): NewDelivery => ({
   delivery_id: id,
@@ -148,6 +176,13 @@ const deadLetter = (id: string, extra: Partial<DeadLetterRow> = {}): DeadLetterR
 const seqOf = (r: AppendResult) => (r.ok ? r.row.seq : null)
 /** Runs a store call that may throw synchronously (SQLite) or reject (PostgreSQL) as a promise. */
 const attempt = <T>(f: () => T | Promise<T>) => Promise.resolve().then(f)
+
+/** One reaction change through the batch method: its change, or its own error thrown. */
+async function react(st: Store, op: 'add' | 'remove', roomId: string, seq: number, key: string, userId: string, at = T0) {
+  const [r] = await st.reactions.apply([{ op, room_id: roomId, seq, key, user_id: userId, at }])
+  if (!r.ok) throw r.error
+  return { row: r.row, changed: r.changed }
+}
 
 async function seed(s: Store, tenants = ['t1'], rooms: [string, string][] = [['ra', 't1'], ['rb', 't1']]) {
   for (const t of tenants) await s.tenants.insert(tenant(t))
@@ -230,6 +265,8 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           member_count: 2,
           created_at: T0,
           last_activity_at: expect.stringMatching(ACTIVITY),
+          last_rev: 0,
+          first_seq: 1,
         })
         expect(r.room.last_activity_at.startsWith(T0)).toBe(true)
         expect(await s.rooms.get('t1', 'r1')).toEqual(r.room)
@@ -301,10 +338,14 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           metadata: null,
           unique_key: null,
           last_seq: 1,
+          last_rev: 0,
+          first_seq: 1,
           member_count: 2,
           created_at: T0,
           unread_count: 1,
+          unread_mentions: 0,
           last_message: {
+            ...NEW_MESSAGE_DEFAULTS,
             message_id: expect.any(String),
             room_id: 'r1',
             seq: 1,
@@ -402,6 +443,8 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           metadata: null,
           unique_key: null,
           last_seq: 0,
+          last_rev: 0,
+          first_seq: 1,
           member_count: 1,
           created_at: at(1),
         })
@@ -572,6 +615,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           created_at: m.created_at,
           edited_at: null,
           deleted_at: null,
+          ...NEW_ROW_DEFAULTS,
         }
         expect(r).toEqual({ ok: true, row, created: true })
         expect(await s.messages.bySeq('ra', 1)).toEqual(row)
@@ -655,25 +699,242 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         expect(await s.messages.after('rb', 0, 5)).toEqual([])
       })
 
-      test('edit changes content and/or meta and stamps edited_at; tombstone clears both', async () => {
+      test('edit changes content and/or meta and stamps edited_at; tombstone clears both; each takes the next rev', async () => {
         await seed(s)
         const [r] = await s.messages.appendBatch([msg('ra', { meta: '{"a":1}' })])
         const orig = r.ok ? r.row : null
-        expect(await s.messages.edit('ra', 1, 'new text', null, at(9))).toEqual({ ...orig!, content: 'new text', edited_at: at(9) })
-        expect(await s.messages.edit('ra', 1, null, '{"b":2}', at(10))).toEqual({
+        const edited = (rev: number) => ({ rev, last_change: '{"kind":"edited","user_id":"alice"}' })
+        const keep = { content: null, meta: null, mentions: null }
+        expect(await s.messages.edit('ra', 1, { ...keep, content: 'new text' }, 'alice', at(9))).toEqual({ ...orig!, content: 'new text', edited_at: at(9), ...edited(1) })
+        expect(await s.messages.edit('ra', 1, { ...keep, meta: '{"b":2}' }, 'alice', at(10))).toEqual({
           ...orig!,
           content: 'new text',
           meta: '{"b":2}',
           edited_at: at(10),
+          ...edited(2),
         })
-        expect(await s.messages.tombstone('ra', 1, at(11))).toEqual({
-          ...orig!,
-          content: '',
-          meta: null,
-          edited_at: at(10),
-          deleted_at: at(11),
+        expect(await s.messages.tombstone('ra', 1, 'bob', at(11))).toEqual({
+          row: {
+            ...orig!,
+            content: '',
+            meta: null,
+            edited_at: at(10),
+            deleted_at: at(11),
+            rev: 3,
+            last_change: '{"kind":"deleted","user_id":"bob"}',
+          },
+          changed: true,
         })
         expect((await s.messages.bySeq('ra', 1))?.deleted_at).toBe(at(11))
+        // deleting again changes nothing; editing a deleted message is a CONFLICT
+        expect(await s.messages.tombstone('ra', 1, 'alice', at(12))).toMatchObject({ changed: false, row: { rev: 3, deleted_at: at(11) } })
+        await expect(attempt(() => s.messages.edit('ra', 1, { ...keep, content: 'x' }, 'alice', at(13)))).rejects.toMatchObject({ code: 'CONFLICT' })
+        expect((await s.rooms.get('t1', 'ra'))?.last_rev).toBe(3)
+      })
+    })
+
+    describe('rich messages (SPEC §11)', () => {
+      const ok = (r: AppendResult) => {
+        if (!r.ok) throw r.error
+        return r
+      }
+      const errOf = (r: AppendResult) => (r.ok ? null : { code: (r.error as AppError).code, field: (r.error as AppError).field })
+
+      test('a reply takes the next seq and counts on its parent with a new rev; bad parents fail alone, leaving no gap', async () => {
+        await seed(s)
+        const [top] = await s.messages.appendBatch([msg('ra')])
+        const parentId = ok(top).row.message_id
+        const rs = await s.messages.appendBatch([
+          msg('ra', { parent_id: parentId, sender_id: 'bob', created_at: at(20) }),
+          msg('ra', { parent_id: 'msg_nope' }),
+          msg('rb', { parent_id: parentId }), // another room's message
+          msg('ra', { parent_id: parentId, created_at: at(21) }),
+        ])
+        expect(rs.map(seqOf)).toEqual([2, null, null, 3])
+        expect(rs.map(errOf)).toEqual([null, { code: 'VALIDATION_ERROR', field: 'parent_id' }, { code: 'VALIDATION_ERROR', field: 'parent_id' }, null])
+        const first = ok(rs[0])
+        expect(first.row).toMatchObject({ parent_id: parentId, rev: 0, reply_count: 0 })
+        expect(first.parent).toMatchObject({ message_id: parentId, reply_count: 1, last_reply_at: at(20), rev: 1, last_change: '{"kind":"reply","user_id":"bob"}' })
+        expect(ok(rs[3]).parent).toMatchObject({ reply_count: 2, last_reply_at: at(21), rev: 2 })
+        expect((await s.rooms.get('t1', 'ra'))).toMatchObject({ last_seq: 3, last_rev: 2 })
+        // one level only; a deleted parent is a CONFLICT
+        const [nested] = await s.messages.appendBatch([msg('ra', { parent_id: first.row.message_id })])
+        expect(errOf(nested)).toEqual({ code: 'VALIDATION_ERROR', field: 'parent_id' })
+        await s.messages.tombstone('ra', 1, 'alice', at(30))
+        const [late] = await s.messages.appendBatch([msg('ra', { parent_id: parentId })])
+        expect(errOf(late)).toEqual({ code: 'CONFLICT', field: undefined })
+        expect((await s.rooms.get('t1', 'ra'))?.last_seq).toBe(3)
+        // replies page like history; top-level pages leave them out
+        expect((await s.messages.replies('ra', parentId, 0, 10)).map((m) => m.seq)).toEqual([2, 3])
+        expect((await s.messages.replies('ra', parentId, 3, 10, true)).map((m) => m.seq)).toEqual([2])
+        expect((await s.messages.after('ra', 0, 10, true)).map((m) => m.seq)).toEqual([1])
+        expect((await s.messages.before('ra', 99, 10, true)).map((m) => m.seq)).toEqual([1])
+        expect((await s.messages.after('ra', 0, 10)).map((m) => m.seq)).toEqual([1, 2, 3])
+      })
+
+      test('mentions: rows with the message, unread above the read marker, replaced by an edit, gone with a delete', async () => {
+        await seed(s, ['t1'], [['ra', 't1'], ['rb', 't1']])
+        await s.members.add('t1', 'ra', ['carol'], 'member', T0, 100)
+        await s.messages.appendBatch([
+          msg('ra', { mentions: ['bob', 'carol'], created_at: at(1) }),
+          msg('ra', { created_at: at(2) }),
+          msg('ra', { mentions: ['bob'], created_at: at(3) }),
+          msg('rb', { mentions: ['bob'], created_at: at(4) }),
+        ])
+        expect(ok((await s.messages.appendBatch([msg('ra', { mentions: ['carol'] })]))[0]).row.mentions).toBe('["carol"]')
+        expect(await s.mentions.unreadCounts('t1', 'bob', ['ra', 'rb', 'nope'])).toEqual({ ra: 2, rb: 1 })
+        await s.members.advanceRead('ra', 'bob', 1)
+        expect(await s.mentions.unreadCounts('t1', 'bob', ['ra', 'rb'])).toEqual({ ra: 1, rb: 1 })
+        expect(await s.mentions.unreadCounts('t1', 'bob', [])).toEqual({})
+        expect(await s.mentions.membersAmong('ra', ['bob', 'zed', 'carol'])).toEqual(expect.arrayContaining(['bob', 'carol']))
+        expect(await s.mentions.membersAmong('ra', ['zed'])).toEqual([])
+
+        const p1 = await s.mentions.listForUser('t1', 'bob', 2)
+        expect(p1.rows.map((r) => [r.room_id, r.seq])).toEqual([['rb', 1], ['ra', 3]])
+        const p2 = await s.mentions.listForUser('t1', 'bob', 2, p1.next_cursor!)
+        expect(p2).toEqual({ rows: [expect.objectContaining({ room_id: 'ra', seq: 1, mentions: '["bob","carol"]' })], next_cursor: null })
+
+        const edited = await s.messages.edit('ra', 1, { content: null, meta: null, mentions: ['carol'] }, 'alice', at(9))
+        expect(edited).toMatchObject({ mentions: '["carol"]', rev: 1 })
+        expect((await s.mentions.listForUser('t1', 'bob', 10)).rows.map((r) => r.seq)).toEqual([1, 3])
+        expect((await s.mentions.listForUser('t1', 'carol', 10)).rows.map((r) => r.seq)).toEqual([4, 1])
+        await s.messages.tombstone('ra', 4, 'alice', at(10))
+        expect((await s.mentions.listForUser('t1', 'carol', 10)).rows.map((r) => r.seq)).toEqual([1])
+        expect((await s.messages.bySeq('ra', 4))?.mentions).toBeNull()
+        // a room the user left no longer lists its mentions
+        await s.members.remove('rb', 'bob')
+        expect((await s.mentions.listForUser('t1', 'bob', 10)).rows.map((r) => r.room_id)).toEqual(['ra'])
+        await expect(attempt(() => s.mentions.listForUser('t1', 'bob', 10, 'bm9wZQ'))).rejects.toMatchObject({ code: 'VALIDATION_ERROR', field: 'cursor' })
+      })
+
+      test('reactions: add once (a repeat changes nothing), summary in order of first use, 25 reactors listed, refilled on removal', async () => {
+        await seed(s)
+        await s.messages.appendBatch([msg('ra')])
+        const users = Array.from({ length: 27 }, (_, i) => `u${String(i).padStart(2, '0')}`)
+        const first = await react(s, 'add', 'ra', 1, '👍', users[0], at(1))
+        expect(first).toMatchObject({ changed: true, row: { rev: 1, reactions: '[{"key":"👍","count":1,"user_ids":["u00"]}]' } })
+        expect(JSON.parse(first.row.last_change!)).toEqual({ kind: 'reaction.added', user_id: 'u00', key: '👍' })
+        expect(await react(s, 'add', 'ra', 1, '👍', users[0], at(2))).toMatchObject({ changed: false, row: { rev: 1 } })
+        await react(s, 'add', 'ra', 1, '+1', users[1], at(3))
+        for (const u of users.slice(1)) await react(s, 'add', 'ra', 1, '👍', u, at(4))
+        let summary = JSON.parse((await s.messages.bySeq('ra', 1))!.reactions!)
+        expect(summary.map((r: { key: string; count: number }) => [r.key, r.count])).toEqual([['👍', 27], ['+1', 1]])
+        expect(summary[0].user_ids).toEqual(users.slice(0, 25))
+        // a listed reactor leaves: the 26th moves up
+        const removed = await react(s, 'remove', 'ra', 1, '👍', users[3])
+        expect(removed.changed).toBe(true)
+        summary = JSON.parse(removed.row.reactions!)
+        expect(summary[0]).toEqual({ key: '👍', count: 26, user_ids: [...users.slice(0, 3), ...users.slice(4, 26)] })
+        expect(await react(s, 'remove', 'ra', 1, '👍', users[3])).toMatchObject({ changed: false })
+        // the last reactor of a key removes the key
+        const gone = await react(s, 'remove', 'ra', 1, '+1', users[1])
+        expect(JSON.parse(gone.row.reactions!).map((r: { key: string }) => r.key)).toEqual(['👍'])
+        expect((await s.rooms.get('t1', 'ra'))?.last_rev).toBe(gone.row.rev)
+        // the complete list, paged by when each reaction was made, optionally one key
+        const p1 = await s.reactions.list('ra', 1, null, 20)
+        expect(p1.reactions).toHaveLength(20)
+        expect(p1.reactions[0]).toEqual({ user_id: 'u00', key: '👍', created_at: at(1) })
+        const p2 = await s.reactions.list('ra', 1, '👍', 20, p1.next_cursor!)
+        expect(p2.reactions.map((r) => r.user_id)).toEqual(users.slice(21))
+        expect(p2.next_cursor).toBeNull()
+        expect((await s.reactions.list('ra', 1, '+1', 20)).reactions).toEqual([])
+      })
+
+      test('reactions are applied in batches: one result per op in order, a failing op alone, revs in op order', async () => {
+        await seed(s)
+        await s.messages.appendBatch([msg('ra'), msg('ra'), msg('rb')])
+        await s.messages.tombstone('ra', 2, 'alice', at(1)) // rev 1
+        const op = (o: 'add' | 'remove', roomId: string, seq: number, key: string, user: string) => ({ op: o, room_id: roomId, seq, key, user_id: user, at: at(2) })
+        const rs = await s.reactions.apply([
+          op('add', 'ra', 1, '👍', 'bob'),
+          op('add', 'ra', 2, '👍', 'bob'), // deleted: CONFLICT
+          op('add', 'rb', 1, '🎉', 'alice'),
+          op('add', 'ra', 1, '👍', 'bob'), // already there
+          op('remove', 'ra', 1, 'nope', 'bob'), // nothing to remove
+          op('add', 'ra', 1, '+1', 'carol'),
+        ])
+        expect(rs.map((r) => (r.ok ? [r.changed, r.row.seq, r.row.rev] : (r.error as AppError).code))).toEqual([
+          [true, 1, 2],
+          'CONFLICT',
+          [true, 1, 1],
+          [false, 1, 2],
+          [false, 1, 2],
+          [true, 1, 3],
+        ])
+        expect(JSON.parse((await s.messages.bySeq('ra', 1))!.reactions!)).toEqual([
+          { key: '👍', count: 1, user_ids: ['bob'] },
+          { key: '+1', count: 1, user_ids: ['carol'] },
+        ])
+        expect((await s.rooms.get('t1', 'ra'))?.last_rev).toBe(3)
+        expect((await s.rooms.get('t1', 'rb'))?.last_rev).toBe(1)
+        expect(await s.reactions.apply([])).toEqual([])
+      })
+
+      test('reactions: a 26th distinct key and a deleted message are CONFLICTs; a delete drops them all', async () => {
+        await seed(s)
+        await s.messages.appendBatch([msg('ra'), msg('ra')])
+        for (let i = 0; i < 25; i++) await react(s, 'add', 'ra', 1, `k${i}`, 'bob', at(1))
+        await expect(attempt(() => react(s, 'add', 'ra', 1, 'k25', 'bob', at(2)))).rejects.toMatchObject({ code: 'CONFLICT' })
+        expect((await react(s, 'add', 'ra', 1, 'k0', 'carol', at(2))).changed).toBe(true) // an existing key still takes reactors
+        const before = (await s.rooms.get('t1', 'ra'))!.last_rev
+        await s.messages.tombstone('ra', 1, 'alice', at(3))
+        expect((await s.messages.bySeq('ra', 1))).toMatchObject({ reactions: null, rev: before + 1 })
+        expect((await s.reactions.list('ra', 1, null, 50)).reactions).toEqual([])
+        await expect(attempt(() => react(s, 'add', 'ra', 1, 'x', 'bob', at(4)))).rejects.toMatchObject({ code: 'CONFLICT' })
+        await expect(attempt(() => react(s, 'remove', 'ra', 1, 'k0', 'bob'))).rejects.toMatchObject({ code: 'CONFLICT' })
+        expect((await s.rooms.get('t1', 'ra'))!.last_rev).toBe(before + 1)
+      })
+
+      test('pins: newest first, idempotent, at most max, gone with a delete; each change takes a rev', async () => {
+        await seed(s)
+        await s.messages.appendBatch([msg('ra'), msg('ra'), msg('ra'), msg('ra')])
+        expect(await s.pins.pin('ra', 2, 'alice', at(1), 3)).toMatchObject({ changed: true, row: { pinned_at: at(1), pinned_by: 'alice', rev: 1 } })
+        expect(await s.pins.pin('ra', 2, 'bob', at(2), 3)).toMatchObject({ changed: false, row: { pinned_by: 'alice', rev: 1 } })
+        await s.pins.pin('ra', 1, 'bob', at(1), 3) // same millisecond: still after the first pin
+        await s.pins.pin('ra', 3, 'bob', at(1), 3)
+        expect((await s.pins.list('ra')).map((m) => m.seq)).toEqual([3, 1, 2])
+        await expect(attempt(() => s.pins.pin('ra', 4, 'bob', at(3), 3))).rejects.toMatchObject({ code: 'CONFLICT' })
+        const un = await s.pins.unpin('ra', 1, 'carol')
+        expect(un).toMatchObject({ changed: true, row: { pinned_at: null, pinned_by: null, rev: 4 } })
+        expect(JSON.parse(un.row.last_change!)).toEqual({ kind: 'unpinned', user_id: 'carol' })
+        expect(await s.pins.unpin('ra', 1, 'carol')).toMatchObject({ changed: false, row: { rev: 4 } })
+        expect((await s.pins.pin('ra', 4, 'bob', at(3), 3)).changed).toBe(true)
+        await s.messages.tombstone('ra', 3, 'alice', at(4))
+        expect((await s.pins.list('ra')).map((m) => m.seq)).toEqual([4, 2])
+        await expect(attempt(() => s.pins.pin('ra', 3, 'bob', at(5), 3))).rejects.toMatchObject({ code: 'CONFLICT' })
+        await expect(attempt(() => s.pins.unpin('ra', 3, 'bob'))).rejects.toMatchObject({ code: 'CONFLICT' })
+      })
+
+      test('changes: each changed message once, in ascending rev, up to the last_rev read with it', async () => {
+        await seed(s)
+        await s.messages.appendBatch([msg('ra'), msg('ra'), msg('ra'), msg('rb')])
+        expect(await s.messages.changes('ra', 0, 10)).toEqual({ rows: [], last_rev: 0 })
+        await react(s, 'add', 'ra', 1, 'a', 'bob', at(1)) // rev 1
+        await s.messages.edit('ra', 2, { content: 'e', meta: null, mentions: null }, 'alice', at(2)) // rev 2
+        await react(s, 'add', 'ra', 1, 'b', 'bob', at(3)) // rev 3: message 1 moves up
+        await s.pins.pin('rb', 1, 'alice', at(4), 50) // another room's counter
+        const all = await s.messages.changes('ra', 0, 10)
+        expect(all.last_rev).toBe(3)
+        expect(all.rows.map((r) => [r.seq, r.rev])).toEqual([[2, 2], [1, 3]])
+        expect(JSON.parse(all.rows[1].last_change!)).toEqual({ kind: 'reaction.added', user_id: 'bob', key: 'b' })
+        expect(all.rows[0]).not.toHaveProperty('tenant_id')
+        expect((await s.messages.changes('ra', 2, 10)).rows.map((r) => r.seq)).toEqual([1])
+        expect((await s.messages.changes('ra', 0, 1)).rows.map((r) => r.seq)).toEqual([2])
+        expect(await s.messages.changes('ra', 3, 10)).toEqual({ rows: [], last_rev: 3 })
+        expect(await s.messages.changes('rb', 0, 10)).toMatchObject({ last_rev: 1, rows: [expect.objectContaining({ seq: 1, rev: 1 })] })
+      })
+
+      test('reactions through two instances at once take distinct revs, one each, counted exactly', async () => {
+        await seed(s)
+        await s.messages.appendBatch([msg('ra')])
+        const other = inst.second()
+        const users = Array.from({ length: 30 }, (_, i) => `p${i}`)
+        const rs = await Promise.all(users.map((u, i) => react(i % 2 ? other : s, 'add', 'ra', 1, '👍', u, at(1))))
+        expect(new Set(rs.map((r) => r.row.rev)).size).toBe(30)
+        const row = (await s.messages.bySeq('ra', 1))!
+        expect(row.rev).toBe(30)
+        expect(JSON.parse(row.reactions!)[0].count).toBe(30)
+        expect((await s.rooms.get('t1', 'ra'))?.last_rev).toBe(30)
       })
     })
 
@@ -981,6 +1242,8 @@ async function transcript(s: Store): Promise<unknown[]> {
     meta: k % 3 ? null : `{"k":${k}}`,
     client_msg_id: k % 4 ? null : `ck${k}`,
     created_at: at(k),
+    parent_id: null,
+    mentions: [],
     ...extra,
   })
   const appended = (rs: AppendResult[]) => rs.map((r) => (r.ok ? { ok: true, row: r.row, created: r.created } : { ok: false }))
@@ -1012,8 +1275,17 @@ async function transcript(s: Store): Promise<unknown[]> {
   await log('bad cursor', () => s.members.page('g1', 2, 'bm9wZQ'))
   await log('history', () => s.messages.after('g1', 1, 10))
   await log('before', () => s.messages.before('g1', 4, 2))
-  await log('edit', () => s.messages.edit('g1', 2, 'edited', '{"e":1}', at(40)))
-  await log('tombstone', () => s.messages.tombstone('g1', 3, at(41)))
+  await log('edit', () => s.messages.edit('g1', 2, { content: 'edited', meta: '{"e":1}', mentions: ['bob'] }, 'alice', at(40)))
+  await log('tombstone', () => s.messages.tombstone('g1', 3, 'bob', at(41)))
+  await log('reply', async () => appended(await s.messages.appendBatch([m('g1', { parent_id: 'tm_1', mentions: ['carol', 'alice'] }), m('g1', { parent_id: 'tm_3' })])))
+  await log('react', async () => [await react(s, 'add', 'g1', 1, '👍', 'bob', at(42)), await react(s, 'add', 'g1', 1, '👍', 'bob', at(43))])
+  await log('unreact', () => react(s, 'remove', 'g1', 1, '👍', 'bob'))
+  await log('pin', () => s.pins.pin('g1', 2, 'alice', at(44), 50))
+  await log('pins', () => s.pins.list('g1'))
+  await log('changes', () => s.messages.changes('g1', 0, 10))
+  await log('replies', () => s.messages.replies('g1', 'tm_1', 0, 10))
+  await log('mentions of alice', () => s.mentions.listForUser('t1', 'alice', 10))
+  await log('unread mentions', () => s.mentions.unreadCounts('t1', 'alice', ['g1', 'c1']))
   await log('usage', () => s.tenants.usage('t1'))
   await log('rotate', async () => [await s.tenants.setSecret('t1', 'api_key_hash', 'rotated'), await s.tenants.byKeyHash('rotated')])
   await log('notify', async () => {

@@ -92,7 +92,8 @@ describe.skipIf(!pgUp)('PostgreSQL', () => {
     test('a database newer than the binary is refused and left untouched', async () => {
       const s = await schema()
       const sql = s.client()
-      await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${postgresMigrations.length + 1}, 'future', 'x')`
+      const future = postgresMigrations[postgresMigrations.length - 1].version + 1
+      await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${future}, 'future', 'x')`
       await expect(runPgMigrations(sql)).rejects.toBeInstanceOf(MigrationError)
       await expect(runPgMigrations(sql)).rejects.toThrow(/newer than this binary/)
       expect(await appliedPgMigrations(sql)).toHaveLength(postgresMigrations.length + 1)
@@ -178,9 +179,18 @@ describe.skipIf(!pgUp)('PostgreSQL', () => {
         meta: i % 5 ? null : `{"i":${i}}`,
         client_msg_id: i % 7 ? null : `c${i}`,
         created_at: new Date(Date.UTC(2026, 0, 1, 0, 1) + i).toISOString(),
+        parent_id: null,
+        mentions: i % 11 ? [] : ['a', 'b'],
       }))
       s.messages.appendBatch(items)
-      s.messages.tombstone('room_1', 2, '2026-01-02T00:00:00.000Z')
+      s.messages.tombstone('room_1', 2, 'a', '2026-01-02T00:00:00.000Z')
+      s.messages.appendBatch([{ ...items[0], message_id: 'reply', client_msg_id: null, parent_id: 'msg_0', mentions: ['b'] }])
+      s.reactions.apply([
+        { op: 'add', room_id: 'room_0', seq: 1, key: '👍', user_id: 'a', at: '2026-01-02T00:00:01.000Z' },
+        { op: 'add', room_id: 'room_0', seq: 1, key: '👍', user_id: 'b', at: '2026-01-02T00:00:02.000Z' },
+        { op: 'add', room_id: 'room_0', seq: 2, key: '+1', user_id: 'b', at: '2026-01-02T00:00:03.000Z' },
+      ])
+      s.pins.pin('room_0', 3, 'b', '2026-01-02T00:00:04.000Z', 50)
       s.members.advanceRead('room_0', 'a', 5)
       s.notifications.create({ notification_id: 'n1', tenant_id: 't1', topic: 'news', payload: '{}', created_at: '2026-01-01T00:00:00.000Z', expires_at: 1_900_000_000_000 }, ['a', 'b'])
       s.notifications.subscribe({ subscription_id: 's1', tenant_id: 't1', user_id: 'a', topic: 'news', endpoint: 'https://ep.example/', created_at: '2026-01-01T00:00:00.000Z' })
@@ -199,7 +209,7 @@ describe.skipIf(!pgUp)('PostgreSQL', () => {
       const sql = s.client()
       const progress: string[] = []
       const counts = await copySqliteToPostgres(file, sql, { onProgress: (t) => progress.push(t) })
-      expect(counts).toMatchObject({ tenants: 1, rooms: 3, members: 6, messages: 2500, notifications: 1, notification_targets: 2, subscriptions: 1, deliveries: 1, dead_letters: 1 })
+      expect(counts).toMatchObject({ tenants: 1, rooms: 3, members: 6, messages: 2501, reactions: 3, mentions: 457, notifications: 1, notification_targets: 2, subscriptions: 1, deliveries: 1, dead_letters: 1 })
       expect(progress.filter((t) => t === 'messages')).toHaveLength(3) // batches of 1000
 
       const db = openSqlite(file, { readonly: true })
@@ -209,7 +219,12 @@ describe.skipIf(!pgUp)('PostgreSQL', () => {
         expect(await pg.rooms.get('t1', r)).toEqual(lite.rooms.get('t1', r))
         expect(await pg.messages.after(r, 0, 1000)).toEqual(lite.messages.after(r, 0, 1000))
         expect(await pg.members.page(r, 10)).toEqual(lite.members.page(r, 10))
+        expect(await pg.messages.changes(r, 0, 100)).toEqual(lite.messages.changes(r, 0, 100))
+        expect(await pg.pins.list(r)).toEqual(lite.pins.list(r))
       }
+      expect(await pg.reactions.list('room_0', 1, null, 10)).toEqual(lite.reactions.list('room_0', 1, null, 10))
+      expect(await pg.mentions.listForUser('t1', 'b', 50)).toEqual(lite.mentions.listForUser('t1', 'b', 50))
+      expect(await pg.messages.replies('room_0', 'msg_0', 0, 10)).toEqual(lite.messages.replies('room_0', 'msg_0', 0, 10))
       expect(await pg.rooms.listForUser('t1', 'a', 10)).toEqual(lite.rooms.listForUser('t1', 'a', 10))
       expect(await pg.tenants.list()).toEqual(lite.tenants.list())
       expect(await pg.notifications.pendingFor('t1', 'b', 0)).toEqual(lite.notifications.pendingFor('t1', 'b', 0))
@@ -220,11 +235,11 @@ describe.skipIf(!pgUp)('PostgreSQL', () => {
 
       // writing goes on where SQLite stopped: next seq, client_msg_id replays, dm key
       const [next] = await pg.messages.appendBatch([
-        { tenant_id: 't1', room_id: 'room_1', sender_id: 'a', message_id: 'new', content: 'x', meta: null, client_msg_id: null, created_at: '2026-02-01T00:00:00.000Z' },
+        { tenant_id: 't1', room_id: 'room_1', sender_id: 'a', message_id: 'new', content: 'x', meta: null, client_msg_id: null, created_at: '2026-02-01T00:00:00.000Z', parent_id: null, mentions: [] },
       ])
       expect(next.ok && next.row.seq).toBe(834)
       const [replay] = await pg.messages.appendBatch([
-        { tenant_id: 't1', room_id: 'room_0', sender_id: 'b', message_id: 'again', content: 'x', meta: null, client_msg_id: 'c0', created_at: '2026-02-01T00:00:00.000Z' },
+        { tenant_id: 't1', room_id: 'room_0', sender_id: 'b', message_id: 'again', content: 'x', meta: null, client_msg_id: 'c0', created_at: '2026-02-01T00:00:00.000Z', parent_id: null, mentions: [] },
       ])
       expect(replay.ok && [replay.created, replay.row.message_id, replay.row.seq]).toEqual([false, 'msg_0', 1])
 

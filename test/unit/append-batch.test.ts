@@ -43,6 +43,8 @@ const msg = (room: string, extra: Partial<NewMessage> = {}): NewMessage => ({
   meta: null,
   client_msg_id: null,
   created_at: `2026-01-01T00:00:0${n % 10}.000Z`,
+  parent_id: null,
+  mentions: [],
   ...extra,
 })
 const seqOf = (r: ReturnType<typeof store.messages.appendBatch>[number]) => (r.ok ? r.row.seq : null)

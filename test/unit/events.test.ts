@@ -21,6 +21,15 @@ const message = (seq: number) => ({
   created_at: '2026-01-01T00:00:00.000Z',
   edited_at: null,
   deleted_at: null,
+  rev: 0,
+  parent_id: null,
+  reply_count: 0,
+  last_reply_at: null,
+  mentions: [],
+  attachments: [],
+  reactions: [],
+  pinned_at: null,
+  pinned_by: null,
 })
 const created = (seq: number): DomainEvent => ({ type: 'message.created', tenantId: 'tnt_1', message: message(seq) })
 

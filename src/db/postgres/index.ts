@@ -12,6 +12,9 @@ import { createNotificationStore } from './notifications'
 import { createRoomStore } from './rooms'
 import { first } from './rows'
 import { createTenantStore } from './tenants'
+import { createReactionStore } from './reactions'
+import { createPinStore } from './pins'
+import { createMentionStore } from './mentions'
 
 /** How long the /health write probe may take before it counts as "not writable". */
 const PROBE_TIMEOUT_MS = 2000
@@ -22,11 +25,15 @@ const PROBE_TIMEOUT_MS = 2000
  * messages.appendBatch and members.add). The connection decides the schema (search_path).
  */
 export function createPostgresStore(sql: SQL): Store {
+  const mentions = createMentionStore(sql)
   return {
     tenants: createTenantStore(sql),
-    rooms: createRoomStore(sql),
+    rooms: createRoomStore(sql, mentions),
     members: createMemberStore(sql),
     messages: createMessageStore(sql),
+    reactions: createReactionStore(sql),
+    pins: createPinStore(sql),
+    mentions,
     notifications: createNotificationStore(sql),
     deliveries: createDeliveryStore(sql),
     deadLetters: createDeadLetterStore(sql),

@@ -1,10 +1,16 @@
-// Message rows (PostgreSQL): gap-free seq assignment across instances, history pages, edits and tombstones.
+// Message rows (PostgreSQL): gap-free seq assignment across instances, history pages, replies, edits
+// and tombstones, each change to an existing message with its rev (SPEC §11.1).
 
 import type { SQL, TransactionSQL } from 'bun'
-import type { AppendResult, MessageRow, NewMessage, PageRow } from '../rows'
+import { conflict } from '../../errors'
+import type { MessageChange } from '../../schemas/change'
+import { pageColumns, parentProblem, type AppendResult, type ChangeRow, type MessageRow, type NewMessage, type PageRow } from '../rows'
 import { activityKey } from './activity'
+import { lockRoom, nextRev } from './revs'
 import { activityBucket, BUCKETED_ROOM_MAX_MEMBERS } from '../room-list'
 import { all, first, sqlState } from './rows'
+
+const mentionsJson = (m: NewMessage) => (m.mentions.length ? JSON.stringify(m.mentions) : null)
 
 /** Thrown for an item whose room does not exist (or belongs to another tenant): that item fails alone. */
 class RoomVanished extends Error {}
@@ -41,11 +47,13 @@ async function wholeBatch(tx: TransactionSQL, items: NewMessage[]): Promise<Appe
           WHERE r.room_id = k.room_id
           RETURNING r.room_id, r.tenant_id, r.last_seq - k.n AS base
         )
-        INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at)
-        SELECT i.room_id, b.base + i.pos, i.message_id, i.tenant_id, i.sender_id, i.content, i.meta, i.client_msg_id, i.created_at
+        INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, parent_id, mentions)
+        SELECT i.room_id, b.base + i.pos, i.message_id, i.tenant_id, i.sender_id, i.content, i.meta, i.client_msg_id, i.created_at,
+               i.parent_id, i.mentions
         FROM unnest(${col('room_id')}::text[], ${col('tenant_id')}::text[], ${col('sender_id')}::text[], ${col('message_id')}::text[],
-                    ${col('content')}::text[], ${col('meta')}::text[], ${col('client_msg_id')}::text[], ${col('created_at')}::text[], ${pos}::int[])
-               AS i(room_id, tenant_id, sender_id, message_id, content, meta, client_msg_id, created_at, pos)
+                    ${col('content')}::text[], ${col('meta')}::text[], ${col('client_msg_id')}::text[], ${col('created_at')}::text[], ${pos}::int[],
+                    ${col('parent_id')}::text[], ${items.map(mentionsJson)}::text[])
+               AS i(room_id, tenant_id, sender_id, message_id, content, meta, client_msg_id, created_at, pos, parent_id, mentions)
         JOIN bumped b ON b.room_id = i.room_id AND b.tenant_id = i.tenant_id
         RETURNING *`) as MessageRow[]
       if (rows.length !== items.length) throw new NotAll()
@@ -75,10 +83,13 @@ async function appendLocked(tx: TransactionSQL, items: NewMessage[]): Promise<Ap
     for (const r of rows) prior.set(clientKey(r), r)
   }
   const results: AppendResult[] = new Array(items.length)
+  const parents = await parentsOf(tx, items)
   const fresh: number[] = []
   items.forEach((m, i) => {
     const row = m.client_msg_id ? prior.get(clientKey(m)) : undefined
+    const problem = m.parent_id === null ? null : parentProblem(parents.get(`${m.room_id}\u0000${m.parent_id}`) ?? null)
     if (row) results[i] = { ok: true, row, created: false }
+    else if (problem) results[i] = { ok: false, error: problem }
     else fresh.push(i)
   })
   if (fresh.length) {
@@ -86,7 +97,42 @@ async function appendLocked(tx: TransactionSQL, items: NewMessage[]): Promise<Ap
     const stored = (await wholeBatch(tx, todo)) ?? (await itemByItem(tx, todo))
     fresh.forEach((i, j) => (results[i] = stored[j]))
   }
+  await afterStored(tx, items, results, parents)
   return results
+}
+
+/**
+ * The parents named by the batch's replies, keyed room \0 message id. The batch holds its rooms'
+ * locks, and every change to a message takes its room's lock first, so what is read here stays true
+ * until the commit.
+ */
+async function parentsOf(tx: TransactionSQL, items: NewMessage[]): Promise<Map<string, MessageRow>> {
+  const replies = items.filter((m) => m.parent_id !== null)
+  const out = new Map<string, MessageRow>()
+  if (!replies.length) return out
+  const rows = (await tx`
+    SELECT m.* FROM unnest(${replies.map((m) => m.room_id)}::text[], ${replies.map((m) => m.parent_id)}::text[]) AS k(room_id, message_id)
+    JOIN messages m ON m.room_id = k.room_id AND m.message_id = k.message_id`) as MessageRow[]
+  for (const r of rows) out.set(`${r.room_id}\u0000${r.message_id}`, r)
+  return out
+}
+
+/** The stored items' mention rows, and for each new reply its parent counted with a new rev (in batch order). */
+async function afterStored(tx: TransactionSQL, items: NewMessage[], results: AppendResult[], parents: Map<string, MessageRow>) {
+  const created = results.flatMap((r, i) => (r.ok && r.created ? [{ r, m: items[i] }] : []))
+  const mentions = created.flatMap(({ r, m }) => m.mentions.map((u) => ({ tenant_id: m.tenant_id, user_id: u, room_id: m.room_id, seq: r.ok ? r.row.seq : 0, created_at: m.created_at })))
+  if (mentions.length) {
+    await tx`INSERT INTO mentions ${tx(mentions, 'tenant_id', 'user_id', 'room_id', 'seq', 'created_at')} ON CONFLICT DO NOTHING`
+  }
+  for (const { r, m } of created) {
+    if (m.parent_id === null || !r.ok) continue
+    const parent = parents.get(`${m.room_id}\u0000${m.parent_id}`)!
+    const change: MessageChange = { kind: 'reply', user_id: m.sender_id }
+    const [row] = await tx`
+      UPDATE messages SET reply_count = reply_count + 1, last_reply_at = ${m.created_at}, rev = ${await nextRev(tx, m.room_id)},
+        last_change = ${JSON.stringify(change)} WHERE room_id = ${m.room_id} AND seq = ${parent.seq} RETURNING *`
+    r.parent = row as MessageRow
+  }
 }
 
 /** Each item in its own savepoint: a failing item fails alone and leaves no gap. */
@@ -101,9 +147,9 @@ async function itemByItem(tx: TransactionSQL, items: NewMessage[]): Promise<Appe
             WHERE room_id = ${m.room_id} AND tenant_id = ${m.tenant_id}
             RETURNING last_seq
           )
-          INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at)
+          INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, parent_id, mentions)
           SELECT ${m.room_id}, bumped.last_seq, ${m.message_id}, ${m.tenant_id}, ${m.sender_id}, ${m.content}, ${m.meta}::text,
-                 ${m.client_msg_id}::text, ${m.created_at}
+                 ${m.client_msg_id}::text, ${m.created_at}, ${m.parent_id}::text, ${mentionsJson(m)}::text
           FROM bumped
           RETURNING *`
         if (!r) throw new RoomVanished(`room ${m.room_id} vanished during append`)
@@ -209,29 +255,95 @@ export function createMessageStore(sql: SQL) {
     get: async (roomId: string, messageId: string) =>
       first<MessageRow>(await sql`SELECT * FROM messages WHERE room_id = ${roomId} AND message_id = ${messageId}`),
     bySeq: (roomId: string, seq: number) => bySeq(sql, roomId, seq),
-    /** Up to `limit` messages with seq > afterSeq, ascending. */
-    after: async (roomId: string, afterSeq: number, limit: number) =>
+    /** Up to `limit` messages with seq > afterSeq, ascending; `topLevel` leaves replies out. */
+    after: async (roomId: string, afterSeq: number, limit: number, topLevel = false) =>
       all<PageRow>(
-        await sql`SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
-                  FROM messages WHERE room_id = ${roomId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`,
+        await sql`SELECT ${sql.unsafe(COLUMNS)} FROM messages WHERE room_id = ${roomId} AND seq > ${afterSeq}
+                  ${topLevel ? sql`AND parent_id IS NULL` : sql``} ORDER BY seq LIMIT ${limit}`,
       ),
-    /** Up to `limit` messages with seq < beforeSeq, ascending. */
-    before: async (roomId: string, beforeSeq: number, limit: number) =>
+    /** Up to `limit` messages with seq < beforeSeq, ascending; `topLevel` leaves replies out. */
+    before: async (roomId: string, beforeSeq: number, limit: number, topLevel = false) =>
       all<PageRow>(
-        await sql`SELECT message_id, room_id, seq, sender_id, content, meta, client_msg_id, created_at, edited_at, deleted_at
-                  FROM messages WHERE room_id = ${roomId} AND seq < ${beforeSeq} ORDER BY seq DESC LIMIT ${limit}`,
+        await sql`SELECT ${sql.unsafe(COLUMNS)} FROM messages WHERE room_id = ${roomId} AND seq < ${beforeSeq}
+                  ${topLevel ? sql`AND parent_id IS NULL` : sql``} ORDER BY seq DESC LIMIT ${limit}`,
       ).reverse(),
+    /** Up to `limit` replies of `parentId` after (or, with `back`, before) `seq`, ascending. */
+    replies: async (roomId: string, parentId: string, seq: number, limit: number, back = false) =>
+      back
+        ? all<PageRow>(
+            await sql`SELECT ${sql.unsafe(COLUMNS)} FROM messages WHERE room_id = ${roomId} AND parent_id = ${parentId} AND seq < ${seq}
+                      ORDER BY seq DESC LIMIT ${limit}`,
+          ).reverse()
+        : all<PageRow>(
+            await sql`SELECT ${sql.unsafe(COLUMNS)} FROM messages WHERE room_id = ${roomId} AND parent_id = ${parentId} AND seq > ${seq}
+                      ORDER BY seq LIMIT ${limit}`,
+          ),
 
-    async edit(roomId: string, seq: number, content: string | null, meta: string | null, at: string): Promise<MessageRow> {
-      return first<MessageRow>(
-        await sql`UPDATE messages SET content = coalesce(${content}::text, content), meta = coalesce(${meta}::text, meta), edited_at = ${at}
-          WHERE room_id = ${roomId} AND seq = ${seq} RETURNING *`,
-      )!
+    /**
+     * The change feed: up to `limit` messages with rev > afterRev in ascending rev, and the room's
+     * last_rev read first. Only revs up to it are returned: revs commit in order (each change holds
+     * its room's lock from taking the rev to its commit), so every rev up to it is visible and a
+     * client that stores it misses nothing.
+     */
+    async changes(roomId: string, afterRev: number, limit: number): Promise<{ rows: ChangeRow[]; last_rev: number }> {
+      const last = first<{ last_rev: number }>(await sql`SELECT last_rev FROM rooms WHERE room_id = ${roomId}`)?.last_rev ?? 0
+      if (afterRev >= last) return { rows: [], last_rev: last }
+      const rows = all<ChangeRow>(
+        // `rev > 0` spelled out, so the partial index messages_changes is provably usable for any parameters
+        await sql`SELECT ${sql.unsafe(COLUMNS)}, last_change FROM messages WHERE room_id = ${roomId} AND rev > 0 AND rev > ${afterRev} AND rev <= ${last}
+                  ORDER BY rev LIMIT ${limit}`,
+      )
+      return { rows, last_rev: last }
     },
-    async tombstone(roomId: string, seq: number, at: string): Promise<MessageRow> {
-      return first<MessageRow>(
-        await sql`UPDATE messages SET content = '', meta = NULL, deleted_at = ${at} WHERE room_id = ${roomId} AND seq = ${seq} RETURNING *`,
-      )!
+
+    /** Sets content/meta (null keeps them) and, when given, the mentions, with a new rev; a deleted message is a CONFLICT. */
+    async edit(roomId: string, seq: number, patch: { content: string | null; meta: string | null; mentions: string[] | null }, userId: string, at: string): Promise<MessageRow> {
+      return sql.begin(async (tx) => {
+        await lockRoom(tx, roomId)
+        const row = (await bySeq(tx, roomId, seq))!
+        if (row.deleted_at) throw conflict('the message is deleted')
+        if (patch.mentions !== null) await setMentions(tx, row, patch.mentions)
+        const mentions = patch.mentions === null ? null : patch.mentions.length ? JSON.stringify(patch.mentions) : null
+        const change: MessageChange = { kind: 'edited', user_id: userId }
+        return first<MessageRow>(
+          await tx`UPDATE messages SET content = coalesce(${patch.content}::text, content), meta = coalesce(${patch.meta}::text, meta),
+              mentions = CASE WHEN ${patch.mentions !== null} THEN ${mentions}::text ELSE mentions END,
+              edited_at = ${at}, rev = ${await nextRev(tx, roomId)}, last_change = ${JSON.stringify(change)}
+            WHERE room_id = ${roomId} AND seq = ${seq} RETURNING *`,
+        )!
+      })
     },
+    /** Tombstones with a new rev: content, meta, mentions, reactions and pin gone. Already deleted: changed=false. */
+    async tombstone(roomId: string, seq: number, userId: string, at: string): Promise<{ row: MessageRow; changed: boolean }> {
+      return sql.begin(async (tx) => {
+        await lockRoom(tx, roomId)
+        const row = (await bySeq(tx, roomId, seq))!
+        if (row.deleted_at) return { row, changed: false }
+        await setMentions(tx, row, [])
+        await tx`DELETE FROM reactions WHERE room_id = ${roomId} AND seq = ${seq}`
+        const change: MessageChange = { kind: 'deleted', user_id: userId }
+        const after = first<MessageRow>(
+          await tx`UPDATE messages SET content = '', meta = NULL, mentions = NULL, reactions = NULL, pinned_at = NULL, pinned_by = NULL,
+              pin_rev = NULL, deleted_at = ${at}, rev = ${await nextRev(tx, roomId)}, last_change = ${JSON.stringify(change)}
+            WHERE room_id = ${roomId} AND seq = ${seq} RETURNING *`,
+        )!
+        return { row: after, changed: true }
+      })
+    },
+  }
+}
+
+const COLUMNS = pageColumns()
+
+/** Replaces the mention rows of a message with `after` (user ids). */
+async function setMentions(tx: SQL, row: MessageRow, after: string[]) {
+  const before: string[] = row.mentions === null ? [] : JSON.parse(row.mentions)
+  const gone = before.filter((u) => !after.includes(u))
+  const added = after.filter((u) => !before.includes(u))
+  if (gone.length)
+    await tx`DELETE FROM mentions WHERE tenant_id = ${row.tenant_id} AND room_id = ${row.room_id} AND seq = ${row.seq} AND user_id = ANY(${gone}::text[])`
+  if (added.length) {
+    const rows = added.map((u) => ({ tenant_id: row.tenant_id, user_id: u, room_id: row.room_id, seq: row.seq, created_at: row.created_at }))
+    await tx`INSERT INTO mentions ${tx(rows, 'tenant_id', 'user_id', 'room_id', 'seq', 'created_at')} ON CONFLICT DO NOTHING`
   }
 }

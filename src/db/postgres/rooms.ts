@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor } from '../cursor'
 import { all, first } from './rows'
 
 
-export function createRoomStore(sql: SQL) {
+export function createRoomStore(sql: SQL, mentions: { unreadCounts(tenantId: string, userId: string, roomIds: string[]): Promise<Record<string, number>> }) {
   const byId = async (q: SQL, tenantId: string, roomId: string) =>
     first<RoomRow>(await q`SELECT * FROM rooms WHERE tenant_id = ${tenantId} AND room_id = ${roomId}`)
 
@@ -51,11 +51,12 @@ export function createRoomStore(sql: SQL) {
       )
     },
 
-    /** The user's rooms, most recently active first, with unread counts and the last message (see ROOM_LIST_SQL). */
+    /** The user's rooms, most recently active first, with unread counts (messages and mentions) and the last message (see ROOM_LIST_SQL). */
     async listForUser(tenantId: string, userId: string, limit: number, cursor?: string): Promise<RoomListPage> {
       const params = roomListParams(tenantId, userId, limit, cursor)
       const [rows, [large]] = await Promise.all([sql.unsafe(ROOM_LIST_SQL, params), sql.unsafe(LARGE_MEMBERSHIPS_SQL, [tenantId, userId])])
-      return toRoomListPage(all<ListRow>(rows), limit, Number(large.n))
+      const ids = all<ListRow>(rows).slice(0, limit).map((r) => r.room_id)
+      return toRoomListPage(all<ListRow>(rows), limit, Number(large.n), await mentions.unreadCounts(tenantId, userId, ids))
     },
 
     async listChannels(tenantId: string, limit: number, cursor?: string) {

@@ -11,6 +11,9 @@ import { createDeliveryStore } from './deliveries'
 import { createDeadLetterStore } from './dead-letters'
 import { createDeliveryResults } from './delivery-results'
 import { createActivityKeys } from './activity'
+import { createReactionStore } from './reactions'
+import { createPinStore } from './pins'
+import { createMentionStore } from './mentions'
 
 /**
  * Every method is synchronous and, where it writes more than one row, one immediate transaction:
@@ -24,11 +27,15 @@ export function createSqliteStore(db: Database) {
   const deliveries = createDeliveryStore(db)
   const deadLetters = createDeadLetterStore(db)
   const activity = createActivityKeys() // shared: room creation and messages order against each other
+  const mentions = createMentionStore(db)
   return {
     tenants: createTenantStore(db),
-    rooms: createRoomStore(db, activity),
+    rooms: createRoomStore(db, activity, mentions),
     members: createMemberStore(db),
     messages: createMessageStore(db, activity),
+    reactions: createReactionStore(db),
+    pins: createPinStore(db),
+    mentions,
     notifications: createNotificationStore(db),
     deliveries,
     deadLetters,

@@ -5,11 +5,12 @@ import { decodeCursor, encodeCursor } from '../cursor'
 import { toRoom, toRoomListPage, type ListRow, type NewRoom, type RoomListPage, type RoomRow } from '../rows'
 import { LARGE_MEMBERSHIPS_SQL, memberBucket, ROOM_LIST_SQL, roomListParams } from '../room-list'
 import type { ActivityKeys } from './activity'
+import type { MentionStore } from './mentions'
 
 /** A statement written with PostgreSQL's `$n` parameters, for bun:sqlite (`?n`, the same numbering). */
 export const sqliteParams = (text: string) => text.replace(/\$(\d+)/g, '?$1')
 
-export function createRoomStore(db: Database, activity: ActivityKeys) {
+export function createRoomStore(db: Database, activity: ActivityKeys, mentions: Pick<MentionStore, 'unreadCounts'>) {
   const byId = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND room_id = ?')
   const byKey = db.query<RoomRow, [string, string]>('SELECT * FROM rooms WHERE tenant_id = ? AND unique_key = ?')
   const insertRoom = db.query(
@@ -61,10 +62,11 @@ export function createRoomStore(db: Database, activity: ActivityKeys) {
       return byId.get(tenantId, roomId)
     },
 
-    /** The user's rooms, most recently active first, with unread counts and the last message. */
+    /** The user's rooms, most recently active first, with unread counts (messages and mentions) and the last message. */
     listForUser(tenantId: string, userId: string, limit: number, cursor?: string): RoomListPage {
       const rows = userRooms.all(...roomListParams(tenantId, userId, limit, cursor))
-      return toRoomListPage(rows, limit, largeCount.get(tenantId, userId)!.n)
+      const ids = rows.slice(0, limit).map((r) => r.room_id)
+      return toRoomListPage(rows, limit, largeCount.get(tenantId, userId)!.n, mentions.unreadCounts(tenantId, userId, ids))
     },
 
     listChannels(tenantId: string, limit: number, cursor?: string) {

@@ -91,7 +91,9 @@ export const DOCUMENT_HEAD = (version: string) => ({
   tags: [
     { name: 'rooms', description: 'Create, find, change and join rooms: dms, groups and channels.' },
     { name: 'members', description: 'Who is in a room, adding people and leaving.' },
-    { name: 'messages', description: 'Send, page through, edit and delete messages; each has a per-room seq.' },
+    { name: 'messages', description: 'Send, page through, edit and delete messages; each has a per-room seq. Replies (threads), mentions and the change feed (rev) too.' },
+    { name: 'reactions', description: 'Emoji or shortcode reactions on a message, and who made them.' },
+    { name: 'pins', description: "A room's pinned messages." },
     { name: 'delivery', description: 'Delivery and read cursors (acks, read markers) and presence.' },
     { name: 'notifications', description: 'App-defined events to users, rooms or topic subscribers, over WebSocket and webhooks.' },
     { name: 'auth', description: 'User tokens for clients that must never hold the API key.' },
