@@ -8,15 +8,21 @@ import { freshPgDatabase } from '../support/storage'
 import { spawnServer, type ServerProcess } from '../support/process'
 import { call } from '../support/http'
 import { WsClient } from '../support/ws'
+import { redisServerBin, startPrivateRedis, type PrivateRedis } from '../support/private-servers'
 
 const PG = process.env.CHATAPI_TEST_DATABASE_URL?.startsWith('postgres') ? process.env.CHATAPI_TEST_DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/postgres'
-const REDIS = process.env.CHATAPI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const SHARED_REDIS = process.env.CHATAPI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+// A Redis of its own when redis-server is installed: the cluster figures count only these two
+// instances, and dropping "every ChatAPI connection" below touches no other process's.
+let ownRedis: PrivateRedis | null = null
+let REDIS = SHARED_REDIS
 
 async function reachable(): Promise<boolean> {
   try {
     const sql = new SQL(PG, { max: 1, connectionTimeout: 2 })
     await sql`SELECT 1`
     await sql.close()
+    if (redisServerBin) return true // the suite starts its own
     const r = await Bun.connect({ hostname: '127.0.0.1', port: Number(new URL(REDIS).port || 6379), socket: { data() {} } })
     r.end()
     return true
@@ -39,6 +45,10 @@ describe.skipIf(!available)('two instances over PostgreSQL and Redis', () => {
   const hdr = (user: string) => ({ 'x-api-key': key, 'x-user-id': user })
 
   beforeAll(async () => {
+    if (redisServerBin) {
+      ownRedis = await startPrivateRedis()
+      REDIS = ownRedis.url
+    }
     db = await freshPgDatabase(PG)
     a = await spawnServer(env())
     b = await spawnServer(env())
@@ -51,6 +61,7 @@ describe.skipIf(!available)('two instances over PostgreSQL and Redis', () => {
     for (const s of [a, b]) if (s && s.proc.exitCode === null) s.proc.kill('SIGTERM')
     await Promise.all([a?.exited, b?.exited])
     await db?.drop()
+    await ownRedis?.stop()
   })
 
   test('a socket on A receives a message sent through B, exactly once', async () => {
