@@ -79,6 +79,11 @@ interface Room {
   timer: ReturnType<typeof setTimeout> | null
   filling: boolean
   joiners: Set<Joiner> | null
+  /**
+   * Sockets that already have every seq up to `cursor`, above `last`: subscribed once the stream
+   * here reaches their cursor, so they get nothing twice.
+   */
+  waiting: Map<Socket, number> | null
 }
 
 /** Rows per store read (fills, joins, catch-up). */
@@ -97,7 +102,7 @@ export function createRoomOrder(o: RoomOrderOptions) {
 
   function ensure(topic: string): Room {
     let st = rooms.get(topic)
-    if (!st) rooms.set(topic, (st = { topic, roomId: roomOfTopic(topic)?.roomId ?? topic, last: null, held: null, timer: null, filling: false, joiners: null }))
+    if (!st) rooms.set(topic, (st = { topic, roomId: roomOfTopic(topic)?.roomId ?? topic, last: null, held: null, timer: null, filling: false, joiners: null, waiting: null }))
     return st
   }
 
@@ -126,9 +131,28 @@ export function createRoomOrder(o: RoomOrderOptions) {
     emit(st, seq, 'created', data)
     o.onWait?.(waitedSince === null ? 0 : now() - waitedSince)
     const p = st.held?.get(seq)
-    if (!p) return
-    st.held!.delete(seq)
-    for (const c of p.changes ?? []) emit(st, seq, 'changed', c)
+    if (p) {
+      st.held!.delete(seq)
+      for (const c of p.changes ?? []) emit(st, seq, 'changed', c)
+    }
+    if (st.waiting) settle(st, false)
+  }
+
+  /** Subscribes the waiting sockets the stream has caught up with (all of them with `force`). */
+  function settle(st: Room, force: boolean) {
+    for (const [ws, cursor] of st.waiting ?? []) {
+      if (!force && cursor > st.last!) continue
+      st.waiting!.delete(ws)
+      if (ws.readyState === 1) ws.subscribe(st.topic)
+    }
+    if (st.waiting?.size === 0) st.waiting = null
+  }
+
+  /** Subscribes `ws` now if the stream here has reached `cursor`, else once it does. */
+  function subscribeAt(st: Room, ws: Socket, cursor: number) {
+    if (st.last === null || st.last >= cursor) return void ws.subscribe(st.topic)
+    ;(st.waiting ??= new Map()).set(ws, cursor)
+    arm(st) // the frames up to `cursor` are committed: if they do not come, the store has them
   }
 
   /** Releases every held frame that is next in line. */
@@ -149,9 +173,11 @@ export function createRoomOrder(o: RoomOrderOptions) {
     st.timer = setTimeout(() => void fill(st, false), (st.held?.size ?? 0) >= MAX_HELD ? 0 : ms)
   }
 
-  function maxHeld(st: Room): number {
+  /** The highest seq the stream must reach: a held frame's, or a waiting socket's cursor. */
+  function target(st: Room): number {
     let m = -1
     for (const s of st.held?.keys() ?? []) if (s > m) m = s
+    for (const c of st.waiting?.values() ?? []) if (c > m) m = c
     return m
   }
 
@@ -166,14 +192,14 @@ export function createRoomOrder(o: RoomOrderOptions) {
     let retry = false
     try {
       for (let pages = 0; pages < MAX_PAGES_PER_FILL; pages++) {
-        const target = toEnd ? Number.POSITIVE_INFINITY : maxHeld(st)
-        if (target <= st.last) break
-        const want = Math.min(PAGE, target - st.last)
+        const upTo = toEnd ? Number.POSITIVE_INFINITY : target(st)
+        if (upTo <= st.last) break
+        const want = Math.min(PAGE, upTo - st.last)
         o.onRead?.()
         const rows = await o.readAfter(st.roomId, st.last, want)
         for (const r of rows) {
           if (r.seq <= st.last) continue // came through Redis meanwhile
-          if (r.seq > target) break
+          if (r.seq > upTo) break
           if (r.seq > st.last + 1) skipTo(st, r.seq - 1) // the store no longer has the seqs between
           const p = st.held?.get(r.seq)
           advance(st, r.seq, p?.data ?? r.data, p ? p.at : null)
@@ -185,6 +211,7 @@ export function createRoomOrder(o: RoomOrderOptions) {
             skipTo(st, Math.min(...st.held.keys()) - 1)
             drain(st)
           }
+          if (st.waiting) settle(st, true) // their cursor is past what the store has: nothing to wait for
           break
         }
         if (pages === MAX_PAGES_PER_FILL - 1) retry = true // more to read: continue in a later turn
@@ -196,7 +223,7 @@ export function createRoomOrder(o: RoomOrderOptions) {
       st.filling = false
     }
     if (retry) st.timer = setTimeout(() => void fill(st, toEnd), Math.max(holdMs, 200))
-    else if (st.held?.size) arm(st)
+    else if (st.held?.size || st.waiting?.size) arm(st)
   }
 
   /**
@@ -215,6 +242,7 @@ export function createRoomOrder(o: RoomOrderOptions) {
       }
     }
     st.last = seq
+    if (st.waiting) settle(st, false)
   }
 
   const open = (j: Joiner) => !j.cancelled && j.ws.readyState === 1
@@ -222,8 +250,9 @@ export function createRoomOrder(o: RoomOrderOptions) {
   /**
    * Subscribes `ws` once it has every seq the room's stream has passed: reads the store after
    * `cursor` (what the socket has), sends that, then the frames released while it read, then
-   * subscribes, all in one turn. A second read is needed only when the stream's position was not
-   * known when the joiner started (see anchor). Resolves false when the socket closed or left.
+   * subscribes, all in one turn (or, when the read got ahead of the stream here, as soon as the
+   * stream reaches it). A second read is needed only when the stream's position was not known when
+   * the joiner started (see anchor). Resolves false when the socket closed or left.
    */
   async function joinAfterRead(ws: Socket, topic: string, cursor: number): Promise<boolean> {
     const st = ensure(topic)
@@ -250,8 +279,15 @@ export function createRoomOrder(o: RoomOrderOptions) {
       // overflowed on every round, the socket subscribes anyway and redelivery covers the gap.
       if (j.from === null || r + 1 < j.from) o.warn('room join did not meet the live stream', new Error(`room ${st.roomId}`))
       // Changes released since the join began go too, in order: the rows may predate them.
-      for (const q of j.queue) if (q.kind === 'changed' || q.seq > r) ws.send(q.data)
-      ws.subscribe(topic)
+      let has = r
+      for (const q of j.queue) {
+        if (q.kind === 'created' && q.seq <= r) continue
+        ws.send(q.data)
+        if (q.kind === 'created') has = q.seq
+      }
+      // The read may have seen commits whose frames this instance has not released yet: the
+      // socket follows the stream from the moment it reaches what the socket has.
+      subscribeAt(st, ws, has)
       return true
     } finally {
       st.joiners?.delete(j)
@@ -293,7 +329,7 @@ export function createRoomOrder(o: RoomOrderOptions) {
       const st = ensure(topic)
       if (st.last === null) anchor(st, cursor)
       else if (st.last > cursor) return false
-      ws.subscribe(topic)
+      subscribeAt(st, ws, cursor)
       return true
     },
 
@@ -307,7 +343,9 @@ export function createRoomOrder(o: RoomOrderOptions) {
 
     /** The socket stops following the room; a join in progress is abandoned. */
     leave(ws: Socket, topic: string) {
-      for (const j of rooms.get(topic)?.joiners ?? []) if (j.ws === ws) j.cancelled = true
+      const st = rooms.get(topic)
+      for (const j of st?.joiners ?? []) if (j.ws === ws) j.cancelled = true
+      st?.waiting?.delete(ws)
       ws.unsubscribe(topic)
     },
 
@@ -327,8 +365,11 @@ export function createRoomOrder(o: RoomOrderOptions) {
 
     /** Forgets rooms no socket here follows any more (run now and then). */
     sweep() {
-      for (const [topic, st] of rooms)
-        if (!st.joiners && !st.held && !st.timer && !st.filling && o.subscriberCount(topic) === 0) rooms.delete(topic)
+      for (const [topic, st] of rooms) {
+        for (const ws of st.waiting?.keys() ?? []) if (ws.readyState !== 1) st.waiting!.delete(ws)
+        if (st.waiting?.size === 0) st.waiting = null
+        if (!st.joiners && !st.held && !st.waiting && !st.timer && !st.filling && o.subscriberCount(topic) === 0) rooms.delete(topic)
+      }
     },
 
     /** Rooms tracked and frames held right now (tests, metrics). */

@@ -40,7 +40,10 @@ async function awaitDelivery(listeners: Listener[], stored: Map<string, Set<stri
 function report(title: string, load: SendLoad, stored: Map<string, Set<string>>, listeners: Listener[], extra: Record<string, unknown> = {}) {
   const storedN = [...stored.values()].reduce((a, s) => a + s.size, 0)
   const delivered = Object.fromEntries(listeners.map((l) => [l.name, [...stored.keys()].reduce((a, r) => a + l.delivered(r).size, 0)]))
-  console.log(`${title}: ${JSON.stringify({ sent: load.sent, acknowledged: load.acked.length, stored: storedN, delivered, failures: load.failures, slowest_answer_ms: Math.round(load.slowestMs), ...extra })}`)
+  const duplicates = Object.fromEntries(listeners.map((l) => [l.name, [...stored.keys()].reduce((a, r) => a + l.duplicates(r), 0)]))
+  console.log(
+    `${title}: ${JSON.stringify({ sent: load.sent, acknowledged: load.acked.length, stored: storedN, delivered, duplicates, failures: load.failures, slowest_answer_ms: Math.round(load.slowestMs), ...extra })}`,
+  )
 }
 
 describe.skipIf(!canRedis || !sharedPg)('Redis stops and starts under a steady send load', () => {
@@ -126,6 +129,7 @@ describe.skipIf(!canRedis || !sharedPg)('Redis stops and starts under a steady s
     // The solo room's outage messages reached the listener on instance 0 (catch-up after Redis returned).
     for (const id of soloDuring) expect(listeners[0].delivered(solo).has(id)).toBe(true)
     for (const l of listeners) for (const room of [shared, solo]) expect(l.outOfOrder(room)).toEqual([])
+    for (const l of listeners) for (const room of [shared, solo]) expect(l.duplicates(room)).toBe(0)
     for (const l of listeners) l.close()
     for (const n of c.nodes) expect(n.proc.exitCode).toBeNull()
   }, 90_000)
@@ -138,7 +142,7 @@ describe.skipIf(!canRedis || !canPg)('PostgreSQL stops and starts under a steady
 
   beforeAll(async () => {
     ;[redis, pg] = await Promise.all([startPrivateRedis(), startPrivatePostgres()])
-    c = await startCluster(2, { pgUrl: pg.url, redisUrl: redis.url, env: { ...ENV, ACK_TIMEOUT_MS: '1000', RETRY_BASE_MS: '200' } })
+    c = await startCluster(2, { pgUrl: pg.url, redisUrl: redis.url, env: ENV })
   }, 90_000)
   afterAll(async () => {
     await c?.stop().catch(() => {})
@@ -178,9 +182,11 @@ describe.skipIf(!canRedis || !canPg)('PostgreSQL stops and starts under a steady
 
     await pg.start()
     // Recovers by itself: sends through both instances succeed again, then /health is ok.
+    const upAt = Date.now()
     const recoveredAt = load.acked.length
     for (let i = 0; i < 400 && new Set(load.acked.slice(recoveredAt).map((a) => a.sender)).size < 2; i++) await Bun.sleep(50)
     expect(new Set(load.acked.slice(recoveredAt).map((a) => a.sender)).size).toBe(2)
+    const recoveredMs = Date.now() - upAt
     await Bun.sleep(1000)
     await load.stop()
     for (const n of c.nodes) {
@@ -200,6 +206,7 @@ describe.skipIf(!canRedis || !canPg)('PostgreSQL stops and starts under a steady
     const missing = await awaitDelivery(listeners, stored)
     report('postgres stop/start', load, stored, listeners, {
       acknowledged_while_down: ackedWhileDown,
+      both_instances_writing_again_ms_after_start: recoveredMs,
       stored_not_acknowledged: rows.length - load.acked.length,
       missing_after_15s: missing,
     })
@@ -207,6 +214,7 @@ describe.skipIf(!canRedis || !canPg)('PostgreSQL stops and starts under a steady
     for (const k of Object.keys(load.failures)) expect(k).toBe('503 SERVICE_UNAVAILABLE') // no 500, no hang
     expect(missing).toBe(0)
     for (const l of listeners) expect(l.outOfOrder(room)).toEqual([])
+    for (const l of listeners) expect(l.duplicates(room)).toBe(0)
     for (const l of listeners) l.close()
   }, 120_000)
 })

@@ -97,6 +97,11 @@ export class Listener {
     return new Set(this.messages(room).map((f) => f.message_id))
   }
 
+  /** Message frames received for the room beyond the first of each message_id. */
+  duplicates(room: string): number {
+    return this.messages(room).length - this.delivered(room).size
+  }
+
   /**
    * SPEC §5 order on this connection: each frame's seq is above every seq received before it, or a
    * repeat of one already received (clients dedupe by message_id). Returns the offending pairs.

@@ -250,4 +250,50 @@ describe('room order', () => {
     expect(h.order.stats().rooms).toBe(0)
     h.order.stop()
   })
+
+  test('a socket whose cursor is ahead of the stream here (a frame still in flight) gets nothing twice', () => {
+    const h = harness({ holdMs: 10_000 })
+    const a = h.socket()
+    h.order.joinQuiet(a.ws, TOPIC, 10)
+    h.order.onFrame(TOPIC, 'created', 12, frame(12)) // 11 is on its way: 12 is held
+    // b's connect-time query already saw 12 committed: it has everything up to 12.
+    const b = h.socket()
+    expect(h.order.joinQuiet(b.ws, TOPIC, 12)).toBe(true)
+    expect(b.topics.has(TOPIC)).toBe(false) // not yet: 11 and 12 would reach it twice
+    h.order.onFrame(TOPIC, 'created', 11, frame(11))
+    expect(b.topics.has(TOPIC)).toBe(true)
+    h.order.onFrame(TOPIC, 'created', 13, frame(13))
+    expect(seqsOf(a.got)).toEqual([11, 12, 13])
+    expect(seqsOf(b.got)).toEqual([13])
+    h.order.stop()
+  })
+
+  test('a join whose read got ahead of the stream here subscribes once the stream catches up: no repeat, no gap', async () => {
+    const h = harness({ holdMs: 10_000, stored: [1, 2, 3] })
+    const a = h.socket()
+    h.order.joinQuiet(a.ws, TOPIC, 1)
+    // 2 and 3 are committed (the join's read sees them) but their frames have not come yet.
+    const b = h.socket()
+    expect(await h.order.joinAfterRead(b.ws, TOPIC, 0)).toBe(true)
+    expect(seqsOf(b.got)).toEqual([1, 2, 3])
+    expect(b.topics.has(TOPIC)).toBe(false)
+    h.order.onFrame(TOPIC, 'created', 2, frame(2))
+    h.order.onFrame(TOPIC, 'created', 3, frame(3))
+    h.order.onFrame(TOPIC, 'created', 4, frame(4))
+    expect(seqsOf(b.got)).toEqual([1, 2, 3, 4])
+    expect(seqsOf(a.got)).toEqual([2, 3, 4])
+    h.order.stop()
+  })
+
+  test('a waiting socket whose frames never come is caught up from the store after the hold', async () => {
+    const h = harness({ holdMs: 10, stored: [1, 2, 3] })
+    const a = h.socket()
+    h.order.joinQuiet(a.ws, TOPIC, 1)
+    const b = h.socket()
+    h.order.joinQuiet(b.ws, TOPIC, 3) // 2 and 3 were published by an instance that died before Redis had them
+    await until(() => b.topics.has(TOPIC))
+    expect(seqsOf(a.got)).toEqual([2, 3])
+    expect(seqsOf(b.got)).toEqual([])
+    h.order.stop()
+  })
 })
