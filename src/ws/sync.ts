@@ -37,7 +37,7 @@ export interface SyncOptions {
  * next page. With shared storage other instances commit in between (and the membership check is a
  * real query): the broker's ordered join (broker/room-order.ts) then reads once more from the
  * cursor and sends what the room's live stream passed meanwhile before it subscribes, so the
- * socket still sees one ascending run (a message may repeat, never be skipped or come early).
+ * socket still sees one ascending run, with no gap and no repeat.
  * Returns false when the socket closed or access was lost mid-way.
  */
 export async function syncRoom(conn: Connection, realtime: RealtimeService, roomId: string, afterSeq: number, o: SyncOptions): Promise<boolean> {
