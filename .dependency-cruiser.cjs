@@ -8,6 +8,7 @@
 //   src/workers/                      worker threads (delivery, checkpoint, backup)
 //   src/services/                     business rules, domain events
 //   src/db/, src/broker/              storage and cross-instance state (fan-out, presence, limits)
+//   src/blobs/                        uploaded files (a local directory or an S3 bucket)
 //   src/schemas/, errors, ids, clock, log, config   leaves
 // An arrow only points inward. Type-only imports count like value imports.
 
@@ -50,6 +51,13 @@ module.exports = {
       comment: 'Fan-out, presence and limits are infrastructure: they take ports and plain values, never services.',
       from: { path: '^src/broker/' },
       to: { path: '^src/(services|http|ws|db|workers|cli|demo)/|^src/(app|server|core|instrument|health|metrics|index)\\.ts$' },
+    },
+    {
+      name: 'blobs-below-services',
+      severity: 'error',
+      comment: 'The file stores keep bytes under keys; rows, services and transports are not their business.',
+      from: { path: '^src/blobs/' },
+      to: { path: '^src/(services|http|ws|db|broker|workers|cli|demo)/|^src/(app|server|core|instrument|health|metrics|index)\\.ts$' },
     },
     {
       name: 'services-transport-free',

@@ -5,7 +5,7 @@ import type { Config } from './config'
 import type { Logger } from './log'
 import { AppError } from './errors'
 import type { RequestState, RequestStates } from './request-state'
-import { isAppLevel, type RouteDeps } from './http/deps'
+import { isAppLevel, isSignedUrl, isStreamedBody, type RouteDeps } from './http/deps'
 import { createRequestIds } from './http/plugins/request-id'
 import { createRouteMatcher, type RouteMatcher } from './http/plugins/route-match'
 import { createCors } from './http/plugins/cors'
@@ -26,6 +26,7 @@ import { mentionsRoutes } from './http/routes/mentions'
 import { adminTenantsRoutes } from './http/routes/admin-tenants'
 import { healthRoutes } from './http/routes/health'
 import { asyncapiRoutes } from './http/routes/asyncapi'
+import { uploadsRoutes } from './http/routes/uploads'
 import { presenceRoutes } from './http/routes/presence'
 import { notificationsRoutes } from './http/routes/notifications'
 import { adminDeadLettersRoutes } from './http/routes/admin-dead-letters'
@@ -68,6 +69,10 @@ export function createApp(deps: AppDeps) {
   let matcher: RouteMatcher | null = null
   /** `METHOD template` of the routes marked appLevel (http/deps.ts): their X-User-Id is optional. */
   let appLevelRoutes: Set<string> | null = null
+  /** `METHOD template` of the routes that read their own body (uploads) and of signed-URL routes (no credentials). */
+  let streamedRoutes: Set<string> | null = null
+  let signedRoutes: Set<string> | null = null
+  const routesWhere = (marked: (hooks: unknown) => boolean) => new Set(app.routes.filter((r) => marked(r.hooks)).map((r) => `${r.method} ${r.path}`))
   const requestIdFor = createRequestIds()
 
   const app = new Elysia({ normalize: true })
@@ -85,10 +90,16 @@ export function createApp(deps: AppDeps) {
       const route = matcher.match(request.method, path)
       if (!route) throw new AppError('NOT_FOUND', 'route not found')
       state.route = route
-      if (path.startsWith('/v1/admin/')) auth.admin(request)
+      const key = `${request.method === 'HEAD' ? 'GET' : request.method} ${route}`
+      signedRoutes ??= routesWhere(isSignedUrl)
+      streamedRoutes ??= routesWhere(isStreamedBody)
+      state.streamed = streamedRoutes.has(key)
+      if (signedRoutes.has(key)) {
+        // The URL's signature is the credential: the route checks it (then charges the file's tenant).
+      } else if (path.startsWith('/v1/admin/')) auth.admin(request)
       else if (path.startsWith('/v1/')) {
         appLevelRoutes ??= new Set(app.routes.filter((r) => isAppLevel(r.hooks)).map((r) => `${r.method} ${r.path}`))
-        const caller = appLevelRoutes.has(`${request.method === 'HEAD' ? 'GET' : request.method} ${route}`)
+        const caller = appLevelRoutes.has(key)
           ? (state.caller = await auth.appLevel(request))
           : (state.actor = await auth.tenant(request))
         await applyRateLimit(deps.services.limiter, caller, state.headers)
@@ -100,12 +111,13 @@ export function createApp(deps: AppDeps) {
         await applyRateLimit(deps.services.limiter, state.actor, state.headers)
       }
       if (path.startsWith('/v1/')) {
-        checkBodyHeaders(request, config.MAX_BODY_BYTES)
+        // An upload body is the one exception to JSON (SPEC §12): its route checks its own limits.
+        if (!state.streamed) checkBodyHeaders(request, config.MAX_BODY_BYTES)
         refuseNulInUrl(request.url, path, route)
       }
       Object.assign(set.headers, state.headers)
     })
-    .onParse(async ({ request }) => (await parseJsonBody(request, config.MAX_BODY_BYTES)) ?? {})
+    .onParse(async ({ request }) => (states.get(request)?.streamed ? {} : ((await parseJsonBody(request, config.MAX_BODY_BYTES)) ?? {})))
     .onError(({ code, error, request }) => {
       const state = states.get(request)
       const e = restError(code, error, log, state)
@@ -139,6 +151,7 @@ export function createApp(deps: AppDeps) {
     .use(mentionsRoutes(deps))
     .use(acksRoutes(deps))
     .use(adminTenantsRoutes(deps))
+    .use(uploadsRoutes(deps))
     .use(presenceRoutes(deps))
     .use(notificationsRoutes(deps))
     .use(adminDeadLettersRoutes(deps.services.delivery))

@@ -65,6 +65,17 @@ const VARS = {
   GROUP_COMMIT_MAX_BATCH: [int(1, 100_000), '500', 'most sends in one group-commit transaction; 1 = a transaction per message (bench baseline)'],
   ALLOW_HTTP_WEBHOOKS: [bool, '', 'allow http and private-address webhook endpoints (local testing)'],
   DEMO_ENABLED: [bool, '', 'serve the demo page at /demo'],
+  MAX_UPLOAD_BYTES: [int(1, 5 * 1024 * 1024 * 1024), '26214400', 'largest upload in bytes (413); a tenant max_upload_bytes may lower it'],
+  UPLOAD_STORAGE: [oneOf('local', 's3'), 'local', 'where uploaded files live: local (UPLOAD_DIR) or s3 (S3_* below)'],
+  UPLOAD_DIR: [text, './data/uploads', 'directory of uploaded files with UPLOAD_STORAGE=local (shared by every instance on PostgreSQL)'],
+  UPLOAD_URL_TTL_S: [int(1, 7 * 24 * 3600), '3600', 'lifetime of a signed download URL (GET /v1/uploads/{id}/url)'],
+  UPLOAD_ORPHAN_TTL_MS: [int(1000), '86400000', 'an upload no message lists after this long is deleted'],
+  PUBLIC_URL: [text, '', 'base URL of signed download URLs (e.g. https://chat.example.com behind a proxy); unset: the request\'s own origin'],
+  S3_ENDPOINT: [text, '', 'S3-compatible endpoint URL (UPLOAD_STORAGE=s3); unset: AWS for S3_REGION'],
+  S3_BUCKET: [text, '', 'bucket of uploaded files (required with UPLOAD_STORAGE=s3)'],
+  S3_REGION: [text, 'us-east-1', 'region used to sign S3 requests'],
+  S3_ACCESS_KEY_ID: [text, '', 'S3 access key id'],
+  S3_SECRET_ACCESS_KEY: [text, '', 'S3 secret access key'],
 } as const satisfies Record<string, readonly [Parser<unknown>, string, string]>
 
 type VarName = keyof typeof VARS
@@ -118,5 +129,10 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
     if (!db.postgresUrl) throw new ConfigError('REDIS_URL', 'requires a postgres:// DATABASE_URL')
     if (!/^rediss?:\/\//.test(parsed.REDIS_URL)) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL')
   }
+  if (parsed.UPLOAD_STORAGE === 's3') {
+    if (!parsed.S3_BUCKET) throw new ConfigError('S3_BUCKET', 'is required with UPLOAD_STORAGE=s3')
+    if (parsed.S3_ENDPOINT && !/^https?:\/\/[^/]/.test(parsed.S3_ENDPOINT)) throw new ConfigError('S3_ENDPOINT', 'must be an http:// or https:// URL')
+  } else if (!parsed.UPLOAD_DIR.trim()) throw new ConfigError('UPLOAD_DIR', 'must not be empty')
+  if (parsed.PUBLIC_URL && !/^https?:\/\/[^/]+\/?$/.test(parsed.PUBLIC_URL)) throw new ConfigError('PUBLIC_URL', 'must be an http(s) origin such as https://chat.example.com')
   return { ...parsed, ...parseListen(parsed.LISTEN_ADDR), ...db, version }
 }

@@ -18,6 +18,9 @@ import { tokenCacheEviction } from './services/token'
 import { webhookEvents } from './services/webhook'
 import type { BackgroundTask } from './tasks'
 import { backupInWorker } from './workers/backup'
+import type { BlobStore } from './blobs/types'
+import { openBlobStore } from './blobs/open'
+import { uploadSweeper } from './services/upload-sweep'
 
 export interface CoreInfra {
   store: Store
@@ -34,6 +37,8 @@ export interface CoreInfra {
   /** Several instances share the storage (PostgreSQL with Redis). */
   shared: boolean
   wakeDelivery: () => void
+  /** Where uploaded files live (default: the store UPLOAD_STORAGE names; making it does no I/O). */
+  blobs?: BlobStore
 }
 
 export function createCore(infra: CoreInfra) {
@@ -46,6 +51,7 @@ export function createCore(infra: CoreInfra) {
     live: broker,
     cacheMemberships: !infra.shared,
     copyBackup: backupInWorker,
+    blobs: infra.blobs ?? openBlobStore(infra.config),
   })
 
   // After a commit, in this order (the WebSocket layer adds itself last, in src/server.ts):
@@ -57,6 +63,7 @@ export function createCore(infra: CoreInfra) {
 
   const tasks: BackgroundTask[] = [
     redeliverySweeper({ redelivery: services.redelivery, config: infra.config, log, onRedelivered: (n) => metrics.redeliveries.inc({}, n) }),
+    uploadSweeper({ sweep: services.uploadSweep, config: infra.config, log }),
   ]
   return { events, services, tasks }
 }

@@ -48,6 +48,8 @@ export const forbidden = (message: string) => new AppError('FORBIDDEN', message)
 export const conflict = (message: string) => new AppError('CONFLICT', message)
 export const unauthenticated = (message: string) => new AppError('AUTHENTICATION_ERROR', message)
 export const unavailable = (message: string) => new AppError('SERVICE_UNAVAILABLE', message)
+/** A send's attachments that are not all live uploads of the sender (SPEC §12); the stores re-check in their transaction. */
+export const attachmentsRefused = () => invalid('attachments', 'attachments must be upload_ids you uploaded (and not yet deleted)')
 /** The tenant's bucket (or a connection's frame bucket) is empty: 429. */
 export const rateLimited = (message = 'tenant rate limit exceeded') => new AppError('RATE_LIMIT_EXCEEDED', message)
 

@@ -14,6 +14,8 @@ export interface RequestState {
   headers: Record<string, string>
   /** Route template, e.g. /v1/rooms/:room_id (for logs and metrics; never a raw id). */
   route: string
+  /** The route reads its own body as a stream (uploads): the JSON body rules and parser stay out. */
+  streamed?: boolean
   /** Set when the request ended in an error envelope (for logs and metrics). */
   status?: number
 }

@@ -25,6 +25,8 @@ import type { BackgroundTask } from './tasks'
 import type { Store } from './db/types'
 import { toMessage } from './db/rows'
 import { messageFrame, serializeFrame } from './schemas/server-frames'
+import type { UploadSweep } from './services/upload-sweep'
+import { openBlobStore } from './blobs/open'
 
 /** Below this a master key draws a warning at start (issue 13: safe defaults). */
 const MIN_MASTER_KEY_LENGTH = 32
@@ -57,6 +59,8 @@ export interface ServerHandle {
    * calls one WebSocket connect makes (they must not grow with the user's number of rooms).
    */
   store: Store
+  /** The upload clean-up (orphans, files of deleted messages): tests run a sweep with `tick()`. */
+  uploadSweep: UploadSweep
 }
 
 export async function startServer(config: Config, o: Partial<Overrides> = {}): Promise<ServerHandle> {
@@ -99,6 +103,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     limiter: cluster.limiter,
     shared: cluster.shared,
     wakeDelivery: () => workers?.post('delivery', { type: 'wake' }),
+    blobs: openBlobStore(config),
   })
   const { services } = core
   cluster.shareTenantChanges(services.tenant)
@@ -154,7 +159,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       // Bun's own limit is only a backstop that answers a bare 413: the app refuses a declared
       // Content-Length over MAX_BODY_BYTES before reading and counts chunked bytes as they arrive,
       // so this can sit far above it and every 413 carries the envelope and X-Request-Id.
-      maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4),
+      // Uploads (SPEC §12) check their own limit as they stream, so this only has to let the largest through.
+      maxRequestBodySize: Math.max(256 * 1024 * 1024, config.MAX_BODY_BYTES * 4, config.MAX_UPLOAD_BYTES + 1024 * 1024),
       websocket: gateway.websocket(),
     })
   } catch (e) {
@@ -178,6 +184,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       },
       stop: () => workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2)),
     })
+  if (opened.kind === 'postgres' && config.UPLOAD_STORAGE === 'local')
+    log.warn('UPLOAD_STORAGE=local with a PostgreSQL database: every instance must see the same UPLOAD_DIR (a shared volume), or use UPLOAD_STORAGE=s3', { upload_dir: config.UPLOAD_DIR })
   tasks.push(...core.tasks)
   for (const t of tasks) await t.start()
   if (config.ALLOW_HTTP_WEBHOOKS) log.warn('ALLOW_HTTP_WEBHOOKS is set: webhooks and endpoints may use http and reach private addresses (local testing only)')
@@ -203,5 +211,5 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       log.info('stopped')
     })())
 
-  return { url: server.url, port: server.port!, stop, workers, redelivery: services.redelivery, db: opened.sqlite, store }
+  return { url: server.url, port: server.port!, stop, workers, redelivery: services.redelivery, db: opened.sqlite, store, uploadSweep: services.uploadSweep }
 }

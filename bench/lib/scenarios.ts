@@ -9,6 +9,7 @@ import { pgScale } from './pg-scale'
 import { clusterOrder } from './cluster-order'
 import { noisyNeighbour } from './noisy'
 import { deliveryBusy } from './delivery-busy'
+import { uploads } from './uploads'
 import type { Ctx, Phase, Scenario } from './types'
 
 const num = (ctx: Ctx, k: string, def: number) => (ctx.flags[k] !== undefined ? Number(ctx.flags[k]) : def)
@@ -293,6 +294,7 @@ export const SCENARIOS: Scenario[] = [
   idle,
   writeCost,
   deliveryBusy,
+  uploads,
   pgScale,
   noisyNeighbour,
   clusterOrder,

@@ -51,6 +51,7 @@ export async function spawnTarget(env: Record<string, string>, pinCpu: string | 
       LOG_LEVEL: 'info',
       DATABASE_URL: join(dir, 'bench.db'),
       BACKUP_DIR: join(dir, 'backups'),
+      UPLOAD_DIR: join(dir, 'uploads'),
       MASTER_API_KEY: masterKey,
       DEFAULT_RATE_LIMIT: '1000000',
       WS_MSG_RATE: '1000000',

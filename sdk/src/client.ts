@@ -825,11 +825,12 @@ export class ChatClient extends Emitter<ChatEvents> {
    * same client_msg_id after a reconnect, so it is stored once. Rejects with ChatApiError for an
    * `error` frame (FORBIDDEN, VALIDATION_ERROR, RATE_LIMIT_EXCEEDED…) or ChatClientError on timeout.
    */
-  send(roomId: string, content: string, o: { meta?: Record<string, unknown>; clientMsgId?: string } = {}): Promise<MessageAck> {
+  send(roomId: string, content: string, o: { meta?: Record<string, unknown>; clientMsgId?: string; attachments?: string[] } = {}): Promise<MessageAck> {
     const clientMsgId = o.clientMsgId ?? newId('c')
     this.stopTyping(roomId)
     const frame: Record<string, unknown> = { type: 'send_message', room_id: roomId, content, client_msg_id: clientMsgId }
     if (o.meta !== undefined) frame.meta = o.meta
+    if (o.attachments?.length) frame.attachments = o.attachments // upload_ids from rest.uploadFile
     return this.request<MessageAck & { request_id?: string }>(frame, 'message.sent', true, clientMsgId).then(({ request_id: _r, ...ack }) => ack)
   }
 

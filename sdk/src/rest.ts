@@ -27,11 +27,14 @@ import type {
   Room,
   RoomList,
   SendMessageBody,
+  SignedUrl,
+  Upload,
   SubscribeBody,
   Subscription,
   SubscriptionList,
   TokenResult,
 } from './types'
+import { describe as describeUpload, sendFile, type UploadBody, type UploadOptions } from './uploads'
 
 type Query = Record<string, string | number | undefined>
 
@@ -44,6 +47,28 @@ export interface RequestOptions {
 }
 
 const enc = encodeURIComponent
+
+/** A JSON answer: the parsed body on 2xx, else a ChatApiError from the error envelope. */
+function answer<T>(status: number, text: string, header: (name: string) => string | null, statusText = ''): T {
+  let parsed: unknown = undefined
+  if (text) {
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      parsed = undefined
+    }
+  }
+  if (status >= 200 && status < 300) return parsed as T
+  const env = (parsed as Partial<ErrorBody> | undefined)?.error
+  const retry = header('retry-after')
+  throw new ChatApiError((env?.code as ErrorCode) ?? codeForStatus(status), env?.message ?? `${status} ${statusText}`.trim(), {
+    status,
+    field: env?.field,
+    requestId: header('x-request-id') ?? undefined,
+    retryAfterS: retry ? Number(retry) : undefined,
+    source: 'rest',
+  })
+}
 
 export class RestClient {
   private readonly opts: ClientOptions
@@ -71,25 +96,7 @@ export class RestClient {
     } catch (e) {
       throw new ChatClientError('NETWORK_ERROR', `${method} ${path} failed: ${(e as Error)?.message ?? e}`, { cause: e })
     }
-    const text = await res.text()
-    let parsed: unknown = undefined
-    if (text) {
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        parsed = undefined
-      }
-    }
-    if (res.ok) return parsed as T
-    const env = (parsed as Partial<ErrorBody> | undefined)?.error
-    const retry = res.headers.get('retry-after')
-    throw new ChatApiError((env?.code as ErrorCode) ?? codeForStatus(res.status), env?.message ?? `${res.status} ${res.statusText}`, {
-      status: res.status,
-      field: env?.field,
-      requestId: res.headers.get('x-request-id') ?? undefined,
-      retryAfterS: retry ? Number(retry) : undefined,
-      source: 'rest',
-    })
+    return answer<T>(res.status, await res.text(), (n) => res.headers.get(n), res.statusText)
   }
 
   private async credentialHeaders(): Promise<Record<string, string>> {
@@ -149,6 +156,42 @@ export class RestClient {
   }
   async deleteMessage(roomId: string, messageId: string): Promise<void> {
     await this.request('DELETE', `/v1/rooms/${enc(roomId)}/messages/${enc(messageId)}`)
+  }
+
+  // Uploads (SPEC §12)
+  /**
+   * Uploads a file (its bytes as the body, with its type and name); attach the answer's upload_id to
+   * a message within UPLOAD_ORPHAN_TTL_MS. `onProgress(sent, total)` follows the bytes going out.
+   */
+  async uploadFile(file: UploadBody, o: UploadOptions = {}): Promise<Upload> {
+    const { filename, contentType } = describeUpload(file, o)
+    const url = joinUrl(await resolve(this.opts.baseUrl), '/v1/uploads')
+    url.searchParams.set('filename', filename)
+    const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers, ...(await this.credentialHeaders()), 'content-type': contentType }
+    let sent
+    try {
+      sent = await sendFile(url.href, headers, file, o, this.opts.fetch ?? fetch)
+    } catch (e) {
+      throw new ChatClientError('NETWORK_ERROR', `POST /v1/uploads failed: ${(e as Error)?.message ?? e}`, { cause: e })
+    }
+    return answer<Upload>(sent.status, sent.text, sent.header)
+  }
+  /** A URL for the file that needs no headers (for `<img src>` or a link), valid UPLOAD_URL_TTL_S seconds. */
+  uploadUrl(uploadId: string): Promise<SignedUrl> {
+    return this.request('GET', `/v1/uploads/${enc(uploadId)}/url`)
+  }
+  /** The file's bytes (its uploader, or a member of a room with a message that lists it). */
+  async downloadFile(uploadId: string, o: { signal?: AbortSignal } = {}): Promise<Blob> {
+    const url = joinUrl(await resolve(this.opts.baseUrl), `/v1/uploads/${enc(uploadId)}`)
+    const headers = { ...this.opts.headers, ...(await this.credentialHeaders()) }
+    let res: Response
+    try {
+      res = await (this.opts.fetch ?? fetch)(url.href, { headers, signal: o.signal })
+    } catch (e) {
+      throw new ChatClientError('NETWORK_ERROR', `GET /v1/uploads/${uploadId} failed: ${(e as Error)?.message ?? e}`, { cause: e })
+    }
+    if (!res.ok) answer(res.status, await res.text(), (n) => res.headers.get(n), res.statusText)
+    return res.blob()
   }
 
   // Delivery state

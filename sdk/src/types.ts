@@ -6,6 +6,7 @@ import type * as RoomS from '../../src/schemas/room'
 import type * as MessageS from '../../src/schemas/message'
 import type * as NotificationS from '../../src/schemas/notification'
 import type * as CommonS from '../../src/schemas/common'
+import type * as UploadS from '../../src/schemas/upload'
 import type { ClientFrame, ClientFrameType } from '../../src/schemas/frames'
 import type { ServerFrame, ServerFrameType } from '../../src/schemas/server-frames'
 import type { ErrorCode as ServerErrorCode } from '../../src/errors'
@@ -40,6 +41,11 @@ export type AckBody = Static<typeof MessageS.AckBody>
 export type AckResult = Static<typeof MessageS.AckResult>
 export type ReadBody = Static<typeof MessageS.ReadBody>
 export type ReadResult = Static<typeof MessageS.ReadResult>
+
+// Uploads (SPEC §12)
+export type Attachment = Static<typeof MessageS.Attachment>
+export type Upload = Static<typeof UploadS.Upload>
+export type SignedUrl = Static<typeof UploadS.SignedUrl>
 
 /** Query strings are strings on the wire; the SDK also takes numbers. */
 type Loose<T> = { [K in keyof T]?: string | number }

@@ -22,6 +22,9 @@ export const COPIED_TABLES = [
   'subscriptions',
   'deliveries',
   'dead_letters',
+  'uploads',
+  'message_uploads',
+  'upload_usage',
 ] as const
 
 export class CopyError extends Error {}

@@ -4,6 +4,7 @@ import m0001 from '../../migrations/sqlite/0001_init.sql' with { type: 'text' }
 import m0002 from '../../migrations/sqlite/0002_delivery.sql' with { type: 'text' }
 import m0003 from '../../migrations/sqlite/0003_room_list_order.sql' with { type: 'text' }
 import m0004 from '../../migrations/sqlite/0004_rich_messages.sql' with { type: 'text' }
+import m0005 from '../../migrations/sqlite/0005_uploads.sql' with { type: 'text' }
 
 export interface Migration {
   version: number
@@ -17,4 +18,5 @@ export const sqliteMigrations: Migration[] = [
   { version: 2, name: '0002_delivery', sql: m0002 },
   { version: 3, name: '0003_room_list_order', sql: m0003 },
   { version: 4, name: '0004_rich_messages', sql: m0004 },
+  { version: 5, name: '0005_uploads', sql: m0005 },
 ]

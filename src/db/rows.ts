@@ -50,6 +50,8 @@ export interface MessageRow {
   pin_rev: number | null
   /** JSON MessageChange of the change that set rev, null for rev 0; internal (sync frames). */
   last_change: string | null
+  /** Wire JSON of the message's attachments (SPEC §12); null: none. */
+  attachments: string | null
 }
 
 /** A row of a page query: what a client sees (no tenant_id and no internal column). */
@@ -60,7 +62,7 @@ export type ChangeRow = PageRow & { last_change: string | null }
 /** The columns of PageRow, for SELECT lists (each text column is a new JS string per row: read only these). */
 export const PAGE_COLUMNS = [
   'message_id', 'room_id', 'seq', 'rev', 'sender_id', 'content', 'meta', 'client_msg_id', 'parent_id', 'reply_count', 'last_reply_at',
-  'mentions', 'reactions', 'pinned_at', 'pinned_by', 'created_at', 'edited_at', 'deleted_at',
+  'mentions', 'attachments', 'reactions', 'pinned_at', 'pinned_by', 'created_at', 'edited_at', 'deleted_at',
 ] as const satisfies readonly (keyof PageRow)[]
 export const pageColumns = (alias = '') => PAGE_COLUMNS.map((c) => alias + c).join(', ')
 
@@ -77,7 +79,7 @@ export const toMessage = (r: PageRow): Message => ({
   reply_count: r.reply_count,
   last_reply_at: r.last_reply_at,
   mentions: r.mentions === null ? [] : JSON.parse(r.mentions),
-  attachments: [],
+  attachments: r.attachments === null ? [] : JSON.parse(r.attachments),
   reactions: r.reactions === null ? [] : JSON.parse(r.reactions),
   pinned_at: r.pinned_at,
   pinned_by: r.pinned_by,
@@ -102,6 +104,10 @@ export interface NewMessage {
   parent_id: string | null
   /** Distinct user ids it mentions ([] for none). */
   mentions: string[]
+  /** Wire JSON of the attachments, built by the service from the uploads it checked; null (or absent): none. */
+  attachments?: string | null
+  /** The upload ids of `attachments`: checked live again and linked in the append's transaction. */
+  upload_ids?: readonly string[]
 }
 
 /**
@@ -133,6 +139,7 @@ export const newRow = (m: NewMessage, seq: number): MessageRow => ({
   pinned_by: null,
   pin_rev: null,
   last_change: null,
+  attachments: m.attachments ?? null,
 })
 
 /** Why a parent cannot take a reply (SPEC §11.3), or null when it can. */
@@ -161,6 +168,32 @@ export interface ReactionOp {
 
 /** The outcome of one item of a batch: the change, or this item's error (a CONFLICT, say) while the others stand. */
 export type ChangeResult = ({ ok: true } & Changed) | { ok: false; error: unknown }
+
+// ── Uploads (SPEC §12)
+
+export interface UploadRow {
+  upload_id: string
+  tenant_id: string
+  uploader_id: string
+  filename: string
+  content_type: string
+  bytes: number
+  sha256: string
+  width: number | null
+  height: number | null
+  storage_key: string
+  created_at: string
+  attached_at: string | null
+  deleted_at: string | null
+}
+
+export type NewUpload = Omit<UploadRow, 'attached_at' | 'deleted_at'>
+
+/** A doomed upload: its row is invisible and its file is still to be removed. */
+export interface DoomedUpload {
+  upload_id: string
+  storage_key: string
+}
 
 // ── Rooms
 

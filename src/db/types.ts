@@ -23,12 +23,14 @@ import type {
   ChangeRow,
   DeadLetterRow,
   DeliveryRow,
+  DoomedUpload,
   MemberRow,
   Membership,
   MessageRow,
   NewDelivery,
   NewMessage,
   NewRoom,
+  NewUpload,
   NotificationRow,
   PageRow,
   ReactionOp,
@@ -38,6 +40,7 @@ import type {
   SecretColumn,
   SubscriptionRow,
   TenantRow,
+  UploadRow,
 } from './rows'
 
 /** A value now (SQLite) or later (PostgreSQL). */
@@ -134,8 +137,10 @@ export interface MessageStore {
    */
   edit(roomId: string, seq: number, patch: { content: string | null; meta: string | null; mentions: string[] | null }, userId: string, at: string): Result<MessageRow>
   /**
-   * Blanks content and meta, drops mentions, reactions and the pin, sets deleted_at and the next rev
-   * (a `deleted` change by `userId`); the seq stays. Already deleted: the row as it is, changed=false.
+   * Blanks content and meta, drops mentions, attachments, reactions and the pin, sets deleted_at and
+   * the next rev (a `deleted` change by `userId`); the seq stays. In the same step the message lets
+   * go of its uploads: one that no other message lists is doomed. Already deleted: the row as it is,
+   * changed=false.
    */
   tombstone(roomId: string, seq: number, userId: string, at: string): Result<Changed>
 }
@@ -174,6 +179,31 @@ export interface MentionStore {
   unreadCounts(tenantId: string, userId: string, roomIds: string[]): Result<Record<string, number>>
   /** Messages that mention the user in rooms they are a member of now, newest first. */
   listForUser(tenantId: string, userId: string, limit: number, cursor?: string): Result<{ rows: PageRow[]; next_cursor: string | null }>
+}
+
+/**
+ * Uploaded files' rows (SPEC §12); the files live in a BlobStore. A doomed row (deleted_at set) is
+ * invisible to every read until the sweep has removed its file and then the row.
+ */
+export interface UploadStore {
+  /** Stores the row and charges the tenant's usage in one step; false (nothing stored) when the usage would pass `quota` bytes. */
+  insert(row: NewUpload, quota: number | null): Result<boolean>
+  /** The live upload in this tenant, or null. */
+  get(tenantId: string, uploadId: string): Result<UploadRow | null>
+  /** The live upload with this id in any tenant (a signed URL names no tenant: its signature vouches). */
+  getSigned(uploadId: string): Result<UploadRow | null>
+  /** The live uploads among `ids` that this user uploaded in this tenant. */
+  ownedBy(tenantId: string, uploaderId: string, ids: readonly string[]): Result<UploadRow[]>
+  /** True when the user is a member of a room with a message that lists the upload. */
+  visibleTo(uploadId: string, userId: string): Result<boolean>
+  /** Live uploads and their bytes (tenant usage figures and the quota). */
+  usage(tenantId: string): Result<{ uploads: number; bytes: number }>
+  /** Dooms up to `limit` uploads created before `beforeIso` that no message ever listed; how many. */
+  claimOrphans(beforeIso: string, nowIso: string, limit: number): Result<number>
+  /** Doomed uploads whose files are still to be removed, oldest first. */
+  doomed(limit: number): Result<DoomedUpload[]>
+  /** Deletes the rows of doomed uploads whose files are gone. */
+  purge(uploadIds: readonly string[]): Result<void>
 }
 
 export interface NotificationStore {
@@ -251,13 +281,19 @@ export interface Store {
   notifications: NotificationStore
   deliveries: DeliveryStore
   deadLetters: DeadLetterStore
+  uploads: UploadStore
   /**
    * Records a batch of the delivery worker's attempt results in one step: a failure schedules the
    * next try, the last one makes the row dead with a dead letter, a success clears its dead letter.
    */
   applyDeliveryResults(results: AttemptResult[], policy: ResultPolicy): Result<void>
-  /** Small key-value settings of the deployment (epoch, clean-stop marks). */
-  meta: { get(key: string): Result<string | null>; set(key: string, value: string): Result<void> }
+  /** Small key-value settings of the deployment (epoch, clean-stop marks, the upload URL key). */
+  meta: {
+    get(key: string): Result<string | null>
+    set(key: string, value: string): Result<void>
+    /** Stores `value` unless the key has one; returns the stored value (the first writer's, on every instance). */
+    setIfAbsent(key: string, value: string): Result<string>
+  }
   /** The /health write probe: could a maximal message be stored right now? */
   writable(): Result<boolean>
   /** Size of the SQLite WAL file (0 on PostgreSQL, which manages its own). */

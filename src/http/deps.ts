@@ -61,6 +61,22 @@ export const appLevel = <D extends object>(detail: D): D => ({ ...detail, [APP_L
 /** True for a route marked with appLevel (its Elysia hooks hold the marked detail). */
 export const isAppLevel = (hooks: unknown): boolean => (hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[APP_LEVEL] === true
 
+/** The `detail` key of a route that reads its own body as a stream (uploads); onParse leaves it alone. */
+export const STREAMED_BODY = 'x-streamed-body'
+export const streamedBody = <D extends object>(detail: D): D => ({ ...detail, [STREAMED_BODY]: true })
+export const isStreamedBody = (hooks: unknown): boolean => (hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[STREAMED_BODY] === true
+
+/** The `detail` key of a route whose URL carries its own proof (a signed download): no credentials. */
+export const SIGNED_URL = 'x-signed-url'
+export const signedUrl = <D extends object>(detail: D): D => ({ ...detail, [SIGNED_URL]: true })
+export const isSignedUrl = (hooks: unknown): boolean => (hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[SIGNED_URL] === true
+
+/**
+ * The `detail` key of answers the route's `response` schemas cannot describe (a file of any type,
+ * 206, 304): OpenAPI response objects that the document adds beside the generated ones.
+ */
+export const EXTRA_RESPONSES = 'x-extra-responses'
+
 // OpenAPI security of the routes (SPEC §2). X-User-Id is not a credential: the document lists it as a
 // header parameter of every tenant operation (http/openapi/document.ts).
 /** Calls for one user: the API key (with X-User-Id) or that user's token. */

@@ -9,6 +9,7 @@ export const EX = {
   subscriptionId: 'sub_5kL8mN1pQ4rS7tV0wX3yZ6',
   deadLetterId: 'dl_9aB2cD5eF8gH1jK4mN7pQ0',
   notificationId: 'ntf_3cD6fG9hJ2kM5nP8qR1sT4',
+  uploadId: 'upl_6dE9gH2jK5mN8pQ1rS4tV7',
   at: '2026-11-26T21:10:54.123Z',
   later: '2026-11-26T21:12:03.456Z',
 }
@@ -39,13 +40,24 @@ export const exampleMessage = {
   reply_count: 0,
   last_reply_at: null,
   mentions: [],
-  attachments: [],
+  attachments: [{ upload_id: EX.uploadId, filename: 'mockup.png', content_type: 'image/png', bytes: 48213, width: 1280, height: 800 }],
   reactions: [],
   pinned_at: null,
   pinned_by: null,
   created_at: EX.later,
   edited_at: null,
   deleted_at: null,
+}
+
+export const exampleUpload = {
+  upload_id: EX.uploadId,
+  filename: 'mockup.png',
+  content_type: 'image/png',
+  bytes: 48213,
+  sha256: '9f2c4a1b7e3d5f608192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8',
+  width: 1280,
+  height: 800,
+  created_at: EX.at,
 }
 
 export const exampleMember = { user_id: 'bob', role: 'member', joined_at: EX.at, last_ack: 41, last_read: 40, online: true }

@@ -4,7 +4,7 @@ import { Type as t, type Static, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { CLIENT_ID_PATTERN, fieldWithNul, JsonObject, MAX_JSON_DEPTH, NUL_MESSAGE } from './common'
 import { describeValueError } from './error-text'
-import { MentionsInput } from './message'
+import { AttachmentsInput, MentionsInput } from './message'
 
 const RequestId = t.Optional(t.String({ maxLength: 64 }))
 const RoomId = t.String({ minLength: 1, maxLength: 64 })
@@ -20,6 +20,7 @@ export const ClientFrames = {
     client_msg_id: t.Optional(t.String({ pattern: CLIENT_ID_PATTERN })),
     parent_id: t.Optional(t.String({ minLength: 1, maxLength: 64, description: 'reply to this top-level message of the same room' })),
     mentions: t.Optional(MentionsInput),
+    attachments: t.Optional(AttachmentsInput),
   }),
   ack: t.Object({ type: t.Literal('ack'), request_id: RequestId, room_id: RoomId, seq: Seq }),
   read: t.Object({ type: t.Literal('read'), request_id: RequestId, room_id: RoomId, seq: Seq }),

@@ -4,6 +4,9 @@ import { Type as t, type Static } from '@sinclair/typebox'
 import { CLIENT_ID_PATTERN, JsonObject, JsonObjectInput, Nullable, QueryInteger, ServiceChecked, Timestamp, UserId } from './common'
 import { EX, exampleMessage } from './examples'
 
+/** At most this many files per message (SPEC §12). */
+export const MAX_ATTACHMENTS = 10
+
 /** At most this many distinct reaction keys per message (SPEC §11.4). */
 export const MAX_REACTION_KEYS = 25
 /** A message's `reactions` lists at most this many reactors per key, earliest first. */
@@ -23,7 +26,7 @@ export const ReactionSummary = t.Object(
 )
 export type ReactionSummary = Static<typeof ReactionSummary>
 
-/** A file attached to a message (SPEC §12); this version stores none, so `attachments` is always []. */
+/** A file attached to a message (SPEC §12): the upload's metadata as it was when the message was sent. */
 export const Attachment = t.Object({
   upload_id: t.String(),
   filename: t.String(),
@@ -31,6 +34,13 @@ export const Attachment = t.Object({
   bytes: t.Integer({ minimum: 0 }),
   width: Nullable(t.Integer()),
   height: Nullable(t.Integer()),
+})
+export type Attachment = Static<typeof Attachment>
+
+/** `attachments` in a send: the sender's own upload ids (checked by the service). */
+export const AttachmentsInput = t.Array(t.String({ minLength: 1, maxLength: 64 }), {
+  maxItems: MAX_ATTACHMENTS,
+  description: 'up to 10 distinct upload_ids, each uploaded by the sender (POST /v1/uploads)',
 })
 
 export const Message = t.Object(
@@ -47,7 +57,7 @@ export const Message = t.Object(
     reply_count: t.Integer({ minimum: 0, description: 'how many replies this message has' }),
     last_reply_at: Nullable(Timestamp),
     mentions: t.Array(t.String(), { maxItems: MAX_MENTIONS, description: 'user ids this message mentions ([] once deleted)' }),
-    attachments: t.Array(Attachment, { description: 'files attached to the message (none in this version)' }),
+    attachments: t.Array(Attachment, { maxItems: MAX_ATTACHMENTS, description: 'files attached at send ([] once deleted)' }),
     reactions: t.Array(ReactionSummary, { maxItems: MAX_REACTION_KEYS, description: "in order of each key's first use ([] once deleted)" }),
     pinned_at: Nullable(Timestamp),
     pinned_by: Nullable(t.String()),
@@ -55,7 +65,7 @@ export const Message = t.Object(
     edited_at: Nullable(Timestamp),
     deleted_at: Nullable(Timestamp),
   },
-  { description: 'A message; a deleted one keeps its seq with empty content, and loses its mentions, reactions and pin.', examples: [exampleMessage] },
+  { description: 'A message; a deleted one keeps its seq with empty content, and loses its mentions, attachments, reactions and pin.', examples: [exampleMessage] },
 )
 export type Message = Static<typeof Message>
 
@@ -73,6 +83,7 @@ export const SendMessageBody = t.Object(
       t.String({ minLength: 1, maxLength: 64, description: 'reply to this top-level message of the same room (400 when it is unknown or a reply itself; 409 when deleted)' }),
     ),
     mentions: t.Optional(MentionsInput),
+    attachments: t.Optional(AttachmentsInput),
   },
   { examples: [{ content: 'The new mockups are up.', client_msg_id: 'c-1f2e3d' }, { content: '@bob looks good', parent_id: EX.messageId, mentions: ['bob'] }] },
 )

@@ -22,6 +22,11 @@ export const TenantConfig = t.Object(
     webhook_events: t.Optional(t.Array(WebhookEventName, { description: 'events sent to webhook_url; absent: every event, []: none' })),
     require_user_tokens: t.Optional(t.Boolean({ description: 'refuse WebSocket connections made with the API key' })),
     features: t.Optional(Features),
+    max_upload_bytes: t.Optional(t.Integer({ minimum: 1, description: 'largest upload (default and ceiling: MAX_UPLOAD_BYTES)' })),
+    storage_quota_bytes: t.Optional(t.Union([t.Integer({ minimum: 0 }), t.Null()], { description: 'total bytes of live uploads; absent or null: no quota' })),
+    upload_types: t.Optional(
+      t.Array(t.String(), { description: 'media types allowed for uploads, type/* wildcards; default image/*, audio/*, video/*, application/pdf, text/plain, application/zip' }),
+    ),
   },
   { description: 'Tenant settings; a key that is absent takes the environment default.', examples: [exampleTenantConfig] },
 )
@@ -69,9 +74,18 @@ export type Tenant = Static<typeof Tenant>
 export const TenantWithUsage = t.Object(
   {
     ...Tenant.properties,
-    usage: t.Object({ rooms: t.Integer(), messages: t.Integer(), connections: t.Integer({ description: 'open WebSocket connections' }) }),
+    usage: t.Object({
+      rooms: t.Integer(),
+      messages: t.Integer(),
+      connections: t.Integer({ description: 'open WebSocket connections' }),
+      uploads: t.Integer({ description: 'live uploaded files' }),
+      storage_bytes: t.Integer({ description: 'their total size in bytes' }),
+    }),
   },
-  { description: 'A tenant with its usage figures.', examples: [{ ...exampleTenant, usage: { rooms: 12, messages: 3480, connections: 7 } }] },
+  {
+    description: 'A tenant with its usage figures.',
+    examples: [{ ...exampleTenant, usage: { rooms: 12, messages: 3480, connections: 7, uploads: 31, storage_bytes: 5242880 } }],
+  },
 )
 
 export const CreatedTenant = t.Object(

@@ -25,6 +25,9 @@ import { createChangeService } from './changes'
 import { createReactionService } from './reaction'
 import { createPinService } from './pin'
 import { createMentionService } from './mention'
+import { createUploadService } from './upload'
+import { createUploadSweep } from './upload-sweep'
+import type { BlobStore } from '../blobs/types'
 
 export interface ServiceInfra {
   store: Store
@@ -47,6 +50,8 @@ export interface ServiceInfra {
   wakeDelivery: () => void
   /** Copies the SQLite database file off the main thread (POST /v1/admin/backup). */
   copyBackup: (source: string, target: string) => Promise<number>
+  /** Where uploaded files live (UPLOAD_STORAGE: a local directory or an S3 bucket). */
+  blobs: BlobStore
 }
 
 export function createServices(infra: ServiceInfra) {
@@ -73,6 +78,9 @@ export function createServices(infra: ServiceInfra) {
     redelivery,
     delivery: createDeliveryService({ store, clock, config, redelivery, wake: infra.wakeDelivery }),
     backups: createBackupService({ config, copy: infra.copyBackup }),
+    blobs: infra.blobs,
+    upload: createUploadService({ store, clock, config, blobs: infra.blobs }),
+    uploadSweep: createUploadSweep({ store, clock, config, log, blobs: infra.blobs }),
   }
 }
 

@@ -3,9 +3,9 @@
 import { isoNow, type Clock } from '../clock'
 import type { MessageRow, NewMessage, Store } from '../db/types'
 import { toMessage, type AppendResult, type PageRow } from '../db/rows'
-import { conflict, forbidden, invalid, notFound, toAppError } from '../errors'
+import { attachmentsRefused, conflict, forbidden, invalid, notFound, toAppError } from '../errors'
 import { randomBase62 } from '../ids'
-import type { HistoryQuery, Message, MessageAck, PatchMessageBody, RepliesQuery, SendMessageBody } from '../schemas/message'
+import type { Attachment, HistoryQuery, Message, MessageAck, PatchMessageBody, RepliesQuery, SendMessageBody } from '../schemas/message'
 import type { Actor } from './actor'
 import { jsonField, parseLimit, parseSeq } from './input'
 import { isManager, roomFor, type MemberCache } from './access'
@@ -72,6 +72,23 @@ export function createMessageService({ store, clock, events, log, config, member
     if (Buffer.byteLength(content) > max) throw invalid('content', `content must be at most ${max} bytes`)
   }
 
+  /**
+   * The message's attachments (SPEC §12): distinct live uploads of the sender, listed in the order
+   * given. The append checks again in its transaction (an upload may be deleted meanwhile).
+   */
+  async function attachmentsOf(actor: Actor, ids: readonly string[] | undefined): Promise<{ json: string | null; ids: readonly string[] }> {
+    if (!ids?.length) return { json: null, ids: [] }
+    if (new Set(ids).size !== ids.length) throw invalid('attachments', 'attachments must not list an upload_id twice')
+    const rows = await store.uploads.ownedBy(actor.tenant.tenant_id, actor.userId, ids)
+    if (rows.length !== ids.length) throw attachmentsRefused()
+    const byId = new Map(rows.map((r) => [r.upload_id, r]))
+    const list: Attachment[] = ids.map((id) => {
+      const r = byId.get(id)!
+      return { upload_id: r.upload_id, filename: r.filename, content_type: r.content_type, bytes: r.bytes, width: r.width, height: r.height }
+    })
+    return { json: JSON.stringify(list), ids }
+  }
+
   return {
     /**
      * Stores a message, then emits message.created (SPEC §6 store then send). Returns created=false
@@ -84,6 +101,7 @@ export function createMessageService({ store, clock, events, log, config, member
         const meta = jsonField('meta', body.meta)
         await memberships.requireMember(actor, roomId)
         const mentions = await checkMentions(store, roomId, body.mentions)
+        const attachments = await attachmentsOf(actor, body.attachments)
         if (order) await order.wait // earlier frames of this connection go into the commit first
         const now = clock.now()
         pending = commits.submit({
@@ -97,6 +115,8 @@ export function createMessageService({ store, clock, events, log, config, member
           created_at: new Date(now).toISOString(),
           parent_id: body.parent_id ?? null,
           mentions,
+          attachments: attachments.json,
+          upload_ids: attachments.ids,
         })
       } finally {
         order?.submitted()

@@ -12,8 +12,12 @@ import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
 import { WEBHOOK_EVENTS, type WebhookEvent } from '../schemas/webhook'
 import { isJsonObject } from './input'
 import type { EventBus, TenantChange } from './events'
+import { DEFAULT_UPLOAD_TYPES, MEDIA_PATTERN } from './upload-media'
 
 export type { TenantChange }
+
+/** At most this many entries in a tenant's upload_types. */
+const MAX_UPLOAD_TYPES = 100
 
 /** A tenant's config with every environment default applied: what the services act on. */
 export interface EffectiveConfig {
@@ -26,6 +30,12 @@ export interface EffectiveConfig {
   webhook_events: WebhookEvent[]
   require_user_tokens: boolean
   features: { typing: boolean; presence: boolean; read_receipts: boolean }
+  /** Largest upload in bytes (MAX_UPLOAD_BYTES unless the tenant lowers it). */
+  max_upload_bytes: number
+  /** Total bytes of live uploads the tenant may hold; null: no quota. */
+  storage_quota_bytes: number | null
+  /** Media types the tenant accepts for uploads (`type/*` wildcards). */
+  upload_types: string[]
 }
 
 export interface AuthTenant {
@@ -88,6 +98,18 @@ export function createTenantService({ store, clock, config, events }: Deps) {
       if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'require_user_tokens must be a boolean')
       out.require_user_tokens = input.require_user_tokens
     }
+    if ('max_upload_bytes' in input) out.max_upload_bytes = int('max_upload_bytes', 1, config.MAX_UPLOAD_BYTES)
+    if ('storage_quota_bytes' in input) {
+      // null removes the quota; stored as absent, like webhook_events.
+      out.storage_quota_bytes = input.storage_quota_bytes === null ? undefined : int('storage_quota_bytes', 0, Number.MAX_SAFE_INTEGER)
+    }
+    if ('upload_types' in input) {
+      const v = input.upload_types
+      if (v === null) out.upload_types = undefined
+      else if (!Array.isArray(v) || v.length > MAX_UPLOAD_TYPES || v.some((e) => typeof e !== 'string' || !MEDIA_PATTERN.test(e)))
+        throw invalid('config.upload_types', `upload_types must be null (the default) or up to ${MAX_UPLOAD_TYPES} lower-case media types such as image/png or image/*`)
+      else out.upload_types = [...new Set(v as string[])]
+    }
     if ('features' in input) {
       const f = input.features
       if (!f || typeof f !== 'object' || Array.isArray(f)) throw invalid('config.features', 'features must be an object')
@@ -116,6 +138,9 @@ export function createTenantService({ store, clock, config, events }: Deps) {
         presence: stored.features?.presence ?? true,
         read_receipts: stored.features?.read_receipts ?? true,
       },
+      max_upload_bytes: Math.min(stored.max_upload_bytes ?? config.MAX_UPLOAD_BYTES, config.MAX_UPLOAD_BYTES),
+      storage_quota_bytes: stored.storage_quota_bytes ?? null,
+      upload_types: stored.upload_types ?? DEFAULT_UPLOAD_TYPES,
     }
   }
 
@@ -193,8 +218,8 @@ export function createTenantService({ store, clock, config, events }: Deps) {
 
     async get(tenantId: string, connections: number) {
       const row = await mustGet(tenantId)
-      const u = await store.tenants.usage(tenantId)
-      return { ...toTenant(row), usage: { rooms: u.rooms, messages: u.messages, connections } }
+      const [u, files] = await Promise.all([store.tenants.usage(tenantId), store.uploads.usage(tenantId)])
+      return { ...toTenant(row), usage: { rooms: u.rooms, messages: u.messages, connections, uploads: files.uploads, storage_bytes: files.bytes } }
     },
 
     async patch(tenantId: string, patch: { name?: string; config?: unknown }): Promise<Tenant> {

@@ -70,7 +70,7 @@ export function createDispatcher({ services, broker, config, log, typingTimeoutM
         let r
         try {
           await chargeTenant(conn)
-          const body = { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id, parent_id: f.parent_id, mentions: f.mentions }
+          const body = { content: f.content, meta: f.meta, client_msg_id: f.client_msg_id, parent_id: f.parent_id, mentions: f.mentions, attachments: f.attachments }
           r = await message.send(conn.actor, f.room_id, body, turn)
         } finally {
           turn.submitted() // idempotent: a refused frame must not hold up the next one

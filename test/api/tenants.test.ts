@@ -34,7 +34,7 @@ test('create answers 201 with the three secrets, the config and created_at', asy
   expect(r.body.created_at).toMatch(ISO_MS)
 })
 
-test('list and get never carry a secret; get has usage {rooms, messages, connections}', async () => {
+test('list and get never carry a secret; get has usage {rooms, messages, connections, uploads, storage_bytes}', async () => {
   const t = await s.newTenant()
   const a = t.as('alice')
   const g = await room(a, 'group', ['bob'])
@@ -48,7 +48,7 @@ test('list and get never carry a secret; get has usage {rooms, messages, connect
 
   const got = await s.admin('GET', `/v1/admin/tenants/${t.tenant_id}`)
   expect(got.status).toBe(200)
-  expect(got.body.usage).toEqual({ rooms: 2, messages: 2, connections: 0 })
+  expect(got.body.usage).toEqual({ rooms: 2, messages: 2, connections: 0, uploads: 0, storage_bytes: 0 })
   for (const secret of [t.api_key, t.webhook_secret, t.user_token_secret]) {
     expect(JSON.stringify(got.body)).not.toContain(secret)
     expect(JSON.stringify(list.body)).not.toContain(secret)

@@ -56,8 +56,8 @@ test('a message ignores seq, sender, ids and timestamps from the body', async ()
       content: 'real', seq: 999, sender_id: 'bob', message_id: 'msg_mine', room_id: 'room_other', tenant_id: 'tnt_x',
       created_at: '2000-01-01T00:00:00.000Z', edited_at: '2000-01-01T00:00:00.000Z', deleted_at: '2000-01-01T00:00:00.000Z',
       rev: 50, reply_count: 9, last_reply_at: '2000-01-01T00:00:00.000Z', reactions: [{ key: 'x', count: 3, user_ids: ['eve'] }],
-      pinned_at: '2000-01-01T00:00:00.000Z', pinned_by: 'eve', attachments: [{ upload_id: 'upl_x' }],
-    },
+      pinned_at: '2000-01-01T00:00:00.000Z', pinned_by: 'eve',
+    }, // attachments is a client field since SPEC §12 (upload ids, tested in test/api/uploads*)
   })
   expect(r.status).toBe(201)
   expect(r.body.seq).toBe(1)

@@ -130,6 +130,7 @@ const NEW_ROW_DEFAULTS = {
   pinned_by: null,
   pin_rev: null,
   last_change: null,
+  attachments: null,
 }
 /** The fields SPEC §11.2 added to a new message object, at their defaults. */
 const NEW_MESSAGE_DEFAULTS = {
@@ -356,6 +357,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
             created_at: at(1),
             edited_at: null,
             deleted_at: null,
+            attachments: [],
           },
         })
         expect(first.next_cursor).toEqual(expect.any(String))
@@ -770,6 +772,20 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         expect((await s.messages.after('ra', 0, 10, true)).map((m) => m.seq)).toEqual([1])
         expect((await s.messages.before('ra', 99, 10, true)).map((m) => m.seq)).toEqual([1])
         expect((await s.messages.after('ra', 0, 10)).map((m) => m.seq)).toEqual([1, 2, 3])
+      })
+
+      test('a batch holding one client_msg_id twice still checks parents, counts the reply once and writes its mentions', async () => {
+        await seed(s)
+        const parentId = ok((await s.messages.appendBatch([msg('ra')]))[0]).row.message_id
+        const reply = () => msg('ra', { parent_id: parentId, mentions: ['bob'], client_msg_id: 'twice', created_at: at(5) })
+        const rs = await s.messages.appendBatch([reply(), reply(), msg('ra', { parent_id: 'msg_nope' })])
+        expect(rs.map(seqOf)).toEqual([2, 2, null])
+        expect(rs.map(errOf)).toEqual([null, null, { code: 'VALIDATION_ERROR', field: 'parent_id' }])
+        expect(ok(rs[0]).created).toBe(true)
+        expect(ok(rs[1]).created).toBe(false)
+        expect(ok(rs[0]).parent).toMatchObject({ message_id: parentId, reply_count: 1, rev: 1 })
+        expect((await s.rooms.get('t1', 'ra'))).toMatchObject({ last_seq: 2, last_rev: 1 })
+        expect(await s.mentions.unreadCounts('t1', 'bob', ['ra'])).toEqual({ ra: 1 })
       })
 
       test('mentions: rows with the message, unread above the read marker, replaced by an edit, gone with a delete', async () => {

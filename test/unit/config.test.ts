@@ -128,3 +128,24 @@ test('postgres:// selects shared storage; REDIS_URL needs it and a redis:// sche
   expect(loadConfig({ DATABASE_URL: './x.db' }).postgresUrl).toBeNull()
   expect(() => loadConfig({ DATABASE_URL: 'postgres://db/chat', REDIS_URL: 'http://x' })).toThrow(ConfigError)
 })
+
+test('uploads (SPEC §12): defaults, S3 needs a bucket, endpoints and PUBLIC_URL are URLs', () => {
+  expect(loadConfig({})).toMatchObject({
+    MAX_UPLOAD_BYTES: 26214400,
+    UPLOAD_STORAGE: 'local',
+    UPLOAD_DIR: './data/uploads',
+    UPLOAD_URL_TTL_S: 3600,
+    UPLOAD_ORPHAN_TTL_MS: 86400000,
+    PUBLIC_URL: '',
+    S3_REGION: 'us-east-1',
+  })
+  expect(() => loadConfig({ UPLOAD_STORAGE: 's3' })).toThrow(/^S3_BUCKET: /)
+  expect(() => loadConfig({ UPLOAD_STORAGE: 's3', S3_BUCKET: 'b', S3_ENDPOINT: 'minio:9000' })).toThrow(/^S3_ENDPOINT: /)
+  expect(loadConfig({ UPLOAD_STORAGE: 's3', S3_BUCKET: 'b', S3_ENDPOINT: 'http://127.0.0.1:9000' }).S3_ENDPOINT).toBe('http://127.0.0.1:9000')
+  expect(() => loadConfig({ UPLOAD_STORAGE: 'gcs' })).toThrow(/^UPLOAD_STORAGE: /)
+  expect(() => loadConfig({ PUBLIC_URL: 'chat.example.com' })).toThrow(/^PUBLIC_URL: /)
+  expect(() => loadConfig({ PUBLIC_URL: 'https://chat.example.com/api' })).toThrow(/^PUBLIC_URL: /)
+  expect(loadConfig({ PUBLIC_URL: 'https://chat.example.com' }).PUBLIC_URL).toBe('https://chat.example.com')
+  expect(() => loadConfig({ MAX_UPLOAD_BYTES: '0' })).toThrow(/^MAX_UPLOAD_BYTES: /)
+  expect(() => loadConfig({ UPLOAD_ORPHAN_TTL_MS: '10' })).toThrow(/^UPLOAD_ORPHAN_TTL_MS: /)
+})

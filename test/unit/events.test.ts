@@ -78,7 +78,7 @@ test('createCore registers the subscribers in dispatch order: sockets first, the
     expect(core.events.subscribersOf('member.removed')).toEqual(['realtime', 'webhooks'])
     expect(core.events.subscribersOf('tenant.changed')).toEqual(['webhooks', 'user tokens'])
     expect(core.events.subscribersOf('presence.changed')).toEqual(['realtime'])
-    expect(core.tasks.map((t) => t.name)).toEqual(['redelivery sweeper'])
+    expect(core.tasks.map((t) => t.name)).toEqual(['redelivery sweeper', 'upload sweeper'])
   } finally {
     await opened.close(false)
   }

@@ -15,6 +15,7 @@ import { createTenantStore } from './tenants'
 import { createReactionStore } from './reactions'
 import { createPinStore } from './pins'
 import { createMentionStore } from './mentions'
+import { createUploadStore } from './uploads'
 
 /** How long the /health write probe may take before it counts as "not writable". */
 const PROBE_TIMEOUT_MS = 2000
@@ -38,10 +39,15 @@ export function createPostgresStore(sql: SQL): Store {
     deliveries: createDeliveryStore(sql),
     deadLetters: createDeadLetterStore(sql),
     applyDeliveryResults: createDeliveryResults(sql),
+    uploads: createUploadStore(sql),
     meta: {
       get: async (key: string) => first<{ value: string }>(await sql`SELECT value FROM meta WHERE key = ${key}`)?.value ?? null,
       set: async (key: string, value: string) =>
         void (await sql`INSERT INTO meta (key, value) VALUES (${key}, ${value}) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      async setIfAbsent(key: string, value: string): Promise<string> {
+        await sql`INSERT INTO meta (key, value) VALUES (${key}, ${value}) ON CONFLICT (key) DO NOTHING`
+        return first<{ value: string }>(await sql`SELECT value FROM meta WHERE key = ${key}`)!.value
+      },
     },
     /**
      * The write probe of /health: a committed upsert of a meta row. False when it fails (server

@@ -9,6 +9,7 @@ import { activityKey } from './activity'
 import { lockRoom, nextRev } from './revs'
 import { activityBucket, BUCKETED_ROOM_MAX_MEMBERS } from '../room-list'
 import { all, first, sqlState } from './rows'
+import { attachmentSteps } from './uploads'
 
 const mentionsJson = (m: NewMessage) => (m.mentions.length ? JSON.stringify(m.mentions) : null)
 
@@ -47,13 +48,13 @@ async function wholeBatch(tx: TransactionSQL, items: NewMessage[]): Promise<Appe
           WHERE r.room_id = k.room_id
           RETURNING r.room_id, r.tenant_id, r.last_seq - k.n AS base
         )
-        INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, parent_id, mentions)
+        INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, parent_id, mentions, attachments)
         SELECT i.room_id, b.base + i.pos, i.message_id, i.tenant_id, i.sender_id, i.content, i.meta, i.client_msg_id, i.created_at,
-               i.parent_id, i.mentions
+               i.parent_id, i.mentions, i.attachments
         FROM unnest(${col('room_id')}::text[], ${col('tenant_id')}::text[], ${col('sender_id')}::text[], ${col('message_id')}::text[],
                     ${col('content')}::text[], ${col('meta')}::text[], ${col('client_msg_id')}::text[], ${col('created_at')}::text[], ${pos}::int[],
-                    ${col('parent_id')}::text[], ${items.map(mentionsJson)}::text[])
-               AS i(room_id, tenant_id, sender_id, message_id, content, meta, client_msg_id, created_at, pos, parent_id, mentions)
+                    ${col('parent_id')}::text[], ${items.map(mentionsJson)}::text[], ${items.map((m) => m.attachments ?? null)}::text[])
+               AS i(room_id, tenant_id, sender_id, message_id, content, meta, client_msg_id, created_at, pos, parent_id, mentions, attachments)
         JOIN bumped b ON b.room_id = i.room_id AND b.tenant_id = i.tenant_id
         RETURNING *`) as MessageRow[]
       if (rows.length !== items.length) throw new NotAll()
@@ -73,9 +74,12 @@ const clientKey = (m: { room_id: string; sender_id: string; client_msg_id: strin
 /** The batch, its rooms locked: replays answered from one query, the rest stored (see appendBatch). */
 async function appendLocked(tx: TransactionSQL, items: NewMessage[]): Promise<AppendResult[]> {
   const keyed = items.filter((m) => m.client_msg_id)
-  if (new Set(keyed.map(clientKey)).size !== keyed.length) return itemByItem(tx, items) // a replay inside the batch
+  // A replay inside the batch: no lookup of earlier rows, and the items go one by one, where the
+  // unique index answers the second of a pair with the first's row. Parent checks, mention rows and
+  // reply counts still run as for any batch.
+  const replayInBatch = new Set(keyed.map(clientKey)).size !== keyed.length
   const prior = new Map<string, MessageRow>()
-  if (keyed.length) {
+  if (keyed.length && !replayInBatch) {
     const rows = (await tx`
       SELECT m.* FROM unnest(${keyed.map((m) => m.room_id)}::text[], ${keyed.map((m) => m.sender_id)}::text[], ${keyed.map((m) => m.client_msg_id)}::text[])
         AS k(room_id, sender_id, client_msg_id)
@@ -93,11 +97,31 @@ async function appendLocked(tx: TransactionSQL, items: NewMessage[]): Promise<Ap
     else fresh.push(i)
   })
   if (fresh.length) {
-    const todo = fresh.map((i) => items[i])
-    const stored = (await wholeBatch(tx, todo)) ?? (await itemByItem(tx, todo))
+    const stored = await appendChecked(tx, fresh.map((i) => items[i]), !replayInBatch)
     fresh.forEach((i, j) => (results[i] = stored[j]))
   }
   await afterStored(tx, items, results, parents)
+  return results
+}
+
+/**
+ * Stores `items` (whole batch first when `whole`, else item by item) after checking their
+ * attachments, which also locks the uploads, so a refused item leaves nothing and a concurrent
+ * sweep cannot doom an upload before the message that lists it commits; then links them.
+ */
+async function appendChecked(tx: TransactionSQL, items: NewMessage[], whole: boolean): Promise<AppendResult[]> {
+  const results: AppendResult[] = new Array(items.length)
+  const refused = await attachmentSteps.refused(tx, items)
+  const accepted: number[] = []
+  items.forEach((_, i) => {
+    if (refused.has(i)) results[i] = { ok: false, error: attachmentSteps.error() }
+    else accepted.push(i)
+  })
+  if (!accepted.length) return results
+  const todo = accepted.map((i) => items[i])
+  const stored = (whole ? await wholeBatch(tx, todo) : null) ?? (await itemByItem(tx, todo))
+  accepted.forEach((i, j) => (results[i] = stored[j]))
+  await attachmentSteps.link(tx, stored.flatMap((r, j) => (r.ok && r.created && todo[j].upload_ids?.length ? [{ row: r.row, upload_ids: todo[j].upload_ids! }] : [])))
   return results
 }
 
@@ -147,9 +171,9 @@ async function itemByItem(tx: TransactionSQL, items: NewMessage[]): Promise<Appe
             WHERE room_id = ${m.room_id} AND tenant_id = ${m.tenant_id}
             RETURNING last_seq
           )
-          INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, parent_id, mentions)
+          INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, parent_id, mentions, attachments)
           SELECT ${m.room_id}, bumped.last_seq, ${m.message_id}, ${m.tenant_id}, ${m.sender_id}, ${m.content}, ${m.meta}::text,
-                 ${m.client_msg_id}::text, ${m.created_at}, ${m.parent_id}::text, ${mentionsJson(m)}::text
+                 ${m.client_msg_id}::text, ${m.created_at}, ${m.parent_id}::text, ${mentionsJson(m)}::text, ${m.attachments ?? null}::text
           FROM bumped
           RETURNING *`
         if (!r) throw new RoomVanished(`room ${m.room_id} vanished during append`)
@@ -313,7 +337,10 @@ export function createMessageStore(sql: SQL) {
         )!
       })
     },
-    /** Tombstones with a new rev: content, meta, mentions, reactions and pin gone. Already deleted: changed=false. */
+    /**
+     * Tombstones with a new rev: content, meta, mentions, attachments, reactions and pin gone, and the
+     * message lets go of its files (doomed once no other message lists them). Already deleted: changed=false.
+     */
     async tombstone(roomId: string, seq: number, userId: string, at: string): Promise<{ row: MessageRow; changed: boolean }> {
       return sql.begin(async (tx) => {
         await lockRoom(tx, roomId)
@@ -324,9 +351,10 @@ export function createMessageStore(sql: SQL) {
         const change: MessageChange = { kind: 'deleted', user_id: userId }
         const after = first<MessageRow>(
           await tx`UPDATE messages SET content = '', meta = NULL, mentions = NULL, reactions = NULL, pinned_at = NULL, pinned_by = NULL,
-              pin_rev = NULL, deleted_at = ${at}, rev = ${await nextRev(tx, roomId)}, last_change = ${JSON.stringify(change)}
+              pin_rev = NULL, attachments = NULL, deleted_at = ${at}, rev = ${await nextRev(tx, roomId)}, last_change = ${JSON.stringify(change)}
             WHERE room_id = ${roomId} AND seq = ${seq} RETURNING *`,
         )!
+        await attachmentSteps.releaseMessage(tx, roomId, seq, at)
         return { row: after, changed: true }
       })
     },

@@ -4,6 +4,7 @@ import m0001 from '../../../migrations/postgres/0001_init.sql' with { type: 'tex
 import m0002 from '../../../migrations/postgres/0002_delivery.sql' with { type: 'text' }
 import m0003 from '../../../migrations/postgres/0003_room_list_order.sql' with { type: 'text' }
 import m0004 from '../../../migrations/postgres/0004_rich_messages.sql' with { type: 'text' }
+import m0005 from '../../../migrations/postgres/0005_uploads.sql' with { type: 'text' }
 import type { Migration } from '../migrations'
 
 /** Append new files here; test/store/pg-migrations.test.ts fails when one in migrations/postgres/ is missing. */
@@ -12,4 +13,5 @@ export const postgresMigrations: Migration[] = [
   { version: 2, name: '0002_delivery', sql: m0002 },
   { version: 3, name: '0003_room_list_order', sql: m0003 },
   { version: 4, name: '0004_rich_messages', sql: m0004 },
+  { version: 5, name: '0005_uploads', sql: m0005 },
 ]

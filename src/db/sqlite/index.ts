@@ -14,6 +14,7 @@ import { createActivityKeys } from './activity'
 import { createReactionStore } from './reactions'
 import { createPinStore } from './pins'
 import { createMentionStore } from './mentions'
+import { createUploadStore } from './uploads'
 
 /**
  * Every method is synchronous and, where it writes more than one row, one immediate transaction:
@@ -23,6 +24,7 @@ import { createMentionStore } from './mentions'
 export function createSqliteStore(db: Database) {
   const metaGet = db.query<{ value: string }, [string]>('SELECT value FROM meta WHERE key = ?')
   const metaSet = db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+  const metaAdd = db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING')
   const growthProbe = db.query("INSERT INTO meta (key, value) VALUES ('health_growth_probe', zeroblob(16384))")
   const deliveries = createDeliveryStore(db)
   const deadLetters = createDeadLetterStore(db)
@@ -40,9 +42,15 @@ export function createSqliteStore(db: Database) {
     deliveries,
     deadLetters,
     applyDeliveryResults: createDeliveryResults(deliveries, deadLetters),
+    uploads: createUploadStore(db),
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,
       set: (key: string, value: string) => void metaSet.run(key, value),
+      /** Stores `value` unless the key has one already; returns the stored value (the first writer's). */
+      setIfAbsent(key: string, value: string): string {
+        metaAdd.run(key, value)
+        return metaGet.get(key)!.value
+      },
     },
     /**
      * The write probe of /health: true when a maximal message (16 KiB) could be stored right now.

@@ -7,13 +7,14 @@ import { conflict } from '../../errors'
 import { newRow, pageColumns, parentProblem, type AppendResult, type ChangeRow, type MessageRow, type NewMessage, type PageRow } from '../rows'
 import { activityBucket, BUCKETED_ROOM_MAX_MEMBERS } from '../room-list'
 import type { ActivityKeys } from './activity'
+import { createAttachmentSteps } from './uploads'
 import { createRevs } from './revs'
 
 export function createMessageStore(db: Database, activity: ActivityKeys) {
   const revs = createRevs(db)
   const insert = db.query(
-    `INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, parent_id, mentions)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO messages (room_id, seq, message_id, tenant_id, sender_id, content, meta, client_msg_id, created_at, parent_id, mentions, attachments)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const insertMention = db.query('INSERT OR IGNORE INTO mentions (tenant_id, user_id, room_id, seq, created_at) VALUES (?, ?, ?, ?, ?)')
   const deleteMention = db.query('DELETE FROM mentions WHERE tenant_id = ? AND user_id = ? AND room_id = ? AND seq = ?')
@@ -52,10 +53,11 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
      WHERE room_id = ? AND seq = ?`,
   )
   const tombstone = db.query(
-    `UPDATE messages SET content = '', meta = NULL, mentions = NULL, reactions = NULL, pinned_at = NULL, pinned_by = NULL, pin_rev = NULL,
+    `UPDATE messages SET content = '', meta = NULL, mentions = NULL, reactions = NULL, pinned_at = NULL, pinned_by = NULL, pin_rev = NULL, attachments = NULL,
        deleted_at = ?, rev = ?, last_change = ? WHERE room_id = ? AND seq = ?`,
   )
   const replyCounted = db.query('UPDATE messages SET reply_count = reply_count + 1, last_reply_at = ?, rev = ?, last_change = ? WHERE room_id = ? AND seq = ?')
+  const attachments = createAttachmentSteps(db)
 
   const roomSeq = db.query<{ tenant_id: string; last_seq: number; last_activity_at: string; member_count: number }, [string]>(
     'SELECT tenant_id, last_seq, last_activity_at, member_count FROM rooms WHERE room_id = ?',
@@ -108,8 +110,12 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
               if (problem) throw problem
             }
             const seq = room.last + 1
+            // Checked before the INSERT, so a refused item leaves nothing behind (no savepoint needed).
+            const uploads = m.upload_ids ?? []
+            attachments.requireLive(m.tenant_id, m.sender_id, uploads)
             const row = newRow(m, seq)
-            insert.run(m.room_id, seq, m.message_id, m.tenant_id, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at, m.parent_id, row.mentions)
+            insert.run(m.room_id, seq, m.message_id, m.tenant_id, m.sender_id, m.content, m.meta, m.client_msg_id, m.created_at, m.parent_id, row.mentions, row.attachments)
+            attachments.link(uploads, m.room_id, seq, m.created_at)
             room.last = seq
             room.activity = activity(m.created_at)
             senders.set(`${m.room_id}\u0000${m.sender_id}`, { room: m.room_id, user: m.sender_id, seq })
@@ -175,8 +181,9 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
     },
 
     /**
-     * Tombstones the message with a new rev (`deleted` by `userId`): content and meta blanked, and
-     * its mentions, reactions and pin gone. Already deleted: the row as it is, changed=false.
+     * Tombstones the message with a new rev (`deleted` by `userId`): content and meta blanked, its
+     * mentions, attachments, reactions and pin gone, and its files let go of (doomed once no other
+     * message lists them). Already deleted: the row as it is, changed=false.
      */
     tombstone(roomId: string, seq: number, userId: string, at: string): { row: MessageRow; changed: boolean } {
       return db.transaction(() => {
@@ -186,6 +193,7 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
         deleteReactions.run(roomId, seq)
         const change: MessageChange = { kind: 'deleted', user_id: userId }
         tombstone.run(at, revs.next(roomId), JSON.stringify(change), roomId, seq)
+        attachments.releaseMessage(roomId, seq, at)
         return { row: bySeq.get(roomId, seq)!, changed: true }
       }).immediate()
     },

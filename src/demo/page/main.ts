@@ -2,6 +2,7 @@
 // sending and editing. Built for the browser by src/demo/bundle.ts; everything goes through the SDK.
 
 import { ChatApiError, ChatClient, type Member, type Message, type RoomListItem } from '../../../sdk/src/index'
+import { createAttachments } from './attachments'
 
 const TOKEN_KEY = 'chatapi.demo.token'
 
@@ -49,6 +50,8 @@ function showError(e: unknown, where = 'error') {
   $(where).textContent = text
   if (text) setTimeout(() => ($(where).textContent === text ? ($(where).textContent = '') : null), 6000)
 }
+
+const attachments = createAttachments(h, () => state.client, (e) => showError(e))
 
 // ---------------------------------------------------------------------------------------------
 // Signing in
@@ -338,6 +341,7 @@ function renderMessage(m: Message): HTMLElement {
     meta.append(edit)
   }
   li.append(meta, h('div', { class: 'content' }, m.deleted_at ? 'message deleted' : m.content))
+  if (!m.deleted_at && m.attachments.length) li.append(h('div', { class: 'attachments' }, ...m.attachments.map(attachments.view)))
   return li
 }
 
@@ -381,13 +385,20 @@ $('signout').addEventListener('click', signOut)
 $('composer').addEventListener('submit', (ev) => {
   ev.preventDefault()
   const input = $<HTMLInputElement>('text')
-  const content = input.value
+  // A message of files alone carries their names as its text (content is required).
+  const content = input.value.trim() ? input.value : attachments.fallbackContent()
   if (!content.trim() || !state.current || !state.client) return
   input.value = ''
-  state.client.send(state.current, content).catch((e) => {
+  state.client.send(state.current, content, { attachments: attachments.take() }).catch((e) => {
     showError(e)
     if (!input.value) input.value = content
   })
+})
+
+$<HTMLInputElement>('file').addEventListener('change', (ev) => {
+  const picker = ev.target as HTMLInputElement
+  for (const file of picker.files ?? []) void attachments.upload(file)
+  picker.value = ''
 })
 
 $('text').addEventListener('input', () => {

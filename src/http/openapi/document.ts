@@ -8,7 +8,7 @@ import { unwrapSchema } from '@elysiajs/openapi/openapi'
 import { OptionalKind, type TSchema } from '@sinclair/typebox'
 import type { AnyElysia, InternalRoute } from 'elysia'
 import { DOCUMENTED_AS, DOCUMENTED_REQUIRED } from '../../schemas/common'
-import { APP_LEVEL } from '../deps'
+import { APP_LEVEL, EXTRA_RESPONSES, SIGNED_URL, STREAMED_BODY } from '../deps'
 import { COMPONENT_SCHEMAS, DOCUMENT_HEAD, ERROR_RESPONSE_NAMES, HEADERS, PARAMETERS } from './parts'
 
 type Json = Record<string, any>
@@ -46,14 +46,19 @@ const toDoc = (s: TSchema): Json => {
 }
 
 function finish(paths: Record<string, Json>, optionalBodies: Set<string>, version: string): Json {
+  const signed = new Set<string>()
   for (const [path, item] of Object.entries(paths))
     for (const method of METHODS) {
       const op = item[method] as Json | undefined
       if (!op) continue
-      const area = areaOf(path)
+      // A signed URL (deps.ts signedUrl) carries its own proof: no credentials, no X-User-Id.
+      if (op[SIGNED_URL] === true) signed.add(`${method} ${path}`)
+      const area = signed.has(`${method} ${path}`) ? 'open' : areaOf(path)
       // The app-level marker (deps.ts appLevel) is for onRequest; the document says it with X-User-Id's wording.
       const appLevel = op[APP_LEVEL] === true
-      delete op[APP_LEVEL]
+      // Answers a schema cannot describe (a file): added beside the generated ones.
+      Object.assign((op.responses ??= {}), structuredClone(op[EXTRA_RESPONSES] ?? {}))
+      for (const marker of [APP_LEVEL, SIGNED_URL, STREAMED_BODY, EXTRA_RESPONSES]) delete op[marker]
       op.parameters = parameters(op.parameters ?? [], area, appLevel)
       if (!op.parameters.length) delete op.parameters
       if (op.requestBody) {
@@ -66,12 +71,12 @@ function finish(paths: Record<string, Json>, optionalBodies: Set<string>, versio
         // t.Void (a 204) comes out as `content: {type: "void", …}`, which is not a media type map: no body.
         if (status === '204' || Object.keys(response.content ?? {}).some((k) => !k.includes('/'))) delete response.content
         for (const media of Object.values((response.content ?? {}) as Record<string, Json>)) hoistExample(media)
-        response.headers = headersFor(area, status)
+        response.headers = { ...response.headers, ...headersFor(area, status) }
       }
     }
   swapDocumentedSchemas(paths)
   const schemas = shareSchemas(paths)
-  const responses = shareErrorResponses(paths)
+  const responses = shareErrorResponses(paths, signed)
   return {
     openapi: VERSION,
     ...DOCUMENT_HEAD(version),
@@ -197,7 +202,7 @@ function shareSchemas(paths: Record<string, Json>): Json {
 }
 
 /** Error answers repeat per operation word for word: each becomes one components.responses entry per area and status. */
-function shareErrorResponses(paths: Record<string, Json>): Json {
+function shareErrorResponses(paths: Record<string, Json>, signed: Set<string>): Json {
   const shared: Json = {}
   for (const [path, item] of Object.entries(paths))
     for (const method of METHODS) {
@@ -205,7 +210,7 @@ function shareErrorResponses(paths: Record<string, Json>): Json {
       if (!op) continue
       for (const [status, r] of Object.entries(op.responses as Record<string, Json>)) {
         if (r.content?.['application/json']?.schema?.$ref !== '#/components/schemas/Error') continue
-        const name = `${ERROR_RESPONSE_NAMES[areaOf(path)]}${status}`
+        const name = `${ERROR_RESPONSE_NAMES[signed.has(`${method} ${path}`) ? 'open' : areaOf(path)]}${status}`
         shared[name] ??= r
         if (canonical(shared[name]) === canonical(r)) op.responses[status] = { $ref: `#/components/responses/${name}` }
         else if (canonical({ ...shared[name], description: '' }) === canonical({ ...r, description: '' }))

@@ -6,6 +6,7 @@ import { Message, MessageAck } from '../../schemas/message'
 import { DeadLetter, Subscription } from '../../schemas/notification'
 import { Member, Room, RoomListItem } from '../../schemas/room'
 import { CreatedTenant, Tenant, TenantConfig, TenantWithUsage } from '../../schemas/tenant'
+import { Upload } from '../../schemas/upload'
 
 /** Wire shapes the document names; every copy of one in an operation becomes a $ref to it. */
 export const COMPONENT_SCHEMAS = {
@@ -21,6 +22,7 @@ export const COMPONENT_SCHEMAS = {
   TenantConfig,
   TenantWithUsage,
   CreatedTenant,
+  Upload,
 }
 
 /** components.responses names of the shared error answers, by area (document.ts areaOf). */
@@ -96,6 +98,7 @@ export const DOCUMENT_HEAD = (version: string) => ({
     { name: 'pins', description: "A room's pinned messages." },
     { name: 'delivery', description: 'Delivery and read cursors (acks, read markers) and presence.' },
     { name: 'notifications', description: 'App-defined events to users, rooms or topic subscribers, over WebSocket and webhooks.' },
+    { name: 'uploads', description: 'Files and images: upload (streamed), attach to messages, download with access checks or a signed URL.' },
     { name: 'auth', description: 'User tokens for clients that must never hold the API key.' },
     { name: 'admin', description: 'Tenants, dead letters and backups; needs X-Master-Key.' },
     { name: 'operations', description: 'Health and metrics for operators; no credentials.' },
