@@ -25,15 +25,6 @@ export interface RoomWatch {
   stop(): void
 }
 
-/**
- * Holds every live socket by tenant and user, so membership changes can (un)subscribe a user's
- * devices at once, and presence can be answered without a store. `attach` binds Bun's server after
- * listen: server.publish reaches every subscriber including the sender (store-then-send echo).
- *
- * Room topics are Bun topics. User topics are not: the registry is keyed by the user's topic name,
- * and a frame for a user is sent to the sockets found there. A Bun topic per user cost ~0.3 KB of
- * native memory per idle socket (docs/performance.md) for what one map lookup already gives.
- */
 /** How a socket starts following a room (subscribeRoom). */
 export type RoomJoin =
   /** A connect-time query found the room quiet at `cursor` (its last seq) and the room watch saw no frame since. */
@@ -44,6 +35,14 @@ export type RoomJoin =
   | { how: 'late' }
 
 /**
+ * Holds every live socket by tenant and user, so membership changes can (un)subscribe a user's
+ * devices at once, and presence can be answered without a store. `attach` binds Bun's server after
+ * listen: server.publish reaches every subscriber including the sender (store-then-send echo).
+ *
+ * Room topics are Bun topics. User topics are not: the registry is keyed by the user's topic name,
+ * and a frame for a user is sent to the sockets found there. A Bun topic per user cost ~0.3 KB of
+ * native memory per idle socket (docs/performance.md) for what one map lookup already gives.
+ *
  * `order`: keep each room's live frames in seq order on this instance (room-order.ts), for shared
  * storage where other processes commit to the same rooms. Without it (one instance on SQLite)
  * frames go out in publish order, which is commit order.
