@@ -34,6 +34,10 @@ import { tokensRoutes } from './http/routes/tokens'
 import { metricsRoutes } from './http/routes/metrics'
 import { adminBackupRoutes } from './http/routes/admin-backup'
 import { demoRoutes } from './http/routes/demo'
+import { roomModerationRoutes } from './http/routes/room-moderation'
+import { moderationRoutes } from './http/routes/moderation'
+import { safetyRoutes } from './http/routes/safety'
+import { adminAuditRoutes } from './http/routes/admin-audit'
 import { adminStatsRoutes } from './http/routes/admin-stats'
 import { adminConsoleRoutes } from './http/routes/admin-console'
 import type { TenantSeries } from './metrics-series'
@@ -65,7 +69,12 @@ const pathOf = (url: string) => {
 export function createApp(deps: AppDeps) {
   const { config, log, states } = deps
   const cors = createCors(config.CORS_ORIGINS)
-  const auth = createAuth({ tenants: deps.services.tenant, masterKey: config.MASTER_API_KEY, verifyToken: deps.services.tokens.verify })
+  const auth = createAuth({
+    tenants: deps.services.tenant,
+    masterKey: config.MASTER_API_KEY,
+    verifyToken: deps.services.tokens.verify,
+    isBanned: deps.services.moderation.isBanned,
+  })
   let matcher: RouteMatcher | null = null
   /** `METHOD template` of the routes marked appLevel (http/deps.ts): their X-User-Id is optional. */
   let appLevelRoutes: Set<string> | null = null
@@ -158,6 +167,10 @@ export function createApp(deps: AppDeps) {
     .use(tokensRoutes(deps))
     .use(metricsRoutes(deps.renderMetrics))
     .use(adminBackupRoutes(deps.services.backups))
+    .use(roomModerationRoutes(deps))
+    .use(moderationRoutes(deps))
+    .use(safetyRoutes(deps))
+    .use(adminAuditRoutes(deps.services.audit))
     .use(adminStatsRoutes({ series: deps.stats, tenants: deps.services.tenant }))
     .use(demoRoutes(config.DEMO_ENABLED))
     .use(adminConsoleRoutes(Boolean(config.MASTER_API_KEY)))

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'CONTENT_REJECTED'
   | 'RATE_LIMIT_EXCEEDED'
   | 'INTERNAL_ERROR'
   | 'SERVICE_UNAVAILABLE'
@@ -22,6 +23,8 @@ export const STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** SPEC §14: a message refused by the tenant's blocklist or its pre-send hook; after access, before state. */
+  CONTENT_REJECTED: 422,
   RATE_LIMIT_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
@@ -48,6 +51,8 @@ export const forbidden = (message: string) => new AppError('FORBIDDEN', message)
 export const conflict = (message: string) => new AppError('CONFLICT', message)
 export const unauthenticated = (message: string) => new AppError('AUTHENTICATION_ERROR', message)
 export const unavailable = (message: string) => new AppError('SERVICE_UNAVAILABLE', message)
+/** The blocklist or the pre-send hook refused the content (422); `message` says why. */
+export const contentRejected = (message: string) => new AppError('CONTENT_REJECTED', message)
 /** A send's attachments that are not all live uploads of the sender (SPEC §12); the stores re-check in their transaction. */
 export const attachmentsRefused = () => invalid('attachments', 'attachments must be upload_ids you uploaded (and not yet deleted)')
 /** The tenant's bucket (or a connection's frame bucket) is empty: 429. */

@@ -2,7 +2,7 @@
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
-export type IdPrefix = 'tnt' | 'room' | 'msg' | 'ntf' | 'sub' | 'dl' | 'dlv' | 'evt' | 'conn' | 'req' | 'upl'
+export type IdPrefix = 'tnt' | 'room' | 'msg' | 'ntf' | 'sub' | 'dl' | 'dlv' | 'evt' | 'conn' | 'req' | 'upl' | 'rpt'
 
 /** Random base62 string; rejection sampling keeps every character uniform. */
 export function randomBase62(length: number): string {

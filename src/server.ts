@@ -107,6 +107,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   })
   const { services } = core
   cluster.shareTenantChanges(services.tenant)
+  cluster.shareUserChanges(services.moderation)
 
   // Transports.
   const states: RequestStates = new WeakMap()

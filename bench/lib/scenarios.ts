@@ -10,6 +10,7 @@ import { clusterOrder } from './cluster-order'
 import { noisyNeighbour } from './noisy'
 import { deliveryBusy } from './delivery-busy'
 import { uploads } from './uploads'
+import { moderationCost } from './moderation-cost'
 import type { Ctx, Phase, Scenario } from './types'
 
 const num = (ctx: Ctx, k: string, def: number) => (ctx.flags[k] !== undefined ? Number(ctx.flags[k]) : def)
@@ -295,6 +296,7 @@ export const SCENARIOS: Scenario[] = [
   writeCost,
   deliveryBusy,
   uploads,
+  moderationCost,
   pgScale,
   noisyNeighbour,
   clusterOrder,

@@ -11,13 +11,17 @@
 // - sends carry a request_id and a client_msg_id; unanswered ones are sent again after a reconnect
 //   with the same client_msg_id, so the server stores each exactly once;
 // - reconnects with exponential backoff and jitter, or after `server.shutdown`'s reconnect_after_ms;
-// - paces its own frames under the server's per-connection limit (WS_MSG_RATE).
+// - paces its own frames under the server's per-connection limit (WS_MSG_RATE);
+// - keeps the change feed's `rev` per room and per message (revs.ts): after a reconnect it catches up
+//   on edits, deletes, reactions, pins and replies with `sync` after_rev, and emits a change only
+//   when its rev is above the one held for that message (never twice, never backwards).
 
 import { backoffDelay, DEFAULT_BACKOFF, shutdownDelay, type BackoffOptions } from './backoff'
 import { Emitter } from './emitter'
 import { ChatApiError, ChatClientError } from './errors'
 import { checkCredentials, isBrowser, joinUrl, resolve, wsHeadersSupported, type ClientOptions } from './options'
 import { RestClient } from './rest'
+import { RevTracker } from './revs'
 import type {
   AckReceivedFrame,
   ConnectedFrame,
@@ -25,9 +29,11 @@ import type {
   MemberFrame,
   Message,
   MessageAck,
+  MessageChange,
   NotificationFrame,
   PresenceStatus,
   ReadUpdatedFrame,
+  RoomList,
   ServerFrame,
   TypingFrame,
 } from './types'
@@ -83,6 +89,21 @@ export interface ChatClientOptions extends ClientOptions {
   WebSocket?: WebSocketCtor
 }
 
+/** A message in its state after a change, with what the change was. */
+export type ChangedMessage = Message & { change: MessageChange }
+
+export interface SendOptions {
+  meta?: Record<string, unknown>
+  /** The idempotency key (default: a fresh one; kept across resends). */
+  clientMsgId?: string
+  /** Makes the message a reply to this top-level message of the room (its thread). */
+  parentId?: string
+  /** User ids the message mentions (members of the room, at most 50). */
+  mentions?: string[]
+  /** upload_ids from rest.uploadFile. */
+  attachments?: string[]
+}
+
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
 
 export interface ConnectedInfo {
@@ -109,8 +130,12 @@ export interface ChatEvents {
   epoch: { previous: string; current: string }
   /** A new message, once, in ascending seq per room. */
   message: Message
-  'message.updated': Message
-  'message.deleted': Message
+  /** A change to a message (edit, reaction, pin, reply…), once per rev, only when newer than the copy held. */
+  'message.updated': ChangedMessage
+  /** A message was deleted (content "", mentions, reactions and pin gone); once, like message.updated. */
+  'message.deleted': ChangedMessage
+  /** A room's change catch-up after (re)connecting is over: its copies are current up to `rev`. */
+  'changes.synced': { room_id: string; rev: number }
   typing: Omit<TypingFrame, 'type'>
   presence: { user_id: string; status: PresenceStatus }
   /** A read marker moved (the caller's own, or another member's with read receipts on). */
@@ -155,10 +180,14 @@ interface PendingRequest {
   timer: ReturnType<typeof setTimeout>
 }
 
+const browserOffline = (): boolean => isBrowser() && (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false
+
 /** A setup that can never connect (not worth retrying). */
 class ConfigError extends Error {}
 
 const SEEN_MAX = 10_000
+/** Up to this many rooms are caught up with one `sync` each; more are first checked against the room list. */
+const CATCH_UP_DIRECT_MAX = 8
 const OPEN = 1
 
 let idCounter = 0
@@ -188,6 +217,7 @@ export class ChatClient extends Emitter<ChatEvents> {
   private started = false
   private closedByUser = false
   private everConnected = false
+  private roomsBeforeConnect: string[] = []
   private attempt = 0
   private reconnectTimer?: ReturnType<typeof setTimeout>
   private connectTimer?: ReturnType<typeof setTimeout>
@@ -216,15 +246,24 @@ export class ChatClient extends Emitter<ChatEvents> {
   private pumpTimer?: ReturnType<typeof setTimeout>
 
   private readonly onOnline = () => this.reconnectNow()
+  // A socket can look open for minutes after the network is gone; when the browser says it is
+  // offline, drop it now and wait for 'online' (the catch-up on reconnect brings what was missed).
+  private readonly onOffline = () => {
+    if (this.ws) this.drop(this.ws, 4003, 'browser went offline')
+  }
 
   /** Duplicates dropped so far (redelivery and sync may repeat messages; this counts them). */
   duplicatesDropped = 0
+  /** Change frames not applied because the copy held was as new or newer (live and catch-up crossing). */
+  staleChangesDropped = 0
+  private readonly revs = new RevTracker()
 
   constructor(opts: ChatClientOptions) {
     super()
     checkCredentials(opts)
     this.opts = opts
-    this.rest = new RestClient(opts)
+    // Rooms read through this client's REST calls seed the rev of rooms it knows nothing of yet.
+    this.rest = new RestClient(opts, { room: (r) => this.revs.seed(r.room_id, r.last_rev) })
     this.o = {
       autoAck: opts.autoAck ?? true,
       ackDelayMs: opts.ackDelayMs ?? 20,
@@ -259,6 +298,26 @@ export class ChatClient extends Emitter<ChatEvents> {
   lastSeq(roomId: string): number | undefined {
     return this.rooms.get(roomId)?.cursor
   }
+  /** The room's change cursor: every change up to this rev has been emitted (or was in a copy given to trackRoom). */
+  lastRev(roomId: string): number | undefined {
+    return this.revs.roomRev(roomId)
+  }
+  /**
+   * Tells the client the app holds the room's messages as of `lastRev` (the room's `last_rev`, read
+   * before its history), so a reconnect catches up from there. Rooms listed through `client.rest`
+   * (listRooms, getRoom, createRoom) are seeded this way on their own when not known yet.
+   */
+  trackRoom(roomId: string, lastRev: number): void {
+    this.revs.track(roomId, lastRev)
+  }
+  /**
+   * Records a copy of a message the app got elsewhere (a REST answer); true when it is newer than
+   * the one the client knew of, so the app should apply it. Later frames with the same or a lower
+   * rev are then not emitted.
+   */
+  noteMessage(m: Message): boolean {
+    return this.revs.note(m)
+  }
   /** Last presence status seen over the socket for a user. */
   presenceOf(userId: string): PresenceStatus | undefined {
     return this.presenceMap.get(userId)
@@ -279,7 +338,10 @@ export class ChatClient extends Emitter<ChatEvents> {
     if (!this.started) {
       this.started = true
       const w = globalThis as { addEventListener?: (t: string, f: () => void) => void }
-      if (isBrowser() && w.addEventListener) w.addEventListener('online', this.onOnline)
+      if (isBrowser() && w.addEventListener) {
+        w.addEventListener('online', this.onOnline)
+        w.addEventListener('offline', this.onOffline)
+      }
       void this.openSocket()
     }
     return p
@@ -291,7 +353,10 @@ export class ChatClient extends Emitter<ChatEvents> {
     this.closedByUser = true
     clearTimeout(this.reconnectTimer)
     const w = globalThis as { removeEventListener?: (t: string, f: () => void) => void }
-    if (isBrowser() && w.removeEventListener) w.removeEventListener('online', this.onOnline)
+    if (isBrowser() && w.removeEventListener) {
+      w.removeEventListener('online', this.onOnline)
+      w.removeEventListener('offline', this.onOffline)
+    }
     const ws = this.ws
     if (ws) {
       this.socketGone(ws, 1000, 'closed by client')
@@ -404,6 +469,7 @@ export class ChatClient extends Emitter<ChatEvents> {
     clearTimeout(this.pumpTimer)
     this.pumpTimer = undefined
     this.outq = []
+    this.revs.connectionLost()
     for (const r of this.rooms.values()) {
       this.clearRoomTimers(r)
       r.syncing = false
@@ -442,6 +508,8 @@ export class ChatClient extends Emitter<ChatEvents> {
       this.emit('reconnecting', { attempt: this.attempt, delayMs })
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = undefined
+        // An offline browser: no attempts until its 'online' event (onOnline → reconnectNow).
+        if (browserOffline()) return
         void this.openSocket()
       }, delayMs)
     }
@@ -504,9 +572,10 @@ export class ChatClient extends Emitter<ChatEvents> {
         return this.onConnected(f)
       case 'sync.done':
         if (f.room_id === undefined) return this.onInitialSyncDone()
+        if (f.request_id?.startsWith('rev:')) return this.onChangeSyncDone(f.room_id)
         return this.onRoomSyncDone(f.room_id)
       case 'sync.truncated': {
-        if (!('from_seq' in f)) return // a change sync (after_rev): this client syncs by seq only
+        if ('from_rev' in f) return this.continueChangeSync(f.room_id, this.revs.truncated(f.room_id, f.from_rev))
         const r = this.room(f.room_id)
         r.moreAfter = f.from_seq - 1
         if (!r.syncing) this.continueSync(f.room_id, r)
@@ -515,9 +584,14 @@ export class ChatClient extends Emitter<ChatEvents> {
       case 'message':
         return this.onMessage(strip(f) as Message)
       case 'message.updated':
-        return this.emit('message.updated', strip(f) as Message)
-      case 'message.deleted':
-        return this.emit('message.deleted', strip(f) as Message)
+      case 'message.deleted': {
+        const m = strip(f) as ChangedMessage
+        if (!this.revs.accept(m)) {
+          this.staleChangesDropped++
+          return
+        }
+        return this.emit(f.type, m)
+      }
       case 'message.sent':
         return
       case 'ack.received': {
@@ -539,6 +613,7 @@ export class ChatClient extends Emitter<ChatEvents> {
           const r = this.rooms.get(f.room_id)
           if (r) this.clearRoomTimers(r)
           this.rooms.delete(f.room_id)
+          this.revs.forgetRoom(f.room_id)
         }
         return this.emit('member.left', strip(f))
       case 'notification':
@@ -576,6 +651,8 @@ export class ChatClient extends Emitter<ChatEvents> {
       reconnected: this.everConnected,
       epochChanged,
     }
+    // Rooms with traffic before this connection (not the ones its sync is about to bring).
+    this.roomsBeforeConnect = this.everConnected ? [...this.rooms.keys()] : []
     this.everConnected = true
     this.lastInfo = info
     this.setState('open')
@@ -590,6 +667,9 @@ export class ChatClient extends Emitter<ChatEvents> {
 
   private onInitialSyncDone() {
     this.initialSyncDone = true
+    // Every room is subscribed now: changes from here on arrive live, the ones missed by the sync.
+    // On a first connection only rooms the app already tracked are caught up; later, every room seen.
+    void this.catchUpChanges(this.revs.beginCatchUp(this.roomsBeforeConnect))
     for (const [roomId, r] of this.rooms) if (r.pending.size) this.fillGap(roomId, r)
     const w = this.connectWaiters
     this.connectWaiters = []
@@ -608,6 +688,11 @@ export class ChatClient extends Emitter<ChatEvents> {
         this.requests.delete(rid)
         clearTimeout(p.timer)
         p.reject(err)
+        return
+      }
+      if (rid.startsWith('rev:')) {
+        this.revs.abandon(rid.slice(4, rid.lastIndexOf(':')))
+        this.emit('error', err)
         return
       }
       if (rid.startsWith('sync:')) {
@@ -642,6 +727,7 @@ export class ChatClient extends Emitter<ChatEvents> {
   private dropCursors() {
     for (const r of this.rooms.values()) this.clearRoomTimers(r)
     this.rooms.clear()
+    this.revs.clear()
     this.seen.clear()
     this.seenOrder.length = 0
   }
@@ -672,6 +758,7 @@ export class ChatClient extends Emitter<ChatEvents> {
 
   private deliver(roomId: string, r: RoomState, m: Message, inOrder: boolean) {
     if (inOrder) r.cursor = m.seq
+    this.revs.note(m) // a message synced by seq comes in its current state: its changes so far are in it
     this.seen.add(m.message_id)
     this.seenOrder.push(m.message_id)
     if (this.seenOrder.length > SEEN_MAX) this.seen.delete(this.seenOrder.shift()!)
@@ -721,6 +808,52 @@ export class ChatClient extends Emitter<ChatEvents> {
     if (r.moreAfter !== undefined) return this.continueSync(roomId, r)
     // The server sent everything after the cursor: what is still missing does not exist for us.
     if (r.pending.size) this.skipGap(roomId, r)
+  }
+
+  /**
+   * Catches up on the changes of these rooms. Each `sync` costs rate-limit tokens and frames, so for
+   * more than a few rooms the room list (one call per 200 rooms, with each room's last_rev) picks the
+   * ones that changed; the others are current already (changes since that read arrive live, as every
+   * room is subscribed by now). If the list cannot be read, every room is synced.
+   */
+  private async catchUpChanges(rooms: [string, number][]) {
+    const ws = this.ws
+    let todo = rooms
+    if (rooms.length > CATCH_UP_DIRECT_MAX) {
+      try {
+        const lastRev = new Map<string, number>()
+        let cursor: string | null | undefined
+        let pages = 0
+        do {
+          const page = await this.rest.request<RoomList>('GET', '/v1/rooms', { query: { limit: 200, cursor: cursor ?? undefined } })
+          for (const r of page.rooms) lastRev.set(r.room_id, r.last_rev)
+          cursor = page.next_cursor
+        } while (cursor && ++pages < 100)
+        if (this.ws !== ws || !this.live) return
+        todo = []
+        for (const [roomId, after] of rooms) {
+          const last = lastRev.get(roomId)
+          if (last === undefined && !cursor) this.revs.forgetRoom(roomId) // not a member any more
+          else if (last !== undefined && last <= after) this.onChangeSyncDone(roomId)
+          else todo.push([roomId, after])
+        }
+      } catch {
+        if (this.ws !== ws || !this.live) return
+      }
+    }
+    for (const [roomId, after] of todo) this.continueChangeSync(roomId, after)
+  }
+
+  /** Asks for the room's changes after `afterRev` (again after a truncated catch-up). */
+  private continueChangeSync(roomId: string, afterRev: number) {
+    if (!this.live) return
+    this.write({ type: 'sync', room_id: roomId, after_rev: afterRev, request_id: `rev:${roomId}:${(++idCounter).toString(36)}` })
+  }
+
+  private onChangeSyncDone(roomId: string) {
+    this.revs.caughtUp(roomId)
+    const rev = this.revs.roomRev(roomId)
+    if (rev !== undefined) this.emit('changes.synced', { room_id: roomId, rev })
   }
 
   private armGapTimer(roomId: string, r: RoomState) {
@@ -825,11 +958,13 @@ export class ChatClient extends Emitter<ChatEvents> {
    * same client_msg_id after a reconnect, so it is stored once. Rejects with ChatApiError for an
    * `error` frame (FORBIDDEN, VALIDATION_ERROR, RATE_LIMIT_EXCEEDED…) or ChatClientError on timeout.
    */
-  send(roomId: string, content: string, o: { meta?: Record<string, unknown>; clientMsgId?: string; attachments?: string[] } = {}): Promise<MessageAck> {
+  send(roomId: string, content: string, o: SendOptions = {}): Promise<MessageAck> {
     const clientMsgId = o.clientMsgId ?? newId('c')
     this.stopTyping(roomId)
     const frame: Record<string, unknown> = { type: 'send_message', room_id: roomId, content, client_msg_id: clientMsgId }
     if (o.meta !== undefined) frame.meta = o.meta
+    if (o.parentId !== undefined) frame.parent_id = o.parentId
+    if (o.mentions !== undefined) frame.mentions = o.mentions
     if (o.attachments?.length) frame.attachments = o.attachments // upload_ids from rest.uploadFile
     return this.request<MessageAck & { request_id?: string }>(frame, 'message.sent', true, clientMsgId).then(({ request_id: _r, ...ack }) => ack)
   }

@@ -6,6 +6,24 @@ import type {
   AckResult,
   AddMembersBody,
   AddedMembers,
+  ChangesPage,
+  ChangesQuery,
+  AuditList,
+  BanBody,
+  Block,
+  BlockList,
+  CreateReportBody,
+  MuteBody,
+  Report,
+  ReportList,
+  ReportQuery,
+  ResolveReportBody,
+  RoomBan,
+  RoomBanList,
+  RoomMute,
+  RoomMuteList,
+  UserBan,
+  UserBanList,
   ChannelList,
   CreateRoomBody,
   CreateTokenBody,
@@ -14,6 +32,7 @@ import type {
   HistoryQuery,
   Member,
   MemberList,
+  MentionList,
   Message,
   MessageAck,
   MessagePage,
@@ -22,8 +41,12 @@ import type {
   PageQuery,
   PatchMessageBody,
   PatchRoomBody,
+  PinnedList,
   PresenceList,
+  ReactorList,
+  ReactorQuery,
   ReadResult,
+  RepliesQuery,
   Room,
   RoomList,
   SendMessageBody,
@@ -36,7 +59,7 @@ import type {
 } from './types'
 import { describe as describeUpload, sendFile, type UploadBody, type UploadOptions } from './uploads'
 
-type Query = Record<string, string | number | undefined>
+type Query = Record<string, string | number | boolean | undefined>
 
 export interface RequestOptions {
   body?: unknown
@@ -47,6 +70,11 @@ export interface RequestOptions {
 }
 
 const enc = encodeURIComponent
+
+/** Lets the realtime client see what passes through its REST calls (the rooms' change cursors). */
+export interface RestObserver {
+  room?(r: { room_id: string; last_rev: number }): void
+}
 
 /** A JSON answer: the parsed body on 2xx, else a ChatApiError from the error envelope. */
 function answer<T>(status: number, text: string, header: (name: string) => string | null, statusText = ''): T {
@@ -72,10 +100,16 @@ function answer<T>(status: number, text: string, header: (name: string) => strin
 
 export class RestClient {
   private readonly opts: ClientOptions
+  private readonly observer: RestObserver
 
-  constructor(opts: ClientOptions) {
+  constructor(opts: ClientOptions, observer: RestObserver = {}) {
     checkCredentials(opts)
     this.opts = opts
+    this.observer = observer
+  }
+
+  private sawRooms<T extends { room_id: string; last_rev: number }>(rooms: T[]): void {
+    if (this.observer.room) for (const r of rooms) this.observer.room(r)
   }
 
   /** Any tenant call: JSON in, JSON out, a ChatApiError for every non-2xx answer. */
@@ -106,15 +140,21 @@ export class RestClient {
 
   // Rooms
   /** Creates a room; a dm with the same pair answers the existing room (idempotent). */
-  createRoom(body: CreateRoomBody): Promise<Room> {
-    return this.request('POST', '/v1/rooms', { body })
+  async createRoom(body: CreateRoomBody): Promise<Room> {
+    const room = await this.request<Room>('POST', '/v1/rooms', { body })
+    this.sawRooms([room])
+    return room
   }
-  /** The caller's rooms, most recently active first, with `unread_count` and `last_message`. */
-  listRooms(query: PageQuery = {}): Promise<RoomList> {
-    return this.request('GET', '/v1/rooms', { query })
+  /** The caller's rooms, most recently active first, with `unread_count`, `unread_mentions` and `last_message`. */
+  async listRooms(query: PageQuery = {}): Promise<RoomList> {
+    const list = await this.request<RoomList>('GET', '/v1/rooms', { query })
+    this.sawRooms(list.rooms)
+    return list
   }
-  getRoom(roomId: string): Promise<Room> {
-    return this.request('GET', `/v1/rooms/${enc(roomId)}`)
+  async getRoom(roomId: string): Promise<Room> {
+    const room = await this.request<Room>('GET', `/v1/rooms/${enc(roomId)}`)
+    this.sawRooms([room])
+    return room
   }
   updateRoom(roomId: string, body: PatchRoomBody): Promise<Room> {
     return this.request('PATCH', `/v1/rooms/${enc(roomId)}`, { body })
@@ -156,6 +196,46 @@ export class RestClient {
   }
   async deleteMessage(roomId: string, messageId: string): Promise<void> {
     await this.request('DELETE', `/v1/rooms/${enc(roomId)}/messages/${enc(messageId)}`)
+  }
+
+  // Rich messages (SPEC §11): replies are sent with `parent_id`, mentions with `mentions`.
+  /** A message's replies (its thread) in ascending seq, with history's paging rules. */
+  listReplies(roomId: string, messageId: string, query: RepliesQuery = {}): Promise<MessagePage> {
+    return this.request('GET', `/v1/rooms/${enc(roomId)}/messages/${enc(messageId)}/replies`, { query })
+  }
+  /** Adds the caller's reaction (an emoji or a shortcode); answers the message (unchanged when it was already there). */
+  addReaction(roomId: string, messageId: string, key: string): Promise<Message> {
+    return this.request('PUT', `/v1/rooms/${enc(roomId)}/messages/${enc(messageId)}/reactions/${enc(key)}`)
+  }
+  /** Removes the caller's reaction; answers the message (unchanged when there was none). */
+  removeReaction(roomId: string, messageId: string, key: string): Promise<Message> {
+    return this.request('DELETE', `/v1/rooms/${enc(roomId)}/messages/${enc(messageId)}/reactions/${enc(key)}`)
+  }
+  /** Every reaction of a message (or of one `key`), earliest first, paged by cursor. */
+  listReactions(roomId: string, messageId: string, query: ReactorQuery = {}): Promise<ReactorList> {
+    return this.request('GET', `/v1/rooms/${enc(roomId)}/messages/${enc(messageId)}/reactions`, { query })
+  }
+  pin(roomId: string, messageId: string): Promise<Message> {
+    return this.request('PUT', `/v1/rooms/${enc(roomId)}/pins/${enc(messageId)}`)
+  }
+  unpin(roomId: string, messageId: string): Promise<Message> {
+    return this.request('DELETE', `/v1/rooms/${enc(roomId)}/pins/${enc(messageId)}`)
+  }
+  /** The room's pinned messages, newest pin first. */
+  listPins(roomId: string): Promise<PinnedList> {
+    return this.request('GET', `/v1/rooms/${enc(roomId)}/pins`)
+  }
+  /**
+   * Messages changed after `afterRev` (edits, deletes, reactions, pins, replies), each once in its
+   * current state, in ascending rev. Keep `last_rev` when `has_more` is false; else continue from
+   * the last message's rev.
+   */
+  changes(roomId: string, afterRev: number, query: Omit<ChangesQuery, 'after_rev'> = {}): Promise<ChangesPage> {
+    return this.request('GET', `/v1/rooms/${enc(roomId)}/changes`, { query: { ...query, after_rev: afterRev } })
+  }
+  /** Messages that mention the caller, newest first, across the rooms they are a member of. */
+  listMentions(query: PageQuery = {}): Promise<MentionList> {
+    return this.request('GET', '/v1/mentions', { query })
   }
 
   // Uploads (SPEC §12)
@@ -208,6 +288,72 @@ export class RestClient {
   /** Mints a user token for a browser or mobile client (API key callers only). */
   createToken(body: CreateTokenBody): Promise<TokenResult> {
     return this.request('POST', '/v1/tokens', { body })
+  }
+
+  // Moderation of a room (SPEC §14): its owner or an admin
+  /** Removes the user from the room and keeps them out until the ban ends (`duration_s`) or is lifted. */
+  banFromRoom(roomId: string, body: BanBody): Promise<RoomBan> {
+    return this.request('POST', `/v1/rooms/${enc(roomId)}/bans`, { body })
+  }
+  listRoomBans(roomId: string, query: PageQuery = {}): Promise<RoomBanList> {
+    return this.request('GET', `/v1/rooms/${enc(roomId)}/bans`, { query })
+  }
+  async unbanFromRoom(roomId: string, userId: string): Promise<void> {
+    await this.request('DELETE', `/v1/rooms/${enc(roomId)}/bans/${enc(userId)}`)
+  }
+  /** A muted member reads but cannot send until the mute ends or is lifted. */
+  muteInRoom(roomId: string, body: MuteBody): Promise<RoomMute> {
+    return this.request('POST', `/v1/rooms/${enc(roomId)}/mutes`, { body })
+  }
+  listRoomMutes(roomId: string, query: PageQuery = {}): Promise<RoomMuteList> {
+    return this.request('GET', `/v1/rooms/${enc(roomId)}/mutes`, { query })
+  }
+  async unmuteInRoom(roomId: string, userId: string): Promise<void> {
+    await this.request('DELETE', `/v1/rooms/${enc(roomId)}/mutes/${enc(userId)}`)
+  }
+  /** Only the owner and admins send in a read-only room. */
+  setReadOnly(roomId: string, readOnly: boolean): Promise<Room> {
+    return this.updateRoom(roomId, { read_only: readOnly })
+  }
+
+  // Blocks and reports: any user
+  /** Blocks a user: neither of you opens a dm with the other or sends into your dm. */
+  blockUser(userId: string): Promise<Block> {
+    return this.request('PUT', `/v1/blocks/${enc(userId)}`)
+  }
+  async unblockUser(userId: string): Promise<void> {
+    await this.request('DELETE', `/v1/blocks/${enc(userId)}`)
+  }
+  listBlocks(query: PageQuery = {}): Promise<BlockList> {
+    return this.request('GET', '/v1/blocks', { query })
+  }
+  /** Reports a message (its sender) or a user of a room to the app's review queue. */
+  report(body: CreateReportBody): Promise<Report> {
+    return this.request('POST', '/v1/reports', { body })
+  }
+
+  // Moderation of the whole tenant (API key callers only)
+  /** Bans a user from the tenant: every call 403, their sockets closed (1008) on every instance. */
+  banUser(body: BanBody): Promise<UserBan> {
+    return this.request('POST', '/v1/moderation/bans', { body })
+  }
+  listUserBans(query: PageQuery = {}): Promise<UserBanList> {
+    return this.request('GET', '/v1/moderation/bans', { query })
+  }
+  async unbanUser(userId: string): Promise<void> {
+    await this.request('DELETE', `/v1/moderation/bans/${enc(userId)}`)
+  }
+  /** The review queue, oldest first (`status: 'open'` for what is still to review). */
+  listReports(query: ReportQuery = {}): Promise<ReportList> {
+    return this.request('GET', '/v1/moderation/reports', { query })
+  }
+  /** Resolves a report and carries out its action (dismiss, delete_message, mute_user, ban_user). */
+  resolveReport(reportId: string, body: ResolveReportBody): Promise<Report> {
+    return this.request('POST', `/v1/moderation/reports/${enc(reportId)}/resolve`, { body })
+  }
+  /** The tenant's audit log of moderation and admin actions, newest first. */
+  auditLog(query: PageQuery = {}): Promise<AuditList> {
+    return this.request('GET', '/v1/moderation/audit', { query })
   }
 
   // Notifications

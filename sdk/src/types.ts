@@ -6,7 +6,11 @@ import type * as RoomS from '../../src/schemas/room'
 import type * as MessageS from '../../src/schemas/message'
 import type * as NotificationS from '../../src/schemas/notification'
 import type * as CommonS from '../../src/schemas/common'
+import type * as ChangeS from '../../src/schemas/change'
+import type * as MentionS from '../../src/schemas/mention'
+import type * as ReactionS from '../../src/schemas/reaction'
 import type * as UploadS from '../../src/schemas/upload'
+import type * as ModerationS from '../../src/schemas/moderation'
 import type { ClientFrame, ClientFrameType } from '../../src/schemas/frames'
 import type { ServerFrame, ServerFrameType } from '../../src/schemas/server-frames'
 import type { ErrorCode as ServerErrorCode } from '../../src/errors'
@@ -42,15 +46,31 @@ export type AckResult = Static<typeof MessageS.AckResult>
 export type ReadBody = Static<typeof MessageS.ReadBody>
 export type ReadResult = Static<typeof MessageS.ReadResult>
 
+export type PinnedList = Static<typeof MessageS.PinnedList>
+export type ReactionSummary = Static<typeof MessageS.ReactionSummary>
+
+// Rich messages (SPEC §11): the change feed, reactions, mentions
+/** What changed a message: on `message.updated` / `message.deleted` frames. */
+export type MessageChange = Static<typeof ChangeS.MessageChange>
+export type ChangeKind = MessageChange['kind']
+export type ChangesPage = Static<typeof ChangeS.ChangesPage>
+export type Reactor = Static<typeof ReactionS.Reactor>
+export type ReactorList = Static<typeof ReactionS.ReactorList>
+export type Mention = Static<typeof MentionS.Mention>
+export type MentionList = Static<typeof MentionS.MentionList>
+
 // Uploads (SPEC §12)
 export type Attachment = Static<typeof MessageS.Attachment>
 export type Upload = Static<typeof UploadS.Upload>
 export type SignedUrl = Static<typeof UploadS.SignedUrl>
 
-/** Query strings are strings on the wire; the SDK also takes numbers. */
-type Loose<T> = { [K in keyof T]?: string | number }
+/** Query strings are strings on the wire; the SDK also takes numbers (and booleans for flags). */
+type Loose<T> = { [K in keyof T]?: string | number | boolean }
 export type PageQuery = Loose<Static<typeof CommonS.PageQuery>>
 export type HistoryQuery = Loose<Static<typeof MessageS.HistoryQuery>>
+export type RepliesQuery = Loose<Static<typeof MessageS.RepliesQuery>>
+export type ChangesQuery = Loose<Static<typeof ChangeS.ChangesQuery>>
+export type ReactorQuery = Loose<Static<typeof ReactionS.ReactorQuery>>
 
 // Notifications
 export type NotifyBody = Static<typeof NotificationS.NotifyBody>
@@ -58,6 +78,26 @@ export type NotifyResult = Static<typeof NotificationS.NotifyResult>
 export type SubscribeBody = Static<typeof NotificationS.SubscribeBody>
 export type Subscription = Static<typeof NotificationS.Subscription>
 export type SubscriptionList = Static<typeof NotificationS.SubscriptionList>
+
+// Moderation (SPEC §14)
+export type BanBody = Static<typeof ModerationS.BanBody>
+export type MuteBody = Static<typeof ModerationS.MuteBody>
+export type RoomBan = Static<typeof ModerationS.RoomBan>
+export type RoomBanList = Static<typeof ModerationS.RoomBanList>
+export type RoomMute = Static<typeof ModerationS.RoomMute>
+export type RoomMuteList = Static<typeof ModerationS.RoomMuteList>
+export type UserBan = Static<typeof ModerationS.TenantBan>
+export type UserBanList = Static<typeof ModerationS.TenantBanList>
+export type Block = Static<typeof ModerationS.Block>
+export type BlockList = Static<typeof ModerationS.BlockList>
+export type CreateReportBody = Static<typeof ModerationS.CreateReportBody>
+export type Report = Static<typeof ModerationS.Report>
+export type ReportList = Static<typeof ModerationS.ReportList>
+export type ResolveReportBody = Static<typeof ModerationS.ResolveReportBody>
+export type ResolveAction = Static<typeof ModerationS.ResolveAction>
+export type AuditEntry = Static<typeof ModerationS.AuditEntry>
+export type AuditList = Static<typeof ModerationS.AuditList>
+export type ReportQuery = PageQuery & { status?: 'open' | 'resolved' }
 
 // Presence and tokens: their schemas live in the route modules; read them off the routes' types.
 type PresenceRoute = ReturnType<typeof presenceRoutes>['~Routes']['v1']['presence']['get']

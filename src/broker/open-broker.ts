@@ -19,16 +19,22 @@ export interface TenantChangeSharing<W extends string> {
   changedElsewhere(tenantId: string, why: W): void
 }
 
-/**
- * `order`: with shared storage, the source of a room's missed messages and the metrics hooks of
- * the per-room ordering (room-order.ts); omitted on SQLite, where one process publishes in seq order.
- */
+/** The moderation service's side of cross-instance notices about one user (a tenant ban, SPEC §14). */
+export interface UserChangeSharing<W extends string> {
+  shareChanges(send: (tenantId: string, userId: string, why: W) => Promise<void>): void
+  changedElsewhere(tenantId: string, userId: string, why: W): void
+}
+
 /** What GET /health reports about the cluster when instances share Redis. */
 export interface ClusterHealth {
   reachable(): boolean
   figures(): Promise<{ instances: number; connections: number } | null>
 }
 
+/**
+ * `order`: with shared storage, the source of a room's missed messages and the metrics hooks of
+ * the per-room ordering (room-order.ts); omitted on SQLite, where one process publishes in seq order.
+ */
 export async function openBroker(config: Config, log: Logger, clock: Clock, opts: { order?: Omit<RoomOrderOptions, 'deliver' | 'subscriberCount' | 'warn'> } = {}) {
   const warnOrder = throttledWarn(log)
   const local = createLocalBroker(clock, config.PRESENCE_GRACE_MS, opts.order ? { order: { ...opts.order, warn: warnOrder } } : {})
@@ -45,6 +51,8 @@ export async function openBroker(config: Config, log: Logger, clock: Clock, opts
       health: null as ClusterHealth | null,
       /** Cross-instance tenant-change notices (a no-op with one instance). */
       shareTenantChanges<W extends string>(_local: TenantChangeSharing<W>) {},
+      /** Cross-instance user-ban notices (a no-op with one instance). */
+      shareUserChanges<W extends string>(_local: UserChangeSharing<W>) {},
       close: async () => local.close(),
     }
   }
@@ -74,6 +82,12 @@ export async function openBroker(config: Config, log: Logger, clock: Clock, opts
     shareTenantChanges<W extends string>(tenants: TenantChangeSharing<W>) {
       tenants.shareChanges((t, why) => broker.tenantChanged(t, why))
       broker.onTenantChanged((t, why) => tenants.changedElsewhere(t, why as W)) // sent by shareChanges above
+    },
+    // SPEC §14: a tenant ban closes the user's sockets on every instance and refuses their calls
+    // there too: published before the ban answers; each other instance evicts and closes.
+    shareUserChanges<W extends string>(moderation: UserChangeSharing<W>) {
+      moderation.shareChanges((t, u, why) => broker.userChanged(t, u, why))
+      broker.onUserChanged((t, u, why) => moderation.changedElsewhere(t, u, why as W))
     },
     async close() {
       await broker.close()

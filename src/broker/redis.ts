@@ -49,6 +49,8 @@ export interface RedisBrokerOptions {
 type Control =
   | { op: 'join' | 'leave'; t: string; u: string; r: string }
   | { op: 'tenant'; t: string; why: string; from: string }
+  /** A user's standing in a tenant changed (a tenant ban or its end, SPEC §14). */
+  | { op: 'user'; t: string; u: string; why: string; from: string }
   /** A serialized frame `d` for every socket of these users (publishToUsers). */
   | { op: 'users'; t: string; u: readonly string[]; d: SerializedFrame }
 
@@ -117,11 +119,13 @@ export function createRedisBroker(o: RedisBrokerOptions) {
   }
 
   const tenantListeners: ((tenantId: string, why: string) => void)[] = []
+  const userListeners: ((tenantId: string, userId: string, why: string) => void)[] = []
   function applyControl(c: Control) {
     if (c.op === 'join') local.joinRoom(c.t, c.u, c.r)
     else if (c.op === 'leave') local.leaveRoom(c.t, c.u, c.r)
     else if (c.op === 'users') local.deliverToUsers(c.t, c.u, c.d)
     else if (c.op === 'tenant' && c.from !== instanceId) for (const l of tenantListeners) l(c.t, c.why)
+    else if (c.op === 'user' && c.from !== instanceId) for (const l of userListeners) l(c.t, c.u, c.why)
   }
 
   sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
@@ -271,6 +275,17 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     },
     onTenantChanged(listener: (tenantId: string, why: string) => void) {
       tenantListeners.push(listener)
+    },
+    /**
+     * Tells the other instances that a user was banned from a tenant or let back in, so they drop
+     * their cached answer and close the user's sockets; resolves once Redis accepted it.
+     */
+    userChanged(tenantId: string, userId: string, why: string): Promise<void> {
+      const c: Control = { op: 'user', t: tenantId, u: userId, why, from: instanceId }
+      return send(ctlChannel, JSON.stringify(c), () => {})
+    },
+    onUserChanged(listener: (tenantId: string, userId: string, why: string) => void) {
+      userListeners.push(listener)
     },
     joinRoom(tenantId: string, userId: string, roomId: string): Promise<void> {
       const c: Control = { op: 'join', t: tenantId, u: userId, r: roomId }

@@ -6,11 +6,18 @@ import { openStore } from '../db/open-store'
 import { createLogger } from '../log'
 import { createEventBus } from '../services/events'
 import { createTenantService } from '../services/tenant'
+import { createAuditLog } from '../services/audit'
 
 export async function tenantCreate(config: Config, name: string, out: (line: string) => void): Promise<number> {
   const opened = await openStore(config)
   try {
-    const tenants = createTenantService({ store: opened.store, clock: systemClock, config, events: createEventBus(createLogger(config.LOG_LEVEL)) })
+    const tenants = createTenantService({
+      store: opened.store,
+      clock: systemClock,
+      config,
+      events: createEventBus(createLogger(config.LOG_LEVEL)),
+      audit: createAuditLog({ store: opened.store, clock: systemClock }),
+    })
     out(JSON.stringify(await tenants.create(name), null, 2))
     return 0
   } finally {

@@ -8,6 +8,7 @@ import { invalid } from '../errors'
 import { createLogger } from '../log'
 import { createEventBus } from '../services/events'
 import { createTenantService } from '../services/tenant'
+import { createAuditLog } from '../services/audit'
 import { createTokenService } from '../services/token'
 
 export async function tokenCreate(config: Config, tenantId: string, userId: string, ttl: string | undefined, out: (line: string) => void): Promise<number> {
@@ -15,7 +16,13 @@ export async function tokenCreate(config: Config, tenantId: string, userId: stri
   if (Number.isNaN(ttl_s)) throw invalid('--ttl-s', '--ttl-s must be a whole number of seconds')
   const opened = await openStore(config)
   try {
-    const tenants = createTenantService({ store: opened.store, clock: systemClock, config, events: createEventBus(createLogger(config.LOG_LEVEL)) })
+    const tenants = createTenantService({
+      store: opened.store,
+      clock: systemClock,
+      config,
+      events: createEventBus(createLogger(config.LOG_LEVEL)),
+      audit: createAuditLog({ store: opened.store, clock: systemClock }),
+    })
     const tenant = await tenants.authById(tenantId)
     if (!tenant) throw invalid('--tenant', `tenant ${tenantId} not found`)
     const tokens = createTokenService({ tenants, clock: systemClock })

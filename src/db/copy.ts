@@ -25,6 +25,12 @@ export const COPIED_TABLES = [
   'uploads',
   'message_uploads',
   'upload_usage',
+  'room_bans',
+  'room_mutes',
+  'tenant_bans',
+  'blocks',
+  'reports',
+  'audit_log',
 ] as const
 
 export class CopyError extends Error {}

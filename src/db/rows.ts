@@ -210,6 +210,8 @@ export interface RoomRow {
   last_activity_at: string
   last_rev: number
   first_seq: number
+  /** 1: only the owner and admins send (SPEC §14). */
+  read_only: number
 }
 
 export const toRoom = (r: RoomRow): Room => ({
@@ -222,6 +224,7 @@ export const toRoom = (r: RoomRow): Room => ({
   last_rev: r.last_rev,
   first_seq: r.first_seq,
   member_count: r.member_count,
+  read_only: r.read_only === 1,
   created_at: r.created_at,
 })
 

@@ -42,6 +42,7 @@ import type {
   TenantRow,
   UploadRow,
 } from './rows'
+import type { AuditStore, ModerationStore, ReportStore } from './moderation-port'
 
 /** A value now (SQLite) or later (PostgreSQL). */
 export type Result<T> = T | Promise<T>
@@ -66,8 +67,8 @@ export interface RoomStore {
   get(tenantId: string, roomId: string): Result<RoomRow | null>
   /** Creates a room with its members. A dm whose unique_key exists returns that room, created=false. */
   create(tenantId: string, room: NewRoom): Result<{ room: RoomRow; created: boolean }>
-  /** Sets name and/or metadata JSON; the row after the update, or null when absent. */
-  update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string }): Result<RoomRow | null>
+  /** Sets name, metadata JSON and/or the read-only flag; the row after the update, or null when absent. */
+  update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string; read_only?: boolean }): Result<RoomRow | null>
   /**
    * The user's rooms, most recently active first, with unread counts and the last message. Reads
    * one index range of the user's memberships (db/room-list.ts) plus all of their memberships of
@@ -91,10 +92,19 @@ export interface MemberStore {
   userIdsIn(roomIds: string[]): Result<string[]>
   /**
    * Adds users; existing members keep their role. CONFLICT when the room would pass maxMembers.
-   * Returns every named member (new and existing) and the set of those added now. A room that
-   * grows past 100 members clears the activity second its member rows carry (db/room-list.ts).
+   * Returns every named member (new and existing) and the set of those added now. When any of the
+   * new users is banned from the room at `at` (SPEC §14), nothing is added and `banned` names them
+   * (checked inside the same transaction, so a ban and a join on two instances cannot both win).
+   * A room that grows past 100 members clears the activity second its member rows carry (db/room-list.ts).
    */
-  add(tenantId: string, roomId: string, userIds: string[], role: Role, at: string, maxMembers: number): Result<{ rows: MemberRow[]; added: Set<string> }>
+  add(
+    tenantId: string,
+    roomId: string,
+    userIds: string[],
+    role: Role,
+    at: string,
+    maxMembers: number,
+  ): Result<{ rows: MemberRow[]; added: Set<string>; banned: string[] }>
   /**
    * Removes one member (and counts them out of the room); false when they were not a member. A
    * room back at 100 members carries its activity second on its member rows again.
@@ -118,6 +128,8 @@ export interface MessageStore {
   appendBatch(items: NewMessage[]): Result<AppendResult[]>
   get(roomId: string, messageId: string): Result<MessageRow | null>
   bySeq(roomId: string, seq: number): Result<MessageRow | null>
+  /** The message the sender already stored in the room under this client_msg_id, or null. */
+  byClientId(roomId: string, senderId: string, clientMsgId: string): Result<MessageRow | null>
   /** Up to `limit` messages with seq > afterSeq, ascending; `topLevel` leaves replies out. */
   after(roomId: string, afterSeq: number, limit: number, topLevel?: boolean): Result<PageRow[]>
   /** Up to `limit` messages with seq < beforeSeq, ascending; `topLevel` leaves replies out. */
@@ -282,6 +294,9 @@ export interface Store {
   deliveries: DeliveryStore
   deadLetters: DeadLetterStore
   uploads: UploadStore
+  moderation: ModerationStore
+  reports: ReportStore
+  audit: AuditStore
   /**
    * Records a batch of the delivery worker's attempt results in one step: a failure schedules the
    * next try, the last one makes the row dead with a dead letter, a success clears its dead letter.

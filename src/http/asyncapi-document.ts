@@ -26,8 +26,8 @@ export const CLOSE_CODES = [
   { code: 1007, reason: 'invalid payload', meaning: 'a text frame was not valid UTF-8' },
   {
     code: 1008,
-    reason: 'api key rotated / user token secret rotated / user tokens required / token expired',
-    meaning: "the credentials the connection was opened with no longer hold: the tenant's API key or user_token_secret was rotated, the tenant turned require_user_tokens on (key connections), or the user token's exp passed; reconnect with valid credentials",
+    reason: 'api key rotated / user token secret rotated / user tokens required / token expired / user banned',
+    meaning: "the credentials the connection was opened with no longer hold: the tenant's API key or user_token_secret was rotated, the tenant turned require_user_tokens on (key connections), the user token's exp passed, or the parent app banned the user from the tenant (a new connection then gets 403 until the ban ends); reconnect with valid credentials",
   },
   { code: 1009, reason: 'message too big', meaning: 'a frame over MAX_WS_FRAME_BYTES' },
 ] as const

@@ -111,7 +111,7 @@ export const ErrorBody = t.Object(
   },
 )
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503
 const CODE_OF = Object.fromEntries(Object.entries(STATUS).map(([code, status]) => [status, code])) as Record<ErrorStatus, ErrorCode>
 
 /** An error answer for the OpenAPI document: the envelope, what it means here, and an example. */
@@ -124,11 +124,16 @@ const errorResponse = (status: ErrorStatus, description: string, message: string
 const TENANT_ERRORS = {
   400: errorResponse(400, 'A body, path or query value is invalid (U+0000 anywhere included), the JSON is malformed, or X-User-Id is missing or malformed (with X-API-Key).', 'X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-]', 'X-User-Id'),
   401: errorResponse(401, 'Missing or unknown API key, or a bad, expired or revoked user token.', 'missing X-API-Key'),
-  403: errorResponse(403, 'Authenticated but not allowed: a channel you are not a member of, a role rule, a disabled feature, or a user token where the API key is needed.', 'only the owner or an admin may change the room'),
+  403: errorResponse(
+    403,
+    'Authenticated but not allowed: a user the parent app banned from the tenant (any call), a channel you are not a member of, a role rule, a mute or a read-only room, a disabled feature, or a user token where the API key is needed.',
+    'only the owner or an admin may change the room',
+  ),
   404: errorResponse(404, 'Not found, or not visible to the caller (another tenant\'s id answers exactly the same).', 'room not found'),
   409: errorResponse(409, 'The current state does not allow it.', 'the message is deleted'),
   413: errorResponse(413, 'The body is larger than MAX_BODY_BYTES.', 'request body exceeds 65536 bytes'),
   415: errorResponse(415, 'A non-empty body that is not application/json.', 'request body must be application/json'),
+  422: errorResponse(422, "The tenant's blocklist or its pre-send hook refused the content; the message says why.", 'the message contains a blocked term'),
   429: errorResponse(429, 'The tenant\'s rate limit cannot pay for this call (list pages and calls naming many users cost one token per started 100 items); retry after Retry-After seconds.', 'tenant rate limit exceeded'),
   500: errorResponse(500, 'Internal error; the log has the detail under the X-Request-Id.', 'internal error'),
   503: errorResponse(503, 'The database cannot be written right now.', 'the database cannot be written right now'),
@@ -136,10 +141,10 @@ const TENANT_ERRORS = {
 
 /**
  * Responses every tenant route may give, for the OpenAPI document. The ones any tenant call can
- * answer before its route runs (SPEC §3 order: credentials, rate limit, body size and type, then
- * validation; a failing store) are always listed; `extra` adds the route's own (403, 404, 409).
+ * answer before its route runs (SPEC §3 order: credentials, a user banned from the tenant (403,
+ * SPEC §14), rate limit, body size and type, then validation; a failing store) are always listed; `extra` adds the route's own (403, 404, 409, 422).
  */
-export const tenantErrorsWith = (...extra: (403 | 404 | 409)[]) => pick(TENANT_ERRORS, [400, 401, 413, 415, 429, 500, 503, ...extra])
+export const tenantErrorsWith = (...extra: (403 | 404 | 409 | 422)[]) => pick(TENANT_ERRORS, [400, 401, 403, 413, 415, 429, 500, 503, ...extra])
 /** Every tenant error status, for a route that may give any of them. */
 export const tenantErrors = TENANT_ERRORS
 

@@ -24,6 +24,7 @@ export const exampleRoom = {
   last_rev: 7,
   first_seq: 1,
   member_count: 3,
+  read_only: false,
   created_at: EX.at,
 }
 

@@ -24,6 +24,7 @@ export const Room = t.Object(
     last_rev: t.Integer({ minimum: 0, description: "the room's change counter: the rev of its latest change to an existing message (0: none yet); keep it to catch up with GET …/changes" }),
     first_seq: t.Integer({ minimum: 1, description: 'the oldest seq still stored' }),
     member_count: t.Integer(),
+    read_only: t.Boolean({ description: 'only the owner and admins may send (set with PATCH by an owner or admin)' }),
     created_at: Timestamp,
   },
   { description: 'A conversation: a dm (two members), a group (invite only) or a channel (anyone in the tenant may join).', examples: [exampleRoom] },
@@ -62,8 +63,9 @@ export const PatchRoomBody = t.Object(
   {
     name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
     metadata: t.Optional(JsonObjectInput),
+    read_only: t.Optional(t.Boolean({ description: 'true: only the owner and admins may send' })),
   },
-  { examples: [{ name: 'Design team (Q4)' }] },
+  { examples: [{ name: 'Design team (Q4)' }, { read_only: true }] },
 )
 export type PatchRoomBody = Static<typeof PatchRoomBody>
 

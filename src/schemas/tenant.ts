@@ -11,6 +11,20 @@ export const Features = t.Object({
   read_receipts: t.Optional(t.Boolean()),
 })
 
+/** Literal terms (never patterns) refused or masked in message content (SPEC §14). */
+export const Blocklist = t.Object(
+  {
+    // No maxLength: JSON Schema counts characters, the validator here UTF-16 units (the service checks 64 characters).
+    terms: t.Array(t.String({ minLength: 1, description: '1-64 characters' }), {
+      maxItems: 1000,
+      description: 'matched case-insensitively after Unicode NFKC, as whole words where a term starts or ends with a letter or digit',
+    }),
+    action: t.Union([t.Literal('reject'), t.Literal('mask')], { description: 'reject: 422 CONTENT_REJECTED; mask: stored with each match replaced by * of the same length' }),
+  },
+  { description: 'The blocklist applied to content on send and edit; null removes it.' },
+)
+export type Blocklist = Static<typeof Blocklist>
+
 /** Tenant config as stored and returned; every key optional (environment defaults apply). */
 export const TenantConfig = t.Object(
   {
@@ -26,6 +40,12 @@ export const TenantConfig = t.Object(
     storage_quota_bytes: t.Optional(t.Union([t.Integer({ minimum: 0 }), t.Null()], { description: 'total bytes of live uploads; absent or null: no quota' })),
     upload_types: t.Optional(
       t.Array(t.String(), { description: 'media types allowed for uploads, type/* wildcards; default image/*, audio/*, video/*, application/pdf, text/plain, application/zip' }),
+    ),
+    blocklist: t.Optional(Blocklist),
+    presend_url: t.Optional(t.Union([t.String({ maxLength: 2048 }), t.Null()], { description: 'pre-send hook: POSTed every message before it is stored (SPEC §14); null turns it off' })),
+    presend_timeout_ms: t.Optional(t.Integer({ minimum: 50, maximum: 5000, default: 1000, description: 'how long a send waits for the hook' })),
+    presend_on_failure: t.Optional(
+      t.Union([t.Literal('allow'), t.Literal('reject')], { default: 'allow', description: 'a timeout, non-2xx or unreadable answer of the hook: store the message as sent, or refuse it (422)' }),
     ),
   },
   { description: 'Tenant settings; a key that is absent takes the environment default.', examples: [exampleTenantConfig] },

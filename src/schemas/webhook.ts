@@ -14,6 +14,15 @@ export const WEBHOOK_EVENTS = [
   'member.added',
   'member.removed',
   'notification.created',
+  // SPEC §14 moderation
+  'member.banned',
+  'member.unbanned',
+  'member.muted',
+  'member.unmuted',
+  'user.banned',
+  'user.unbanned',
+  'report.created',
+  'report.resolved',
 ] as const
 
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]

@@ -11,8 +11,19 @@ import type { Actor } from './actor'
 import { jsonField, parseLimit } from './input'
 import { isManager, roomFor, type MemberCache } from './access'
 import type { EventBus } from './events'
+import type { AuditLog } from './audit'
+import type { SendPolicy } from './moderation-cache'
 
-type Deps = { store: Store; clock: Clock; events: EventBus; presence: PresenceStore; memberships: MemberCache }
+type Deps = {
+  store: Store
+  clock: Clock
+  events: EventBus
+  presence: PresenceStore
+  memberships: MemberCache
+  /** Dropped after a membership or read-only change: the send checks read the room again. */
+  policy: Pick<SendPolicy, 'evictRoom'>
+  audit: Pick<AuditLog, 'record'>
+}
 
 /** `dm:` + both user ids in byte order joined by `|` (SPEC §4), a character user ids cannot contain. */
 export const dmKey = (a: string, b: string) => {
@@ -20,7 +31,7 @@ export const dmKey = (a: string, b: string) => {
   return `dm:${x}|${y}`
 }
 
-export function createChatroomService({ store, clock, events, presence, memberships }: Deps) {
+export function createChatroomService({ store, clock, events, presence, memberships, policy, audit }: Deps) {
   const tid = (a: Actor) => a.tenant.tenant_id
 
   /** A member as `actor` may see it: others' cursors only with read_receipts, online only with presence. */
@@ -52,6 +63,8 @@ export function createChatroomService({ store, clock, events, presence, membersh
       let uniqueKey: string | null = null
       if (body.type === 'dm') {
         if (others.length !== 1) throw invalid('members', `a dm needs exactly one other user in members (got ${others.length})`)
+        // SPEC §14: when either user blocks the other, neither opens a dm with the other.
+        if (await store.moderation.blockedEitherWay(tid(actor), actor.userId, others[0])) throw forbidden('you cannot open a dm with this user')
         uniqueKey = dmKey(actor.userId, others[0])
         members = [actor.userId, others[0]].map((u) => ({ user_id: u, role: 'member' as const }))
       } else {
@@ -77,9 +90,17 @@ export function createChatroomService({ store, clock, events, presence, membersh
 
     async patch(actor: Actor, roomId: string, body: PatchRoomBody): Promise<Room> {
       const metadata = jsonField('metadata', body.metadata)
-      const { member } = await roomFor(store, actor, roomId, 'member')
+      const { room, member } = await roomFor(store, actor, roomId, 'member')
       if (!isManager(member)) throw forbidden('only the owner or an admin may change the room')
-      return toRoom((await store.rooms.update(tid(actor), roomId, { name: body.name, metadata: metadata ?? undefined }))!)
+      let updated
+      try {
+        updated = (await store.rooms.update(tid(actor), roomId, { name: body.name, metadata: metadata ?? undefined, read_only: body.read_only }))!
+      } finally {
+        if (body.read_only !== undefined) policy.evictRoom(roomId)
+      }
+      if (body.read_only !== undefined && updated.read_only !== room.read_only)
+        await audit.record({ tenant_id: tid(actor), actor: actor.userId, action: 'room.read_only', target: roomId, data: { read_only: body.read_only } })
+      return toRoom(updated)
     },
 
     list: (actor: Actor, q: { limit?: string; cursor?: string }) =>
@@ -100,7 +121,9 @@ export function createChatroomService({ store, clock, events, presence, membersh
       const { room, member } = await roomFor(store, actor, roomId, 'view')
       if (room.type !== 'channel') throw forbidden('only channels can be joined')
       if (member) return toMember(actor, member)
-      const { rows } = await store.members.add(tid(actor), roomId, [actor.userId], 'member', isoNow(clock), actor.tenant.config.max_room_members)
+      const { rows, banned } = await store.members.add(tid(actor), roomId, [actor.userId], 'member', isoNow(clock), actor.tenant.config.max_room_members)
+      if (banned.length) throw forbidden('you are banned from this room')
+      policy.evictRoom(roomId)
       added(actor, roomId, rows[0])
       return toMember(actor, rows[0])
     },
@@ -112,7 +135,9 @@ export function createChatroomService({ store, clock, events, presence, membersh
       if (room.type === 'dm') throw forbidden('a dm never changes members')
       if (!isManager(member)) throw forbidden('only the owner or an admin may add members')
       if (role === 'admin' && member!.role !== 'owner') throw forbidden('only the owner grants admin')
-      const { rows, added: fresh } = await store.members.add(tid(actor), roomId, body.user_ids, role, isoNow(clock), actor.tenant.config.max_room_members)
+      const { rows, added: fresh, banned } = await store.members.add(tid(actor), roomId, body.user_ids, role, isoNow(clock), actor.tenant.config.max_room_members)
+      if (banned.length) throw conflict(`banned from this room: ${banned.slice(0, 10).join(', ')}`)
+      if (fresh.size) policy.evictRoom(roomId)
       for (const m of rows) if (fresh.has(m.user_id)) added(actor, roomId, m)
       return { members: await Promise.all(rows.map((m) => toMember(actor, m))) }
     },
@@ -135,6 +160,7 @@ export function createChatroomService({ store, clock, events, presence, membersh
         removed = await store.members.remove(roomId, userId)
       } finally {
         memberships.evict(roomId, userId) // after the commit (or a failure): a read started later sees the row gone
+        policy.evictRoom(roomId)
       }
       if (!removed) throw notFound('member')
       events.emit({ type: 'member.removed', tenantId: tid(actor), roomId, userId, role: target.role })

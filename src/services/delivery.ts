@@ -11,6 +11,7 @@ import type { AttemptResult, DeadLetterRow } from '../db/rows'
 import { parseLimit } from './input'
 import { backoffMs } from './backoff'
 import type { Redelivery } from './redelivery'
+import type { AuditLog } from './audit'
 
 export type { AttemptResult }
 
@@ -30,8 +31,11 @@ const toDeadLetter = (r: DeadLetterRow): DeadLetter => ({
   last_attempt_at: r.last_attempt_at,
 })
 
-export function createDeliveryService(deps: { store: Store; clock: Clock; config: Config; redelivery: Redelivery; wake: () => void }) {
+/** `audit` records the admin's retries and deletions of dead letters (SPEC §14). */
+export function createDeliveryService(deps: { store: Store; clock: Clock; config: Config; redelivery: Redelivery; wake: () => void; audit: Pick<AuditLog, 'record'> }) {
   const { store, clock, config } = deps
+  const audited = (action: string, dl: DeadLetterRow) =>
+    deps.audit.record({ tenant_id: dl.tenant_id, actor: 'admin', action, target: dl.id, data: { kind: dl.kind, ref_id: dl.ref_id } })
 
   return {
     /** Records a batch of the delivery worker's attempt results (one atomic store step). */
@@ -63,8 +67,9 @@ export function createDeliveryService(deps: { store: Store; clock: Clock; config
     async retryDeadLetter(id: string) {
       const dl = await store.deadLetters.get(id)
       if (!dl) throw notFound('dead letter')
-      if (dl.kind === 'message') return deps.redelivery.retry(dl.tenant_id, dl.target, dl.ref_id)
-      if (dl.delivery_id && (await store.deliveries.requeue(dl.delivery_id, clock.now()))) deps.wake()
+      if (dl.kind === 'message') await deps.redelivery.retry(dl.tenant_id, dl.target, dl.ref_id)
+      else if (dl.delivery_id && (await store.deliveries.requeue(dl.delivery_id, clock.now()))) deps.wake()
+      await audited('dead_letter.retry', dl)
     },
 
     /** Deletes a dead letter and the outbox row it kept for a retry (its body would otherwise stay forever). */
@@ -72,6 +77,7 @@ export function createDeliveryService(deps: { store: Store; clock: Clock; config
       const dl = await store.deadLetters.get(id)
       if (!dl || !(await store.deadLetters.delete(id))) throw notFound('dead letter')
       if (dl.delivery_id) await store.deliveries.deleteDead(dl.delivery_id)
+      await audited('dead_letter.delete', dl)
     },
 
     queueDepth: () => store.deliveries.pendingCount(),

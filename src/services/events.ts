@@ -8,12 +8,19 @@ import type { MessageChange } from '../schemas/change'
 import type { Message } from '../schemas/message'
 import type { Role, Room } from '../schemas/room'
 import type { ServerFrame } from '../schemas/server-frames'
+import type { Report, RoomBan, RoomMute, TenantBan } from '../schemas/moderation'
 
 /**
  * What changed on a tenant: the API key ('rotate'), user_token_secret ('token_secret'),
  * webhook_secret ('secret') or name/config ('config'). Travels between instances as it is (broker/redis.ts).
  */
 export type TenantChange = 'rotate' | 'token_secret' | 'secret' | 'config'
+
+/**
+ * A user's standing in a tenant changed: a tenant ban ('banned') or its end ('unbanned'). Travels
+ * between instances as it is (broker/redis.ts), like TenantChange.
+ */
+export type UserChange = 'banned' | 'unbanned'
 
 /** A notification as recipients and webhooks see it. */
 export type NotificationWire = Omit<ServerFrame<'notification'>, 'type'>
@@ -48,6 +55,18 @@ export type DomainEvent =
   | { type: 'presence.changed'; tenantId: string; userId: string; status: 'online' | 'offline'; audience: string[] }
   /** A tenant's key, secret or config changed, here or on another instance (caches evicted already). */
   | { type: 'tenant.changed'; tenantId: string; why: TenantChange }
+  // Moderation (SPEC §14). A room ban also emits member.removed when it ended a membership.
+  | { type: 'member.banned'; tenantId: string; ban: RoomBan }
+  | { type: 'member.unbanned'; tenantId: string; roomId: string; userId: string }
+  | { type: 'member.muted'; tenantId: string; mute: RoomMute }
+  | { type: 'member.unmuted'; tenantId: string; roomId: string; userId: string }
+  /** A tenant ban committed here (webhooks); what it does to sockets travels as user.changed. */
+  | { type: 'user.banned'; tenantId: string; ban: TenantBan }
+  | { type: 'user.unbanned'; tenantId: string; userId: string }
+  | { type: 'report.created'; tenantId: string; report: Report }
+  | { type: 'report.resolved'; tenantId: string; report: Report }
+  /** A user was banned from or let back into the tenant, here or on another instance (caches evicted already). */
+  | { type: 'user.changed'; tenantId: string; userId: string; why: UserChange }
 
 export type DomainEventType = DomainEvent['type']
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>

@@ -21,6 +21,14 @@ import { createTenantService } from './tenant'
 import { createTokenService } from './token'
 import { createWebhookService } from './webhook'
 import { createMemberCache } from './access'
+import { createAuditLog } from './audit'
+import { createBlockService } from './blocks'
+import { createBlocklistCache } from './blocklist'
+import { createModerationService } from './moderation'
+import { createSendPolicy, createTenantBanCache } from './moderation-cache'
+import { createOutboundFetch, type OutboundFetch } from './outbound-fetch'
+import { createPresendHook } from './presend'
+import { createReportService } from './reports'
 import { createChangeService } from './changes'
 import { createReactionService } from './reaction'
 import { createPinService } from './pin'
@@ -52,21 +60,34 @@ export interface ServiceInfra {
   copyBackup: (source: string, target: string) => Promise<number>
   /** Where uploaded files live (UPLOAD_STORAGE: a local directory or an S3 bucket). */
   blobs: BlobStore
+  /** Outbound HTTP for the pre-send hook (default: the checked, pinned fetch of outbound-fetch.ts). */
+  outboundFetch?: OutboundFetch
 }
 
 export function createServices(infra: ServiceInfra) {
   const { store, clock, config, log, events } = infra
-  const tenant = createTenantService({ store, clock, config, events })
+  const audit = createAuditLog({ store, clock })
+  const tenant = createTenantService({ store, clock, config, events, audit })
   const outbox = createOutbox({ store, clock, log, wake: infra.wakeDelivery })
   const redelivery = createRedelivery({ store, clock, config, live: infra.live })
   // Shared by the send/history path (reads) and the membership service (evicts after a removal).
   const memberships = createMemberCache(store, infra.cacheMemberships === false ? 0 : undefined)
+  // Send checks cache like memberships (off with shared storage); tenant bans cache everywhere, since
+  // a ban or lift is announced to every instance (moderation.shareChanges).
+  const policy = createSendPolicy(store, clock, infra.cacheMemberships === false ? 0 : undefined)
+  const moderation = createModerationService({ store, clock, events, audit, memberships, policy, bans: createTenantBanCache(store, clock) })
+  const presend = createPresendHook({ fetch: infra.outboundFetch ?? createOutboundFetch({ allowPrivate: config.ALLOW_HTTP_WEBHOOKS }), clock, log })
+  const message = createMessageService({ store, clock, events, log, config, memberships, policy, presend, blocklist: createBlocklistCache() })
   return {
     tenant,
-    chatroom: createChatroomService({ store, clock, events, presence: infra.presence, memberships }),
-    message: createMessageService({ store, clock, events, log, config, memberships }),
+    audit,
+    moderation,
+    blocks: createBlockService({ store, clock, audit, policy }),
+    reports: createReportService({ store, clock, events, audit, moderation, messages: message }),
+    chatroom: createChatroomService({ store, clock, events, presence: infra.presence, memberships, policy, audit }),
+    message,
     changes: createChangeService({ store, memberships }),
-    reaction: createReactionService({ store, clock, events, log, config, memberships }),
+    reaction: createReactionService({ store, clock, events, log, config, memberships, policy }),
     pin: createPinService({ store, clock, events, memberships }),
     mention: createMentionService({ store }),
     receipt: createReceiptService({ store, events, config }),
@@ -76,8 +97,8 @@ export function createServices(infra: ServiceInfra) {
     notifications: createNotificationService({ store, clock, config, events, outbox }),
     webhooks: createWebhookService({ store, clock, outbox, tenants: tenant, isConnected: infra.connectedAnywhere }),
     redelivery,
-    delivery: createDeliveryService({ store, clock, config, redelivery, wake: infra.wakeDelivery }),
-    backups: createBackupService({ config, copy: infra.copyBackup }),
+    delivery: createDeliveryService({ store, clock, config, redelivery, wake: infra.wakeDelivery, audit }),
+    backups: createBackupService({ config, copy: infra.copyBackup, audit }),
     blobs: infra.blobs,
     upload: createUploadService({ store, clock, config, blobs: infra.blobs }),
     uploadSweep: createUploadSweep({ store, clock, config, log, blobs: infra.blobs }),

@@ -3,7 +3,7 @@
 import { isoNow, type Clock } from '../clock'
 import type { MessageRow, NewMessage, Store } from '../db/types'
 import { toMessage, type AppendResult, type PageRow } from '../db/rows'
-import { attachmentsRefused, conflict, forbidden, invalid, notFound, toAppError } from '../errors'
+import { attachmentsRefused, conflict, contentRejected, forbidden, invalid, notFound, toAppError } from '../errors'
 import { randomBase62 } from '../ids'
 import type { Attachment, HistoryQuery, Message, MessageAck, PatchMessageBody, RepliesQuery, SendMessageBody } from '../schemas/message'
 import type { Actor } from './actor'
@@ -13,8 +13,23 @@ import { createGroupCommit } from './group-commit'
 import { changeEvent, type EventBus } from './events'
 import type { Logger } from '../log'
 import type { Config } from '../config'
+import type { SendPolicy } from './moderation-cache'
+import type { PresendHook } from './presend'
+import { fold, maskBlocked, type Matcher } from './blocklist'
 
-type Deps = { store: Store; clock: Clock; events: EventBus; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; memberships: MemberCache }
+type Deps = {
+  store: Store
+  clock: Clock
+  events: EventBus
+  log: Logger
+  config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>
+  memberships: MemberCache
+  /** SPEC §14 send checks: mutes, read-only rooms, blocked dms. */
+  policy: Pick<SendPolicy, 'check'>
+  presend: PresendHook
+  /** The compiled matcher of a tenant's blocklist terms. */
+  blocklist: (terms: readonly string[]) => Matcher
+}
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 /**
@@ -64,12 +79,27 @@ function pageOf(rows: PageRow[], limit: number, forward: boolean) {
   return { messages: page.map(toMessage), has_more }
 }
 
-export function createMessageService({ store, clock, events, log, config, memberships }: Deps) {
+export function createMessageService({ store, clock, events, log, config, memberships, policy, presend, blocklist }: Deps) {
   const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH, { linger: true })
 
   function checkContent(actor: Actor, content: string) {
     const max = actor.tenant.config.max_message_bytes
     if (Buffer.byteLength(content) > max) throw invalid('content', `content must be at most ${max} bytes`)
+  }
+
+  /**
+   * The tenant blocklist (SPEC §14): 422 under `reject`; under `mask` the content with each match
+   * starred. One fold and one pass over the content, whatever the number of terms (blocklist.ts).
+   */
+  function screen(actor: Actor, content: string): string {
+    const list = actor.tenant.config.blocklist
+    if (!list) return content
+    const matcher = blocklist(list.terms)
+    const folded = fold(content)
+    const matches = matcher.scan(folded, list.action === 'reject')
+    if (!matches.length) return content
+    if (list.action === 'reject') throw contentRejected('the message contains a blocked term')
+    return maskBlocked(matcher, content, folded, matches)
   }
 
   /**
@@ -98,10 +128,33 @@ export function createMessageService({ store, clock, events, log, config, member
       let pending: Promise<AppendResult>
       try {
         checkContent(actor, body.content)
-        const meta = jsonField('meta', body.meta)
+        let meta = jsonField('meta', body.meta)
         await memberships.requireMember(actor, roomId)
+        await policy.check(actor, roomId) // SPEC §14: a mute, a read-only room, a blocked dm (403)
         const mentions = await checkMentions(store, roomId, body.mentions)
         const attachments = await attachmentsOf(actor, body.attachments)
+        if (actor.tenant.config.presend && body.client_msg_id !== undefined) {
+          // A retry of a message already stored answers with it (200), without asking the hook
+          // again: the first attempt may have timed out at the client only.
+          const prior = await store.messages.byClientId(roomId, actor.userId, body.client_msg_id)
+          if (prior) return { created: false, ack: toAck(prior) }
+        }
+        let content = screen(actor, body.content)
+        if (actor.tenant.config.presend) {
+          // Each send waits for its own hook call, outside the group commit; a connection's later
+          // sends call the hook meanwhile but still go into the commit after this one (order.wait).
+          const out = await presend.check(actor.tenant, {
+            room_id: roomId,
+            sender_id: actor.userId,
+            content,
+            meta: (body.meta ?? null) as Record<string, unknown> | null,
+            parent_id: body.parent_id ?? null,
+            mentions,
+            attachments: [...attachments.ids],
+          })
+          content = out.content
+          meta = out.meta === null ? null : JSON.stringify(out.meta)
+        }
         if (order) await order.wait // earlier frames of this connection go into the commit first
         const now = clock.now()
         pending = commits.submit({
@@ -109,7 +162,7 @@ export function createMessageService({ store, clock, events, log, config, member
           room_id: roomId,
           sender_id: actor.userId,
           message_id: messageId(now),
-          content: body.content,
+          content,
           meta,
           client_msg_id: body.client_msg_id ?? null,
           created_at: new Date(now).toISOString(),
@@ -180,8 +233,9 @@ export function createMessageService({ store, clock, events, log, config, member
       const row = await store.messages.get(roomId, messageId)
       if (!row) throw notFound('message')
       if (row.sender_id !== actor.userId) throw forbidden('only the sender edits a message')
+      const content = body.content === undefined ? null : screen(actor, body.content) // 422 before the state's 409 (SPEC §14)
       if (row.deleted_at) throw conflict('the message is deleted')
-      const patch = { content: body.content ?? null, meta, mentions }
+      const patch = { content, meta, mentions }
       const updated = toMessage(await store.messages.edit(roomId, row.seq, patch, actor.userId, isoNow(clock)))
       events.emit(changeEvent(actor.tenant.tenant_id, updated, { kind: 'edited', user_id: actor.userId }))
       return updated
@@ -196,6 +250,18 @@ export function createMessageService({ store, clock, events, log, config, member
       if (row.deleted_at) return
       const r = await store.messages.tombstone(roomId, row.seq, actor.userId, isoNow(clock))
       if (r.changed) events.emit(changeEvent(actor.tenant.tenant_id, toMessage(r.row), { kind: 'deleted', user_id: actor.userId }))
+    },
+
+    /**
+     * A delete by the parent app (a report resolved with delete_message, SPEC §14); the change's
+     * user_id is `api_key`, as in the audit log. The caller checked the room.
+     */
+    async removeByModerator(tenantId: string, roomId: string, messageId: string): Promise<void> {
+      const row = await store.messages.get(roomId, messageId)
+      if (!row || row.tenant_id !== tenantId) throw notFound('message')
+      if (row.deleted_at) return
+      const r = await store.messages.tombstone(roomId, row.seq, 'api_key', isoNow(clock))
+      if (r.changed) events.emit(changeEvent(tenantId, toMessage(r.row), { kind: 'deleted', user_id: 'api_key' }))
     },
   }
 }

@@ -13,9 +13,19 @@ import type { Actor } from './actor'
 import { changeEvent, type EventBus } from './events'
 import { parseLimit } from './input'
 import type { MemberCache } from './access'
+import type { SendPolicy } from './moderation-cache'
 import { createGroupCommit } from './group-commit'
 
-type Deps = { store: Store; clock: Clock; events: EventBus; log: Logger; config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>; memberships: MemberCache }
+type Deps = {
+  store: Store
+  clock: Clock
+  events: EventBus
+  log: Logger
+  config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>
+  memberships: MemberCache
+  /** SPEC §14: a muted member does not react. */
+  policy: Pick<SendPolicy, 'check'>
+}
 
 /**
  * A reaction key from the raw (still percent-encoded) last path segment, or a query value (already
@@ -37,7 +47,7 @@ export function reactionKey(raw: string, encoded: boolean): string {
   return key
 }
 
-export function createReactionService({ store, clock, events, log, config, memberships }: Deps) {
+export function createReactionService({ store, clock, events, log, config, memberships, policy }: Deps) {
   // Reactions that arrive in the same event-loop turn share one transaction (one fsync), as sends do.
   const commits = createGroupCommit<ReactionOp, ChangeResult>((ops) => store.reactions.apply(ops), config.GROUP_COMMIT_MAX_BATCH, { linger: true })
 
@@ -68,6 +78,7 @@ export function createReactionService({ store, clock, events, log, config, membe
     async add(actor: Actor, roomId: string, messageId: string, rawKey: string): Promise<Message> {
       const key = reactionKey(rawKey, true)
       const row = await target(actor, roomId, messageId)
+      await policy.check(actor, roomId, 'react') // a muted member: 403
       return change(actor, { op: 'add', room_id: roomId, seq: row.seq, key, user_id: actor.userId, at: isoNow(clock) })
     },
 

@@ -12,6 +12,8 @@ import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
 import { WEBHOOK_EVENTS, type WebhookEvent } from '../schemas/webhook'
 import { isJsonObject } from './input'
 import type { EventBus, TenantChange } from './events'
+import { auditedConfig, type AuditLog } from './audit'
+import { effectiveModeration, moderationConfig, type ModerationSettings } from './moderation-config'
 import { DEFAULT_UPLOAD_TYPES, MEDIA_PATTERN } from './upload-media'
 
 export type { TenantChange }
@@ -30,6 +32,8 @@ export interface EffectiveConfig {
   webhook_events: WebhookEvent[]
   require_user_tokens: boolean
   features: { typing: boolean; presence: boolean; read_receipts: boolean }
+  blocklist: ModerationSettings['blocklist']
+  presend: ModerationSettings['presend']
   /** Largest upload in bytes (MAX_UPLOAD_BYTES unless the tenant lowers it). */
   max_upload_bytes: number
   /** Total bytes of live uploads the tenant may hold; null: no quota. */
@@ -59,9 +63,12 @@ const newUserTokenSecret = () => `uts_${randomBase62(40)}`
 
 const MAX_MESSAGE_BYTES = 16 * 1024
 
-type Deps = { store: Store; clock: Clock; config: Config; events: EventBus }
+/** `audit` records the admin actions (SPEC §14): creation, config changes and rotations, never a secret. */
+type Deps = { store: Store; clock: Clock; config: Config; events: EventBus; audit: Pick<AuditLog, 'record'> }
 
-export function createTenantService({ store, clock, config, events }: Deps) {
+export function createTenantService({ store, clock, config, events, audit }: Deps) {
+  const admin = (action: string, tenantId: string, data: Record<string, unknown>) => audit.record({ tenant_id: tenantId, actor: 'admin', action, target: tenantId, data })
+
   /** Validates a partial config key by key; errors name `config.<key>` (SPEC §10). Unknown keys are dropped. */
   function validateConfig(raw: unknown): TenantConfig {
     if (!isJsonObject(raw)) throw invalid('config', 'config must be a JSON object')
@@ -98,6 +105,7 @@ export function createTenantService({ store, clock, config, events }: Deps) {
       if (typeof input.require_user_tokens !== 'boolean') throw invalid('config.require_user_tokens', 'require_user_tokens must be a boolean')
       out.require_user_tokens = input.require_user_tokens
     }
+    Object.assign(out, moderationConfig(input, config.ALLOW_HTTP_WEBHOOKS)) // blocklist, presend_* (SPEC §14)
     if ('max_upload_bytes' in input) out.max_upload_bytes = int('max_upload_bytes', 1, config.MAX_UPLOAD_BYTES)
     if ('storage_quota_bytes' in input) {
       // null removes the quota; stored as absent, like webhook_events.
@@ -138,6 +146,7 @@ export function createTenantService({ store, clock, config, events }: Deps) {
         presence: stored.features?.presence ?? true,
         read_receipts: stored.features?.read_receipts ?? true,
       },
+      ...effectiveModeration(stored),
       max_upload_bytes: Math.min(stored.max_upload_bytes ?? config.MAX_UPLOAD_BYTES, config.MAX_UPLOAD_BYTES),
       storage_quota_bytes: stored.storage_quota_bytes ?? null,
       upload_types: stored.upload_types ?? DEFAULT_UPLOAD_TYPES,
@@ -203,6 +212,7 @@ export function createTenantService({ store, clock, config, events }: Deps) {
         created_at: isoNow(clock),
       }
       await store.tenants.insert(row)
+      await admin('tenant.create', row.tenant_id, { name, config: auditedConfig(cfg) })
       return {
         ...toTenant(row),
         api_key: apiKey,
@@ -230,6 +240,7 @@ export function createTenantService({ store, clock, config, events }: Deps) {
       if (incoming.features) merged.features = { ...current.features, ...incoming.features }
       const updated = (await store.tenants.update(tenantId, { name: patch.name, config: JSON.stringify(merged) }))!
       await changed(tenantId, 'config')
+      await admin('tenant.update', tenantId, { ...(patch.name !== undefined && { name: patch.name }), config: auditedConfig(incoming) })
       return toTenant(updated)
     },
 
@@ -249,6 +260,7 @@ export function createTenantService({ store, clock, config, events }: Deps) {
         throw invalid('which', 'which must be api_key, webhook_secret or user_token_secret')
       }
       await changed(tenantId, which === 'api_key' ? 'rotate' : which === 'user_token_secret' ? 'token_secret' : 'secret')
+      await admin('tenant.rotate', tenantId, { which })
       return { [which]: value }
     },
 

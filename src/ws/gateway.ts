@@ -115,8 +115,14 @@ export function createGateway(deps: GatewayDeps) {
     }
   }
 
+  // SPEC §14: a tenant ban closes the user's sockets (1008) on every instance: user.changed is
+  // emitted here for this instance's bans and for those another instance announces.
+  function userChanged({ tenantId, userId, why }: EventOf<'user.changed'>) {
+    if (why === 'banned') closeUser(tenantId, userId, 1008, 'user banned')
+  }
+
   /** What the live sockets do about domain events (registered by the composition root). */
-  const subscriber: Subscriber = { name: 'websocket sessions', handlers: { 'tenant.changed': tenantChanged } }
+  const subscriber: Subscriber = { name: 'websocket sessions', handlers: { 'tenant.changed': tenantChanged, 'user.changed': userChanged } }
 
   /**
    * Token sockets whose `exp` has passed close 1008 `token expired` (REST refuses the token already).
@@ -154,6 +160,9 @@ export function createGateway(deps: GatewayDeps) {
     const conn = new Connection(newId('conn'), ws, actor, clock, config.WS_MSG_RATE, config.WS_BACKPRESSURE_LIMIT / 2)
     data.conn = conn
     const first = broker.register(conn.tenantId, conn.userId, ws)
+    // A ban that committed between the upgrade's check and this registration closed nothing here yet.
+    const banned = services.moderation.isBanned(conn.tenantId, conn.userId) // a memory lookup once asked by the upgrade
+    if (banned === true || (banned !== false && (await banned))) return ws.close(1008, 'user banned')
     deps.onOpen?.()
     conn.send({
       type: 'connected',

@@ -17,9 +17,9 @@ describe('POST /v1/rooms', () => {
     })
     expect(r.status).toBe(201)
     expect(Object.keys(r.body).sort()).toEqual(
-      ['created_at', 'first_seq', 'last_rev', 'last_seq', 'member_count', 'metadata', 'name', 'room_id', 'type', 'unique_key'].sort(),
+      ['created_at', 'first_seq', 'last_rev', 'last_seq', 'member_count', 'metadata', 'name', 'read_only', 'room_id', 'type', 'unique_key'].sort(),
     )
-    expect(r.body).toMatchObject({ type: 'group', name: 'Team', metadata: { color: 'blue' }, unique_key: null, last_seq: 0, last_rev: 0, first_seq: 1, member_count: 3 })
+    expect(r.body).toMatchObject({ type: 'group', name: 'Team', metadata: { color: 'blue' }, unique_key: null, last_seq: 0, last_rev: 0, first_seq: 1, member_count: 3, read_only: false })
     expect(r.body.room_id).toMatch(/^room_[0-9A-Za-z]{16,}$/)
     expect(r.body.created_at).toMatch(ISO_MS)
     const m = await a('GET', `/v1/rooms/${r.body.room_id}/members`)

@@ -16,7 +16,7 @@ const MESSAGE_KEYS = [
   'attachments', 'client_msg_id', 'content', 'created_at', 'deleted_at', 'edited_at', 'last_reply_at', 'mentions', 'message_id', 'meta',
   'parent_id', 'pinned_at', 'pinned_by', 'reactions', 'reply_count', 'rev', 'room_id', 'sender_id', 'seq',
 ]
-const ROOM_KEYS = ['created_at', 'first_seq', 'last_rev', 'last_seq', 'member_count', 'metadata', 'name', 'room_id', 'type', 'unique_key']
+const ROOM_KEYS = ['created_at', 'first_seq', 'last_rev', 'last_seq', 'member_count', 'metadata', 'name', 'read_only', 'room_id', 'type', 'unique_key']
 
 let s: TestServer
 let rx: Receiver

@@ -106,7 +106,16 @@ describe('request bodies and parameters', () => {
   test('no 204 answer has content', () => {
     const noContent = operations().filter((o) => o.op.responses['204'])
     expect(noContent.map((o) => o.id).sort()).toEqual(
-      ['DELETE /v1/admin/dead-letters/{id}', 'DELETE /v1/rooms/{room_id}/members/{user_id}', 'DELETE /v1/rooms/{room_id}/messages/{message_id}', 'DELETE /v1/subscriptions/{subscription_id}'].sort(),
+      [
+        'DELETE /v1/admin/dead-letters/{id}',
+        'DELETE /v1/rooms/{room_id}/members/{user_id}',
+        'DELETE /v1/rooms/{room_id}/messages/{message_id}',
+        'DELETE /v1/subscriptions/{subscription_id}',
+        'DELETE /v1/rooms/{room_id}/bans/{user_id}',
+        'DELETE /v1/rooms/{room_id}/mutes/{user_id}',
+        'DELETE /v1/moderation/bans/{user_id}',
+        'DELETE /v1/blocks/{user_id}',
+      ].sort(),
     )
     for (const o of noContent) expect(deref(o.op.responses['204']).content).toBeUndefined()
   })
@@ -144,10 +153,10 @@ describe('responses', () => {
       }
   })
 
-  test('every tenant operation answers 400, 401, 413, 415, 429, 500 and 503; admin operations 400, 401, 403, 413, 415, 500 and 503', () => {
+  test('every tenant operation answers 400, 401, 403 (a banned user), 413, 415, 429, 500 and 503; admin operations 400, 401, 403, 413, 415, 500 and 503', () => {
     for (const o of operations()) {
       const codes = Object.keys(o.op.responses)
-      if (isTenant(o.path)) expect({ op: o.id, codes }).toEqual({ op: o.id, codes: expect.arrayContaining(['400', '401', '413', '415', '429', '500', '503']) })
+      if (isTenant(o.path)) expect({ op: o.id, codes }).toEqual({ op: o.id, codes: expect.arrayContaining(['400', '401', '403', '413', '415', '429', '500', '503']) })
       if (isAdmin(o.path)) {
         expect({ op: o.id, codes }).toEqual({ op: o.id, codes: expect.arrayContaining(['400', '401', '403', '413', '415', '500', '503']) })
         expect(codes).not.toContain('429')
@@ -182,7 +191,16 @@ describe('responses', () => {
 
 describe('credentials', () => {
   const schemes = (o: Json) => (o.security ?? []).map((req: Json) => Object.keys(req).sort().join('+')).sort()
-  const APP_ONLY = ['POST /v1/tokens', 'POST /v1/notify']
+  const APP_ONLY = [
+    'POST /v1/tokens',
+    'POST /v1/notify',
+    'POST /v1/moderation/bans',
+    'GET /v1/moderation/bans',
+    'DELETE /v1/moderation/bans/{user_id}',
+    'GET /v1/moderation/reports',
+    'POST /v1/moderation/reports/{report_id}/resolve',
+    'GET /v1/moderation/audit',
+  ]
 
   test('X-User-Id is a header parameter of tenant operations, not a security scheme', () => {
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer', 'masterKey'])

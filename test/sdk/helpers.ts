@@ -25,7 +25,7 @@ export interface Recorder {
   waitFor<K extends keyof ChatEvents>(type: K, pred?: (p: ChatEvents[K]) => boolean, ms?: number): Promise<ChatEvents[K]>
 }
 
-const RECORDED: (keyof ChatEvents)[] = ['ack', 'state', 'connected', 'synced', 'disconnected', 'reconnecting', 'shutdown', 'epoch', 'typing', 'presence', 'read', 'message.updated', 'message.deleted', 'member.joined', 'member.left', 'notification']
+const RECORDED: (keyof ChatEvents)[] = ['ack', 'state', 'connected', 'synced', 'disconnected', 'reconnecting', 'shutdown', 'epoch', 'typing', 'presence', 'read', 'message.updated', 'message.deleted', 'changes.synced', 'member.joined', 'member.left', 'notification']
 
 export function record(client: ChatClient): Recorder {
   const messages: Message[] = []

@@ -11,6 +11,7 @@ import { openStore, type OpenedStore } from '../../src/db/open-store'
 import { createLogger } from '../../src/log'
 import { createEventBus } from '../../src/services/events'
 import { createTenantService } from '../../src/services/tenant'
+import { createAuditLog } from '../../src/services/audit'
 import { createTokenService, tokenCacheEviction } from '../../src/services/token'
 import { startTestServer, type TestServer, type TestTenant } from '../support/server'
 import { freshPgDatabase, TEST_PG_URL } from '../support/storage'
@@ -212,7 +213,7 @@ describe('tenant caches (SQLite, or PostgreSQL under CHATAPI_TEST_DATABASE_URL)'
   async function setup() {
     const config = loadConfig({ DATABASE_URL: ':memory:' })
     const events = createEventBus(createLogger('error'))
-    const tenants = createTenantService({ store: opened.store, clock: systemClock, config, events })
+    const tenants = createTenantService({ store: opened.store, clock: systemClock, config, events, audit: createAuditLog({ store: opened.store, clock: systemClock }) })
     const tokens = createTokenService({ tenants, clock: systemClock })
     events.subscribe(tokenCacheEviction(tokens)) // as the composition root wires it (src/core.ts)
     const created = await tenants.create('cache')

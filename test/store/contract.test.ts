@@ -264,6 +264,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           unique_key: null,
           last_seq: 0,
           member_count: 2,
+          read_only: 0,
           created_at: T0,
           last_activity_at: expect.stringMatching(ACTIVITY),
           last_rev: 0,
@@ -342,6 +343,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           last_rev: 0,
           first_seq: 1,
           member_count: 2,
+          read_only: false,
           created_at: T0,
           unread_count: 1,
           unread_mentions: 0,
@@ -448,6 +450,7 @@ for (const impl of [sqliteImpl, postgresImpl]) {
           last_rev: 0,
           first_seq: 1,
           member_count: 1,
+          read_only: false,
           created_at: at(1),
         })
         const p2 = await s.rooms.listChannels('t1', 3, p1.next_cursor!)

@@ -16,6 +16,8 @@ export class WsClient {
   private opened: Promise<void>
   /** Every frame received, in order (the queue above is consumed by next()). */
   readonly log: Frame[] = []
+  /** When each frame arrived (Date.now()), for tests that time from a delivery, not from a later await. */
+  readonly receivedAt = new WeakMap<Frame, number>()
 
   /** `checkFrames: false` only for servers that are not ChatAPI (the broker suites' bare test server). */
   constructor(url: string, headers: Record<string, string> = {}, opts: { checkFrames?: boolean } = {}) {
@@ -30,6 +32,7 @@ export class WsClient {
     this.ws.addEventListener('message', (e) => {
       const f = JSON.parse(String(e.data)) as Frame
       this.log.push(f)
+      this.receivedAt.set(f, Date.now())
       const i = this.waiters.findIndex((w) => w.pred(f))
       if (i >= 0) this.waiters.splice(i, 1)[0].resolve(f)
       else this.frames.push(f)

@@ -8,7 +8,9 @@ import { createDeliveryStore } from './deliveries'
 import { createDeliveryResults } from './delivery-results'
 import { createMemberStore } from './members'
 import { createMessageStore } from './messages'
+import { createModerationStore } from './moderation'
 import { createNotificationStore } from './notifications'
+import { createAuditStore, createReportStore } from './reports'
 import { createRoomStore } from './rooms'
 import { first } from './rows'
 import { createTenantStore } from './tenants'
@@ -38,6 +40,9 @@ export function createPostgresStore(sql: SQL): Store {
     notifications: createNotificationStore(sql),
     deliveries: createDeliveryStore(sql),
     deadLetters: createDeadLetterStore(sql),
+    moderation: createModerationStore(sql),
+    reports: createReportStore(sql),
+    audit: createAuditStore(sql),
     applyDeliveryResults: createDeliveryResults(sql),
     uploads: createUploadStore(sql),
     meta: {

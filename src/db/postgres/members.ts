@@ -52,10 +52,11 @@ export function createMemberStore(sql: SQL) {
 
     /**
      * Adds users in one transaction; existing members keep their role. Throws CONFLICT when the room
-     * would pass maxMembers. Returns every named member (new and existing) and which are new. The
-     * room row is locked first, so concurrent adds on several instances count one after the other
-     * and cannot pass maxMembers together. A room that grows past 100 members stops carrying its
-     * activity second on member rows (db/room-list.ts ROOM_LIST_SQL).
+     * would pass maxMembers. Returns every named member (new and existing) and which are new; adds
+     * nobody when one of the new users is banned from the room (`banned` names them). The room row
+     * is locked first (a ban locks it too, db/postgres/moderation.ts), so concurrent adds on several
+     * instances count one after the other and cannot pass maxMembers together. A room that grows
+     * past 100 members stops carrying its activity second on member rows (db/room-list.ts ROOM_LIST_SQL).
      */
     async add(tenantId: string, roomId: string, userIds: string[], role: Role, at: string, maxMembers: number) {
       const named = [...new Set(userIds)]
@@ -65,6 +66,12 @@ export function createMemberStore(sql: SQL) {
           (await tx`SELECT user_id FROM members WHERE room_id = ${roomId} AND user_id = ANY(${named}::text[])`).map((r: { user_id: string }) => r.user_id),
         )
         const fresh = named.filter((u) => !present.has(u))
+        if (fresh.length) {
+          const banned = (
+            await tx`SELECT user_id FROM room_bans WHERE room_id = ${roomId} AND user_id = ANY(${fresh}::text[]) AND (expires_at IS NULL OR expires_at > ${at})`
+          ).map((r: { user_id: string }) => r.user_id) as string[]
+          if (banned.length) return { rows: [] as MemberRow[], added: new Set<string>(), banned }
+        }
         const count = (room?.member_count as number | undefined) ?? 0
         if (count + fresh.length > maxMembers) throw conflict(`room is full (max ${maxMembers} members)`)
         if (fresh.length) {
@@ -77,7 +84,7 @@ export function createMemberStore(sql: SQL) {
         }
         const byUser = new Map<string, MemberRow>()
         for (const r of await tx`SELECT room_id, user_id, tenant_id, role, joined_at, last_ack, last_read FROM members WHERE room_id = ${roomId} AND user_id = ANY(${named}::text[])`) byUser.set(r.user_id, r)
-        return { rows: named.map((u) => byUser.get(u)!), added: new Set(fresh) }
+        return { rows: named.map((u) => byUser.get(u)!), added: new Set(fresh), banned: [] as string[] }
       })
     },
 

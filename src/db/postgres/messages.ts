@@ -279,6 +279,8 @@ export function createMessageStore(sql: SQL) {
     get: async (roomId: string, messageId: string) =>
       first<MessageRow>(await sql`SELECT * FROM messages WHERE room_id = ${roomId} AND message_id = ${messageId}`),
     bySeq: (roomId: string, seq: number) => bySeq(sql, roomId, seq),
+    byClientId: async (roomId: string, senderId: string, clientMsgId: string) =>
+      first<MessageRow>(await sql`SELECT * FROM messages WHERE room_id = ${roomId} AND sender_id = ${senderId} AND client_msg_id = ${clientMsgId}`),
     /** Up to `limit` messages with seq > afterSeq, ascending; `topLevel` leaves replies out. */
     after: async (roomId: string, afterSeq: number, limit: number, topLevel = false) =>
       all<PageRow>(

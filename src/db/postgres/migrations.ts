@@ -5,6 +5,7 @@ import m0002 from '../../../migrations/postgres/0002_delivery.sql' with { type: 
 import m0003 from '../../../migrations/postgres/0003_room_list_order.sql' with { type: 'text' }
 import m0004 from '../../../migrations/postgres/0004_rich_messages.sql' with { type: 'text' }
 import m0005 from '../../../migrations/postgres/0005_uploads.sql' with { type: 'text' }
+import m0006 from '../../../migrations/postgres/0006_moderation.sql' with { type: 'text' }
 import type { Migration } from '../migrations'
 
 /** Append new files here; test/store/pg-migrations.test.ts fails when one in migrations/postgres/ is missing. */
@@ -14,4 +15,5 @@ export const postgresMigrations: Migration[] = [
   { version: 3, name: '0003_room_list_order', sql: m0003 },
   { version: 4, name: '0004_rich_messages', sql: m0004 },
   { version: 5, name: '0005_uploads', sql: m0005 },
+  { version: 6, name: '0006_moderation', sql: m0006 },
 ]

@@ -44,9 +44,11 @@ export function createRoomStore(sql: SQL, mentions: { unreadCounts(tenantId: str
       })
     },
 
-    async update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string }): Promise<RoomRow | null> {
+    async update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string; read_only?: boolean }): Promise<RoomRow | null> {
+      const readOnly = patch.read_only === undefined ? null : Number(patch.read_only)
       return first<RoomRow>(
-        await sql`UPDATE rooms SET name = coalesce(${patch.name ?? null}::text, name), metadata = coalesce(${patch.metadata ?? null}::text, metadata)
+        await sql`UPDATE rooms SET name = coalesce(${patch.name ?? null}::text, name), metadata = coalesce(${patch.metadata ?? null}::text, metadata),
+            read_only = coalesce(${readOnly}::int, read_only)
           WHERE tenant_id = ${tenantId} AND room_id = ${roomId} RETURNING *`,
       )
     },

@@ -15,6 +15,8 @@ import { createReactionStore } from './reactions'
 import { createPinStore } from './pins'
 import { createMentionStore } from './mentions'
 import { createUploadStore } from './uploads'
+import { createModerationStore } from './moderation'
+import { createAuditStore, createReportStore } from './reports'
 
 /**
  * Every method is synchronous and, where it writes more than one row, one immediate transaction:
@@ -41,6 +43,9 @@ export function createSqliteStore(db: Database) {
     notifications: createNotificationStore(db),
     deliveries,
     deadLetters,
+    moderation: createModerationStore(db),
+    reports: createReportStore(db),
+    audit: createAuditStore(db),
     applyDeliveryResults: createDeliveryResults(deliveries, deadLetters),
     uploads: createUploadStore(db),
     meta: {

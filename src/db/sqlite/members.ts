@@ -16,6 +16,9 @@ export function createMemberStore(db: Database) {
   )
   const setBuckets = db.query('UPDATE members SET activity_bucket = ? WHERE room_id = ?')
   const del = db.query('DELETE FROM members WHERE room_id = ? AND user_id = ?')
+  const bannedIn = db.query<{ user_id: string }, [string, string, string]>(
+    'SELECT user_id FROM room_bans WHERE room_id = ? AND user_id IN (SELECT value FROM json_each(?)) AND (expires_at IS NULL OR expires_at > ?)',
+  )
   const pageFirst = db.query<MemberRow, [string, number]>(
     `SELECT ${MEMBER_COLUMNS} FROM members WHERE room_id = ? ORDER BY joined_at, user_id LIMIT ?`,
   )
@@ -74,12 +77,15 @@ export function createMemberStore(db: Database) {
 
     /**
      * Adds users in one immediate transaction; existing members keep their role. Throws CONFLICT when
-     * the room would pass maxMembers. Returns every named member (new and existing) and which are new.
-     * A room that grows past 100 members stops carrying its activity second on member rows.
+     * the room would pass maxMembers. Returns every named member (new and existing) and which are new;
+     * adds nobody when one of the new users is banned from the room (`banned` names them). A room
+     * that grows past 100 members stops carrying its activity second on member rows.
      */
     add(tenantId: string, roomId: string, userIds: string[], role: Role, at: string, maxMembers: number) {
       return db.transaction(() => {
         const fresh = [...new Set(userIds)].filter((u) => !one.get(roomId, u))
+        const banned = fresh.length ? bannedIn.all(roomId, JSON.stringify(fresh), at).map((r) => r.user_id) : []
+        if (banned.length) return { rows: [] as MemberRow[], added: new Set<string>(), banned }
         const room = roomCount.get(roomId)
         const count = room?.member_count ?? 0
         if (count + fresh.length > maxMembers) throw conflict(`room is full (max ${maxMembers} members)`)
@@ -88,7 +94,7 @@ export function createMemberStore(db: Database) {
         for (const u of fresh) insert.run(roomId, u, tenantId, role, at, bucket)
         if (fresh.length) bumpCount.run(fresh.length, roomId)
         const rows = [...new Set(userIds)].map((u) => one.get(roomId, u)!)
-        return { rows, added: new Set(fresh) }
+        return { rows, added: new Set(fresh), banned }
       }).immediate()
     },
 

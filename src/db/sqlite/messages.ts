@@ -144,6 +144,7 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
     },
 
     get: (roomId: string, messageId: string) => byId.get(roomId, messageId),
+    byClientId: (roomId: string, senderId: string, clientMsgId: string) => byClientId.get(roomId, senderId, clientMsgId),
     bySeq: (roomId: string, seq: number) => bySeq.get(roomId, seq),
     /** Up to `limit` messages with seq > afterSeq, ascending; `topLevel` leaves replies out. */
     after: (roomId: string, afterSeq: number, limit: number, topLevel = false) => (topLevel ? afterTop : after).all(roomId, afterSeq, limit),

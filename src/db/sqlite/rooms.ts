@@ -52,13 +52,10 @@ export function createRoomStore(db: Database, activity: ActivityKeys, mentions: 
       }).immediate()
     },
 
-    update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string }): RoomRow | null {
-      db.query('UPDATE rooms SET name = coalesce(?, name), metadata = coalesce(?, metadata) WHERE tenant_id = ? AND room_id = ?').run(
-        patch.name ?? null,
-        patch.metadata ?? null,
-        tenantId,
-        roomId,
-      )
+    update(tenantId: string, roomId: string, patch: { name?: string; metadata?: string; read_only?: boolean }): RoomRow | null {
+      db.query(
+        'UPDATE rooms SET name = coalesce(?, name), metadata = coalesce(?, metadata), read_only = coalesce(?, read_only) WHERE tenant_id = ? AND room_id = ?',
+      ).run(patch.name ?? null, patch.metadata ?? null, patch.read_only === undefined ? null : Number(patch.read_only), tenantId, roomId)
       return byId.get(tenantId, roomId)
     },
 

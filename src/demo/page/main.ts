@@ -1,28 +1,14 @@
 // The demo chat page: a user token in, rooms with unread counts, live messages, typing, presence,
-// sending and editing. Built for the browser by src/demo/bundle.ts; everything goes through the SDK.
+// sending and editing; replies in a thread, reactions, pins and mentions (rich.ts); reporting and
+// blocking (moderation.ts). Built for the browser by src/demo/bundle.ts; everything goes through the SDK.
 
-import { ChatApiError, ChatClient, type Member, type Message, type RoomListItem } from '../../../sdk/src/index'
+import { ChatApiError, ChatClient, type ChangedMessage, type Member, type Message, type RoomListItem } from '../../../sdk/src/index'
+import { $, h, rerender } from './dom'
+import { actionBar, keepNewer, mentionsIn, pinsAfter, reactionBar, type MessageActions } from './rich'
+import { loadBlocks, memberControls, reportControl, type ModerationContext } from './moderation'
 import { createAttachments } from './attachments'
 
 const TOKEN_KEY = 'chatapi.demo.token'
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T
-
-/** Creates an element; strings become text nodes (never HTML). */
-function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | boolean | undefined> = {},
-  ...children: (Node | string | null | undefined)[]
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag)
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === false) continue
-    if (k === 'class') el.className = String(v)
-    else el.setAttribute(k, v === true ? '' : v)
-  }
-  for (const c of children) if (c !== null && c !== undefined) el.append(c)
-  return el
-}
 
 interface RoomView {
   room: RoomListItem
@@ -31,6 +17,8 @@ interface RoomView {
   /** The other user of a dm. */
   peer?: string
   activity: string
+  /** Messages above the read marker that mention the viewer. */
+  mentions: number
 }
 
 const state = {
@@ -43,6 +31,27 @@ const state = {
   presence: new Map<string, 'online' | 'offline'>(),
   typing: new Map<string, Map<string, ReturnType<typeof setTimeout>>>(),
   editing: null as string | null,
+  /** The open thread: its top-level message, and its replies. */
+  thread: null as string | null,
+  replies: new Map<string, Message>(),
+  pins: [] as Message[],
+  /** Users the caller blocks (SPEC §14). */
+  blocked: new Set<string>(),
+}
+
+/** What the moderation controls need about the open room (null when none is open). */
+function moderation(): ModerationContext | null {
+  if (!state.client || !state.current) return null
+  const roomId = state.current
+  return {
+    client: state.client,
+    me: state.me,
+    roomId,
+    myRole: state.members.find((m) => m.user_id === state.me)?.role,
+    blocked: state.blocked,
+    showError,
+    refresh: () => void loadMembers(roomId),
+  }
 }
 
 function showError(e: unknown, where = 'error') {
@@ -80,6 +89,7 @@ async function signIn(token: string) {
   $('login').hidden = true
   $('app').hidden = false
   $('signout').hidden = false
+  state.blocked = await loadBlocks(client)
   await loadRooms()
   const first = [...state.rooms.keys()][0]
   if (first && !state.current) await openRoom(first)
@@ -146,30 +156,50 @@ function onMessage(m: Message) {
     void loadRooms() // a room we were just added to
     return
   }
+  const fresh = m.seq > v.lastSeq
   v.lastSeq = Math.max(v.lastSeq, m.seq)
   v.room.last_message = m
   v.activity = m.created_at
   if (m.sender_id === state.me) v.lastRead = Math.max(v.lastRead, m.seq) // sending moves your own marker
+  else if (fresh && m.mentions.includes(state.me) && m.seq > v.lastRead) v.mentions++
   setTyping(m.room_id, m.sender_id, false)
   if (m.room_id === state.current) {
-    state.messages.set(m.message_id, m)
-    renderMessages(true)
+    if (!m.parent_id) {
+      keepNewer(state.messages, m)
+      renderMessages(true)
+    } else if (m.parent_id === state.thread) {
+      keepNewer(state.replies, m)
+      renderThread(true)
+    }
     markRead(m.room_id, m.seq)
   }
   renderRooms()
 }
 
-function onMessageChanged(m: Message) {
-  if (m.room_id === state.current && state.messages.has(m.message_id)) {
-    state.messages.set(m.message_id, m)
-    renderMessages(false)
+/** Applies a copy of a message (a change from the SDK, or an answer to one of our own calls). */
+function onMessageChanged(m: Message | ChangedMessage) {
+  if (m.room_id !== state.current) return
+  if (state.messages.has(m.message_id) && keepNewer(state.messages, m)) renderMessages(false)
+  if (state.replies.has(m.message_id) && keepNewer(state.replies, m)) renderThread(false)
+  if (m.message_id === state.thread) renderThread(false)
+  const pins = pinsAfter(state.pins, m)
+  if (pins !== state.pins) {
+    state.pins = pins
+    renderPins()
   }
+}
+
+/** The answer to our own call: applied at once; the SDK then skips the frame of the same change. */
+function applyOwn(m: Message) {
+  state.client?.noteMessage(m)
+  onMessageChanged(m)
 }
 
 function markRead(roomId: string, seq: number) {
   const v = state.rooms.get(roomId)
   if (!v || seq <= v.lastRead || document.visibilityState === 'hidden') return
   v.lastRead = seq
+  if (seq >= v.lastSeq) v.mentions = 0
   state.client?.markRead(roomId, seq).catch((e) => showError(e))
 }
 
@@ -206,6 +236,7 @@ async function loadRooms() {
       lastRead,
       peer: peerOf(r),
       activity: r.last_message?.created_at ?? r.created_at,
+      mentions: r.room_id === state.current && lastRead >= r.last_seq ? 0 : r.unread_mentions,
     })
   }
   state.rooms = next
@@ -227,12 +258,23 @@ async function openRoom(roomId: string) {
   state.current = roomId
   state.editing = null
   state.messages = new Map()
+  state.pins = []
+  closeThread()
   renderRooms()
   renderRoom()
-  const [page] = await Promise.all([client.rest.listMessages(roomId, { limit: 50 }), loadMembers(roomId)])
+  const [page, pins] = await Promise.all([
+    client.rest.listMessages(roomId, { limit: 50, top_level: true }),
+    client.rest.listPins(roomId),
+    loadMembers(roomId),
+  ])
   if (state.current !== roomId) return
-  for (const m of page.messages) if (!state.messages.has(m.message_id)) state.messages.set(m.message_id, m)
+  for (const m of page.messages) {
+    client.noteMessage(m)
+    keepNewer(state.messages, m)
+  }
+  state.pins = pins.messages
   renderMessages(true)
+  renderPins()
   const last = page.messages.at(-1)
   if (last) markRead(roomId, Math.max(last.seq, state.rooms.get(roomId)?.lastSeq ?? 0))
   renderRooms()
@@ -275,6 +317,7 @@ function renderRooms() {
         v.peer ? dot(v.peer) : null,
         h('span', { class: 'name' }, roomName(v)),
         h('span', { class: 'kind' }, v.room.type),
+        h('span', { class: 'mentions', 'data-count': String(v.mentions), title: 'unread mentions of you', 'aria-label': `${v.mentions} unread mentions` }, `@${v.mentions}`),
         h('span', { class: 'unread', 'data-count': String(unread) }, String(unread)),
       )
       li.addEventListener('click', () => void openRoom(v.room.room_id))
@@ -295,28 +338,41 @@ function renderRoom() {
 }
 
 function renderMembers() {
+  const ctx = moderation()
   $('members').replaceChildren(
-    ...state.members.map((m) => h('li', { 'data-user': m.user_id }, dot(m.user_id), m.user_id === state.me ? `${m.user_id} (you)` : m.user_id)),
+    ...state.members.map((m) =>
+      h('li', { 'data-user': m.user_id }, dot(m.user_id), m.user_id === state.me ? `${m.user_id} (you)` : m.user_id, ...(ctx ? memberControls(m, ctx) : [])),
+    ),
   )
 }
 
 function renderMessages(scroll: boolean) {
   const list = $('messages')
   const sorted = [...state.messages.values()].sort((a, b) => a.seq - b.seq)
-  list.replaceChildren(...sorted.map(renderMessage))
+  rerender(list, sorted.map((m) => renderMessage(m, false)))
   if (scroll) list.scrollTop = list.scrollHeight
 }
 
-function renderMessage(m: Message): HTMLElement {
+function renderMessage(m: Message, inThread: boolean): HTMLElement {
   const mine = m.sender_id === state.me
+  const mentionsMe = m.mentions.includes(state.me)
   const li = h('li', {
     'data-seq': String(m.seq),
     'data-message-id': m.message_id,
     'data-sender': m.sender_id,
-    class: [mine ? 'mine' : '', m.deleted_at ? 'deleted' : ''].join(' ').trim() || undefined,
+    'data-rev': String(m.rev),
+    class: [mine ? 'mine' : '', m.deleted_at ? 'deleted' : '', mentionsMe ? 'mention-me' : '', m.pinned_at ? 'pinned' : ''].join(' ').trim() || undefined,
   })
   const time = new Date(m.created_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-  const meta = h('div', { class: 'meta' }, h('span', { class: 'sender' }, m.sender_id), h('span', {}, time), m.edited_at && !m.deleted_at ? h('span', { class: 'edited' }, '(edited)') : null)
+  const meta = h(
+    'div',
+    { class: 'meta' },
+    h('span', { class: 'sender' }, m.sender_id),
+    h('span', {}, time),
+    m.edited_at && !m.deleted_at ? h('span', { class: 'edited' }, '(edited)') : null,
+    m.pinned_at ? h('span', { class: 'pin-badge', title: `pinned by ${m.pinned_by}` }, `📌 pinned by ${m.pinned_by}`) : null,
+    mentionsMe && !m.deleted_at ? h('span', { class: 'mention-badge' }, 'mentions you') : null,
+  )
   if (state.editing === m.message_id) {
     const input = h('input', { class: 'edit-input', value: m.content, 'aria-label': 'edit message' })
     input.addEventListener('keydown', (ev) => {
@@ -333,16 +389,99 @@ function renderMessage(m: Message): HTMLElement {
     return li
   }
   if (mine && !m.deleted_at) {
-    const edit = h('button', { class: 'link edit', type: 'button' }, 'edit')
+    const edit = h('button', { class: 'link edit', type: 'button', 'data-focus': `${m.message_id}:edit`, 'aria-label': 'edit this message' }, 'edit')
     edit.addEventListener('click', () => {
       state.editing = m.message_id
       renderMessages(false)
     })
     meta.append(edit)
   }
+  const ctx = moderation()
+  if (!mine && !m.deleted_at && ctx) meta.append(reportControl(m, ctx))
   li.append(meta, h('div', { class: 'content' }, m.deleted_at ? 'message deleted' : m.content))
   if (!m.deleted_at && m.attachments.length) li.append(h('div', { class: 'attachments' }, ...m.attachments.map(attachments.view)))
+  if (!m.deleted_at) li.append(reactionBar(m, actions), actionBar(m, actions, inThread))
   return li
+}
+
+/** In a group or channel the owner and admins pin; in a dm either member (SPEC §11.6). */
+function canPin(): boolean {
+  const v = state.current ? state.rooms.get(state.current) : undefined
+  if (!v) return false
+  if (v.room.type === 'dm') return true
+  const role = state.members.find((x) => x.user_id === state.me)?.role
+  return role === 'owner' || role === 'admin'
+}
+
+const actions: MessageActions = {
+  get me() {
+    return state.me
+  },
+  get canPin() {
+    return canPin()
+  },
+  react(m, key, add) {
+    const rest = state.client?.rest
+    if (!rest) return
+    ;(add ? rest.addReaction(m.room_id, m.message_id, key) : rest.removeReaction(m.room_id, m.message_id, key)).then(applyOwn, (e) => showError(e))
+  },
+  openThread(m) {
+    void openThread(m.message_id)
+  },
+  pin(m, on) {
+    const rest = state.client?.rest
+    if (!rest) return
+    ;(on ? rest.pin(m.room_id, m.message_id) : rest.unpin(m.room_id, m.message_id)).then(applyOwn, (e) => showError(e))
+  },
+  remove(m) {
+    state.client?.rest.deleteMessage(m.room_id, m.message_id).catch((e) => showError(e))
+  },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threads and pins
+
+async function openThread(parentId: string) {
+  const client = state.client
+  const roomId = state.current
+  if (!client || !roomId) return
+  state.thread = parentId
+  state.replies = new Map()
+  $('thread').hidden = false
+  renderThread(false)
+  try {
+    const page = await client.rest.listReplies(roomId, parentId, { limit: 100 })
+    if (state.thread !== parentId) return
+    for (const m of page.messages) {
+      client.noteMessage(m)
+      keepNewer(state.replies, m)
+    }
+    renderThread(true)
+    $<HTMLInputElement>('thread-text').focus()
+  } catch (e) {
+    showError(e)
+  }
+}
+
+function closeThread() {
+  state.thread = null
+  state.replies = new Map()
+  $('thread').hidden = true
+}
+
+function renderThread(scroll: boolean) {
+  const root = state.thread ? state.messages.get(state.thread) : undefined
+  $('thread-root').replaceChildren(...(root ? [renderMessage(root, true)] : []))
+  const list = $('thread-messages')
+  rerender(list, [...state.replies.values()].sort((a, b) => a.seq - b.seq).map((m) => renderMessage(m, true)))
+  if (scroll) list.scrollTop = list.scrollHeight
+}
+
+function renderPins() {
+  $('pins').hidden = state.pins.length === 0
+  $('pin-list').replaceChildren(
+    ...state.pins.map((m) => h('li', { 'data-message-id': m.message_id }, h('span', { class: 'sender' }, `${m.sender_id}: `), m.content)),
+  )
 }
 
 async function saveEdit(m: Message, content: string) {
@@ -350,8 +489,8 @@ async function saveEdit(m: Message, content: string) {
   state.editing = null
   if (!client || !content.trim() || content === m.content) return renderMessages(false)
   try {
-    const updated = await client.rest.editMessage(m.room_id, m.message_id, { content })
-    onMessageChanged(updated)
+    const updated = await client.rest.editMessage(m.room_id, m.message_id, { content, mentions: mentionsIn(content, state.members.map((x) => x.user_id)) })
+    applyOwn(updated)
   } catch (e) {
     showError(e)
     renderMessages(false)
@@ -389,10 +528,33 @@ $('composer').addEventListener('submit', (ev) => {
   const content = input.value.trim() ? input.value : attachments.fallbackContent()
   if (!content.trim() || !state.current || !state.client) return
   input.value = ''
-  state.client.send(state.current, content, { attachments: attachments.take() }).catch((e) => {
+  const mentions = mentionsIn(content, state.members.map((x) => x.user_id))
+  state.client.send(state.current, content, { attachments: attachments.take(), ...(mentions.length ? { mentions } : {}) }).catch((e) => {
     showError(e)
     if (!input.value) input.value = content
   })
+})
+
+$('thread-composer').addEventListener('submit', (ev) => {
+  ev.preventDefault()
+  const input = $<HTMLInputElement>('thread-text')
+  const content = input.value
+  if (!content.trim() || !state.current || !state.thread || !state.client) return
+  input.value = ''
+  const mentions = mentionsIn(content, state.members.map((x) => x.user_id))
+  state.client.send(state.current, content, { parentId: state.thread, ...(mentions.length ? { mentions } : {}) }).catch((e) => {
+    showError(e)
+    if (!input.value) input.value = content
+  })
+})
+
+$('thread-close').addEventListener('click', () => {
+  const parent = state.thread
+  closeThread()
+  if (parent) document.querySelector<HTMLElement>(`[data-focus="${CSS.escape(`${parent}:thread`)}"]`)?.focus()
+})
+$('thread').addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape') $('thread-close').click()
 })
 
 $<HTMLInputElement>('file').addEventListener('change', (ev) => {

@@ -7,6 +7,7 @@ import { DeadLetter, Subscription } from '../../schemas/notification'
 import { Member, Room, RoomListItem } from '../../schemas/room'
 import { CreatedTenant, Tenant, TenantConfig, TenantWithUsage } from '../../schemas/tenant'
 import { Upload } from '../../schemas/upload'
+import { AuditEntry, Block, Report, RoomBan, RoomMute, TenantBan } from '../../schemas/moderation'
 
 /** Wire shapes the document names; every copy of one in an operation becomes a $ref to it. */
 export const COMPONENT_SCHEMAS = {
@@ -23,6 +24,12 @@ export const COMPONENT_SCHEMAS = {
   TenantWithUsage,
   CreatedTenant,
   Upload,
+  RoomBan,
+  RoomMute,
+  TenantBan,
+  Block,
+  Report,
+  AuditEntry,
 }
 
 /** components.responses names of the shared error answers, by area (document.ts areaOf). */
@@ -74,9 +81,9 @@ export const PARAMETERS = {
 
 const INTRO = `Self-hosted multi-tenant chat backend: rooms, members, messages, delivery state and notifications over REST, live events over WebSocket (GET /ws: every frame, the upgrade's credentials and the close codes are described by the AsyncAPI 3.0 document at [/asyncapi.json](/asyncapi.json)).
 
-**Credentials.** Tenant calls send \`X-API-Key\` (server side only) with \`X-User-Id\` naming the end user, or a user token as \`Authorization: Bearer <jwt>\` (for browsers and mobile apps; mint one with POST /v1/tokens). Calls that act for the parent app rather than a user (POST /v1/tokens, POST /v1/notify, subscriptions with an endpoint) need the API key; tokens and notify take it alone, without X-User-Id. Admin calls send \`X-Master-Key\`.
+**Credentials.** Tenant calls send \`X-API-Key\` (server side only) with \`X-User-Id\` naming the end user, or a user token as \`Authorization: Bearer <jwt>\` (for browsers and mobile apps; mint one with POST /v1/tokens). Calls that act for the parent app rather than a user (POST /v1/tokens, POST /v1/notify, /v1/moderation/*, subscriptions with an endpoint) need the API key; tokens, notify and moderation take it alone, without X-User-Id. A user the parent app banned from the tenant gets 403 on every call. Admin calls send \`X-Master-Key\`.
 
-**Errors.** Every non-2xx JSON answer is \`{"success": false, "error": {"code", "message", "field"?}}\`; the code fixes the status. When several things are wrong, the first in this order answers: unknown route 404, credentials 401/403, rate limit 429, body size 413, media type 415, malformed JSON 400, validation 400, access 404/403, state 409.
+**Errors.** Every non-2xx JSON answer is \`{"success": false, "error": {"code", "message", "field"?}}\`; the code fixes the status. When several things are wrong, the first in this order answers: unknown route 404, credentials 401/403, rate limit 429, body size 413, media type 415, malformed JSON 400, validation 400, access 404/403, content refused by the blocklist or the pre-send hook 422 (CONTENT_REJECTED), state 409.
 
 **Headers.** Every answer carries \`X-Request-Id\`; tenant answers carry \`X-RateLimit-Limit\`, \`X-RateLimit-Remaining\` and \`X-RateLimit-Reset\`, and a 429 \`Retry-After\`.`
 
@@ -99,6 +106,7 @@ export const DOCUMENT_HEAD = (version: string) => ({
     { name: 'delivery', description: 'Delivery and read cursors (acks, read markers) and presence.' },
     { name: 'notifications', description: 'App-defined events to users, rooms or topic subscribers, over WebSocket and webhooks.' },
     { name: 'uploads', description: 'Files and images: upload (streamed), attach to messages, download with access checks or a signed URL.' },
+    { name: 'moderation', description: 'Bans, mutes, read-only rooms, blocks, reports and their review queue, and the audit log.' },
     { name: 'auth', description: 'User tokens for clients that must never hold the API key.' },
     { name: 'admin', description: 'Tenants, dead letters and backups; needs X-Master-Key.' },
     { name: 'operations', description: 'Health and metrics for operators; no credentials.' },

@@ -11,7 +11,16 @@ const USER_ID = new RegExp(USER_ID_PATTERN)
 /** Verifies a user token (SPEC §2) and returns its actor (services/token.ts); any problem is 401. */
 export type TokenVerifier = (token: string) => Actor | Promise<Actor>
 
-export function createAuth(deps: { tenants: TenantService; masterKey: string; verifyToken: TokenVerifier }) {
+/** Whether a user is banned from the tenant now (SPEC §14): answered from memory after the first ask. */
+export type BanCheck = (tenantId: string, userId: string) => boolean | Promise<boolean>
+
+export function createAuth(deps: { tenants: TenantService; masterKey: string; verifyToken: TokenVerifier; isBanned: BanCheck }) {
+  /** A tenant-banned user's every call is 403 (SPEC §14), a WebSocket upgrade included. */
+  async function notBanned<C extends AppCaller>(c: C): Promise<C> {
+    if (c.userId !== null && (await deps.isBanned(c.tenant.tenant_id, c.userId))) throw new AppError('FORBIDDEN', 'this user is banned')
+    return c
+  }
+
   /**
    * Order (SPEC §2/§3): a Bearer token if present, else the API key (missing/unknown → 401), then
    * X-User-Id (malformed → 400 on `X-User-Id`; missing → the same 400 unless `needUser` is false).
@@ -22,7 +31,7 @@ export function createAuth(deps: { tenants: TenantService; masterKey: string; ve
       const m = authz ? /^Bearer\s+(\S+)$/i.exec(authz) : null
       const token = m?.[1] ?? tokenQuery
       if (!token) throw unauthenticated('malformed Authorization header (expected Bearer <token>)')
-      return deps.verifyToken(token)
+      return notBanned(await deps.verifyToken(token))
     }
     const key = request.headers.get('x-api-key')
     if (!key) throw unauthenticated('missing X-API-Key')
@@ -31,7 +40,7 @@ export function createAuth(deps: { tenants: TenantService; masterKey: string; ve
     if (userId === null && !needUser) return { tenant, userId: null, via: 'key' }
     if (!userId || !USER_ID.test(userId))
       throw invalid('X-User-Id', 'X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-], not dots alone')
-    return { tenant, userId, via: 'key' }
+    return notBanned({ tenant, userId, via: 'key' as const })
   }
 
   return {

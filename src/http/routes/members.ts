@@ -40,7 +40,7 @@ export const membersRoutes = (deps: RouteDeps) => {
         detail: detail(
           'addMembers',
           'Add members (owner/admin; only the owner grants admin)',
-          'Adds the users in `user_ids` (note: `user_ids` here, `members` when creating a room) to a group or channel with `role` member (default) or admin. Owner or admin only; only the owner grants admin; an existing member keeps their role. A dm never changes members (403); going past max_room_members answers 409. Costs one rate-limit token per started 100 users in `user_ids`, taken before anything is stored.',
+          'Adds the users in `user_ids` (note: `user_ids` here, `members` when creating a room) to a group or channel with `role` member (default) or admin. Owner or admin only; only the owner grants admin; an existing member keeps their role. A dm never changes members (403); going past max_room_members, or naming a user banned from the room, answers 409 (nobody is added). Costs one rate-limit token per started 100 users in `user_ids`, taken before anything is stored.',
         ),
       },
     )

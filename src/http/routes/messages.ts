@@ -27,12 +27,12 @@ export const messagesRoutes = (deps: RouteDeps) => {
         response: {
           200: { ...MessageAck, description: 'A retry: this client_msg_id was already used here, and this is the original message (nothing new stored).' },
           201: { ...MessageAck, description: 'Stored with the next seq and published to the members.' },
-          ...tenantErrorsWith(403, 404, 409),
+          ...tenantErrorsWith(403, 404, 409, 422),
         },
         detail: detail(
           'sendMessage',
           'Send a message (client_msg_id makes retries safe)',
-          "Stores a message with the room's next seq and publishes it to the members. Members only (403 for a channel's non-members). Send a client_msg_id to retry safely: the same id from the same sender in the same room answers 200 with the original. Also moves the sender's own ack and read marker to the new seq. parent_id makes it a reply: a top-level message of this room (else 400 on parent_id; a deleted parent is a 409), whose reply_count and last_reply_at change with a new rev. mentions names up to 50 members of the room (else 400 on mentions).",
+          "Stores a message with the room's next seq and publishes it to the members. Members only (403 for a channel's non-members); a muted member, a plain member of a read-only room, and either user of a dm where one blocks the other get 403. The tenant's blocklist and pre-send hook may refuse the content (422 CONTENT_REJECTED) or change it (masked terms, a replacement). Send a client_msg_id to retry safely: the same id from the same sender in the same room answers 200 with the original. Also moves the sender's own ack and read marker to the new seq. parent_id makes it a reply: a top-level message of this room (else 400 on parent_id; a deleted parent is a 409), whose reply_count and last_reply_at change with a new rev. mentions names up to 50 members of the room (else 400 on mentions).",
         ),
       },
     )
@@ -87,11 +87,11 @@ export const messagesRoutes = (deps: RouteDeps) => {
       {
         params: MessageParams,
         body: PatchMessageBody,
-        response: { 200: Message, ...tenantErrorsWith(403, 404, 409) },
+        response: { 200: Message, ...tenantErrorsWith(403, 404, 409, 422) },
         detail: detail(
           'editMessage',
           'Edit your own message',
-          'Changes the content, meta and/or mentions (replaced as a whole; each a member of the room, else 400) of a message; only its sender may (403). Sets edited_at and a new rev. A deleted message cannot be edited (409).',
+          "Changes the content, meta and/or mentions (replaced as a whole; each a member of the room, else 400) of a message; only its sender may (403). Sets edited_at and a new rev. New content passes the tenant's blocklist (422 CONTENT_REJECTED, or masked). A deleted message cannot be edited (409).",
         ),
       },
     )

@@ -35,7 +35,7 @@ export const reactionsRoutes = (deps: RouteDeps) => {
         detail: detail(
           'addReaction',
           'React to a message',
-          "Adds your reaction `key` and answers the message with a new rev; the room gets message.updated (change reaction.added). Having it already answers 200 with nothing changed (no new rev, no event). A bad key is a 400 on key. Members only. A deleted message, or a 26th distinct key on the message, is a 409.",
+          "Adds your reaction `key` and answers the message with a new rev; the room gets message.updated (change reaction.added). Having it already answers 200 with nothing changed (no new rev, no event). A bad key is a 400 on key. Members only; a member muted in the room gets 403. A deleted message, or a 26th distinct key on the message, is a 409.",
         ),
       },
     )

@@ -19,11 +19,11 @@ export const roomsRoutes = (deps: RouteDeps) => {
       },
       {
         body: CreateRoomBody,
-        response: { 200: { ...Room, description: 'The dm of this pair already existed: here it is.' }, 201: { ...Room, description: 'Created.' }, ...tenantErrorsWith() },
+        response: { 200: { ...Room, description: 'The dm of this pair already existed: here it is.' }, 201: { ...Room, description: 'Created.' }, ...tenantErrorsWith(403) },
         detail: detail(
           'createRoom',
           'Create a room (a dm is idempotent per pair)',
-          'Creates a dm, group or channel. The caller is always a member: the owner of a group or channel, a plain member of a dm. `members` names the other users: exactly one for a dm (asking again for the same pair answers 200 with the existing room), any number up to the tenant\'s max_room_members in all for a group or channel. Costs one rate-limit token per started 100 users in `members`, taken before anything is stored.',
+          'Creates a dm, group or channel. The caller is always a member: the owner of a group or channel, a plain member of a dm. `members` names the other users: exactly one for a dm (asking again for the same pair answers 200 with the existing room; 403 when either user blocks the other), any number up to the tenant\'s max_room_members in all for a group or channel. Costs one rate-limit token per started 100 users in `members`, taken before anything is stored.',
         ),
       },
     )
@@ -54,7 +54,11 @@ export const roomsRoutes = (deps: RouteDeps) => {
       params: RoomParams,
       body: PatchRoomBody,
       response: { 200: Room, ...tenantErrorsWith(403, 404) },
-      detail: detail('updateRoom', 'Rename a room or replace its metadata (owner/admin)', 'Changes the name and/or replaces the metadata object of a group or channel. Only its owner or an admin may (403 otherwise).'),
+      detail: detail(
+        'updateRoom',
+        'Rename a room, replace its metadata or make it read-only (owner/admin)',
+        'Changes the name, replaces the metadata object and/or sets read_only of a group or channel. Only its owner or an admin may (403 otherwise). In a read-only room only the owner and admins send; everyone else gets 403.',
+      ),
     })
     .get(
       '/v1/channels',
@@ -79,7 +83,7 @@ export const roomsRoutes = (deps: RouteDeps) => {
       detail: detail(
         'joinChannel',
         'Join a channel',
-        'Adds the caller to a channel as a member. A group or dm cannot be joined: 404 for a non-member, 403 for a member. Joining past max_room_members answers 409.',
+        'Adds the caller to a channel as a member. A group or dm cannot be joined: 404 for a non-member, 403 for a member. A user banned from the channel gets 403 until the ban ends. Joining past max_room_members answers 409.',
       ),
     })
 }
