@@ -85,9 +85,10 @@ describe.skipIf(!canRedis || !sharedPg)('Redis stops and starts under a steady s
     expect(h.status).toBe(200) // still takes writes: stays in the load balancer
     expect(h.body.status).toBe('degraded')
     expect(h.body.cluster?.redis).toBe('unreachable')
-    // Presence and the rate limit answer from this instance meanwhile.
+    // Presence and the rate limit answer from this instance meanwhile (docs/scaling.md).
     const presence = await c.as(1, 'carol')('GET', '/v1/presence?user_ids=dave,carol')
     expect(presence.status).toBe(200)
+    expect(presence.headers.get('x-ratelimit-limit')).toBe('200000') // DEFAULT_RATE_LIMIT × 2, from the per-instance bucket
     await Bun.sleep(2000)
     const duringOutage = load.ackedSince(downAt)
     expect(duringOutage).toBeGreaterThan(50)
