@@ -38,6 +38,7 @@ import { roomModerationRoutes } from './http/routes/room-moderation'
 import { moderationRoutes } from './http/routes/moderation'
 import { safetyRoutes } from './http/routes/safety'
 import { adminAuditRoutes } from './http/routes/admin-audit'
+import { searchRoutes } from './http/routes/search'
 import { adminStatsRoutes } from './http/routes/admin-stats'
 import { adminConsoleRoutes } from './http/routes/admin-console'
 import type { TenantSeries } from './metrics-series'
@@ -159,6 +160,7 @@ export function createApp(deps: AppDeps) {
     .use(pinsRoutes(deps))
     .use(mentionsRoutes(deps))
     .use(acksRoutes(deps))
+    .use(searchRoutes(deps))
     .use(adminTenantsRoutes(deps))
     .use(uploadsRoutes(deps))
     .use(presenceRoutes(deps))

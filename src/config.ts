@@ -63,6 +63,7 @@ const VARS = {
   WAL_CHECKPOINT_BYTES: [int(1024), '67108864', 'WAL size that triggers a TRUNCATE checkpoint'],
   WAL_CHECKPOINT_INTERVAL_MS: [int(100), '30000', 'PASSIVE checkpoint interval'],
   GROUP_COMMIT_MAX_BATCH: [int(1, 100_000), '500', 'most sends in one group-commit transaction; 1 = a transaction per message (bench baseline)'],
+  SEARCH_ENABLED: [bool, 'true', 'full-text search (GET /v1/search); false keeps no index (on SQLite no search worker runs) and searches answer 403'],
   ALLOW_HTTP_WEBHOOKS: [bool, '', 'allow http and private-address webhook endpoints (local testing)'],
   DEMO_ENABLED: [bool, '', 'serve the demo page at /demo'],
   MAX_UPLOAD_BYTES: [int(1, 5 * 1024 * 1024 * 1024), '26214400', 'largest upload in bytes (413); a tenant max_upload_bytes may lower it'],

@@ -21,6 +21,8 @@ import { backupInWorker } from './workers/backup'
 import type { BlobStore } from './blobs/types'
 import { openBlobStore } from './blobs/open'
 import { uploadSweeper } from './services/upload-sweep'
+import type { SearchClient } from './workers/search-client'
+import { searchIndexing } from './services/search'
 
 export interface CoreInfra {
   store: Store
@@ -39,6 +41,8 @@ export interface CoreInfra {
   wakeDelivery: () => void
   /** Where uploaded files live (default: the store UPLOAD_STORAGE names; making it does no I/O). */
   blobs?: BlobStore
+  /** The search worker (SQLite with a database file and SEARCH_ENABLED); null: the store searches itself. */
+  searchWorker?: SearchClient | null
 }
 
 export function createCore(infra: CoreInfra) {
@@ -52,6 +56,7 @@ export function createCore(infra: CoreInfra) {
     cacheMemberships: !infra.shared,
     copyBackup: backupInWorker,
     blobs: infra.blobs ?? openBlobStore(infra.config),
+    searchBackend: infra.searchWorker ?? undefined,
   })
 
   // After a commit, in this order (the WebSocket layer adds itself last, in src/server.ts):
@@ -60,6 +65,7 @@ export function createCore(infra: CoreInfra) {
   events.subscribe(webhookEvents(services.webhooks)) // tenant webhooks into the outbox
   events.subscribe(tokenCacheEviction(services.tokens)) // a changed tenant's secret is read afresh
   events.subscribe(eventMetrics(metrics))
+  if (infra.searchWorker) events.subscribe(searchIndexing(infra.searchWorker)) // rooms with new rows, to the search index
 
   const tasks: BackgroundTask[] = [
     redeliverySweeper({ redelivery: services.redelivery, config: infra.config, log, onRedelivered: (n) => metrics.redeliveries.inc({}, n) }),

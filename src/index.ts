@@ -8,6 +8,7 @@ import { tokenCreate } from './cli/token'
 import { copyDb } from './cli/copy-db'
 import { healthcheck } from './cli/healthcheck'
 import { backup } from './cli/backup'
+import { searchRebuild } from './cli/search'
 import { VERSION, version } from './cli/version'
 import { MigrationError } from './db/migrate'
 import { AppError } from './errors'
@@ -22,6 +23,7 @@ Usage:
                                      mint a user token (HS256 JWT) for a client; prints it
   chatapi copy-db --to postgres://…  copy this SQLite database into an empty PostgreSQL database
   chatapi backup FILE                write a consistent copy of the database to FILE (JSON)
+  chatapi search rebuild             rebuild the SQLite search index from the messages (server stopped)
   chatapi healthcheck                GET the local /health; exit 0 when it answers 200, else 1
   chatapi bench [SCENARIO,...] --url=http://HOST:PORT --master-key=KEY|--api-key=KEY [--secs=N ...]
                                      load-test a running ChatAPI (see chatapi bench --help)
@@ -97,6 +99,11 @@ async function main(argv: string[]): Promise<number> {
       if (!file || file.startsWith('-')) throw new UsageError('usage: chatapi backup FILE')
       parseFlags(more, [])
       return backup(loadConfig(process.env, VERSION), file, out)
+    }
+    case 'search': {
+      if (rest[0] !== 'rebuild') throw new UsageError('usage: chatapi search rebuild')
+      parseFlags(rest.slice(1), [])
+      return searchRebuild(loadConfig(process.env, VERSION), out, err)
     }
     case 'tenant': {
       if (rest[0] !== 'create') throw new UsageError('usage: chatapi tenant create --name NAME')

@@ -27,6 +27,9 @@ import { toMessage } from './db/rows'
 import { messageFrame, serializeFrame } from './schemas/server-frames'
 import type { UploadSweep } from './services/upload-sweep'
 import { openBlobStore } from './blobs/open'
+import { createSearchClient } from './workers/search-client'
+import { clearSearchIndex } from './db/sqlite/search-file'
+import { createChangesPruner } from './db/sqlite/search-changes'
 
 /** Below this a master key draws a warning at start (issue 13: safe defaults). */
 const MIN_MASTER_KEY_LENGTH = 32
@@ -91,6 +94,14 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
 
   // The delivery worker starts after listen (and never with :memory:); until then a wake-up is a no-op.
   let workers: Scheduler | null = null
+  // Search (SPEC §13): on a SQLite file the search worker keeps the index and answers; PostgreSQL and
+  // :memory: search in the store. With SEARCH_ENABLED off nothing keeps an index, so its file goes.
+  const sqliteFile = opened.sqlite && config.databasePath !== ':memory:' ? opened.sqlite : null
+  const searchWorker =
+    sqliteFile && config.SEARCH_ENABLED
+      ? createSearchClient({ post: (m) => workers?.post('search', m), running: () => workers?.status().search?.state === 'running' })
+      : null
+  if (sqliteFile && !config.SEARCH_ENABLED) clearSearchIndex(sqliteFile, config.databasePath)
   const core = createCore({
     store,
     clock,
@@ -104,6 +115,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     shared: cluster.shared,
     wakeDelivery: () => workers?.post('delivery', { type: 'wake' }),
     blobs: openBlobStore(config),
+    searchWorker,
   })
   const { services } = core
   cluster.shareTenantChanges(services.tenant)
@@ -180,7 +192,8 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     tasks.push({
       name: 'worker threads',
       async start() {
-        workers = startWorkers({ config, log, db: opened.sqlite, delivery: services.delivery, metrics })
+        const search = searchWorker && sqliteFile ? { client: searchWorker, prune: createChangesPruner(sqliteFile).upTo } : null
+        workers = startWorkers({ config, log, db: opened.sqlite, delivery: services.delivery, metrics, search })
         if (!(await workers.ready())) log.warn('workers not ready at start', { workers: workers.status() })
       },
       stop: () => workers?.stop(Math.max(100, config.SHUTDOWN_DRAIN_TIMEOUT_MS / 2)),

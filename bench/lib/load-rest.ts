@@ -5,8 +5,8 @@
 // `rate` requests per second (open loop: latency at that load, at most 1,024 in flight).
 // kind "send": POST /v1/rooms/{room}/messages; kind "history": GET 50-message pages at random
 // cursors; kind "react": a reaction toggled on a message (PUT, then DELETE next time: every request
-// is a real change with a new rev); kind "changes": GET …/changes pages of 50 after random revs.
-// Targets (room, user) are used round-robin. Bounded by warmup+secs, max_reqs and hardcap_s.
+// is a real change with a new rev); kind "changes": GET …/changes pages of 50 after random revs;
+// kind "search": GET /v1/search?q=…&limit=20. Targets (room, user[, q]) are used round-robin. Bounded by warmup+secs, max_reqs and hardcap_s.
 
 import { cpuWindow, round, Samples, sleep } from './util'
 
@@ -21,10 +21,12 @@ export interface RestTarget {
   last_rev?: number
   /** several instances: the one this target talks to (default the spec's baseUrl) */
   base_url?: string
+  /** search: the query */
+  q?: string
 }
 export interface RestPhase {
   name: string
-  kind: 'send' | 'history' | 'react' | 'changes'
+  kind: 'send' | 'history' | 'react' | 'changes' | 'search'
   targets: RestTarget[]
   concurrency?: number
   rate?: number
@@ -87,6 +89,11 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
           st.verified++
           st.returned += JSON.parse(text).messages.length
         }
+      } else if (ph.kind === 'search') {
+        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/search?q=${encodeURIComponent(t.q ?? '')}&limit=20`, { headers: h })
+        const text = await res.text()
+        // how many answers were empty pages (a query mix that finds nothing measures little)
+        if (res.status === 200 && st.measuring && (st.verified++, JSON.parse(text).results.length === 0)) st.short++
       } else {
         const last = t.last_seq ?? PAGE
         const before = PAGE + 1 + Math.floor(Math.random() * Math.max(1, last - PAGE))
@@ -183,6 +190,7 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
         errors: st.errors,
         ...(ph.kind === 'history' && { pages_verified: st.verified, short_pages: st.short }),
         ...(ph.kind === 'changes' && { pages_verified: st.verified, mean_messages_per_page: st.verified ? round(st.returned / st.verified, 1) : null }),
+        ...(ph.kind === 'search' && { answers: st.verified, empty_answers: st.short }),
         skipped_backlog: st.skipped,
         ...c,
       }),

@@ -11,6 +11,7 @@ import { noisyNeighbour } from './noisy'
 import { deliveryBusy } from './delivery-busy'
 import { uploads } from './uploads'
 import { moderationCost } from './moderation-cost'
+import { searchBench } from './search-bench'
 import type { Ctx, Phase, Scenario } from './types'
 
 const num = (ctx: Ctx, k: string, def: number) => (ctx.flags[k] !== undefined ? Number(ctx.flags[k]) : def)
@@ -282,11 +283,14 @@ const idle: Scenario = {
   },
 }
 
+const wsRoomsScenario = wsRooms('ws-rooms', 'WS senders into 10-member rooms, all members connected (FULL): closed loop, then 5,000 msg/s')
+const restHot = restSend('rest-hot', 'REST sends, 64 concurrent clients into ONE room', false)
+
 export const SCENARIOS: Scenario[] = [
-  wsRooms('ws-rooms', 'WS senders into 10-member rooms, all members connected (FULL): closed loop, then 5,000 msg/s'),
+  wsRoomsScenario,
   wsRooms('ws-rooms-baseline', 'ws-rooms against GROUP_COMMIT_MAX_BATCH=1 (one transaction per message)', { GROUP_COMMIT_MAX_BATCH: '1' }),
   wsRooms('ws-rooms-normal', 'ws-rooms with SQLITE_SYNCHRONOUS=NORMAL', { SQLITE_SYNCHRONOUS: 'NORMAL' }),
-  restSend('rest-hot', 'REST sends, 64 concurrent clients into ONE room', false),
+  restHot,
   restSend('rest-hot-baseline', 'rest-hot against GROUP_COMMIT_MAX_BATCH=1', false, { GROUP_COMMIT_MAX_BATCH: '1' }),
   restSend('rest-many', 'REST sends, 64 concurrent clients into 64 rooms; then 1,000 msg/s', true),
   fanout,
@@ -300,4 +304,5 @@ export const SCENARIOS: Scenario[] = [
   pgScale,
   noisyNeighbour,
   clusterOrder,
+  searchBench([wsRoomsScenario, restHot]),
 ]

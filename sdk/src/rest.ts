@@ -45,6 +45,8 @@ import type {
   PresenceList,
   ReactorList,
   ReactorQuery,
+  SearchQuery,
+  SearchResults,
   ReadResult,
   RepliesQuery,
   Room,
@@ -272,6 +274,12 @@ export class RestClient {
     }
     if (!res.ok) answer(res.status, await res.text(), (n) => res.headers.get(n), res.statusText)
     return res.blob()
+  }
+
+  // Search
+  /** Messages matching `q` in your rooms, newest first; page with `cursor` until `next_cursor` is null. */
+  search(query: SearchQuery): Promise<SearchResults> {
+    return this.request('GET', '/v1/search', { query })
   }
 
   // Delivery state

@@ -6,6 +6,7 @@ import type * as RoomS from '../../src/schemas/room'
 import type * as MessageS from '../../src/schemas/message'
 import type * as NotificationS from '../../src/schemas/notification'
 import type * as CommonS from '../../src/schemas/common'
+import type * as SearchS from '../../src/schemas/search'
 import type * as ChangeS from '../../src/schemas/change'
 import type * as MentionS from '../../src/schemas/mention'
 import type * as ReactionS from '../../src/schemas/reaction'
@@ -71,6 +72,11 @@ export type HistoryQuery = Loose<Static<typeof MessageS.HistoryQuery>>
 export type RepliesQuery = Loose<Static<typeof MessageS.RepliesQuery>>
 export type ChangesQuery = Loose<Static<typeof ChangeS.ChangesQuery>>
 export type ReactorQuery = Loose<Static<typeof ReactionS.ReactorQuery>>
+
+// Search
+export type SearchQuery = { q: string } & Loose<Omit<Static<typeof SearchS.SearchQuery>, 'q'>>
+export type SearchResult = Static<typeof SearchS.SearchResult>
+export type SearchResults = Static<typeof SearchS.SearchResults>
 
 // Notifications
 export type NotifyBody = Static<typeof NotificationS.NotifyBody>

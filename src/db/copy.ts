@@ -33,6 +33,12 @@ export const COPIED_TABLES = [
   'audit_log',
 ] as const
 
+/**
+ * SQLite-only bookkeeping, not copied: search_changes feeds the SQLite search index (PostgreSQL
+ * searches with its own index, migration 0007).
+ */
+export const SQLITE_ONLY_TABLES = ['search_changes'] as const
+
 export class CopyError extends Error {}
 
 /** PostgreSQL takes at most 65535 parameters per statement. */
@@ -73,7 +79,8 @@ export async function copySqliteToPostgres(
       .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'")
       .all()
       .map((t) => t.name)
-    const unknown = tables.filter((t) => !(COPIED_TABLES as readonly string[]).includes(t))
+    const known: readonly string[] = [...COPIED_TABLES, ...SQLITE_ONLY_TABLES]
+    const unknown = tables.filter((t) => !known.includes(t))
     if (unknown.length) throw new CopyError(`copy-db does not know the table(s) ${unknown.join(', ')}`)
 
     await runPgMigrations(sql)

@@ -6,6 +6,7 @@ import m0003 from '../../migrations/sqlite/0003_room_list_order.sql' with { type
 import m0004 from '../../migrations/sqlite/0004_rich_messages.sql' with { type: 'text' }
 import m0005 from '../../migrations/sqlite/0005_uploads.sql' with { type: 'text' }
 import m0006 from '../../migrations/sqlite/0006_moderation.sql' with { type: 'text' }
+import m0007 from '../../migrations/sqlite/0007_search.sql' with { type: 'text' }
 
 export interface Migration {
   version: number
@@ -21,4 +22,5 @@ export const sqliteMigrations: Migration[] = [
   { version: 4, name: '0004_rich_messages', sql: m0004 },
   { version: 5, name: '0005_uploads', sql: m0005 },
   { version: 6, name: '0006_moderation', sql: m0006 },
+  { version: 7, name: '0007_search', sql: m0007 },
 ]

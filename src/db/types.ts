@@ -44,6 +44,8 @@ import type {
 } from './rows'
 import type { AuditStore, ModerationStore, ReportStore } from './moderation-port'
 
+import type { SearchPage, SearchRequest } from './search-query'
+
 /** A value now (SQLite) or later (PostgreSQL). */
 export type Result<T> = T | Promise<T>
 
@@ -281,6 +283,21 @@ export interface DeadLetterStore {
   count(): Result<number>
 }
 
+/**
+ * Full-text search (SPEC §13). PostgreSQL answers from its GIN index in one statement. The SQLite
+ * store's own answer brings an in-memory index up to date first (a walk over every room): it is
+ * for `:memory:` and the store tests; a server with a database file asks the search worker instead
+ * (workers/search-client.ts), which runs the same index code over its own connections.
+ */
+export interface SearchStore {
+  /**
+   * One page of the messages matching `req.terms` in the user's rooms now (or in `req.roomId`, whose
+   * access the caller checked), newest first; deleted messages never, edited ones by their current
+   * content. A cursor this store did not make is VALIDATION_ERROR on `cursor`.
+   */
+  query(req: SearchRequest): Result<SearchPage>
+}
+
 /** Everything the services may call on a store; both implementations satisfy it. */
 export interface Store {
   tenants: TenantStore
@@ -313,6 +330,7 @@ export interface Store {
   writable(): Result<boolean>
   /** Size of the SQLite WAL file (0 on PostgreSQL, which manages its own). */
   walBytes(): Result<number>
+  search: SearchStore
 }
 
 export type { MemberRow, MessageRow, NewMessage, RoomRow, TenantRow } from './rows'

@@ -9,6 +9,7 @@ export const Features = t.Object({
   typing: t.Optional(t.Boolean()),
   presence: t.Optional(t.Boolean()),
   read_receipts: t.Optional(t.Boolean()),
+  search: t.Optional(t.Boolean({ description: 'GET /v1/search (SPEC §13); off → 403' })),
 })
 
 /** Literal terms (never patterns) refused or masked in message content (SPEC §14). */

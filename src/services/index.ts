@@ -36,6 +36,7 @@ import { createMentionService } from './mention'
 import { createUploadService } from './upload'
 import { createUploadSweep } from './upload-sweep'
 import type { BlobStore } from '../blobs/types'
+import { createSearchService, type SearchBackend } from './search'
 
 export interface ServiceInfra {
   store: Store
@@ -62,6 +63,8 @@ export interface ServiceInfra {
   blobs: BlobStore
   /** Outbound HTTP for the pre-send hook (default: the checked, pinned fetch of outbound-fetch.ts). */
   outboundFetch?: OutboundFetch
+  /** Where searches are answered: the search worker (SQLite with a file), else the store itself. */
+  searchBackend?: SearchBackend
 }
 
 export function createServices(infra: ServiceInfra) {
@@ -102,6 +105,7 @@ export function createServices(infra: ServiceInfra) {
     blobs: infra.blobs,
     upload: createUploadService({ store, clock, config, blobs: infra.blobs }),
     uploadSweep: createUploadSweep({ store, clock, config, log, blobs: infra.blobs }),
+    search: createSearchService({ store, backend: infra.searchBackend ?? store.search, enabled: config.SEARCH_ENABLED }),
   }
 }
 

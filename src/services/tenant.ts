@@ -31,7 +31,7 @@ export interface EffectiveConfig {
   webhook_url: string | null
   webhook_events: WebhookEvent[]
   require_user_tokens: boolean
-  features: { typing: boolean; presence: boolean; read_receipts: boolean }
+  features: { typing: boolean; presence: boolean; read_receipts: boolean; search: boolean }
   blocklist: ModerationSettings['blocklist']
   presend: ModerationSettings['presend']
   /** Largest upload in bytes (MAX_UPLOAD_BYTES unless the tenant lowers it). */
@@ -122,7 +122,7 @@ export function createTenantService({ store, clock, config, events, audit }: Dep
       const f = input.features
       if (!f || typeof f !== 'object' || Array.isArray(f)) throw invalid('config.features', 'features must be an object')
       out.features = {}
-      for (const k of ['typing', 'presence', 'read_receipts'] as const) {
+      for (const k of ['typing', 'presence', 'read_receipts', 'search'] as const) {
         if (!(k in f)) continue
         const b = (f as Record<string, unknown>)[k]
         if (typeof b !== 'boolean') throw invalid(`config.features.${k}`, `${k} must be a boolean`)
@@ -145,6 +145,7 @@ export function createTenantService({ store, clock, config, events, audit }: Dep
         typing: stored.features?.typing ?? true,
         presence: stored.features?.presence ?? true,
         read_receipts: stored.features?.read_receipts ?? true,
+        search: stored.features?.search ?? true,
       },
       ...effectiveModeration(stored),
       max_upload_bytes: Math.min(stored.max_upload_bytes ?? config.MAX_UPLOAD_BYTES, config.MAX_UPLOAD_BYTES),

@@ -15,6 +15,11 @@ export interface WorkerLoop {
   wake?(): void
   /** Told about a `stop`: the running tick should start nothing new and end. */
   stop?(): void
+  /**
+   * Any other message from the main thread (requests a worker answers between ticks). Returns
+   * whether to tick: true now, a number within that many ms (a sooner tick already due stands).
+   */
+  onMessage?(m: ToWorker): boolean | number
 }
 
 export function runWorker(setup: (init: WorkerInit, post: (m: FromWorker) => void) => WorkerLoop) {
@@ -27,13 +32,22 @@ export function runWorker(setup: (init: WorkerInit, post: (m: FromWorker) => voi
   let lastLogged = 0
   let again = false
 
+  let dueAt = Infinity
   const schedule = (ms: number) => {
     if (stopping) return
     if (timer) clearTimeout(timer)
+    dueAt = Date.now() + ms
     timer = setTimeout(run, ms)
+  }
+  /** A tick within `ms`, unless one is due sooner. */
+  const scheduleWithin = (ms: number) => {
+    if (timer && dueAt <= Date.now() + ms) return
+    schedule(ms)
   }
 
   async function run() {
+    timer = null
+    dueAt = Infinity
     if (!loop || stopping) return
     if (running) return void (again = true)
     running = true
@@ -77,6 +91,10 @@ export function runWorker(setup: (init: WorkerInit, post: (m: FromWorker) => voi
       loop?.stop?.()
       if (timer) clearTimeout(timer)
       if (!running) finish() // else finish() runs when the current batch ends
+    } else {
+      const when = loop?.onMessage?.(m)
+      if (when === true) schedule(0)
+      else if (typeof when === 'number') scheduleWithin(when)
     }
   }
 }

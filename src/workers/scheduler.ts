@@ -10,6 +10,8 @@ export interface WorkerSpec {
   url: URL
   init: WorkerInit
   onMessage(m: FromWorker): void
+  /** Told when the worker thread ended unexpectedly (requests in flight will not be answered). */
+  onExit?(): void
 }
 
 interface Slot {
@@ -35,6 +37,7 @@ export function createScheduler(log: Logger, specs: WorkerSpec[], baseRestartMs 
       if (settled) return
       settled = true
       if (slot.worker === w) slot.worker = null
+      slot.spec.onExit?.()
       if (stopping) return
       slot.consecutiveFailures++
       slot.status.state = 'restarting'

@@ -6,8 +6,20 @@ import type { Logger } from '../log'
 import type { DeliveryService } from '../services/delivery'
 import { createScheduler, type WorkerSpec } from './scheduler'
 import type { AppMetrics } from '../metrics'
+import type { SearchClient } from './search-client'
 
-export function startWorkers(d: { config: Config; log: Logger; db: Database | null; delivery: DeliveryService; metrics: AppMetrics }) {
+export function startWorkers(d: {
+  config: Config
+  log: Logger
+  db: Database | null
+  delivery: DeliveryService
+  metrics: AppMetrics
+  /**
+   * Set on SQLite with a database file and SEARCH_ENABLED: the search worker answers through
+   * `client`; `prune` deletes the search_changes rows it has applied.
+   */
+  search?: { client: SearchClient; prune(upTo: number): void } | null
+}) {
   const { config, log } = d
   let truncating = false
   const base = { type: 'init' as const, dbPath: config.databasePath, postgresUrl: config.postgresUrl, logLevel: config.LOG_LEVEL }
@@ -58,6 +70,25 @@ export function startWorkers(d: { config: Config; log: Logger; db: Database | nu
         })
       },
     })
+  const search = d.search?.client
+  const prune = d.search?.prune
+  if (db && search && prune) {
+    specs.push({
+      name: 'search',
+      url: new URL('./search.worker.ts', import.meta.url),
+      init: { ...base, settings: { intervalMs: 1000, budget: 2000 } },
+      onMessage(m) {
+        if (search.onMessage(m)) return
+        if (m.type !== 'search.progress') return
+        try {
+          prune(m.changes)
+        } catch (e) {
+          log.warn('pruning search_changes failed', { code: (e as { code?: string }).code }) // tried again at the next report
+        }
+      },
+      onExit: () => search.failAll(),
+    })
+  }
   const scheduler = createScheduler(log, specs)
   scheduler.start()
   return scheduler

@@ -23,13 +23,14 @@ describe.skipIf(!onSqlite)('scheduler', () => {
     await s.stop()
   })
 
-  test('/health shows both workers running', async () => {
+  test('/health shows the workers running', async () => {
     const h = await s.call('GET', '/health')
     expect(h.status).toBe(200)
     expect(h.body.status).toBe('ok')
     expect(h.body.workers).toEqual({
       delivery: { state: 'running', restarts: 0, last_error: null },
       checkpoint: { state: 'running', restarts: 0, last_error: null },
+      search: { state: 'running', restarts: 0, last_error: null },
     })
   })
 

@@ -64,6 +64,19 @@ test('messages, acks, read markers and presence', async () => {
   ])
 })
 
+test('search: a sent message is found within 2 s, with its snippet; bad input is a ChatApiError', async () => {
+  const room = await alice.createRoom({ type: 'group', members: ['bob'] })
+  const t0 = performance.now()
+  await alice.sendMessage(room.room_id, { content: 'the <heron> waits' })
+  let r = await bob.search({ q: 'heron', limit: 5 })
+  while (!r.results.length && performance.now() - t0 < 2000) r = await bob.search({ q: 'heron', limit: 5 })
+  expect(r.results.map((x) => [x.room_id, x.message.content, x.snippet])).toEqual([[room.room_id, 'the <heron> waits', 'the &lt;<mark>heron</mark>&gt; waits']])
+  expect(r.next_cursor).toBeNull()
+  const e = await bob.search({ q: '*' }).catch((x) => x)
+  expect(e).toBeInstanceOf(ChatApiError)
+  expect({ status: e.status, code: e.code, field: e.field }).toEqual({ status: 400, code: 'VALIDATION_ERROR', field: 'q' })
+})
+
 test('notifications and subscriptions; what a user token may not do', async () => {
   const sub = await bob.subscribe({ topic: 'news' })
   expect(sub).toMatchObject({ topic: 'news', endpoint: null })

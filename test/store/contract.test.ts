@@ -16,6 +16,7 @@ import { createDeliveryReader } from '../../src/db/sqlite/deliveries'
 import type { AppendResult, DeadLetterRow, DeliveryRow, NewDelivery, NewMessage, NewRoom, ResultPolicy } from '../../src/db/rows'
 import { createPgDeliveryReader, createPostgresStore } from '../../src/db/postgres'
 import type { Store } from '../../src/db/types'
+import { parseSearchQuery, type SearchRequest } from '../../src/db/search-query'
 import { freshSchema, pgUp } from './pg'
 
 type Reader = { due(now: number, limit: number, skipUrls?: string[]): DeliveryRow[] | Promise<DeliveryRow[]> }
@@ -1137,6 +1138,74 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         expect(await s.deadLetters.delete('a')).toBe(true)
         expect(await s.deadLetters.delete('a')).toBe(false)
         expect(await s.deadLetters.count()).toBe(2)
+      })
+    })
+
+    describe('search', () => {
+      const terms = (q: string) => parseSearchQuery(q)
+      const find = async (q: string, o: Partial<SearchRequest> = {}) =>
+        (await s.search.query({ tenantId: 't1', userId: 'alice', terms: terms(q), limit: 50, ...o })).rows.map((r) => r.content)
+
+      test('words ANDed, phrases in order, prefixes, case and diacritics; newest first by created_at', async () => {
+        await seed(s)
+        await s.messages.appendBatch([
+          msg('ra', { content: 'quick brown fox', created_at: at(3) }),
+          msg('ra', { content: 'brown quick fox', created_at: at(1) }),
+          msg('rb', { content: 'Quick RED fox, café', created_at: at(2) }),
+        ])
+        expect(await find('fox')).toEqual(['quick brown fox', 'Quick RED fox, café', 'brown quick fox'])
+        expect(await find('quick brown')).toEqual(['quick brown fox', 'brown quick fox'])
+        expect(await find('"quick brown"')).toEqual(['quick brown fox'])
+        expect(await find('qu* re*')).toEqual(['Quick RED fox, café'])
+        expect(await find('CAFE')).toEqual(['Quick RED fox, café'])
+        expect(await find('fox', { roomId: 'rb' })).toEqual(['Quick RED fox, café'])
+        expect(await find('zebra')).toEqual([])
+      })
+
+      test("only the user's rooms of that tenant; a sender filter; removed members and other tenants see nothing", async () => {
+        await seed(s, ['t1', 't2'], [['ra', 't1'], ['rb', 't1'], ['rc', 't2']])
+        await s.rooms.create('t1', room('rd', ['carol']))
+        await s.messages.appendBatch([
+          msg('ra', { content: 'shared word one' }),
+          msg('rb', { content: 'shared word two', sender_id: 'bob' }),
+          msg('rc', { tenant_id: 't2', content: 'shared word other tenant' }),
+          msg('rd', { content: 'shared word carol only', sender_id: 'carol' }),
+        ])
+        expect((await find('shared')).sort()).toEqual(['shared word one', 'shared word two'])
+        expect(await find('shared', { senderId: 'bob' })).toEqual(['shared word two'])
+        expect(await find('shared', { tenantId: 't2' })).toEqual(['shared word other tenant'])
+        expect(await find('shared', { userId: 'carol' })).toEqual(['shared word carol only'])
+        await s.members.remove('ra', 'alice')
+        expect(await find('shared')).toEqual(['shared word two'])
+        expect(await find('shared', { userId: 'nobody' })).toEqual([])
+      })
+
+      test('an edit matches its new words only; a tombstone matches nothing', async () => {
+        await seed(s)
+        const [a, b] = await s.messages.appendBatch([msg('ra', { content: 'old words here' }), msg('ra', { content: 'doomed words' })])
+        await s.messages.edit('ra', seqOf(a)!, { content: 'new text now', meta: null, mentions: null }, 'alice', at(9))
+        await s.messages.tombstone('ra', seqOf(b)!, 'alice', at(9))
+        expect(await find('old')).toEqual([])
+        expect(await find('new')).toEqual(['new text now'])
+        expect(await find('doomed')).toEqual([])
+        expect(await find('words')).toEqual([])
+      })
+
+      test('pages by limit and next_cursor, every match once, null at the end; a foreign cursor is VALIDATION_ERROR on cursor', async () => {
+        await seed(s)
+        await s.messages.appendBatch(Array.from({ length: 5 }, (_, i) => msg('ra', { content: `page ${i}`, created_at: at(i) })))
+        const seen: string[] = []
+        let cursor: string | undefined
+        for (let i = 0; i < 5; i++) {
+          const p = await s.search.query({ tenantId: 't1', userId: 'alice', terms: terms('page'), limit: 2, cursor })
+          seen.push(...p.rows.map((r) => r.content))
+          if (!p.next_cursor) break
+          cursor = p.next_cursor
+        }
+        expect(seen).toEqual(['page 4', 'page 3', 'page 2', 'page 1', 'page 0'])
+        const bad = await attempt(() => s.search.query({ tenantId: 't1', userId: 'alice', terms: terms('page'), limit: 2, cursor: 'bm90LWEtY3Vyc29y' })).catch((e) => e)
+        expect(bad).toBeInstanceOf(AppError)
+        expect({ code: bad.code, field: bad.field }).toEqual({ code: 'VALIDATION_ERROR', field: 'cursor' })
       })
     })
 

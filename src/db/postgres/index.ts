@@ -18,6 +18,7 @@ import { createReactionStore } from './reactions'
 import { createPinStore } from './pins'
 import { createMentionStore } from './mentions'
 import { createUploadStore } from './uploads'
+import { createSearchStore } from './search'
 
 /** How long the /health write probe may take before it counts as "not writable". */
 const PROBE_TIMEOUT_MS = 2000
@@ -45,6 +46,7 @@ export function createPostgresStore(sql: SQL): Store {
     audit: createAuditStore(sql),
     applyDeliveryResults: createDeliveryResults(sql),
     uploads: createUploadStore(sql),
+    search: createSearchStore(sql),
     meta: {
       get: async (key: string) => first<{ value: string }>(await sql`SELECT value FROM meta WHERE key = ${key}`)?.value ?? null,
       set: async (key: string, value: string) =>

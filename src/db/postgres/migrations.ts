@@ -6,6 +6,7 @@ import m0003 from '../../../migrations/postgres/0003_room_list_order.sql' with {
 import m0004 from '../../../migrations/postgres/0004_rich_messages.sql' with { type: 'text' }
 import m0005 from '../../../migrations/postgres/0005_uploads.sql' with { type: 'text' }
 import m0006 from '../../../migrations/postgres/0006_moderation.sql' with { type: 'text' }
+import m0007 from '../../../migrations/postgres/0007_search.sql' with { type: 'text' }
 import type { Migration } from '../migrations'
 
 /** Append new files here; test/store/pg-migrations.test.ts fails when one in migrations/postgres/ is missing. */
@@ -16,4 +17,5 @@ export const postgresMigrations: Migration[] = [
   { version: 4, name: '0004_rich_messages', sql: m0004 },
   { version: 5, name: '0005_uploads', sql: m0005 },
   { version: 6, name: '0006_moderation', sql: m0006 },
+  { version: 7, name: '0007_search', sql: m0007 },
 ]

@@ -17,6 +17,7 @@ import { createMentionStore } from './mentions'
 import { createUploadStore } from './uploads'
 import { createModerationStore } from './moderation'
 import { createAuditStore, createReportStore } from './reports'
+import { createInlineSearch } from './search'
 
 /**
  * Every method is synchronous and, where it writes more than one row, one immediate transaction:
@@ -48,6 +49,7 @@ export function createSqliteStore(db: Database) {
     audit: createAuditStore(db),
     applyDeliveryResults: createDeliveryResults(deliveries, deadLetters),
     uploads: createUploadStore(db),
+    search: createInlineSearch(db),
     meta: {
       get: (key: string) => metaGet.get(key)?.value ?? null,
       set: (key: string, value: string) => void metaSet.run(key, value),

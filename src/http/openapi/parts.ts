@@ -103,6 +103,7 @@ export const DOCUMENT_HEAD = (version: string) => ({
     { name: 'messages', description: 'Send, page through, edit and delete messages; each has a per-room seq. Replies (threads), mentions and the change feed (rev) too.' },
     { name: 'reactions', description: 'Emoji or shortcode reactions on a message, and who made them.' },
     { name: 'pins', description: "A room's pinned messages." },
+    { name: 'search', description: 'Full-text search over the messages of your rooms.' },
     { name: 'delivery', description: 'Delivery and read cursors (acks, read markers) and presence.' },
     { name: 'notifications', description: 'App-defined events to users, rooms or topic subscribers, over WebSocket and webhooks.' },
     { name: 'uploads', description: 'Files and images: upload (streamed), attach to messages, download with access checks or a signed URL.' },
