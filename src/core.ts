@@ -6,7 +6,7 @@ import type { Clock } from './clock'
 import type { Config } from './config'
 import type { Logger } from './log'
 import type { Store } from './db/types'
-import type { Broker, PresenceStore } from './broker/types'
+import type { Broker, PresenceAnnouncer, PresenceStore } from './broker/types'
 import type { TenantLimiter } from './broker/rate-limiter'
 import type { AppMetrics } from './metrics'
 import { eventMetrics } from './instrument'
@@ -35,6 +35,8 @@ export interface CoreInfra {
   /** The one broker every layer publishes through (already counting fan-out for metrics). */
   broker: Broker & PresenceStore & LiveUsers
   connectedAnywhere: (tenantId: string, userId: string) => boolean | Promise<boolean>
+  /** Decides presence announcements (for the cluster when shared). */
+  announcer: PresenceAnnouncer
   limiter?: TenantLimiter
   /** Several instances share the storage (PostgreSQL with Redis). */
   shared: boolean

@@ -1,4 +1,5 @@
-// The health document of SPEC §4: status, version, epoch, uptime, db writability, workers, connections.
+// The health document of SPEC §4: status, version, epoch, uptime, db writability, workers, this
+// instance's connections and, with several instances on Redis, the cluster's.
 
 import type { Clock } from './clock'
 import type { Config } from './config'
@@ -26,6 +27,11 @@ type Deps = {
   clock: Clock
   /** The worker threads' states; null while none was started (an in-memory database never starts them). */
   workers: () => Record<string, WorkerStatus> | null
+  /** Several instances sharing Redis: its reachability and the cluster's figures (null: one instance). */
+  cluster?: {
+    reachable(): boolean
+    figures(): Promise<{ instances: number; connections: number } | null>
+  } | null
 }
 
 const notStarted = (): Record<string, WorkerStatus> => ({
@@ -33,7 +39,7 @@ const notStarted = (): Record<string, WorkerStatus> => ({
   checkpoint: { state: 'stopped', restarts: 0, last_error: null },
 })
 
-export function createHealth({ config, store, storage, broker, epoch, clock, workers: workerStates }: Deps) {
+export function createHealth({ config, store, storage, broker, epoch, clock, workers: workerStates, cluster }: Deps) {
   const started = clock.now()
   let draining = false
   const workers = () => workerStates() ?? notStarted()
@@ -54,9 +60,14 @@ export function createHealth({ config, store, storage, broker, epoch, clock, wor
       const w = workers()
       const connections = source.connections()
       const workersOk = Object.values(w).every((x) => x.state === 'running' || (x.state === 'stopped' && x.restarts === 0))
-      const status = draining ? 'draining' : writable && workersOk ? 'ok' : 'degraded'
+      // Redis away: this instance still takes writes (200, stay in the load balancer), but its
+      // sockets miss live frames from the others until Redis returns: `degraded` all the same.
+      const redisUp = cluster ? cluster.reachable() : true
+      const figures = cluster && redisUp ? await cluster.figures() : null
+      const serving = !draining && writable && workersOk
+      const status = draining ? 'draining' : serving && redisUp ? 'ok' : 'degraded'
       return {
-        ok: status === 'ok',
+        ok: serving,
         body: {
           status,
           version: config.version,
@@ -65,6 +76,7 @@ export function createHealth({ config, store, storage, broker, epoch, clock, wor
           db: { writable, wal_bytes: await store.walBytes() },
           workers: w,
           connections,
+          ...(cluster && { cluster: { redis: redisUp ? 'ok' : 'unreachable', instances: figures?.instances ?? null, connections: figures?.connections ?? null } }),
         },
       }
     },

@@ -132,6 +132,13 @@ export function createAppMetrics(series: TenantSeries = createTenantSeries({ clo
     ),
     dbWrite: m.histogram('chatapi_db_write_seconds', 'Duration of one group commit (one transaction)', LATENCY_BUCKETS),
     batchSize: m.histogram('chatapi_group_commit_batch_size', 'Messages per group commit', [1, 2, 5, 10, 20, 50, 100, 200, 500]),
+    // Shared storage only (src/broker/room-order.ts): how long a message frame waited for a lower seq.
+    orderWait: m.histogram(
+      'chatapi_room_order_wait_seconds',
+      'Extra wait of each live message frame before it went out in seq order (0: it was next in line; shared storage only)',
+      [0, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 5],
+    ),
+    orderReads: m.counter('chatapi_room_order_reads_total', 'Store reads that filled a seq gap, joined a socket to a room stream or caught up after Redis returned'),
   }
 }
 

@@ -23,6 +23,8 @@ import { startWorkers } from './workers/start'
 import type { Scheduler } from './workers/scheduler'
 import type { BackgroundTask } from './tasks'
 import type { Store } from './db/types'
+import { toMessage } from './db/rows'
+import { messageFrame, serializeFrame } from './schemas/server-frames'
 import type { UploadSweep } from './services/upload-sweep'
 import { openBlobStore } from './blobs/open'
 import { createSearchClient } from './workers/search-client'
@@ -83,7 +85,15 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
   const epoch = started.epoch
   if (started.changed) log.info('new epoch', { epoch, reason: started.reason })
   // One instance: Bun topics and in-memory presence and limits; REDIS_URL: shared through Redis.
-  const cluster = await openBroker(config, log, clock)
+  // Shared storage: each room's live frames go out in seq order whichever instance committed them.
+  const readAfter = async (roomId: string, afterSeq: number, limit: number) =>
+    (await store.messages.after(roomId, afterSeq, limit)).map((row) => ({ seq: row.seq, data: serializeFrame(messageFrame('message', toMessage(row))) }))
+  const cluster = await openBroker(config, log, clock, {
+    order:
+      opened.kind === 'postgres'
+        ? { readAfter, onWait: (ms) => metrics.orderWait.observe(ms / 1000), onRead: () => metrics.orderReads.inc() }
+        : undefined,
+  })
   const broker = instrumentBroker(cluster.broker, metrics) // the one broker: services, routes and sockets
 
   // The delivery worker starts after listen (and never with :memory:); until then a wake-up is a no-op.
@@ -104,6 +114,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     metrics,
     broker,
     connectedAnywhere: cluster.connectedAnywhere,
+    announcer: cluster.announcer,
     limiter: cluster.limiter,
     shared: cluster.shared,
     wakeDelivery: () => workers?.post('delivery', { type: 'wake' }),
@@ -118,15 +129,13 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
 
   // Transports.
   const states: RequestStates = new WeakMap()
-  const health = createHealth({ config, store, storage, broker, epoch, clock, workers: () => workers?.status() ?? null })
+  const health = createHealth({ config, store, storage, broker, epoch, clock, workers: () => workers?.status() ?? null, cluster: cluster.health })
   const gateway = createGateway({
     config,
     log,
     clock,
     services,
     broker,
-    connectedAnywhere: cluster.connectedAnywhere,
-    sharedStorage: opened.kind === 'postgres',
     states,
     epoch,
     onOpen: () => metrics.wsOpened.inc(),

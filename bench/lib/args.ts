@@ -87,6 +87,7 @@ export function help(o: BenchOptions): string {
     '  --fanout-members=1000 --fanout-window=32  --history-msgs=1000 --history-rooms=10',
     '  --pg-url=postgres://postgres@127.0.0.1:5432/postgres --redis-url=redis://127.0.0.1:6379 --pg-rate=1000',
     '                          pg-scale (not in all): 1 vs 2 instances, a fresh database per case',
+    '                          cluster-order (not in all): 2 instances, 2 senders per room on different instances; extra wait for seq order',
     '  --search-msgs=1000000 --search-rooms=msgs/100 --search-power-rooms=2000 --search-concurrency=16',
     '  --search-seed-cap=600 --tax-rounds=2 (0: no tax; --search-msgs=0: the tax only)  search (not in all): queries on a',
     '                          seeded database, then ws-rooms and rest-hot with search on vs off (ABBA)',

@@ -6,6 +6,7 @@ import type { RestPhase, RestSpec } from './load-rest'
 import type { WsRoomSpec, WsSpec } from './load-ws'
 import { nofileLimit, rssBytes, sleep } from './util'
 import { pgScale } from './pg-scale'
+import { clusterOrder } from './cluster-order'
 import { noisyNeighbour } from './noisy'
 import { deliveryBusy } from './delivery-busy'
 import { uploads } from './uploads'
@@ -303,6 +304,7 @@ export const SCENARIOS: Scenario[] = [
   moderationCost,
   pgScale,
   noisyNeighbour,
+  clusterOrder,
   searchBench([wsRoomsScenario, restHot]),
   purge,
   exportScenario,

@@ -5,6 +5,7 @@ import type { Clock } from '../clock'
 import type { Broker, PresenceStore } from './types'
 import { serializeFrame, type SerializedFrame, type ServerFrame } from '../schemas/server-frames'
 import { roomOfTopic, topics, userOfTopic } from './topics'
+import { createRoomOrder, orderOf, type OrderKind, type RoomOrderOptions } from './room-order'
 
 type Socket = ServerWebSocket<unknown>
 /** One socket (the common case, no container) or several devices of one user. */
@@ -24,6 +25,15 @@ export interface RoomWatch {
   stop(): void
 }
 
+/** How a socket starts following a room (subscribeRoom). */
+export type RoomJoin =
+  /** A connect-time query found the room quiet at `cursor` (its last seq) and the room watch saw no frame since. */
+  | { how: 'quiet'; cursor: number }
+  /** The socket's sync read the room up to `cursor`, to its end. */
+  | { how: 'read'; cursor: number }
+  /** No position to keep: a member just added, or a truncated sync (the client pages over REST). */
+  | { how: 'late' }
+
 /**
  * Holds every live socket by tenant and user, so membership changes can (un)subscribe a user's
  * devices at once, and presence can be answered without a store. `attach` binds Bun's server after
@@ -32,8 +42,12 @@ export interface RoomWatch {
  * Room topics are Bun topics. User topics are not: the registry is keyed by the user's topic name,
  * and a frame for a user is sent to the sockets found there. A Bun topic per user cost ~0.3 KB of
  * native memory per idle socket (docs/performance.md) for what one map lookup already gives.
+ *
+ * `order`: keep each room's live frames in seq order on this instance (room-order.ts), for shared
+ * storage where other processes commit to the same rooms. Without it (one instance on SQLite)
+ * frames go out in publish order, which is commit order.
  */
-export function createLocalBroker(clock: Clock, graceMs: number) {
+export function createLocalBroker(clock: Clock, graceMs: number, opts: { order?: Omit<RoomOrderOptions, 'deliver' | 'subscriberCount'> } = {}) {
   let server: Server<unknown> | null = null
   const byUser = new Map<string, Sockets>()
   const perTenant = new Map<string, number>()
@@ -61,6 +75,16 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
   }
   /** Buffered bytes past which sendToUser skips a socket (set by the gateway from WS_BACKPRESSURE_LIMIT). */
   let directCap = Number.POSITIVE_INFINITY
+  const subscriberCount = (topic: string) => {
+    const own = byUser.get(topic)
+    return own !== undefined ? each(own).length : (server?.subscriberCount(topic) ?? 0)
+  }
+  const order = opts.order ? createRoomOrder({ ...opts.order, deliver, subscriberCount }) : null
+  let orderSweep: ReturnType<typeof setInterval> | null = null
+  if (order) {
+    orderSweep = setInterval(() => order.sweep(), 10_000)
+    orderSweep.unref?.()
+  }
 
   const broker: Broker & PresenceStore & {
     attach(s: Server<unknown>): void
@@ -70,6 +94,19 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     deliverToUsers(tenantId: string, userIds: readonly string[], data: SerializedFrame): void
     /** Sockets subscribed to the topic on this instance (metrics). */
     subscriberCount(topic: string): number
+    /** A room frame received from another instance, with its ordering key (room-order.ts). */
+    deliverInOrder(topic: string, kind: OrderKind, seq: number, data: SerializedFrame): void
+    /**
+     * Subscribes a socket to a room's topic from where its sync left it. Synchronous without the
+     * ordering (the sync's last read and this subscribe then share one turn); with it, a `read` join
+     * sends what the room's stream passed meanwhile first (a promise), and a `quiet` one answers
+     * false when the stream moved past its cursor (sync the room instead).
+     */
+    subscribeRoom(ws: Socket, tenantId: string, roomId: string, join: RoomJoin): boolean | Promise<boolean>
+    /** The ordering state (null without it): catch-up after an outage, stats, stop. */
+    readonly order: ReturnType<typeof createRoomOrder> | null
+    /** Stops the ordering's timers. */
+    close(): void
     /** Registers a socket; returns true when it is the user's first live connection. */
     register(tenantId: string, userId: string, ws: Socket): boolean
     /** Unregisters a socket; returns true when it was the user's last live connection. */
@@ -103,12 +140,31 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
     attach(s) {
       server = s
     },
-    subscriberCount(topic) {
-      const own = byUser.get(topic)
-      return own !== undefined ? each(own).length : (server?.subscriberCount(topic) ?? 0)
-    },
+    subscriberCount,
     publish(topic: string, frame: ServerFrame) {
-      deliver(topic, serializeFrame(frame))
+      const ord = order && orderOf(frame)
+      if (ord) order!.onFrame(topic, ord.kind, ord.seq, serializeFrame(frame))
+      else deliver(topic, serializeFrame(frame))
+    },
+    deliverInOrder(topic, kind, seq, data) {
+      if (order) order.onFrame(topic, kind, seq, data)
+      else deliver(topic, data)
+    },
+    subscribeRoom(ws, tenantId, roomId, join) {
+      const topic = topics.room(tenantId, roomId)
+      if (!order) {
+        ws.subscribe(topic)
+        return true
+      }
+      if (join.how === 'quiet') return order.joinQuiet(ws, topic, join.cursor)
+      if (join.how === 'read') return order.joinAfterRead(ws, topic, join.cursor)
+      order.joinLate(ws, topic)
+      return true
+    },
+    order,
+    close() {
+      if (orderSweep) clearInterval(orderSweep)
+      order?.stop()
     },
     /** Publishes to every receiver of the topic except the socket `from`. */
     publishFrom(from: Socket, topic: string, frame: ServerFrame) {
@@ -123,10 +179,18 @@ export function createLocalBroker(clock: Clock, graceMs: number) {
       for (const u of userIds) for (const ws of each(byUser.get(key(tenantId, u)))) ws.send(data)
     },
     joinRoom(tenantId, userId, roomId) {
-      for (const ws of each(byUser.get(key(tenantId, userId)))) ws.subscribe(topics.room(tenantId, roomId))
+      const topic = topics.room(tenantId, roomId)
+      for (const ws of each(byUser.get(key(tenantId, userId)))) {
+        if (order) order.joinLate(ws, topic)
+        else ws.subscribe(topic)
+      }
     },
     leaveRoom(tenantId, userId, roomId) {
-      for (const ws of each(byUser.get(key(tenantId, userId)))) ws.unsubscribe(topics.room(tenantId, roomId))
+      const topic = topics.room(tenantId, roomId)
+      for (const ws of each(byUser.get(key(tenantId, userId)))) {
+        if (order) order.leave(ws, topic)
+        else ws.unsubscribe(topic)
+      }
     },
     connectionCount: (tenantId) => perTenant.get(tenantId) ?? 0,
 

@@ -8,7 +8,9 @@ import type { TenantLimiter } from './rate-limiter'
 import { createRedisTenantLimiter } from './redis-rate-limiter'
 import { createLocalBroker } from './local'
 import { createRedisBroker } from './redis'
-import { openRedis } from './redis-client'
+import { openRedis, throttledWarn } from './redis-client'
+import type { RoomOrderOptions } from './room-order'
+import type { PresenceAnnouncer } from './types'
 import { createRedisPresence } from './redis-presence'
 
 /** The tenant service's side of cross-instance change notices (`why` travels as a plain string). */
@@ -23,20 +25,35 @@ export interface UserChangeSharing<W extends string> {
   changedElsewhere(tenantId: string, userId: string, why: W): void
 }
 
-export async function openBroker(config: Config, log: Logger, clock: Clock) {
-  const local = createLocalBroker(clock, config.PRESENCE_GRACE_MS)
+/** What GET /health reports about the cluster when instances share Redis. */
+export interface ClusterHealth {
+  reachable(): boolean
+  figures(): Promise<{ instances: number; connections: number } | null>
+}
+
+/**
+ * `order`: with shared storage, the source of a room's missed messages and the metrics hooks of
+ * the per-room ordering (room-order.ts); omitted on SQLite, where one process publishes in seq order.
+ */
+export async function openBroker(config: Config, log: Logger, clock: Clock, opts: { order?: Omit<RoomOrderOptions, 'deliver' | 'subscriberCount' | 'warn'> } = {}) {
+  const warnOrder = throttledWarn(log)
+  const local = createLocalBroker(clock, config.PRESENCE_GRACE_MS, opts.order ? { order: { ...opts.order, warn: warnOrder } } : {})
   if (!config.REDIS_URL) {
     return {
       broker: local,
       /** Connected on any instance (the offline announcement waits for the last one). */
       connectedAnywhere: (t: string, u: string): boolean | Promise<boolean> => local.connected(t, u),
+      /** One instance: its first connection is the first anywhere; offline once none is left here. */
+      announcer: { claimOnline: () => true, claimOffline: (t: string, u: string) => !local.connected(t, u), announced: () => null } as PresenceAnnouncer,
       limiter: undefined as TenantLimiter | undefined,
       shared: false,
+      /** Redis's part of GET /health (none with one instance). */
+      health: null as ClusterHealth | null,
       /** Cross-instance tenant-change notices (a no-op with one instance). */
       shareTenantChanges<W extends string>(_local: TenantChangeSharing<W>) {},
       /** Cross-instance user-ban notices (a no-op with one instance). */
       shareUserChanges<W extends string>(_local: UserChangeSharing<W>) {},
-      close: async () => {},
+      close: async () => local.close(),
     }
   }
   const instanceId = crypto.randomUUID()
@@ -56,8 +73,10 @@ export async function openBroker(config: Config, log: Logger, clock: Clock) {
   return {
     broker,
     connectedAnywhere: (t: string, u: string) => presence.connectedAnywhere(t, u),
+    announcer: presence as PresenceAnnouncer,
     limiter: limiter as TenantLimiter,
     shared: true,
+    health: { reachable: broker.reachable, figures: broker.clusterFigures } as ClusterHealth | null,
     // SPEC §2: a rotated key stops working at once on every instance — the change is published
     // before the rotation answers, and every other instance evicts its cache and closes sockets.
     shareTenantChanges<W extends string>(tenants: TenantChangeSharing<W>) {

@@ -4,6 +4,7 @@
 // Per user:
 //   <prefix>presence:<tenant>:<user>  hash  field = instance id, value = deadline (Redis ms)
 //   <prefix>seen:<tenant>:<user>      string  last time the user was seen connected (Redis ms)
+//   <prefix>online:<tenant>:<user>    string  present while the cluster has announced the user online
 // An instance writes its field when the user's first local connection opens, refreshes it (and
 // `seen`) every `heartbeatMs` for every user connected to it, and deletes it on the user's last
 // local disconnect (setting `seen` to that moment). A field whose deadline has passed no longer
@@ -12,6 +13,11 @@
 // skewed clocks agree.
 //
 // isOnline = connected anywhere, or within `graceMs` of `seen` (SPEC §5: offline only after the grace).
+//
+// Announcements (the PresenceAnnouncer port) are decided here, atomically, so two instances never
+// both announce: claimOnline sets `online` when it was absent (or stale: nobody connected and the
+// grace long over, as after the instance that would have announced offline died); claimOffline
+// deletes it when no instance has a live entry. The instance that wins announces.
 // Not Redis Cluster safe (a heartbeat touches many users' keys in one script): one Redis or Sentinel.
 
 import type { Logger } from '../log'
@@ -82,6 +88,31 @@ for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
 end
 return { connected, now, redis.call('GET', KEYS[2]) }`)
 
+// KEYS: presence hash, seen, online.  ARGV: instance, ttlMs, seenTtlMs, stale-after ms.  1 = announce.
+// `online` already set counts unless it is stale: no other live instance and `seen` (before this
+// connect) older than the grace plus a margin, i.e. the offline announcement never came.
+const CLAIM_ONLINE = lua(`${LUA_NOW}
+local ttl = tonumber(ARGV[2])
+local others = false
+local all = redis.call('HGETALL', KEYS[1])
+for j = 1, #all, 2 do
+  if all[j] ~= ARGV[1] and tonumber(all[j + 1]) > now then others = true end
+end
+local seen = tonumber(redis.call('GET', KEYS[2]))
+redis.call('HSET', KEYS[1], ARGV[1], now + ttl)
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+redis.call('SET', KEYS[2], now, 'PX', ARGV[3])
+if redis.call('EXISTS', KEYS[3]) == 1 and (others or (seen and now - seen < tonumber(ARGV[4]))) then return 0 end
+redis.call('SET', KEYS[3], now, 'PX', ARGV[3])
+return 1`)
+
+// KEYS: presence hash, online.  1 = announce offline (no live entry anywhere, and online was set).
+const CLAIM_OFFLINE = lua(`${LUA_NOW}
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
+  if tonumber(v) > now then return 0 end
+end
+return redis.call('DEL', KEYS[2])`)
+
 export function createRedisPresence(o: RedisPresenceOptions) {
   if (!o.redis && !o.redisUrl) throw new Error('createRedisPresence: redisUrl or redis is required')
   const prefix = o.prefix ?? 'chatapi:'
@@ -90,10 +121,13 @@ export function createRedisPresence(o: RedisPresenceOptions) {
   const seenTtlMs = o.seenTtlMs ?? 30 * 24 * 3600 * 1000
   const owned = !o.redis
   const redis = o.redis ?? openRedis(o.redisUrl!, { name: `${prefix}${o.instanceId}:presence`, log: o.log })
-  preloadScripts(redis, [CONNECT, DISCONNECT, HEARTBEAT, STATE])
+  preloadScripts(redis, [CONNECT, DISCONNECT, HEARTBEAT, STATE, CLAIM_ONLINE, CLAIM_OFFLINE])
   const warn = throttledWarn(o.log)
   const hkey = (t: string, u: string) => `${prefix}presence:${t}:${u}`
   const skey = (t: string, u: string) => `${prefix}seen:${t}:${u}`
+  const okey = (t: string, u: string) => `${prefix}online:${t}:${u}`
+  /** An `online` mark older than this with nobody connected was never followed by its offline. */
+  const staleAfterMs = o.graceMs + 2000
 
   async function state(tenantId: string, userId: string) {
     const [connected, now, seen] = (await runScript(redis, STATE, [hkey(tenantId, userId), skey(tenantId, userId)], [])) as [number, number, string | null]
@@ -179,6 +213,26 @@ export function createRedisPresence(o: RedisPresenceOptions) {
         },
         fb ? () => fb.lastSeen(tenantId, userId) : null,
       )
+    },
+
+    // --- PresenceAnnouncer (the cluster decides; on a Redis failure this instance decides alone) ---
+    /** Also records this instance's entry, so a claim never waits for userConnected. */
+    claimOnline(tenantId: string, userId: string): Promise<boolean> {
+      return orFallback(
+        'claim',
+        async () => (await runScript(redis, CLAIM_ONLINE, [hkey(tenantId, userId), skey(tenantId, userId), okey(tenantId, userId)], [o.instanceId, ttlMs, seenTtlMs, staleAfterMs])) === 1,
+        () => true, // this instance's first connection: announce (another instance may have too)
+      )
+    },
+    claimOffline(tenantId: string, userId: string): Promise<boolean> {
+      return orFallback(
+        'claim',
+        async () => (await runScript(redis, CLAIM_OFFLINE, [hkey(tenantId, userId), okey(tenantId, userId)], [])) === 1,
+        () => !(fb?.connected?.(tenantId, userId) ?? false),
+      )
+    },
+    announced(tenantId: string, userId: string): Promise<boolean | null> {
+      return orFallback('read', async () => (await redis.exists(okey(tenantId, userId))) === 1, () => null)
     },
 
     /** Refreshes this instance's entries now (runs every heartbeatMs on its own). */

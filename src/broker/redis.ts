@@ -13,9 +13,8 @@
 //   leaveRoom still reaches the leaver. The returned promise resolves once Redis has accepted the
 //   message: await it before answering a request when a later request on another instance must see
 //   the change (PUBLISHes from different connections are ordered by when Redis receives them).
-// - connectionCount(tenant) sums per-instance counters: hash `<prefix>conns:<instance>` (tenant →
-//   count), rewritten from the local counts by a heartbeat and expiring after ttlMs, plus the
-//   sorted set `<prefix>instances` (instance → deadline). A killed instance stops counting within ttlMs.
+// - connectionCount(tenant) and clusterFigures() sum per-instance counters (redis-counters.ts); a
+//   killed instance stops counting within ttlMs.
 // - Everything else the gateway needs is the LocalBroker's (register/unregister also inform the
 //   optional RedisPresence of a user's first/last connection on this instance).
 
@@ -24,7 +23,9 @@ import type { Logger } from '../log'
 import type { LocalBroker } from './local'
 import type { RedisPresence } from './redis-presence'
 import { serializeFrame, type SerializedFrame, type ServerFrame } from '../schemas/server-frames'
-import { LUA_NOW, lua, openRedis, preloadScripts, runScript, throttledWarn, whenReady, type Redis } from './redis-client'
+import { orderOf } from './room-order'
+import { openRedis, throttledWarn, whenReady, type Redis } from './redis-client'
+import { createConnectionCounters } from './redis-counters'
 
 export interface RedisBrokerOptions {
   redisUrl: string
@@ -56,31 +57,6 @@ type Control =
 /** Users per `users` control message, so one presence change to a large audience is a few bounded messages. */
 const USERS_PER_MESSAGE = 1000
 
-// KEYS: instances zset, this instance's counter hash.  ARGV: instance, ttlMs, then tenant, count pairs.
-const HEARTBEAT = lua(`${LUA_NOW}
-local ttl = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
-if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
-redis.call('DEL', KEYS[2])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-redis.call('PEXPIRE', KEYS[2], ttl)
-return now`)
-
-// KEYS: instances zset.  ARGV: counter hash prefix, tenant.
-const COUNT = lua(`${LUA_NOW}
-local sum = 0
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
-  local c = tonumber(redis.call('HGET', ARGV[1] .. id, ARGV[2]))
-  if c and c > 0 then sum = sum + c end
-end
-return sum`)
-
-// KEYS: this instance's counter hash.  ARGV: tenant, delta, ttlMs
-const INCR = lua(`redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
-if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-return 1`)
-
 export function createRedisBroker(o: RedisBrokerOptions) {
   const { local, log } = o
   const prefix = o.prefix ?? 'chatapi:'
@@ -93,15 +69,14 @@ export function createRedisBroker(o: RedisBrokerOptions) {
   const sub = openRedis(o.redisUrl, { name: `${prefix}${instanceId}:sub`, log, subscriber: true })
   const pattern = `${prefix}t:*`
   const ctlChannel = `${prefix}ctl`
-  const instancesKey = `${prefix}instances`
-  const connsPrefix = `${prefix}conns:`
-  const connsKey = connsPrefix + instanceId
 
   let server: Server<unknown> | null = null
   let warnedUnattached = false
   let closed = false
   /** True while the subscriber listens on both the pattern and the control channel. */
   let subscribed = false
+  /** The subscription was lost since it was last confirmed (a catch-up is due once it is back). */
+  let outage = false
   let waiters: (() => void)[] = []
 
   /** Hands a serialized frame to this instance's subscribers of the topic. */
@@ -112,8 +87,21 @@ export function createRedisBroker(o: RedisBrokerOptions) {
   const MARK = '\u0001'
   const origins = new Map<string, ServerWebSocket<unknown>>()
   let originSeq = 0
+  // Message frames carry their ordering key in front, `\u0002c<seq>\u0002` (a new seq) or
+  // `\u0002u<seq>\u0002` (a change to one), so the receiving instance can put a room's frames back in
+  // seq order (room-order.ts) without parsing the frame.
+  const SEQ = '\u0002'
+  const withSeq = (frame: ServerFrame, data: string) => {
+    const key = orderOf(frame)
+    return key ? `${SEQ}${key.kind === 'created' ? 'c' : 'u'}${key.seq}${SEQ}${data}` : data
+  }
 
   function deliverLocal(topic: string, data: string) {
+    if (data.startsWith(SEQ)) {
+      const end = data.indexOf(SEQ, 1)
+      const kind = data[1] === 'c' ? 'created' : 'changed'
+      return local.deliverInOrder(topic, kind, Number(data.slice(2, end)), data.slice(end + 1) as SerializedFrame)
+    }
     if (data.startsWith(MARK)) {
       const end = data.indexOf(MARK, 1)
       const ws = origins.get(data.slice(1, end))
@@ -160,10 +148,20 @@ export function createRedisBroker(o: RedisBrokerOptions) {
         subscribed = true
         for (const w of waiters) w()
         waiters = []
+        // Frames other instances published while this one was not listening never come: read
+        // every room its sockets follow up to the store's end (SPEC §6: nothing lost).
+        if (outage) {
+          outage = false
+          local.order
+            ?.catchUp()
+            .then((rooms) => log.info('caught up after redis returned', { rooms }))
+            .catch((e) => warn('catch-up after redis returned failed', e))
+        }
       })
       .catch((e) => warn('redis subscribe failed', e))
   })
   sub.on('close', () => {
+    if (subscribed) outage = true
     subscribed = false
   })
 
@@ -182,33 +180,25 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     }
   }
 
-  async function heartbeat() {
-    const args: (string | number)[] = [instanceId, ttlMs]
-    for (const [tenantId, n] of countsByTenant()) args.push(tenantId, n)
-    await runScript(cmd, HEARTBEAT, [instancesKey, connsKey], args)
-  }
   /** The local broker counts synchronously (the port allows a promise for implementations like this one). */
   const localCount = (tenantId: string): number => {
     const n = local.connectionCount(tenantId)
     return typeof n === 'number' ? n : 0
   }
-  /** This instance's live connections per tenant (from the local registry). */
-  function countsByTenant(): Map<string, number> {
-    const m = new Map<string, number>()
-    for (const { tenantId } of local.connectedUsers()) if (!m.has(tenantId)) m.set(tenantId, localCount(tenantId))
-    for (const [k, v] of m) if (v <= 0) m.delete(k)
-    return m
-  }
-  function bump(tenantId: string, delta: number) {
-    runScript(cmd, INCR, [connsKey], [tenantId, delta, ttlMs]).catch((e) => warn('redis connection counter failed (the heartbeat rewrites it)', e))
-  }
-
-  preloadScripts(cmd, [HEARTBEAT, COUNT, INCR])
-  const beat = () => heartbeat().catch((e) => warn('redis heartbeat failed', e))
-  let timer: ReturnType<typeof setInterval> | null = setInterval(beat, heartbeatMs)
-  timer.unref?.()
-  cmd.on('ready', beat) // at start and after a Redis restart (which lost the counters)
-  if (cmd.status === 'ready') void beat()
+  const counters = createConnectionCounters({
+    cmd,
+    prefix,
+    instanceId,
+    log,
+    heartbeatMs,
+    ttlMs,
+    localCounts() {
+      const m = new Map<string, number>()
+      for (const { tenantId } of local.connectedUsers()) if (!m.has(tenantId)) m.set(tenantId, localCount(tenantId))
+      for (const [k, v] of m) if (v <= 0) m.delete(k)
+      return m
+    },
+  })
 
   const presence = o.presence
   return {
@@ -231,10 +221,21 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     },
     /** True while this instance receives from Redis (false: it delivers its own publishes locally). */
     isSubscribed: () => subscribed,
+    /** Redis serves both connections: cross-instance delivery, presence and shared limits work. */
+    reachable: () => subscribed && cmd.status === 'ready',
+    /** Live instances and their WebSocket connections, all tenants (GET /health); null when Redis fails. */
+    async clusterFigures(): Promise<{ instances: number; connections: number } | null> {
+      try {
+        return await counters.cluster()
+      } catch (e) {
+        warn('redis cluster figures failed', e)
+        return null
+      }
+    },
 
     // --- Broker ---------------------------------------------------------------------------------
     publish(topic: string, frame: ServerFrame): Promise<void> {
-      const data = serializeFrame(frame)
+      const data = withSeq(frame, serializeFrame(frame))
       if (!topic.startsWith('t:')) {
         // Every builder in topics.ts starts with `t:`; anything else stays on this instance.
         deliverLocal(topic, data)
@@ -297,7 +298,7 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     /** Live connections of the tenant on every live instance (this instance's own count if Redis fails). */
     async connectionCount(tenantId: string): Promise<number> {
       try {
-        return Number(await runScript(cmd, COUNT, [instancesKey], [connsPrefix, tenantId]))
+        return await counters.tenant(tenantId)
       } catch (e) {
         warn('redis connection count failed; counting this instance only', e)
         return local.connectionCount(tenantId)
@@ -313,18 +314,19 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     // --- this instance's sockets (LocalBroker) ---------------------------------------------------
     register(tenantId: string, userId: string, ws: Parameters<LocalBroker['register']>[2]): boolean {
       const first = local.register(tenantId, userId, ws)
-      bump(tenantId, 1)
+      counters.bump(tenantId, 1)
       if (first) void presence?.userConnected(tenantId, userId)
       return first
     },
     unregister(tenantId: string, userId: string, ws: Parameters<LocalBroker['unregister']>[2]): boolean {
       const before = localCount(tenantId)
       const last = local.unregister(tenantId, userId, ws)
-      if (localCount(tenantId) < before) bump(tenantId, -1)
+      if (localCount(tenantId) < before) counters.bump(tenantId, -1)
       if (last) void presence?.userDisconnected(tenantId, userId)
       return last
     },
     subscriberCount: (topic: string) => local.subscriberCount(topic),
+    subscribeRoom: (...args: Parameters<LocalBroker['subscribeRoom']>) => local.subscribeRoom(...args),
     connectedUsers: () => local.connectedUsers(),
     sendToUser: (tenantId: string, userId: string, data: SerializedFrame, roomId?: string) => local.sendToUser(tenantId, userId, data, roomId),
     limitDirectSends: (bytes: number) => local.limitDirectSends(bytes),
@@ -341,15 +343,13 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     async close(opts: { cleanup?: boolean } = {}): Promise<void> {
       closed = true
       subscribed = false
-      if (timer) clearInterval(timer)
-      timer = null
-      cmd.off('ready', beat)
+      local.close()
+      await counters.stop(opts.cleanup !== false)
       if (opts.cleanup === false) {
         sub.disconnect()
         if (ownsCmd) cmd.disconnect()
         return
       }
-      await Promise.all([cmd.zrem(instancesKey, instanceId), cmd.del(connsKey)]).catch(() => {})
       await sub.quit().catch(() => sub.disconnect())
       if (ownsCmd) await cmd.quit().catch(() => cmd.disconnect())
     },

@@ -28,3 +28,25 @@ export interface PresenceStore {
   /** Epoch ms when the user was last seen connected, or null if never. */
   lastSeen(tenantId: string, userId: string): number | null | Promise<number | null>
 }
+
+/**
+ * Decides each presence announcement once for the whole cluster (SPEC §5: `online` on a user's
+ * first connection anywhere, `offline` once the last one anywhere has been gone the grace period).
+ */
+export interface PresenceAnnouncer {
+  /**
+   * The user's first connection on this instance opened (no offline pending here): true when no
+   * instance counts them online, so this one announces `online`.
+   */
+  claimOnline(tenantId: string, userId: string): boolean | Promise<boolean>
+  /**
+   * The grace period after the user's last connection here ended: true when they have no
+   * connection anywhere and were online, so this one announces `offline` (at most one instance does).
+   */
+  claimOffline(tenantId: string, userId: string): boolean | Promise<boolean>
+  /**
+   * Online as last decided for the cluster, or null where one instance decides alone. Read after an
+   * announcement: another instance's later decision may have been published before it.
+   */
+  announced(tenantId: string, userId: string): boolean | null | Promise<boolean | null>
+}

@@ -5,7 +5,7 @@ import type { Clock } from '../clock'
 import type { Config } from '../config'
 import type { Store } from '../db/types'
 import type { Logger } from '../log'
-import type { PresenceStore } from '../broker/types'
+import type { PresenceAnnouncer, PresenceStore } from '../broker/types'
 import { createTenantLimiter, type TenantLimiter } from '../broker/rate-limiter'
 import { createBackupService } from './backup'
 import { createChatroomService } from './chatroom'
@@ -47,6 +47,8 @@ export interface ServiceInfra {
   log: Logger
   events: EventBus
   presence: PresenceStore
+  /** Who announces a user's presence changes (one instance, or one of the cluster). */
+  announcer: PresenceAnnouncer
   /** This instance's live sockets (redelivery writes to them directly). */
   live: LiveUsers
   /** Whether a user has a live connection on any instance (offline_user_ids of message webhooks). */
@@ -96,7 +98,7 @@ export function createServices(infra: ServiceInfra) {
     pin: createPinService({ store, clock, events, memberships }),
     mention: createMentionService({ store }),
     receipt: createReceiptService({ store, events, config }),
-    realtime: createRealtimeService({ store, config, events, presence: infra.presence }),
+    realtime: createRealtimeService({ store, config, events, presence: infra.presence, announcer: infra.announcer }),
     limiter: infra.limiter ?? createTenantLimiter(clock),
     tokens: createTokenService({ tenants: tenant, clock }),
     notifications: createNotificationService({ store, clock, config, events, outbox }),

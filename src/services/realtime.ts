@@ -4,7 +4,7 @@ import type { Config } from '../config'
 import type { Store } from '../db/types'
 import { toMessage, type Membership } from '../db/rows'
 import { forbidden, invalid } from '../errors'
-import type { PresenceStore } from '../broker/types'
+import type { PresenceAnnouncer, PresenceStore } from '../broker/types'
 import { topics } from '../broker/topics'
 import type { Message } from '../schemas/message'
 import { typingFrame } from '../schemas/server-frames'
@@ -13,7 +13,7 @@ import type { Actor } from './actor'
 import type { EventBus } from './events'
 import { nextTurn } from './next-turn'
 
-type Deps = { store: Store; config: Config; events: EventBus; presence: PresenceStore }
+type Deps = { store: Store; config: Config; events: EventBus; presence: PresenceStore; announcer: PresenceAnnouncer }
 
 /** One of a user's rooms as the connect-time sync sees it (its ack, the room's last seq and size). */
 export type { Membership }
@@ -21,7 +21,7 @@ export type { Membership }
 /** Rooms whose members one presence read takes (at most FANOUT_RECEIPTS_MAX_MEMBERS rows each), per turn of the event loop. */
 const ROOMS_PER_READ = 100
 
-export function createRealtimeService({ store, config, events, presence }: Deps) {
+export function createRealtimeService({ store, config, events, presence, announcer }: Deps) {
   /** Pending "offline" announcements, keyed tenant+user, cancelled by a reconnect inside the grace. */
   const offlineTimers = new Map<string, ReturnType<typeof setTimeout>>()
   /** Set at shutdown: sockets closed by the shutdown must not schedule announcements that would outlive the DB. */
@@ -39,8 +39,11 @@ export function createRealtimeService({ store, config, events, presence }: Deps)
    * turn of the event loop in between (one presence.changed event per read), so a user in
    * thousands of rooms never holds it for long, and one user's announcements run one after
    * another, so an offline can never overtake the online before it for some receivers.
+   * Across instances, another instance's later decision may still be published before this one:
+   * so once this announcement is out, the cluster's state is read again and, if it moved, the
+   * current state is announced once more (presence.update is a state; a repeat is harmless).
    */
-  function announce(actor: Actor, status: 'online' | 'offline'): Promise<void> {
+  function announce(actor: Actor, status: 'online' | 'offline', recheck = true): Promise<void> {
     if (!actor.tenant.config.features.presence) return Promise.resolve()
     const k = key(actor)
     const run = async () => {
@@ -54,6 +57,9 @@ export function createRealtimeService({ store, config, events, presence }: Deps)
         for (const u of audience) told.add(u)
         if (audience.length > 0) events.emit({ type: 'presence.changed', tenantId: tid, userId: actor.userId, status, audience })
       }
+      if (!recheck || stopped) return
+      const now = await announcer.announced(tid, actor.userId)
+      if (now !== null && now !== (status === 'online')) void announce(actor, now ? 'online' : 'offline', false).catch(() => {})
     }
     const done = (announcing.get(k) ?? Promise.resolve()).then(run, run)
     announcing.set(k, done)
@@ -70,27 +76,35 @@ export function createRealtimeService({ store, config, events, presence }: Deps)
     isMember: async (actor: Actor, roomId: string) => (await store.members.get(roomId, actor.userId)) != null,
 
     /**
-     * A user's first live connection: announce online, unless a reconnect cancels a pending offline
-     * (no offline/online blip inside PRESENCE_GRACE_MS). Resolves once the announcement is out.
+     * A user's first live connection on this instance: announce online if it is their first
+     * anywhere, unless a reconnect cancels an offline pending here (no offline/online blip inside
+     * PRESENCE_GRACE_MS). Resolves once the announcement is out.
      */
-    firstConnection(actor: Actor): Promise<void> {
+    async firstConnection(actor: Actor): Promise<void> {
       const pending = offlineTimers.get(key(actor))
       if (pending) {
         clearTimeout(pending)
         offlineTimers.delete(key(actor))
-        return Promise.resolve()
+        return
       }
-      return announce(actor, 'online').catch(() => {}) // presence is best effort; never fails a connect
+      try {
+        if (await announcer.claimOnline(actor.tenant.tenant_id, actor.userId)) await announce(actor, 'online')
+      } catch {} // presence is best effort; never fails a connect
     },
 
-    /** A user's last connection closed: announce offline after the grace period if they stay away. */
-    lastConnectionClosed(actor: Actor, stillConnected: () => boolean | Promise<boolean>) {
+    /**
+     * A user's last connection on this instance closed: after the grace period, announce offline
+     * if they have no connection anywhere (the announcer lets one instance do it).
+     */
+    lastConnectionClosed(actor: Actor) {
       if (stopped) return
       const k = key(actor)
       clearTimeout(offlineTimers.get(k))
       const timer = setTimeout(() => {
         offlineTimers.delete(k)
-        void Promise.resolve(stillConnected()).then((on) => (on ? undefined : announce(actor, 'offline'))).catch(() => {})
+        void Promise.resolve(announcer.claimOffline(actor.tenant.tenant_id, actor.userId))
+          .then((mine) => (mine ? announce(actor, 'offline') : undefined))
+          .catch(() => {})
       }, config.PRESENCE_GRACE_MS)
       offlineTimers.set(k, timer)
     },

@@ -31,11 +31,7 @@ export interface GatewayDeps {
   clock: Clock
   services: Services
   /** This instance's sockets (LocalBroker, or the Redis broker that wraps one). */
-  broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends' | 'localCounts' | 'watchRooms'>
-  /** Whether the user still has a connection on any instance (the offline announcement waits for none). */
-  connectedAnywhere: (tenantId: string, userId: string) => boolean | Promise<boolean>
-  /** Several instances commit to the same database: the initial sync reads once more after subscribing. */
-  sharedStorage?: boolean
+  broker: Broker & Pick<LocalBroker, 'register' | 'unregister' | 'allSockets' | 'limitDirectSends' | 'localCounts' | 'watchRooms' | 'subscribeRoom'>
   states: RequestStates
   epoch: string
   /** Called once per accepted connection (metrics). */
@@ -182,7 +178,12 @@ export function createGateway(deps: GatewayDeps) {
       // The online announcement (in slices) is out before this connection subscribes to any room,
       // so the user's own connection does not hear it.
       if (announced) await announced
-      const synced = await initialSync(conn, { realtime: services.realtime, watchRooms: broker.watchRooms, max: config.SYNC_MAX_PER_ROOM, catchUp: deps.sharedStorage })
+      const synced = await initialSync(conn, {
+        realtime: services.realtime,
+        watchRooms: broker.watchRooms,
+        max: config.SYNC_MAX_PER_ROOM,
+        join: (c, roomId, how) => broker.subscribeRoom(c.ws, c.tenantId, roomId, how),
+      })
       if (!synced) return
       conn.send(syncDoneFrame())
       // SPEC §5 step 4: pending notifications (unacked, within NOTIFICATION_TTL_MS).
@@ -198,8 +199,7 @@ export function createGateway(deps: GatewayDeps) {
     conn.closed = true
     conn.drained()
     for (const roomId of [...(conn.typing?.keys() ?? [])]) dispatcher.stopTyping(conn, roomId)
-    if (broker.unregister(conn.tenantId, conn.userId, ws))
-      services.realtime.lastConnectionClosed(conn.actor, () => deps.connectedAnywhere(conn.tenantId, conn.userId))
+    if (broker.unregister(conn.tenantId, conn.userId, ws)) services.realtime.lastConnectionClosed(conn.actor)
   }
 
   return {

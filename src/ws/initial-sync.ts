@@ -1,11 +1,10 @@
 // The connect-time sync (SPEC §5 steps 2-3) over all of a user's rooms, in bounded slices of work.
 
 import type { RoomWatch } from '../broker/local'
-import { topics } from '../broker/topics'
 import { nextTurn } from '../services/next-turn'
 import type { Membership, RealtimeService } from '../services/realtime'
 import type { Connection } from './connection'
-import { syncRoom } from './sync'
+import { syncRoom, type JoinRoom } from './sync'
 
 /** Rooms with nothing to send subscribed per turn of the event loop (a subscribe costs about 1 µs). */
 export const SUBSCRIBE_SLICE = 256
@@ -15,8 +14,8 @@ export interface InitialSyncDeps {
   /** The broker's watch on the tenant's room frames (LocalBroker.watchRooms). */
   watchRooms(tenantId: string): RoomWatch
   max: number
-  /** Shared storage: syncRoom's catch-up read after subscribing. */
-  catchUp?: boolean
+  /** Subscribes a room from a known position (the broker's subscribeRoom). */
+  join: JoinRoom
 }
 
 /**
@@ -55,8 +54,8 @@ export async function initialSync(conn: Connection, d: InitialSyncDeps): Promise
       if (conn.closed) return false
       for (let j = i; j < Math.min(i + SUBSCRIBE_SLICE, quiet.length); j++) {
         const m = quiet[j]
-        if (watch.touched.has(m.room_id)) toRead.push(m)
-        else conn.ws.subscribe(topics.room(conn.tenantId, m.room_id))
+        // With shared storage the ordered join also refuses a room whose stream here passed m.last_seq.
+        if (watch.touched.has(m.room_id) || !d.join(conn, m.room_id, { how: 'quiet', cursor: m.last_seq })) toRead.push(m)
       }
     }
   } finally {
@@ -65,7 +64,7 @@ export async function initialSync(conn: Connection, d: InitialSyncDeps): Promise
   for (const m of toRead) {
     await nextTurn()
     if (conn.closed) return false
-    await syncRoom(conn, d.realtime, m.room_id, m.last_ack, { max: d.max, subscribe: true, catchUp: d.catchUp }).catch(() => false)
+    await syncRoom(conn, d.realtime, m.room_id, m.last_ack, { max: d.max, subscribe: true, join: d.join }).catch(() => false)
   }
   return !conn.closed
 }

@@ -1,6 +1,6 @@
 // Streaming a room's messages after a cursor, paced by the socket's send buffer (SPEC §5 step 3, §10).
 
-import { topics } from '../broker/topics'
+import type { RoomJoin } from '../broker/local'
 import { messageFrame } from '../schemas/server-frames'
 import { nextTurn } from '../services/next-turn'
 import type { ChangeService } from '../services/changes'
@@ -9,12 +9,14 @@ import type { Connection } from './connection'
 
 const PAGE = 100
 
+/** Subscribes the connection's socket to a room from where its sync left it (the broker's subscribeRoom). */
+export type JoinRoom = (conn: Connection, roomId: string, join: RoomJoin) => boolean | Promise<boolean>
+
 export interface SyncOptions {
   max: number
   /** Initial sync: subscribe to the room once caught up (explicit sync: already subscribed). */
   subscribe: boolean
-  /** Shared storage: after subscribing, send what other instances committed since the last read. */
-  catchUp?: boolean
+  join?: JoinRoom
 }
 
 /**
@@ -32,18 +34,20 @@ export interface SyncOptions {
  * stays in ascending seq. Each page after the first is read in a turn of its own (nextTurn), so a
  * long sync never holds the event loop for more than one page; that yield comes before a read,
  * never between the last read and the subscribe, and a commit that lands in it is simply in the
- * next page. With shared storage (another instance may commit in between) a second
- * read after the subscribe sends whatever was committed meanwhile (`catchUp`); those few may then
- * repeat or precede a live frame, which clients dedupe by message_id.
+ * next page. With shared storage other instances commit in between (and the membership check is a
+ * real query): the broker's ordered join (broker/room-order.ts) then reads once more from the
+ * cursor and sends what the room's live stream passed meanwhile before it subscribes, so the
+ * socket still sees one ascending run, with no gap and no repeat.
  * Returns false when the socket closed or access was lost mid-way.
  */
 export async function syncRoom(conn: Connection, realtime: RealtimeService, roomId: string, afterSeq: number, o: SyncOptions): Promise<boolean> {
   let cursor = afterSeq
   let sent = 0
   const subscribe = async (caughtUp: boolean) => {
-    if (!o.subscribe || !(await realtime.isMember(conn.actor, roomId))) return
-    conn.ws.subscribe(topics.room(conn.tenantId, roomId))
-    if (o.catchUp && caughtUp) for (const m of await realtime.syncPage(conn.actor, roomId, cursor, o.max)) conn.send(messageFrame('message', m))
+    if (!o.subscribe || !o.join || !(await realtime.isMember(conn.actor, roomId))) return
+    // Truncated: the client pages the rest over REST, so live frames start wherever the stream is.
+    const joined = o.join(conn, roomId, caughtUp ? { how: 'read', cursor } : { how: 'late' })
+    if (joined !== true) await joined
   }
   for (let first = true; ; first = false) {
     if (!first) await nextTurn()

@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startTestServer, type TestServer, type TestTenant } from '../support/server'
+import { inCluster } from '../support/storage'
 import { WsClient } from '../support/ws'
 import { expectError, room, send } from './helpers'
 import { Receiver, until } from '../delivery/helpers'
@@ -71,7 +72,9 @@ test('each window has its step and number of points; the last point is the step 
   expect((await stats()).step_s).toBe(10)
 })
 
-describe('a tenant with traffic', () => {
+// The series are kept per instance (docs/scaling.md): behind the cluster proxy a request and the
+// stats call that should count it may land on different instances.
+describe.skipIf(inCluster)('a tenant with traffic', () => {
   let busy: TestTenant
   let quiet: TestTenant
   let ws: WsClient

@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startTestServer, type TestServer } from '../support/server'
-import { onSqlite } from '../support/storage'
+import { onSqlite, TEST_REDIS_URL } from '../support/storage'
 
 let s: TestServer
 beforeAll(async () => (s = await startTestServer()))
@@ -14,7 +14,13 @@ describe('GET /health', () => {
     expect(r.status).toBe(200)
     expect(r.headers.get('x-request-id')).toBeTruthy()
     const b = r.body
-    expect(Object.keys(b).sort()).toEqual(['connections', 'db', 'epoch', 'status', 'uptime_s', 'version', 'workers'])
+    // `cluster` only when instances share Redis (SPEC §9): the figures for every live instance.
+    expect(Object.keys(b).sort()).toEqual(['connections', 'db', 'epoch', 'status', 'uptime_s', 'version', 'workers', ...(TEST_REDIS_URL ? ['cluster'] : [])].sort())
+    if (TEST_REDIS_URL) {
+      expect(b.cluster.redis).toBe('ok')
+      expect(b.cluster.instances).toBeGreaterThanOrEqual(1)
+      expect(b.cluster.connections).toBeGreaterThanOrEqual(0)
+    }
     expect(b.status).toBe('ok')
     expect(typeof b.version).toBe('string')
     expect(b.version.length).toBeGreaterThan(0)

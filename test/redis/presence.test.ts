@@ -97,4 +97,30 @@ describe.skipIf(!redisUp)('redis presence: two instances', () => {
     expect(await admin.hkeys(hkey)).toEqual([B.instanceId])
     b.close()
   })
+
+  test('announcements are claimed once for the cluster: online by the first instance only, offline by one instance after the last disconnect', async () => {
+    const u = 'fay'
+    expect(await A.presence.claimOnline(T, u)).toBe(true)
+    expect(await B.presence.claimOnline(T, u)).toBe(false) // a second connection, elsewhere
+    expect(await A.presence.announced(T, u)).toBe(true)
+    await A.presence.userDisconnected(T, u)
+    expect(await A.presence.claimOffline(T, u)).toBe(false) // still connected on B
+    await B.presence.userDisconnected(T, u)
+    const claims = await Promise.all([A.presence.claimOffline(T, u), B.presence.claimOffline(T, u)])
+    expect(claims.filter(Boolean)).toHaveLength(1)
+    expect(await B.presence.announced(T, u)).toBe(false)
+    expect(await B.presence.claimOnline(T, u)).toBe(true) // back after the offline: announced again
+  })
+
+  test('a reconnect elsewhere inside the grace announces nothing; an online mark whose offline never came goes stale', async () => {
+    const u = 'gus'
+    expect(await A.presence.claimOnline(T, u)).toBe(true)
+    await A.presence.userDisconnected(T, u)
+    expect(await B.presence.claimOnline(T, u)).toBe(false) // inside the grace: A's offline is still pending
+    await B.presence.userDisconnected(T, u)
+    // Nobody claims the offline (the instance that would have died): after the grace and its margin
+    // the mark is stale, and the next connection announces online again.
+    await sleep(GRACE + 2100)
+    expect(await A.presence.claimOnline(T, u)).toBe(true)
+  })
 })

@@ -8,15 +8,21 @@ import { freshPgDatabase } from '../support/storage'
 import { spawnServer, type ServerProcess } from '../support/process'
 import { call } from '../support/http'
 import { WsClient } from '../support/ws'
+import { redisServerBin, startPrivateRedis, type PrivateRedis } from '../support/private-servers'
 
 const PG = process.env.CHATAPI_TEST_DATABASE_URL?.startsWith('postgres') ? process.env.CHATAPI_TEST_DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/postgres'
-const REDIS = process.env.CHATAPI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const SHARED_REDIS = process.env.CHATAPI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+// A Redis of its own when redis-server is installed: the cluster figures count only these two
+// instances, and dropping "every ChatAPI connection" below touches no other process's.
+let ownRedis: PrivateRedis | null = null
+let REDIS = SHARED_REDIS
 
 async function reachable(): Promise<boolean> {
   try {
     const sql = new SQL(PG, { max: 1, connectionTimeout: 2 })
     await sql`SELECT 1`
     await sql.close()
+    if (redisServerBin) return true // the suite starts its own
     const r = await Bun.connect({ hostname: '127.0.0.1', port: Number(new URL(REDIS).port || 6379), socket: { data() {} } })
     r.end()
     return true
@@ -39,6 +45,10 @@ describe.skipIf(!available)('two instances over PostgreSQL and Redis', () => {
   const hdr = (user: string) => ({ 'x-api-key': key, 'x-user-id': user })
 
   beforeAll(async () => {
+    if (redisServerBin) {
+      ownRedis = await startPrivateRedis()
+      REDIS = ownRedis.url
+    }
     db = await freshPgDatabase(PG)
     a = await spawnServer(env())
     b = await spawnServer(env())
@@ -51,6 +61,7 @@ describe.skipIf(!available)('two instances over PostgreSQL and Redis', () => {
     for (const s of [a, b]) if (s && s.proc.exitCode === null) s.proc.kill('SIGTERM')
     await Promise.all([a?.exited, b?.exited])
     await db?.drop()
+    await ownRedis?.stop()
   })
 
   test('a socket on A receives a message sent through B, exactly once', async () => {
@@ -148,6 +159,58 @@ describe.skipIf(!available)('two instances over PostgreSQL and Redis', () => {
     await barrier('erin is offline')
     for (const f of franks) expect(erinFrames(f, 'offline')).toHaveLength(1)
     for (const f of franks) f.close()
+  })
+
+  test("presence is the cluster's: a second connection on the other instance announces nothing; offline only after the last one anywhere", async () => {
+    const room = (await as(a, 'gina')('POST', '/v1/rooms', { type: 'group', members: ['hal'] })).body.room_id
+    const hal = await WsClient.connect(a.wsUrl, hdr('hal'))
+    await hal.next('sync.done', 5000, (x) => x.room_id === undefined)
+    const ginaFrames = (status: string) => hal.log.filter((x) => x.type === 'presence.update' && x.user_id === 'gina' && x.status === status)
+    /** A message through the room after which every earlier frame to hal has arrived (same instance, one socket). */
+    const barrier = async (content: string) => {
+      expect((await as(b, 'gina')('POST', `/v1/rooms/${room}/messages`, { content })).status).toBe(201)
+      await hal.next('message', 5000, (x) => x.content === content)
+    }
+    const onA = await WsClient.connect(a.wsUrl, hdr('gina'))
+    await hal.next('presence.update', 5000, (x) => x.user_id === 'gina' && x.status === 'online')
+    const onB = await WsClient.connect(b.wsUrl, hdr('gina'))
+    await onB.next('sync.done', 5000, (x) => x.room_id === undefined)
+    // The first connection closes; gina is still connected on B: no offline after the grace (300 ms).
+    onA.close()
+    await onA.closed()
+    await Bun.sleep(700)
+    await barrier('gina still on B')
+    expect(ginaFrames('online')).toHaveLength(1)
+    expect(ginaFrames('offline')).toHaveLength(0)
+    // She moves back to A within the grace period: no offline, no second online.
+    onB.close()
+    await onB.closed()
+    const again = await WsClient.connect(a.wsUrl, hdr('gina'))
+    await again.next('sync.done', 5000, (x) => x.room_id === undefined)
+    await Bun.sleep(700)
+    await barrier('gina back on A')
+    expect(ginaFrames('online')).toHaveLength(1)
+    expect(ginaFrames('offline')).toHaveLength(0)
+    again.close()
+    await hal.next('presence.update', 5000, (x) => x.user_id === 'gina' && x.status === 'offline')
+    await barrier('gina gone')
+    expect(ginaFrames('offline')).toHaveLength(1)
+    hal.close()
+  })
+
+  test('/health: `connections` counts this instance, `cluster` every live instance', async () => {
+    const socks = [await WsClient.connect(a.wsUrl, hdr('ivy')), await WsClient.connect(b.wsUrl, hdr('ivy')), await WsClient.connect(b.wsUrl, hdr('jon'))]
+    for (const w of socks) await w.next('connected')
+    const health = async (s: ServerProcess) => (await call(s.url, 'GET', '/health')).body
+    let ha = await health(a)
+    for (let i = 0; i < 100 && ha.cluster?.connections !== 3; i++) ha = (await Bun.sleep(20), await health(a)) // counters follow each open
+    const hb = await health(b)
+    expect(ha.connections).toBe(1)
+    expect(hb.connections).toBe(2)
+    expect(ha.cluster).toEqual({ redis: 'ok', instances: 2, connections: 3 })
+    expect(hb.cluster).toMatchObject({ redis: 'ok', instances: 2 })
+    expect(ha.status).toBe('ok')
+    for (const w of socks) w.close()
   })
 
   test('the tenant rate limit is one bucket across both instances', async () => {

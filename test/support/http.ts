@@ -2,6 +2,7 @@
 // answer is also checked against the OpenAPI document the server serves (support/openapi-check.ts).
 
 import { enforce } from './openapi-check'
+import { inCluster } from './storage'
 
 export interface CallOptions {
   headers?: Record<string, string>
@@ -26,7 +27,8 @@ export async function call(base: string, method: string, path: string, opts: Cal
     body = JSON.stringify(opts.body)
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
   }
-  const res = await fetch(base + path, { method, headers, body })
+  // Cluster mode: a fresh connection per call, so the round-robin proxy spreads calls over the instances.
+  const res = await fetch(base + path, { method, headers, body, ...(inCluster && { keepalive: false }) })
   const text = await res.text()
   await enforce(base, { method, path, status: res.status, headers: res.headers, text })
   let parsed: unknown = text

@@ -7,7 +7,8 @@ import { loadConfig } from '../../src/config'
 import { createLogger } from '../../src/log'
 import { startServer, type Overrides, type ServerHandle } from '../../src/server'
 import { call, type CallOptions, type CallResult } from './http'
-import { freshPgDatabase, TEST_PG_URL, TEST_REDIS_URL } from './storage'
+import { freshPgDatabase, TEST_CLUSTER, TEST_PG_URL, TEST_REDIS_URL } from './storage'
+import { startTcpProxy, type TcpProxy } from './tcp-proxy'
 
 export const MASTER_KEY = 'test-master-key'
 
@@ -24,7 +25,11 @@ export interface TestTenant {
 export interface TestServer {
   url: string
   wsUrl: string
+  /** The (first) instance's in-process handle; in cluster mode the proxy may route a client to another. */
   handle: ServerHandle
+  /** Cluster mode: every instance, and the proxy in front of them. */
+  instances?: ServerHandle[]
+  proxy?: TcpProxy
   dir: string
   admin(method: string, path: string, opts?: CallOptions): Promise<CallResult>
   call(method: string, path: string, opts?: CallOptions): Promise<CallResult>
@@ -64,12 +69,25 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     LOG_LEVEL: process.env.CHATAPI_TEST_LOG ?? 'error',
     ...env,
   })
-  const handle = await startServer(config, { log: createLogger(config.LOG_LEVEL), ...overrides })
-  const url = `http://127.0.0.1:${handle.port}`
+  // Cluster mode: the instances start one after the other (the first migrates), same config.
+  const count = TEST_CLUSTER >= 2 && config.REDIS_URL ? TEST_CLUSTER : 1
+  const instances: ServerHandle[] = []
+  try {
+    for (let i = 0; i < count; i++) instances.push(await startServer(config, { log: createLogger(config.LOG_LEVEL), ...overrides }))
+  } catch (e) {
+    for (const h of instances) await h.stop('test')
+    await pg?.drop()
+    throw e
+  }
+  const handle = instances[0]
+  const proxy = count > 1 ? startTcpProxy(instances.map((h) => ({ hostname: '127.0.0.1', port: h.port }))) : undefined
+  const port = proxy?.port ?? handle.port
+  const url = `http://127.0.0.1:${port}`
   const server: TestServer = {
     url,
-    wsUrl: `ws://127.0.0.1:${handle.port}/ws`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
     handle,
+    ...(proxy && { instances, proxy }),
     dir,
     call: (method, path, opts) => call(url, method, path, opts),
     admin: (method, path, opts = {}) =>
@@ -86,7 +104,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       }
     },
     async stop() {
-      await handle.stop('test')
+      await Promise.all(instances.map((h) => h.stop('test')))
+      proxy?.stop()
       rmSync(dir, { recursive: true, force: true })
       await pg?.drop()
     },

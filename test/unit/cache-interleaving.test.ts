@@ -53,7 +53,7 @@ beforeEach(async () => {
   const broker = createLocalBroker(systemClock, 300)
   const log = createLogger('error')
   const metrics = createAppMetrics()
-  const core = createCore({ store, clock: systemClock, config, log, metrics, broker, connectedAnywhere: () => false, shared: false, wakeDelivery: () => {} })
+  const core = createCore({ store, clock: systemClock, config, log, metrics, broker, connectedAnywhere: () => false, announcer: { claimOnline: () => true, claimOffline: () => true, announced: () => null }, shared: false, wakeDelivery: () => {} })
   services = core.services
 })
 afterEach(() => opened.close(false))

@@ -73,7 +73,7 @@ test('createCore registers the subscribers in dispatch order: sockets first, the
   const opened = await openStore(config)
   try {
     const broker = createLocalBroker(systemClock, 300)
-    const core = createCore({ store: opened.store, clock: systemClock, config, log: createLogger('error'), metrics: createAppMetrics(), broker, connectedAnywhere: () => false, shared: false, wakeDelivery: () => {} })
+    const core = createCore({ store: opened.store, clock: systemClock, config, log: createLogger('error'), metrics: createAppMetrics(), broker, connectedAnywhere: () => false, announcer: { claimOnline: () => true, claimOffline: () => true, announced: () => null }, shared: false, wakeDelivery: () => {} })
     expect(core.events.subscribersOf('message.created')).toEqual(['realtime', 'redelivery', 'webhooks', 'metrics'])
     expect(core.events.subscribersOf('member.removed')).toEqual(['realtime', 'webhooks'])
     expect(core.events.subscribersOf('tenant.changed')).toEqual(['webhooks', 'user tokens', 'retention'])

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { call } from '../support/http'
 import { spawnServer, type ServerProcess } from '../support/process'
 import { startTestServer } from '../support/server'
+import { inCluster } from '../support/storage'
 import { WsClient } from '../support/ws'
 import { flood, ready, upgradeStatus } from './helpers'
 import { RawWs } from './raw'
@@ -56,7 +57,9 @@ test('SIGTERM: every socket gets server.shutdown, then close 1001; the process e
   expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0)
 }, 20_000)
 
-test('in-process stop: open sockets get server.shutdown and 1001, later upgrades are refused, no timer outlives the DB', async () => {
+// Both in-process tests stop one instance through its handle: behind the cluster proxy the sockets
+// may sit on another instance, which keeps serving them (a cluster's shutdown is the SIGTERM above, per process).
+test.skipIf(inCluster)('in-process stop: open sockets get server.shutdown and 1001, later upgrades are refused, no timer outlives the DB', async () => {
   // Presence grace shorter than this test's tail: an offline announcement scheduled by the shutdown's
   // own closes would fire after the database closed (a bug seen here, now refused after stop).
   const s = await startTestServer({ PRESENCE_GRACE_MS: '50' })
@@ -82,7 +85,7 @@ test('in-process stop: open sockets get server.shutdown and 1001, later upgrades
   await s.stop().catch(() => {}) // idempotent stop; removes the temp dir
 })
 
-test('a paced sync to a client that stopped reading does not hold the shutdown back', async () => {
+test.skipIf(inCluster)('a paced sync to a client that stopped reading does not hold the shutdown back', async () => {
   // Default WS_BACKPRESSURE_LIMIT (1 MiB): a sync parks at half of it, so the server.shutdown frame
   // does not itself trip the backpressure close that would end the sync anyway.
   const s = await startTestServer({ SHUTDOWN_DRAIN_TIMEOUT_MS: '5000', WS_MSG_RATE: '100000', ACK_TIMEOUT_MS: '600000' })

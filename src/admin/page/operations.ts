@@ -107,6 +107,8 @@ interface Health {
   db: { writable: boolean; wal_bytes: number }
   workers: Record<string, Record<string, unknown>>
   connections: number
+  /** Only when instances share Redis. */
+  cluster?: { redis: string; instances: number | null; connections: number | null }
 }
 
 /** GET /health (no credentials): the header pill and the health section. */
@@ -125,6 +127,11 @@ export async function loadHealth() {
       ['WAL size', fmtBytes(body.db.wal_bytes)],
       ['WebSocket connections (this instance)', String(body.connections)],
     ]
+    if (body.cluster)
+      facts.push(
+        ['Redis', body.cluster.redis],
+        ['WebSocket connections (cluster)', body.cluster.connections === null ? '—' : `${body.cluster.connections} on ${body.cluster.instances} instance(s)`],
+      )
     $('health-facts').replaceChildren(...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))
     const workers = Object.entries(body.workers)
     $('worker-rows').replaceChildren(

@@ -10,7 +10,7 @@ export function createNotificationStore(db: Database) {
   const insertT = db.query('INSERT OR IGNORE INTO notification_targets (tenant_id, user_id, notification_id) VALUES (?, ?, ?)')
   const pending = db.query<NotificationRow, [string, string, number]>(
     `SELECT n.* FROM notification_targets t JOIN notifications n ON n.notification_id = t.notification_id
-     WHERE t.tenant_id = ? AND t.user_id = ? AND n.expires_at > ? ORDER BY n.created_at, n.notification_id LIMIT 1000`,
+     WHERE t.tenant_id = ? AND t.user_id = ? AND n.expires_at > ? ORDER BY n.created_at, n.rowid LIMIT 1000`,
   )
   const ackT = db.query('DELETE FROM notification_targets WHERE tenant_id = ? AND user_id = ? AND notification_id = ?')
   const expired = db.query('DELETE FROM notifications WHERE expires_at <= ?')
