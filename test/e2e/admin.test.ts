@@ -214,7 +214,8 @@ describe.skipIf(!hasChromium)(`signed in${hasChromium ? '' : ` (${SKIP_REASON})`
     await c.page.fill('#dl-tenant', tenantId)
     await c.page.selectOption('#dl-kind', 'webhook')
     await c.page.click('#dl-apply')
-    const row = c.page.locator('#dl-rows tr[data-id]')
+    // The table may still show the unfiltered list for a moment after Apply: wait for the webhook row.
+    const row = c.page.locator('#dl-rows tr[data-id]', { hasText: 'HTTP_500' })
     await row.first().waitFor()
     const n = await row.count()
     expect(n).toBeGreaterThanOrEqual(1)
