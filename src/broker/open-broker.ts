@@ -17,12 +17,16 @@ import { createRedisPresence } from './redis-presence'
 export interface TenantChangeSharing<W extends string> {
   shareChanges(send: (tenantId: string, why: W) => Promise<void>): void
   changedElsewhere(tenantId: string, why: W): void
+  /** Applies the changes whose notices were lost while Redis was away. */
+  resyncAfterOutage(): Promise<number>
 }
 
 /** The moderation service's side of cross-instance notices about one user (a tenant ban, SPEC §14). */
 export interface UserChangeSharing<W extends string> {
   shareChanges(send: (tenantId: string, userId: string, why: W) => Promise<void>): void
   changedElsewhere(tenantId: string, userId: string, why: W): void
+  /** Applies the bans whose notices were lost while Redis was away, to the users connected here. */
+  resyncAfterOutage(connected: Iterable<{ tenantId: string; userId: string }>): Promise<number>
 }
 
 /** What GET /health reports about the cluster when instances share Redis. */
@@ -82,12 +86,25 @@ export async function openBroker(config: Config, log: Logger, clock: Clock, opts
     shareTenantChanges<W extends string>(tenants: TenantChangeSharing<W>) {
       tenants.shareChanges((t, why) => broker.tenantChanged(t, why))
       broker.onTenantChanged((t, why) => tenants.changedElsewhere(t, why as W)) // sent by shareChanges above
+      // Notices sent while Redis was away are lost: compare with the store once it is back.
+      broker.onReturned(() =>
+        tenants
+          .resyncAfterOutage()
+          .then((changes) => log.info('tenant changes replayed after redis returned', { changes }))
+          .catch((e) => log.warn('tenant resync after redis returned failed', { error: String(e) })),
+      )
     },
     // SPEC §14: a tenant ban closes the user's sockets on every instance and refuses their calls
     // there too: published before the ban answers; each other instance evicts and closes.
     shareUserChanges<W extends string>(moderation: UserChangeSharing<W>) {
       moderation.shareChanges((t, u, why) => broker.userChanged(t, u, why))
       broker.onUserChanged((t, u, why) => moderation.changedElsewhere(t, u, why as W))
+      broker.onReturned(() =>
+        moderation
+          .resyncAfterOutage(local.connectedUsers())
+          .then((banned) => log.info('tenant bans rechecked after redis returned', { banned }))
+          .catch((e) => log.warn('ban resync after redis returned failed', { error: String(e) })),
+      )
     },
     async close() {
       await broker.close()

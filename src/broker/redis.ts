@@ -119,6 +119,8 @@ export function createRedisBroker(o: RedisBrokerOptions) {
   }
 
   const tenantListeners: ((tenantId: string, why: string) => void)[] = []
+  /** Called when the subscription is back after an outage (control notices sent meanwhile are lost). */
+  const returnListeners: (() => void)[] = []
   const userListeners: ((tenantId: string, userId: string, why: string) => void)[] = []
   function applyControl(c: Control) {
     if (c.op === 'join') local.joinRoom(c.t, c.u, c.r)
@@ -152,6 +154,7 @@ export function createRedisBroker(o: RedisBrokerOptions) {
         // every room its sockets follow up to the store's end (SPEC §6: nothing lost).
         if (outage) {
           outage = false
+          for (const l of returnListeners) l()
           local.order
             ?.catchUp()
             .then((rooms) => log.info('caught up after redis returned', { rooms }))
@@ -286,6 +289,10 @@ export function createRedisBroker(o: RedisBrokerOptions) {
     },
     onUserChanged(listener: (tenantId: string, userId: string, why: string) => void) {
       userListeners.push(listener)
+    },
+    /** `listener` runs each time the subscription is back after an outage (not at the first start). */
+    onReturned(listener: () => void) {
+      returnListeners.push(listener)
     },
     joinRoom(tenantId: string, userId: string, roomId: string): Promise<void> {
       const c: Control = { op: 'join', t: tenantId, u: userId, r: roomId }

@@ -124,6 +124,11 @@ export function createTenantBanCache(store: Store, clock: Clock, max = 200_000) 
       known.delete(key)
       reads.invalidate(key)
     },
+    /** Forgets every answer (after a Redis outage, when other instances' ban notices may be lost). */
+    evictAll() {
+      for (const key of known.keys()) reads.invalidate(key)
+      known.clear()
+    },
   }
 }
 

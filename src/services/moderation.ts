@@ -194,6 +194,23 @@ export function createModerationService({ store, clock, events, audit, membershi
       bans.evict(tenantId, userId)
       events.emit({ type: 'user.changed', tenantId, userId, why })
     },
+
+    /**
+     * Multi-instance, after Redis returned from an outage: ban notices sent meanwhile never came.
+     * Forgets every cached answer (REST callers are checked afresh) and checks each user connected
+     * here: one banned meanwhile gets the change applied as if its notice had come (sockets close).
+     * Resolves to the number of users found banned.
+     */
+    async resyncAfterOutage(connected: Iterable<{ tenantId: string; userId: string }>): Promise<number> {
+      bans.evictAll()
+      let banned = 0
+      for (const { tenantId, userId } of [...connected]) {
+        if (!(await bans.banned(tenantId, userId))) continue
+        events.emit({ type: 'user.changed', tenantId, userId, why: 'banned' })
+        banned++
+      }
+      return banned
+    },
   }
 }
 

@@ -8,6 +8,7 @@ import { AppError, invalid, notFound } from '../errors'
 import { newId, randomBase62 } from '../ids'
 import { parseOutboundUrl } from './outbound-url'
 import { createReadGuard } from './read-guard'
+import { createTenantVersions, missedChanges } from './tenant-versions'
 import type { CreatedTenant, Tenant, TenantConfig } from '../schemas/tenant'
 import { WEBHOOK_EVENTS, type WebhookEvent } from '../schemas/webhook'
 import { isJsonObject, parseLimit } from './input'
@@ -183,6 +184,7 @@ export function createTenantService({ store, clock, config, events, audit }: Dep
   const byKey = new Map<string, AuthTenant>()
   let changes = 0
   const byIdReads = createReadGuard()
+  const versions = createTenantVersions()
   const evict = (tenantId: string) => {
     changes++
     byIdReads.invalidate(tenantId)
@@ -301,6 +303,7 @@ export function createTenantService({ store, clock, config, events, audit }: Dep
       if (changes !== seen) return t // a tenant changed during the read: this answer may predate it
       if (byKey.size > 10_000) byKey.clear()
       byKey.set(h, t)
+      versions.saw(row)
       return t
     },
 
@@ -320,7 +323,9 @@ export function createTenantService({ store, clock, config, events, audit }: Dep
           end()
           throw e
         }
-        if (!end() || attempt === 3) return row ? toAuth(row) : null
+        const overtaken = end()
+        if (!overtaken && row) versions.saw(row)
+        if (!overtaken || attempt === 3) return row ? toAuth(row) : null
       }
     },
 
@@ -331,6 +336,31 @@ export function createTenantService({ store, clock, config, events, audit }: Dep
     changedElsewhere(tenantId: string, why: TenantChange) {
       evict(tenantId)
       events.emit({ type: 'tenant.changed', tenantId, why })
+    },
+
+    /**
+     * Multi-instance, after Redis returned from an outage: the notices of changes other instances
+     * made meanwhile never came. Empties the key cache (REST callers are read afresh) and, for each
+     * tenant this instance had read, compares the stored row with what it read then and applies
+     * every change it finds as if its notice had come (sockets of a rotated secret close, a
+     * deleted tenant's sockets close, config is refreshed). Resolves to the number of changes applied.
+     */
+    async resyncAfterOutage(): Promise<number> {
+      changes++
+      byKey.clear()
+      let applied = 0
+      for (const [tenantId, old] of versions.entries()) {
+        byIdReads.invalidate(tenantId)
+        const row = await store.tenants.get(tenantId)
+        if (row) versions.saw(row)
+        else versions.forget(tenantId)
+        for (const why of missedChanges(old, row)) {
+          evict(tenantId)
+          events.emit({ type: 'tenant.changed', tenantId, why })
+          applied++
+        }
+      }
+      return applied
     },
   }
 }
