@@ -1,25 +1,19 @@
 // The admin console (SPEC §16): sign in with the master key (kept in sessionStorage for this tab,
-// sent as X-Master-Key), then tenants, live charts, dead letters, backups and health. Built for the
+// sent as X-Master-Key), then tenants, live charts, dead letters, the audit log, backups and health. Built for the
 // browser by src/admin/bundle.ts; talks to this origin only.
 
-import { ApiError, createApi, describeError, forgetKey, getPublic, storedKey, storeKey, type Api } from './api'
+import { ApiError, createApi, describeError, forgetKey, storedKey, storeKey, type Api } from './api'
+import { createAuditView } from './audit'
 import { createChartPanel, type ChartPanel } from './charts'
 import { $ } from './dom'
 import { createBackupsView, createDeadLettersView, loadHealth } from './operations'
-import type { Features } from './tenant-detail'
 import { createTenantsView, wireSecretsPanel } from './tenants'
 
-const VIEWS = ['overview', 'tenants', 'dead-letters', 'backups', 'health'] as const
+const VIEWS = ['overview', 'tenants', 'dead-letters', 'audit', 'backups', 'health'] as const
 type View = (typeof VIEWS)[number]
 
 let overview: ChartPanel | null = null
 let healthTimer: ReturnType<typeof setInterval> | null = null
-
-/** What this server can do beyond the base API, read from its own OpenAPI document. */
-async function detectFeatures(): Promise<Features> {
-  const doc = await getPublic<{ paths?: Record<string, Record<string, unknown>> }>('/swagger/json').catch(() => null)
-  return { deleteTenant: Boolean(doc?.body?.paths?.['/v1/admin/tenants/{tenant_id}']?.delete) }
-}
 
 function show(view: View) {
   for (const v of VIEWS) {
@@ -57,8 +51,13 @@ async function start(key: string): Promise<boolean> {
   $('app').hidden = false
   $('signout').hidden = false
   show('overview')
-  const features = await detectFeatures()
-  const tenants = createTenantsView(api, features)
+  const audit = createAuditView(api)
+  const tenants = createTenantsView(api, {
+    showAudit: (tenantId) => {
+      show('audit')
+      void audit.showTenant(tenantId)
+    },
+  })
   const deadLetters = createDeadLettersView(api)
   createBackupsView(api)
   for (const v of VIEWS)
@@ -66,6 +65,7 @@ async function start(key: string): Promise<boolean> {
       show(v)
       if (v === 'tenants') void tenants.load()
       if (v === 'dead-letters') void deadLetters.load()
+      if (v === 'audit') void audit.load()
       if (v === 'health') void loadHealth()
     }
   overview = createChartPanel($('overview-charts'), api, 'all', null)
