@@ -1,19 +1,25 @@
 // The admin console (SPEC §16): sign in with the master key (kept in sessionStorage for this tab,
-// sent as X-Master-Key), then tenants, live charts, dead letters, the audit log, backups and health. Built for the
-// browser by src/admin/bundle.ts; talks to this origin only.
+// sent as X-Master-Key), then tenants, live charts, dead letters, the audit log, backups and
+// health. Built for the browser by src/admin/bundle.ts; talks to this origin only.
 
 import { ApiError, createApi, describeError, forgetKey, storedKey, storeKey, type Api } from './api'
 import { createAuditView } from './audit'
 import { createChartPanel, type ChartPanel } from './charts'
 import { $ } from './dom'
 import { createBackupsView, createDeadLettersView, loadHealth } from './operations'
-import { createTenantsView, wireSecretsPanel } from './tenants'
+import { createTenantsView, hideSecrets, wireSecretsPanel } from './tenants'
 
 const VIEWS = ['overview', 'tenants', 'dead-letters', 'audit', 'backups', 'health'] as const
 type View = (typeof VIEWS)[number]
 
 let overview: ChartPanel | null = null
 let healthTimer: ReturnType<typeof setInterval> | null = null
+
+/** The client of the key signed in with; the views call it through `api`, so they are built once. */
+let current: Api | null = null
+const api: Api = (method, path, body) =>
+  current ? current(method, path, body) : Promise.reject(new ApiError(401, 'SIGNED_OUT', 'Signed out: sign in again.'))
+let wired = false
 
 function show(view: View) {
   for (const v of VIEWS) {
@@ -26,6 +32,8 @@ function show(view: View) {
 
 function signOut(message = '') {
   forgetKey()
+  current = null
+  hideSecrets() // a secret shown once must not outlive the session in the DOM
   overview?.destroy()
   overview = null
   if (healthTimer) clearInterval(healthTimer)
@@ -37,20 +45,13 @@ function signOut(message = '') {
   $('master-key').focus()
 }
 
-async function start(key: string): Promise<boolean> {
-  const api: Api = createApi(key, () => signOut('The server refused the master key (wrong, or changed since you signed in). Sign in again.'))
-  try {
-    await api('GET', '/v1/admin/stats') // cheap (in memory): proves the key without listing tenants
-  } catch (e) {
-    $('login-error').textContent =
-      e instanceof ApiError && e.status === 401 ? 'Wrong master key: the server refused it.' : e instanceof ApiError && e.status === 403 ? e.message : describeError(e)
-    return false
-  }
-  storeKey(key)
-  $('login').hidden = true
-  $('app').hidden = false
-  $('signout').hidden = false
-  show('overview')
+/**
+ * Builds the views and their listeners once per page load: signing out and in again must not add a
+ * second listener to each button (a second tenant created, a second backup started per press).
+ */
+function wireViews() {
+  if (wired) return
+  wired = true
   const audit = createAuditView(api)
   const tenants = createTenantsView(api, {
     showAudit: (tenantId) => {
@@ -68,6 +69,24 @@ async function start(key: string): Promise<boolean> {
       if (v === 'audit') void audit.load()
       if (v === 'health') void loadHealth()
     }
+}
+
+async function start(key: string): Promise<boolean> {
+  const candidate = createApi(key, () => signOut('The server refused the master key (wrong, or changed since you signed in). Sign in again.'))
+  try {
+    await candidate('GET', '/v1/admin/stats') // cheap (in memory): proves the key without listing tenants
+  } catch (e) {
+    $('login-error').textContent =
+      e instanceof ApiError && e.status === 401 ? 'Wrong master key: the server refused it.' : e instanceof ApiError && e.status === 403 ? e.message : describeError(e)
+    return false
+  }
+  current = candidate
+  storeKey(key)
+  $('login').hidden = true
+  $('app').hidden = false
+  $('signout').hidden = false
+  show('overview')
+  wireViews()
   overview = createChartPanel($('overview-charts'), api, 'all', null)
   void loadHealth()
   healthTimer = setInterval(() => void loadHealth(), 15_000)

@@ -178,9 +178,12 @@ export function showSecrets(title: string, secrets: Record<string, string>) {
   $('secrets-done').focus()
 }
 
+/** Removes the secrets from the page (Done, or signing out). */
+export function hideSecrets() {
+  $('secrets-list').replaceChildren()
+  $('secrets').hidden = true
+}
+
 export function wireSecretsPanel() {
-  $('secrets-done').addEventListener('click', () => {
-    $('secrets-list').replaceChildren()
-    $('secrets').hidden = true
-  })
+  $('secrets-done').addEventListener('click', hideSecrets)
 }
