@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { MASTER_KEY, startTestServer, type TestServer, type TestTenant } from '../support/server'
-import { guardNetwork, hasChromium, launch, pageProblems, SKIP_REASON } from './browser'
+import { guardNetwork, hasChromium, launch, pageProblems, screenshot, SKIP_REASON } from './browser'
 
 // The callbacks given to waitForFunction/evaluate run in the page, where these exist.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -100,6 +100,7 @@ describe.skipIf(!hasChromium)(`the audit log${hasChromium ? '' : ` (${SKIP_REASO
     const body = await page.evaluate(() => document.body.innerText)
     expect(body).not.toContain(rotated.body.api_key)
     expect(body).not.toContain(b.api_key)
+    await screenshot(page, 'admin-audit.png') // test-artifacts/, for a look at the layout
   })
 
   test("the tenant filter shows that tenant's entries only", async () => {

@@ -16,7 +16,7 @@ import { call } from '../support/http'
 import { WsClient } from '../support/ws'
 import { Receiver, until } from '../delivery/helpers'
 import { controlsOnScreen, unnamedControls, unreachableByTab } from './a11y'
-import { ARTIFACTS, guardNetwork, hasChromium, launch, pageProblems, pngStats, SKIP_REASON } from './browser'
+import { ARTIFACTS, guardNetwork, hasChromium, launch, pageProblems, pngStats, screenshot, SKIP_REASON } from './browser'
 
 // The callbacks given to waitForFunction/evaluate run in the page, where these exist.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -287,6 +287,7 @@ describe.skipIf(!hasChromium)(`signed in${hasChromium ? '' : ` (${SKIP_REASON})`
     expect((await s.admin('GET', `/v1/admin/tenants/${tenantId}`)).status).toBe(200)
     expect((await tenantCall(apiKey, 'alice')('GET', '/v1/rooms')).status).toBe(200)
     expect(await c.page.textContent('#tenant-rows')).toContain('Acme e2e')
+    await screenshot(c.page, 'admin-delete.png') // test-artifacts/: the refused name at its field
 
     // The name, and Enter.
     await c.page.fill('#delete-confirm', 'Acme e2e')

@@ -68,7 +68,7 @@ export function createAuditView(api: Api) {
       h('td', {}, fmtTime(e.created_at)),
       h('td', {}, e.tenant_id ? h('code', {}, e.tenant_id) : h('span', { class: 'hint' }, 'server')),
       h('td', {}, e.actor),
-      h('td', {}, h('code', {}, e.action)),
+      h('td', { class: 'nowrap' }, h('code', {}, e.action)),
       h('td', { class: 'wrap' }, e.target ?? '—'),
       h('td', { class: 'wrap' }, details(e.data)),
     )
