@@ -108,7 +108,7 @@ function wireDelete(api: Api, t: Tenant, status: HTMLElement, onDeleted: (t: Ten
   const input = $<HTMLInputElement>('delete-confirm')
   const error = $('delete-confirm-error')
   const button = $<HTMLButtonElement>('delete-tenant')
-  $('delete-confirm-label').textContent = `Type "${t.name}" to confirm`
+  labelDelete(t)
   input.value = ''
   error.textContent = ''
   input.removeAttribute('aria-invalid')
@@ -134,6 +134,9 @@ function wireDelete(api: Api, t: Tenant, status: HTMLElement, onDeleted: (t: Ten
     }
   }
 }
+
+/** The delete field's label names the tenant (again after a rename in the config form). */
+const labelDelete = (t: Tenant) => ($('delete-confirm-label').textContent = `Type "${t.name}" to confirm`)
 
 function closeTenant() {
   charts?.destroy()
@@ -181,6 +184,7 @@ function renderConfigForm(api: Api, t: Tenant) {
       t.name = updated.name
       t.config = updated.config
       $('tenant-title').textContent = updated.name
+      labelDelete(t)
       renderConfigForm(api, t)
       say($('config-error'), 'Saved.')
     } catch (e) {
