@@ -132,6 +132,7 @@ describe.skipIf(!hasChromium)(`signed in${hasChromium ? '' : ` (${SKIP_REASON})`
 
     await c.page.click('#copy-api_key')
     expect(await c.page.evaluate(() => window.navigator.clipboard.readText())).toBe(apiKey)
+    expect(await unnamedControls(c.page)).toEqual([]) // the copy buttons say which secret they copy
 
     // Done: gone from the page, and nothing in the API returns them again.
     await c.page.click('#secrets-done')
