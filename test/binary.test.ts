@@ -45,7 +45,7 @@ describe.skipIf(skip)('compiled binary', () => {
     const t0 = performance.now()
     proc = Bun.spawn([bin, 'serve'], {
       cwd: dir,
-      env: { ...baseEnv(), LISTEN_ADDR: '127.0.0.1:0', DATABASE_URL: dbPath, MASTER_API_KEY: MASTER, BACKUP_DIR: join(dir, 'backups') },
+      env: { ...baseEnv(), LISTEN_ADDR: '127.0.0.1:0', DATABASE_URL: dbPath, MASTER_API_KEY: MASTER, BACKUP_DIR: join(dir, 'backups'), DEMO_ENABLED: '1' },
       stdin: 'ignore',
       stdout: 'pipe',
       stderr: 'pipe',
@@ -132,6 +132,7 @@ describe.skipIf(skip)('compiled binary', () => {
     expect(code.length).toBeGreaterThan(50_000)
     expect(code).toContain('/v1/admin/stats')
     expect(code).toContain('u-legend') // uPlot
+    expect(code).toContain('/v1/admin/audit') // the audit-log view
     const css = await fetch(`${base}/admin/app.css`)
     expect(css.status).toBe(200)
     expect(await css.text()).toContain('.uplot')
@@ -139,6 +140,19 @@ describe.skipIf(skip)('compiled binary', () => {
     expect(stats.status).toBe(200)
     expect(stats.body.step_s).toBe(60)
     expect(stats.body.series.http_requests).toHaveLength(60)
+  })
+
+  test('the demo page is embedded: its page and script (built at compile time, with the SDK) and stylesheet', async () => {
+    const page = await fetch(`${base}/demo`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<script type="module" src="/demo/app.js"></script>')
+    const js = await fetch(`${base}/demo/app.js`)
+    expect(js.status).toBe(200)
+    const code = await js.text()
+    expect(code.length).toBeGreaterThan(5000)
+    expect(code).toContain('/v1/rooms') // the SDK
+    expect(code).toContain('createElement') // the page's DOM helpers (src/browser/dom.ts)
+    expect((await fetch(`${base}/demo/app.css`)).status).toBe(200)
   })
 
   test('admin creates a tenant; a message goes in over REST and comes back over REST and WebSocket', async () => {

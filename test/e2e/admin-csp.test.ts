@@ -1,6 +1,7 @@
 // The admin console's defences in headless Chromium: a wrong master key is refused and nothing is
-// kept; the CSP header forbids inline scripts (an injected one is blocked and reported) and the page
-// works under it. The operator's flows are in admin.test.ts.
+// kept; signing out forgets the key and the secrets on screen (and signing in again does not wire
+// the page twice); the CSP header forbids inline scripts (an injected one is blocked and reported)
+// and the page works under it. The operator's flows are in admin.test.ts.
 
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -41,6 +42,36 @@ test.skipIf(!hasChromium)(`a wrong master key is refused and nothing is kept${ha
   await c.page.waitForFunction(() => document.querySelector('#login-error').textContent.includes('Wrong master key'))
   expect(await c.page.isHidden('#app')).toBe(true)
   expect(await c.page.evaluate((k: string) => sessionStorage.getItem(k), KEY_ITEM)).toBeNull()
+  expect(c.refused).toEqual([])
+  await c.context.close()
+})
+test.skipIf(!hasChromium)(`sign out forgets the key and any secret on screen; signed in again, each action runs once${hasChromium ? '' : ` (${SKIP_REASON})`}`, async () => {
+  const c = await openConsole()
+  const backups: string[] = []
+  c.page.on('request', (r) => (r.method() === 'POST' && r.url().endsWith('/v1/admin/backup') ? backups.push(r.url()) : null))
+  for (let i = 0; i < 2; i++) {
+    await c.page.fill('#master-key', MASTER_KEY)
+    await c.page.press('#master-key', 'Enter')
+    await c.page.waitForSelector('#app', { state: 'visible' })
+    if (i === 0) {
+      // Secrets on screen at sign-out leave the page with the key.
+      await c.page.click('#nav-tenants')
+      await c.page.fill('#new-tenant-name', 'signed out')
+      await c.page.press('#new-tenant-name', 'Enter')
+      await c.page.waitForSelector('#secrets', { state: 'visible' })
+      await c.page.click('#signout')
+      expect(await c.page.evaluate(() => document.querySelector('#secrets-list').textContent)).toBe('')
+      await c.page.waitForSelector('#login', { state: 'visible' })
+      expect(await c.page.evaluate((k: string) => sessionStorage.getItem(k), KEY_ITEM)).toBeNull()
+      expect(await c.page.evaluate(() => document.activeElement.id)).toBe('master-key')
+    }
+  }
+  // The second sign-in must not have wired the buttons a second time (two backups per press).
+  await c.page.click('#nav-backups')
+  await c.page.click('#backup-start')
+  await c.page.waitForFunction(() => document.querySelector('#backup-status').textContent.startsWith('Done: '))
+  expect(await c.page.locator('#backup-rows tr').count()).toBe(1)
+  expect(backups).toHaveLength(1)
   expect(c.refused).toEqual([])
   await c.context.close()
 })

@@ -1,8 +1,10 @@
 // The admin console (/admin, SPEC §16) in headless Chromium, driven as an operator would: sign in;
 // create a tenant and see its secrets once; edit its config (a bad value shows its error next to the
 // field); rotate its API key (the old key is refused by the API); drive traffic and see the message
-// chart draw; retry a dead letter; start a backup; read health. Every request of the page stays on
-// this origin. The wrong key and the CSP are in admin-csp.test.ts. CHATAPI_WRITE_SCREENSHOT=1
+// chart draw; retry a dead letter; start a backup; read health; every control labelled and reached
+// with Tab; delete the tenant (its name typed to confirm; its key refused after). Every request of
+// the page stays on this origin. The wrong key and the CSP are in admin-csp.test.ts, the audit log in
+// admin-audit.test.ts. CHATAPI_WRITE_SCREENSHOT=1
 // writes docs/admin-console.png from the tenant view.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
@@ -13,7 +15,8 @@ import { MASTER_KEY, startTestServer, type TestServer } from '../support/server'
 import { call } from '../support/http'
 import { WsClient } from '../support/ws'
 import { Receiver, until } from '../delivery/helpers'
-import { ARTIFACTS, guardNetwork, hasChromium, launch, pageProblems, pngStats, SKIP_REASON } from './browser'
+import { controlsOnScreen, unnamedControls, unreachableByTab } from './a11y'
+import { ARTIFACTS, guardNetwork, hasChromium, launch, pageProblems, pngStats, screenshot, SKIP_REASON } from './browser'
 
 // The callbacks given to waitForFunction/evaluate run in the page, where these exist.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -129,6 +132,7 @@ describe.skipIf(!hasChromium)(`signed in${hasChromium ? '' : ` (${SKIP_REASON})`
 
     await c.page.click('#copy-api_key')
     expect(await c.page.evaluate(() => window.navigator.clipboard.readText())).toBe(apiKey)
+    expect(await unnamedControls(c.page)).toEqual([]) // the copy buttons say which secret they copy
 
     // Done: gone from the page, and nothing in the API returns them again.
     await c.page.click('#secrets-done')
@@ -254,21 +258,49 @@ describe.skipIf(!hasChromium)(`signed in${hasChromium ? '' : ` (${SKIP_REASON})`
     expect(await c.page.getAttribute('#nav-health', 'aria-current')).toBe('page')
   })
 
-  test('delete appears only where the server has the route', async () => {
-    const doc = (await (await fetch(`${s.url}/swagger/json`)).json()) as { paths: Record<string, Record<string, unknown>> }
-    const hasDelete = Boolean(doc.paths['/v1/admin/tenants/{tenant_id}']?.delete)
+  test('every control of every view has an accessible name and is reached with Tab', async () => {
+    // The tenant open: its config form, rotate, audit and delete controls are on screen too.
+    await c.page.click('#nav-tenants')
+    await c.page.click(`#tenant-rows button[data-open="${tenantId}"]`)
+    await c.page.waitForSelector('#tenant-charts[data-loaded]')
+    const views = ['overview', 'tenants', 'dead-letters', 'audit', 'backups', 'health']
+    for (const v of views) {
+      await c.page.click(`#nav-${v}`)
+      await c.page.waitForSelector(`#view-${v}`, { state: 'visible' })
+      expect({ view: v, unnamed: await unnamedControls(c.page) }).toEqual({ view: v, unnamed: [] })
+      expect({ view: v, unreachable: await unreachableByTab(c.page) }).toEqual({ view: v, unreachable: [] })
+    }
+    await c.page.click('#nav-tenants')
+    expect(await controlsOnScreen(c.page)).toBeGreaterThan(25) // the walk covered the whole tenant panel
+  })
+
+  test('delete the tenant: its name typed to confirm, then it leaves the list and its key is refused', async () => {
     await c.page.click('#nav-tenants')
     await c.page.click(`#tenant-rows button[data-open="${tenantId}"]`)
     await c.page.waitForSelector('#tenant-detail', { state: 'visible' })
-    if (hasDelete) {
-      await c.page.click('#delete-tenant')
-      await c.page.click('#delete-tenant')
-      await c.page.waitForSelector('#tenant-detail', { state: 'hidden' })
-      expect((await tenantCall(apiKey, 'alice')('GET', '/v1/rooms')).status).toBe(401)
-    } else {
-      expect(await c.page.isVisible('#delete-tenant')).toBe(false)
-      expect(await c.page.textContent('#tenant-delete')).toContain('no DELETE')
-    }
+    expect(await c.page.textContent('#delete-confirm-label')).toContain('Acme e2e')
+    // Not the name: refused at the field, nothing sent.
+    await c.page.fill('#delete-confirm', 'Acme')
+    await c.page.click('#delete-tenant')
+    await c.page.waitForFunction(() => document.querySelector('#delete-confirm-error').textContent !== '')
+    expect(await c.page.getAttribute('#delete-confirm', 'aria-invalid')).toBe('true')
+    expect(await c.page.evaluate(() => document.activeElement.id)).toBe('delete-confirm')
+    expect((await s.admin('GET', `/v1/admin/tenants/${tenantId}`)).status).toBe(200)
+    expect((await tenantCall(apiKey, 'alice')('GET', '/v1/rooms')).status).toBe(200)
+    expect(await c.page.textContent('#tenant-rows')).toContain('Acme e2e')
+    await screenshot(c.page, 'admin-delete.png') // test-artifacts/: the refused name at its field
+
+    // The name, and Enter.
+    await c.page.fill('#delete-confirm', 'Acme e2e')
+    await c.page.press('#delete-confirm', 'Enter')
+    await c.page.waitForSelector('#tenant-detail', { state: 'hidden' })
+    await c.page.waitForFunction((id: string) => !document.querySelector(`#tenant-rows tr[data-tenant-id="${id}"]`), tenantId)
+    expect(await c.page.textContent('#tenant-rows')).not.toContain('Acme e2e')
+    expect(await c.page.textContent('#tenants-notice')).toContain(`Deleted Acme e2e (${tenantId})`)
+    expect((await tenantCall(apiKey, 'alice')('GET', '/v1/rooms')).status).toBe(401)
+    expect((await s.admin('GET', `/v1/admin/tenants/${tenantId}`)).status).toBe(404)
+    // The page follows the background job to its end.
+    await c.page.waitForFunction(() => document.querySelector('#tenants-notice').textContent.includes('Its data is removed'), undefined, { timeout: 15_000 })
   })
 
   test('every request stayed on this origin and carried no key in its URL; no page errors', async () => {

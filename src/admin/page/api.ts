@@ -42,7 +42,7 @@ export function createApi(masterKey: string, onUnauthorized: () => void): Api {
   }
 }
 
-/** GET without credentials (/health, the OpenAPI document). */
+/** GET without credentials (/health). */
 export async function getPublic<T = any>(path: string): Promise<{ status: number; body: T }> {
   const res = await fetch(path, { credentials: 'omit', cache: 'no-store' })
   return { status: res.status, body: (await res.json().catch(() => null)) as T }

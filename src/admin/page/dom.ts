@@ -1,23 +1,10 @@
-// DOM helpers of the admin console: element builders that never parse HTML, and small UI pieces
-// (a two-step confirm button, a copy button) shared by the sections.
+// DOM helpers of the admin console: `$` and `h` (element builders that never parse HTML), shared
+// with the demo page (src/browser/dom.ts), and small UI pieces (a two-step confirm button, a copy
+// button) used by the sections.
 
-export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T
+import { h } from '../../browser/dom'
 
-/** Creates an element; strings become text nodes (never HTML). */
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | boolean | undefined> = {},
-  ...children: (Node | string | null | undefined)[]
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag)
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === false) continue
-    if (k === 'class') el.className = String(v)
-    else el.setAttribute(k, v === true ? '' : v)
-  }
-  for (const c of children) if (c !== null && c !== undefined) el.append(c)
-  return el
-}
+export { $, h } from '../../browser/dom'
 
 /** A button that asks for a second press before acting (no window.confirm: it blocks and is easy to miss). */
 export function confirmButton(label: string, confirmLabel: string, attrs: Record<string, string>, act: () => Promise<void>) {

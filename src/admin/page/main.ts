@@ -1,25 +1,25 @@
 // The admin console (SPEC §16): sign in with the master key (kept in sessionStorage for this tab,
-// sent as X-Master-Key), then tenants, live charts, dead letters, backups and health. Built for the
-// browser by src/admin/bundle.ts; talks to this origin only.
+// sent as X-Master-Key), then tenants, live charts, dead letters, the audit log, backups and
+// health. Built for the browser by src/admin/bundle.ts; talks to this origin only.
 
-import { ApiError, createApi, describeError, forgetKey, getPublic, storedKey, storeKey, type Api } from './api'
+import { ApiError, createApi, describeError, forgetKey, storedKey, storeKey, type Api } from './api'
+import { createAuditView } from './audit'
 import { createChartPanel, type ChartPanel } from './charts'
 import { $ } from './dom'
 import { createBackupsView, createDeadLettersView, loadHealth } from './operations'
-import type { Features } from './tenant-detail'
-import { createTenantsView, wireSecretsPanel } from './tenants'
+import { createTenantsView, hideSecrets, wireSecretsPanel } from './tenants'
 
-const VIEWS = ['overview', 'tenants', 'dead-letters', 'backups', 'health'] as const
+const VIEWS = ['overview', 'tenants', 'dead-letters', 'audit', 'backups', 'health'] as const
 type View = (typeof VIEWS)[number]
 
 let overview: ChartPanel | null = null
 let healthTimer: ReturnType<typeof setInterval> | null = null
 
-/** What this server can do beyond the base API, read from its own OpenAPI document. */
-async function detectFeatures(): Promise<Features> {
-  const doc = await getPublic<{ paths?: Record<string, Record<string, unknown>> }>('/swagger/json').catch(() => null)
-  return { deleteTenant: Boolean(doc?.body?.paths?.['/v1/admin/tenants/{tenant_id}']?.delete) }
-}
+/** The client of the key signed in with; the views call it through `api`, so they are built once. */
+let current: Api | null = null
+const api: Api = (method, path, body) =>
+  current ? current(method, path, body) : Promise.reject(new ApiError(401, 'SIGNED_OUT', 'Signed out: sign in again.'))
+let wired = false
 
 function show(view: View) {
   for (const v of VIEWS) {
@@ -32,6 +32,8 @@ function show(view: View) {
 
 function signOut(message = '') {
   forgetKey()
+  current = null
+  hideSecrets() // a secret shown once must not outlive the session in the DOM
   overview?.destroy()
   overview = null
   if (healthTimer) clearInterval(healthTimer)
@@ -43,22 +45,20 @@ function signOut(message = '') {
   $('master-key').focus()
 }
 
-async function start(key: string): Promise<boolean> {
-  const api: Api = createApi(key, () => signOut('The server refused the master key (wrong, or changed since you signed in). Sign in again.'))
-  try {
-    await api('GET', '/v1/admin/stats') // cheap (in memory): proves the key without listing tenants
-  } catch (e) {
-    $('login-error').textContent =
-      e instanceof ApiError && e.status === 401 ? 'Wrong master key: the server refused it.' : e instanceof ApiError && e.status === 403 ? e.message : describeError(e)
-    return false
-  }
-  storeKey(key)
-  $('login').hidden = true
-  $('app').hidden = false
-  $('signout').hidden = false
-  show('overview')
-  const features = await detectFeatures()
-  const tenants = createTenantsView(api, features)
+/**
+ * Builds the views and their listeners once per page load: signing out and in again must not add a
+ * second listener to each button (a second tenant created, a second backup started per press).
+ */
+function wireViews() {
+  if (wired) return
+  wired = true
+  const audit = createAuditView(api)
+  const tenants = createTenantsView(api, {
+    showAudit: (tenantId) => {
+      show('audit')
+      void audit.showTenant(tenantId)
+    },
+  })
   const deadLetters = createDeadLettersView(api)
   createBackupsView(api)
   for (const v of VIEWS)
@@ -66,8 +66,27 @@ async function start(key: string): Promise<boolean> {
       show(v)
       if (v === 'tenants') void tenants.load()
       if (v === 'dead-letters') void deadLetters.load()
+      if (v === 'audit') void audit.load()
       if (v === 'health') void loadHealth()
     }
+}
+
+async function start(key: string): Promise<boolean> {
+  const candidate = createApi(key, () => signOut('The server refused the master key (wrong, or changed since you signed in). Sign in again.'))
+  try {
+    await candidate('GET', '/v1/admin/stats') // cheap (in memory): proves the key without listing tenants
+  } catch (e) {
+    $('login-error').textContent =
+      e instanceof ApiError && e.status === 401 ? 'Wrong master key: the server refused it.' : e instanceof ApiError && e.status === 403 ? e.message : describeError(e)
+    return false
+  }
+  current = candidate
+  storeKey(key)
+  $('login').hidden = true
+  $('app').hidden = false
+  $('signout').hidden = false
+  show('overview')
+  wireViews()
   overview = createChartPanel($('overview-charts'), api, 'all', null)
   void loadHealth()
   healthTimer = setInterval(() => void loadHealth(), 15_000)

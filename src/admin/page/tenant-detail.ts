@@ -1,15 +1,10 @@
 // One tenant: usage figures, live charts, the config form (errors shown next to their field),
-// secret rotation (the new secret shown once) and, where the server has the route, deletion.
+// secret rotation (the new secret shown once), its audit log and deletion (the name typed to confirm).
 
 import type { Api } from './api'
 import { describeError, ApiError } from './api'
 import { createChartPanel, type ChartPanel } from './charts'
 import { $, confirmButton, fmtTime, h, say } from './dom'
-
-/** What this server can do beyond the base API (main.ts reads it from /swagger/json). */
-export interface Features {
-  deleteTenant: boolean
-}
 
 export interface Tenant {
   tenant_id: string
@@ -48,7 +43,13 @@ let charts: ChartPanel | null = null
 export async function openTenant(
   api: Api,
   tenantId: string,
-  o: { features: Features; showSecrets: (title: string, s: Record<string, string>) => void; onDeleted: () => Promise<void> },
+  o: {
+    showSecrets: (title: string, s: Record<string, string>) => void
+    /** After a delete: the detail panel is closed; `jobId` removes its data in the background. */
+    onDeleted: (t: Tenant, jobId: string) => Promise<void>
+    /** Opens the audit log filtered to this tenant. */
+    showAudit: (tenantId: string) => void
+  },
 ) {
   const root = $('tenant-detail')
   const status = $('tenant-status')
@@ -93,23 +94,49 @@ export async function openTenant(
     ),
   )
 
-  const del = $('tenant-delete')
-  del.replaceChildren()
-  if (o.features.deleteTenant)
-    del.append(
-      confirmButton('Delete tenant', 'Press again: delete this tenant and all its data', { id: 'delete-tenant', class: 'danger' }, async () => {
-        try {
-          const r = await api<{ job_id?: string }>('DELETE', `/v1/admin/tenants/${encodeURIComponent(t.tenant_id)}`)
-          say(status, `Deleting ${t.name}${r?.job_id ? ` (job ${r.job_id})` : ''}: its keys stopped working; its data goes in the background.`)
-          closeTenant()
-          await o.onDeleted()
-        } catch (e) {
-          say(status, describeError(e))
-        }
-      }),
-    )
-  else del.append(h('p', { class: 'hint' }, 'This server has no DELETE /v1/admin/tenants/{id} route (SPEC §15 not deployed).'))
+  $('tenant-audit').onclick = () => void o.showAudit(t.tenant_id)
+  wireDelete(api, t, status, o.onDeleted)
 }
+
+/**
+ * Deleting a tenant (SPEC §15) cannot be undone, so it takes more than the second press the other
+ * destructive buttons ask for: the operator types the tenant's name, which also proves they are
+ * looking at the tenant they mean to delete.
+ */
+function wireDelete(api: Api, t: Tenant, status: HTMLElement, onDeleted: (t: Tenant, jobId: string) => Promise<void>) {
+  const form = $<HTMLFormElement>('delete-form')
+  const input = $<HTMLInputElement>('delete-confirm')
+  const error = $('delete-confirm-error')
+  const button = $<HTMLButtonElement>('delete-tenant')
+  labelDelete(t)
+  input.value = ''
+  error.textContent = ''
+  input.removeAttribute('aria-invalid')
+  form.onsubmit = async (ev) => {
+    ev.preventDefault()
+    error.textContent = ''
+    input.removeAttribute('aria-invalid')
+    if (input.value.trim() !== t.name.trim()) {
+      error.textContent = `Type the tenant's name, ${t.name}, exactly to delete it.`
+      input.setAttribute('aria-invalid', 'true')
+      input.focus()
+      return
+    }
+    button.disabled = true
+    try {
+      const r = await api<{ job_id: string }>('DELETE', `/v1/admin/tenants/${encodeURIComponent(t.tenant_id)}`)
+      closeTenant()
+      await onDeleted(t, r.job_id)
+    } catch (e) {
+      say(status, describeError(e))
+    } finally {
+      button.disabled = false
+    }
+  }
+}
+
+/** The delete field's label names the tenant (again after a rename in the config form). */
+const labelDelete = (t: Tenant) => ($('delete-confirm-label').textContent = `Type "${t.name}" to confirm`)
 
 function closeTenant() {
   charts?.destroy()
@@ -157,6 +184,7 @@ function renderConfigForm(api: Api, t: Tenant) {
       t.name = updated.name
       t.config = updated.config
       $('tenant-title').textContent = updated.name
+      labelDelete(t)
       renderConfigForm(api, t)
       say($('config-error'), 'Saved.')
     } catch (e) {

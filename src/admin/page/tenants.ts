@@ -4,7 +4,7 @@
 import type { Api } from './api'
 import { describeError, ApiError } from './api'
 import { $, copyText, fmtTime, h, say } from './dom'
-import { openTenant, type Features, type Tenant } from './tenant-detail'
+import { openTenant, type Tenant } from './tenant-detail'
 
 const PAGE = 20
 const SECRET_LABELS: Record<string, string> = { api_key: 'API key', webhook_secret: 'Webhook secret', user_token_secret: 'User-token secret' }
@@ -20,7 +20,7 @@ interface ListState {
   page: number
 }
 
-export function createTenantsView(api: Api, features: Features) {
+export function createTenantsView(api: Api, o: { showAudit: (tenantId: string) => void }) {
   const st: ListState = { serverPages: null, cursors: [null], nextCursor: null, all: [], page: 0 }
   const table = $<HTMLTableSectionElement>('tenant-rows')
   const info = $('tenants-page-info')
@@ -89,7 +89,18 @@ export function createTenantsView(api: Api, features: Features) {
 
   async function open(t: Tenant) {
     for (const row of table.querySelectorAll('tr')) row.classList.toggle('active', row.getAttribute('data-tenant-id') === t.tenant_id)
-    await openTenant(api, t.tenant_id, { features, showSecrets, onDeleted: reload })
+    await openTenant(api, t.tenant_id, { showSecrets, onDeleted, showAudit: o.showAudit })
+  }
+
+  /** After a delete: the list without it, and the background job followed until it ends. */
+  async function onDeleted(t: Tenant, jobId: string) {
+    const notice = $('tenants-notice')
+    const gone = `Deleted ${t.name} (${t.tenant_id}): its keys and tokens stopped working.`
+    notice.textContent = `${gone} Removing its data (job ${jobId})…`
+    await reload()
+    void followJob(api, jobId, (text) => {
+      if (notice.textContent?.startsWith(gone)) notice.textContent = `${gone} ${text}`
+    })
   }
 
   // Creating a tenant.
@@ -122,6 +133,29 @@ export function createTenantsView(api: Api, features: Features) {
   return { load }
 }
 
+interface Job {
+  status: 'running' | 'done' | 'failed'
+  progress: { done: number; total: number }
+  error: string | null
+}
+
+/** Polls GET /v1/admin/jobs/{id} every second for at most ten minutes, reporting each state. */
+async function followJob(api: Api, jobId: string, report: (text: string) => void) {
+  for (let i = 0; i < 600; i++) {
+    let job: Job
+    try {
+      job = await api<Job>('GET', `/v1/admin/jobs/${encodeURIComponent(jobId)}`)
+    } catch (e) {
+      return report(`Could not follow job ${jobId}: ${describeError(e)}`)
+    }
+    if (job.status === 'done') return report(`Its data is removed (job ${jobId} done).`)
+    if (job.status === 'failed') return report(`Removing its data failed (job ${jobId}): ${job.error ?? 'no reason given'}.`)
+    report(`Removing its data (job ${jobId}: ${job.progress.done} of ${job.progress.total})…`)
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+  report(`Its data is still being removed (job ${jobId}); GET /v1/admin/jobs/${jobId} tells when it is done.`)
+}
+
 /**
  * Shows secrets once: they live only in this panel's DOM until "Done", and the API never returns
  * them again (a lost one is rotated, not looked up).
@@ -144,9 +178,12 @@ export function showSecrets(title: string, secrets: Record<string, string>) {
   $('secrets-done').focus()
 }
 
+/** Removes the secrets from the page (Done, or signing out). */
+export function hideSecrets() {
+  $('secrets-list').replaceChildren()
+  $('secrets').hidden = true
+}
+
 export function wireSecretsPanel() {
-  $('secrets-done').addEventListener('click', () => {
-    $('secrets-list').replaceChildren()
-    $('secrets').hidden = true
-  })
+  $('secrets-done').addEventListener('click', hideSecrets)
 }

@@ -1,22 +1,9 @@
-// The two DOM helpers every part of the demo page uses.
+// The DOM helpers every part of the demo page uses: `$` and `h`, shared with the admin console
+// (src/browser/dom.ts), and the demo's own list and button pieces.
 
-export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T
+import { h } from '../../browser/dom'
 
-/** Creates an element; strings become text nodes (never HTML). */
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | boolean | undefined> = {},
-  ...children: (Node | string | null | undefined)[]
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag)
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === false) continue
-    if (k === 'class') el.className = String(v)
-    else el.setAttribute(k, v === true ? '' : v)
-  }
-  for (const c of children) if (c !== null && c !== undefined) el.append(c)
-  return el
-}
+export { $, h } from '../../browser/dom'
 
 /**
  * Re-renders a list and gives the focus back to the control that had it (buttons carry a stable
