@@ -175,7 +175,7 @@ describe('SPEC Revision 2 (§11-§16)', () => {
     ['post', '/v1/uploads', ['201', '409']],
     ['get', '/v1/uploads/{upload_id}', ['200', '206', '304', '404']],
     ['get', '/v1/uploads/{upload_id}/url', ['200', '404']],
-    ['get', '/v1/uploads/{upload_id}/content', ['200', '206', '304', '403', '404']],
+    ['get', '/v1/uploads/{upload_id}/content', ['200', '206', '304', '400', '403', '404']],
     ['get', '/v1/search', ['200', '404']],
     ['post', '/v1/rooms/{room_id}/bans', ['201', '404']],
     ['get', '/v1/rooms/{room_id}/bans', ['200', '404']],
@@ -212,13 +212,16 @@ describe('SPEC Revision 2 (§11-§16)', () => {
     for (const status of statuses.filter((x) => x.startsWith('2') && x !== '204' && x !== '206')) expect({ at: `${method} ${path} ${status}`, content: !!deref(o!.responses[status]).content }).toEqual({ at: `${method} ${path} ${status}`, content: true })
   })
 
-  test('uploads take multipart or a raw body; exports answer NDJSON; downloads say they are files', () => {
+  test('uploads take multipart or a raw body; exports answer NDJSON; downloads are any media type', () => {
     expect(Object.keys(op('post', '/v1/uploads').requestBody.content).sort()).toEqual(['application/octet-stream', 'multipart/form-data'])
     const part = deref(op('post', '/v1/uploads').requestBody.content['multipart/form-data'].schema)
     expect(part.required).toContain('file')
     expect(paramsOf(op('post', '/v1/uploads')).find((p) => p.in === 'query' && p.name === 'filename')).toBeDefined()
     for (const path of ['/v1/users/{user_id}/export', '/v1/rooms/{room_id}/export']) expect(Object.keys(deref(op('get', path).responses['200']).content)).toEqual(['application/x-ndjson'])
     expect(deref(op('post', '/v1/uploads').responses['201']).content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Upload' })
+    // A download is served with the type it was stored with (SPEC §12): any type, not octet-stream.
+    for (const path of ['/v1/uploads/{upload_id}', '/v1/uploads/{upload_id}/content'])
+      for (const status of ['200', '206']) expect(Object.keys(deref(op('get', path).responses[status]).content)).toEqual(['*/*'])
   })
 
   test('the shared objects carry the Revision 2 fields', () => {
