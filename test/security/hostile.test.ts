@@ -84,6 +84,18 @@ describe('every route survives hostile bodies', () => {
   })
 })
 
+test('the route table covers every operation of the OpenAPI document (a new route joins these suites)', async () => {
+  const doc = (await w.s.call('GET', '/swagger/json')).body
+  // A path with its ids as *: {param} in the document; :Name, a fixed test id or a reaction key here.
+  const FIXED = new Set(['dl_missing', 'rep_missing', 'job_missing', 'bob', 'alice', 'someone', 'nobody', 'mallory', '%F0%9F%91%8D'])
+  const shape = (path: string) => path.split('?')[0].split('/').map((x) => (x.startsWith('{') || x.startsWith(':') || FIXED.has(x) ? '*' : x)).join('/')
+  const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
+    Object.keys(item).filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m)).map((m) => `${m.toUpperCase()} ${shape(path)}`),
+  )
+  const covered = new Set(ROUTES.map((r) => `${r.method} ${shape(r.path)}`))
+  expect(documented.filter((op) => !covered.has(op))).toEqual([])
+})
+
 test('mass assignment over REST stored nothing it should not', async () => {
   const m = await w.T.as('mallory')('POST', `/v1/rooms/${w.ids.G}/messages`, { body: { content: 'assign', ...INJECT } })
   expect(m.status).toBe(201)
