@@ -2,7 +2,7 @@
 
 import { isoNow, type Clock } from '../clock'
 import type { MessageRow, NewMessage, Store } from '../db/types'
-import { toMessage, type AppendResult, type PageRow } from '../db/rows'
+import { parentProblem, toMessage, type AppendResult, type PageRow } from '../db/rows'
 import { attachmentsRefused, conflict, contentRejected, forbidden, invalid, notFound, toAppError } from '../errors'
 import { randomBase62 } from '../ids'
 import type { Attachment, HistoryQuery, Message, MessageAck, PatchMessageBody, RepliesQuery, SendMessageBody } from '../schemas/message'
@@ -133,6 +133,13 @@ export function createMessageService({ store, clock, events, log, config, member
         await policy.check(actor, roomId) // SPEC §14: a mute, a read-only room, a blocked dm (403)
         const mentions = await checkMentions(store, roomId, body.mentions)
         const attachments = await attachmentsOf(actor, body.attachments)
+        if (body.parent_id !== undefined) {
+          // SPEC §14 puts the blocklist's 422 and the hook after validation: a parent that can never
+          // take a reply (unknown, another room's, itself a reply) is the 400 now. A deleted parent
+          // (409, state) comes after the 422; the append checks the parent again in its transaction.
+          const parent = await store.messages.get(roomId, body.parent_id)
+          if (!parent || parent.parent_id !== null) throw parentProblem(parent)!
+        }
         if (actor.tenant.config.presend && body.client_msg_id !== undefined) {
           // A retry of a message already stored answers with it (200), without asking the hook
           // again: the first attempt may have timed out at the client only.

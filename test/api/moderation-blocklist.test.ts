@@ -76,6 +76,23 @@ describe('reject', () => {
     expectError(await alice('PATCH', `/v1/rooms/${group}/messages/${m.message_id}`, { body: { content: 'ok' } }), 409, 'CONFLICT')
   })
 
+  test('a bad parent_id, mention or attachment is the 400 on that field, before the 422; a deleted parent\'s 409 comes after it', async () => {
+    // SPEC §14: CONTENT_REJECTED comes after validation and access, before state (§3 order).
+    const { alice, group, post } = await tenantWith({ terms: ['darn'], action: 'reject' })
+    const top = (await post('top')).body
+    const reply = (await alice('POST', `/v1/rooms/${group}/messages`, { body: { content: 'r', parent_id: top.message_id } })).body
+    const other = (await room(alice, 'group', ['bob'])).room_id
+    const elsewhere = (await alice('POST', `/v1/rooms/${other}/messages`, { body: { content: 'x' } })).body
+    const darn = (extra: Record<string, unknown>) => alice('POST', `/v1/rooms/${group}/messages`, { body: { content: 'darn', ...extra } })
+    for (const parent_id of ['msg_nope', reply.message_id, elsewhere.message_id]) expectError(await darn({ parent_id }), 400, 'VALIDATION_ERROR', 'parent_id')
+    expectError(await darn({ mentions: ['zed'] }), 400, 'VALIDATION_ERROR', 'mentions')
+    expectError(await darn({ attachments: ['upl_nope'] }), 400, 'VALIDATION_ERROR', 'attachments')
+    expect((await alice('DELETE', `/v1/rooms/${group}/messages/${top.message_id}`)).status).toBe(204)
+    expectError(await darn({ parent_id: top.message_id }), 422, 'CONTENT_REJECTED')
+    expectError(await alice('POST', `/v1/rooms/${group}/messages`, { body: { content: 'fine', parent_id: top.message_id } }), 409, 'CONFLICT')
+    expect((await alice('GET', `/v1/rooms/${group}`)).body.last_seq).toBe(2)
+  })
+
   test('with all 1,000 terms the last one is still found', async () => {
     const terms = Array.from({ length: 1000 }, (_, i) => `w${i.toString(36)}x`)
     const { post } = await tenantWith({ terms, action: 'reject' })

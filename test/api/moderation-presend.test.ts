@@ -88,6 +88,14 @@ describe('verdicts', () => {
     expect(hook.calls[1].json.data).toMatchObject({ content: 'a reply', parent_id: parent.message_id, mentions: ['bob'], attachments: [] })
   })
 
+  test('a send the server refuses on its own fields (parent_id, mentions) is the 400 without asking the hook', async () => {
+    const { post } = await hooked()
+    hook.answer = () => Response.json({ action: 'reject', reason: 'asked' })
+    expectError(await post('x', { parent_id: 'msg_nope' }), 400, 'VALIDATION_ERROR', 'parent_id')
+    expectError(await post('x', { mentions: ['zed'] }), 400, 'VALIDATION_ERROR', 'mentions')
+    expect(hook.calls).toHaveLength(0)
+  })
+
   test('reject: 422 CONTENT_REJECTED with the reason, nothing stored', async () => {
     const { post, history } = await hooked()
     hook.answer = () => Response.json({ action: 'reject', reason: 'no links please' })

@@ -131,6 +131,40 @@ describe('event data shapes (SPEC §10)', () => {
     expect(new Set(ids).size).toBe(ids.length)
   })
 
+  test('SPEC §11.7: reaction.added/removed carry {room_id, message_id, seq, rev, user_id, key}; message.pinned/unpinned the message; a reply is the parent\'s message.updated; one webhook per change', async () => {
+    const path = '/rich'
+    const t = await hookedTenant(path)
+    const alice = t.as('alice')
+    const room = (await alice('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'] } })).body.room_id
+    const sent = (await alice('POST', `/v1/rooms/${room}/messages`, { body: { content: 'react to me' } })).body
+    const msg = `/v1/rooms/${room}/messages/${sent.message_id}`
+    expect((await t.as('bob')('PUT', `${msg}/reactions/${encodeURIComponent('👍')}`)).status).toBe(200) // rev 1
+    expect((await t.as('bob')('DELETE', `${msg}/reactions/${encodeURIComponent('👍')}`)).status).toBe(200) // rev 2
+    const pinned = await alice('PUT', `/v1/rooms/${room}/pins/${sent.message_id}`) // rev 3
+    const unpinned = await alice('DELETE', `/v1/rooms/${room}/pins/${sent.message_id}`) // rev 4
+    expect([pinned.status, unpinned.status]).toEqual([200, 200])
+    const reply = (await t.as('bob')('POST', `/v1/rooms/${room}/messages`, { body: { content: 'r', parent_id: sent.message_id } })).body // parent rev 5
+
+    const [added] = await rx.waitFor(1, on(path, 'reaction.added'))
+    expectSigned(added, t.webhook_secret)
+    expect(added.json.data).toEqual({ room_id: room, message_id: sent.message_id, seq: sent.seq, rev: 1, user_id: 'bob', key: '👍' })
+    const [removed] = await rx.waitFor(1, on(path, 'reaction.removed'))
+    expect(removed.json.data).toEqual({ room_id: room, message_id: sent.message_id, seq: sent.seq, rev: 2, user_id: 'bob', key: '👍' })
+    const [pin] = await rx.waitFor(1, on(path, 'message.pinned'))
+    expect(Object.keys(pin.json.data).sort()).toEqual(MESSAGE_KEYS)
+    expect(pin.json.data).toEqual(pinned.body)
+    const [unpin] = await rx.waitFor(1, on(path, 'message.unpinned'))
+    expect(unpin.json.data).toEqual(unpinned.body)
+    expect(unpin.json.data).toMatchObject({ rev: 4, pinned_at: null, pinned_by: null })
+    const isReply = (h: { path: string; json: any }) => on(path, 'message.updated')(h) && h.json.data.change?.kind === 'reply'
+    const [parent] = await rx.waitFor(1, isReply)
+    expect(parent.json.data).toMatchObject({ message_id: sent.message_id, rev: 5, reply_count: 1, change: { kind: 'reply', user_id: 'bob' } })
+    const [created] = await rx.waitFor(1, (h) => on(path, 'message.created')(h) && h.json.data.message_id === reply.message_id)
+    expect(created.json.data).toMatchObject({ parent_id: sent.message_id, rev: 0, mentions: [], attachments: [] })
+    // the reaction and pin changes did not also go out as message.updated
+    expect(rx.matching((h) => on(path, 'message.updated')(h)).map((h) => h.json.data.change.kind)).toEqual(['reply'])
+  })
+
   test('notification.created carries the notification', async () => {
     const t = await hookedTenant('/ntf', ['notification.created'])
     const r = await t.as('app')('POST', '/v1/notify', { body: { topic: 'orders', payload: { n: 1 }, targets: { user_ids: ['bob'] } } })

@@ -51,6 +51,26 @@ const ROOM_ROUTES: [string, string, (room: string) => unknown][] = [
   ['DELETE', '/v1/rooms/:room/messages/:msg', () => undefined],
   ['POST', '/v1/acks', (room) => ({ room_id: room, seq: 0 })],
   ['POST', '/v1/rooms/:room/read', () => ({ seq: 0 })],
+  // SPEC Revision 2 (§11-§15): the same §2 rules on every new route that names a room
+  ['PATCH', '/v1/rooms/:room', () => ({ read_only: true })],
+  ['DELETE', '/v1/rooms/:room', () => undefined],
+  ['GET', '/v1/rooms/:room/changes', () => undefined],
+  ['GET', '/v1/rooms/:room/messages/:msg/replies', () => undefined],
+  ['PUT', '/v1/rooms/:room/messages/:msg/reactions/%F0%9F%91%8D', () => undefined],
+  ['DELETE', '/v1/rooms/:room/messages/:msg/reactions/%F0%9F%91%8D', () => undefined],
+  ['GET', '/v1/rooms/:room/messages/:msg/reactions', () => undefined],
+  ['PUT', '/v1/rooms/:room/pins/:msg', () => undefined],
+  ['DELETE', '/v1/rooms/:room/pins/:msg', () => undefined],
+  ['GET', '/v1/rooms/:room/pins', () => undefined],
+  ['POST', '/v1/rooms/:room/bans', () => ({ user_id: 'bob' })],
+  ['GET', '/v1/rooms/:room/bans', () => undefined],
+  ['DELETE', '/v1/rooms/:room/bans/bob', () => undefined],
+  ['POST', '/v1/rooms/:room/mutes', () => ({ user_id: 'bob' })],
+  ['GET', '/v1/rooms/:room/mutes', () => undefined],
+  ['DELETE', '/v1/rooms/:room/mutes/bob', () => undefined],
+  ['GET', '/v1/search?q=secret&room_id=:room', () => undefined],
+  ['POST', '/v1/reports', (room) => ({ room_id: room, user_id: 'bob', reason: 'spam' })],
+  ['GET', '/v1/rooms/:room/export', () => undefined],
 ]
 
 const hit = (t: TestTenant, user: string, method: string, path: string, room: string, msg: string, body: unknown) =>

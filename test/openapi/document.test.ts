@@ -86,6 +86,12 @@ describe('request bodies and parameters', () => {
     ['post', '/v1/admin/tenants', ['name']],
     ['patch', '/v1/admin/tenants/{tenant_id}', []],
     ['post', '/v1/admin/tenants/{tenant_id}/rotate-key', []],
+    // SPEC Revision 2
+    ['post', '/v1/rooms/{room_id}/bans', ['user_id']],
+    ['post', '/v1/rooms/{room_id}/mutes', ['user_id']],
+    ['post', '/v1/moderation/bans', ['user_id']],
+    ['post', '/v1/reports', ['room_id', 'reason']],
+    ['post', '/v1/moderation/reports/{report_id}/resolve', ['action']],
   ]
   test.each(BODIES)('%s %s documents its JSON body (application/json only, with its schema and example)', (method, path, required) => {
     const body = op(method, path).requestBody
@@ -126,10 +132,113 @@ describe('request bodies and parameters', () => {
     for (const [m, p] of [['get', '/v1/rooms'], ['get', '/v1/channels'], ['get', '/v1/rooms/{room_id}/members'], ['get', '/v1/rooms/{room_id}/messages'], ['get', '/v1/admin/dead-letters'], ['get', '/v1/admin/tenants']]) {
       expect(q(m, p, 'limit')).toMatchObject({ required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
     }
+    // Every list (Revision 2's included) takes the same limit (SPEC §7), and pages by cursor where it says so.
+    for (const o of operations()) {
+      const limit = paramsOf(o.op).find((p) => p.in === 'query' && p.name === 'limit')
+      if (limit) expect({ op: o.id, limit: limit.schema }).toMatchObject({ op: o.id, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+    }
+    for (const [m, p] of [
+      ['get', '/v1/rooms/{room_id}/messages/{message_id}/reactions'], ['get', '/v1/mentions'], ['get', '/v1/search'], ['get', '/v1/rooms/{room_id}/bans'],
+      ['get', '/v1/rooms/{room_id}/mutes'], ['get', '/v1/moderation/bans'], ['get', '/v1/moderation/reports'], ['get', '/v1/moderation/audit'],
+      ['get', '/v1/blocks'], ['get', '/v1/admin/audit'], ['get', '/v1/admin/tenants'],
+    ])
+      for (const name of ['limit', 'cursor']) expect({ at: `${p} ${name}`, found: !!q(m, p, name) }).toEqual({ at: `${p} ${name}`, found: true })
+    expect(q('get', '/v1/rooms/{room_id}/changes', 'after_rev').schema).toMatchObject({ type: 'integer', minimum: 0 })
+    for (const name of ['after_seq', 'before_seq']) expect(q('get', '/v1/rooms/{room_id}/messages/{message_id}/replies', name).schema).toMatchObject({ type: 'integer', minimum: 0 })
+    expect(q('get', '/v1/rooms/{room_id}/messages', 'top_level').schema.type).toBe('boolean')
+    expect(q('get', '/v1/search', 'q')).toMatchObject({ required: true, schema: { type: 'string', minLength: 1, maxLength: 256 } })
+    for (const name of ['room_id', 'sender_id']) expect(q('get', '/v1/search', name).required).toBe(false)
+    expect(q('get', '/v1/moderation/reports', 'status').schema.enum).toEqual(['open', 'resolved'])
+    expect(q('get', '/v1/admin/stats', 'window').schema.enum).toEqual(['15m', '1h', '24h'])
     for (const name of ['after_seq', 'before_seq']) expect(q('get', '/v1/rooms/{room_id}/messages', name).schema).toMatchObject({ type: 'integer', minimum: 0 })
     expect(q('get', '/v1/presence', 'user_ids')).toMatchObject({ required: true, schema: { type: 'string' } })
     expect(q('get', '/v1/admin/dead-letters', 'kind').schema.enum).toEqual(['message', 'notification', 'webhook'])
     for (const o of operations()) for (const p of paramsOf(o.op)) expect({ op: o.id, p: p.name, description: typeof p.description }).toEqual({ op: o.id, p: p.name, description: 'string' })
+  })
+})
+
+describe('SPEC Revision 2 (§11-§16)', () => {
+  // Every route §11-§16 names, with the statuses the SPEC gives it beyond the common ones (400,
+  // 401, 403, 413, 415, 429, 500, 503, checked for every tenant operation below).
+  const R2: [string, string, string[]][] = [
+    ['get', '/v1/rooms/{room_id}/changes', ['200', '404']],
+    ['post', '/v1/rooms/{room_id}/messages', ['201', '404', '409', '422']],
+    ['patch', '/v1/rooms/{room_id}/messages/{message_id}', ['200', '404', '409', '422']],
+    ['get', '/v1/rooms/{room_id}/messages/{message_id}/replies', ['200', '404']],
+    ['put', '/v1/rooms/{room_id}/messages/{message_id}/reactions/{key}', ['200', '404', '409']],
+    ['delete', '/v1/rooms/{room_id}/messages/{message_id}/reactions/{key}', ['200', '404', '409']],
+    ['get', '/v1/rooms/{room_id}/messages/{message_id}/reactions', ['200', '404']],
+    ['get', '/v1/mentions', ['200']],
+    ['put', '/v1/rooms/{room_id}/pins/{message_id}', ['200', '404', '409']],
+    ['delete', '/v1/rooms/{room_id}/pins/{message_id}', ['200', '404', '409']],
+    ['get', '/v1/rooms/{room_id}/pins', ['200', '404']],
+    ['post', '/v1/uploads', ['201', '409']],
+    ['get', '/v1/uploads/{upload_id}', ['200', '206', '304', '404']],
+    ['get', '/v1/uploads/{upload_id}/url', ['200', '404']],
+    ['get', '/v1/uploads/{upload_id}/content', ['200', '206', '304', '400', '403', '404']],
+    ['get', '/v1/search', ['200', '404']],
+    ['post', '/v1/rooms/{room_id}/bans', ['201', '404']],
+    ['get', '/v1/rooms/{room_id}/bans', ['200', '404']],
+    ['delete', '/v1/rooms/{room_id}/bans/{user_id}', ['204', '404']],
+    ['post', '/v1/rooms/{room_id}/mutes', ['201', '404']],
+    ['get', '/v1/rooms/{room_id}/mutes', ['200', '404']],
+    ['delete', '/v1/rooms/{room_id}/mutes/{user_id}', ['204', '404']],
+    ['patch', '/v1/rooms/{room_id}', ['200', '404']],
+    ['post', '/v1/moderation/bans', ['201']],
+    ['get', '/v1/moderation/bans', ['200']],
+    ['delete', '/v1/moderation/bans/{user_id}', ['204']],
+    ['put', '/v1/blocks/{user_id}', ['200']],
+    ['delete', '/v1/blocks/{user_id}', ['204']],
+    ['get', '/v1/blocks', ['200']],
+    ['post', '/v1/reports', ['200', '201', '404']],
+    ['get', '/v1/moderation/reports', ['200']],
+    ['post', '/v1/moderation/reports/{report_id}/resolve', ['200', '404', '409']],
+    ['get', '/v1/moderation/audit', ['200']],
+    ['get', '/v1/admin/audit', ['200']],
+    ['delete', '/v1/rooms/{room_id}', ['204', '404']],
+    ['post', '/v1/users/{user_id}/erase', ['202']],
+    ['get', '/v1/users/{user_id}/export', ['200']],
+    ['get', '/v1/rooms/{room_id}/export', ['200', '404']],
+    ['delete', '/v1/admin/tenants/{tenant_id}', ['202', '404']],
+    ['get', '/v1/admin/tenants', ['200']],
+    ['get', '/v1/jobs/{job_id}', ['200', '404']],
+    ['get', '/v1/admin/jobs/{job_id}', ['200', '404']],
+    ['get', '/v1/admin/stats', ['200']],
+  ]
+  test.each(R2)('%s %s is documented with its statuses', (method, path, statuses) => {
+    const o = doc.paths[path]?.[method] as Json | undefined
+    expect({ op: `${method} ${path}`, documented: !!o }).toEqual({ op: `${method} ${path}`, documented: true })
+    expect(Object.keys(o!.responses)).toEqual(expect.arrayContaining(statuses))
+    for (const status of statuses.filter((x) => x.startsWith('2') && x !== '204' && x !== '206')) expect({ at: `${method} ${path} ${status}`, content: !!deref(o!.responses[status]).content }).toEqual({ at: `${method} ${path} ${status}`, content: true })
+  })
+
+  test('uploads take multipart or a raw body; exports answer NDJSON; downloads are any media type', () => {
+    expect(Object.keys(op('post', '/v1/uploads').requestBody.content).sort()).toEqual(['application/octet-stream', 'multipart/form-data'])
+    const part = deref(op('post', '/v1/uploads').requestBody.content['multipart/form-data'].schema)
+    expect(part.required).toContain('file')
+    expect(paramsOf(op('post', '/v1/uploads')).find((p) => p.in === 'query' && p.name === 'filename')).toBeDefined()
+    for (const path of ['/v1/users/{user_id}/export', '/v1/rooms/{room_id}/export']) expect(Object.keys(deref(op('get', path).responses['200']).content)).toEqual(['application/x-ndjson'])
+    expect(deref(op('post', '/v1/uploads').responses['201']).content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Upload' })
+    // A download is served with the type it was stored with (SPEC §12): any type, not octet-stream.
+    for (const path of ['/v1/uploads/{upload_id}', '/v1/uploads/{upload_id}/content'])
+      for (const status of ['200', '206']) expect(Object.keys(deref(op('get', path).responses[status]).content)).toEqual(['*/*'])
+  })
+
+  test('the shared objects carry the Revision 2 fields', () => {
+    const props = (name: string) => Object.keys(doc.components.schemas[name].properties)
+    expect(props('Message')).toEqual(expect.arrayContaining(['rev', 'parent_id', 'reply_count', 'last_reply_at', 'mentions', 'attachments', 'reactions', 'pinned_at', 'pinned_by']))
+    expect(props('Room')).toEqual(expect.arrayContaining(['last_rev', 'first_seq', 'read_only']))
+    expect(props('RoomListItem')).toEqual(expect.arrayContaining(['unread_mentions']))
+    expect(props('TenantConfig')).toEqual(
+      expect.arrayContaining(['blocklist', 'presend_url', 'presend_timeout_ms', 'presend_on_failure', 'retention_days', 'max_upload_bytes', 'storage_quota_bytes', 'upload_types']),
+    )
+    expect(Object.keys(doc.components.schemas.TenantConfig.properties.features.properties)).toContain('search')
+    expect(Object.keys(doc.components.schemas.TenantWithUsage.properties.usage.properties)).toEqual(expect.arrayContaining(['uploads', 'storage_bytes']))
+    expect(Object.keys(deref(op('patch', '/v1/rooms/{room_id}').requestBody.content['application/json'].schema).properties)).toContain('read_only')
+    for (const [m, p] of [['post', '/v1/rooms/{room_id}/messages'], ['patch', '/v1/rooms/{room_id}/messages/{message_id}']]) {
+      const body = Object.keys(deref(op(m, p).requestBody.content['application/json'].schema).properties)
+      expect(body).toEqual(expect.arrayContaining(m === 'post' ? ['parent_id', 'mentions', 'attachments'] : ['mentions']))
+    }
   })
 })
 

@@ -41,6 +41,8 @@ export async function makeWorld(env: Record<string, string> = {}): Promise<World
   ids.M = (await ok(mallory('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'], name: 'm' } }))).room_id
   ids.Mmsg = (await ok(mallory('POST', `/v1/rooms/${ids.M}/messages`, { body: { content: 'mine' } }))).message_id
   ids.sub = (await ok(mallory('POST', '/v1/subscriptions', { body: { topic: 'news' } }))).subscription_id
+  // SPEC §12: one upload of mallory's (ids are named with a capital so the path-id tests pick them up)
+  ids.Upl = (await ok(call(s.url, 'POST', '/v1/uploads?filename=notes.txt', { headers: { ...T.headers('mallory'), 'content-type': 'text/plain' }, raw: 'mine' }))).upload_id
   const token = (await ok(T.as('backend')('POST', '/v1/tokens', { body: { user_id: 'mallory', ttl_s: 3600 } }))).token
   return { s, T, V, Z, token, ids }
 }
@@ -97,6 +99,55 @@ export const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/admin/dead-letters/dl_missing/retry', caller: 'admin' },
   { method: 'DELETE', path: '/v1/admin/dead-letters/dl_missing', caller: 'admin' },
   { method: 'POST', path: '/v1/admin/backup', caller: 'admin' },
+  // SPEC Revision 2 (§11-§16). Targets are chosen so that success changes nothing protectedState
+  // watches: mallory's own room M, users nobody watches, missing report and job ids.
+  { method: 'GET', path: '/v1/rooms/:G/changes?after_rev=0&limit=5', caller: 'token' },
+  { method: 'POST', path: '/v1/rooms/:M/messages', body: { content: 'reply', parent_id: ':Mmsg', mentions: ['bob'], attachments: [], client_msg_id: 'r1' }, caller: 'token' },
+  { method: 'PATCH', path: '/v1/rooms/:M/messages/:Mmsg', body: { content: 'edited', mentions: ['bob'] }, caller: 'token' },
+  { method: 'GET', path: '/v1/rooms/:G/messages/:Gmsg/replies?limit=5', caller: 'token' },
+  { method: 'GET', path: '/v1/rooms/:G/messages?top_level=true', caller: 'token' },
+  { method: 'PUT', path: '/v1/rooms/:G/messages/:Gmsg/reactions/%F0%9F%91%8D', caller: 'token' },
+  { method: 'DELETE', path: '/v1/rooms/:G/messages/:Gmsg/reactions/%F0%9F%91%8D', caller: 'token' },
+  { method: 'GET', path: '/v1/rooms/:G/messages/:Gmsg/reactions?limit=5', caller: 'token' },
+  { method: 'GET', path: '/v1/mentions?limit=5', caller: 'token' },
+  { method: 'PUT', path: '/v1/rooms/:M/pins/:Mmsg', caller: 'token' },
+  { method: 'PUT', path: '/v1/rooms/:G/pins/:Gmsg', caller: 'token' },
+  { method: 'DELETE', path: '/v1/rooms/:M/pins/:Mmsg', caller: 'token' },
+  { method: 'GET', path: '/v1/rooms/:G/pins', caller: 'token' },
+  { method: 'POST', path: '/v1/uploads?filename=a.txt', caller: 'token' },
+  { method: 'GET', path: '/v1/uploads/:Upl', caller: 'token' },
+  { method: 'GET', path: '/v1/uploads/:Upl/url', caller: 'token' },
+  { method: 'GET', path: '/v1/uploads/:Upl/content?exp=1&sig=x', caller: 'token' },
+  { method: 'GET', path: '/v1/search?q=alice&limit=5', caller: 'token' },
+  { method: 'POST', path: '/v1/rooms/:M/bans', body: { user_id: 'bob', reason: 'r', duration_s: 60 }, caller: 'token' },
+  { method: 'POST', path: '/v1/rooms/:G/bans', body: { user_id: 'bob', reason: 'r' }, caller: 'token' },
+  { method: 'GET', path: '/v1/rooms/:M/bans', caller: 'token' },
+  { method: 'DELETE', path: '/v1/rooms/:M/bans/bob', caller: 'token' },
+  { method: 'POST', path: '/v1/rooms/:M/mutes', body: { user_id: 'bob', duration_s: 60 }, caller: 'token' },
+  { method: 'POST', path: '/v1/rooms/:C/mutes', body: { user_id: 'bob' }, caller: 'token' },
+  { method: 'GET', path: '/v1/rooms/:M/mutes', caller: 'token' },
+  { method: 'DELETE', path: '/v1/rooms/:M/mutes/bob', caller: 'token' },
+  { method: 'PATCH', path: '/v1/rooms/:G', body: { read_only: true }, caller: 'token' },
+  { method: 'DELETE', path: '/v1/rooms/:G', caller: 'token' },
+  { method: 'PUT', path: '/v1/blocks/bob', caller: 'token' },
+  { method: 'DELETE', path: '/v1/blocks/bob', caller: 'token' },
+  { method: 'GET', path: '/v1/blocks', caller: 'token' },
+  { method: 'POST', path: '/v1/reports', body: { room_id: ':G', message_id: ':Gmsg', reason: 'spam', note: 'n' }, caller: 'token' },
+  { method: 'POST', path: '/v1/moderation/bans', body: { user_id: 'someone', reason: 'r', duration_s: 60 }, caller: 'key' },
+  { method: 'GET', path: '/v1/moderation/bans', caller: 'key' },
+  { method: 'DELETE', path: '/v1/moderation/bans/someone', caller: 'key' },
+  { method: 'GET', path: '/v1/moderation/reports?status=open', caller: 'key' },
+  { method: 'POST', path: '/v1/moderation/reports/rep_missing/resolve', body: { action: 'dismiss', note: 'n' }, caller: 'key' },
+  { method: 'GET', path: '/v1/moderation/audit', caller: 'key' },
+  { method: 'POST', path: '/v1/users/nobody/erase', caller: 'key' },
+  { method: 'GET', path: '/v1/users/mallory/export', caller: 'key' },
+  { method: 'GET', path: '/v1/rooms/:G/export', caller: 'key' },
+  { method: 'GET', path: '/v1/jobs/job_missing', caller: 'key' },
+  { method: 'GET', path: '/v1/admin/audit', caller: 'admin' },
+  { method: 'GET', path: '/v1/admin/jobs/job_missing', caller: 'admin' },
+  { method: 'GET', path: '/v1/admin/stats?window=15m', caller: 'admin' },
+  // Last: it takes the throwaway tenant Z away from the admin routes above.
+  { method: 'DELETE', path: '/v1/admin/tenants/:Z', caller: 'admin' },
 ]
 
 /** Resolves :names in a path or a body value. */

@@ -152,7 +152,8 @@ function bodyViolations(c: Checker, key: string, where: string, response: Json, 
   if (!types.length) return x.text.length ? [`${where}: a body is sent but none is documented`] : []
   if (!x.text.length) return [`${where}: no body, but ${types.join(', ')} is documented`]
   const sent = (x.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
-  const media = types.find((t) => t.toLowerCase() === sent)
+  // An exact media type first, then a range (a downloaded file is documented as */*, served as stored).
+  const media = types.find((t) => t.toLowerCase() === sent) ?? types.find((t) => t.endsWith('/*') && sent.startsWith(t.slice(0, -1).toLowerCase())) ?? types.find((t) => t === '*/*')
   if (!media) return [`${where}: content-type ${sent || '(none)'} is not documented (documented: ${types.join(', ')})`]
   let value: unknown = x.text
   if (media === 'application/x-ndjson') {

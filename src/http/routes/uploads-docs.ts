@@ -21,8 +21,8 @@ const fileHeaders = {
   'Cache-Control': header('private; the signed URL may be cached until it expires', 'private, no-cache'),
 }
 
-/** The file itself: documented as octet-stream, served with the Content-Type it was uploaded with. */
-const file = (description: string) => ({ description, content: { 'application/octet-stream': { schema: binary, example: '<the file bytes>' } } })
+/** The file itself, served with the Content-Type it was uploaded with: any media type (the range *\/*). */
+const file = (description: string) => ({ description, content: { '*/*': { schema: binary, example: '<the file bytes>' } } })
 
 const fileAnswers = {
   200: { ...file('the whole file, served with the Content-Type it was uploaded with'), headers: fileHeaders },

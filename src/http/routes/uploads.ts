@@ -78,6 +78,8 @@ export const uploadsRoutes = (deps: RouteDeps) => {
         params: UploadParams,
         query: SignedQuery,
         response: {
+          // The request gate's checks still apply before the signature is read (a U+0000 in the query, say).
+          400: error('a path or query value the server refuses before reading the signature'),
           403: error('the signature does not match, or the URL has expired'),
           404: error('the upload no longer exists'),
           429: error("the file tenant's rate limit is exceeded"),
