@@ -13,6 +13,8 @@ export const MAX_REACTION_KEYS = 25
 export const MAX_LISTED_REACTORS = 25
 /** At most this many mentioned users per message (SPEC §11.5). */
 export const MAX_MENTIONS = 50
+/** The raw `mentions` list may repeat ids (they count once); this bounds its length all the same. */
+export const MAX_MENTION_ITEMS = 4 * MAX_MENTIONS
 /** At most this many pinned messages per room (SPEC §11.6). */
 export const MAX_PINS = 50
 
@@ -70,7 +72,10 @@ export const Message = t.Object(
 export type Message = Static<typeof Message>
 
 /** `mentions` in a send or an edit: distinct members of the room (checked by the service: 400 on mentions). */
-export const MentionsInput = t.Array(UserId, { maxItems: MAX_MENTIONS, description: 'up to 50 user ids, each a member of the room now (repeats count once)' })
+export const MentionsInput = t.Array(UserId, {
+  maxItems: MAX_MENTION_ITEMS,
+  description: `up to ${MAX_MENTIONS} distinct user ids, each a member of the room now (repeats count once; at most ${MAX_MENTION_ITEMS} entries in all)`,
+})
 
 export const SendMessageBody = t.Object(
   {

@@ -6,6 +6,7 @@ import { parentProblem, toMessage, type AppendResult, type PageRow } from '../db
 import { attachmentsRefused, conflict, contentRejected, forbidden, invalid, notFound, toAppError } from '../errors'
 import { randomBase62 } from '../ids'
 import type { Attachment, HistoryQuery, Message, MessageAck, PatchMessageBody, RepliesQuery, SendMessageBody } from '../schemas/message'
+import { MAX_MENTIONS } from '../schemas/message'
 import type { Actor } from './actor'
 import { jsonField, parseLimit, parseSeq } from './input'
 import { isManager, roomFor, type MemberCache } from './access'
@@ -59,6 +60,7 @@ export const toAck = (r: MessageRow): MessageAck => ({ message_id: r.message_id,
 export async function checkMentions(store: Store, roomId: string, mentions: string[] | undefined): Promise<string[]> {
   if (mentions === undefined || mentions.length === 0) return []
   const ids = [...new Set(mentions)]
+  if (ids.length > MAX_MENTIONS) throw invalid('mentions', `mentions may name at most ${MAX_MENTIONS} distinct users (got ${ids.length})`)
   const members = new Set(await store.mentions.membersAmong(roomId, ids))
   const outsider = ids.find((u) => !members.has(u))
   if (outsider !== undefined) throw invalid('mentions', `mentions must name members of the room (${outsider} is not one)`)

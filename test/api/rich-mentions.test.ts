@@ -40,10 +40,17 @@ describe('mentions on a message', () => {
     expect((await a('POST', `/v1/rooms/${g.room_id}/members`, { body: { user_ids: many } })).status).toBe(200)
     expectError(await a('POST', msgPath(g.room_id), { body: { content: 'x', mentions: many } }), 400, 'VALIDATION_ERROR', 'mentions')
     expect((await a('POST', msgPath(g.room_id), { body: { content: 'x', mentions: many.slice(0, 50) } })).status).toBe(201)
+    // Repeats count once: 50 distinct ids in 51 entries are accepted and stored once each.
+    const repeated = await a('POST', msgPath(g.room_id), { body: { content: 'x', mentions: [...many.slice(0, 50), 'u0'] } })
+    expect(repeated.status).toBe(201)
+    const stored = (await a('GET', `${msgPath(g.room_id)}?after_seq=${repeated.body.seq - 1}&limit=1`)).body.messages[0]
+    expect(stored.mentions).toEqual(many.slice(0, 50))
+    // The raw list is bounded all the same (200 entries), whatever the repeats.
+    expectError(await a('POST', msgPath(g.room_id), { body: { content: 'x', mentions: Array(201).fill('bob') } }), 400, 'VALIDATION_ERROR', 'mentions')
     const m = await send(a, g.room_id, 'y')
     expectError(await a('PATCH', msgPath(g.room_id, m.message_id), { body: { mentions: ['stranger'] } }), 400, 'VALIDATION_ERROR', 'mentions')
     // a refused send stored nothing
-    expect((await send(a, g.room_id, 'z')).seq).toBe(3)
+    expect((await send(a, g.room_id, 'z')).seq).toBe(4)
   })
 })
 
