@@ -4,44 +4,12 @@
 // tenant bans, blocks, reports with their open-once rule, and the audit log's paging.
 
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { runMigrations } from '../../src/db/migrate'
-import { sqliteMigrations } from '../../src/db/migrations'
-import { openSqlite } from '../../src/db/open'
-import { createSqliteStore } from '../../src/db/sqlite'
-import { createPostgresStore } from '../../src/db/postgres'
 import type { AuditRow, ReportRow } from '../../src/db/moderation-rows'
 import type { NewRoom } from '../../src/db/rows'
 import type { Store } from '../../src/db/types'
-import { freshSchema, pgUp } from './pg'
+import { storeImpls, type OpenedStore } from '../support/stores'
 
-interface Opened {
-  store: Store
-  close(): Promise<void>
-}
-
-const impls: { name: string; enabled: boolean; open(): Promise<Opened> }[] = [
-  {
-    name: 'sqlite',
-    enabled: true,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'chatapi-modstore-'))
-      const db = openSqlite(join(dir, 'store.db'))
-      runMigrations(db, sqliteMigrations)
-      return { store: createSqliteStore(db), close: async () => (db.close(), rmSync(dir, { recursive: true, force: true })) }
-    },
-  },
-  {
-    name: 'postgres',
-    enabled: pgUp,
-    async open() {
-      const schema = await freshSchema()
-      return { store: createPostgresStore(schema.client()), close: () => schema.drop() }
-    },
-  },
-]
+const impls = storeImpls('modstore')
 
 const T0 = '2026-01-01T00:00:00.000Z'
 const at = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString()
@@ -76,7 +44,7 @@ const report = (id: string, extra: Partial<ReportRow> = {}): ReportRow => ({
 
 for (const impl of impls) {
   describe.skipIf(!impl.enabled)(`moderation store: ${impl.name}`, () => {
-    let o: Opened
+    let o: OpenedStore
     let s: Store
     beforeEach(async () => {
       o = await impl.open()
