@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { AuditRow, ReportRow } from '../../src/db/moderation-rows'
 import type { NewRoom } from '../../src/db/rows'
 import type { Store } from '../../src/db/types'
-import { storeImpls, type OpenedStore } from '../support/stores'
+import { reportRow, storeImpls, type OpenedStore } from '../support/stores'
 
 const impls = storeImpls('lcmod')
 
@@ -25,22 +25,8 @@ const group = (id: string, members: string[]): NewRoom => ({
   members: members.map((u, i) => ({ user_id: u, role: i === 0 ? 'owner' : 'member' })),
 })
 
-const report = (id: string, room: string, reporter: string, about: string, tenant = 't1'): ReportRow => ({
-  report_id: id,
-  tenant_id: tenant,
-  room_id: room,
-  message_id: null,
-  user_id: about,
-  reporter_id: reporter,
-  target_key: `user:${about}`,
-  reason: 'spam',
-  note: null,
-  status: 'open',
-  action: null,
-  resolution_note: null,
-  resolved_at: null,
-  created_at: T0,
-})
+const report = (id: string, room: string, reporter: string, about: string, tenant = 't1'): ReportRow =>
+  reportRow({ report_id: id, tenant_id: tenant, room_id: room, user_id: about, reporter_id: reporter })
 
 const job = (id: string, kind: 'room.delete' | 'user.erase' | 'tenant.delete', target: string, tenant = 't1') => ({ job_id: id, tenant_id: tenant, kind, target, created_at: at(9) })
 

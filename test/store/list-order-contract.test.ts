@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { AuditRow, Page, ReportRow } from '../../src/db/moderation-rows'
 import type { NewMessage, NewRoom } from '../../src/db/rows'
 import type { Store } from '../../src/db/types'
-import { storeImpls, type OpenedStore } from '../support/stores'
+import { reportRow, storeImpls, type OpenedStore } from '../support/stores'
 
 const T0 = '2026-01-01T00:00:00.000Z'
 /** Made in this order; their ids sort otherwise (ascending and descending both differ from it). */
@@ -26,22 +26,7 @@ async function pageAll<R>(read: (cursor?: string) => Page<R> | Promise<Page<R>>)
   throw new Error('paging did not end')
 }
 
-const report = (id: string): ReportRow => ({
-  report_id: `rpt_${id}`,
-  tenant_id: 't1',
-  room_id: 'g1',
-  message_id: null,
-  user_id: `user_${id}`,
-  reporter_id: 'bob',
-  target_key: `user:user_${id}`,
-  reason: 'spam',
-  note: null,
-  status: 'open',
-  action: null,
-  resolution_note: null,
-  resolved_at: null,
-  created_at: T0,
-})
+const report = (id: string): ReportRow => reportRow({ report_id: `rpt_${id}`, user_id: `user_${id}` })
 
 const room = (id: string): NewRoom => ({
   room_id: id,

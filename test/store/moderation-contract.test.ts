@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { AuditRow, ReportRow } from '../../src/db/moderation-rows'
 import type { NewRoom } from '../../src/db/rows'
 import type { Store } from '../../src/db/types'
-import { storeImpls, type OpenedStore } from '../support/stores'
+import { reportRow, storeImpls, type OpenedStore } from '../support/stores'
 
 const impls = storeImpls('modstore')
 
@@ -24,23 +24,7 @@ const room = (id: string, type: NewRoom['type'], members: string[]): NewRoom => 
   members: members.map((u, i) => ({ user_id: u, role: type !== 'dm' && i === 0 ? 'owner' : 'member' })),
 })
 
-const report = (id: string, extra: Partial<ReportRow> = {}): ReportRow => ({
-  report_id: id,
-  tenant_id: 't1',
-  room_id: 'g1',
-  message_id: null,
-  user_id: 'mallory',
-  reporter_id: 'bob',
-  target_key: 'user:mallory',
-  reason: 'spam',
-  note: null,
-  status: 'open',
-  action: null,
-  resolution_note: null,
-  resolved_at: null,
-  created_at: T0,
-  ...extra,
-})
+const report = (id: string, extra: Partial<ReportRow> = {}): ReportRow => reportRow({ report_id: id, ...extra })
 
 for (const impl of impls) {
   describe.skipIf(!impl.enabled)(`moderation store: ${impl.name}`, () => {

@@ -10,6 +10,7 @@ import { sqliteMigrations } from '../../src/db/migrations'
 import { openSqlite } from '../../src/db/open'
 import { createPostgresStore } from '../../src/db/postgres'
 import { createSqliteStore } from '../../src/db/sqlite'
+import type { ReportRow } from '../../src/db/moderation-rows'
 import type { Store } from '../../src/db/types'
 import { freshSchema, pgUp } from '../store/pg'
 
@@ -58,3 +59,21 @@ export function storeImpls(tmpPrefix: string): StoreImpl[] {
     },
   ]
 }
+
+/** An open report of bob's about mallory in t1's room g1 at 2026-01-01T00:00:00.000Z; `extra` overrides. */
+export const reportRow = (extra: Partial<ReportRow> & Pick<ReportRow, 'report_id'>): ReportRow => ({
+  tenant_id: 't1',
+  room_id: 'g1',
+  message_id: null,
+  user_id: 'mallory',
+  reporter_id: 'bob',
+  target_key: `user:${extra.user_id ?? 'mallory'}`,
+  reason: 'spam',
+  note: null,
+  status: 'open',
+  action: null,
+  resolution_note: null,
+  resolved_at: null,
+  created_at: '2026-01-01T00:00:00.000Z',
+  ...extra,
+})
