@@ -24,6 +24,8 @@ import { RestClient } from './rest'
 import { RevTracker } from './revs'
 import { newId, nextCount } from './ids'
 import { FramePacer } from './pacer'
+import { PendingRequests } from './requests'
+import { TypingSender } from './typing'
 import { RoomSequencer, type RoomState } from './sequencer'
 import type { ChangedMessage, ChatClientOptions, ChatEvents, ConnectedInfo, ConnectionState, SendOptions, WebSocketCtor, WebSocketLike } from './client-types'
 import type {
@@ -38,16 +40,6 @@ import type {
 } from './types'
 
 export type { ChangedMessage, ChatClientOptions, ChatEvents, ConnectedInfo, ConnectionState, SendOptions, WebSocketCtor, WebSocketLike } from './client-types'
-
-interface PendingRequest {
-  frame: Record<string, unknown> & { request_id: string }
-  reply: string
-  /** Sent again after a reconnect (sends carry a client_msg_id; reads never move back). */
-  resend: boolean
-  resolve: (f: Record<string, unknown>) => void
-  reject: (e: Error) => void
-  timer: ReturnType<typeof setTimeout>
-}
 
 const browserOffline = (): boolean => isBrowser() && (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false
 
@@ -93,8 +85,9 @@ export class ChatClient extends Emitter<ChatEvents> {
   private lastInfo?: ConnectedInfo
 
   private readonly seenNotifications = new Set<string>()
-  private readonly requests = new Map<string, PendingRequest>()
-  private readonly typingState = new Map<string, { sentAt: number; stopTimer: ReturnType<typeof setTimeout> }>()
+  /** Sends and reads waiting for their answer (built in the constructor). */
+  private readonly reqs: PendingRequests
+  private readonly typist: TypingSender
   private readonly presenceMap = new Map<string, PresenceStatus>()
   private connectWaiters: { resolve: (i: ConnectedInfo) => void; reject: (e: Error) => void }[] = []
 
@@ -135,6 +128,8 @@ export class ChatClient extends Emitter<ChatEvents> {
       maxFramesPerSecond: opts.maxFramesPerSecond ?? 40,
       typingIdleMs: opts.typingIdleMs ?? 3000,
     }
+    this.reqs = new PendingRequests(this.o.requestTimeoutMs, (frame) => this.write(frame))
+    this.typist = new TypingSender(this.o.typingIdleMs, (frame) => this.write(frame))
     this.pacer = new FramePacer(this.o.maxFramesPerSecond, () => (this.live ? this.ws : null))
     this.seq = new RoomSequencer(
       {
@@ -240,8 +235,7 @@ export class ChatClient extends Emitter<ChatEvents> {
       } catch {}
     }
     for (const r of this.seq.rooms.values()) this.seq.clearTimers(r)
-    for (const t of this.typingState.values()) clearTimeout(t.stopTimer)
-    this.typingState.clear()
+    this.typist.reset()
     this.failAll(new ChatClientError('CLOSED', 'client closed'))
     this.setState('closed')
   }
@@ -349,14 +343,8 @@ export class ChatClient extends Emitter<ChatEvents> {
       r.moreAfter = undefined
       r.ackSent = r.ackConfirmed
     }
-    for (const t of this.typingState.values()) clearTimeout(t.stopTimer)
-    this.typingState.clear()
-    for (const [id, p] of this.requests) {
-      if (p.resend) continue
-      this.requests.delete(id)
-      clearTimeout(p.timer)
-      p.reject(new ChatClientError('CLOSED', 'connection lost before the answer'))
-    }
+    this.typist.reset()
+    this.reqs.connectionLost(() => new ChatClientError('CLOSED', 'connection lost before the answer'))
     if (this.closedByUser) return
     const willReconnect = this.o.reconnect !== false
     this.emit('disconnected', { code, reason, willReconnect })
@@ -416,11 +404,7 @@ export class ChatClient extends Emitter<ChatEvents> {
   }
 
   private failAll(e: Error) {
-    for (const [id, p] of this.requests) {
-      this.requests.delete(id)
-      clearTimeout(p.timer)
-      p.reject(e)
-    }
+    this.reqs.failAll(e)
     const w = this.connectWaiters
     this.connectWaiters = []
     for (const c of w) c.reject(e)
@@ -432,14 +416,7 @@ export class ChatClient extends Emitter<ChatEvents> {
   private onFrame(f: ServerFrame) {
     this.emit('frame', f)
     const rid = (f as { request_id?: string }).request_id
-    if (rid !== undefined && f.type !== 'error') {
-      const p = this.requests.get(rid)
-      if (p && p.reply === f.type) {
-        this.requests.delete(rid)
-        clearTimeout(p.timer)
-        p.resolve(strip(f) as Record<string, unknown>)
-      }
-    }
+    if (rid !== undefined && f.type !== 'error') this.reqs.answer(rid, f.type, strip(f) as Record<string, unknown>)
     switch (f.type) {
       case 'connected':
         return this.onConnected(f)
@@ -526,7 +503,7 @@ export class ChatClient extends Emitter<ChatEvents> {
     this.setState('open')
     this.startHeartbeat()
     // Unanswered sends and reads, in their original order (same request_id and client_msg_id).
-    for (const p of this.requests.values()) this.write(p.frame)
+    this.reqs.resendAll()
     // Acks the last connection did not get confirmed.
     for (const [roomId, r] of this.seq.rooms) if (r.ackWanted > r.ackConfirmed) this.flushAck(roomId)
     if (epochChanged) this.emit('epoch', { previous: previous!, current: f.epoch })
@@ -549,15 +526,8 @@ export class ChatClient extends Emitter<ChatEvents> {
     const err = new ChatApiError(f.code, f.message, { field: f.field, requestId: f.request_id, source: 'ws' })
     const rid = f.request_id
     if (rid !== undefined) {
-      const p = this.requests.get(rid)
-      if (p) {
-        // Draining for a restart: keep it; it goes again on the next connection.
-        if (f.code === 'SERVICE_UNAVAILABLE' && p.resend && this.shutdownHint !== null) return
-        this.requests.delete(rid)
-        clearTimeout(p.timer)
-        p.reject(err)
-        return
-      }
+      // Draining for a restart: a resendable request stays; it goes again on the next connection.
+      if (this.reqs.refuse(rid, err, f.code === 'SERVICE_UNAVAILABLE' && this.shutdownHint !== null)) return
       if (rid.startsWith('rev:')) {
         this.revs.abandon(rid.slice(4, rid.lastIndexOf(':')))
         this.emit('error', err)
@@ -636,16 +606,7 @@ export class ChatClient extends Emitter<ChatEvents> {
 
   private request<T>(frame: Record<string, unknown>, reply: string, resend: boolean, clientMsgId?: string): Promise<T> {
     if (this.closedByUser) return Promise.reject(new ChatClientError('CLOSED', 'client is closed'))
-    const request_id = newId('r')
-    const full = { ...frame, request_id }
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.requests.delete(request_id)
-        reject(new ChatClientError('TIMEOUT', `no ${reply} within ${this.o.requestTimeoutMs} ms`, { clientMsgId }))
-      }, this.o.requestTimeoutMs)
-      this.requests.set(request_id, { frame: full, reply, resend, resolve: resolve as (f: Record<string, unknown>) => void, reject, timer })
-      this.write(full)
-    })
+    return this.reqs.send<T>(frame, reply, resend, clientMsgId)
   }
 
   private scheduleAck(roomId: string, r: RoomState) {
@@ -724,21 +685,11 @@ export class ChatClient extends Emitter<ChatEvents> {
    * `typing.stop` after `typingIdleMs` without a call. Nothing is sent while disconnected.
    */
   typing(roomId: string): void {
-    if (!this.live) return
-    const now = Date.now()
-    const t = this.typingState.get(roomId)
-    if (t) clearTimeout(t.stopTimer)
-    const refresh = !t || now - t.sentAt > 4000 // the server ends a start not refreshed within 6 s
-    if (refresh) this.write({ type: 'typing.start', room_id: roomId })
-    this.typingState.set(roomId, { sentAt: refresh ? now : t!.sentAt, stopTimer: setTimeout(() => this.stopTyping(roomId), this.o.typingIdleMs) })
+    if (this.live) this.typist.keystroke(roomId)
   }
 
   /** Ends this client's typing indicator in a room (sending does it too). */
   stopTyping(roomId: string): void {
-    const t = this.typingState.get(roomId)
-    if (!t) return
-    clearTimeout(t.stopTimer)
-    this.typingState.delete(roomId)
-    this.write({ type: 'typing.stop', room_id: roomId })
+    this.typist.stop(roomId)
   }
 }
