@@ -6,24 +6,15 @@
 
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { AuditRow, ReportRow } from '../../src/db/moderation-rows'
-import type { NewRoom } from '../../src/db/rows'
 import type { Store } from '../../src/db/types'
-import { reportRow, storeImpls, type OpenedStore } from '../support/stores'
+import { groupRow, reportRow, storeImpls, type OpenedStore } from '../support/stores'
 
 const impls = storeImpls('lcmod')
 
 const T0 = '2026-01-01T00:00:00.000Z'
 const at = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString()
 
-const group = (id: string, members: string[]): NewRoom => ({
-  room_id: id,
-  type: 'group',
-  name: null,
-  metadata: null,
-  unique_key: null,
-  created_at: T0,
-  members: members.map((u, i) => ({ user_id: u, role: i === 0 ? 'owner' : 'member' })),
-})
+const group = groupRow
 
 const report = (id: string, room: string, reporter: string, about: string, tenant = 't1'): ReportRow =>
   reportRow({ report_id: id, tenant_id: tenant, room_id: room, user_id: about, reporter_id: reporter })

@@ -5,9 +5,9 @@
 
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { AuditRow, Page, ReportRow } from '../../src/db/moderation-rows'
-import type { NewMessage, NewRoom } from '../../src/db/rows'
+import type { NewMessage } from '../../src/db/rows'
 import type { Store } from '../../src/db/types'
-import { reportRow, storeImpls, type OpenedStore } from '../support/stores'
+import { groupRow, reportRow, storeImpls, type OpenedStore } from '../support/stores'
 
 const T0 = '2026-01-01T00:00:00.000Z'
 /** Made in this order; their ids sort otherwise (ascending and descending both differ from it). */
@@ -28,18 +28,7 @@ async function pageAll<R>(read: (cursor?: string) => Page<R> | Promise<Page<R>>)
 
 const report = (id: string): ReportRow => reportRow({ report_id: `rpt_${id}`, user_id: `user_${id}` })
 
-const room = (id: string): NewRoom => ({
-  room_id: id,
-  type: 'group',
-  name: null,
-  metadata: null,
-  unique_key: null,
-  created_at: T0,
-  members: [
-    { user_id: 'alice', role: 'owner' },
-    { user_id: 'bob', role: 'member' },
-  ],
-})
+const room = (id: string) => groupRow(id, ['alice', 'bob'])
 
 for (const impl of storeImpls('list-order')) {
   describe.skipIf(!impl.enabled)(`lists by created_at, ties in one millisecond: ${impl.name}`, () => {

@@ -11,6 +11,7 @@ import { openSqlite } from '../../src/db/open'
 import { createPostgresStore } from '../../src/db/postgres'
 import { createSqliteStore } from '../../src/db/sqlite'
 import type { ReportRow } from '../../src/db/moderation-rows'
+import type { NewRoom } from '../../src/db/rows'
 import type { Store } from '../../src/db/types'
 import { freshSchema, pgUp } from '../store/pg'
 
@@ -76,4 +77,15 @@ export const reportRow = (extra: Partial<ReportRow> & Pick<ReportRow, 'report_id
   resolved_at: null,
   created_at: '2026-01-01T00:00:00.000Z',
   ...extra,
+})
+
+/** A group made at 2026-01-01T00:00:00.000Z; the first of `members` owns it. */
+export const groupRow = (id: string, members: string[]): NewRoom => ({
+  room_id: id,
+  type: 'group',
+  name: null,
+  metadata: null,
+  unique_key: null,
+  created_at: '2026-01-01T00:00:00.000Z',
+  members: members.map((u, i) => ({ user_id: u, role: i === 0 ? 'owner' : 'member' })),
 })
