@@ -22,7 +22,8 @@ import { ChatApiError, ChatClientError } from './errors'
 import { checkCredentials, isBrowser, joinUrl, resolve, wsHeadersSupported, type ClientOptions } from './options'
 import { RestClient } from './rest'
 import { RevTracker } from './revs'
-import { newId, nextCount } from './ids'
+import { newId } from './ids'
+import { ChangeCatchUp } from './catch-up'
 import { FramePacer } from './pacer'
 import { PendingRequests } from './requests'
 import { TypingSender } from './typing'
@@ -35,7 +36,6 @@ import type {
   MessageAck,
   PresenceStatus,
   ReadUpdatedFrame,
-  RoomList,
   ServerFrame,
 } from './types'
 
@@ -45,9 +45,6 @@ const browserOffline = (): boolean => isBrowser() && (globalThis as { navigator?
 
 /** A setup that can never connect (not worth retrying). */
 class ConfigError extends Error {}
-
-/** Up to this many rooms are caught up with one `sync` each; more are first checked against the room list. */
-const CATCH_UP_DIRECT_MAX = 8
 
 const strip = <T extends { type: string }>(f: T): Omit<T, 'type'> => {
   const { type: _type, ...rest } = f
@@ -88,6 +85,7 @@ export class ChatClient extends Emitter<ChatEvents> {
   /** Sends and reads waiting for their answer (built in the constructor). */
   private readonly reqs: PendingRequests
   private readonly typist: TypingSender
+  private readonly catchUp: ChangeCatchUp
   private readonly presenceMap = new Map<string, PresenceStatus>()
   private connectWaiters: { resolve: (i: ConnectedInfo) => void; reject: (e: Error) => void }[] = []
 
@@ -129,6 +127,14 @@ export class ChatClient extends Emitter<ChatEvents> {
       typingIdleMs: opts.typingIdleMs ?? 3000,
     }
     this.reqs = new PendingRequests(this.o.requestTimeoutMs, (frame) => this.write(frame))
+    this.catchUp = new ChangeCatchUp({
+      rest: this.rest,
+      revs: this.revs,
+      socket: () => this.ws,
+      live: () => this.live,
+      write: (frame) => this.write(frame),
+      synced: (roomId, rev) => this.emit('changes.synced', { room_id: roomId, rev }),
+    })
     this.typist = new TypingSender(this.o.typingIdleMs, (frame) => this.write(frame))
     this.pacer = new FramePacer(this.o.maxFramesPerSecond, () => (this.live ? this.ws : null))
     this.seq = new RoomSequencer(
@@ -422,10 +428,10 @@ export class ChatClient extends Emitter<ChatEvents> {
         return this.onConnected(f)
       case 'sync.done':
         if (f.room_id === undefined) return this.onInitialSyncDone()
-        if (f.request_id?.startsWith('rev:')) return this.onChangeSyncDone(f.room_id)
+        if (f.request_id?.startsWith('rev:')) return this.catchUp.done(f.room_id)
         return this.seq.onSyncDone(f.room_id)
       case 'sync.truncated': {
-        if ('from_rev' in f) return this.continueChangeSync(f.room_id, this.revs.truncated(f.room_id, f.from_rev))
+        if ('from_rev' in f) return this.catchUp.more(f.room_id, this.revs.truncated(f.room_id, f.from_rev))
         return this.seq.truncated(f.room_id, f.from_seq)
       }
       case 'message':
@@ -514,7 +520,7 @@ export class ChatClient extends Emitter<ChatEvents> {
     this.initialSyncDone = true
     // Every room is subscribed now: changes from here on arrive live, the ones missed by the sync.
     // On a first connection only rooms the app already tracked are caught up; later, every room seen.
-    void this.catchUpChanges(this.revs.beginCatchUp(this.roomsBeforeConnect))
+    void this.catchUp.start(this.revs.beginCatchUp(this.roomsBeforeConnect))
     for (const [roomId, r] of this.seq.rooms) if (r.pending.size) this.seq.fillGap(roomId, r)
     const w = this.connectWaiters
     this.connectWaiters = []
@@ -547,52 +553,6 @@ export class ChatClient extends Emitter<ChatEvents> {
   private dropCursors() {
     this.seq.clear()
     this.revs.clear()
-  }
-
-  /**
-   * Catches up on the changes of these rooms. Each `sync` costs rate-limit tokens and frames, so for
-   * more than a few rooms the room list (one call per 200 rooms, with each room's last_rev) picks the
-   * ones that changed; the others are current already (changes since that read arrive live, as every
-   * room is subscribed by now). If the list cannot be read, every room is synced.
-   */
-  private async catchUpChanges(rooms: [string, number][]) {
-    const ws = this.ws
-    let todo = rooms
-    if (rooms.length > CATCH_UP_DIRECT_MAX) {
-      try {
-        const lastRev = new Map<string, number>()
-        let cursor: string | null | undefined
-        let pages = 0
-        do {
-          const page = await this.rest.request<RoomList>('GET', '/v1/rooms', { query: { limit: 200, cursor: cursor ?? undefined } })
-          for (const r of page.rooms) lastRev.set(r.room_id, r.last_rev)
-          cursor = page.next_cursor
-        } while (cursor && ++pages < 100)
-        if (this.ws !== ws || !this.live) return
-        todo = []
-        for (const [roomId, after] of rooms) {
-          const last = lastRev.get(roomId)
-          if (last === undefined && !cursor) this.revs.forgetRoom(roomId) // not a member any more
-          else if (last !== undefined && last <= after) this.onChangeSyncDone(roomId)
-          else todo.push([roomId, after])
-        }
-      } catch {
-        if (this.ws !== ws || !this.live) return
-      }
-    }
-    for (const [roomId, after] of todo) this.continueChangeSync(roomId, after)
-  }
-
-  /** Asks for the room's changes after `afterRev` (again after a truncated catch-up). */
-  private continueChangeSync(roomId: string, afterRev: number) {
-    if (!this.live) return
-    this.write({ type: 'sync', room_id: roomId, after_rev: afterRev, request_id: `rev:${roomId}:${nextCount()}` })
-  }
-
-  private onChangeSyncDone(roomId: string) {
-    this.revs.caughtUp(roomId)
-    const rev = this.revs.roomRev(roomId)
-    if (rev !== undefined) this.emit('changes.synced', { room_id: roomId, rev })
   }
 
   // ---------------------------------------------------------------------------------------------
