@@ -22,184 +22,35 @@ import { ChatApiError, ChatClientError } from './errors'
 import { checkCredentials, isBrowser, joinUrl, resolve, wsHeadersSupported, type ClientOptions } from './options'
 import { RestClient } from './rest'
 import { RevTracker } from './revs'
+import { newId } from './ids'
+import { ChangeCatchUp } from './catch-up'
+import { FramePacer } from './pacer'
+import { PendingRequests } from './requests'
+import { TypingSender } from './typing'
+import { RoomSequencer, type RoomState } from './sequencer'
+import type { ChangedMessage, ChatClientOptions, ChatEvents, ConnectedInfo, ConnectionState, SendOptions, WebSocketCtor, WebSocketLike } from './client-types'
 import type {
-  AckReceivedFrame,
   ConnectedFrame,
   ErrorFrame,
-  MemberFrame,
   Message,
   MessageAck,
-  MessageChange,
-  NotificationFrame,
   PresenceStatus,
   ReadUpdatedFrame,
-  RoomList,
   ServerFrame,
-  TypingFrame,
 } from './types'
 
-/**
- * A handler slot that each implementation's own event type fits (the DOM's MessageEvent, the ws
- * package's): declared as a method, so TypeScript compares its parameter both ways.
- */
-type Handler<E> = { handle(ev: E): void }['handle'] | null
-
-/** The parts of a WebSocket the client uses (the browser's, Bun's, Node.js 22's, or the `ws` package's). */
-export interface WebSocketLike {
-  readonly readyState: number
-  send(data: string): void
-  close(code?: number, reason?: string): void
-  onopen: Handler<unknown>
-  onmessage: Handler<{ data: unknown }>
-  onclose: Handler<{ code: number; reason: string }>
-  onerror: Handler<unknown>
-}
-/**
- * A WebSocket class. The client calls it as `new WebSocket(url)` (browsers) or
- * `new WebSocket(url, { headers })` (Bun, Node.js, the ws package); implementations type that
- * second argument differently (protocols, options), hence `any`.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type WebSocketCtor = new (url: string, init?: any) => WebSocketLike
-
-export interface ChatClientOptions extends ClientOptions {
-  /** Ack every delivered message automatically (default true). Off: call `ack()` yourself. */
-  autoAck?: boolean
-  /** Acks are coalesced per room over this many ms (default 20). */
-  ackDelayMs?: number
-  /** Send `notification.ack` for every notification delivered (default true). */
-  autoAckNotifications?: boolean
-  /** Reconnect policy (exponential backoff with jitter), or false to stay closed after a drop. */
-  reconnect?: Partial<BackoffOptions> | false
-  /** From opening the socket to the `connected` frame (default 10 000 ms). */
-  connectTimeoutMs?: number
-  /** Idle time after which the client pings (default 25 000 ms; 0 turns the heartbeat off). */
-  heartbeatIntervalMs?: number
-  /** A ping unanswered this long drops the connection and reconnects (default 10 000 ms). */
-  heartbeatTimeoutMs?: number
-  /** How long `send`/`markRead` wait for their answer, reconnects included (default 30 000 ms). */
-  requestTimeoutMs?: number
-  /** A gap in a room's seqs waits this long (without progress) for its `sync` before it is skipped (default 10 000 ms). */
-  gapTimeoutMs?: number
-  /** Outgoing frames per second (default 40, burst twice that), under the server's WS_MSG_RATE (50). */
-  maxFramesPerSecond?: number
-  /** A typing indicator stops this long after the last `typing()` call (default 3000 ms). */
-  typingIdleMs?: number
-  /** WebSocket implementation (default: the global one). */
-  WebSocket?: WebSocketCtor
-}
-
-/** A message in its state after a change, with what the change was. */
-export type ChangedMessage = Message & { change: MessageChange }
-
-export interface SendOptions {
-  meta?: Record<string, unknown>
-  /** The idempotency key (default: a fresh one; kept across resends). */
-  clientMsgId?: string
-  /** Makes the message a reply to this top-level message of the room (its thread). */
-  parentId?: string
-  /** User ids the message mentions (members of the room, at most 50). */
-  mentions?: string[]
-  /** upload_ids from rest.uploadFile. */
-  attachments?: string[]
-}
-
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
-
-export interface ConnectedInfo {
-  connection_id: string
-  user_id: string
-  server_time: string
-  epoch: string
-  /** True when this is not the first connection of this client. */
-  reconnected: boolean
-  /** True when the server's epoch differs from the previous connection's (cursors were dropped). */
-  epochChanged: boolean
-}
-
-export interface ChatEvents {
-  state: ConnectionState
-  /** A `connected` frame: the server is syncing what this user has not acked. */
-  connected: ConnectedInfo
-  /** The sync after connecting is over: what follows is live. */
-  synced: { connection_id: string }
-  disconnected: { code: number; reason: string; willReconnect: boolean }
-  reconnecting: { attempt: number; delayMs: number }
-  /** The server said it is going away; the client reconnects after `reconnect_after_ms`. */
-  shutdown: { reconnect_after_ms: number }
-  epoch: { previous: string; current: string }
-  /** A new message, once, in ascending seq per room. */
-  message: Message
-  /** A change to a message (edit, reaction, pin, reply…), once per rev, only when newer than the copy held. */
-  'message.updated': ChangedMessage
-  /** A message was deleted (content "", mentions, reactions and pin gone); once, like message.updated. */
-  'message.deleted': ChangedMessage
-  /** A room's change catch-up after (re)connecting is over: its copies are current up to `rev`. */
-  'changes.synced': { room_id: string; rev: number }
-  typing: Omit<TypingFrame, 'type'>
-  presence: { user_id: string; status: PresenceStatus }
-  /** A read marker moved (the caller's own, or another member's with read receipts on). */
-  read: Omit<ReadUpdatedFrame, 'type' | 'request_id'>
-  /** The server confirmed this connection's ack. */
-  ack: Omit<AckReceivedFrame, 'type' | 'request_id'>
-  'member.joined': Omit<MemberFrame, 'type'>
-  'member.left': Omit<MemberFrame, 'type'>
-  notification: Omit<NotificationFrame, 'type'>
-  /** An `error` frame that answers no pending request, or a connection-level failure. */
-  error: ChatApiError | ChatClientError
-  /** Every frame as received (for debugging and frame types newer than this SDK). */
-  frame: ServerFrame
-}
-
-interface RoomState {
-  /** Highest seq delivered to the app in order (undefined: nothing yet, take the first as the start). */
-  cursor?: number
-  /** Messages past a gap, waiting for it to be filled. */
-  pending: Map<number, Message>
-  /** Seq ranges given up on after a sync found nothing there; a late arrival inside is still delivered. */
-  skipped: [number, number][]
-  /** An explicit `sync` for this room is in flight. */
-  syncing: boolean
-  /** A `sync.truncated` asked for more after this seq once the current sync is done. */
-  moreAfter?: number
-  gapTimer?: ReturnType<typeof setTimeout>
-  ackTimer?: ReturnType<typeof setTimeout>
-  /** Highest seq the app wants acked, sent on this connection, and confirmed by `ack.received`. */
-  ackWanted: number
-  ackSent: number
-  ackConfirmed: number
-}
-
-interface PendingRequest {
-  frame: Record<string, unknown> & { request_id: string }
-  reply: string
-  /** Sent again after a reconnect (sends carry a client_msg_id; reads never move back). */
-  resend: boolean
-  resolve: (f: Record<string, unknown>) => void
-  reject: (e: Error) => void
-  timer: ReturnType<typeof setTimeout>
-}
+export type { ChangedMessage, ChatClientOptions, ChatEvents, ConnectedInfo, ConnectionState, SendOptions, WebSocketCtor, WebSocketLike } from './client-types'
 
 const browserOffline = (): boolean => isBrowser() && (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false
 
 /** A setup that can never connect (not worth retrying). */
 class ConfigError extends Error {}
 
-const SEEN_MAX = 10_000
-/** Up to this many rooms are caught up with one `sync` each; more are first checked against the room list. */
-const CATCH_UP_DIRECT_MAX = 8
-const OPEN = 1
-
-let idCounter = 0
-function newId(prefix: string): string {
-  const rand = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(9)), (b) => b.toString(36).padStart(2, '0')).join('')
-  return `${prefix}${(++idCounter).toString(36)}_${rand}`.slice(0, 64)
-}
-
 const strip = <T extends { type: string }>(f: T): Omit<T, 'type'> => {
   const { type: _type, ...rest } = f
   return rest
 }
+
 
 export class ChatClient extends Emitter<ChatEvents> {
   /** Typed REST calls for every tenant endpoint, with the same credentials. */
@@ -230,20 +81,18 @@ export class ChatClient extends Emitter<ChatEvents> {
   private _connectionId?: string
   private lastInfo?: ConnectedInfo
 
-  private readonly rooms = new Map<string, RoomState>()
-  private readonly seen = new Set<string>()
-  private readonly seenOrder: string[] = []
   private readonly seenNotifications = new Set<string>()
-  private readonly requests = new Map<string, PendingRequest>()
-  private readonly typingState = new Map<string, { sentAt: number; stopTimer: ReturnType<typeof setTimeout> }>()
+  /** Sends and reads waiting for their answer (built in the constructor). */
+  private readonly reqs: PendingRequests
+  private readonly typist: TypingSender
+  private readonly catchUp: ChangeCatchUp
   private readonly presenceMap = new Map<string, PresenceStatus>()
   private connectWaiters: { resolve: (i: ConnectedInfo) => void; reject: (e: Error) => void }[] = []
 
-  // Outgoing pacing: a token bucket in front of the socket.
-  private outq: string[] = []
-  private tokens: number
-  private refilledAt = Date.now()
-  private pumpTimer?: ReturnType<typeof setTimeout>
+  /** Outgoing pacing: a token bucket in front of the socket (built in the constructor). */
+  private readonly pacer: FramePacer
+  /** Per-room order, dedupe and gaps. */
+  private readonly seq: RoomSequencer
 
   private readonly onOnline = () => this.reconnectNow()
   // A socket can look open for minutes after the network is gone; when the browser says it is
@@ -277,7 +126,34 @@ export class ChatClient extends Emitter<ChatEvents> {
       maxFramesPerSecond: opts.maxFramesPerSecond ?? 40,
       typingIdleMs: opts.typingIdleMs ?? 3000,
     }
-    this.tokens = this.o.maxFramesPerSecond * 2
+    this.reqs = new PendingRequests(this.o.requestTimeoutMs, (frame) => this.write(frame))
+    this.catchUp = new ChangeCatchUp({
+      rest: this.rest,
+      revs: this.revs,
+      socket: () => this.ws,
+      live: () => this.live,
+      write: (frame) => this.write(frame),
+      synced: (roomId, rev) => this.emit('changes.synced', { room_id: roomId, rev }),
+    })
+    this.typist = new TypingSender(this.o.typingIdleMs, (frame) => this.write(frame))
+    this.pacer = new FramePacer(this.o.maxFramesPerSecond, () => (this.live ? this.ws : null))
+    this.seq = new RoomSequencer(
+      {
+        live: () => this.live,
+        synced: () => this.initialSyncDone,
+        write: (frame) => this.write(frame),
+        deliver: (roomId, r, m, inOrder) => {
+          this.revs.note(m) // a message synced by seq comes in its current state: its changes so far are in it
+          this.emit('message', m)
+          if (this.o.autoAck && inOrder) {
+            r.ackWanted = Math.max(r.ackWanted, m.seq)
+            this.scheduleAck(roomId, r)
+          }
+        },
+        duplicate: () => void this.duplicatesDropped++,
+      },
+      this.o.gapTimeoutMs,
+    )
   }
 
   get state(): ConnectionState {
@@ -296,7 +172,7 @@ export class ChatClient extends Emitter<ChatEvents> {
   }
   /** Highest seq delivered in order for a room (what the client acks). */
   lastSeq(roomId: string): number | undefined {
-    return this.rooms.get(roomId)?.cursor
+    return this.seq.rooms.get(roomId)?.cursor
   }
   /** The room's change cursor: every change up to this rev has been emitted (or was in a copy given to trackRoom). */
   lastRev(roomId: string): number | undefined {
@@ -364,9 +240,8 @@ export class ChatClient extends Emitter<ChatEvents> {
         ws.close(1000, 'closed by client')
       } catch {}
     }
-    for (const r of this.rooms.values()) this.clearRoomTimers(r)
-    for (const t of this.typingState.values()) clearTimeout(t.stopTimer)
-    this.typingState.clear()
+    for (const r of this.seq.rooms.values()) this.seq.clearTimers(r)
+    this.typist.reset()
     this.failAll(new ChatClientError('CLOSED', 'client closed'))
     this.setState('closed')
   }
@@ -466,24 +341,16 @@ export class ChatClient extends Emitter<ChatEvents> {
     clearTimeout(this.connectTimer)
     clearInterval(this.heartbeatTimer)
     clearTimeout(this.pongTimer)
-    clearTimeout(this.pumpTimer)
-    this.pumpTimer = undefined
-    this.outq = []
+    this.pacer.clear()
     this.revs.connectionLost()
-    for (const r of this.rooms.values()) {
-      this.clearRoomTimers(r)
+    for (const r of this.seq.rooms.values()) {
+      this.seq.clearTimers(r)
       r.syncing = false
       r.moreAfter = undefined
       r.ackSent = r.ackConfirmed
     }
-    for (const t of this.typingState.values()) clearTimeout(t.stopTimer)
-    this.typingState.clear()
-    for (const [id, p] of this.requests) {
-      if (p.resend) continue
-      this.requests.delete(id)
-      clearTimeout(p.timer)
-      p.reject(new ChatClientError('CLOSED', 'connection lost before the answer'))
-    }
+    this.typist.reset()
+    this.reqs.connectionLost(() => new ChatClientError('CLOSED', 'connection lost before the answer'))
     if (this.closedByUser) return
     const willReconnect = this.o.reconnect !== false
     this.emit('disconnected', { code, reason, willReconnect })
@@ -543,11 +410,7 @@ export class ChatClient extends Emitter<ChatEvents> {
   }
 
   private failAll(e: Error) {
-    for (const [id, p] of this.requests) {
-      this.requests.delete(id)
-      clearTimeout(p.timer)
-      p.reject(e)
-    }
+    this.reqs.failAll(e)
     const w = this.connectWaiters
     this.connectWaiters = []
     for (const c of w) c.reject(e)
@@ -559,30 +422,20 @@ export class ChatClient extends Emitter<ChatEvents> {
   private onFrame(f: ServerFrame) {
     this.emit('frame', f)
     const rid = (f as { request_id?: string }).request_id
-    if (rid !== undefined && f.type !== 'error') {
-      const p = this.requests.get(rid)
-      if (p && p.reply === f.type) {
-        this.requests.delete(rid)
-        clearTimeout(p.timer)
-        p.resolve(strip(f) as Record<string, unknown>)
-      }
-    }
+    if (rid !== undefined && f.type !== 'error') this.reqs.answer(rid, f.type, strip(f) as Record<string, unknown>)
     switch (f.type) {
       case 'connected':
         return this.onConnected(f)
       case 'sync.done':
         if (f.room_id === undefined) return this.onInitialSyncDone()
-        if (f.request_id?.startsWith('rev:')) return this.onChangeSyncDone(f.room_id)
-        return this.onRoomSyncDone(f.room_id)
+        if (f.request_id?.startsWith('rev:')) return this.catchUp.done(f.room_id)
+        return this.seq.onSyncDone(f.room_id)
       case 'sync.truncated': {
-        if ('from_rev' in f) return this.continueChangeSync(f.room_id, this.revs.truncated(f.room_id, f.from_rev))
-        const r = this.room(f.room_id)
-        r.moreAfter = f.from_seq - 1
-        if (!r.syncing) this.continueSync(f.room_id, r)
-        return
+        if ('from_rev' in f) return this.catchUp.more(f.room_id, this.revs.truncated(f.room_id, f.from_rev))
+        return this.seq.truncated(f.room_id, f.from_seq)
       }
       case 'message':
-        return this.onMessage(strip(f) as Message)
+        return this.seq.onMessage(strip(f) as Message)
       case 'message.updated':
       case 'message.deleted': {
         const m = strip(f) as ChangedMessage
@@ -595,7 +448,7 @@ export class ChatClient extends Emitter<ChatEvents> {
       case 'message.sent':
         return
       case 'ack.received': {
-        const r = this.room(f.room_id)
+        const r = this.seq.room(f.room_id)
         r.ackConfirmed = Math.max(r.ackConfirmed, f.seq)
         return this.emit('ack', { room_id: f.room_id, user_id: f.user_id, seq: f.seq })
       }
@@ -610,9 +463,7 @@ export class ChatClient extends Emitter<ChatEvents> {
         return this.emit('member.joined', strip(f))
       case 'member.left':
         if (f.user_id === this._userId) {
-          const r = this.rooms.get(f.room_id)
-          if (r) this.clearRoomTimers(r)
-          this.rooms.delete(f.room_id)
+          this.seq.forget(f.room_id)
           this.revs.forgetRoom(f.room_id)
         }
         return this.emit('member.left', strip(f))
@@ -652,15 +503,15 @@ export class ChatClient extends Emitter<ChatEvents> {
       epochChanged,
     }
     // Rooms with traffic before this connection (not the ones its sync is about to bring).
-    this.roomsBeforeConnect = this.everConnected ? [...this.rooms.keys()] : []
+    this.roomsBeforeConnect = this.everConnected ? [...this.seq.rooms.keys()] : []
     this.everConnected = true
     this.lastInfo = info
     this.setState('open')
     this.startHeartbeat()
     // Unanswered sends and reads, in their original order (same request_id and client_msg_id).
-    for (const p of this.requests.values()) this.write(p.frame)
+    this.reqs.resendAll()
     // Acks the last connection did not get confirmed.
-    for (const [roomId, r] of this.rooms) if (r.ackWanted > r.ackConfirmed) this.flushAck(roomId)
+    for (const [roomId, r] of this.seq.rooms) if (r.ackWanted > r.ackConfirmed) this.flushAck(roomId)
     if (epochChanged) this.emit('epoch', { previous: previous!, current: f.epoch })
     this.emit('connected', info)
   }
@@ -669,8 +520,8 @@ export class ChatClient extends Emitter<ChatEvents> {
     this.initialSyncDone = true
     // Every room is subscribed now: changes from here on arrive live, the ones missed by the sync.
     // On a first connection only rooms the app already tracked are caught up; later, every room seen.
-    void this.catchUpChanges(this.revs.beginCatchUp(this.roomsBeforeConnect))
-    for (const [roomId, r] of this.rooms) if (r.pending.size) this.fillGap(roomId, r)
+    void this.catchUp.start(this.revs.beginCatchUp(this.roomsBeforeConnect))
+    for (const [roomId, r] of this.seq.rooms) if (r.pending.size) this.seq.fillGap(roomId, r)
     const w = this.connectWaiters
     this.connectWaiters = []
     if (this.lastInfo) for (const c of w) c.resolve(this.lastInfo)
@@ -681,15 +532,8 @@ export class ChatClient extends Emitter<ChatEvents> {
     const err = new ChatApiError(f.code, f.message, { field: f.field, requestId: f.request_id, source: 'ws' })
     const rid = f.request_id
     if (rid !== undefined) {
-      const p = this.requests.get(rid)
-      if (p) {
-        // Draining for a restart: keep it; it goes again on the next connection.
-        if (f.code === 'SERVICE_UNAVAILABLE' && p.resend && this.shutdownHint !== null) return
-        this.requests.delete(rid)
-        clearTimeout(p.timer)
-        p.reject(err)
-        return
-      }
+      // Draining for a restart: a resendable request stays; it goes again on the next connection.
+      if (this.reqs.refuse(rid, err, f.code === 'SERVICE_UNAVAILABLE' && this.shutdownHint !== null)) return
       if (rid.startsWith('rev:')) {
         this.revs.abandon(rid.slice(4, rid.lastIndexOf(':')))
         this.emit('error', err)
@@ -697,184 +541,18 @@ export class ChatClient extends Emitter<ChatEvents> {
       }
       if (rid.startsWith('sync:')) {
         // A sync the server refused (access lost): stop waiting for the gap.
-        const roomId = rid.slice(5, rid.lastIndexOf(':'))
-        const r = this.rooms.get(roomId)
-        if (r) {
-          r.syncing = false
-          r.moreAfter = undefined
-          this.skipGap(roomId, r)
-        }
+        this.seq.syncRefused(rid.slice(5, rid.lastIndexOf(':')))
       }
     }
     this.emit('error', err)
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Per-room order, dedupe and gaps
-
-  private room(roomId: string): RoomState {
-    let r = this.rooms.get(roomId)
-    if (!r) this.rooms.set(roomId, (r = { pending: new Map(), skipped: [], syncing: false, ackWanted: 0, ackSent: 0, ackConfirmed: 0 }))
-    return r
-  }
-
-  private clearRoomTimers(r: RoomState) {
-    clearTimeout(r.gapTimer)
-    clearTimeout(r.ackTimer)
-    r.gapTimer = r.ackTimer = undefined
-  }
+  // Per-room order (sequencer.ts) and the change catch-up
 
   private dropCursors() {
-    for (const r of this.rooms.values()) this.clearRoomTimers(r)
-    this.rooms.clear()
+    this.seq.clear()
     this.revs.clear()
-    this.seen.clear()
-    this.seenOrder.length = 0
-  }
-
-  private onMessage(m: Message) {
-    const r = this.room(m.room_id)
-    if (this.seen.has(m.message_id)) {
-      this.duplicatesDropped++
-      return
-    }
-    if (r.cursor !== undefined && m.seq <= r.cursor) {
-      const i = r.skipped.findIndex(([a, b]) => m.seq >= a && m.seq <= b)
-      if (i < 0) {
-        this.duplicatesDropped++
-        return
-      }
-      this.deliver(m.room_id, r, m, false) // late, inside a range given up on: better late than lost
-      return
-    }
-    if (r.cursor === undefined || m.seq === r.cursor + 1) {
-      this.deliver(m.room_id, r, m, true)
-      this.drain(m.room_id, r)
-      return
-    }
-    if (!r.pending.has(m.seq)) r.pending.set(m.seq, m)
-    this.fillGap(m.room_id, r)
-  }
-
-  private deliver(roomId: string, r: RoomState, m: Message, inOrder: boolean) {
-    if (inOrder) r.cursor = m.seq
-    this.revs.note(m) // a message synced by seq comes in its current state: its changes so far are in it
-    this.seen.add(m.message_id)
-    this.seenOrder.push(m.message_id)
-    if (this.seenOrder.length > SEEN_MAX) this.seen.delete(this.seenOrder.shift()!)
-    if (r.syncing) this.armGapTimer(roomId, r)
-    this.emit('message', m)
-    if (this.o.autoAck && inOrder) {
-      r.ackWanted = Math.max(r.ackWanted, m.seq)
-      this.scheduleAck(roomId, r)
-    }
-  }
-
-  private drain(roomId: string, r: RoomState) {
-    for (const seq of [...r.pending.keys()]) if (r.cursor !== undefined && seq <= r.cursor) r.pending.delete(seq)
-    let next: Message | undefined
-    while (r.cursor !== undefined && (next = r.pending.get(r.cursor + 1))) {
-      r.pending.delete(next.seq)
-      if (this.seen.has(next.message_id)) {
-        r.cursor = next.seq
-        continue
-      }
-      this.deliver(roomId, r, next, true)
-    }
-  }
-
-  /** Asks the server for what lies between the cursor and the held-back messages. */
-  private fillGap(roomId: string, r: RoomState) {
-    if (!this.live || !this.initialSyncDone || r.syncing || r.cursor === undefined) return
-    r.moreAfter = r.cursor
-    this.continueSync(roomId, r)
-  }
-
-  private continueSync(roomId: string, r: RoomState) {
-    if (r.moreAfter === undefined || !this.live) return
-    const after = r.moreAfter
-    r.moreAfter = undefined
-    r.syncing = true
-    this.write({ type: 'sync', room_id: roomId, after_seq: after, request_id: `sync:${roomId}:${(++idCounter).toString(36)}` })
-    this.armGapTimer(roomId, r)
-  }
-
-  private onRoomSyncDone(roomId: string) {
-    const r = this.rooms.get(roomId)
-    if (!r) return
-    r.syncing = false
-    clearTimeout(r.gapTimer)
-    r.gapTimer = undefined
-    if (r.moreAfter !== undefined) return this.continueSync(roomId, r)
-    // The server sent everything after the cursor: what is still missing does not exist for us.
-    if (r.pending.size) this.skipGap(roomId, r)
-  }
-
-  /**
-   * Catches up on the changes of these rooms. Each `sync` costs rate-limit tokens and frames, so for
-   * more than a few rooms the room list (one call per 200 rooms, with each room's last_rev) picks the
-   * ones that changed; the others are current already (changes since that read arrive live, as every
-   * room is subscribed by now). If the list cannot be read, every room is synced.
-   */
-  private async catchUpChanges(rooms: [string, number][]) {
-    const ws = this.ws
-    let todo = rooms
-    if (rooms.length > CATCH_UP_DIRECT_MAX) {
-      try {
-        const lastRev = new Map<string, number>()
-        let cursor: string | null | undefined
-        let pages = 0
-        do {
-          const page = await this.rest.request<RoomList>('GET', '/v1/rooms', { query: { limit: 200, cursor: cursor ?? undefined } })
-          for (const r of page.rooms) lastRev.set(r.room_id, r.last_rev)
-          cursor = page.next_cursor
-        } while (cursor && ++pages < 100)
-        if (this.ws !== ws || !this.live) return
-        todo = []
-        for (const [roomId, after] of rooms) {
-          const last = lastRev.get(roomId)
-          if (last === undefined && !cursor) this.revs.forgetRoom(roomId) // not a member any more
-          else if (last !== undefined && last <= after) this.onChangeSyncDone(roomId)
-          else todo.push([roomId, after])
-        }
-      } catch {
-        if (this.ws !== ws || !this.live) return
-      }
-    }
-    for (const [roomId, after] of todo) this.continueChangeSync(roomId, after)
-  }
-
-  /** Asks for the room's changes after `afterRev` (again after a truncated catch-up). */
-  private continueChangeSync(roomId: string, afterRev: number) {
-    if (!this.live) return
-    this.write({ type: 'sync', room_id: roomId, after_rev: afterRev, request_id: `rev:${roomId}:${(++idCounter).toString(36)}` })
-  }
-
-  private onChangeSyncDone(roomId: string) {
-    this.revs.caughtUp(roomId)
-    const rev = this.revs.roomRev(roomId)
-    if (rev !== undefined) this.emit('changes.synced', { room_id: roomId, rev })
-  }
-
-  private armGapTimer(roomId: string, r: RoomState) {
-    clearTimeout(r.gapTimer)
-    r.gapTimer = setTimeout(() => {
-      r.gapTimer = undefined
-      r.syncing = false
-      r.moreAfter = undefined
-      this.skipGap(roomId, r)
-    }, this.o.gapTimeoutMs)
-  }
-
-  /** Delivers the held-back messages in order, recording the seqs jumped over. */
-  private skipGap(roomId: string, r: RoomState) {
-    if (!r.pending.size) return
-    const lowest = Math.min(...r.pending.keys())
-    if (r.cursor !== undefined && lowest > r.cursor + 1) r.skipped.push([r.cursor + 1, lowest - 1])
-    if (r.skipped.length > 100) r.skipped.shift()
-    r.cursor = lowest - 1
-    this.drain(roomId, r)
-    if (r.pending.size) this.skipGap(roomId, r)
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -883,40 +561,12 @@ export class ChatClient extends Emitter<ChatEvents> {
   /** Queues a frame behind the pacing bucket; frames wait for `connected` (requests are kept). */
   private write(frame: Record<string, unknown>) {
     if (!this.live) return
-    this.outq.push(JSON.stringify(frame))
-    this.pump()
-  }
-
-  private pump() {
-    const ws = this.ws
-    if (!ws || !this.live || ws.readyState !== OPEN) return
-    const rate = this.o.maxFramesPerSecond
-    const now = Date.now()
-    this.tokens = Math.min(rate * 2, this.tokens + ((now - this.refilledAt) / 1000) * rate)
-    this.refilledAt = now
-    while (this.outq.length && this.tokens >= 1) {
-      ws.send(this.outq.shift()!)
-      this.tokens -= 1
-    }
-    if (this.outq.length && !this.pumpTimer)
-      this.pumpTimer = setTimeout(() => {
-        this.pumpTimer = undefined
-        this.pump()
-      }, Math.ceil(1000 / rate))
+    this.pacer.push(JSON.stringify(frame))
   }
 
   private request<T>(frame: Record<string, unknown>, reply: string, resend: boolean, clientMsgId?: string): Promise<T> {
     if (this.closedByUser) return Promise.reject(new ChatClientError('CLOSED', 'client is closed'))
-    const request_id = newId('r')
-    const full = { ...frame, request_id }
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.requests.delete(request_id)
-        reject(new ChatClientError('TIMEOUT', `no ${reply} within ${this.o.requestTimeoutMs} ms`, { clientMsgId }))
-      }, this.o.requestTimeoutMs)
-      this.requests.set(request_id, { frame: full, reply, resend, resolve: resolve as (f: Record<string, unknown>) => void, reject, timer })
-      this.write(full)
-    })
+    return this.reqs.send<T>(frame, reply, resend, clientMsgId)
   }
 
   private scheduleAck(roomId: string, r: RoomState) {
@@ -928,7 +578,7 @@ export class ChatClient extends Emitter<ChatEvents> {
   }
 
   private flushAck(roomId: string) {
-    const r = this.rooms.get(roomId)
+    const r = this.seq.rooms.get(roomId)
     if (!r || !this.live || r.ackWanted <= r.ackSent) return
     r.ackSent = r.ackWanted
     this.write({ type: 'ack', room_id: roomId, seq: r.ackWanted })
@@ -974,7 +624,7 @@ export class ChatClient extends Emitter<ChatEvents> {
    * room. Resolves with the marker the server holds (it never moves back).
    */
   markRead(roomId: string, seq?: number): Promise<{ room_id: string; user_id: string; seq: number }> {
-    const s = seq ?? this.rooms.get(roomId)?.cursor
+    const s = seq ?? this.seq.rooms.get(roomId)?.cursor
     if (s === undefined) return Promise.reject(new TypeError(`no message seen in ${roomId} yet: pass a seq`))
     return this.request<ReadUpdatedFrame>({ type: 'read', room_id: roomId, seq: s }, 'read.updated', true).then(({ room_id, user_id, seq }) => ({
       room_id,
@@ -985,7 +635,7 @@ export class ChatClient extends Emitter<ChatEvents> {
 
   /** Acks up to `seq` (only needed with `autoAck: false`; never moves back). */
   ack(roomId: string, seq: number): void {
-    const r = this.room(roomId)
+    const r = this.seq.room(roomId)
     r.ackWanted = Math.max(r.ackWanted, seq)
     this.flushAck(roomId)
   }
@@ -995,21 +645,11 @@ export class ChatClient extends Emitter<ChatEvents> {
    * `typing.stop` after `typingIdleMs` without a call. Nothing is sent while disconnected.
    */
   typing(roomId: string): void {
-    if (!this.live) return
-    const now = Date.now()
-    const t = this.typingState.get(roomId)
-    if (t) clearTimeout(t.stopTimer)
-    const refresh = !t || now - t.sentAt > 4000 // the server ends a start not refreshed within 6 s
-    if (refresh) this.write({ type: 'typing.start', room_id: roomId })
-    this.typingState.set(roomId, { sentAt: refresh ? now : t!.sentAt, stopTimer: setTimeout(() => this.stopTyping(roomId), this.o.typingIdleMs) })
+    if (this.live) this.typist.keystroke(roomId)
   }
 
   /** Ends this client's typing indicator in a room (sending does it too). */
   stopTyping(roomId: string): void {
-    const t = this.typingState.get(roomId)
-    if (!t) return
-    clearTimeout(t.stopTimer)
-    this.typingState.delete(roomId)
-    this.write({ type: 'typing.stop', room_id: roomId })
+    this.typist.stop(roomId)
   }
 }

@@ -16,3 +16,31 @@ export function decodeCursor(cursor: string, shape: ('string' | 'number')[]): (s
   } catch {}
   throw invalid('cursor', 'cursor is not valid')
 }
+
+/**
+ * Lists ordered by (created_at, insertion order): `ord` is SQLite's rowid or PostgreSQL's identity
+ * column of that name (migration 0009), so rows of one millisecond keep the order they were made in
+ * whatever their (random) ids. The cursor carries the last row's [created_at, ord].
+ */
+export type WithOrd<R> = R & { ord: number | string | bigint }
+
+/** The position an insertion-order cursor names: rows after (or, newest first, before) it. */
+export function decodeOrdCursor(cursor: string): { at: string; ord: number } {
+  const [at, ord] = decodeCursor(cursor, ['string', 'number']) as [string, number]
+  return { at, ord }
+}
+
+/** One page of `limit` rows out of limit + 1 read, without their `ord` (not part of any row type). */
+export function ordPage<R extends { created_at: string }>(rows: WithOrd<R>[], limit: number): { rows: R[]; next_cursor: string | null } {
+  const page = rows.slice(0, limit)
+  const last = page[page.length - 1]
+  return {
+    rows: page.map(withoutOrd),
+    next_cursor: rows.length > limit ? encodeCursor([last.created_at, Number(last.ord)]) : null,
+  }
+}
+
+export function withoutOrd<R>(row: WithOrd<R>): R {
+  const { ord: _, ...rest } = row
+  return rest as R
+}

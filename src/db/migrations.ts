@@ -8,6 +8,7 @@ import m0005 from '../../migrations/sqlite/0005_uploads.sql' with { type: 'text'
 import m0006 from '../../migrations/sqlite/0006_moderation.sql' with { type: 'text' }
 import m0007 from '../../migrations/sqlite/0007_search.sql' with { type: 'text' }
 import m0008 from '../../migrations/sqlite/0008_lifecycle.sql' with { type: 'text' }
+import m0009 from '../../migrations/sqlite/0009_list_order.sql' with { type: 'text' }
 
 export interface Migration {
   version: number
@@ -25,4 +26,5 @@ export const sqliteMigrations: Migration[] = [
   { version: 6, name: '0006_moderation', sql: m0006 },
   { version: 7, name: '0007_search', sql: m0007 },
   { version: 8, name: '0008_lifecycle', sql: m0008 },
+  { version: 9, name: '0009_list_order', sql: m0009 },
 ]

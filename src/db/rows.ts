@@ -25,13 +25,6 @@ export type SecretColumn = 'api_key_hash' | 'webhook_secret' | 'user_token_secre
 /** A tenant row's columns; a deleted tenant (deleted_at set, SPEC §15) is never returned: its keys are dead. */
 export const TENANT_COLUMNS = 'tenant_id, name, api_key_hash, webhook_secret, user_token_secret, config, created_at'
 
-/** One page of tenants, oldest first, from `limit + 1` rows. */
-export function toTenantPage(rows: TenantRow[], limit: number): { rows: TenantRow[]; next_cursor: string | null } {
-  const page = rows.slice(0, limit)
-  const last = page[page.length - 1]
-  return { rows: page, next_cursor: rows.length > limit ? encodeCursor([last.created_at, last.tenant_id]) : null }
-}
-
 // ── Messages
 
 export interface MessageRow {

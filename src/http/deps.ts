@@ -42,6 +42,35 @@ export async function chargeItems(deps: RouteDeps, request: Request, set: { head
   }
 }
 
+/**
+ * A list route's whole body: read the page, charge it by its item count (chargeItems), return it.
+ * The read comes first because the cost is only known once the page is.
+ */
+export async function chargedPage<P>(
+  deps: RouteDeps,
+  request: Request,
+  set: { headers: Record<string, unknown> },
+  read: Promise<P>,
+  items: (page: P) => number,
+): Promise<P> {
+  const page = await read
+  await chargeItems(deps, request, set, items(page))
+  return page
+}
+
+/** A create route's answer: status 201 and the created thing, once the write is done. */
+export async function created<R>(set: { status?: number | string }, write: Promise<R>): Promise<R> {
+  const r = await write
+  set.status = 201
+  return r
+}
+
+/** A delete route's answer: status 204 and no body, once the write is done. */
+export async function noContent(set: { status?: number | string }, write: Promise<unknown>): Promise<void> {
+  await write
+  set.status = 204
+}
+
 /** The caller that onRequest authenticated on an app-level route (user optional). */
 export function callerOf(deps: RouteDeps, request: Request): AppCaller {
   const c = deps.states.get(request)?.caller

@@ -76,10 +76,7 @@ describe('WebSocket delivery', () => {
   test('an offline target gets it on connect; acked ones are not redelivered, unacked ones are', async () => {
     const t = await s.newTenant()
     const n1 = await notifyOk(t, { user_ids: ['carol'] }, 'a', { i: 1 })
-    // "Oldest first" needs two ages: created_at has millisecond precision, and two notifications of
-    // the same millisecond have no order between them on PostgreSQL.
-    const after = Date.parse(n1.created_at)
-    while (Date.now() <= after) await Bun.sleep(1)
+    // Back to back, often in one millisecond: insertion order breaks the created_at tie (migration 0009).
     const n2 = await notifyOk(t, { user_ids: ['carol'] }, 'b', { i: 2 })
 
     let carol = await ready(s.wsUrl, t.headers('carol'))

@@ -2,47 +2,22 @@
 // page shows the image inline (loaded: natural width > 0, through a signed URL, no headers) and the
 // text file as a download link. No request leaves this machine; the screenshot must not be blank.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Browser, Page } from 'playwright-core'
-import { startTestServer, type TestServer, type TestTenant } from '../support/server'
+import { expect, test } from 'bun:test'
+import type { Page } from 'playwright-core'
 import { png } from '../support/images'
-import { guardNetwork, hasChromium, launch, pageProblems, pngStats, screenshot, SKIP_REASON } from './browser'
+import { hasChromium, pngStats, screenshot, SKIP_REASON } from './browser'
+import { demoPages } from '../support/demo-page'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: { querySelector(sel: string): any; querySelectorAll(sel: string): Iterable<any> & { length: number } }
 
-let s: TestServer
-let t: TestTenant
-let browser: Browser | null = null
-
-beforeAll(async () => {
-  if (!hasChromium) return
-  s = await startTestServer({ DEMO_ENABLED: '1' })
-  t = await s.newTenant()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await s?.stop()
-})
-
-async function signIn(user: string) {
-  const context = await browser!.newContext({ viewport: { width: 1100, height: 720 } })
-  const refused = await guardNetwork(context)
-  const page = await context.newPage()
-  const problems = pageProblems(page)
-  await page.goto(`${s.url}/demo`)
-  const token = (await t.as('backend')('POST', '/v1/tokens', { body: { user_id: user, ttl_s: 600 } })).body.token
-  await page.fill('#token', token)
-  await page.click('#connect')
-  await page.waitForSelector('#conn[data-state="open"]')
-  return { context, page, refused, problems }
-}
+const demo = demoPages()
+const signIn = (user: string) => demo.signIn(user)
 
 const openRoom = (page: Page, name: string) => page.locator('#rooms li', { has: page.locator('.name', { hasText: name }) }).click()
 
 test.skipIf(!hasChromium)(`a PNG attached in the demo page shows inline on the other user's page${hasChromium ? '' : ` (${SKIP_REASON})`}`, async () => {
-  const room = (await t.as('alice')('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'], name: 'pictures' } })).body.room_id as string
+  const room = (await demo.tenant.as('alice')('POST', '/v1/rooms', { body: { type: 'group', members: ['bob'], name: 'pictures' } })).body.room_id as string
   const alice = await signIn('alice')
   const bob = await signIn('bob')
   await openRoom(alice.page, 'pictures')
@@ -73,11 +48,11 @@ test.skipIf(!hasChromium)(`a PNG attached in the demo page shows inline on the o
   await bob.page.waitForFunction(() => document.querySelector('#messages li .attachments a.attachment-file')?.getAttribute('href')?.includes('/content?expires='))
   const link = bob.page.locator('#messages li .attachments a.attachment-file')
   expect(await link.textContent()).toContain('notes.txt')
-  const got = await fetch(new URL((await link.getAttribute('href'))!, s.url))
+  const got = await fetch(new URL((await link.getAttribute('href'))!, demo.server.url))
   expect(await got.text()).toBe('plan: ship it\n')
   expect(got.headers.get('content-disposition')).toStartWith('attachment;')
 
-  const history = await t.as('bob')('GET', `/v1/rooms/${room}/messages`)
+  const history = await demo.tenant.as('bob')('GET', `/v1/rooms/${room}/messages`)
   expect(history.body.messages.map((m: { attachments: { filename: string }[] }) => m.attachments.map((a) => a.filename))).toEqual([['orange.png'], ['notes.txt']])
 
   const shot = await screenshot(bob.page, 'demo-attachments-bob.png')

@@ -5,55 +5,17 @@
 // shows exactly alice's state (compared element by element, and with the server's), the reply in
 // the thread he had open, the mention highlighted, and the second room's mention count.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { startTestServer, type TestServer, type TestTenant } from '../support/server'
-import { guardNetwork, hasChromium, launch, pageProblems, SKIP_REASON } from './browser'
+import { expect, test } from 'bun:test'
+import type { Page } from 'playwright-core'
+import { hasChromium, SKIP_REASON } from './browser'
+import { demoPages } from '../support/demo-page'
 
 // The callbacks given to waitForFunction/evaluate run in the page, where this exists.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: { querySelector(sel: string): any; querySelectorAll(sel: string): Iterable<any> & { length: number } }
 
-let s: TestServer
-let t: TestTenant
-let browser: Browser | null = null
-
-beforeAll(async () => {
-  if (!hasChromium) return
-  s = await startTestServer({ DEMO_ENABLED: '1' })
-  t = await s.newTenant()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await s?.stop()
-})
-
-async function tokenFor(user: string): Promise<string> {
-  const r = await t.as('backend')('POST', '/v1/tokens', { body: { user_id: user, ttl_s: 600 } })
-  expect(r.status).toBe(201)
-  return r.body.token
-}
-
-interface User {
-  context: BrowserContext
-  page: Page
-  refused: string[]
-  problems: string[]
-}
-
-async function signIn(user: string): Promise<User> {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } })
-  const refused = await guardNetwork(context)
-  const page = await context.newPage()
-  const problems = pageProblems(page)
-  await page.goto(`${s.url}/demo`)
-  await page.fill('#token', await tokenFor(user))
-  await page.click('#connect')
-  await page.waitForSelector('#conn[data-state="open"]')
-  await page.waitForSelector('#login', { state: 'hidden' })
-  return { context, page, refused, problems }
-}
+const demo = demoPages()
+const signIn = (user: string) => demo.signIn(user, { width: 1280, height: 800 })
 
 async function createRoom(page: Page, name: string, members: string) {
   await page.selectOption('#new-room-type', 'group')
@@ -147,7 +109,7 @@ test.skipIf(!hasChromium)(
 
     // The page state is the server's state.
     const roomId = await bob.page.locator('#rooms li.active').getAttribute('data-room-id')
-    const server = (await t.as('bob')('GET', `/v1/rooms/${roomId}/messages?top_level=true`)).body.messages
+    const server = (await demo.tenant.as('bob')('GET', `/v1/rooms/${roomId}/messages?top_level=true`)).body.messages
     expect(bobState.messages.map((m) => [m.id, m.rev, m.deleted ? '' : m.content])).toEqual(server.map((m: any) => [m.message_id, String(m.rev), m.content]))
     expect(bobState.messages.map((m) => m.content)).toEqual(['m1, edited', 'message deleted', 'm3', 'm4', 'm5'])
     expect(bobState.messages[0]!.edited).toBe(true)

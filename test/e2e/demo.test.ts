@@ -2,57 +2,22 @@
 // create a room, chat, see typing and presence, edit a message, and one reloads and sees the
 // history. No request may leave this machine. Screenshots go to test-artifacts/ and must not be blank.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { startTestServer, type TestServer, type TestTenant } from '../support/server'
-import { guardNetwork, hasChromium, launch, pageProblems, pngStats, screenshot, SKIP_REASON } from './browser'
+import { expect, test } from 'bun:test'
+import type { Page } from 'playwright-core'
+import { guardNetwork, hasChromium, pngStats, screenshot, SKIP_REASON } from './browser'
+import { demoPages, type DemoUser } from '../support/demo-page'
 
 // The callbacks given to waitForFunction/evaluate run in the page, where this exists.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: { querySelector(sel: string): any; querySelectorAll(sel: string): Iterable<any> & { length: number } }
 
-let s: TestServer
-let t: TestTenant
-let browser: Browser | null = null
+const demo = demoPages({ PRESENCE_GRACE_MS: '300' })
 
-beforeAll(async () => {
-  if (!hasChromium) return
-  s = await startTestServer({ DEMO_ENABLED: '1', PRESENCE_GRACE_MS: '300' })
-  t = await s.newTenant()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await s?.stop()
-})
-
-/** A user token minted by "the backend" (the API key stays here, never in a page). */
-async function tokenFor(user: string): Promise<string> {
-  const r = await t.as('backend')('POST', '/v1/tokens', { body: { user_id: user, ttl_s: 600 } })
-  expect(r.status).toBe(201)
-  return r.body.token
-}
-
-interface User {
-  context: BrowserContext
-  page: Page
-  refused: string[]
-  problems: string[]
-}
-
-async function signIn(user: string): Promise<User> {
-  const context = await browser!.newContext({ viewport: { width: 1100, height: 720 } })
-  const refused = await guardNetwork(context)
-  const page = await context.newPage()
-  const problems = pageProblems(page)
-  await page.goto(`${s.url}/demo`)
-  await page.fill('#token', await tokenFor(user))
-  await page.click('#connect')
-  await page.waitForSelector('#conn[data-state="open"]')
-  await page.waitForSelector('#app', { state: 'visible' })
-  await page.waitForSelector('#login', { state: 'hidden' })
-  expect(await page.textContent('#me')).toContain(user)
-  return { context, page, refused, problems }
+async function signIn(user: string): Promise<DemoUser> {
+  const u = await demo.signIn(user)
+  await u.page.waitForSelector('#app', { state: 'visible' })
+  expect(await u.page.textContent('#me')).toContain(user)
+  return u
 }
 
 const roomItem = (page: Page, name: string) => page.locator('#rooms li', { has: page.locator('.name', { hasText: name }) })
@@ -146,11 +111,11 @@ test.skipIf(!hasChromium)(
 )
 
 test.skipIf(!hasChromium)(`the demo page refuses an API key pasted as a token${hasChromium ? '' : ` (${SKIP_REASON})`}`, async () => {
-  const context = await browser!.newContext()
+  const context = await demo.browser.newContext()
   const refused = await guardNetwork(context)
   const page = await context.newPage()
-  await page.goto(`${s.url}/demo`)
-  await page.fill('#token', t.api_key)
+  await page.goto(`${demo.server.url}/demo`)
+  await page.fill('#token', demo.tenant.api_key)
   await page.click('#connect')
   await page.waitForFunction(() => /API key/.test(document.querySelector('#login-error')?.textContent ?? ''))
   expect(await page.isVisible('#login')).toBe(true)

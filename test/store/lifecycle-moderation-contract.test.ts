@@ -5,74 +5,19 @@
 // mutes, tenant ban and the reports they filed or that name them; the export pages their blocks.
 
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { runMigrations } from '../../src/db/migrate'
-import { sqliteMigrations } from '../../src/db/migrations'
-import { openSqlite } from '../../src/db/open'
-import { createSqliteStore } from '../../src/db/sqlite'
-import { createPostgresStore } from '../../src/db/postgres'
 import type { AuditRow, ReportRow } from '../../src/db/moderation-rows'
-import type { NewRoom } from '../../src/db/rows'
 import type { Store } from '../../src/db/types'
-import { freshSchema, pgUp } from './pg'
+import { groupRow, reportRow, storeImpls, type OpenedStore } from '../support/stores'
 
-interface Opened {
-  store: Store
-  close(): Promise<void>
-}
-
-const impls: { name: string; enabled: boolean; open(): Promise<Opened> }[] = [
-  {
-    name: 'sqlite',
-    enabled: true,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'chatapi-lcmod-'))
-      const db = openSqlite(join(dir, 'store.db'))
-      runMigrations(db, sqliteMigrations)
-      return { store: createSqliteStore(db), close: async () => (db.close(), rmSync(dir, { recursive: true, force: true })) }
-    },
-  },
-  {
-    name: 'postgres',
-    enabled: pgUp,
-    async open() {
-      const schema = await freshSchema()
-      return { store: createPostgresStore(schema.client()), close: () => schema.drop() }
-    },
-  },
-]
+const impls = storeImpls('lcmod')
 
 const T0 = '2026-01-01T00:00:00.000Z'
 const at = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString()
 
-const group = (id: string, members: string[]): NewRoom => ({
-  room_id: id,
-  type: 'group',
-  name: null,
-  metadata: null,
-  unique_key: null,
-  created_at: T0,
-  members: members.map((u, i) => ({ user_id: u, role: i === 0 ? 'owner' : 'member' })),
-})
+const group = groupRow
 
-const report = (id: string, room: string, reporter: string, about: string, tenant = 't1'): ReportRow => ({
-  report_id: id,
-  tenant_id: tenant,
-  room_id: room,
-  message_id: null,
-  user_id: about,
-  reporter_id: reporter,
-  target_key: `user:${about}`,
-  reason: 'spam',
-  note: null,
-  status: 'open',
-  action: null,
-  resolution_note: null,
-  resolved_at: null,
-  created_at: T0,
-})
+const report = (id: string, room: string, reporter: string, about: string, tenant = 't1'): ReportRow =>
+  reportRow({ report_id: id, tenant_id: tenant, room_id: room, user_id: about, reporter_id: reporter })
 
 const job = (id: string, kind: 'room.delete' | 'user.erase' | 'tenant.delete', target: string, tenant = 't1') => ({ job_id: id, tenant_id: tenant, kind, target, created_at: at(9) })
 
@@ -88,7 +33,7 @@ async function drain<R extends { finished: boolean }>(step: () => R | Promise<R>
 
 for (const impl of impls) {
   describe.skipIf(!impl.enabled)(`lifecycle with moderation rows: ${impl.name}`, () => {
-    let o: Opened
+    let o: OpenedStore
     let s: Store
     const now = at(5)
     const ban = (room: string, user: string, tenant = 't1') => ({ room_id: room, user_id: user, tenant_id: tenant, reason: null, created_by: 'alice', created_at: at(1), expires_at: null })

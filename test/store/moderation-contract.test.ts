@@ -4,44 +4,12 @@
 // tenant bans, blocks, reports with their open-once rule, and the audit log's paging.
 
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { runMigrations } from '../../src/db/migrate'
-import { sqliteMigrations } from '../../src/db/migrations'
-import { openSqlite } from '../../src/db/open'
-import { createSqliteStore } from '../../src/db/sqlite'
-import { createPostgresStore } from '../../src/db/postgres'
 import type { AuditRow, ReportRow } from '../../src/db/moderation-rows'
 import type { NewRoom } from '../../src/db/rows'
 import type { Store } from '../../src/db/types'
-import { freshSchema, pgUp } from './pg'
+import { reportRow, storeImpls, type OpenedStore } from '../support/stores'
 
-interface Opened {
-  store: Store
-  close(): Promise<void>
-}
-
-const impls: { name: string; enabled: boolean; open(): Promise<Opened> }[] = [
-  {
-    name: 'sqlite',
-    enabled: true,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'chatapi-modstore-'))
-      const db = openSqlite(join(dir, 'store.db'))
-      runMigrations(db, sqliteMigrations)
-      return { store: createSqliteStore(db), close: async () => (db.close(), rmSync(dir, { recursive: true, force: true })) }
-    },
-  },
-  {
-    name: 'postgres',
-    enabled: pgUp,
-    async open() {
-      const schema = await freshSchema()
-      return { store: createPostgresStore(schema.client()), close: () => schema.drop() }
-    },
-  },
-]
+const impls = storeImpls('modstore')
 
 const T0 = '2026-01-01T00:00:00.000Z'
 const at = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString()
@@ -56,27 +24,11 @@ const room = (id: string, type: NewRoom['type'], members: string[]): NewRoom => 
   members: members.map((u, i) => ({ user_id: u, role: type !== 'dm' && i === 0 ? 'owner' : 'member' })),
 })
 
-const report = (id: string, extra: Partial<ReportRow> = {}): ReportRow => ({
-  report_id: id,
-  tenant_id: 't1',
-  room_id: 'g1',
-  message_id: null,
-  user_id: 'mallory',
-  reporter_id: 'bob',
-  target_key: 'user:mallory',
-  reason: 'spam',
-  note: null,
-  status: 'open',
-  action: null,
-  resolution_note: null,
-  resolved_at: null,
-  created_at: T0,
-  ...extra,
-})
+const report = (id: string, extra: Partial<ReportRow> = {}): ReportRow => reportRow({ report_id: id, ...extra })
 
 for (const impl of impls) {
   describe.skipIf(!impl.enabled)(`moderation store: ${impl.name}`, () => {
-    let o: Opened
+    let o: OpenedStore
     let s: Store
     beforeEach(async () => {
       o = await impl.open()

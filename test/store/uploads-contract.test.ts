@@ -4,53 +4,12 @@
 // doomed rows and purge. The PostgreSQL half skips when the server is unreachable.
 
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { runMigrations } from '../../src/db/migrate'
-import { sqliteMigrations } from '../../src/db/migrations'
-import { openSqlite } from '../../src/db/open'
-import { createSqliteStore } from '../../src/db/sqlite'
-import { createPostgresStore } from '../../src/db/postgres'
 import type { NewMessage, NewUpload } from '../../src/db/rows'
 import type { Store } from '../../src/db/types'
+import { storeImpls, type OpenedStore } from '../support/stores'
 import { AppError } from '../../src/errors'
-import { freshSchema, pgUp } from './pg'
 
-interface Instance {
-  store: Store
-  second(): Store
-  close(): Promise<void>
-}
-
-const impls = [
-  {
-    name: 'sqlite',
-    enabled: true,
-    async open(): Promise<Instance> {
-      const dir = mkdtempSync(join(tmpdir(), 'chatapi-upl-store-'))
-      const file = join(dir, 'store.db')
-      const dbs = [openSqlite(file)]
-      runMigrations(dbs[0], sqliteMigrations)
-      return {
-        store: createSqliteStore(dbs[0]),
-        second: () => createSqliteStore(dbs[dbs.push(openSqlite(file)) - 1]),
-        async close() {
-          for (const d of dbs) d.close()
-          rmSync(dir, { recursive: true, force: true })
-        },
-      }
-    },
-  },
-  {
-    name: 'postgres',
-    enabled: pgUp,
-    async open(): Promise<Instance> {
-      const schema = await freshSchema()
-      return { store: createPostgresStore(schema.client()), second: () => createPostgresStore(schema.client()), close: () => schema.drop() }
-    },
-  },
-]
+const impls = storeImpls('upl-store')
 
 const T0 = '2026-01-01T00:00:00.000Z'
 const at = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString()
@@ -93,7 +52,7 @@ async function seed(s: Store) {
 
 for (const impl of impls) {
   describe.skipIf(!impl.enabled)(`upload store contract: ${impl.name}`, () => {
-    let inst: Instance
+    let inst: OpenedStore
     let s: Store
     beforeEach(async () => {
       inst = await impl.open()

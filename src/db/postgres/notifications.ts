@@ -19,12 +19,13 @@ export function createNotificationStore(sql: SQL) {
             ON CONFLICT DO NOTHING`
       })
     },
-    /** The user's unacknowledged, unexpired notifications, oldest first. */
+    /** The user's unacknowledged, unexpired notifications, oldest first (one millisecond's in insertion order: ord, migration 0009). */
     pendingFor: async (tenantId: string, userId: string, now: number) =>
       all<NotificationRow>(await sql`
-        SELECT n.* FROM notification_targets t JOIN notifications n ON n.notification_id = t.notification_id
+        SELECT n.notification_id, n.tenant_id, n.topic, n.payload, n.created_at, n.expires_at
+        FROM notification_targets t JOIN notifications n ON n.notification_id = t.notification_id
         WHERE t.tenant_id = ${tenantId} AND t.user_id = ${userId} AND n.expires_at > ${now}
-        ORDER BY n.created_at, n.notification_id LIMIT 1000`).map(toNotification),
+        ORDER BY n.created_at, n.ord LIMIT 1000`).map(toNotification),
     /** Marks one notification delivered to the user; false when it was not pending for them. */
     ack: async (tenantId: string, userId: string, notificationId: string) =>
       (await sql`DELETE FROM notification_targets WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND notification_id = ${notificationId}`).count > 0,

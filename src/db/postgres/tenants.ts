@@ -1,9 +1,9 @@
 // Tenant rows (PostgreSQL): creation, lookup by key hash, config and secret updates, usage figures, deletion.
 
 import type { SQL } from 'bun'
-import { TENANT_COLUMNS, toTenantPage, type SecretColumn, type TenantRow } from '../rows'
+import { TENANT_COLUMNS, type SecretColumn, type TenantRow } from '../rows'
 import type { NewJob } from '../lifecycle'
-import { decodeCursor } from '../cursor'
+import { decodeOrdCursor, ordPage, type WithOrd } from '../cursor'
 import { all, first } from './rows'
 
 const SECRET_COLUMNS: readonly SecretColumn[] = ['api_key_hash', 'webhook_secret', 'user_token_secret']
@@ -17,15 +17,16 @@ export function createTenantStore(sql: SQL) {
     },
     get: async (tenantId: string) => first<TenantRow>(await sql`SELECT ${cols} FROM tenants WHERE tenant_id = ${tenantId} AND deleted_at IS NULL`),
     byKeyHash: async (hash: string) => first<TenantRow>(await sql`SELECT ${cols} FROM tenants WHERE api_key_hash = ${hash} AND deleted_at IS NULL`),
-    list: async () => all<TenantRow>(await sql`SELECT ${cols} FROM tenants WHERE deleted_at IS NULL ORDER BY created_at, tenant_id`),
+    // Oldest first; tenants of one millisecond in the order they were made (ord, migration 0009).
+    list: async () => all<TenantRow>(await sql`SELECT ${cols} FROM tenants WHERE deleted_at IS NULL ORDER BY created_at, ord`),
     /** Tenants oldest first, `limit` per page (GET /v1/admin/tenants). */
     async page(limit: number, cursor?: string) {
-      const after = cursor ? (decodeCursor(cursor, ['string', 'string']) as string[]) : null
-      const rows = all<TenantRow>(await sql`
-        SELECT ${cols} FROM tenants WHERE deleted_at IS NULL
-        ${after ? sql`AND (created_at > ${after[0]} OR (created_at = ${after[0]} AND tenant_id > ${after[1]}))` : sql``}
-        ORDER BY created_at, tenant_id LIMIT ${limit + 1}`)
-      return toTenantPage(rows, limit)
+      const after = cursor ? decodeOrdCursor(cursor) : null
+      const rows = all<WithOrd<TenantRow>>(await sql`
+        SELECT ${cols}, ord FROM tenants WHERE deleted_at IS NULL
+        ${after ? sql`AND (created_at > ${after.at} OR (created_at = ${after.at} AND ord > ${after.ord}))` : sql``}
+        ORDER BY created_at, ord LIMIT ${limit + 1}`)
+      return ordPage(rows, limit)
     },
     /** Updates name and/or the whole config JSON; returns the new row or null when absent. */
     async update(tenantId: string, patch: { name?: string; config?: string }): Promise<TenantRow | null> {

@@ -1,7 +1,7 @@
 // Reports and the audit log on SQLite (SPEC §14).
 
 import type { Database } from 'bun:sqlite'
-import { decodeCursor, encodeCursor } from '../cursor'
+import { decodeOrdCursor, ordPage, type WithOrd } from '../cursor'
 import type { AuditRow, Page, ReportRow } from '../moderation-rows'
 
 export function createReportStore(db: Database) {
@@ -18,11 +18,12 @@ export function createReportStore(db: Database) {
     `UPDATE reports SET status = 'resolved', action = $action, resolution_note = $note, resolved_at = $at
      WHERE tenant_id = $tenant AND report_id = $id AND status = 'open' RETURNING *`,
   )
+  // Oldest first; reports of one millisecond in the order they were filed (rowid, migration 0009).
   const list = (withStatus: boolean, withCursor: boolean) =>
-    db.query<ReportRow, Record<string, string | number>>(
-      `SELECT * FROM reports WHERE tenant_id = $tenant ${withStatus ? 'AND status = $status' : ''}
-       ${withCursor ? 'AND (created_at > $at OR (created_at = $at AND report_id > $key))' : ''}
-       ORDER BY created_at, report_id LIMIT $limit`,
+    db.query<WithOrd<ReportRow>, Record<string, string | number>>(
+      `SELECT *, rowid AS ord FROM reports WHERE tenant_id = $tenant ${withStatus ? 'AND status = $status' : ''}
+       ${withCursor ? 'AND (created_at > $at OR (created_at = $at AND rowid > $ord))' : ''}
+       ORDER BY created_at, rowid LIMIT $limit`,
     )
   const lists = [list(false, false), list(false, true), list(true, false), list(true, true)]
 
@@ -38,11 +39,8 @@ export function createReportStore(db: Database) {
       const q = lists[(status ? 2 : 0) + (cursor ? 1 : 0)]
       const params: Record<string, string | number> = { tenant: tenantId, limit: limit + 1 }
       if (status) params.status = status
-      if (cursor) [params.at, params.key] = decodeCursor(cursor, ['string', 'string'])
-      const rows = q.all(params)
-      const page = rows.slice(0, limit)
-      const last = page[page.length - 1]
-      return { rows: page, next_cursor: rows.length > limit ? encodeCursor([last.created_at, last.report_id]) : null }
+      if (cursor) Object.assign(params, decodeOrdCursor(cursor))
+      return ordPage(q.all(params), limit)
     },
     resolve: (tenantId: string, reportId: string, r: { action: ReportRow['action']; resolution_note: string | null; resolved_at: string }) =>
       resolve.get({ tenant: tenantId, id: reportId, action: r.action, note: r.resolution_note, at: r.resolved_at }),
@@ -53,11 +51,12 @@ export function createAuditStore(db: Database) {
   const insert = db.query(
     'INSERT INTO audit_log (audit_id, tenant_id, actor, action, target, data, created_at) VALUES ($audit_id, $tenant_id, $actor, $action, $target, $data, $created_at)',
   )
+  // Newest first; entries of one millisecond newest first too (rowid, migration 0009).
   const page = (withTenant: boolean, withCursor: boolean) =>
-    db.query<AuditRow, Record<string, string | number>>(
-      `SELECT * FROM audit_log WHERE 1 = 1 ${withTenant ? 'AND tenant_id = $tenant' : ''}
-       ${withCursor ? 'AND (created_at < $at OR (created_at = $at AND audit_id < $key))' : ''}
-       ORDER BY created_at DESC, audit_id DESC LIMIT $limit`,
+    db.query<WithOrd<AuditRow>, Record<string, string | number>>(
+      `SELECT *, rowid AS ord FROM audit_log WHERE 1 = 1 ${withTenant ? 'AND tenant_id = $tenant' : ''}
+       ${withCursor ? 'AND (created_at < $at OR (created_at = $at AND rowid < $ord))' : ''}
+       ORDER BY created_at DESC, rowid DESC LIMIT $limit`,
     )
   const pages = [page(false, false), page(false, true), page(true, false), page(true, true)]
   return {
@@ -66,11 +65,8 @@ export function createAuditStore(db: Database) {
       const q = pages[(tenantId !== undefined ? 2 : 0) + (cursor ? 1 : 0)]
       const params: Record<string, string | number> = { limit: limit + 1 }
       if (tenantId !== undefined) params.tenant = tenantId
-      if (cursor) [params.at, params.key] = decodeCursor(cursor, ['string', 'string'])
-      const rows = q.all(params)
-      const out = rows.slice(0, limit)
-      const last = out[out.length - 1]
-      return { rows: out, next_cursor: rows.length > limit ? encodeCursor([last.created_at, last.audit_id]) : null }
+      if (cursor) Object.assign(params, decodeOrdCursor(cursor))
+      return ordPage(q.all(params), limit)
     },
   }
 }

@@ -1,9 +1,9 @@
 // Tenant rows: creation, lookup by key hash, config and secret updates, usage figures, deletion.
 
 import type { Database } from 'bun:sqlite'
-import { decodeCursor } from '../cursor'
+import { decodeOrdCursor, ordPage, type WithOrd } from '../cursor'
 import type { NewJob } from '../lifecycle'
-import { TENANT_COLUMNS, toTenantPage, type SecretColumn, type TenantRow } from '../rows'
+import { TENANT_COLUMNS, type SecretColumn, type TenantRow } from '../rows'
 import { jobWriters } from './jobs'
 
 export function createTenantStore(db: Database) {
@@ -13,13 +13,14 @@ export function createTenantStore(db: Database) {
   )
   const byId = db.query<TenantRow, [string]>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE tenant_id = ? AND deleted_at IS NULL`)
   const byKey = db.query<TenantRow, [string]>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE api_key_hash = ? AND deleted_at IS NULL`)
-  const all = db.query<TenantRow, []>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE deleted_at IS NULL ORDER BY created_at, tenant_id`)
-  const pageFirst = db.query<TenantRow, [number]>(
-    `SELECT ${TENANT_COLUMNS} FROM tenants WHERE deleted_at IS NULL ORDER BY created_at, tenant_id LIMIT ?`,
+  // Oldest first; tenants of one millisecond in the order they were made (rowid, migration 0009).
+  const all = db.query<TenantRow, []>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE deleted_at IS NULL ORDER BY created_at, rowid`)
+  const pageFirst = db.query<WithOrd<TenantRow>, [number]>(
+    `SELECT ${TENANT_COLUMNS}, rowid AS ord FROM tenants WHERE deleted_at IS NULL ORDER BY created_at, rowid LIMIT ?`,
   )
-  const pageNext = db.query<TenantRow, [string, string, string, number]>(
-    `SELECT ${TENANT_COLUMNS} FROM tenants WHERE deleted_at IS NULL AND (created_at > ? OR (created_at = ? AND tenant_id > ?))
-     ORDER BY created_at, tenant_id LIMIT ?`,
+  const pageNext = db.query<WithOrd<TenantRow>, [string, string, number, number]>(
+    `SELECT ${TENANT_COLUMNS}, rowid AS ord FROM tenants WHERE deleted_at IS NULL AND (created_at > ? OR (created_at = ? AND rowid > ?))
+     ORDER BY created_at, rowid LIMIT ?`,
   )
   // Stored messages: retention (SPEC §15) removed those below each room's first_seq.
   const usage = db.query<{ rooms: number; messages: number }, [string]>(
@@ -39,9 +40,9 @@ export function createTenantStore(db: Database) {
     list: () => all.all(),
     /** Tenants oldest first, `limit` per page (GET /v1/admin/tenants). */
     page(limit: number, cursor?: string) {
-      if (!cursor) return toTenantPage(pageFirst.all(limit + 1), limit)
-      const [at, id] = decodeCursor(cursor, ['string', 'string']) as string[]
-      return toTenantPage(pageNext.all(at, at, id, limit + 1), limit)
+      if (!cursor) return ordPage(pageFirst.all(limit + 1), limit)
+      const { at, ord } = decodeOrdCursor(cursor)
+      return ordPage(pageNext.all(at, at, ord, limit + 1), limit)
     },
     /** Updates name and/or the whole config JSON; returns the new row or null when absent. */
     update(tenantId: string, patch: { name?: string; config?: string }): TenantRow | null {

@@ -2,42 +2,17 @@
 // sending and editing; replies in a thread, reactions, pins and mentions (rich.ts); reporting and
 // blocking (moderation.ts). Built for the browser by src/demo/bundle.ts; everything goes through the SDK.
 
-import { ChatApiError, ChatClient, type ChangedMessage, type Member, type Message, type RoomListItem } from '../../../sdk/src/index'
-import { $, h, rerender } from './dom'
-import { actionBar, keepNewer, mentionsIn, pinsAfter, reactionBar, type MessageActions } from './rich'
-import { loadBlocks, memberControls, reportControl, type ModerationContext } from './moderation'
+import { ChatClient, type Message } from '../../../sdk/src/index'
+import { $, h } from './dom'
+import { keepNewer, mentionsIn, type MessageActions } from './rich'
+import { loadBlocks, type ModerationContext } from './moderation'
 import { createAttachments } from './attachments'
+import { canPin, createPageState, peerOf, showError, TOKEN_KEY, type RoomView } from './state'
+import { createMessageViews } from './message-views'
+import { createRoomViews } from './room-views'
+import { createLiveUpdates } from './live'
 
-const TOKEN_KEY = 'chatapi.demo.token'
-
-interface RoomView {
-  room: RoomListItem
-  lastSeq: number
-  lastRead: number
-  /** The other user of a dm. */
-  peer?: string
-  activity: string
-  /** Messages above the read marker that mention the viewer. */
-  mentions: number
-}
-
-const state = {
-  client: null as ChatClient | null,
-  me: '',
-  rooms: new Map<string, RoomView>(),
-  current: null as string | null,
-  messages: new Map<string, Message>(),
-  members: [] as Member[],
-  presence: new Map<string, 'online' | 'offline'>(),
-  typing: new Map<string, Map<string, ReturnType<typeof setTimeout>>>(),
-  editing: null as string | null,
-  /** The open thread: its top-level message, and its replies. */
-  thread: null as string | null,
-  replies: new Map<string, Message>(),
-  pins: [] as Message[],
-  /** Users the caller blocks (SPEC §14). */
-  blocked: new Set<string>(),
-}
+const state = createPageState()
 
 /** What the moderation controls need about the open room (null when none is open). */
 function moderation(): ModerationContext | null {
@@ -52,12 +27,6 @@ function moderation(): ModerationContext | null {
     showError,
     refresh: () => void loadMembers(roomId),
   }
-}
-
-function showError(e: unknown, where = 'error') {
-  const text = e instanceof ChatApiError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e)
-  $(where).textContent = text
-  if (text) setTimeout(() => ($(where).textContent === text ? ($(where).textContent = '') : null), 6000)
 }
 
 const attachments = createAttachments(h, () => state.client, (e) => showError(e))
@@ -103,124 +72,7 @@ function signOut() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Events from the SDK
-
-function wire(client: ChatClient) {
-  client.on('state', (s) => {
-    const el = $('conn')
-    el.dataset.state = s
-    el.textContent = s === 'open' ? 'connected' : s
-  })
-  client.on('synced', () => {
-    // After a reconnect the counts may have moved while we were away; the SDK resumed the stream.
-    if (state.rooms.size) void loadRooms()
-  })
-  client.on('epoch', () => {
-    void loadRooms()
-    if (state.current) void openRoom(state.current)
-  })
-  client.on('message', onMessage)
-  client.on('message.updated', onMessageChanged)
-  client.on('message.deleted', onMessageChanged)
-  client.on('typing', ({ room_id, user_id, action }) => setTyping(room_id, user_id, action === 'start'))
-  client.on('presence', ({ user_id, status }) => {
-    state.presence.set(user_id, status)
-    renderRooms()
-    renderMembers()
-  })
-  client.on('read', ({ room_id, user_id, seq }) => {
-    const v = state.rooms.get(room_id)
-    if (v && user_id === state.me) {
-      v.lastRead = Math.max(v.lastRead, seq)
-      renderRooms()
-    }
-  })
-  client.on('member.joined', ({ room_id, user_id }) => {
-    if (user_id === state.me || !state.rooms.has(room_id)) void loadRooms()
-    else if (room_id === state.current) void loadMembers(room_id)
-  })
-  client.on('member.left', ({ room_id, user_id }) => {
-    if (user_id === state.me) {
-      state.rooms.delete(room_id)
-      if (state.current === room_id) state.current = null
-      renderRooms()
-      renderRoom()
-    } else if (room_id === state.current) void loadMembers(room_id)
-  })
-  client.on('error', (e) => showError(e))
-}
-
-function onMessage(m: Message) {
-  const v = state.rooms.get(m.room_id)
-  if (!v) {
-    void loadRooms() // a room we were just added to
-    return
-  }
-  const fresh = m.seq > v.lastSeq
-  v.lastSeq = Math.max(v.lastSeq, m.seq)
-  v.room.last_message = m
-  v.activity = m.created_at
-  if (m.sender_id === state.me) v.lastRead = Math.max(v.lastRead, m.seq) // sending moves your own marker
-  else if (fresh && m.mentions.includes(state.me) && m.seq > v.lastRead) v.mentions++
-  setTyping(m.room_id, m.sender_id, false)
-  if (m.room_id === state.current) {
-    if (!m.parent_id) {
-      keepNewer(state.messages, m)
-      renderMessages(true)
-    } else if (m.parent_id === state.thread) {
-      keepNewer(state.replies, m)
-      renderThread(true)
-    }
-    markRead(m.room_id, m.seq)
-  }
-  renderRooms()
-}
-
-/** Applies a copy of a message (a change from the SDK, or an answer to one of our own calls). */
-function onMessageChanged(m: Message | ChangedMessage) {
-  if (m.room_id !== state.current) return
-  if (state.messages.has(m.message_id) && keepNewer(state.messages, m)) renderMessages(false)
-  if (state.replies.has(m.message_id) && keepNewer(state.replies, m)) renderThread(false)
-  if (m.message_id === state.thread) renderThread(false)
-  const pins = pinsAfter(state.pins, m)
-  if (pins !== state.pins) {
-    state.pins = pins
-    renderPins()
-  }
-}
-
-/** The answer to our own call: applied at once; the SDK then skips the frame of the same change. */
-function applyOwn(m: Message) {
-  state.client?.noteMessage(m)
-  onMessageChanged(m)
-}
-
-function markRead(roomId: string, seq: number) {
-  const v = state.rooms.get(roomId)
-  if (!v || seq <= v.lastRead || document.visibilityState === 'hidden') return
-  v.lastRead = seq
-  if (seq >= v.lastSeq) v.mentions = 0
-  state.client?.markRead(roomId, seq).catch((e) => showError(e))
-}
-
-function setTyping(roomId: string, userId: string, on: boolean) {
-  if (userId === state.me) return
-  let users = state.typing.get(roomId)
-  if (!users) state.typing.set(roomId, (users = new Map()))
-  clearTimeout(users.get(userId))
-  if (on) users.set(userId, setTimeout(() => setTyping(roomId, userId, false), 8000))
-  else users.delete(userId)
-  renderTyping()
-}
-
-// ---------------------------------------------------------------------------------------------
 // Loading over REST
-
-const peerOf = (r: RoomListItem) => {
-  if (r.type !== 'dm' || !r.unique_key) return undefined
-  const [a, b] = r.unique_key.slice(3).split('|')
-  return a === state.me ? b : a
-}
 
 async function loadRooms() {
   const client = state.client
@@ -234,7 +86,7 @@ async function loadRooms() {
       room: r,
       lastSeq: Math.max(r.last_seq, old?.lastSeq ?? 0),
       lastRead,
-      peer: peerOf(r),
+      peer: peerOf(state.me, r),
       activity: r.last_message?.created_at ?? r.created_at,
       mentions: r.room_id === state.current && lastRead >= r.last_seq ? 0 : r.unread_mentions,
     })
@@ -297,133 +149,19 @@ async function loadMembers(roomId: string) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rendering
-
-const dot = (user: string) => h('span', { class: `dot ${state.presence.get(user) === 'online' ? 'online' : 'offline'}`, 'data-user': user, title: state.presence.get(user) ?? 'unknown' })
-
-function roomName(v: RoomView) {
-  return v.room.name ?? (v.peer ? v.peer : v.room.room_id)
-}
-
-function renderRooms() {
-  const list = $('rooms')
-  const views = [...state.rooms.values()].sort((a, b) => (a.activity < b.activity ? 1 : a.activity > b.activity ? -1 : 0))
-  list.replaceChildren(
-    ...views.map((v) => {
-      const unread = v.room.room_id === state.current && document.visibilityState !== 'hidden' ? 0 : Math.max(0, v.lastSeq - v.lastRead)
-      const li = h(
-        'li',
-        { 'data-room-id': v.room.room_id, class: v.room.room_id === state.current ? 'active' : undefined },
-        v.peer ? dot(v.peer) : null,
-        h('span', { class: 'name' }, roomName(v)),
-        h('span', { class: 'kind' }, v.room.type),
-        h('span', { class: 'mentions', 'data-count': String(v.mentions), title: 'unread mentions of you', 'aria-label': `${v.mentions} unread mentions` }, `@${v.mentions}`),
-        h('span', { class: 'unread', 'data-count': String(unread) }, String(unread)),
-      )
-      li.addEventListener('click', () => void openRoom(v.room.room_id))
-      return li
-    }),
-  )
-}
-
-function renderRoom() {
-  const v = state.current ? state.rooms.get(state.current) : undefined
-  $('room-title').textContent = v ? roomName(v) : 'Pick a room'
-  $<HTMLInputElement>('text').disabled = !v
-  $<HTMLButtonElement>('send').disabled = !v
-  if (!v) state.members = []
-  renderMembers()
-  renderMessages(false)
-  renderTyping()
-}
-
-function renderMembers() {
-  const ctx = moderation()
-  $('members').replaceChildren(
-    ...state.members.map((m) =>
-      h('li', { 'data-user': m.user_id }, dot(m.user_id), m.user_id === state.me ? `${m.user_id} (you)` : m.user_id, ...(ctx ? memberControls(m, ctx) : [])),
-    ),
-  )
-}
-
-function renderMessages(scroll: boolean) {
-  const list = $('messages')
-  const sorted = [...state.messages.values()].sort((a, b) => a.seq - b.seq)
-  rerender(list, sorted.map((m) => renderMessage(m, false)))
-  if (scroll) list.scrollTop = list.scrollHeight
-}
-
-function renderMessage(m: Message, inThread: boolean): HTMLElement {
-  const mine = m.sender_id === state.me
-  const mentionsMe = m.mentions.includes(state.me)
-  const li = h('li', {
-    'data-seq': String(m.seq),
-    'data-message-id': m.message_id,
-    'data-sender': m.sender_id,
-    'data-rev': String(m.rev),
-    class: [mine ? 'mine' : '', m.deleted_at ? 'deleted' : '', mentionsMe ? 'mention-me' : '', m.pinned_at ? 'pinned' : ''].join(' ').trim() || undefined,
-  })
-  const time = new Date(m.created_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-  const meta = h(
-    'div',
-    { class: 'meta' },
-    h('span', { class: 'sender' }, m.sender_id),
-    h('span', {}, time),
-    m.edited_at && !m.deleted_at ? h('span', { class: 'edited' }, '(edited)') : null,
-    m.pinned_at ? h('span', { class: 'pin-badge', title: `pinned by ${m.pinned_by}` }, `📌 pinned by ${m.pinned_by}`) : null,
-    mentionsMe && !m.deleted_at ? h('span', { class: 'mention-badge' }, 'mentions you') : null,
-  )
-  if (state.editing === m.message_id) {
-    const input = h('input', { class: 'edit-input', value: m.content, 'aria-label': 'edit message' })
-    input.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Escape') {
-        state.editing = null
-        renderMessages(false)
-      } else if (ev.key === 'Enter') {
-        ev.preventDefault()
-        void saveEdit(m, input.value)
-      }
-    })
-    li.append(meta, input)
-    queueMicrotask(() => input.focus())
-    return li
-  }
-  if (mine && !m.deleted_at) {
-    const edit = h('button', { class: 'link edit', type: 'button', 'data-focus': `${m.message_id}:edit`, 'aria-label': 'edit this message' }, 'edit')
-    edit.addEventListener('click', () => {
-      state.editing = m.message_id
-      renderMessages(false)
-    })
-    meta.append(edit)
-  }
-  const ctx = moderation()
-  if (!mine && !m.deleted_at && ctx) meta.append(reportControl(m, ctx))
-  li.append(meta, h('div', { class: 'content' }, m.deleted_at ? 'message deleted' : m.content))
-  if (!m.deleted_at && m.attachments.length) li.append(h('div', { class: 'attachments' }, ...m.attachments.map(attachments.view)))
-  if (!m.deleted_at) li.append(reactionBar(m, actions), actionBar(m, actions, inThread))
-  return li
-}
-
-/** In a group or channel the owner and admins pin; in a dm either member (SPEC §11.6). */
-function canPin(): boolean {
-  const v = state.current ? state.rooms.get(state.current) : undefined
-  if (!v) return false
-  if (v.room.type === 'dm') return true
-  const role = state.members.find((x) => x.user_id === state.me)?.role
-  return role === 'owner' || role === 'admin'
-}
+// The views (room-views.ts, message-views.ts) and the live updates (live.ts)
 
 const actions: MessageActions = {
   get me() {
     return state.me
   },
   get canPin() {
-    return canPin()
+    return canPin(state)
   },
   react(m, key, add) {
     const rest = state.client?.rest
     if (!rest) return
-    ;(add ? rest.addReaction(m.room_id, m.message_id, key) : rest.removeReaction(m.room_id, m.message_id, key)).then(applyOwn, (e) => showError(e))
+    ;(add ? rest.addReaction(m.room_id, m.message_id, key) : rest.removeReaction(m.room_id, m.message_id, key)).then((updated) => applyOwn(updated), (e) => showError(e))
   },
   openThread(m) {
     void openThread(m.message_id)
@@ -431,12 +169,27 @@ const actions: MessageActions = {
   pin(m, on) {
     const rest = state.client?.rest
     if (!rest) return
-    ;(on ? rest.pin(m.room_id, m.message_id) : rest.unpin(m.room_id, m.message_id)).then(applyOwn, (e) => showError(e))
+    ;(on ? rest.pin(m.room_id, m.message_id) : rest.unpin(m.room_id, m.message_id)).then((updated) => applyOwn(updated), (e) => showError(e))
   },
   remove(m) {
     state.client?.rest.deleteMessage(m.room_id, m.message_id).catch((e) => showError(e))
   },
 }
+
+const { renderMessages, renderThread, renderPins, renderTyping } = createMessageViews(state, { attachments, actions, saveEdit, moderation })
+const { renderRooms, renderRoom, renderMembers } = createRoomViews(state, { openRoom, moderation, renderMessages, renderTyping })
+const { wire, markRead, applyOwn } = createLiveUpdates(state, {
+  loadRooms,
+  openRoom,
+  loadMembers,
+  renderRooms,
+  renderRoom,
+  renderMembers,
+  renderMessages,
+  renderThread,
+  renderPins,
+  renderTyping,
+})
 
 // ---------------------------------------------------------------------------------------------
 // Threads and pins
@@ -469,21 +222,6 @@ function closeThread() {
   $('thread').hidden = true
 }
 
-function renderThread(scroll: boolean) {
-  const root = state.thread ? state.messages.get(state.thread) : undefined
-  $('thread-root').replaceChildren(...(root ? [renderMessage(root, true)] : []))
-  const list = $('thread-messages')
-  rerender(list, [...state.replies.values()].sort((a, b) => a.seq - b.seq).map((m) => renderMessage(m, true)))
-  if (scroll) list.scrollTop = list.scrollHeight
-}
-
-function renderPins() {
-  $('pins').hidden = state.pins.length === 0
-  $('pin-list').replaceChildren(
-    ...state.pins.map((m) => h('li', { 'data-message-id': m.message_id }, h('span', { class: 'sender' }, `${m.sender_id}: `), m.content)),
-  )
-}
-
 async function saveEdit(m: Message, content: string) {
   const client = state.client
   state.editing = null
@@ -495,11 +233,6 @@ async function saveEdit(m: Message, content: string) {
     showError(e)
     renderMessages(false)
   }
-}
-
-function renderTyping() {
-  const users = state.current ? [...(state.typing.get(state.current)?.keys() ?? [])] : []
-  $('typing').textContent = users.length === 0 ? '' : users.length === 1 ? `${users[0]} is typing…` : `${users.join(', ')} are typing…`
 }
 
 // ---------------------------------------------------------------------------------------------

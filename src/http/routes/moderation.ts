@@ -4,7 +4,7 @@
 import { Elysia, t } from 'elysia'
 import { PageQuery, tenantErrorsWith } from '../../schemas/common'
 import { AuditList, BanBody, Report, ReportList, ReportParams, ReportQuery, ResolveReportBody, TenantBan, TenantBanList, UserParams } from '../../schemas/moderation'
-import { appLevel, appSecurity, callerOf, chargeItems, type RouteDeps } from '../deps'
+import { appLevel, appSecurity, callerOf, chargedPage, created, noContent, type RouteDeps } from '../deps'
 
 export const moderationRoutes = (deps: RouteDeps) => {
   const { moderation, reports, audit } = deps.services
@@ -13,11 +13,7 @@ export const moderationRoutes = (deps: RouteDeps) => {
   return new Elysia()
     .post(
       '/v1/moderation/bans',
-      async ({ request, body, set }) => {
-        const r = await moderation.banFromTenant(callerOf(deps, request), body)
-        set.status = 201
-        return r
-      },
+      ({ request, body, set }) => created(set, moderation.banFromTenant(callerOf(deps, request), body)),
       {
         body: BanBody,
         response: { 201: { ...TenantBan, description: 'Banned (a ban already there is replaced).' }, ...tenantErrorsWith(403) },
@@ -28,36 +24,33 @@ export const moderationRoutes = (deps: RouteDeps) => {
         ),
       },
     )
-    .get('/v1/moderation/bans', async ({ request, query, set }) => {
-      const page = await moderation.tenantBans(callerOf(deps, request), query)
-      await chargeItems(deps, request, set, page.bans.length)
-      return page
-    }, {
-      query: PageQuery,
-      response: { 200: TenantBanList, ...tenantErrorsWith(403) },
-      detail: detail('listUserBans', "The tenant's bans in force", 'Tenant-wide bans that have not ended, oldest first. Costs one rate-limit token per started 100 bans returned.'),
-    })
+    .get(
+      '/v1/moderation/bans',
+      ({ request, query, set }) => chargedPage(deps, request, set, moderation.tenantBans(callerOf(deps, request), query), (page) => page.bans.length),
+      {
+        query: PageQuery,
+        response: { 200: TenantBanList, ...tenantErrorsWith(403) },
+        detail: detail('listUserBans', "The tenant's bans in force", 'Tenant-wide bans that have not ended, oldest first. Costs one rate-limit token per started 100 bans returned.'),
+      },
+    )
     .delete(
       '/v1/moderation/bans/:user_id',
-      async ({ request, params, set }) => {
-        await moderation.unbanFromTenant(callerOf(deps, request), params.user_id)
-        set.status = 204
-      },
+      ({ request, params, set }) => noContent(set, moderation.unbanFromTenant(callerOf(deps, request), params.user_id)),
       {
         params: UserParams,
         response: { 204: t.Void({ description: 'Lifted (also when there was no ban).' }), ...tenantErrorsWith(403) },
         detail: detail('unbanUser', 'Lift a tenant-wide ban', 'The user may call and connect again at once, on every instance.'),
       },
     )
-    .get('/v1/moderation/reports', async ({ request, query, set }) => {
-      const page = await reports.list(callerOf(deps, request), query)
-      await chargeItems(deps, request, set, page.reports.length)
-      return page
-    }, {
-      query: ReportQuery,
-      response: { 200: ReportList, ...tenantErrorsWith(403) },
-      detail: detail('listReports', 'The report review queue, oldest first', 'Reports filed by members, oldest first; status=open is the queue still to review. Costs one rate-limit token per started 100 reports returned.'),
-    })
+    .get(
+      '/v1/moderation/reports',
+      ({ request, query, set }) => chargedPage(deps, request, set, reports.list(callerOf(deps, request), query), (page) => page.reports.length),
+      {
+        query: ReportQuery,
+        response: { 200: ReportList, ...tenantErrorsWith(403) },
+        detail: detail('listReports', 'The report review queue, oldest first', 'Reports filed by members, oldest first; status=open is the queue still to review. Costs one rate-limit token per started 100 reports returned.'),
+      },
+    )
     .post('/v1/moderation/reports/:report_id/resolve', ({ request, params, body }) => reports.resolve(callerOf(deps, request), params.report_id, body), {
       params: ReportParams,
       body: ResolveReportBody,
@@ -68,18 +61,18 @@ export const moderationRoutes = (deps: RouteDeps) => {
         'dismiss does nothing more; delete_message deletes the reported message (400 when the report names none); mute_user and ban_user mute or ban the reported user in the report\'s room, for duration_s or until lifted (never the room\'s owner: 403). A report already resolved answers 409.',
       ),
     })
-    .get('/v1/moderation/audit', async ({ request, query, set }) => {
-      const page = await audit.forTenant(callerOf(deps, request), query)
-      await chargeItems(deps, request, set, page.entries.length)
-      return page
-    }, {
-      query: PageQuery,
-      response: { 200: AuditList, ...tenantErrorsWith(403) },
-      detail: detail(
-        'tenantAudit',
-        "The tenant's audit log, newest first",
-        'Every moderation action (bans, mutes, read-only changes, blocks, reports) and every admin action on this tenant (creation, config changes, secret rotations, dead-letter retries and deletions), newest first. No entry ever carries a secret. Costs one rate-limit token per started 100 entries returned.',
-      ),
-    })
+    .get(
+      '/v1/moderation/audit',
+      ({ request, query, set }) => chargedPage(deps, request, set, audit.forTenant(callerOf(deps, request), query), (page) => page.entries.length),
+      {
+        query: PageQuery,
+        response: { 200: AuditList, ...tenantErrorsWith(403) },
+        detail: detail(
+          'tenantAudit',
+          "The tenant's audit log, newest first",
+          'Every moderation action (bans, mutes, read-only changes, blocks, reports) and every admin action on this tenant (creation, config changes, secret rotations, dead-letter retries and deletions), newest first. No entry ever carries a secret. Costs one rate-limit token per started 100 entries returned.',
+        ),
+      },
+    )
 }
 

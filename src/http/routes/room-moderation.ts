@@ -5,7 +5,7 @@ import { Elysia, t } from 'elysia'
 import { PageQuery, PathId, tenantErrorsWith } from '../../schemas/common'
 import { BanBody, MuteBody, RoomBan, RoomBanList, RoomMute, RoomMuteList } from '../../schemas/moderation'
 import { RoomParams } from '../../schemas/room'
-import { actorOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
+import { actorOf, chargedPage, created, noContent, tenantSecurity, type RouteDeps } from '../deps'
 
 const MemberParams = t.Object({ ...RoomParams.properties, user_id: PathId('The user.', 'mallory') })
 const ROLE_RULES = 'Owner or admin of a group or channel (a dm has no moderators: 403); an admin bans and mutes plain members only, and nobody the owner (403).'
@@ -16,11 +16,7 @@ export const roomModerationRoutes = (deps: RouteDeps) => {
   return new Elysia()
     .post(
       '/v1/rooms/:room_id/bans',
-      async ({ request, params, body, set }) => {
-        const r = await moderation.ban(actorOf(deps, request), params.room_id, body)
-        set.status = 201
-        return r
-      },
+      ({ request, params, body, set }) => created(set, moderation.ban(actorOf(deps, request), params.room_id, body)),
       {
         params: RoomParams,
         body: BanBody,
@@ -32,22 +28,19 @@ export const roomModerationRoutes = (deps: RouteDeps) => {
         ),
       },
     )
-    .get('/v1/rooms/:room_id/bans', async ({ request, params, query, set }) => {
-      const page = await moderation.roomBans(actorOf(deps, request), params.room_id, query)
-      await chargeItems(deps, request, set, page.bans.length)
-      return page
-    }, {
-      params: RoomParams,
-      query: PageQuery,
-      response: { 200: RoomBanList, ...tenantErrorsWith(403, 404) },
-      detail: detail('listRoomBans', "A room's bans in force (owner/admin)", 'The bans of the room that have not ended, oldest first. Owner or admin only. Costs one rate-limit token per started 100 bans returned.'),
-    })
+    .get(
+      '/v1/rooms/:room_id/bans',
+      ({ request, params, query, set }) => chargedPage(deps, request, set, moderation.roomBans(actorOf(deps, request), params.room_id, query), (page) => page.bans.length),
+      {
+        params: RoomParams,
+        query: PageQuery,
+        response: { 200: RoomBanList, ...tenantErrorsWith(403, 404) },
+        detail: detail('listRoomBans', "A room's bans in force (owner/admin)", 'The bans of the room that have not ended, oldest first. Owner or admin only. Costs one rate-limit token per started 100 bans returned.'),
+      },
+    )
     .delete(
       '/v1/rooms/:room_id/bans/:user_id',
-      async ({ request, params, set }) => {
-        await moderation.unban(actorOf(deps, request), params.room_id, params.user_id)
-        set.status = 204
-      },
+      ({ request, params, set }) => noContent(set, moderation.unban(actorOf(deps, request), params.room_id, params.user_id)),
       {
         params: MemberParams,
         response: { 204: t.Void({ description: 'Lifted (also when there was no ban).' }), ...tenantErrorsWith(403, 404) },
@@ -56,11 +49,7 @@ export const roomModerationRoutes = (deps: RouteDeps) => {
     )
     .post(
       '/v1/rooms/:room_id/mutes',
-      async ({ request, params, body, set }) => {
-        const r = await moderation.mute(actorOf(deps, request), params.room_id, body)
-        set.status = 201
-        return r
-      },
+      ({ request, params, body, set }) => created(set, moderation.mute(actorOf(deps, request), params.room_id, body)),
       {
         params: RoomParams,
         body: MuteBody,
@@ -72,22 +61,19 @@ export const roomModerationRoutes = (deps: RouteDeps) => {
         ),
       },
     )
-    .get('/v1/rooms/:room_id/mutes', async ({ request, params, query, set }) => {
-      const page = await moderation.roomMutes(actorOf(deps, request), params.room_id, query)
-      await chargeItems(deps, request, set, page.mutes.length)
-      return page
-    }, {
-      params: RoomParams,
-      query: PageQuery,
-      response: { 200: RoomMuteList, ...tenantErrorsWith(403, 404) },
-      detail: detail('listRoomMutes', "A room's mutes in force (owner/admin)", 'The mutes of the room that have not ended, oldest first. Owner or admin only. Costs one rate-limit token per started 100 mutes returned.'),
-    })
+    .get(
+      '/v1/rooms/:room_id/mutes',
+      ({ request, params, query, set }) => chargedPage(deps, request, set, moderation.roomMutes(actorOf(deps, request), params.room_id, query), (page) => page.mutes.length),
+      {
+        params: RoomParams,
+        query: PageQuery,
+        response: { 200: RoomMuteList, ...tenantErrorsWith(403, 404) },
+        detail: detail('listRoomMutes', "A room's mutes in force (owner/admin)", 'The mutes of the room that have not ended, oldest first. Owner or admin only. Costs one rate-limit token per started 100 mutes returned.'),
+      },
+    )
     .delete(
       '/v1/rooms/:room_id/mutes/:user_id',
-      async ({ request, params, set }) => {
-        await moderation.unmute(actorOf(deps, request), params.room_id, params.user_id)
-        set.status = 204
-      },
+      ({ request, params, set }) => noContent(set, moderation.unmute(actorOf(deps, request), params.room_id, params.user_id)),
       {
         params: MemberParams,
         response: { 204: t.Void({ description: 'Lifted (also when there was no mute).' }), ...tenantErrorsWith(403, 404) },
