@@ -38,14 +38,20 @@ function cluster(name: string, extra: Record<string, string> = {}) {
     ...extra,
   }
   let current: ServerProcess | null = null
+  let last = ''
   const c = {
     env,
     get url() {
       if (!current) throw new Error('server is down')
       return current.url
     },
+    /** Where a client would still dial while the server is down: the last address (refused there). */
+    get dialUrl() {
+      return current?.url ?? last
+    },
     async start() {
       current = await spawnServer(env)
+      last = current.url
       running.add(current)
       return current
     },
@@ -76,7 +82,7 @@ function client(cl: Cluster, creds: Pick<ChatClientOptions, 'apiKey' | 'userId' 
   const c = new ChatClient({
     baseUrl: async () => {
       if (gate) await gate.wait
-      return cl.url
+      return cl.dialUrl
     },
     ...creds,
     reconnect: { initialMs: 100, maxMs: 800, factor: 2 },
