@@ -87,6 +87,11 @@ describe('room bans', () => {
     expectError(await alice('POST', `/v1/rooms/${group}/bans`, { body: { user_id: 'bob', reason: 'x'.repeat(501) } }), 400, 'VALIDATION_ERROR', 'reason')
     expectError(await alice('POST', `/v1/rooms/${group}/mutes`, { body: { user_id: 'bob', duration_s: 1.5 } }), 400, 'VALIDATION_ERROR', 'duration_s')
     expectError(await alice('GET', `/v1/rooms/${group}/bans?limit=0`), 400, 'VALIDATION_ERROR', 'limit')
+    // A malformed user id in the path is 400 before anything else, for the owner and a stranger alike.
+    for (const kind of ['bans', 'mutes']) {
+      expectError(await alice('DELETE', `/v1/rooms/${group}/${kind}/a%20b`), 400, 'VALIDATION_ERROR', 'user_id')
+      expectError(await dave('DELETE', `/v1/rooms/${group}/${kind}/a%20b`), 400, 'VALIDATION_ERROR', 'user_id')
+    }
   })
 
   test('a ban with duration_s ends on its own: expires_at is set, and the user may join again afterwards', async () => {

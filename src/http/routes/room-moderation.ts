@@ -2,12 +2,13 @@
 // stops them sending, for a while or until lifted.
 
 import { Elysia, t } from 'elysia'
-import { PageQuery, PathId, tenantErrorsWith } from '../../schemas/common'
-import { BanBody, MuteBody, RoomBan, RoomBanList, RoomMute, RoomMuteList } from '../../schemas/moderation'
+import { PageQuery, tenantErrorsWith } from '../../schemas/common'
+import { BanBody, MuteBody, RoomBan, RoomBanList, RoomMute, RoomMuteList, UserParams } from '../../schemas/moderation'
 import { RoomParams } from '../../schemas/room'
 import { actorOf, chargedPage, created, noContent, tenantSecurity, type RouteDeps } from '../deps'
 
-const MemberParams = t.Object({ ...RoomParams.properties, user_id: PathId('The user.', 'mallory') })
+// The user id in the path is checked as a user id (400 before any access check), as in the body.
+const MemberParams = t.Object({ ...RoomParams.properties, ...UserParams.properties })
 const ROLE_RULES = 'Owner or admin of a group or channel (a dm has no moderators: 403); an admin bans and mutes plain members only, and nobody the owner (403).'
 
 export const roomModerationRoutes = (deps: RouteDeps) => {
