@@ -10,7 +10,10 @@ import { adminSecurity } from '../deps'
 export const adminBackupRoutes = (backups: BackupService) =>
   new Elysia().post(
     '/v1/admin/backup',
-    async ({ set }) => {
+    async ({ set, server, request }) => {
+      // A big database takes minutes to copy, past Bun's idle timeout (10 s), which would close the
+      // connection with no answer while the copy goes on: this request waits as long as the copy.
+      server?.timeout(request, 0)
       const r = await backups.create()
       set.status = 201
       return r
