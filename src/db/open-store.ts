@@ -4,7 +4,7 @@
 import type { Database } from 'bun:sqlite'
 import { SQL } from 'bun'
 import type { Config } from '../config'
-import { BIG_MMAP_BYTES, openSqlite } from './open'
+import { openSqlite } from './open'
 import { runMigrations } from './migrate'
 import { sqliteMigrations } from './migrations'
 import { createSqliteStore } from './sqlite'
@@ -44,7 +44,7 @@ export async function openStore(config: Config): Promise<OpenedStore> {
       },
     }
   }
-  const db = openSqlite(config.databasePath, { synchronous: config.SQLITE_SYNCHRONOUS, mmapBytes: BIG_MMAP_BYTES })
+  const db = openSqlite(config.databasePath, { synchronous: config.SQLITE_SYNCHRONOUS })
   const migrationsApplied = runMigrations(db, sqliteMigrations)
   const bulk = openBulkReader(config.databasePath, db)
   return {

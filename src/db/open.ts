@@ -7,8 +7,6 @@ import { dirname } from 'node:path'
 export interface OpenOptions {
   synchronous?: 'FULL' | 'NORMAL'
   readonly?: boolean
-  /** How much of the file is read through a memory map (default 256 MiB; see BIG_MMAP_BYTES). */
-  mmapBytes?: number
 }
 
 /**
@@ -26,16 +24,6 @@ export function openSqlite(path: string, opts: OpenOptions = {}): Database {
   db.exec('PRAGMA foreign_keys = ON')
   db.exec('PRAGMA temp_store = MEMORY')
   db.exec('PRAGMA cache_size = -32768') // 32 MiB page cache
-  db.exec(`PRAGMA mmap_size = ${opts.mmapBytes ?? 268435456}`) // +48% on history reads (PERF-NOTES §1)
+  db.exec('PRAGMA mmap_size = 268435456') // +48% on history reads (PERF-NOTES §1)
   return db
 }
-
-/**
- * The memory map of the server's main connection, the one that serves history and room lists: the
- * most bun's SQLite allows (SQLITE_MAX_MMAP_SIZE, 2 GiB). Past the map, a page outside the 32 MiB
- * cache costs a read() call: on a database of ten million messages a random history page made 5.5 of
- * them with 256 MiB mapped, 3.0 with 2 GiB (docs/performance.md, Big database). Mapped pages count
- * in the process's RSS once read (they are the kernel's page cache, which it can take back), so a
- * server on a big file shows up to this much RSS beyond its heap. Worker connections keep 256 MiB.
- */
-export const BIG_MMAP_BYTES = 0x7fff0000
