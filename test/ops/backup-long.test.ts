@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { startTestServer, type TestServer } from '../support/server'
-import { backupInWorker } from '../../src/workers/backup'
+import { backupInWorker, backupTimeoutMs } from '../../src/workers/backup'
 
 const IDLE_S = 1
 let copies = 0
@@ -39,3 +39,9 @@ test('a backup slower than the HTTP idle timeout still answers 201 with its file
   expect(copy.query('SELECT content FROM messages WHERE room_id = ?').all(room)).toEqual([{ content: 'kept' }])
   copy.close()
 }, 30_000)
+
+test('the backup worker gets time in proportion to the file: ten minutes at least, 2 MiB/s beyond', () => {
+  expect(backupTimeoutMs(0)).toBe(600_000)
+  expect(backupTimeoutMs(1024 ** 3)).toBe(600_000) // 1 GiB: 512 s at 2 MiB/s, under the floor
+  expect(backupTimeoutMs(100 * 1024 ** 3)).toBe(51_200_000) // 100 GiB: 14.2 h, not 10 min
+})

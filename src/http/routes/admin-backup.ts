@@ -31,7 +31,7 @@ export const adminBackupRoutes = (backups: BackupService) =>
         tags: ['admin'],
         summary: 'Consistent hot backup into BACKUP_DIR (VACUUM INTO in a Worker thread)',
         description:
-          'Writes a consistent copy of the SQLite database into BACKUP_DIR while the server keeps serving (VACUUM INTO on its own connection in a Worker thread). On PostgreSQL, or with an in-memory database, it answers 409: back up PostgreSQL with its own tools.',
+          'Writes a consistent copy of the SQLite database into BACKUP_DIR while the server keeps serving (VACUUM INTO on its own connection in a Worker thread), and answers once the file is complete: the request has no idle timeout, so on a big database it stays open for minutes (a proxy in front needs a read timeout to match). On PostgreSQL, or with an in-memory database, it answers 409: back up PostgreSQL with its own tools.',
         security: adminSecurity,
       },
     },
