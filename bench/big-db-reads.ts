@@ -9,6 +9,7 @@
 // per operation: the rate, CPU µs and its system share, and the counts that do not depend on a busy
 // machine: read() calls (pages SQLite found in neither its cache nor the mapped range) and page faults.
 
+import { readFileSync } from 'node:fs'
 import { openSqlite } from '../src/db/open'
 import { createSqliteStore } from '../src/db/sqlite'
 import type { BigDb } from './lib/bigdb'
@@ -30,8 +31,8 @@ const perRoom = d.messages / d.rooms.length
 
 /** read syscalls so far (/proc/self/io) and page faults (/proc/self/stat): counts, not times, so noise-free. */
 function io() {
-  const syscr = Number(/syscr: (\d+)/.exec(require('node:fs').readFileSync('/proc/self/io', 'utf8'))![1])
-  const stat = require('node:fs').readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
+  const syscr = Number(/syscr: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1])
+  const stat = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
   return { syscr, minflt: Number(stat[7]), majflt: Number(stat[9]) }
 }
 
