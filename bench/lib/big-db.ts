@@ -2,7 +2,8 @@
 // 100 messages = 10,000,000, 1,000,000 memberships) and a small one (--small-rooms 1,000 × 100), in
 // one run, order small, big, big, small (--visits=4; drift weighs on both sides alike). Each visit
 // starts a server on the file and measures:
-// - start-up: process spawn to GET /health 200, three times (--startups);
+// - start-up: process spawn to GET /health 200, three times (--startups); `bun src/index.ts serve`
+//   from a checkout, the binary's own `serve` under `chatapi bench` (no transpiling: the figure to quote);
 // - REST sends into 64 rooms, WS sends into 32 rooms (sender and one probe connected);
 // - history: 50-message pages at a random before_seq in a random room, the rooms shuffled over the
 //   whole database (20,000 of them on the big one), so a page is rarely read twice;
@@ -19,7 +20,7 @@ import { Database } from 'bun:sqlite'
 import { bigDbAt, type BigDb } from './bigdb'
 import type { RestPhase, RestSpec, RestTarget } from './load-rest'
 import type { WsRoomSpec, WsSpec } from './load-ws'
-import { spawnTarget, type Target } from './target'
+import { serveCommand, spawnTarget, type Target } from './target'
 import type { Ctx, Phase, Scenario } from './types'
 import { eachLine, round } from './util'
 import { median } from './table'
@@ -63,8 +64,7 @@ function pickRooms(dbPath: string, d: BigDb, n: number): { room_id: string; owne
 /** Spawn → GET /health 200, in ms (the server is stopped again). */
 async function startupMs(ctx: Ctx, dbPath: string): Promise<number> {
   const t0 = performance.now()
-  const entry = ctx.flags['server-entry'] ?? join(import.meta.dir, '../../src/index.ts')
-  const proc = Bun.spawn(['bun', entry, 'serve'], {
+  const proc = Bun.spawn(serveCommand(ctx.flags['server-entry']), {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LISTEN_ADDR: '127.0.0.1:0', LOG_LEVEL: 'info', DATABASE_URL: dbPath, MASTER_API_KEY: 'mk_startup_only' },
     stdin: 'ignore',
     stdout: 'pipe',
