@@ -7,7 +7,8 @@
 // - REST sends into 64 rooms, WS sends into 32 rooms (sender and one probe connected);
 // - history: 50-message pages at a random before_seq in a random room, the rooms shuffled over the
 //   whole database (20,000 of them on the big one), so a page is rarely read twice;
-// - the room list of users in 1,000 rooms each, the change feed of random rooms, search;
+// - the room list of users in 1,000 rooms each (all the heavy users: 1 on the small database, 100 on
+//   the big one; then one of them alone, the same work on both), the change feed of random rooms, search;
 // - once per database: POST /v1/admin/backup (time, bytes), and history right after the file's
 //   pages were dropped from the OS page cache (`dd iflag=nocache`: this file only), the disk-bound case.
 // The databases are built by bench/lib/bigdb.ts in a temp directory and deleted at the end, or kept
@@ -140,6 +141,8 @@ async function visit(ctx: Ctx, which: 'small' | 'big', dbPath: string, d: BigDb,
       { name: 'send', kind: 'send', targets: sendRooms.map((r) => ({ room_id: r.room_id, user: r.owner })), concurrency: c },
       { name: 'history', kind: 'history', targets: historyTargets, concurrency: c },
       { name: 'rooms', kind: 'rooms', targets: listTargets, concurrency: c },
+      // The same work on both files: one user's list (the small database has one heavy user, the big one 100).
+      { name: 'rooms-one', kind: 'rooms', targets: listTargets.slice(0, 1), concurrency: c },
       { name: 'changes', kind: 'changes', targets: historyTargets, concurrency: c },
       { name: 'search', kind: 'search', targets: searchTargets, concurrency: num(ctx, 'search-concurrency', 16) },
     ])
@@ -203,7 +206,7 @@ export const bigDb: Scenario = {
       }
       const fig = (w: string, phase: string) => median(visits.filter((v) => v.db === w).map((v) => v.phases.find((p) => p.phase === phase)?.ok_per_s ?? v.phases.find((p) => p.phase === phase)?.persisted_per_s ?? NaN)) ?? NaN
       const ratios = Object.fromEntries(
-        ['send', 'ws-send', 'history', 'rooms', 'changes', 'search', 'history-cold'].map((p) => [`${p}_big_over_small`, fig('small', p) ? round(fig('big', p) / fig('small', p), 3) : null]),
+        ['send', 'ws-send', 'history', 'rooms', 'rooms-one', 'changes', 'search', 'history-cold'].map((p) => [`${p}_big_over_small`, fig('small', p) ? round(fig('big', p) / fig('small', p), 3) : null]),
       )
       const phases = visits.flatMap((v, i) => v.phases.map((p) => ({ ...p, phase: `${v.db}#${i}/${p.phase}` })))
       const size = (d: BigDb) => ({ messages: d.messages, memberships: d.memberships, db_bytes: d.db_bytes, index_bytes: d.index_bytes, bytes_per_message: Math.round(d.db_bytes / d.messages), index_bytes_per_message: Math.round(d.index_bytes / d.messages), build_s: d.build_s, index_s: d.index_s, reused: (d as { reused?: boolean }).reused })
