@@ -7,8 +7,8 @@ const MIN_BYTES_PER_S = 2 * 1024 * 1024
 
 /**
  * How long a backup of `bytes` (database plus WAL) may run before its worker is stopped: ten minutes,
- * or as long as copying at 2 MiB/s takes. A fixed ten minutes failed every backup of a database of
- * more than a few GB on a slow disk (a 100 GB file copies in about 14 h at that rate, not 10 min).
+ * or as long as copying at 2 MiB/s takes. A fixed ten minutes fails every backup past ~15–20 GB
+ * (4.2 GB took 111–178 s on the bench box, docs/performance.md "Big database").
  */
 export function backupTimeoutMs(bytes: number): number {
   return Math.max(10 * 60_000, Math.ceil((bytes / MIN_BYTES_PER_S) * 1000))
