@@ -49,6 +49,8 @@ export interface CoreInfra {
   searchWorker?: SearchClient | null
   /** Data lifecycle knobs (tests shorten the retention pass interval). */
   lifecycle?: Partial<LifecycleSettings & RunnerSettings>
+  /** The backup copy (default: VACUUM INTO in a Worker thread, workers/backup.ts). */
+  copyBackup?: (source: string, target: string) => Promise<number>
 }
 
 export function createCore(infra: CoreInfra) {
@@ -62,7 +64,7 @@ export function createCore(infra: CoreInfra) {
     presence: broker,
     live: broker,
     cacheMemberships: !infra.shared,
-    copyBackup: backupInWorker,
+    copyBackup: infra.copyBackup ?? backupInWorker,
     blobs: infra.blobs ?? openBlobStore(infra.config),
     searchBackend: infra.searchWorker ?? undefined,
     wakeLifecycle: () => runner?.wake(),

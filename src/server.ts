@@ -45,6 +45,10 @@ export interface Overrides {
   tokenExpirySweepMs: number
   /** Data lifecycle knobs (workers/lifecycle-loop.ts, lifecycle-runner.ts): batch size, pacing, retention pass interval. */
   lifecycle: Partial<LifecycleSettings & RunnerSettings>
+  /** Bun's HTTP idle timeout in seconds (its default: 10); tests lower it to outlast it cheaply. */
+  httpIdleTimeoutS: number
+  /** The backup copy (default: VACUUM INTO in a Worker thread); tests slow it down. */
+  copyBackup: (source: string, target: string) => Promise<number>
 }
 
 export interface ServerHandle {
@@ -122,6 +126,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     blobs: openBlobStore(config),
     searchWorker,
     lifecycle: o.lifecycle,
+    copyBackup: o.copyBackup,
   })
   const { services } = core
   cluster.shareTenantChanges(services.tenant)
@@ -175,6 +180,7 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
       // Elysia defaults to SO_REUSEPORT, which would let a second instance share the port (and the
       // database file) silently; one process per address, so a taken port fails loudly.
       reusePort: false,
+      ...(o.httpIdleTimeoutS !== undefined && { idleTimeout: o.httpIdleTimeoutS }),
       // Bun's own limit is only a backstop that answers a bare 413: the app refuses a declared
       // Content-Length over MAX_BODY_BYTES before reading and counts chunked bytes as they arrive,
       // so this can sit far above it and every 413 carries the envelope and X-Request-Id.

@@ -6,7 +6,7 @@
 // kind "send": POST /v1/rooms/{room}/messages; kind "history": GET 50-message pages at random
 // cursors; kind "react": a reaction toggled on a message (PUT, then DELETE next time: every request
 // is a real change with a new rev); kind "changes": GET …/changes pages of 50 after random revs;
-// kind "search": GET /v1/search?q=…&limit=20. Targets (room, user[, q]) are used round-robin. Bounded by warmup+secs, max_reqs and hardcap_s.
+// kind "search": GET /v1/search?q=…&limit=20; kind "rooms": GET /v1/rooms?limit=20 (the room list of `user`). Targets (room, user[, q]) are used round-robin. Bounded by warmup+secs, max_reqs and hardcap_s.
 
 import { cpuWindow, round, Samples, sleep } from './util'
 
@@ -26,7 +26,7 @@ export interface RestTarget {
 }
 export interface RestPhase {
   name: string
-  kind: 'send' | 'history' | 'react' | 'changes' | 'search'
+  kind: 'send' | 'history' | 'react' | 'changes' | 'search' | 'rooms'
   targets: RestTarget[]
   concurrency?: number
   rate?: number
@@ -89,6 +89,10 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
           st.verified++
           st.returned += JSON.parse(text).messages.length
         }
+      } else if (ph.kind === 'rooms') {
+        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms?limit=20`, { headers: h })
+        const text = await res.text()
+        if (res.status === 200 && st.measuring && (st.verified++, JSON.parse(text).rooms.length === 0)) st.short++
       } else if (ph.kind === 'search') {
         res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/search?q=${encodeURIComponent(t.q ?? '')}&limit=20`, { headers: h })
         const text = await res.text()
@@ -191,6 +195,7 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
         ...(ph.kind === 'history' && { pages_verified: st.verified, short_pages: st.short }),
         ...(ph.kind === 'changes' && { pages_verified: st.verified, mean_messages_per_page: st.verified ? round(st.returned / st.verified, 1) : null }),
         ...(ph.kind === 'search' && { answers: st.verified, empty_answers: st.short }),
+        ...(ph.kind === 'rooms' && { lists: st.verified, empty_lists: st.short }),
         skipped_backlog: st.skipped,
         ...c,
       }),

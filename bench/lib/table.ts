@@ -12,6 +12,8 @@ export function phaseThroughput(s: string, p: Phase): [number | null, string] {
   if (p.persisted_per_s !== undefined) return [p.persisted_per_s, 'msg/s']
   if (p.kind === 'history' || p.kind === 'changes') return [p.ok_per_s, 'pages/s']
   if (p.kind === 'react') return [p.ok_per_s, 'reactions/s']
+  if (p.kind === 'rooms') return [p.ok_per_s, 'lists/s']
+  if (p.kind === 'search') return [p.ok_per_s, 'queries/s']
   if (p.ok_per_s !== undefined) return [p.ok_per_s, 'msg/s']
   return [p.connections ?? null, 'sockets']
 }

@@ -37,6 +37,11 @@ export function spawnServersAs(self: string[]) {
   selfCmd = self
 }
 
+/** The command that starts a server: `<binary> serve` under `chatapi bench`, else `bun <entry> serve`. */
+export function serveCommand(entry = join(ROOT, 'src/index.ts')): string[] {
+  return selfCmd ? [...selfCmd, 'serve'] : ['bun', entry, 'serve']
+}
+
 /** `profileDir`: run the server under `bun --cpu-prof --cpu-prof-md` (the profile is written at its exit). */
 export async function spawnTarget(env: Record<string, string>, pinCpu: string | null, profileDir: string | null = null, entry = join(ROOT, 'src/index.ts')): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'chatapi-bench-'))

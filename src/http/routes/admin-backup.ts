@@ -10,7 +10,10 @@ import { adminSecurity } from '../deps'
 export const adminBackupRoutes = (backups: BackupService) =>
   new Elysia().post(
     '/v1/admin/backup',
-    async ({ set }) => {
+    async ({ set, server, request }) => {
+      // A big database takes minutes to copy, past Bun's idle timeout (10 s), which would close the
+      // connection with no answer while the copy goes on: this request waits as long as the copy.
+      server?.timeout(request, 0)
       const r = await backups.create()
       set.status = 201
       return r
@@ -28,7 +31,7 @@ export const adminBackupRoutes = (backups: BackupService) =>
         tags: ['admin'],
         summary: 'Consistent hot backup into BACKUP_DIR (VACUUM INTO in a Worker thread)',
         description:
-          'Writes a consistent copy of the SQLite database into BACKUP_DIR while the server keeps serving (VACUUM INTO on its own connection in a Worker thread). On PostgreSQL, or with an in-memory database, it answers 409: back up PostgreSQL with its own tools.',
+          'Writes a consistent copy of the SQLite database into BACKUP_DIR while the server keeps serving (VACUUM INTO on its own connection in a Worker thread), and answers once the file is complete: the request has no idle timeout, so on a big database it stays open for minutes (a proxy in front needs a read timeout to match). On PostgreSQL, or with an in-memory database, it answers 409: back up PostgreSQL with its own tools.',
         security: adminSecurity,
       },
     },
