@@ -58,6 +58,11 @@ const FLAGS: Record<string, FlagKind> = {
   profile: 'text',
   'server-env': 'env',
   'server-entry': 'text',
+  svg: 'bool',
+  quick: 'bool',
+  curves: 'text',
+  'curves-rate': 'pos',
+  'svg-dir': 'text',
 }
 /** They need bun and a checkout: a profile is `bun --cpu-prof`, an entry is a .ts file run by bun. */
 const CHECKOUT_ONLY = ['profile', 'server-entry']
@@ -93,6 +98,9 @@ export function help(o: BenchOptions): string {
     '                          seeded database, then ws-rooms and rest-hot with search on vs off (ABBA)',
     '  --lifecycle-msgs=1000000 --purge-rate=1000                      purge, export (not in all): a prefilled',
     '                          room of that many messages; sends at purge-rate while retention deletes them',
+    '  --svg --quick --curves=room-size,rooms,conns,db-size --curves-rate=2000 --svg-dir=docs/perf',
+    '                          curves (not in all): throughput and p99 against room size, rooms, idle connections and',
+    '                          database size, a fresh server per point; --svg writes the charts and tables to --svg-dir',
     '  --idle-conns=20000  --channel-members=5000  --cap=1200×runs (global hard cap, seconds)',
     '  --nn-rooms=4000 --nn-members=5000 --nn-flood=500 --victim-rate=50 --attacker-rate=100',
     '                          noisy-neighbour (not in all; 6 phases of --secs, e.g. --secs=20)',

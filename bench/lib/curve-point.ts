@@ -1,0 +1,200 @@
+// One point of a cost curve (bench/lib/curves.ts): a fresh server (on a database built in bulk when
+// the point asks for one), rooms made through the API, optional idle sockets held by their own load
+// processes, then one WS load process: a closed-loop phase (`max`, the ceiling) and an open-loop
+// phase at a fixed rate (latency at a known load). Everything it starts it stops, by pid; the
+// database directory is deleted at the end of the point.
+
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createRoom, pool, spawnTarget, tenantCall, type Target } from './target'
+import { prefill } from './prefill'
+import type { WsRoomSpec, WsSpec } from './load-ws'
+import type { Ctx, Phase } from './types'
+import { loadavg, quiet, round, rssBytes } from './util'
+
+export interface PointSpec {
+  curve: string
+  /** The point's position on the x axis (members, rooms, idle connections, messages). */
+  x: number
+  rooms: number
+  members: number
+  /** Rooms whose members other than the sender connect (default all); the others' members stay offline. */
+  connectedRooms?: number
+  /** Latency probes (real WebSockets) per room, in the first `probeRooms` rooms. */
+  probes: number
+  probeRooms: number
+  /** Sends in flight per sender in the `max` phase. */
+  window: number
+  /** Messages per second offered in the open-loop phase. */
+  rate: number
+  /** Idle sockets held beside the load (users in rooms of 10 of their own). */
+  idle?: number
+  /** Messages in the database before the server starts (built in bulk by prefill.ts). */
+  dbMessages?: number
+}
+
+export interface PointResult {
+  curve: string
+  x: number
+  rooms: number
+  members: number
+  /** sockets of the load process (senders, probes, members) plus the idle ones */
+  connections: number
+  idle: number
+  db_messages: number
+  max_msg_s: number | null
+  max_deliveries_s: number | null
+  max_p99_ms: number | null
+  rate: number
+  rate_msg_s: number | null
+  rate_deliveries_s: number | null
+  rate_p50_ms: number | null
+  rate_p99_ms: number | null
+  rate_ack_p99_ms: number | null
+  server_cpu_max: number | null
+  server_cpu_rate: number | null
+  /** the most any other process used in either phase (the shared box's noise) */
+  others_cpu: number | null
+  server_rss_mb: number | null
+  errors: number
+  closed_sockets: number
+  connect_failed: number
+  setup_s: number
+  /** prefill (the database built in bulk) */
+  build_s?: number
+  /** from spawning the server on that database to its "listening" line and the bench tenant made */
+  startup_ms?: number
+  db_bytes?: number
+  index_bytes?: number
+  quiet_gate: { pre_busy_cores: number; gated: boolean; waited_s: number }
+  loadavg: number[]
+  phases: Phase[]
+}
+
+const SERVER_ENV = { WS_MAX_CONNECTIONS_PER_TENANT: '1000000' }
+
+/** Rooms of `size` members whose ids start with `prefix`; more than 1,000 members are added in chunks (64 KiB body). */
+async function makeRooms(t: Target, prefix: string, count: number, size: number): Promise<{ room_id: string; users: string[] }[]> {
+  const rooms = Array.from({ length: count }, (_, r) => Array.from({ length: size }, (_, m) => `${prefix}r${r}m${m}`))
+  const ids = await pool(16, rooms.map((users) => () => createRoom(t, users[0], 'group', users.slice(1, 1000))))
+  for (let r = 0; r < count; r++)
+    for (let i = 1000; i < size; i += 1000) await tenantCall(t, rooms[r][0], 'POST', `/v1/rooms/${ids[r]}/members`, { user_ids: rooms[r].slice(i, i + 1000) })
+  return rooms.map((users, i) => ({ room_id: ids[i], users }))
+}
+
+function filesBytes(dir: string, match: (name: string) => boolean): number {
+  let n = 0
+  for (const f of readdirSync(dir)) if (match(f)) n += statSync(join(dir, f)).size
+  return n
+}
+
+export async function runPoint(ctx: Ctx, p: PointSpec, gateS: number): Promise<PointResult> {
+  const gate = await quiet(0.35, gateS)
+  const load0 = loadavg()
+  const t0 = performance.now()
+  const dir = p.dbMessages ? mkdtempSync(join(tmpdir(), 'chatapi-bench-curves-')) : null
+  let t: Target | null = null
+  const extra: Partial<PointResult> = {}
+  try {
+    if (dir && p.dbMessages) {
+      const built = prefill(join(dir, 'big.db'), { messages: p.dbMessages, spareRooms: 0, searchIndex: true })
+      extra.build_s = round((built.buildMs + built.indexMs) / 1000, 1)
+      extra.db_bytes = filesBytes(dir, (f) => f.startsWith('big.db') && !f.includes('search'))
+      extra.index_bytes = filesBytes(dir, (f) => f.includes('search'))
+      const s0 = performance.now()
+      t = await spawnTarget({ ...SERVER_ENV, DATABASE_URL: join(dir, 'big.db') }, null)
+      extra.startup_ms = Math.round(performance.now() - s0)
+    } else t = await spawnTarget(SERVER_ENV, null)
+
+    const rooms = await makeRooms(t, `${ctx.tag}${p.curve}${p.x}a`, p.rooms, p.members)
+    const idleUsers = p.idle ? (await makeRooms(t, `${ctx.tag}${p.curve}${p.x}i`, Math.ceil(p.idle / 10), 10)).flatMap((r) => r.users).slice(0, p.idle) : []
+    const connected = p.connectedRooms ?? p.rooms
+    const wsRooms = rooms.map((r, i): WsRoomSpec => {
+      const probes = i < p.probeRooms ? r.users.slice(1, 1 + p.probes) : []
+      return { room_id: r.room_id, sender: r.users[0], probes, raw: i < connected ? r.users.slice(1 + probes.length) : [] }
+    })
+
+    // idle sockets first, in load processes of 5,000 each, held until the active load is done
+    let idleReady = 0
+    let idleFailed = 0
+    let idleDone: Promise<void> = Promise.resolve()
+    if (idleUsers.length) {
+      const per = 5000
+      const specs: WsSpec[] = []
+      for (let i = 0; i < idleUsers.length; i += per)
+        specs.push({ mode: 'idle', host: t.host, port: t.port, apiKey: t.apiKey, serverPid: t.pid, users: idleUsers.slice(i, i + per), hold_s: 300, hardcap_s: 330 })
+      let procs = 0
+      let allReady!: () => void
+      const ready = new Promise<void>((r) => (allReady = r))
+      idleDone = ctx.loadMany('ws', specs as unknown as Record<string, unknown>[], 330, (_i, line) => {
+        if (line.ready === undefined) return
+        idleReady += line.ready
+        idleFailed += line.failed
+        if (++procs === specs.length) allReady()
+      })
+      await Promise.race([ready, idleDone])
+    }
+    const setupS = (performance.now() - t0) / 1000
+
+    const spec: WsSpec = {
+      mode: 'rooms',
+      host: t.host,
+      port: t.port,
+      apiKey: t.apiKey,
+      serverPid: t.pid,
+      rooms: wsRooms,
+      phases: [
+        { name: 'max', window: p.window },
+        { name: `at-${p.rate}`, rate: p.rate },
+      ],
+      warmup_s: ctx.warmup,
+      secs: ctx.secs,
+      hardcap_s: 120 + 4 * (ctx.warmup + ctx.secs),
+    }
+    const lines = await ctx.load('ws', spec as unknown as Record<string, unknown>, spec.hardcap_s)
+    const rss = rssBytes(t.pid)
+    ctx.killLoads() // the idle holders
+    await idleDone
+    const conn = lines.find((l) => l.ready !== undefined) ?? { ready: 0, failed: 0 }
+    const phases = lines.filter((l) => l.phase) as Phase[]
+    const max = phases.find((x) => x.phase === 'max')
+    const at = phases.find((x) => x.phase !== 'max')
+    const errs = (ph?: Phase) => Object.values((ph?.errors ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0)
+    const others = [max?.other_cpu_cores, at?.other_cpu_cores].filter((v): v is number => typeof v === 'number')
+    return {
+      curve: p.curve,
+      x: p.x,
+      rooms: p.rooms,
+      members: p.members,
+      connections: conn.ready + idleReady,
+      idle: idleReady,
+      db_messages: p.dbMessages ?? 0,
+      max_msg_s: max?.persisted_per_s ?? null,
+      max_deliveries_s: max?.deliveries_per_s ?? null,
+      max_p99_ms: max?.latency?.p99_ms ?? null,
+      rate: p.rate,
+      rate_msg_s: at?.persisted_per_s ?? null,
+      rate_deliveries_s: at?.deliveries_per_s ?? null,
+      rate_p50_ms: at?.latency?.p50_ms ?? null,
+      rate_p99_ms: at?.latency?.p99_ms ?? null,
+      rate_ack_p99_ms: at?.ack_latency?.p99_ms ?? null,
+      server_cpu_max: max?.server_cpu_cores ?? null,
+      server_cpu_rate: at?.server_cpu_cores ?? null,
+      others_cpu: others.length ? Math.max(...others) : null,
+      server_rss_mb: rss === null ? null : round(rss / 2 ** 20, 1),
+      errors: errs(max) + errs(at),
+      closed_sockets: Math.max(max?.closed_sockets ?? 0, at?.closed_sockets ?? 0),
+      connect_failed: conn.failed + idleFailed,
+      setup_s: round(setupS, 1),
+      ...extra,
+      quiet_gate: gate,
+      loadavg: load0,
+      phases,
+    }
+  } finally {
+    ctx.killLoads()
+    await t?.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,151 @@
+// What `bun run bench curves --svg` writes: one chart per curve (docs/perf/curve-<name>.svg, drawn
+// by svg-chart.ts), the points as markdown tables (docs/perf/curves.md) and as JSON
+// (docs/perf/curves.json, from which the charts can be drawn again without measuring:
+// `bun bench/lib/curve-report.ts docs/perf/curves.json`).
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { PointResult } from './curve-point'
+import { lineChart, type ChartOptions } from './svg-chart'
+
+export interface CurvesMeta {
+  command: string
+  started: string
+  finished: string
+  secs: number
+  warmup: number
+  rate: number
+  fd_limit: number
+  cores: number
+  quick: boolean
+  commit?: string
+}
+
+interface CurveDoc {
+  title: string
+  x: string
+  xScale: 'linear' | 'log'
+  /** what the open-loop phase offered, for the p99 series' name */
+  rateNote: (pts: PointResult[]) => string
+  deliveries?: boolean
+}
+
+const DOCS: Record<string, CurveDoc> = {
+  'room-size': {
+    title: 'Room size: WS sends, every member connected',
+    x: 'members per room',
+    xScale: 'log',
+    rateNote: () => 'p99 at ≤ 100k deliveries/s',
+    deliveries: true,
+  },
+  rooms: { title: 'Active rooms (2 members each, one sender per room)', x: 'active rooms', xScale: 'log', rateNote: (p) => `p99 at ${fmtInt(p[0]?.rate)} msg/s` },
+  conns: { title: 'Idle connections beside 100 rooms × 10 members', x: 'idle connections', xScale: 'linear', rateNote: (p) => `p99 at ${fmtInt(p[0]?.rate)} msg/s` },
+  'db-size': { title: 'Database size: WS sends into 100 rooms × 10', x: 'messages in the database', xScale: 'log', rateNote: (p) => `p99 at ${fmtInt(p[0]?.rate)} msg/s` },
+}
+
+const fmtInt = (v: number | null | undefined) => (v === null || v === undefined ? '–' : Math.round(v).toLocaleString('en-US'))
+const fmtMs = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 100 ? String(Math.round(v)) : v.toFixed(1))
+const fmtMb = (b: number | undefined) => (b === undefined ? '–' : (b / 1e6).toFixed(0))
+
+function chartFor(name: string, pts: PointResult[], meta: CurvesMeta): ChartOptions {
+  const d = DOCS[name] ?? { title: name, x: 'x', xScale: 'linear' as const, rateNote: () => 'p99' }
+  const series: ChartOptions['series'] = [{ name: 'msg/s, closed loop', axis: 'left', points: pts.map((p) => [p.x, p.max_msg_s]) }]
+  if (d.deliveries) series.push({ name: 'deliveries/s, closed loop', axis: 'left', points: pts.map((p) => [p.x, p.max_deliveries_s]), dashed: true })
+  series.push({ name: `${d.rateNote(pts)} (publish → receive)`, axis: 'right', points: pts.map((p) => [p.x, p.rate_p99_ms]) })
+  const loads = pts.map((p) => p.loadavg[0])
+  const others = pts.map((p) => p.others_cpu ?? 0)
+  return {
+    title: d.title,
+    subtitle: `${meta.command} · ${meta.started.slice(0, 16).replace('T', ' ')} UTC${meta.commit ? ` · commit ${meta.commit}` : ''} · ${meta.cores} cores shared by server and load · load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}, other processes up to ${Math.max(0, ...others).toFixed(2)} cores`,
+    x: { label: d.x, scale: d.xScale },
+    left: { label: d.deliveries ? 'per second' : 'persisted msg/s', scale: d.deliveries ? 'log' : 'linear' },
+    right: { label: 'p99 latency, ms' },
+    series,
+  }
+}
+
+function table(name: string, pts: PointResult[]): string {
+  const db = name === 'db-size'
+  const head = [
+    DOCS[name]?.x ?? 'x',
+    'rooms × members',
+    'sockets',
+    'max msg/s',
+    'max deliveries/s',
+    'max p99 ms',
+    'offered msg/s',
+    'reached msg/s',
+    'p50 / p99 ms',
+    'ack p99 ms',
+    'server cpu max / at rate',
+    'others cpu',
+    'load1',
+    'errors',
+    ...(db ? ['build s', 'db MB', 'index MB', 'start-up ms'] : []),
+  ]
+  const rows = pts.map((p) => [
+    fmtInt(p.x),
+    `${fmtInt(p.rooms)} × ${fmtInt(p.members)}`,
+    fmtInt(p.connections),
+    fmtInt(p.max_msg_s),
+    fmtInt(p.max_deliveries_s),
+    fmtMs(p.max_p99_ms),
+    fmtInt(p.rate),
+    fmtInt(p.rate_msg_s),
+    `${fmtMs(p.rate_p50_ms)} / ${fmtMs(p.rate_p99_ms)}`,
+    fmtMs(p.rate_ack_p99_ms),
+    `${p.server_cpu_max ?? '–'} / ${p.server_cpu_rate ?? '–'}`,
+    String(p.others_cpu ?? '–'),
+    p.loadavg[0].toFixed(2),
+    String(p.errors + p.connect_failed + p.closed_sockets),
+    ...(db ? [String(p.build_s ?? '–'), fmtMb(p.db_bytes), fmtMb(p.index_bytes), fmtInt(p.startup_ms)] : []),
+  ])
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+}
+
+/** The files (name → content) for these points: one SVG per curve, curves.md and curves.json. */
+export function renderCurves(points: PointResult[], meta: CurvesMeta): Record<string, string> {
+  const files: Record<string, string> = {}
+  const names = [...new Set(points.map((p) => p.curve))]
+  const md: string[] = [
+    '# Cost curves: the points',
+    '',
+    `Written by \`${meta.command}\` (${meta.started} → ${meta.finished}${meta.commit ? `, commit ${meta.commit}` : ''}); ${meta.warmup} s warm-up and ${meta.secs} s measured per phase; open-file limit ${meta.fd_limit.toLocaleString('en-US')}. See docs/performance.md#cost-curves for how to read them.`,
+    '',
+    '"max" is the closed-loop phase (sends kept in flight: a ceiling, its latency is queueing); "offered" is the open-loop phase and its p50 / p99 (publish → receive at a probe) and ack p99 (send → `message.sent`). "errors" counts error frames, failed connects and sockets closed by the server. "others cpu" is the most any other process on the box used in either phase; load1 is the load average before the point.',
+  ]
+  for (const name of names) {
+    const pts = points.filter((p) => p.curve === name).sort((a, b) => a.x - b.x)
+    files[`curve-${name}.svg`] = lineChart(chartFor(name, pts, meta))
+    md.push('', `## ${DOCS[name]?.title ?? name}`, '', `![${name}](curve-${name}.svg)`, '', table(name, pts))
+  }
+  files['curves.md'] = md.join('\n') + '\n'
+  files['curves.json'] = JSON.stringify({ meta, points: points.map(({ phases: _phases, ...p }) => p) }, null, 1) + '\n'
+  return files
+}
+
+function gitCommit(): string | undefined {
+  try {
+    const r = Bun.spawnSync(['git', 'rev-parse', '--short', 'HEAD'], { stdout: 'pipe', stderr: 'ignore' })
+    return r.exitCode === 0 ? r.stdout.toString().trim() : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Writes the files into `dir` (created if missing); returns their paths. */
+export function writeCurves(dir: string, points: PointResult[], meta: CurvesMeta): string[] {
+  mkdirSync(dir, { recursive: true })
+  const files = renderCurves(points, { ...meta, commit: meta.commit ?? gitCommit() })
+  return Object.entries(files).map(([name, text]) => {
+    writeFileSync(join(dir, name), text)
+    return join(dir, name)
+  })
+}
+
+if (import.meta.main) {
+  // Draw again from a curves.json (after a change to the charts), into the directory it is in.
+  const file = process.argv[2] ?? 'docs/perf/curves.json'
+  const { meta, points } = JSON.parse(readFileSync(file, 'utf8')) as { meta: CurvesMeta; points: PointResult[] }
+  console.log(writeCurves(join(file, '..'), points.map((p) => ({ ...p, phases: [] })), meta).join('\n'))
+}
