@@ -63,7 +63,7 @@ export interface PointResult {
   setup_s: number
   /** prefill (the database built in bulk) */
   build_s?: number
-  /** from spawning the server on that database to its "listening" line and the bench tenant made */
+  /** from spawning the server (on an empty or a prefilled database) to its "listening" line and the bench tenant made */
   startup_ms?: number
   db_bytes?: number
   index_bytes?: number
@@ -105,7 +105,11 @@ export async function runPoint(ctx: Ctx, p: PointSpec, gateS: number): Promise<P
       const s0 = performance.now()
       t = await spawnTarget({ ...SERVER_ENV, DATABASE_URL: join(dir, 'big.db') }, null)
       extra.startup_ms = Math.round(performance.now() - s0)
-    } else t = await spawnTarget(SERVER_ENV, null)
+    } else {
+      const s0 = performance.now()
+      t = await spawnTarget(SERVER_ENV, null)
+      extra.startup_ms = Math.round(performance.now() - s0)
+    }
 
     const rooms = await makeRooms(t, `${ctx.tag}${p.curve}${p.x}a`, p.rooms, p.members)
     const idleUsers = p.idle ? (await makeRooms(t, `${ctx.tag}${p.curve}${p.x}i`, Math.ceil(p.idle / 10), 10)).flatMap((r) => r.users).slice(0, p.idle) : []

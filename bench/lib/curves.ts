@@ -82,7 +82,8 @@ export const curves: Scenario = {
     const bad = which.filter((w) => !(CURVE_NAMES as readonly string[]).includes(w))
     if (bad.length) throw new Error(`--curves: unknown curve ${bad.join(', ')}; curves: ${CURVE_NAMES.join(', ')}`)
     const fd = nofileLimit()
-    const gateS = Number(ctx.flags.gate ?? 20) > 0 ? 10 : 0
+    // each point waits for a quiet box too, up to 10 s (the driver's --gate, default 20, applies once before)
+    const gateS = Math.min(10, Number(ctx.flags.gate ?? 20))
     const started = new Date()
     const points: PointResult[] = []
     for (const c of which as CurveName[])
