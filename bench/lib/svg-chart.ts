@@ -19,6 +19,8 @@ export interface Series {
   points: [number, number | null][]
   color?: string
   dashed?: boolean
+  /** x values whose marker is drawn hollow (a point to read with care, e.g. a rate not reached) */
+  hollow?: number[]
 }
 
 export interface ChartOptions {
@@ -196,7 +198,7 @@ export function lineChart(o: ChartOptions): string {
       out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${r.map((p) => `${n2(X.at(p[0]))},${n2(Y.at(p[1]))}`).join(' ')}"/>`)
     for (const p of ok)
       out.push(
-        `<circle cx="${n2(X.at(p[0]))}" cy="${n2(Y.at(p[1]))}" r="3.5" fill="${s.color}" data-series="${xmlEscape(s.name)}" data-x="${p[0]}" data-y="${p[1]}"><title>${xmlEscape(`${s.name}: ${shortNumber(p[1])} at ${shortNumber(p[0])}`)}</title></circle>`,
+        `<circle cx="${n2(X.at(p[0]))}" cy="${n2(Y.at(p[1]))}" r="3.5" ${s.hollow?.includes(p[0]) ? `fill="#ffffff" stroke="${s.color}" stroke-width="2" data-hollow="true"` : `fill="${s.color}"`} data-series="${xmlEscape(s.name)}" data-x="${p[0]}" data-y="${p[1]}"><title>${xmlEscape(`${s.name}: ${shortNumber(p[1])} at ${shortNumber(p[0])}`)}</title></circle>`,
       )
     out.push('</g>')
   }

@@ -195,6 +195,12 @@ describe('renderCurves', () => {
     expect(pointsOf(db, 'msg/s, closed loop')).toEqual([[0, 15000], [1_000_000, 13000]])
     expect(all(db, (e) => e.name === 'circle' && e.attrs['data-series']?.startsWith('p99')).map((e) => Number(e.attrs['data-x']))).toEqual([0])
     expect(texts(db).join(' ')).toContain('commit abc1234')
+    // a point whose offered rate was not reached is drawn hollow and the legend says why
+    const slow = { ...point('conns', 18000, 9000, 900), rate_msg_s: 1200 }
+    const c2 = parseXml(renderCurves([...pts.slice(0, 2), slow], meta)['curve-conns.svg'])
+    const p99 = all(c2, (e) => e.name === 'circle' && !!e.attrs['data-series']?.startsWith('p99'))
+    expect(p99.map((e) => e.attrs['data-hollow'] ?? 'false')).toEqual(['false', 'false', 'true'])
+    expect(texts(c2).some((t) => t.includes('hollow: rate not reached'))).toBe(true)
     const md = files['curves.md']
     expect(md).toContain('![conns](curve-conns.svg)')
     expect(md).toContain('| 9,000 | 100 × 10 | 1,000 | 14,000 |')
