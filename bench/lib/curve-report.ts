@@ -1,10 +1,11 @@
 // What `bun run bench curves --svg` writes: one chart per curve (docs/perf/curve-<name>.svg, drawn
 // by svg-chart.ts), the points as markdown tables (docs/perf/curves.md) and as JSON
 // (docs/perf/curves.json, from which the charts can be drawn again without measuring:
-// `bun bench/lib/curve-report.ts docs/perf/curves.json`).
+// `bun bench/lib/curve-report.ts docs/perf/curves.json`). A run of some curves (--curves=rooms)
+// replaces those and keeps the others from the curves.json it finds.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import type { PointResult } from './curve-point'
 import { lineChart, type ChartOptions } from './svg-chart'
 
@@ -110,26 +111,48 @@ function table(name: string, pts: PointResult[]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 }
 
-/** The files (name → content) for these points: one SVG per curve, curves.md and curves.json. */
-export function renderCurves(points: PointResult[], meta: CurvesMeta): Record<string, string> {
+/** What curves.json keeps: each curve with the run that measured it (a later run of some curves keeps the others). */
+export type CurveSet = Record<string, { meta: CurvesMeta; points: PointResult[] }>
+
+/** Groups one run's points by curve. */
+export function curveSet(points: PointResult[], meta: CurvesMeta): CurveSet {
+  const set: CurveSet = {}
+  for (const p of points) (set[p.curve] ??= { meta, points: [] }).points.push(p)
+  return set
+}
+
+/** The files (name → content) for these curves: one SVG each, curves.md and curves.json. */
+export function renderCurves(set: CurveSet): Record<string, string> {
   const files: Record<string, string> = {}
-  const names = [...new Set(points.map((p) => p.curve))]
   const md: string[] = [
     '# Cost curves: the points',
     '',
-    `Written by \`${meta.command}\` (${meta.started} → ${meta.finished}${meta.commit ? `, commit ${meta.commit}` : ''}); ${meta.warmup} s warm-up and ${meta.secs} s measured per phase; open-file limit ${meta.fd_limit.toLocaleString('en-US')}. See docs/performance.md#cost-curves for how to read them.`,
+    'Written by `bun run bench curves --svg` (bench/lib/curves.ts); each curve says which run measured it. See [performance.md](../performance.md#cost-curves) for how to read them and [sizing.md](../sizing.md) for what they mean for a deployment.',
     '',
-    '"max" is the closed-loop phase (sends kept in flight: a ceiling, its latency is queueing); "offered" is the open-loop phase and its p50 / p99 (publish → receive at a probe) and ack p99 (send → `message.sent`). "errors" counts error frames, failed connects and sockets closed by the server. "others cpu" is the most any other process on the box used in either phase; load1 is the load average before the point.',
+    '"max" is the closed-loop phase (sends kept in flight: a ceiling, its latency is queueing); "offered" is the open-loop phase and its p50 / p99 (publish → receive at a probe) and ack p99 (send → `message.sent`). "errors" counts error frames, failed connects and sockets closed by the server. "others cpu" is the most any other process on the box used in either phase (the box is shared); load1 is the load average before the point.',
   ]
-  for (const name of names) {
-    const pts = points.filter((p) => p.curve === name).sort((a, b) => a.x - b.x)
+  for (const name of CURVE_ORDER.filter((n) => set[n]).concat(Object.keys(set).filter((n) => !CURVE_ORDER.includes(n)))) {
+    const { meta, points } = set[name]
+    const pts = [...points].sort((a, b) => a.x - b.x)
     files[`curve-${name}.svg`] = lineChart(chartFor(name, pts, meta))
-    md.push('', `## ${DOCS[name]?.title ?? name}`, '', `![${name}](curve-${name}.svg)`, '', table(name, pts))
+    md.push(
+      '',
+      `## ${DOCS[name]?.title ?? name}`,
+      '',
+      `Measured by \`${meta.command}\`, ${meta.started.slice(0, 16).replace('T', ' ')} → ${meta.finished.slice(11, 16)} UTC${meta.commit ? `, commit ${meta.commit}` : ''}; ${meta.warmup} s warm-up and ${meta.secs} s measured per phase; open-file limit ${meta.fd_limit.toLocaleString('en-US')}; ${meta.cores} cores.`,
+      '',
+      `![${name}](curve-${name}.svg)`,
+      '',
+      table(name, pts),
+    )
   }
   files['curves.md'] = md.join('\n') + '\n'
-  files['curves.json'] = JSON.stringify({ meta, points: points.map(({ phases: _phases, ...p }) => p) }, null, 1) + '\n'
+  const stripped: CurveSet = Object.fromEntries(Object.entries(set).map(([k, v]) => [k, { meta: v.meta, points: v.points.map((p) => ({ ...p, phases: [] })) }]))
+  files['curves.json'] = JSON.stringify({ curves: stripped }, null, 1) + '\n'
   return files
 }
+
+const CURVE_ORDER = ['room-size', 'rooms', 'conns', 'db-size']
 
 function gitCommit(): string | undefined {
   try {
@@ -140,10 +163,22 @@ function gitCommit(): string | undefined {
   }
 }
 
-/** Writes the files into `dir` (created if missing); returns their paths. */
+/** A curves.json: {curves} (or the first runs' {meta, points}, one run for every curve). */
+export function readCurveSet(file: string): CurveSet {
+  const j = JSON.parse(readFileSync(file, 'utf8')) as { curves?: CurveSet; meta?: CurvesMeta; points?: PointResult[] }
+  if (j.curves) return j.curves
+  return j.meta && j.points ? curveSet(j.points, { ...j.meta, cores: j.meta.cores ?? 2 }) : {}
+}
+
+/**
+ * Writes the files into `dir` (created if missing); returns their paths. Curves measured by an
+ * earlier run and not by this one are kept from the curves.json already there.
+ */
 export function writeCurves(dir: string, points: PointResult[], meta: CurvesMeta): string[] {
   mkdirSync(dir, { recursive: true })
-  const files = renderCurves(points, { ...meta, commit: meta.commit ?? gitCommit() })
+  const file = join(dir, 'curves.json')
+  const before: CurveSet = existsSync(file) ? readCurveSet(file) : {}
+  const files = renderCurves({ ...before, ...curveSet(points, { ...meta, commit: meta.commit ?? gitCommit() }) })
   return Object.entries(files).map(([name, text]) => {
     writeFileSync(join(dir, name), text)
     return join(dir, name)
@@ -153,6 +188,7 @@ export function writeCurves(dir: string, points: PointResult[], meta: CurvesMeta
 if (import.meta.main) {
   // Draw again from a curves.json (after a change to the charts), into the directory it is in.
   const file = process.argv[2] ?? 'docs/perf/curves.json'
-  const { meta, points } = JSON.parse(readFileSync(file, 'utf8')) as { meta: CurvesMeta; points: PointResult[] }
-  console.log(writeCurves(join(file, '..'), points.map((p) => ({ ...p, phases: [] })), meta).join('\n'))
+  const files = renderCurves(readCurveSet(file))
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dirname(file), name), text)
+  console.log(Object.keys(files).join('\n'))
 }

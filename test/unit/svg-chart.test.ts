@@ -5,7 +5,10 @@
 
 import { describe, expect, test } from 'bun:test'
 import { lineChart, linearTicks, logTicks, shortNumber, type ChartOptions } from '../../bench/lib/svg-chart'
-import { renderCurves, type CurvesMeta } from '../../bench/lib/curve-report'
+import { curveSet, readCurveSet, renderCurves, writeCurves, type CurvesMeta } from '../../bench/lib/curve-report'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { PointResult } from '../../bench/lib/curve-point'
 
 interface El {
@@ -187,7 +190,7 @@ describe('renderCurves', () => {
 
   test('one parseable chart per curve with its points, and a table of every point', () => {
     const pts = [point('conns', 0, 15000, 20), point('conns', 9000, 14000, 30), point('db-size', 0, 15000, 20), point('db-size', 1_000_000, 13000, null)]
-    const files = renderCurves(pts, meta)
+    const files = renderCurves(curveSet(pts, meta))
     expect(Object.keys(files).sort()).toEqual(['curve-conns.svg', 'curve-db-size.svg', 'curves.json', 'curves.md'])
     const conns = parseXml(files['curve-conns.svg'])
     expect(pointsOf(conns, 'msg/s, closed loop')).toEqual([[0, 15000], [9000, 14000]])
@@ -197,13 +200,32 @@ describe('renderCurves', () => {
     expect(texts(db).join(' ')).toContain('commit abc1234')
     // a point whose offered rate was not reached is drawn hollow and the legend says why
     const slow = { ...point('conns', 18000, 9000, 900), rate_msg_s: 1200 }
-    const c2 = parseXml(renderCurves([...pts.slice(0, 2), slow], meta)['curve-conns.svg'])
+    const c2 = parseXml(renderCurves(curveSet([...pts.slice(0, 2), slow], meta))['curve-conns.svg'])
     const p99 = all(c2, (e) => e.name === 'circle' && !!e.attrs['data-series']?.startsWith('p99'))
     expect(p99.map((e) => e.attrs['data-hollow'] ?? 'false')).toEqual(['false', 'false', 'true'])
     expect(texts(c2).some((t) => t.includes('hollow: rate not reached'))).toBe(true)
     const md = files['curves.md']
     expect(md).toContain('![conns](curve-conns.svg)')
     expect(md).toContain('| 9,000 | 100 × 10 | 1,000 | 14,000 |')
-    expect(JSON.parse(files['curves.json']).points).toHaveLength(4)
+    expect(md).toContain('Measured by `bun run bench curves --svg`, 2026-12-03 17:00 → 17:10 UTC, commit abc1234')
+    const json = JSON.parse(files['curves.json'])
+    expect(Object.keys(json.curves)).toEqual(['conns', 'db-size'])
+    expect(json.curves.conns.points).toHaveLength(2)
+  })
+
+  test('a run of some curves keeps the other curves of the curves.json it finds', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatapi-curves-test-'))
+    try {
+      writeCurves(dir, [point('conns', 0, 15000, 20), point('conns', 9000, 14000, 30), point('rooms', 1, 9000, 10)], meta)
+      writeCurves(dir, [point('rooms', 1, 8000, 11), point('rooms', 10, 7000, 12)], { ...meta, command: 'bun run bench curves --curves=rooms --svg' })
+      const set = readCurveSet(join(dir, 'curves.json'))
+      expect(set.conns.points.map((p) => p.x)).toEqual([0, 9000])
+      expect(set.conns.meta.command).toBe('bun run bench curves --svg')
+      expect(set.rooms.points.map((p) => [p.x, p.max_msg_s])).toEqual([[1, 8000], [10, 7000]])
+      expect(set.rooms.meta.command).toBe('bun run bench curves --curves=rooms --svg')
+      for (const f of ['curve-conns.svg', 'curve-rooms.svg']) parseXml(readFileSync(join(dir, f), 'utf8'))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
