@@ -67,6 +67,8 @@ export interface PointResult {
   startup_ms?: number
   db_bytes?: number
   index_bytes?: number
+  /** several rounds (--curve-rounds): each figure is the median of the rounds; these are every round's */
+  rounds?: { max_msg_s: (number | null)[]; rate_p99_ms: (number | null)[] }
   quiet_gate: { pre_busy_cores: number; gated: boolean; waited_s: number }
   loadavg: number[]
   phases: Phase[]
@@ -204,4 +206,25 @@ export async function runPoint(ctx: Ctx, p: PointSpec, gateS: number): Promise<P
     await t?.stop()
     if (dir) rmSync(dir, { recursive: true, force: true })
   }
+}
+
+const med = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/** One point from several rounds of it: the median of every numeric figure (per element for the load average), every round's phases. */
+export function medianPoint(rs: PointResult[]): PointResult {
+  if (rs.length === 1) return rs[0]
+  const out: Record<string, unknown> = { ...rs[0] }
+  for (const [k, v] of Object.entries(rs[0])) {
+    if (typeof v === 'number' || v === null) {
+      const xs = rs.map((r) => (r as unknown as Record<string, unknown>)[k]).filter((x): x is number => typeof x === 'number')
+      out[k] = xs.length ? round(med(xs), 3) : null
+    }
+  }
+  out.loadavg = rs[0].loadavg.map((_, i) => round(med(rs.map((r) => r.loadavg[i])), 2))
+  out.phases = rs.flatMap((r, i) => r.phases.map((ph) => ({ ...ph, round: i })))
+  out.rounds = { max_msg_s: rs.map((r) => r.max_msg_s), rate_p99_ms: rs.map((r) => r.rate_p99_ms) }
+  return out as unknown as PointResult
 }

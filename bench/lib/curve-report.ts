@@ -19,6 +19,7 @@ export interface CurvesMeta {
   fd_limit: number
   cores: number
   quick: boolean
+  rounds?: number
   commit?: string
 }
 
@@ -46,6 +47,11 @@ const DOCS: Record<string, CurveDoc> = {
 
 const fmtInt = (v: number | null | undefined) => (v === null || v === undefined ? '–' : Math.round(v).toLocaleString('en-US'))
 const fmtMs = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 100 ? String(Math.round(v)) : v.toFixed(1))
+/** " (min–max)" over the rounds of a point measured several times */
+const range = (xs: (number | null)[] | undefined, f: (v: number) => string) => {
+  const v = (xs ?? []).filter((x): x is number => x !== null)
+  return v.length > 1 ? ` (${f(Math.min(...v))}–${f(Math.max(...v))})` : ''
+}
 const fmtMb = (b: number | undefined) => (b === undefined ? '–' : (b / 1e6).toFixed(0))
 
 function chartFor(name: string, pts: PointResult[], meta: CurvesMeta): ChartOptions {
@@ -95,12 +101,12 @@ function table(name: string, pts: PointResult[]): string {
     fmtInt(p.x),
     `${fmtInt(p.rooms)} × ${fmtInt(p.members)}`,
     fmtInt(p.connections),
-    fmtInt(p.max_msg_s),
+    fmtInt(p.max_msg_s) + range(p.rounds?.max_msg_s, fmtInt),
     fmtInt(p.max_deliveries_s),
     fmtMs(p.max_p99_ms),
     fmtInt(p.rate),
     fmtInt(p.rate_msg_s),
-    `${fmtMs(p.rate_p50_ms)} / ${fmtMs(p.rate_p99_ms)}`,
+    `${fmtMs(p.rate_p50_ms)} / ${fmtMs(p.rate_p99_ms)}${range(p.rounds?.rate_p99_ms, fmtMs)}`,
     fmtMs(p.rate_ack_p99_ms),
     `${p.server_cpu_max ?? '–'} / ${p.server_cpu_rate ?? '–'}`,
     String(p.others_cpu ?? '–'),
@@ -139,7 +145,7 @@ export function renderCurves(set: CurveSet): Record<string, string> {
       '',
       `## ${DOCS[name]?.title ?? name}`,
       '',
-      `Measured by \`${meta.command}\`, ${meta.started.slice(0, 16).replace('T', ' ')} → ${meta.finished.slice(11, 16)} UTC${meta.commit ? `, commit ${meta.commit}` : ''}; ${meta.warmup} s warm-up and ${meta.secs} s measured per phase; open-file limit ${meta.fd_limit.toLocaleString('en-US')}; ${meta.cores} cores.`,
+      `Measured by \`${meta.command}\`, ${meta.started.slice(0, 16).replace('T', ' ')} → ${meta.finished.slice(11, 16)} UTC${meta.commit ? `, commit ${meta.commit}` : ''}; ${meta.warmup} s warm-up and ${meta.secs} s measured per phase${(meta.rounds ?? 1) > 1 ? `; median of ${meta.rounds} rounds (min–max), up and down the sweep in turn` : ''}; open-file limit ${meta.fd_limit.toLocaleString('en-US')}; ${meta.cores} cores.`,
       '',
       `![${name}](curve-${name}.svg)`,
       '',

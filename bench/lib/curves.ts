@@ -9,7 +9,7 @@
 // charts go to docs/perf/curve-<name>.svg and the points to docs/perf/curves.md (curve-report.ts).
 
 import type { Ctx, Phase, Scenario } from './types'
-import { runPoint, type PointResult, type PointSpec } from './curve-point'
+import { medianPoint, runPoint, type PointResult, type PointSpec } from './curve-point'
 import { writeCurves } from './curve-report'
 import { CORES, nofileLimit } from './util'
 
@@ -84,16 +84,24 @@ export const curves: Scenario = {
     const fd = nofileLimit()
     // each point waits for a quiet box too, up to 10 s (the driver's --gate, default 20, applies once before)
     const gateS = Math.min(10, Number(ctx.flags.gate ?? 20))
+    const rounds = Number(ctx.flags['curve-rounds'] ?? 1)
     const started = new Date()
     const points: PointResult[] = []
-    for (const c of which as CurveName[])
-      for (const spec of sweep(c, quick, rate, fd)) {
-        const r = await runPoint(ctx, spec, gateS)
-        points.push(r)
-        console.error(
-          `curves ${r.curve} x=${r.x}: max ${r.max_msg_s} msg/s (${r.max_deliveries_s} deliveries/s), at ${r.rate}/s p99 ${r.rate_p99_ms} ms; ${r.connections} sockets, others ${r.others_cpu} cores, setup ${r.setup_s} s${r.startup_ms !== undefined ? `, start-up ${r.startup_ms} ms` : ''}`,
-        )
-      }
+    for (const c of which as CurveName[]) {
+      // Rounds go up the sweep, then down, and so on, so a box getting busier or quieter during
+      // the run tilts neither end of the curve; each point is the median of its rounds.
+      const specs = sweep(c, quick, rate, fd)
+      const got = new Map<number, PointResult[]>()
+      for (let round = 0; round < rounds; round++)
+        for (const spec of round % 2 ? [...specs].reverse() : specs) {
+          const r = await runPoint(ctx, spec, gateS)
+          got.set(spec.x, [...(got.get(spec.x) ?? []), r])
+          console.error(
+            `curves ${r.curve} x=${r.x}${rounds > 1 ? ` round ${round + 1}/${rounds}` : ''}: max ${r.max_msg_s} msg/s (${r.max_deliveries_s} deliveries/s), at ${r.rate}/s p99 ${r.rate_p99_ms} ms; ${r.connections} sockets, others ${r.others_cpu} cores, setup ${r.setup_s} s${r.startup_ms !== undefined ? `, start-up ${r.startup_ms} ms` : ''}`,
+          )
+        }
+      for (const spec of specs) points.push(medianPoint(got.get(spec.x)!))
+    }
     const meta = {
       // where the files went and --json change nothing measured
       command: `bun run bench curves${Object.entries(ctx.flags).filter(([k]) => k !== 'svg-dir' && k !== 'json').map(([k, v]) => ` --${k}${v === 'true' ? '' : `=${v}`}`).join('')}`,
@@ -104,6 +112,7 @@ export const curves: Scenario = {
       rate,
       fd_limit: fd,
       cores: CORES,
+      rounds,
       quick,
     }
     const written = ctx.flags.svg === 'true' ? writeCurves(ctx.flags['svg-dir'] ?? 'docs/perf', points, meta) : []

@@ -9,7 +9,7 @@ import { curveSet, readCurveSet, renderCurves, writeCurves, type CurvesMeta } fr
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { PointResult } from '../../bench/lib/curve-point'
+import { medianPoint, type PointResult } from '../../bench/lib/curve-point'
 
 interface El {
   name: string
@@ -227,5 +227,16 @@ describe('renderCurves', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  test('a point measured in several rounds is the median of each figure, with every round kept', () => {
+    const rs = [point('conns', 0, 9000, 30), point('conns', 0, 15000, 10), point('conns', 0, 12000, null)]
+    rs[1].loadavg = [3, 2, 1]
+    const m = medianPoint(rs)
+    expect(m.max_msg_s).toBe(12000)
+    expect(m.rate_p99_ms).toBe(20) // the median of the rounds that measured it
+    expect(m.loadavg).toEqual([1.5, 1, 1])
+    expect(m.rounds).toEqual({ max_msg_s: [9000, 15000, 12000], rate_p99_ms: [30, 10, null] })
+    expect(renderCurves(curveSet([m], { ...meta, rounds: 3 }))['curves.md']).toContain('| 12,000 (9,000–15,000) |')
   })
 })
