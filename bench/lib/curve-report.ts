@@ -92,6 +92,7 @@ function table(name: string, pts: PointResult[]): string {
     'p50 / p99 ms',
     'ack p99 ms',
     'server cpu max / at rate',
+    'max msg/s per server core',
     'others cpu',
     'load1',
     'errors',
@@ -109,6 +110,7 @@ function table(name: string, pts: PointResult[]): string {
     `${fmtMs(p.rate_p50_ms)} / ${fmtMs(p.rate_p99_ms)}${range(p.rounds?.rate_p99_ms, fmtMs)}`,
     fmtMs(p.rate_ack_p99_ms),
     `${p.server_cpu_max ?? '–'} / ${p.server_cpu_rate ?? '–'}`,
+    p.max_msg_s !== null && p.server_cpu_max ? fmtInt(p.max_msg_s / p.server_cpu_max) : '–',
     String(p.others_cpu ?? '–'),
     p.loadavg[0].toFixed(2),
     String(p.errors + p.connect_failed + p.closed_sockets),
@@ -135,7 +137,7 @@ export function renderCurves(set: CurveSet): Record<string, string> {
     '',
     'Written by `bun run bench curves --svg` (bench/lib/curves.ts); each curve says which run measured it. See [performance.md](../performance.md#cost-curves) for how to read them and [sizing.md](../sizing.md) for what they mean for a deployment.',
     '',
-    '"max" is the closed-loop phase (sends kept in flight: a ceiling, its latency is queueing); "offered" is the open-loop phase and its p50 / p99 (publish → receive at a probe) and ack p99 (send → `message.sent`). "errors" counts error frames, failed connects and sockets closed by the server. "others cpu" is the most any other process on the box used in either phase (the box is shared); load1 is the load average before the point.',
+    '"max msg/s per server core" divides the ceiling by the CPU the server got meanwhile: on a shared box, where the server gets what the others leave, it moves less with the noise than the ceiling does. "max" is the closed-loop phase (sends kept in flight: a ceiling, its latency is queueing); "offered" is the open-loop phase and its p50 / p99 (publish → receive at a probe) and ack p99 (send → `message.sent`). "errors" counts error frames, failed connects and sockets closed by the server. "others cpu" is the most any other process on the box used in either phase (the box is shared); load1 is the load average before the point.',
   ]
   for (const name of CURVE_ORDER.filter((n) => set[n]).concat(Object.keys(set).filter((n) => !CURVE_ORDER.includes(n)))) {
     const { meta, points } = set[name]
