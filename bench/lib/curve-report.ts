@@ -54,6 +54,12 @@ const range = (xs: (number | null)[] | undefined, f: (v: number) => string) => {
 }
 const fmtMb = (b: number | undefined) => (b === undefined ? '–' : (b / 1e6).toFixed(0))
 
+/** Largest ÷ smallest of the positive values (1 when fewer than two). */
+const spread = (xs: (number | null)[]) => {
+  const v = xs.filter((x): x is number => x !== null && x > 0)
+  return v.length > 1 ? Math.max(...v) / Math.min(...v) : 1
+}
+
 function chartFor(name: string, pts: PointResult[], meta: CurvesMeta): ChartOptions {
   const d = DOCS[name] ?? { title: name, x: 'x', xScale: 'linear' as const, rateNote: () => 'p99' }
   const series: ChartOptions['series'] = [{ name: 'msg/s, closed loop', axis: 'left', points: pts.map((p) => [p.x, p.max_msg_s]) }]
@@ -73,7 +79,8 @@ function chartFor(name: string, pts: PointResult[], meta: CurvesMeta): ChartOpti
     subtitle: `${meta.command} · ${meta.started.slice(0, 16).replace('T', ' ')} UTC${meta.commit ? ` · commit ${meta.commit}` : ''} · ${meta.cores} cores shared by server and load · load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}, other processes up to ${Math.max(0, ...others).toFixed(2)} cores`,
     x: { label: d.x, scale: d.xScale },
     left: { label: d.deliveries ? 'per second' : 'persisted msg/s', scale: d.deliveries ? 'log' : 'linear' },
-    right: { label: 'p99 latency, ms' },
+    // p99 spans orders of magnitude when one end of a sweep falls behind its rate: a log axis then
+    right: { label: 'p99 latency, ms', scale: spread(pts.map((p) => p.rate_p99_ms)) > 30 ? 'log' : 'linear' },
     series,
   }
 }
@@ -162,7 +169,7 @@ export function renderCurves(set: CurveSet): Record<string, string> {
 
 const CURVE_ORDER = ['room-size', 'rooms', 'conns', 'db-size']
 
-function gitCommit(): string | undefined {
+export function gitCommit(): string | undefined {
   try {
     const r = Bun.spawnSync(['git', 'rev-parse', '--short', 'HEAD'], { stdout: 'pipe', stderr: 'ignore' })
     return r.exitCode === 0 ? r.stdout.toString().trim() : undefined

@@ -10,7 +10,7 @@
 
 import type { Ctx, Phase, Scenario } from './types'
 import { medianPoint, runPoint, type PointResult, type PointSpec } from './curve-point'
-import { writeCurves } from './curve-report'
+import { gitCommit, writeCurves } from './curve-report'
 import { CORES, nofileLimit } from './util'
 
 export const CURVE_NAMES = ['room-size', 'rooms', 'conns', 'db-size'] as const
@@ -86,6 +86,7 @@ export const curves: Scenario = {
     const gateS = Math.min(10, Number(ctx.flags.gate ?? 20))
     const rounds = Number(ctx.flags['curve-rounds'] ?? 1)
     const started = new Date()
+    const commit = gitCommit() // the code measured is the code at the start
     const points: PointResult[] = []
     for (const c of which as CurveName[]) {
       // Rounds go up the sweep, then down, and so on, so a box getting busier or quieter during
@@ -113,6 +114,7 @@ export const curves: Scenario = {
       fd_limit: fd,
       cores: CORES,
       rounds,
+      commit,
       quick,
     }
     const written = ctx.flags.svg === 'true' ? writeCurves(ctx.flags['svg-dir'] ?? 'docs/perf', points, meta) : []
