@@ -54,6 +54,9 @@ export interface PointResult {
   rate_ack_p99_ms: number | null
   server_cpu_max: number | null
   server_cpu_rate: number | null
+  /** CPU of the WS load process in each phase (it counts every delivery: at ~100,000 deliveries/s it needs most of a core) */
+  client_cpu_max?: number | null
+  client_cpu_rate?: number | null
   /** the most any other process used in either phase (the shared box's noise) */
   others_cpu: number | null
   server_rss_mb: number | null
@@ -190,6 +193,8 @@ export async function runPoint(ctx: Ctx, p: PointSpec, gateS: number): Promise<P
       rate_ack_p99_ms: at?.ack_latency?.p99_ms ?? null,
       server_cpu_max: max?.server_cpu_cores ?? null,
       server_cpu_rate: at?.server_cpu_cores ?? null,
+      client_cpu_max: max?.client_cpu_cores ?? null,
+      client_cpu_rate: at?.client_cpu_cores ?? null,
       others_cpu: others.length ? Math.max(...others) : null,
       server_rss_mb: rss === null ? null : round(rss / 2 ** 20, 1),
       errors: errs(max) + errs(at),
