@@ -7,7 +7,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createRoom, pool, spawnTarget, tenantCall, type Target } from './target'
+import { commitStats, createRoom, pool, spawnTarget, tenantCall, type Target } from './target'
 import { prefill } from './prefill'
 import type { WsRoomSpec, WsSpec } from './load-ws'
 import type { Ctx, Phase } from './types'
@@ -60,6 +60,9 @@ export interface PointResult {
   /** the most any other process used in either phase (the shared box's noise) */
   others_cpu: number | null
   server_rss_mb: number | null
+  /** group commit over the point: messages per commit and ms per commit (from /metrics) */
+  mean_batch?: number | null
+  mean_commit_ms?: number | null
   errors: number
   closed_sockets: number
   connect_failed: number
@@ -166,6 +169,9 @@ export async function runPoint(ctx: Ctx, p: PointSpec, gateS: number): Promise<P
     }
     const lines = await ctx.load('ws', spec as unknown as Record<string, unknown>, spec.hardcap_s)
     const rss = rssBytes(t.pid)
+    // group-commit figures over the whole point (set-up sends none): how many messages a commit
+    // carried and how long one took, to tell a costlier commit from fewer messages per commit
+    const commits = (await commitStats(t)) as { mean_batch?: number; mean_commit_ms?: number } | null
     ctx.killLoads() // the idle holders
     await idleDone
     const conn = lines.find((l) => l.ready !== undefined) ?? { ready: 0, failed: 0 }
@@ -197,6 +203,8 @@ export async function runPoint(ctx: Ctx, p: PointSpec, gateS: number): Promise<P
       client_cpu_rate: at?.client_cpu_cores ?? null,
       others_cpu: others.length ? Math.max(...others) : null,
       server_rss_mb: rss === null ? null : round(rss / 2 ** 20, 1),
+      mean_batch: commits?.mean_batch ?? null,
+      mean_commit_ms: commits?.mean_commit_ms ?? null,
       errors: errs(max) + errs(at),
       closed_sockets: Math.max(max?.closed_sockets ?? 0, at?.closed_sockets ?? 0),
       connect_failed: conn.failed + idleFailed,
