@@ -32,6 +32,8 @@ export interface PointSpec {
   idle?: number
   /** Messages in the database before the server starts (built in bulk by prefill.ts). */
   dbMessages?: number
+  /** Extra server environment (the bench's --server-env). */
+  env?: Record<string, string>
 }
 
 export interface PointResult {
@@ -111,11 +113,11 @@ export async function runPoint(ctx: Ctx, p: PointSpec, gateS: number): Promise<P
       extra.db_bytes = filesBytes(dir, (f) => f.startsWith('big.db') && !f.includes('search'))
       extra.index_bytes = filesBytes(dir, (f) => f.includes('search'))
       const s0 = performance.now()
-      t = await spawnTarget({ ...SERVER_ENV, DATABASE_URL: join(dir, 'big.db') }, null)
+      t = await spawnTarget({ ...SERVER_ENV, ...p.env, DATABASE_URL: join(dir, 'big.db') }, null)
       extra.startup_ms = Math.round(performance.now() - s0)
     } else {
       const s0 = performance.now()
-      t = await spawnTarget(SERVER_ENV, null)
+      t = await spawnTarget({ ...SERVER_ENV, ...p.env }, null)
       extra.startup_ms = Math.round(performance.now() - s0)
     }
 

@@ -85,13 +85,15 @@ export const curves: Scenario = {
     // each point waits for a quiet box too, up to 10 s (the driver's --gate, default 20, applies once before)
     const gateS = Math.min(10, Number(ctx.flags.gate ?? 20))
     const rounds = Number(ctx.flags['curve-rounds'] ?? 1)
+    // --server-env=K=V,… reaches the servers this scenario starts itself, as it does the driver's
+    const serverEnv = Object.fromEntries((ctx.flags['server-env'] ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
     const started = new Date()
     const commit = gitCommit() // the code measured is the code at the start
     const points: PointResult[] = []
     for (const c of which as CurveName[]) {
       // Rounds go up the sweep, then down, and so on, so a box getting busier or quieter during
       // the run tilts neither end of the curve; each point is the median of its rounds.
-      const specs = sweep(c, quick, rate, fd)
+      const specs = sweep(c, quick, rate, fd).map((s) => ({ ...s, env: serverEnv }))
       const got = new Map<number, PointResult[]>()
       for (let round = 0; round < rounds; round++)
         for (const spec of round % 2 ? [...specs].reverse() : specs) {
