@@ -1,7 +1,7 @@
 // One point of a cost curve (bench/lib/curves.ts): a fresh server (on a database built in bulk when
 // the point asks for one), rooms made through the API, optional idle sockets held by their own load
-// processes, then one WS load process: a closed-loop phase (`max`, the ceiling) and an open-loop
-// phase at a fixed rate (latency at a known load). Everything it starts it stops, by pid; the
+// processes, then one WS load process: an open-loop phase at a fixed rate (latency at a known load)
+// and a closed-loop phase (`max`, the ceiling). Everything it starts it stops, by pid; the
 // database directory is deleted at the end of the point.
 
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
@@ -161,9 +161,11 @@ export async function runPoint(ctx: Ctx, p: PointSpec, gateS: number): Promise<P
       apiKey: t.apiKey,
       serverPid: t.pid,
       rooms: wsRooms,
+      // The fixed rate first: after the closed loop, sends still in flight (up to 10,000 at 10,000
+      // rooms) would reach the probes during the next phase's window with their old timestamps.
       phases: [
-        { name: 'max', window: p.window },
         { name: `at-${p.rate}`, rate: p.rate },
+        { name: 'max', window: p.window },
       ],
       warmup_s: warmup,
       secs: ctx.secs,

@@ -4,8 +4,8 @@
 //   rooms      active rooms (of 2 members), one sender each: 1 … 10,000
 //   conns      idle connections held beside a fixed load (100 rooms of 10): 0 … ~18,000
 //   db-size    messages already in the database (built in bulk, under /tmp, deleted after): 0 … 5M
-// Every point runs the same WS load process: `max` (closed loop: the ceiling in persisted msg/s)
-// then an open-loop phase at a fixed rate (p99 publish → receive at a known load). With --svg the
+// Every point runs the same WS load process: an open-loop phase at a fixed rate (p99 publish →
+// receive at a known load), then `max` (closed loop: the ceiling in persisted msg/s). With --svg the
 // charts go to docs/perf/curve-<name>.svg and the points to docs/perf/curves.md (curve-report.ts).
 
 import type { Ctx, Phase, Scenario } from './types'
