@@ -65,6 +65,12 @@ const FLAGS: Record<string, FlagKind> = {
   profile: 'text',
   'server-env': 'env',
   'server-entry': 'text',
+  svg: 'bool',
+  quick: 'bool',
+  curves: 'text',
+  'curve-rounds': 'count',
+  'curves-rate': 'pos',
+  'svg-dir': 'text',
 }
 /** They need bun and a checkout: a profile is `bun --cpu-prof`, an entry is a .ts file run by bun. */
 const CHECKOUT_ONLY = ['profile', 'server-entry']
@@ -104,6 +110,10 @@ export function help(o: BenchOptions): string {
     '  --big-db-dir=DIR        big-db (not in all): a database of big-rooms × per-room messages vs a small one',
     '                          (small, big, big, small); DIR keeps and reuses the built files (default: temp, deleted);',
     '                          a first build needs --cap=5400 (10M rows and their search index: ~30 min)',
+    '  --svg --quick --curves=room-size,rooms,conns,db-size --curves-rate=2000 --curve-rounds=1 --svg-dir=docs/perf',
+    '                          curves (not in all): throughput and p99 against room size, rooms, idle connections and',
+    '                          database size, a fresh server per point (rounds: up and down the sweep, medians);',
+    '                          --svg writes the charts and tables to --svg-dir',
     '  --idle-conns=20000  --channel-members=5000  --cap=1200×runs (global hard cap, seconds)',
     '  --nn-rooms=4000 --nn-members=5000 --nn-flood=500 --victim-rate=50 --attacker-rate=100',
     '                          noisy-neighbour (not in all; 6 phases of --secs, e.g. --secs=20)',

@@ -15,6 +15,7 @@ import { searchBench } from './search-bench'
 import type { Ctx, Phase, Scenario } from './types'
 import { exportScenario, purge } from './lifecycle'
 import { bigDb } from './big-db'
+import { curves } from './curves'
 
 const num = (ctx: Ctx, k: string, def: number) => (ctx.flags[k] !== undefined ? Number(ctx.flags[k]) : def)
 
@@ -310,4 +311,5 @@ export const SCENARIOS: Scenario[] = [
   purge,
   exportScenario,
   bigDb,
+  curves,
 ]
