@@ -14,6 +14,7 @@ import { moderationCost } from './moderation-cost'
 import { searchBench } from './search-bench'
 import type { Ctx, Phase, Scenario } from './types'
 import { exportScenario, purge } from './lifecycle'
+import { c100k } from './c100k'
 
 const num = (ctx: Ctx, k: string, def: number) => (ctx.flags[k] !== undefined ? Number(ctx.flags[k]) : def)
 
@@ -308,4 +309,5 @@ export const SCENARIOS: Scenario[] = [
   searchBench([wsRoomsScenario, restHot]),
   purge,
   exportScenario,
+  c100k,
 ]
