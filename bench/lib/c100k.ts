@@ -138,6 +138,7 @@ export const c100k: Scenario = {
     try {
       await sleep(1500)
       const rssBefore = rssBytes(t.pid)
+      const anonBefore = rssParts(t.pid)?.anon ?? null
       const base = { host: t.host, port: t.port, baseUrl: t.baseUrl, apiKey: t.apiKey, ctl }
       const hardcapS = 900 + Math.ceil(n / 100)
       const specs: C100kSpec[] = []
@@ -169,6 +170,9 @@ export const c100k: Scenario = {
         rss_with_conns_bytes: rssWith,
         rss_settled_bytes: rssSettled,
         rss_settled_anon_bytes: parts?.anon,
+        // RSS counts the database's mmap'd pages the connect-time queries touched (file-backed,
+        // shared with the page cache); the anonymous part is the memory the connections cost
+        rss_anon_per_conn_settled_kb: anonBefore !== null && parts && connected ? round((parts.anon - anonBefore) / connected / 1024, 2) : null,
         rss_per_conn_kb: kb(rssWith),
         rss_per_conn_settled_kb: kb(rssSettled),
         errors: ready.reduce((a, l) => a + l.failed, 0) ? { connect: ready.reduce((a, l) => a + l.failed, 0) } : {},
@@ -276,6 +280,7 @@ export const c100k: Scenario = {
             scaled_down: n < want,
             rss_per_conn_kb: hold.rss_per_conn_kb,
             rss_per_conn_settled_kb: hold.rss_per_conn_settled_kb,
+            rss_anon_per_conn_settled_kb: hold.rss_anon_per_conn_settled_kb,
             broadcast_deliveries_per_s: burstPhase.deliveries_per_s,
             broadcast_p99_ms: steady.latency.p99_ms,
             storm_reconnect_s: stormS,

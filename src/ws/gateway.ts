@@ -20,7 +20,7 @@ import type { BackgroundTask } from '../tasks'
 import { newId } from '../ids'
 import type { Actor } from '../services/actor'
 import { serializeFrame, shutdownFrame, syncDoneFrame } from '../schemas/server-frames'
-import { Connection, type Socket } from './connection'
+import { Connection, type ConnectionShared, type Socket } from './connection'
 import { createDispatcher } from './dispatch'
 import { initialSync } from './initial-sync'
 import { connectionCaps } from './caps'
@@ -55,6 +55,15 @@ export function createGateway(deps: GatewayDeps) {
   const caps = connectionCaps({ config, broker })
   // Direct (unpaced) sends such as redelivery keep to the same headroom as sync pacing (SPEC §5 step 3).
   broker.limitDirectSends(config.WS_BACKPRESSURE_LIMIT / 2)
+  const shared: ConnectionShared = {
+    clock,
+    frameRate: config.WS_MSG_RATE,
+    pauseAbove: config.WS_BACKPRESSURE_LIMIT / 2,
+    // newId's 22 random characters, of which the first 12 are kept for the process and the last 10
+    // become the connection's number (base 36, up to 3.6e15 connections per process)
+    idPrefix: newId('conn').slice(0, 'conn_'.length + 12),
+  }
+  let connSeq = 0
   let pinger: ReturnType<typeof setInterval> | null = null
   let expirySweep: ReturnType<typeof setInterval> | null = null
   /** Set once shutdown starts; an upgrade that lands while sends drain gets it and a 1001 at once. */
@@ -159,7 +168,7 @@ export function createGateway(deps: GatewayDeps) {
       ws.send(shutdownNotice)
       return ws.close(1001, 'server shutting down')
     }
-    const conn = new Connection(newId('conn'), ws, actor, clock, config.WS_MSG_RATE, config.WS_BACKPRESSURE_LIMIT / 2)
+    const conn = new Connection(++connSeq, ws, actor, shared)
     data.conn = conn
     const first = broker.register(conn.tenantId, conn.userId, ws)
     // A ban that committed between the upgrade's check and this registration closed nothing here yet.
