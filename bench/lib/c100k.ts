@@ -22,7 +22,7 @@ import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import type { Ctx, Phase, Scenario } from './types'
 import { createRoom, pool, tenantCall } from './target'
-import { round, rssBytes, rssParts, sleep } from './util'
+import { cpuWindow, round, rssBytes, rssParts, sleep } from './util'
 import { raiseNofile, readNofile } from './nofile'
 import { wallMs } from './c100k-socket'
 import type { C100kSpec } from './load-c100k'
@@ -145,9 +145,11 @@ export const c100k: Scenario = {
       for (let i = 0; i < n; i += perProc)
         specs.push({ ...base, role: 'members', users: users.slice(i, i + perProc), first: i, per_addr: PER_ADDR, window: num(ctx, 'c100k-window', 500), hardcap_s: hardcapS })
       const c0 = performance.now()
+      const connectCpu = cpuWindow(t.pid)
       const loads = ctx.loadMany('c100k', specs as unknown as Record<string, unknown>[], hardcapS, (i, l) => lines[i].push(l))
       const ready = await fromAll((l) => l.ready !== undefined, hardcapS * 1000)
       const connectS = round((performance.now() - c0) / 1000, 1)
+      const connectCores = connectCpu()
       const connected = ready.reduce((a, l) => a + l.ready, 0)
       await sleep(3000)
       const rssWith = rssBytes(t.pid)
@@ -161,6 +163,7 @@ export const c100k: Scenario = {
         connections: connected,
         failed: ready.reduce((a, l) => a + l.failed, 0),
         connect_s: connectS,
+        connect_cpu: connectCores,
         load_processes: procs,
         source_addresses: Math.ceil(n / PER_ADDR),
         server_fds: fdCount(t.pid),
@@ -224,9 +227,10 @@ export const c100k: Scenario = {
       const steady = await collect(`broadcast-at-${rate}`, first, total)
       // burst: as fast as the server takes them, 8 outstanding
       first = wallMs()
+      const burstCpu = cpuWindow(t.pid)
       let k = 0
       await Promise.all(Array.from({ length: 8 }, async () => { while (k < burst) await send(total + k++) }))
-      const burstPhase = await collect('broadcast-burst', first, burst)
+      const burstPhase: Phase = { ...(await collect('broadcast-burst', first, burst)), ...burstCpu() }
 
       // What the storm's syncs stream: the channel's members ack all but the last --c100k-missed
       // messages (as clients that saw the rest live), so each of them gets that many back.
@@ -243,7 +247,9 @@ export const c100k: Scenario = {
       await sleep(Math.max(5, ctx.secs) * 1000)
       const stormAt = wallMs()
       const rssPreStorm = rssBytes(t.pid)
+      const stormCpu = cpuWindow(t.pid)
       const storm = await ask('storm', 600_000)
+      const stormCores = stormCpu()
       const stormEnd = Math.max(...storm.map((l) => l.last_at))
       await sleep(2000)
       const rssAfterStorm = rssBytes(t.pid)
@@ -266,6 +272,7 @@ export const c100k: Scenario = {
         other_tenant_before: win(baseFrom, stormAt),
         latency: win(stormAt, stormEnd),
         other_tenant_errors: v.errors,
+        ...stormCores,
         rss_before_storm_bytes: rssPreStorm,
         rss_after_storm_bytes: rssAfterStorm,
         errors: Object.assign({}, ...storm.map((l) => l.errors)),
