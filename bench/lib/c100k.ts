@@ -164,6 +164,7 @@ export const c100k: Scenario = {
         failed: ready.reduce((a, l) => a + l.failed, 0),
         connect_s: connectS,
         connect_cpu: connectCores,
+        load_processes_cpu_cores: round(ready.reduce((a, l) => a + (l.cpu_s ?? 0), 0) / connectS, 2),
         load_processes: procs,
         source_addresses: Math.ceil(n / PER_ADDR),
         server_fds: fdCount(t.pid),
@@ -272,7 +273,15 @@ export const c100k: Scenario = {
         other_tenant_before: win(baseFrom, stormAt),
         latency: win(stormAt, stormEnd),
         other_tenant_errors: v.errors,
+        // the slowest sends of the other tenant: [seconds after its baseline began, ms] (when the stalls were)
+        other_tenant_slowest: (v.samples as [number, number][])
+          .filter(([at]) => at >= baseFrom && at < stormEnd)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 5)
+          .map(([at, ms]) => [round((at - baseFrom) / 1000, 1), round(ms, 0)]),
+        storm_began_s: round((stormAt - baseFrom) / 1000, 1),
         ...stormCores,
+        load_processes_cpu_cores: round(storm.reduce((a, l) => a + (l.cpu_s ?? 0), 0) / stormS, 2),
         rss_before_storm_bytes: rssPreStorm,
         rss_after_storm_bytes: rssAfterStorm,
         errors: Object.assign({}, ...storm.map((l) => l.errors)),

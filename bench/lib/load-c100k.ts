@@ -45,6 +45,11 @@ export async function main(specFile: string): Promise<number> {
 }
 
 const out = (o: unknown) => console.log(JSON.stringify(o))
+/** This process's CPU seconds so far (the scenario turns them into load-process cores per phase). */
+const cpuS = () => {
+  const u = process.cpuUsage()
+  return round((u.user + u.system) / 1e6, 2)
+}
 
 /** Calls `on(cmd, n)` for every new command in the control file until it returns true ("stop"). */
 async function follow(ctl: string, on: (cmd: string, n: number) => Promise<boolean> | boolean) {
@@ -112,7 +117,7 @@ async function members(spec: C100kSpec): Promise<number> {
 
   const t0 = wallMs()
   const first_ = await connectAll(users.map((_, i) => i), 0)
-  out({ ready: first_.ok, failed: first_.failed, attempts: first_.attempts, connect_s: round((wallMs() - t0) / 1000, 2), errors: first_.errors })
+  out({ ready: first_.ok, failed: first_.failed, attempts: first_.attempts, connect_s: round((wallMs() - t0) / 1000, 2), cpu_s: cpuS(), errors: first_.errors })
 
   await follow(spec.ctl, async (cmd, n) => {
     if (cmd === 'stop') return true
@@ -124,13 +129,14 @@ async function members(spec: C100kSpec): Promise<number> {
     }
     if (cmd === 'storm') {
       const s0 = wallMs()
+      const c0 = cpuS()
       stats.synced = 0
       for (let i = 0; i < live.length; i++) {
         live[i]?.drop()
         live[i] = null
       }
       const r = await connectAll(users.map((_, i) => i), 1 + (n % 200))
-      out({ ack: n, storm: true, started_at: s0, reconnected: r.ok, failed: r.failed, attempts: r.attempts, last_at: r.last_at, synced: stats.synced, errors: r.errors })
+      out({ ack: n, storm: true, started_at: s0, reconnected: r.ok, failed: r.failed, attempts: r.attempts, last_at: r.last_at, synced: stats.synced, cpu_s: round(cpuS() - c0, 2), errors: r.errors })
     }
     return false
   })
