@@ -153,7 +153,9 @@ export const c100k: Scenario = {
       const connected = ready.reduce((a, l) => a + l.ready, 0)
       await sleep(3000)
       const rssWith = rssBytes(t.pid)
+      const idleCpu = cpuWindow(t.pid)
       await sleep(12_000)
+      const idleCores = idleCpu()
       const rssSettled = rssBytes(t.pid)
       const parts = rssParts(t.pid)
       const kb = (at: number | null) => (rssBefore !== null && at !== null && connected ? round((at - rssBefore) / connected / 1024, 2) : null)
@@ -165,6 +167,8 @@ export const c100k: Scenario = {
         connect_s: connectS,
         connect_cpu: connectCores,
         load_processes_cpu_cores: round(ready.reduce((a, l) => a + (l.cpu_s ?? 0), 0) / connectS, 2),
+        // what the server spends with every socket idle (pings are 30 s apart: none in this window)
+        idle_server_cpu_cores: idleCores.server_cpu_cores,
         load_processes: procs,
         source_addresses: Math.ceil(n / PER_ADDR),
         server_fds: fdCount(t.pid),
