@@ -17,7 +17,7 @@
 // ACK_TIMEOUT_MS is an hour here: the members never ack, and redelivery to 10,000 connected
 // members 30 s after each broadcast would mix into the storm's figures (it is measured elsewhere).
 
-import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import type { Ctx, Phase, Scenario } from './types'
@@ -26,6 +26,7 @@ import { cpuWindow, round, rssBytes, rssParts, sleep } from './util'
 import { raiseNofile, readNofile } from './nofile'
 import { wallMs } from './c100k-socket'
 import type { C100kSpec } from './load-c100k'
+import { binSummary, fdCount, quantiles } from './c100k-stats'
 
 const num = (ctx: Ctx, k: string, def: number) => (ctx.flags[k] !== undefined ? Number(ctx.flags[k]) : def)
 /** fds the server keeps for itself (database, WAL, listener, workers, pipes) */
@@ -33,31 +34,6 @@ const SERVER_SPARE_FDS = 300
 const PER_ADDR = 10_000
 
 type Line = Record<string, any>
-
-/** Percentiles from merged 0.1 ms bins. */
-function binSummary(bins: Map<number, number>) {
-  const keys = [...bins.keys()].sort((a, b) => a - b)
-  let total = 0
-  for (const k of keys) total += bins.get(k)!
-  const q = (p: number) => {
-    let acc = 0
-    for (const k of keys) if ((acc += bins.get(k)!) >= p * total) return k / 10
-    return null
-  }
-  return { samples: total, p50_ms: q(0.5), p90_ms: q(0.9), p99_ms: q(0.99), max_ms: keys.length ? keys[keys.length - 1] / 10 : null }
-}
-function quantiles(xs: number[]) {
-  const s = [...xs].sort((a, b) => a - b)
-  const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : null)
-  return { samples: s.length, p50_ms: q(0.5), p90_ms: q(0.9), p99_ms: q(0.99), max_ms: s.length ? s[s.length - 1] : null }
-}
-const fdCount = (pid: number) => {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).length
-  } catch {
-    return null
-  }
-}
 
 export const c100k: Scenario = {
   name: 'c100k',
