@@ -71,10 +71,11 @@ async function main(argv: string[]): Promise<number> {
   // Internal: one load process of `chatapi bench` (never the server's process), spec in a JSON file.
   if (cmd === '__bench-load') {
     const [kind, file, ...more] = rest
-    if (!file || more.length) throw new UsageError('usage: chatapi __bench-load ws|rest|noisy SPEC.json')
+    if (!file || more.length) throw new UsageError('usage: chatapi __bench-load ws|rest|noisy|c100k SPEC.json')
     if (kind === 'ws') return (await import('../bench/lib/load-ws')).main(file)
     if (kind === 'rest') return (await import('../bench/lib/load-rest')).main(file)
     if (kind === 'noisy') return (await import('../bench/lib/load-noisy')).main(file)
+    if (kind === 'c100k') return (await import('../bench/lib/load-c100k')).main(file)
     throw new UsageError(`__bench-load: unknown load "${kind}"`)
   }
   if (cmd === '--help' || cmd === '-h' || cmd === 'help' || rest.includes('--help') || rest.includes('-h'))

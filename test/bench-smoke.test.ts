@@ -51,3 +51,29 @@ test('bun run bench noisy-neighbour (tiny) prints the victim beside its quiet ba
   expect(did('big-rooms', 'rooms_created', 'rooms_created_429')).toBe(true)
   expect(did('room-list', 'lists', 'lists_429')).toBe(true)
 }, 120_000)
+
+test('bun run bench c100k (tiny) holds every socket, delivers every broadcast and gets all back after the storm', async () => {
+  const proc = Bun.spawn(
+    ['bun', join(import.meta.dir, '..', 'bench', 'index.ts'), 'c100k', '--secs=1', '--gate=0', '--json', '--cap=170',
+      '--c100k-conns=60', '--c100k-channel=21', '--c100k-rate=5', '--c100k-burst=4', '--c100k-missed=3', '--c100k-procs=2', '--victim-rate=10'],
+    { stdout: 'pipe', stderr: 'pipe' },
+  )
+  const out = await new Response(proc.stdout).text()
+  expect(await proc.exited).toBe(0)
+  const line = out.split('\n').find((l) => l.startsWith('{"scenario"'))
+  expect(line).toBeDefined()
+  const r = JSON.parse(line!)
+  expect(r).toMatchObject({ scenario: 'c100k', unit: 'connections', throughput: 60, scaled_down: false, errors: 0 })
+  const ph = Object.fromEntries(r.phases.map((p: { phase: string }) => [p.phase, p]))
+  expect(Object.keys(ph)).toEqual(['hold', 'broadcast-at-5', 'broadcast-burst', 'storm'])
+  expect(ph.hold).toMatchObject({ connections: 60, failed: 0, load_processes: 2 })
+  expect(ph.hold.rss_per_conn_settled_kb).toEqual(expect.any(Number))
+  // 20 connected members: every broadcast reached every one, each delivery timed
+  expect(ph['broadcast-at-5']).toMatchObject({ sent: 5, channel_members_connected: 20, deliveries: 100, expected: 100 })
+  expect(ph['broadcast-at-5'].latency.samples).toBe(100)
+  expect(ph['broadcast-burst']).toMatchObject({ sent: 4, deliveries: 80, expected: 80 })
+  // the storm: all 60 back, and each channel member's sync streamed the 3 messages it had not acked
+  expect(ph.storm).toMatchObject({ reconnected: 60, failed: 0, synced_messages: 20 * 3 })
+  expect(ph.storm.reconnect_s).toBeGreaterThan(0)
+  expect(ph.storm.other_tenant_before.samples).toBeGreaterThan(0)
+}, 180_000)

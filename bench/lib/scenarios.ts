@@ -16,6 +16,7 @@ import type { Ctx, Phase, Scenario } from './types'
 import { exportScenario, purge } from './lifecycle'
 import { bigDb } from './big-db'
 import { curves } from './curves'
+import { c100k } from './c100k'
 
 const num = (ctx: Ctx, k: string, def: number) => (ctx.flags[k] !== undefined ? Number(ctx.flags[k]) : def)
 
@@ -312,4 +313,5 @@ export const SCENARIOS: Scenario[] = [
   exportScenario,
   bigDb,
   curves,
+  c100k,
 ]

@@ -3,7 +3,7 @@
 import type { Target } from './target'
 
 /** The load processes: bench/lib/load-<kind>.ts (`chatapi __bench-load <kind>` in the binary). */
-export type LoadKind = 'ws' | 'rest' | 'noisy'
+export type LoadKind = 'ws' | 'rest' | 'noisy' | 'c100k'
 
 export interface Ctx {
   t: Target

@@ -10,10 +10,24 @@ export type Socket = ServerWebSocket<unknown>
 
 const DONE = Promise.resolve()
 
+/**
+ * What every connection of one gateway shares, held once instead of per socket: the clock and frame
+ * rate its bucket needs when it is made, the pause threshold, and the prefix of connection ids.
+ */
+export interface ConnectionShared {
+  clock: Clock
+  frameRate: number
+  /** Buffered bytes at which sending pauses (half of WS_BACKPRESSURE_LIMIT). */
+  pauseAbove: number
+  /** `conn_` and 12 random base62 characters, fixed for the process (see Connection.id). */
+  idPrefix: string
+}
+
 export class Connection {
-  readonly bucket: TokenBucket
   // Idle sockets are the bulk of a server's memory (docs/performance.md), so the fields below are
   // created on first use and dropped when done: an idle connection holds none of them.
+  /** The frame-rate bucket, made at the first frame (a new bucket is full, as it would be by then). */
+  private frameBucket: TokenBucket | null = null
   /** room_id → auto-stop timer of an active typing.start (SPEC §5: 6 s without refresh ends it). */
   typing: Map<string, ReturnType<typeof setTimeout>> | null = null
   closed = false
@@ -41,15 +55,26 @@ export class Connection {
     }
   }
 
+  /**
+   * @param seq this connection's number in the process: with the shared random prefix it makes the
+   * id, so no id string is kept per idle socket.
+   */
   constructor(
-    readonly id: string,
+    private readonly seq: number,
     readonly ws: Socket,
     public actor: Actor,
-    clock: Clock,
-    frameRate: number,
-    private readonly pauseAbove: number,
-  ) {
-    this.bucket = new TokenBucket(frameRate, frameRate * 2, clock)
+    private readonly shared: ConnectionShared,
+  ) {}
+
+  /** `conn_` + 22 base62 characters: the process's random prefix, then the sequence number. */
+  get id(): string {
+    return this.shared.idPrefix + this.seq.toString(36).padStart(10, '0')
+  }
+
+  /** WS_MSG_RATE frames a second, burst twice that. */
+  get bucket(): TokenBucket {
+    const s = this.shared
+    return (this.frameBucket ??= new TokenBucket(s.frameRate, s.frameRate * 2, s.clock))
   }
 
   get tenantId() {
@@ -70,7 +95,7 @@ export class Connection {
 
   /** True while the send buffer is at or over half the backpressure limit: stop writing until drained. */
   mustPause(): boolean {
-    return this.ws.getBufferedAmount() >= this.pauseAbove
+    return this.ws.getBufferedAmount() >= this.shared.pauseAbove
   }
 
   /**

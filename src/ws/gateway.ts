@@ -20,7 +20,7 @@ import type { BackgroundTask } from '../tasks'
 import { newId } from '../ids'
 import type { Actor } from '../services/actor'
 import { serializeFrame, shutdownFrame, syncDoneFrame } from '../schemas/server-frames'
-import { Connection, type Socket } from './connection'
+import { Connection, type ConnectionShared, type Socket } from './connection'
 import { createDispatcher } from './dispatch'
 import { initialSync } from './initial-sync'
 import { connectionCaps } from './caps'
@@ -45,9 +45,6 @@ export interface GatewayDeps {
 /** Which of a tenant's sockets a close applies to: all, those opened with the API key, or with a user token. */
 export type Opener = 'any' | Actor['via']
 
-/** Longest stretch the token-expiry sweep holds the event loop before it yields. */
-const SWEEP_SLICE_MS = 2
-
 export function createGateway(deps: GatewayDeps) {
   const { config, log, clock, services, broker, states } = deps
   const dispatcher = createDispatcher({ services, broker, config, log, typingTimeoutMs: deps.typingTimeoutMs })
@@ -55,6 +52,15 @@ export function createGateway(deps: GatewayDeps) {
   const caps = connectionCaps({ config, broker })
   // Direct (unpaced) sends such as redelivery keep to the same headroom as sync pacing (SPEC §5 step 3).
   broker.limitDirectSends(config.WS_BACKPRESSURE_LIMIT / 2)
+  const shared: ConnectionShared = {
+    clock,
+    frameRate: config.WS_MSG_RATE,
+    pauseAbove: config.WS_BACKPRESSURE_LIMIT / 2,
+    // newId's 22 random characters, of which the first 12 are kept for the process and the last 10
+    // become the connection's number (base 36, up to 3.6e15 connections per process)
+    idPrefix: newId('conn').slice(0, 'conn_'.length + 12),
+  }
+  let connSeq = 0
   let pinger: ReturnType<typeof setInterval> | null = null
   let expirySweep: ReturnType<typeof setInterval> | null = null
   /** Set once shutdown starts; an upgrade that lands while sends drain gets it and a 1001 at once. */
@@ -127,28 +133,39 @@ export function createGateway(deps: GatewayDeps) {
   const subscriber: Subscriber = { name: 'websocket sessions', handlers: { 'tenant.changed': tenantChanged, 'user.changed': userChanged } }
 
   /**
-   * Token sockets whose `exp` has passed close 1008 `token expired` (REST refuses the token already).
-   * A walk over every socket costs ~0.1 µs each (10 ms at 100k sockets), so it gives the event loop
-   * back every ~2 ms rather than hold other tenants' requests for the whole walk.
+   * Token sockets by the second their token expires (floor(exp / 1000)); key sockets have no exp and
+   * are not here. The sweep visits only seconds already reached, so an idle socket costs it nothing:
+   * the walk over every socket it replaces (each second, reading each socket's data from Bun) took a
+   * quarter of the server's CPU in the c100k bench at 8,000 sockets (docs/performance.md).
    */
-  let sweeping = false
-  async function closeExpired() {
-    if (sweeping) return
-    sweeping = true
-    try {
-      const now = clock.now()
-      let until = performance.now() + SWEEP_SLICE_MS
-      let n = 0
-      for (const c of each()) {
-        const exp = c.actor.expiresAt
-        if (exp !== undefined && exp <= now) c.ws.close(1008, 'token expired')
-        if (++n % 128 === 0 && performance.now() > until) {
-          await new Promise((r) => setImmediate(r))
-          until = performance.now() + SWEEP_SLICE_MS
-        }
+  const expiring = new Map<number, Set<Connection>>()
+  const expiryKey = (c: Connection) => (c.actor.expiresAt === undefined ? null : Math.floor(c.actor.expiresAt / 1000))
+  function track(c: Connection) {
+    const k = expiryKey(c)
+    if (k === null) return
+    let set = expiring.get(k)
+    if (!set) expiring.set(k, (set = new Set()))
+    set.add(c)
+  }
+  function untrack(c: Connection) {
+    const k = expiryKey(c)
+    const set = k === null ? undefined : expiring.get(k)
+    if (!set) return
+    set.delete(c)
+    if (!set.size) expiring.delete(k!)
+  }
+
+  /** Token sockets whose `exp` has passed close 1008 `token expired` (REST refuses the token already). */
+  function closeExpired() {
+    const now = clock.now()
+    const nowS = Math.floor(now / 1000)
+    for (const [k, set] of expiring) {
+      if (k > nowS) continue
+      for (const c of [...set]) {
+        if (c.actor.expiresAt! > now) continue // later in this same second
+        untrack(c)
+        c.ws.close(1008, 'token expired')
       }
-    } finally {
-      sweeping = false
     }
   }
 
@@ -159,8 +176,9 @@ export function createGateway(deps: GatewayDeps) {
       ws.send(shutdownNotice)
       return ws.close(1001, 'server shutting down')
     }
-    const conn = new Connection(newId('conn'), ws, actor, clock, config.WS_MSG_RATE, config.WS_BACKPRESSURE_LIMIT / 2)
+    const conn = new Connection(++connSeq, ws, actor, shared)
     data.conn = conn
+    track(conn)
     const first = broker.register(conn.tenantId, conn.userId, ws)
     // A ban that committed between the upgrade's check and this registration closed nothing here yet.
     const banned = services.moderation.isBanned(conn.tenantId, conn.userId) // a memory lookup once asked by the upgrade
@@ -197,6 +215,7 @@ export function createGateway(deps: GatewayDeps) {
     const conn = connOf(ws)
     if (!conn || conn.closed) return
     conn.closed = true
+    untrack(conn)
     conn.drained()
     for (const roomId of [...(conn.typing?.keys() ?? [])]) dispatcher.stopTyping(conn, roomId)
     if (broker.unregister(conn.tenantId, conn.userId, ws)) services.realtime.lastConnectionClosed(conn.actor)
@@ -264,7 +283,7 @@ export function createGateway(deps: GatewayDeps) {
           for (const c of each()) c.ws.ping()
         }, config.WS_PING_INTERVAL_MS)
         pinger.unref?.()
-        expirySweep = setInterval(() => void closeExpired(), deps.tokenExpirySweepMs ?? 1000)
+        expirySweep = setInterval(closeExpired, deps.tokenExpirySweepMs ?? 1000)
         expirySweep.unref?.()
       },
       stop() {

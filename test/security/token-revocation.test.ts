@@ -87,6 +87,29 @@ test('a token socket closes 1008 "token expired" once its exp has passed, not be
   long.close()
 })
 
+test('token sockets close each at its own exp; one closed early by its client is no trouble to the sweep', async () => {
+  // The sweep looks only at the seconds that have come (sockets are kept by the second their token
+  // ends): sockets of different seconds, a key socket (no exp) and a token socket gone before its exp.
+  const t = await s.newTenant()
+  const [in2, in3, gone] = [await mint(t, 'alice', 2), await mint(t, 'bob', 3), await mint(t, 'carol', 2)]
+  const a = await ready(`${s.wsUrl}?token=${in2.token}`, {})
+  const b = await ready(`${s.wsUrl}?token=${in3.token}`, {})
+  const c = await ready(`${s.wsUrl}?token=${gone.token}`, {})
+  const keyed = await ready(s.wsUrl, t.headers('dave'))
+  c.close()
+  expect(await a.closed(5000)).toEqual({ code: 1008, reason: 'token expired' })
+  const aAt = Date.now()
+  expect(aAt).toBeGreaterThanOrEqual(Date.parse(in2.expires_at))
+  expect(await b.closed(5000)).toEqual({ code: 1008, reason: 'token expired' })
+  expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(in3.expires_at))
+  await alive(keyed)
+  // a socket opened after the others expired is swept as well
+  const late = await ready(`${s.wsUrl}?token=${(await mint(t, 'erin', 2)).token}`, {})
+  expect(await late.closed(5000)).toEqual({ code: 1008, reason: 'token expired' })
+  await alive(keyed)
+  keyed.close()
+})
+
 // --- two instances over one PostgreSQL database and one Redis --------------------------------------
 
 // Runs whenever PostgreSQL and Redis answer (as test/scale/two-instances.test.ts), on the SQLite pass too.

@@ -33,6 +33,26 @@ test('connected carries connection_id, user_id, server_time and the epoch of /he
   other.close()
 })
 
+test('connection ids: conn_ and 22 base62 characters, never repeated on one server or across servers', async () => {
+  // The id is built from a per-process random prefix and the connection's number (no string kept
+  // per idle socket); this holds it to the same shape and uniqueness as a random id.
+  const t = await s.newTenant()
+  const other = await startTestServer()
+  try {
+    const t2 = await other.newTenant()
+    const clients = [
+      ...(await Promise.all(Array.from({ length: 12 }, () => WsClient.connect(s.wsUrl, t.headers('alice'))))),
+      ...(await Promise.all(Array.from({ length: 3 }, () => WsClient.connect(other.wsUrl, t2.headers('alice'))))),
+    ]
+    const ids = await Promise.all(clients.map(async (c) => (await c.next('connected')).connection_id as string))
+    for (const id of ids) expect(id).toMatch(/^conn_[A-Za-z0-9]{22}$/)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const c of clients) c.close()
+  } finally {
+    await other.stop()
+  }
+})
+
 test('an accepted upgrade answers 101 (the raw check below can tell refusals apart)', async () => {
   const t = await s.newTenant()
   expect(await upgradeStatus(s.wsUrl, { 'X-API-Key': t.api_key, 'X-User-Id': 'alice' })).toBe(101)
