@@ -43,6 +43,8 @@ export interface Overrides {
   typingTimeoutMs: number
   /** How often open token sockets are checked against their exp (ws/gateway.ts; default 1 s). */
   tokenExpirySweepMs: number
+  /** Slices of connect-time sync per turn of the event loop (ws/turn-budget.ts; default 32). */
+  connectStepsPerTurn: number
   /** Data lifecycle knobs (workers/lifecycle-loop.ts, lifecycle-runner.ts): batch size, pacing, retention pass interval. */
   lifecycle: Partial<LifecycleSettings & RunnerSettings>
   /** Bun's HTTP idle timeout in seconds (its default: 10); tests lower it to outlast it cheaply. */
@@ -146,9 +148,11 @@ export async function startServer(config: Config, o: Partial<Overrides> = {}): P
     onOpen: () => metrics.wsOpened.inc(),
     typingTimeoutMs: o.typingTimeoutMs,
     tokenExpirySweepMs: o.tokenExpirySweepMs,
+    connectStepsPerTurn: o.connectStepsPerTurn,
   })
   core.events.subscribe(gateway.subscriber)
   metrics.registry.gauge('chatapi_ws_connections', 'Live WebSocket connections', () => health.connections())
+  metrics.registry.gauge('chatapi_ws_sync_waiting', 'Slices of connect-time sync waiting for a turn of the event loop (a reconnect storm)', () => gateway.syncWaiting())
   metrics.registry.gauge('chatapi_delivery_queue_depth', 'Pending webhook and endpoint deliveries', () => services.delivery.queueDepth())
   metrics.registry.gauge('chatapi_dead_letters', 'Dead letters waiting for an operator', () => store.deadLetters.count())
   metrics.registry.gauge('chatapi_wal_bytes', 'Size of the SQLite WAL file', () => store.walBytes())

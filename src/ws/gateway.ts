@@ -23,6 +23,7 @@ import { serializeFrame, shutdownFrame, syncDoneFrame } from '../schemas/server-
 import { Connection, type ConnectionShared, type Socket } from './connection'
 import { createDispatcher } from './dispatch'
 import { initialSync } from './initial-sync'
+import { createTurnBudget } from './turn-budget'
 import { connectionCaps } from './caps'
 
 export interface GatewayDeps {
@@ -40,7 +41,16 @@ export interface GatewayDeps {
   typingTimeoutMs?: number
   /** How often token sockets are checked against their `exp` (default 1 s; tests use less). */
   tokenExpirySweepMs?: number
+  /** Slices of connect-time sync per turn of the event loop (default CONNECT_STEPS_PER_TURN; turn-budget.ts). */
+  connectStepsPerTurn?: number
 }
+
+/**
+ * Slices of connect-time sync (a memberships query, a batch of quiet rooms, a page of a backlog)
+ * run per turn of the event loop, across all new connections: about 32 × 0.1–0.5 ms, so requests
+ * that arrive during a reconnect storm wait milliseconds, not seconds.
+ */
+export const CONNECT_STEPS_PER_TURN = 32
 
 /** Which of a tenant's sockets a close applies to: all, those opened with the API key, or with a user token. */
 export type Opener = 'any' | Actor['via']
@@ -50,6 +60,7 @@ export function createGateway(deps: GatewayDeps) {
   const dispatcher = createDispatcher({ services, broker, config, log, typingTimeoutMs: deps.typingTimeoutMs })
   const connOf = (ws: Socket) => (ws.data as SocketData).conn
   const caps = connectionCaps({ config, broker })
+  const connectBudget = createTurnBudget(deps.connectStepsPerTurn ?? CONNECT_STEPS_PER_TURN)
   // Direct (unpaced) sends such as redelivery keep to the same headroom as sync pacing (SPEC §5 step 3).
   broker.limitDirectSends(config.WS_BACKPRESSURE_LIMIT / 2)
   const shared: ConnectionShared = {
@@ -201,6 +212,7 @@ export function createGateway(deps: GatewayDeps) {
         watchRooms: broker.watchRooms,
         max: config.SYNC_MAX_PER_ROOM,
         join: (c, roomId, how) => broker.subscribeRoom(c.ws, c.tenantId, roomId, how),
+        turn: connectBudget.turn,
       })
       if (!synced) return
       conn.send(syncDoneFrame())
@@ -225,6 +237,8 @@ export function createGateway(deps: GatewayDeps) {
     subscriber,
     closeTenant,
     closeUser,
+    /** Slices of connect-time sync waiting for a turn (metrics: a reconnect storm in progress). */
+    syncWaiting: () => connectBudget.waiting(),
 
     /**
      * GET /ws, mounted by createApp. onRequest has already authenticated the upgrade request and

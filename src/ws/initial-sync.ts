@@ -16,6 +16,11 @@ export interface InitialSyncDeps {
   max: number
   /** Subscribes a room from a known position (the broker's subscribeRoom). */
   join: JoinRoom
+  /**
+   * Waits for this connection's next slice of work: the gateway's shared turn budget (turn-budget.ts),
+   * so a reconnect storm's syncs take a bounded share of each turn. Default: the next turn.
+   */
+  turn?: () => Promise<void>
 }
 
 /**
@@ -43,6 +48,8 @@ export interface InitialSyncDeps {
  * The watch ends once every quiet room is subscribed; later frames are live delivery.
  */
 export async function initialSync(conn: Connection, d: InitialSyncDeps): Promise<boolean> {
+  const turn = d.turn ?? nextTurn
+  await turn() // the memberships query is a slice of connect work too
   if (conn.closed) return false
   const watch = d.watchRooms(conn.tenantId)
   const toRead: Membership[] = []
@@ -50,7 +57,7 @@ export async function initialSync(conn: Connection, d: InitialSyncDeps): Promise
     const quiet: Membership[] = []
     for (const m of await d.realtime.memberships(conn.actor)) (m.last_seq > m.last_ack ? toRead : quiet).push(m)
     for (let i = 0; i < quiet.length; i += SUBSCRIBE_SLICE) {
-      if (i > 0) await nextTurn()
+      if (i > 0) await turn()
       if (conn.closed) return false
       for (let j = i; j < Math.min(i + SUBSCRIBE_SLICE, quiet.length); j++) {
         const m = quiet[j]
@@ -62,9 +69,9 @@ export async function initialSync(conn: Connection, d: InitialSyncDeps): Promise
     watch.stop()
   }
   for (const m of toRead) {
-    await nextTurn()
+    await turn()
     if (conn.closed) return false
-    await syncRoom(conn, d.realtime, m.room_id, m.last_ack, { max: d.max, subscribe: true, join: d.join }).catch(() => false)
+    await syncRoom(conn, d.realtime, m.room_id, m.last_ack, { max: d.max, subscribe: true, join: d.join, turn }).catch(() => false)
   }
   return !conn.closed
 }

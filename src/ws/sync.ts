@@ -17,6 +17,8 @@ export interface SyncOptions {
   /** Initial sync: subscribe to the room once caught up (explicit sync: already subscribed). */
   subscribe: boolean
   join?: JoinRoom
+  /** Waits before each page after the first (default: the next turn; the connect-time sync passes its budget). */
+  turn?: () => Promise<void>
 }
 
 /**
@@ -49,8 +51,9 @@ export async function syncRoom(conn: Connection, realtime: RealtimeService, room
     const joined = o.join(conn, roomId, caughtUp ? { how: 'read', cursor } : { how: 'late' })
     if (joined !== true) await joined
   }
+  const turn = o.turn ?? nextTurn
   for (let first = true; ; first = false) {
-    if (!first) await nextTurn()
+    if (!first) await turn()
     await conn.writable()
     if (conn.closed) return false
     const want = Math.min(PAGE, o.max - sent)
