@@ -9,3 +9,8 @@
 export function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 }
+
+/** The same for a body already encoded (the history cache's pages). */
+export function jsonText(json: string, status = 200): Response {
+  return new Response(json, { status, headers: { 'content-type': 'application/json' } })
+}
