@@ -31,6 +31,16 @@ export interface PageQuery {
   limit: number
 }
 
+/** A store read: the first `n` rows after `after` ascending, else the last `n` below `before`. */
+export interface PageRead {
+  after?: number
+  before: number
+  n: number
+}
+
+/** Most rows a miss reads beyond its page to reach the room's window (so it grows in one piece). */
+const BRIDGE = 250
+
 export interface EncodedPage {
   /** `{"messages":[…],"has_more":…}`, what JSON.stringify of the page object gives */
   json: string
@@ -135,12 +145,35 @@ export function createHistoryCache(maxBytes: number) {
       return page
     },
 
-    /** The rows a store read gave for `q` (limit + 1 asked, ascending), read after `stamp`. */
-    fill(roomId: string, stamp: PageStamp, q: PageQuery, rows: PageRow[]) {
+    /**
+     * The store read for a page the window could not answer: the page itself (limit + 1 rows), or,
+     * when the window is at most BRIDGE rows away, a longer read that reaches it, so the window
+     * grows in one piece instead of being replaced by pages here and there.
+     */
+    plan(roomId: string, stamp: PageStamp, q: PageQuery): PageRead {
+      const read: PageRead = { after: q.after, before: q.before, n: q.limit + 1 }
+      const w = maxBytes > 0 ? current(roomId, stamp) : null
+      if (!w) return read
+      if (q.after !== undefined) {
+        const gapAbove = q.after - w.hi // rows in (hi, after]: at most this many
+        const gapBelow = w.lo - 1 - q.after // rows in (after, lo): at most this many
+        if (gapAbove > 0 && gapAbove <= BRIDGE) return { after: w.hi, before: Infinity, n: gapAbove + q.limit + 1 }
+        if (gapBelow > 0 && gapBelow <= BRIDGE) return { ...read, n: Math.max(read.n, gapBelow + 1) }
+      } else {
+        const gapBelow = w.lo - q.before // rows in [before, lo)
+        const gapAbove = q.before - 1 - w.hi // rows in (hi, before)
+        if (gapBelow > 0 && gapBelow <= BRIDGE) return { before: w.lo, n: gapBelow + q.limit + 1 }
+        if (gapAbove > 0 && gapAbove <= BRIDGE) return { ...read, n: Math.max(read.n, gapAbove + 1) }
+      }
+      return read
+    },
+
+    /** The rows (ascending) a store read gave, read after `stamp`: they join or replace the room's window. */
+    fill(roomId: string, stamp: PageStamp, read: PageRead, rows: PageRow[]) {
       if (maxBytes <= 0) return
-      const full = rows.length > q.limit // the store had more: the interval ends at the last row read
-      let lo = q.after !== undefined ? q.after + 1 : full ? rows[0].seq : -Infinity
-      let hi = q.after !== undefined ? (full ? rows[rows.length - 1].seq : Infinity) : q.before - 1
+      const full = rows.length >= read.n // the store had more: the interval ends at the last row read
+      let lo = read.after !== undefined ? read.after + 1 : full ? rows[0].seq : -Infinity
+      let hi = read.after !== undefined ? (full ? rows[rows.length - 1].seq : Infinity) : read.before - 1
       let entries: Entry[] = rows.map((r) => ({ seq: r.seq, json: JSON.stringify(toMessage(r)) }))
       let size = 0
       for (const e of entries) size += e.json.length

@@ -139,10 +139,17 @@ export function createMessageService({ store, clock, events, log, config, member
     const pq = { after, before: before ?? Infinity, limit }
     const cached = stamp && pages.page(roomId, stamp, pq)
     if (cached) return cached
-    const rows = await (after !== undefined
-      ? store.messages.after(roomId, after, limit + 1, topLevel)
-      : store.messages.before(roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1, topLevel))
-    if (stamp) pages.fill(roomId, stamp, pq, rows)
+    // On a miss the read may reach further, to join the room's window (history-cache.ts plan).
+    const read = stamp ? pages.plan(roomId, stamp, pq) : { after, before: pq.before, n: limit + 1 }
+    let rows = await (read.after !== undefined
+      ? store.messages.after(roomId, read.after, read.n, topLevel)
+      : store.messages.before(roomId, Math.min(read.before, Number.MAX_SAFE_INTEGER), read.n, topLevel))
+    if (stamp) {
+      pages.fill(roomId, stamp, read, rows)
+      const filled = pages.page(roomId, stamp, pq)
+      if (filled) return filled
+    }
+    if (read.n > limit + 1) rows = after !== undefined ? rows.filter((r) => r.seq > after).slice(0, limit + 1) : rows.filter((r) => r.seq < pq.before).slice(-(limit + 1))
     const page = pageOf(rows, limit, after !== undefined)
     return { json: JSON.stringify(page), count: page.messages.length }
   }

@@ -2,7 +2,7 @@
 // queries; every page the cache answers must be the page the store would answer, byte for byte.
 
 import { describe, expect, test } from 'bun:test'
-import { createHistoryCache, type PageQuery } from '../../src/services/history-cache'
+import { createHistoryCache, type PageQuery, type PageRead } from '../../src/services/history-cache'
 import { toMessage, type PageRow, type PageStamp } from '../../src/db/rows'
 
 function row(roomId: string, seq: number, content: string): PageRow {
@@ -33,10 +33,12 @@ class Room {
     this.rows = this.rows.filter((r) => r.seq > through)
     this.stamp = { ...this.stamp, first_seq: Math.max(this.stamp.first_seq, through + 1) }
   }
-  read(q: PageQuery): PageRow[] {
-    const n = q.limit + 1
-    if (q.after !== undefined) return this.rows.filter((r) => r.seq > q.after!).slice(0, n).map((r) => ({ ...r }))
-    return this.rows.filter((r) => r.seq < q.before).slice(-n).map((r) => ({ ...r }))
+  read(q: PageRead): PageRow[] {
+    if (q.after !== undefined) return this.rows.filter((r) => r.seq > q.after!).slice(0, q.n).map((r) => ({ ...r }))
+    return this.rows.filter((r) => r.seq < q.before).slice(-q.n).map((r) => ({ ...r }))
+  }
+  page(q: PageQuery): PageRow[] {
+    return this.read({ ...q, n: q.limit + 1 })
   }
 }
 
@@ -70,14 +72,20 @@ describe('history cache', () => {
         const last = room.stamp.last_seq
         const q: PageQuery =
           y < 0.3 ? { before: Infinity, limit } : y < 0.65 ? { before: 1 + Math.floor(rand() * (last + 3)), limit } : { after: Math.floor(rand() * (last + 2)) - 1, before: Infinity, limit }
-        const want = expected(room.read(q), q)
+        const want = expected(room.page(q), q)
         const stamp = { ...room.stamp }
-        const got = cache.page(room.id, stamp, q)
+        let got = cache.page(room.id, stamp, q)
+        if (got) hits++
+        else {
+          const read = cache.plan(room.id, stamp, q)
+          expect(read.n).toBeGreaterThanOrEqual(q.limit + 1)
+          cache.fill(room.id, stamp, read, room.read(read))
+          got = cache.page(room.id, stamp, q) // the window now holds the page, unless too big to keep
+        }
         if (got) {
-          hits++
           expect(got.json).toBe(want)
           expect(got.count).toBe(JSON.parse(want).messages.length)
-        } else cache.fill(room.id, stamp, q, room.read(q))
+        }
       }
     }
     expect(hits).toBeGreaterThan(5_000) // the cache answered most reads
@@ -92,12 +100,12 @@ describe('history cache', () => {
     room.send() // … a send commits in between …
     room.send()
     const q = { after: 3, before: Infinity, limit: 50 }
-    cache.fill(room.id, stale, q, room.read(q)) // … and the page holds seqs 6 and 7
+    cache.fill(room.id, stale, { ...q, n: 51 }, room.page(q)) // … and the page holds seqs 6 and 7
     room.send()
     // the stamp moved by sends only: the window keeps seqs up to 5 and asks the store beyond
     expect(cache.page(room.id, room.stamp, q)).toBeNull()
     const below = { before: 6, limit: 1 }
-    expect(cache.page(room.id, room.stamp, below)?.json).toBe(expected(room.read(below), below))
+    expect(cache.page(room.id, room.stamp, below)?.json).toBe(expected(room.page(below), below))
     expect(cache.page(room.id, room.stamp, { before: Infinity, limit: 1 })).toBeNull()
   })
 
@@ -107,11 +115,31 @@ describe('history cache', () => {
     for (const r of rooms) {
       for (let i = 0; i < 10; i++) r.send()
       const q = { before: Infinity, limit: 10 }
-      cache.fill(r.id, r.stamp, q, r.read(q))
+      cache.fill(r.id, r.stamp, { ...q, n: 11 }, r.page(q))
     }
     expect(cache.size().bytes).toBeLessThanOrEqual(8 * 4000)
     expect(cache.page('room19', rooms[19].stamp, { before: Infinity, limit: 10 })).not.toBeNull()
     expect(cache.page('room0', rooms[0].stamp, { before: Infinity, limit: 10 })).toBeNull()
     expect(createHistoryCache(0).enabled).toBe(false)
+  })
+
+  test('a miss near the window reads up to it, so random pages of a room of 1,000 fill it in a few misses', () => {
+    const cache = createHistoryCache(32 * 1024 * 1024)
+    const room = new Room('big')
+    for (let i = 0; i < 1000; i++) room.send()
+    const rand = rng(11)
+    let misses = 0
+    for (let i = 0; i < 3000; i++) {
+      const q = { before: 51 + Math.floor(rand() * 950), limit: 50 }
+      let got = cache.page(room.id, room.stamp, q)
+      if (!got) {
+        misses++
+        const read = cache.plan(room.id, room.stamp, q)
+        cache.fill(room.id, room.stamp, read, room.read(read))
+        got = cache.page(room.id, room.stamp, q)
+      }
+      expect(got?.json).toBe(expected(room.page(q), q))
+    }
+    expect(misses).toBeLessThan(40)
   })
 })
