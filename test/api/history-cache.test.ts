@@ -75,6 +75,23 @@ describe('history pages after a change to the room', () => {
   }, 30_000)
 })
 
+describe('pre-encoded answers', () => {
+  test('a history page (stored or cached), a replies page and a change-feed page carry the request id and the rate-limit figures like any answer', async () => {
+    const t = await s.newTenant()
+    const { roomId, ids } = await groupWithMessages(t.as, 3)
+    const bob = t.as('bob')
+    const paths = [msgPath(roomId), msgPath(roomId), msgPath(roomId, ids[0], '/replies'), `/v1/rooms/${roomId}/changes?after_rev=0`]
+    for (const p of paths) {
+      const r = await bob('GET', p, { headers: { 'x-request-id': 'req-abc' } })
+      expect(r.status).toBe(200)
+      expect(r.headers.get('content-type')).toStartWith('application/json')
+      expect(r.headers.get('x-request-id')).toBe('req-abc')
+      expect(Number(r.headers.get('x-ratelimit-limit'))).toBeGreaterThan(0)
+      expect(r.headers.get('x-ratelimit-remaining')).not.toBeNull()
+    }
+  }, 30_000)
+})
+
 describe('isolation', () => {
   test("a room's cached pages are its own; another tenant gets 404 for it, with the same user ids", async () => {
     const t = await s.newTenant()

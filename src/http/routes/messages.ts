@@ -41,7 +41,7 @@ export const messagesRoutes = (deps: RouteDeps) => {
       async ({ request, params, query, set }) => {
         const page = await message.historyJson(actorOf(deps, request), params.room_id, query)
         await chargeItems(deps, request, set, page.count)
-        return jsonText(page.json)
+        return jsonText(page.json, set)
       },
       {
         params: RoomParams,
@@ -59,7 +59,7 @@ export const messagesRoutes = (deps: RouteDeps) => {
       async ({ request, params, query, set }) => {
         const page = await message.replies(actorOf(deps, request), params.room_id, params.message_id, query)
         await chargeItems(deps, request, set, page.messages.length)
-        return jsonResponse(page)
+        return jsonResponse(page, set)
       },
       {
         params: MessageParams,
