@@ -63,6 +63,7 @@ const VARS = {
   WAL_CHECKPOINT_BYTES: [int(1024), '67108864', 'WAL size that triggers a TRUNCATE checkpoint'],
   WAL_CHECKPOINT_INTERVAL_MS: [int(100), '30000', 'PASSIVE checkpoint interval'],
   GROUP_COMMIT_MAX_BATCH: [int(1, 100_000), '500', 'most sends in one group-commit transaction; 1 = a transaction per message (bench baseline)'],
+  HISTORY_CACHE_MB: [int(0, 65_536), '32', 'memory for history pages kept encoded (per room, checked against the room on every read); 0 = off'],
   SEARCH_ENABLED: [bool, 'true', 'full-text search (GET /v1/search); false keeps no index (on SQLite no search worker runs) and searches answer 403'],
   ALLOW_HTTP_WEBHOOKS: [bool, '', 'allow http and private-address webhook endpoints (local testing)'],
   DEMO_ENABLED: [bool, '', 'serve the demo page at /demo'],

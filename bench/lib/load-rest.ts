@@ -9,6 +9,7 @@
 // kind "search": GET /v1/search?q=…&limit=20; kind "rooms": GET /v1/rooms?limit=20 (the room list of `user`). Targets (room, user[, q]) are used round-robin. Bounded by warmup+secs, max_reqs and hardcap_s.
 
 import { cpuWindow, round, Samples, sleep } from './util'
+import { headerText, RawHttpPool, textOf } from './rawhttp'
 
 export interface RestTarget {
   room_id: string
@@ -41,6 +42,8 @@ export interface RestSpec {
   content_len?: number
   max_reqs?: number
   hardcap_s: number
+  /** the HTTP client: raw keep-alive sockets (default) or fetch */
+  client?: 'raw' | 'fetch'
 }
 
 /** Reads the spec file, runs the load, prints JSON lines on stdout; resolves to the exit status. */
@@ -60,16 +63,38 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
   const KEYS = ['👍', '🎉', '+1', 'eyes', '🔥'].map(encodeURIComponent)
   let total = 0
 
+  // The client: raw keep-alive HTTP/1.1 sockets (bench/lib/rawhttp.ts) unless the spec asks for
+  // fetch, which costs the load process several times more CPU per request on the same cores.
+  const raw = spec.client !== 'fetch' ? new RawHttpPool() : null
+  async function call(base: string, method: string, path: string, h: Record<string, string>, hText: string, body?: string): Promise<{ status: number; text: () => string }> {
+    if (raw) {
+      const a = await raw.request(base, method, path, hText, body)
+      return { status: a.status, text: () => textOf(a) }
+    }
+    const res = await fetch(base + path, { method, headers: h, body })
+    const text = await res.text()
+    return { status: res.status, text: () => text }
+  }
+  const headersOf = new Map<string, [Record<string, string>, string]>()
+  function headersFor(user: string): [Record<string, string>, string] {
+    let e = headersOf.get(user)
+    if (!e) {
+      const h = { 'X-API-Key': spec.apiKey, 'X-User-Id': user, 'content-type': 'application/json' }
+      headersOf.set(user, (e = [h, headerText(h)]))
+    }
+    return e
+  }
+
   async function one(ph: RestPhase, t: RestTarget, st: PhaseState): Promise<void> {
     total++
     const t0 = performance.now()
-    const h = { 'X-API-Key': spec.apiKey, 'X-User-Id': t.user, 'content-type': 'application/json' }
+    const [h, hText] = headersFor(t.user)
+    const base = t.base_url ?? spec.baseUrl
     let status = 0
     try {
-      let res: Response
+      let res: { status: number; text: () => string }
       if (ph.kind === 'send') {
-        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages`, { method: 'POST', headers: h, body })
-        await res.arrayBuffer()
+        res = await call(base, 'POST', `/v1/rooms/${t.room_id}/messages`, h, hText, body)
       } else if (ph.kind === 'react') {
         const ids = t.message_ids!
         const slot = st.slot++
@@ -79,32 +104,28 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
         const on = st.toggled.has(k)
         if (on) st.toggled.delete(k)
         else st.toggled.add(k)
-        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages/${id}/reactions/${key}`, { method: on ? 'DELETE' : 'PUT', headers: h })
-        await res.arrayBuffer()
+        res = await call(base, on ? 'DELETE' : 'PUT', `/v1/rooms/${t.room_id}/messages/${id}/reactions/${key}`, h, hText)
       } else if (ph.kind === 'changes') {
         const after = Math.floor(Math.random() * Math.max(1, (t.last_rev ?? PAGE) - PAGE))
-        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/changes?after_rev=${after}&limit=${PAGE}`, { headers: h })
-        const text = await res.text()
+        res = await call(base, 'GET', `/v1/rooms/${t.room_id}/changes?after_rev=${after}&limit=${PAGE}`, h, hText)
         if (res.status === 200 && st.verified < 200) {
           st.verified++
-          st.returned += JSON.parse(text).messages.length
+          st.returned += JSON.parse(res.text()).messages.length
         }
       } else if (ph.kind === 'rooms') {
         res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms?limit=20`, { headers: h })
         const text = await res.text()
         if (res.status === 200 && st.measuring && (st.verified++, JSON.parse(text).rooms.length === 0)) st.short++
       } else if (ph.kind === 'search') {
-        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/search?q=${encodeURIComponent(t.q ?? '')}&limit=20`, { headers: h })
-        const text = await res.text()
+        res = await call(base, 'GET', `/v1/search?q=${encodeURIComponent(t.q ?? '')}&limit=20`, h, hText)
         // how many answers were empty pages (a query mix that finds nothing measures little)
-        if (res.status === 200 && st.measuring && (st.verified++, JSON.parse(text).results.length === 0)) st.short++
+        if (res.status === 200 && st.measuring && (st.verified++, JSON.parse(res.text()).results.length === 0)) st.short++
       } else {
         const last = t.last_seq ?? PAGE
         const before = PAGE + 1 + Math.floor(Math.random() * Math.max(1, last - PAGE))
-        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms/${t.room_id}/messages?before_seq=${before}&limit=${PAGE}`, { headers: h })
-        const text = await res.text()
+        res = await call(base, 'GET', `/v1/rooms/${t.room_id}/messages?before_seq=${before}&limit=${PAGE}`, h, hText)
         // verify a sample of pages really holds 50 messages
-        if (res.status === 200 && st.verified < 200 && (st.verified++, JSON.parse(text).messages.length !== PAGE)) st.short++
+        if (res.status === 200 && st.verified < 200 && (st.verified++, JSON.parse(res.text()).messages.length !== PAGE)) st.short++
       }
       status = res.status
     } catch {
@@ -201,6 +222,7 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
       }),
     )
   }
+  raw?.closeAll()
   return 0
 }
 

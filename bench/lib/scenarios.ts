@@ -90,6 +90,7 @@ async function runRest(ctx: Ctx, phases: RestPhase[]): Promise<Phase[]> {
     warmup_s: ctx.warmup,
     secs: ctx.secs,
     hardcap_s: 60 + (phases.length + 1) * (ctx.warmup + ctx.secs + 6),
+    client: ctx.flags['rest-client'] === 'fetch' ? 'fetch' : 'raw',
   }
   const lines = await ctx.load('rest', spec as unknown as Record<string, unknown>, spec.hardcap_s)
   return lines.filter((l) => l.phase) as Phase[]

@@ -59,6 +59,17 @@ export interface MessageRow {
 
 /** A row of a page query: what a client sees (no tenant_id and no internal column). */
 export type PageRow = Omit<MessageRow, 'tenant_id' | 'pin_rev' | 'last_change'>
+
+/**
+ * What a room's stored messages are at: every change to them moves one of these in its own
+ * transaction (a send last_seq, a change to a message last_rev, retention first_seq), so equal
+ * stamps mean equal messages (the history cache, services/history-cache.ts).
+ */
+export interface PageStamp {
+  last_seq: number
+  last_rev: number
+  first_seq: number
+}
 /** A row of the change feed: the page columns and the change that set its rev. */
 export type ChangeRow = PageRow & { last_change: string | null }
 

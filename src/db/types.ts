@@ -33,6 +33,7 @@ import type {
   NewUpload,
   NotificationRow,
   PageRow,
+  PageStamp,
   ReactionOp,
   ResultPolicy,
   RoomListPage,
@@ -151,6 +152,12 @@ export interface MessageStore {
   after(roomId: string, afterSeq: number, limit: number, topLevel?: boolean): Result<PageRow[]>
   /** Up to `limit` messages with seq < beforeSeq, ascending; `topLevel` leaves replies out. */
   before(roomId: string, beforeSeq: number, limit: number, topLevel?: boolean): Result<PageRow[]>
+  /**
+   * The room's last_seq, last_rev and first_seq, or null for a deleted or unknown room. Every
+   * write to a room's messages must move one of them in its own transaction: the history cache
+   * trusts a window of pages while the stamp stays the same.
+   */
+  stamp(roomId: string): Result<PageStamp | null>
   /** Up to `limit` replies of `parentId` with seq above `seq` (with `back`: below it), ascending. */
   replies(roomId: string, parentId: string, seq: number, limit: number, back?: boolean): Result<PageRow[]>
   /**

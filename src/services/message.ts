@@ -10,6 +10,7 @@ import { MAX_MENTIONS } from '../schemas/message'
 import type { Actor } from './actor'
 import { jsonField, parseLimit, parseSeq } from './input'
 import { isManager, roomFor, type MemberCache } from './access'
+import { createHistoryCache, type EncodedPage } from './history-cache'
 import { createGroupCommit } from './group-commit'
 import { changeEvent, type EventBus } from './events'
 import type { Logger } from '../log'
@@ -23,7 +24,7 @@ type Deps = {
   clock: Clock
   events: EventBus
   log: Logger
-  config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH'>
+  config: Pick<Config, 'GROUP_COMMIT_MAX_BATCH' | 'HISTORY_CACHE_MB'>
   memberships: MemberCache
   /** SPEC §14 send checks: mutes, read-only rooms, blocked dms. */
   policy: Pick<SendPolicy, 'check'>
@@ -83,6 +84,7 @@ function pageOf(rows: PageRow[], limit: number, forward: boolean) {
 
 export function createMessageService({ store, clock, events, log, config, memberships, policy, presend, blocklist }: Deps) {
   const commits = createGroupCommit<NewMessage, AppendResult>((items) => store.messages.appendBatch(items), config.GROUP_COMMIT_MAX_BATCH, { linger: true })
+  const pages = createHistoryCache(config.HISTORY_CACHE_MB * 1024 * 1024)
 
   function checkContent(actor: Actor, content: string) {
     const max = actor.tenant.config.max_message_bytes
@@ -119,6 +121,39 @@ export function createMessageService({ store, clock, events, log, config, member
       return { upload_id: r.upload_id, filename: r.filename, content_type: r.content_type, bytes: r.bytes, width: r.width, height: r.height }
     })
     return { json: JSON.stringify(list), ids }
+  }
+
+  /**
+   * A history page encoded as JSON (what the REST route sends), from the room's window in the
+   * history cache when it holds the page and the room's stamp still matches, else from the store.
+   */
+  async function historyJson(actor: Actor, roomId: string, q: HistoryQuery): Promise<EncodedPage> {
+    const after = parseSeq('after_seq', q.after_seq)
+    const before = parseSeq('before_seq', q.before_seq)
+    if (after !== undefined && before !== undefined) throw invalid('before_seq', 'use after_seq or before_seq, not both')
+    const limit = parseLimit(q.limit)
+    const topLevel = parseFlag('top_level', q.top_level)
+    // Membership through the cache (no query on a hit); the room row itself is not needed: with
+    // no cursor the newest page is simply everything below the largest possible seq.
+    await memberships.requireMember(actor, roomId)
+    // Read before the page: a page read across a commit is then newer than its stamp, never older.
+    const stamp = topLevel || !pages.enabled ? null : await store.messages.stamp(roomId)
+    const pq = { after, before: before ?? Infinity, limit }
+    const cached = stamp && pages.page(roomId, stamp, pq)
+    if (cached) return cached
+    // On a miss the read may reach further, to join the room's window (history-cache.ts plan).
+    const read = stamp ? pages.plan(roomId, stamp, pq) : { after, before: pq.before, n: limit + 1 }
+    let rows = await (read.after !== undefined
+      ? store.messages.after(roomId, read.after, read.n, topLevel)
+      : store.messages.before(roomId, Math.min(read.before, Number.MAX_SAFE_INTEGER), read.n, topLevel))
+    if (stamp) {
+      pages.fill(roomId, stamp, read, rows)
+      const filled = pages.page(roomId, stamp, pq)
+      if (filled) return filled
+    }
+    if (read.n > limit + 1) rows = after !== undefined ? rows.filter((r) => r.seq > after).slice(0, limit + 1) : rows.filter((r) => r.seq < pq.before).slice(-(limit + 1))
+    const page = pageOf(rows, limit, after !== undefined)
+    return { json: JSON.stringify(page), count: page.messages.length }
   }
 
   return {
@@ -199,19 +234,10 @@ export function createMessageService({ store, clock, events, log, config, member
     },
 
     async history(actor: Actor, roomId: string, q: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }> {
-      const after = parseSeq('after_seq', q.after_seq)
-      const before = parseSeq('before_seq', q.before_seq)
-      if (after !== undefined && before !== undefined) throw invalid('before_seq', 'use after_seq or before_seq, not both')
-      const limit = parseLimit(q.limit)
-      const topLevel = parseFlag('top_level', q.top_level)
-      // Membership through the cache (no query on a hit); the room row itself is not needed: with
-      // no cursor the newest page is simply everything below the largest possible seq.
-      await memberships.requireMember(actor, roomId)
-      const rows = await (after !== undefined
-        ? store.messages.after(roomId, after, limit + 1, topLevel)
-        : store.messages.before(roomId, before ?? Number.MAX_SAFE_INTEGER, limit + 1, topLevel))
-      return pageOf(rows, limit, after !== undefined)
+      return JSON.parse((await historyJson(actor, roomId, q)).json)
     },
+
+    historyJson,
 
     /** The replies of a message, with history's paging rules (SPEC §11.3). */
     async replies(actor: Actor, roomId: string, messageId: string, q: RepliesQuery): Promise<{ messages: Message[]; has_more: boolean }> {

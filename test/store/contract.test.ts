@@ -944,6 +944,36 @@ for (const impl of [sqliteImpl, postgresImpl]) {
         expect(await s.messages.changes('rb', 0, 10)).toMatchObject({ last_rev: 1, rows: [expect.objectContaining({ seq: 1, rev: 1 })] })
       })
 
+      test('stamp: every write to a room\'s messages moves it (the history cache trusts it); another room\'s do not', async () => {
+        await seed(s)
+        const stamps: unknown[] = [await s.messages.stamp('ra')]
+        const moved = async () => {
+          const now = await s.messages.stamp('ra')
+          expect(stamps).not.toContainEqual(now)
+          stamps.push(now)
+        }
+        expect(stamps[0]).toEqual({ last_seq: 0, last_rev: 0, first_seq: 1 })
+        await s.messages.appendBatch([msg('ra'), msg('ra'), msg('ra')])
+        await moved()
+        await s.messages.edit('ra', 1, { content: 'e', meta: null, mentions: null }, 'alice', at(1))
+        await moved()
+        await react(s, 'add', 'ra', 2, 'a', 'bob', at(2))
+        await moved()
+        await s.pins.pin('ra', 2, 'alice', at(3), 50)
+        await moved()
+        await s.messages.tombstone('ra', 3, 'alice', at(4))
+        await moved()
+        await s.messages.appendBatch([msg('ra', { parent_id: (await s.messages.bySeq('ra', 2))!.message_id })])
+        await moved()
+        await s.purge.expire('ra', at(100), 10, at(100))
+        await moved()
+        const before = await s.messages.stamp('ra')
+        await s.messages.appendBatch([msg('rb')])
+        await s.pins.pin('rb', 1, 'alice', at(5), 50)
+        expect(await s.messages.stamp('ra')).toEqual(before)
+        expect(await s.messages.stamp('nope')).toBeNull()
+      })
+
       test('reactions through two instances at once take distinct revs, one each, counted exactly', async () => {
         await seed(s)
         await s.messages.appendBatch([msg('ra')])

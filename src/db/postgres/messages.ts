@@ -4,7 +4,7 @@
 import type { SQL, TransactionSQL } from 'bun'
 import { conflict, notFound } from '../../errors'
 import type { MessageChange } from '../../schemas/change'
-import { pageColumns, parentProblem, type AppendResult, type ChangeRow, type MessageRow, type NewMessage, type PageRow } from '../rows'
+import { pageColumns, parentProblem, type AppendResult, type ChangeRow, type MessageRow, type NewMessage, type PageRow, type PageStamp } from '../rows'
 import { activityKey } from './activity'
 import { lockRoom, nextRev } from './revs'
 import { activityBucket, BUCKETED_ROOM_MAX_MEMBERS } from '../room-list'
@@ -294,6 +294,12 @@ export function createMessageStore(sql: SQL) {
         await sql`SELECT ${sql.unsafe(COLUMNS)} FROM messages WHERE room_id = ${roomId} AND seq < ${beforeSeq}
                   ${topLevel ? sql`AND parent_id IS NULL` : sql``} ORDER BY seq DESC LIMIT ${limit}`,
       ).reverse(),
+    /** The room's last_seq, last_rev and first_seq (null: deleted or unknown): the history cache's check. */
+    stamp: async (roomId: string): Promise<PageStamp | null> => {
+      const r = first<PageStamp>(await sql`SELECT last_seq, last_rev, first_seq FROM rooms WHERE room_id = ${roomId} AND deleted_at IS NULL`)
+      // bigint columns may come back as strings: the cache compares numbers
+      return r && { last_seq: Number(r.last_seq), last_rev: Number(r.last_rev), first_seq: Number(r.first_seq) }
+    },
     /** Up to `limit` replies of `parentId` after (or, with `back`, before) `seq`, ascending. */
     replies: async (roomId: string, parentId: string, seq: number, limit: number, back = false) =>
       back

@@ -4,7 +4,7 @@
 import type { Database } from 'bun:sqlite'
 import type { MessageChange } from '../../schemas/change'
 import { conflict, notFound } from '../../errors'
-import { newRow, pageColumns, parentProblem, type AppendResult, type ChangeRow, type MessageRow, type NewMessage, type PageRow } from '../rows'
+import { newRow, pageColumns, parentProblem, type AppendResult, type ChangeRow, type MessageRow, type NewMessage, type PageRow, type PageStamp } from '../rows'
 import { activityBucket, BUCKETED_ROOM_MAX_MEMBERS } from '../room-list'
 import type { ActivityKeys } from './activity'
 import { createAttachmentSteps } from './uploads'
@@ -48,6 +48,7 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
      ORDER BY rev LIMIT ?`,
   )
   const lastRev = db.query<{ last_rev: number }, [string]>('SELECT last_rev FROM rooms WHERE room_id = ?')
+  const stamp = db.query<PageStamp, [string]>('SELECT last_seq, last_rev, first_seq FROM rooms WHERE room_id = ? AND deleted_at IS NULL')
   const edit = db.query(
     `UPDATE messages SET content = coalesce(?, content), meta = coalesce(?, meta), mentions = iif(?, ?, mentions), edited_at = ?, rev = ?, last_change = ?
      WHERE room_id = ? AND seq = ?`,
@@ -152,6 +153,8 @@ export function createMessageStore(db: Database, activity: ActivityKeys) {
     /** Up to `limit` messages with seq < beforeSeq, ascending; `topLevel` leaves replies out. */
     before: (roomId: string, beforeSeq: number, limit: number, topLevel = false) =>
       (topLevel ? beforeTop : before).all(roomId, beforeSeq, limit).reverse(),
+    /** The room's last_seq, last_rev and first_seq (null: deleted or unknown): the history cache's check. */
+    stamp: (roomId: string): PageStamp | null => stamp.get(roomId),
     /** Up to `limit` replies of `parentId` after (or, with `back`, before) `seq`, ascending. */
     replies: (roomId: string, parentId: string, seq: number, limit: number, back = false) =>
       back ? repliesBefore.all(roomId, parentId, seq, limit).reverse() : repliesAfter.all(roomId, parentId, seq, limit),

@@ -14,7 +14,7 @@ export const changesRoutes = (deps: RouteDeps) => {
     async ({ request, params, query, set }) => {
       const page = await changes.page(actorOf(deps, request), params.room_id, query)
       await chargeItems(deps, request, set, page.messages.length)
-      return jsonResponse(page)
+      return jsonResponse(page, set)
     },
     {
       params: RoomParams,

@@ -5,7 +5,7 @@ import { PathId, tenantErrorsWith } from '../../schemas/common'
 import { EX } from '../../schemas/examples'
 import { HistoryQuery, Message, MessageAck, MessagePage, PatchMessageBody, RepliesQuery, SendMessageBody } from '../../schemas/message'
 import { actorOf, chargeItems, tenantSecurity, type RouteDeps } from '../deps'
-import { jsonResponse } from '../json-response'
+import { jsonResponse, jsonText } from '../json-response'
 import { RoomParams } from '../../schemas/room'
 
 export const MessageParams = t.Object({ ...RoomParams.properties, message_id: PathId('The message (msg_…).', EX.messageId) })
@@ -39,9 +39,9 @@ export const messagesRoutes = (deps: RouteDeps) => {
     .get(
       '/v1/rooms/:room_id/messages',
       async ({ request, params, query, set }) => {
-        const page = await message.history(actorOf(deps, request), params.room_id, query)
-        await chargeItems(deps, request, set, page.messages.length)
-        return jsonResponse(page)
+        const page = await message.historyJson(actorOf(deps, request), params.room_id, query)
+        await chargeItems(deps, request, set, page.count)
+        return jsonText(page.json, set)
       },
       {
         params: RoomParams,
@@ -59,7 +59,7 @@ export const messagesRoutes = (deps: RouteDeps) => {
       async ({ request, params, query, set }) => {
         const page = await message.replies(actorOf(deps, request), params.room_id, params.message_id, query)
         await chargeItems(deps, request, set, page.messages.length)
-        return jsonResponse(page)
+        return jsonResponse(page, set)
       },
       {
         params: MessageParams,

@@ -7,7 +7,7 @@ import { actorOf, tenantSecurity, type RouteDeps } from '../deps'
 import { jsonResponse } from '../json-response'
 
 export const searchRoutes = (deps: RouteDeps) =>
-  new Elysia().get('/v1/search', async ({ request, query }) => jsonResponse(await deps.services.search.search(actorOf(deps, request), query)), {
+  new Elysia().get('/v1/search', async ({ request, query, set }) => jsonResponse(await deps.services.search.search(actorOf(deps, request), query), set), {
     query: SearchQuery,
     response: { 200: SearchResults, ...tenantErrorsWith(403, 404) },
     detail: {
