@@ -113,9 +113,8 @@ export async function runRestLoad(spec: RestSpec): Promise<number> {
           st.returned += JSON.parse(res.text()).messages.length
         }
       } else if (ph.kind === 'rooms') {
-        res = await fetch(`${t.base_url ?? spec.baseUrl}/v1/rooms?limit=20`, { headers: h })
-        const text = await res.text()
-        if (res.status === 200 && st.measuring && (st.verified++, JSON.parse(text).rooms.length === 0)) st.short++
+        res = await call(base, 'GET', '/v1/rooms?limit=20', h, hText)
+        if (res.status === 200 && st.measuring && (st.verified++, JSON.parse(res.text()).rooms.length === 0)) st.short++
       } else if (ph.kind === 'search') {
         res = await call(base, 'GET', `/v1/search?q=${encodeURIComponent(t.q ?? '')}&limit=20`, h, hText)
         // how many answers were empty pages (a query mix that finds nothing measures little)
