@@ -54,9 +54,7 @@ export function connectMember(
   timeoutMs: number,
 ): Promise<Member> {
   return new Promise((resolve, reject) => {
-    let upgraded = false
     let ready = false
-    const answer = new UpgradeAnswer()
     const fh = newFrameHeader()
     let skip = 0
     let left: Uint8Array | null = null
@@ -70,6 +68,7 @@ export function connectMember(
       reject(e instanceof Error ? e : new Error(String(e)))
     }
     const timer = setTimeout(() => fail(new Error('no sync.done in time')), timeoutMs)
+    const answer = new UpgradeAnswer(() => stats.opened++, fail)
 
     function frames(s: Socket<undefined>, d: Uint8Array, i: number) {
       const len = d.length
@@ -139,16 +138,9 @@ export function connectMember(
           s.write(upgradeRequest(host, port, headers))
         },
         data(s, chunk) {
+          let i = answer.frameStart(s, chunk)
+          if (i < 0) return
           let d: Uint8Array = chunk
-          let i = 0
-          if (!upgraded) {
-            const at = answer.read(chunk)
-            if (at === -1) return
-            if (at instanceof Error) return fail(at)
-            upgraded = true
-            stats.opened++
-            i = at
-          }
           if (left) {
             d = afterLeft(left, d, i)
             i = 0

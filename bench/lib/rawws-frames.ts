@@ -3,6 +3,8 @@
 // carrying a partial frame header to the next chunk, and reading a frame header in place. Written
 // for the per-frame hot path: no allocation per frame (the header is read into the caller's object).
 
+import type { Socket } from 'bun'
+
 /** A client's empty pong (masked, as a client's frames must be). */
 export const PONG = new Uint8Array([0x8a, 0x80, 0, 0, 0, 0])
 
@@ -17,21 +19,38 @@ export function upgradeRequest(host: string, port: number, headers: Record<strin
   )
 }
 
-/** Reads the server's answer to the upgrade, which may come in several chunks. */
+/**
+ * Reads the server's answer to the upgrade, which may come in several chunks: `opened` is called
+ * once it is a 101, `refused` (once) when it is anything else.
+ */
 export class UpgradeAnswer {
   private head = '' // latin1: one char per byte
+  private upgraded = false
+  private refusedAlready = false
+  constructor(
+    private readonly opened: () => void,
+    private readonly refused: (e: Error, s: Socket<undefined>) => void,
+  ) {}
   /**
-   * Takes the next chunk: the offset in it where the frames start once the answer's blank line has
-   * come, -1 while it has not, or an Error when the answer is not 101.
+   * Takes each chunk the socket receives: where the frames start in it (0 once upgraded), or -1
+   * while the answer's blank line has not come or after a refusal (the chunk holds no frames).
    */
-  read(chunk: Buffer): number | Error {
+  frameStart(s: Socket<undefined>, chunk: Buffer): number {
+    if (this.upgraded) return 0
+    if (this.refusedAlready) return -1
     const before = this.head.length
     this.head += chunk.toString('latin1')
     const e = this.head.indexOf('\r\n\r\n')
     if (e < 0) return -1
     const head = this.head
     this.head = ''
-    if (!head.startsWith('HTTP/1.1 101')) return new Error(`upgrade refused: ${head.slice(0, head.indexOf('\r\n'))}`)
+    if (!head.startsWith('HTTP/1.1 101')) {
+      this.refusedAlready = true
+      this.refused(new Error(`upgrade refused: ${head.slice(0, head.indexOf('\r\n'))}`), s)
+      return -1
+    }
+    this.upgraded = true
+    this.opened()
     return e + 4 - before
   }
 }

@@ -41,9 +41,7 @@ export function rawConnect(
   onSmallText?: (text: string) => void,
 ): Promise<Socket<undefined>> {
   return new Promise((resolve, reject) => {
-    let upgraded = false
     let ready = false
-    const answer = new UpgradeAnswer()
     const fh = newFrameHeader()
     let text = '' // pre-ready text (latin1); emptied once ready
     let skip = 0 // payload bytes of the current frame still to skip
@@ -57,6 +55,13 @@ export function rawConnect(
       reject(e instanceof Error ? e : new Error(String(e)))
     }
     const timer = setTimeout(() => fail(new Error('raw ws: no sync.done in time')), timeoutMs)
+    const answer = new UpgradeAnswer(
+      () => stats.opened++,
+      (e, s) => {
+        fail(e)
+        s.end()
+      },
+    )
 
     Bun.connect({
       hostname: host,
@@ -66,20 +71,9 @@ export function rawConnect(
           s.write(upgradeRequest(host, port, headers))
         },
         data(s, chunk) {
+          let i = answer.frameStart(s, chunk)
+          if (i < 0) return
           let d: Uint8Array = chunk
-          let i = 0
-          if (!upgraded) {
-            const at = answer.read(chunk)
-            if (at === -1) return
-            if (at instanceof Error) {
-              fail(at)
-              s.end()
-              return
-            }
-            upgraded = true
-            stats.opened++
-            i = at
-          }
           if (!ready) {
             text = text.slice(-32) + Buffer.from(d.subarray(i)).toString('latin1')
             if (text.includes(SYNC_DONE)) {
