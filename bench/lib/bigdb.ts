@@ -21,8 +21,7 @@ import { openSqlite } from '../../src/db/open'
 import { hashKey } from '../../src/services/tenant'
 import { messageId } from '../../src/services/message'
 import { newId, randomBase62 } from '../../src/ids'
-import { createSearchIndex } from '../../src/db/sqlite/search-index'
-import { openIndexDb, removeIndexFiles, searchIndexPath } from '../../src/db/sqlite/search-file'
+import { prng, vocabulary, writeSearchIndex } from './fixture-text'
 
 export interface BigDbOptions {
   rooms: number
@@ -58,17 +57,6 @@ export interface BigDb {
   index_bytes: number
 }
 
-function prng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'pa', 'do', 'gu', 'be', 'fi', 'ho', 'ja', 'qu', 'wy', 'xe', 'co']
 const EDIT_EVERY = 20
 
 export function buildBigDb(dbPath: string, o: BigDbOptions): BigDb {
@@ -76,12 +64,7 @@ export function buildBigDb(dbPath: string, o: BigDbOptions): BigDb {
   const deadline = started + (o.capS ?? 3600) * 1000 // 10M rows and their search index: ~32 min on a busy 2-core box
   const log = o.log ?? (() => {})
   const rnd = prng(21)
-  const vocab = Array.from({ length: 20_000 }, (_, i) => {
-    let w = ''
-    for (let n = i + 7; w.length < 4 || n > 0; n = Math.floor(n / SYLLABLES.length)) w += SYLLABLES[n % SYLLABLES.length]
-    return w
-  })
-  const word = () => vocab[Math.min(vocab.length - 1, Math.floor(vocab.length * rnd() ** 3.2))]
+  const { vocab, word } = vocabulary(rnd)
   const M = o.members ?? 10
   const H = Math.max(1, Math.floor(o.rooms / (o.heavyRooms ?? 1000)))
   const heavy = Array.from({ length: H }, (_, i) => `user_h${String(i).padStart(5, '0')}`)
@@ -183,21 +166,12 @@ export function buildBigDb(dbPath: string, o: BigDbOptions): BigDb {
   let index_bytes = 0
   if (o.searchIndex) {
     const chat = openSqlite(dbPath, { synchronous: 'NORMAL' })
-    const path = searchIndexPath(dbPath)
-    removeIndexFiles(path)
-    const idx = openIndexDb(path)
-    chat.exec('PRAGMA query_only = ON')
+    let path: string
     try {
-      const index = createSearchIndex({ chat, idx, schema: 'main' })
-      let n = 0
-      while (index.pass(20_000).more) {
-        if (performance.now() > deadline) throw new Error('big-db search index passed its cap')
-        if (++n % 50 === 0) log(`big-db: search index ${(n * 20_000).toLocaleString('en')} messages, ${Math.round((performance.now() - indexStarted) / 1000)} s`)
-      }
-      idx.exec("INSERT INTO fts (fts) VALUES ('optimize')")
-      idx.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+      path = writeSearchIndex(chat, dbPath, deadline, 'big-db search index passed its cap', (n) => {
+        if (n % 50 === 0) log(`big-db: search index ${(n * 20_000).toLocaleString('en')} messages, ${Math.round((performance.now() - indexStarted) / 1000)} s`)
+      })
     } finally {
-      idx.close()
       chat.close()
     }
     index_bytes = statSync(path).size

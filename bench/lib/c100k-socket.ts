@@ -6,6 +6,7 @@
 // chunk's data callback, so one load process holds ~20,000 of them.
 
 import type { Socket } from 'bun'
+import { afterLeft, failOnError, isMessageAt, newFrameHeader, PONG, readFrameHeader, UpgradeAnswer, upgradeRequest } from './rawws-frames'
 
 export interface MemberStats {
   opened: number
@@ -24,7 +25,6 @@ export const newMemberStats = (): MemberStats => ({ opened: 0, closed: 0, messag
 /** Wall-clock ms with sub-ms precision, comparable between processes on one box. */
 export const wallMs = () => performance.timeOrigin + performance.now()
 
-const PONG = new Uint8Array([0x8a, 0x80, 0, 0, 0, 0]) // masked, empty
 const SYNC_DONE = Buffer.from('{"type":"sync.done"')
 /** The connect-time sync's end: `{"type":"sync.done"}` with no room_id (a room's own sync.done has one). */
 function isSyncDone(d: Uint8Array, p: number, pl: number): boolean {
@@ -54,9 +54,8 @@ export function connectMember(
   timeoutMs: number,
 ): Promise<Member> {
   return new Promise((resolve, reject) => {
-    let upgraded = false
     let ready = false
-    let head = '' // the handshake answer (latin1), until its blank line
+    const fh = newFrameHeader()
     let skip = 0
     let left: Uint8Array | null = null
     let settled = false
@@ -69,9 +68,7 @@ export function connectMember(
       reject(e instanceof Error ? e : new Error(String(e)))
     }
     const timer = setTimeout(() => fail(new Error('no sync.done in time')), timeoutMs)
-    const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64')
-    let hdr = ''
-    for (const [k, v] of Object.entries(headers)) hdr += `${k}: ${v}\r\n`
+    const answer = new UpgradeAnswer(() => stats.opened++, fail)
 
     function frames(s: Socket<undefined>, d: Uint8Array, i: number) {
       const len = d.length
@@ -82,24 +79,12 @@ export function connectMember(
           i += n
           continue
         }
-        if (len - i < 2) return void (left = d.slice(i))
-        const op = d[i] & 0x0f
-        let pl = d[i + 1] & 0x7f
-        let h = 2
-        if (pl === 126) {
-          if (len - i < 4) return void (left = d.slice(i))
-          pl = (d[i + 2] << 8) | d[i + 3]
-          h = 4
-        } else if (pl === 127) {
-          if (len - i < 10) return void (left = d.slice(i))
-          pl = Number(Buffer.from(d.subarray(i + 2, i + 10)).readBigUInt64BE())
-          h = 10
-        }
-        const p = i + h
+        if (!readFrameHeader(d, i, fh)) return void (left = d.slice(i))
+        const { op, pl } = fh
+        const p = i + fh.h
         // before sync.done, a frame is looked at whole: wait for the rest of it
         if (!ready && op === 1 && p + pl > len) return void (left = d.slice(i))
-        // {"type":"message" then '"' at offset 16 ("message.sent" etc. have '.' there)
-        if (op === 1 && p + 16 < len && d[p + 9] === 0x6d && d[p + 16] === 0x22) {
+        if (op === 1 && p + 16 < len && isMessageAt(d, p)) {
           if (ready) onMessage(d, p, Math.min(len, p + pl))
           else stats.synced++
         } else if (op === 1 && !ready && isSyncDone(d, p, pl)) {
@@ -150,30 +135,14 @@ export function connectMember(
       socket: {
         open(s) {
           member.socket = s
-          s.write(
-            `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-              `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${hdr}\r\n`,
-          )
+          s.write(upgradeRequest(host, port, headers))
         },
         data(s, chunk) {
+          let i = answer.frameStart(s, chunk)
+          if (i < 0) return
           let d: Uint8Array = chunk
-          let i = 0
-          if (!upgraded) {
-            const before = head.length
-            head += chunk.toString('latin1')
-            const e = head.indexOf('\r\n\r\n')
-            if (e < 0) return
-            if (!head.startsWith('HTTP/1.1 101')) return fail(new Error(`upgrade refused: ${head.slice(0, head.indexOf('\r\n'))}`))
-            upgraded = true
-            stats.opened++
-            i = e + 4 - before
-            head = ''
-          }
           if (left) {
-            const n = new Uint8Array(left.length + d.length - i)
-            n.set(left)
-            n.set(d.subarray(i), left.length)
-            d = n
+            d = afterLeft(left, d, i)
             i = 0
             left = null
           }
@@ -184,12 +153,7 @@ export function connectMember(
           member.socket = null
           fail(new Error('closed before sync.done'))
         },
-        error(_s, e) {
-          fail(e)
-        },
-        connectError(_s, e) {
-          fail(e)
-        },
+        ...failOnError(fail),
       },
     }).catch(fail)
   })

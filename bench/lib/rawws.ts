@@ -5,6 +5,7 @@
 // writes a client frame, which is all the noisy-neighbour sync flood needs at a low client cost.
 
 import type { Socket } from 'bun'
+import { afterLeft, failOnError, isMessageAt, newFrameHeader, PONG, readFrameHeader, UpgradeAnswer, upgradeRequest } from './rawws-frames'
 
 export interface RawStats {
   /** Data frames received (text or binary). */
@@ -17,7 +18,6 @@ export interface RawStats {
 }
 export const newRawStats = (): RawStats => ({ frames: 0, messages: 0, opened: 0, closed: 0, errors: 0 })
 
-const PONG = new Uint8Array([0x8a, 0x80, 0, 0, 0, 0]) // masked, empty
 const SYNC_DONE = '"type":"sync.done"'
 const SMALL = 512
 
@@ -41,9 +41,9 @@ export function rawConnect(
   onSmallText?: (text: string) => void,
 ): Promise<Socket<undefined>> {
   return new Promise((resolve, reject) => {
-    let upgraded = false
     let ready = false
-    let text = '' // handshake and pre-ready text (latin1); emptied once ready
+    const fh = newFrameHeader()
+    let text = '' // pre-ready text (latin1); emptied once ready
     let skip = 0 // payload bytes of the current frame still to skip
     let left: Uint8Array | null = null // a partial frame header carried to the next chunk
     let small: number[] | null = null // the payload of a small text frame being collected (onSmallText)
@@ -55,38 +55,25 @@ export function rawConnect(
       reject(e instanceof Error ? e : new Error(String(e)))
     }
     const timer = setTimeout(() => fail(new Error('raw ws: no sync.done in time')), timeoutMs)
-    const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64')
-    let hdr = ''
-    for (const [k, v] of Object.entries(headers)) hdr += `${k}: ${v}\r\n`
+    const answer = new UpgradeAnswer(
+      () => stats.opened++,
+      (e, s) => {
+        fail(e)
+        s.end()
+      },
+    )
 
     Bun.connect({
       hostname: host,
       port,
       socket: {
         open(s) {
-          s.write(
-            `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-              `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${hdr}\r\n`,
-          )
+          s.write(upgradeRequest(host, port, headers))
         },
         data(s, chunk) {
+          let i = answer.frameStart(s, chunk)
+          if (i < 0) return
           let d: Uint8Array = chunk
-          let i = 0
-          if (!upgraded) {
-            const before = text.length
-            text += chunk.toString('latin1')
-            const e = text.indexOf('\r\n\r\n')
-            if (e < 0) return
-            if (!text.startsWith('HTTP/1.1 101')) {
-              fail(new Error(`upgrade refused: ${text.slice(0, text.indexOf('\r\n'))}`))
-              s.end()
-              return
-            }
-            upgraded = true
-            stats.opened++
-            i = e + 4 - before // latin1: one char per byte
-            text = ''
-          }
           if (!ready) {
             text = text.slice(-32) + Buffer.from(d.subarray(i)).toString('latin1')
             if (text.includes(SYNC_DONE)) {
@@ -100,10 +87,7 @@ export function rawConnect(
             }
           }
           if (left) {
-            const n = new Uint8Array(left.length + d.length - i)
-            n.set(left)
-            n.set(d.subarray(i), left.length)
-            d = n
+            d = afterLeft(left, d, i)
             i = 0
             left = null
           }
@@ -121,33 +105,15 @@ export function rawConnect(
               }
               continue
             }
-            if (len - i < 2) {
+            if (!readFrameHeader(d, i, fh)) {
               left = d.slice(i)
               break
             }
-            const op = d[i] & 0x0f
-            let pl = d[i + 1] & 0x7f
-            let h = 2
-            if (pl === 126) {
-              if (len - i < 4) {
-                left = d.slice(i)
-                break
-              }
-              pl = (d[i + 2] << 8) | d[i + 3]
-              h = 4
-            } else if (pl === 127) {
-              if (len - i < 10) {
-                left = d.slice(i)
-                break
-              }
-              pl = Number(Buffer.from(d.subarray(i + 2, i + 10)).readBigUInt64BE())
-              h = 10
-            }
+            const { op, pl, h } = fh
             if (op === 1 || op === 2) {
               stats.frames++
-              // {"type":"message" then '"' at offset 16 ("message.sent" etc. have '.' there)
               const p = i + h
-              if (p + 16 >= len || (d[p + 9] === 0x6d && d[p + 16] === 0x22)) stats.messages++
+              if (p + 16 >= len || isMessageAt(d, p)) stats.messages++
             } else if (op === 9) s.write(PONG)
             i += h
             skip = pl
@@ -164,12 +130,7 @@ export function rawConnect(
           stats.closed++
           fail(new Error('raw ws: closed before sync.done'))
         },
-        error(_s, e) {
-          fail(e)
-        },
-        connectError(_s, e) {
-          fail(e)
-        },
+        ...failOnError(fail),
       },
     }).catch(fail)
   })

@@ -8,8 +8,7 @@ import { openSqlite } from '../../src/db/open'
 import { runMigrations } from '../../src/db/migrate'
 import { sqliteMigrations } from '../../src/db/migrations'
 import { createSqliteStore } from '../../src/db/sqlite'
-import { createSearchIndex } from '../../src/db/sqlite/search-index'
-import { openIndexDb, removeIndexFiles, searchIndexPath } from '../../src/db/sqlite/search-file'
+import { prng, vocabulary, writeSearchIndex } from './fixture-text'
 import type { NewMessage } from '../../src/db/rows'
 
 export interface SeedOptions {
@@ -35,32 +34,11 @@ export interface Seeded {
   index_bytes: number
 }
 
-/** mulberry32: a small seeded PRNG, so every run builds the same database. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'pa', 'do', 'gu', 'be', 'fi', 'ho', 'ja', 'qu', 'wy', 'xe', 'co']
-
 export function seedSearchDb(dbPath: string, o: SeedOptions): Seeded {
   const started = performance.now()
   const deadline = started + o.capS * 1000
   const rnd = prng(42)
-  // 20,000 words; a word's frequency falls with its rank (Zipf-like), so "common" words are in a
-  // good share of the messages and "rare" ones in a few.
-  const vocab = Array.from({ length: 20_000 }, (_, i) => {
-    let w = ''
-    for (let n = i + 7; w.length < 4 || n > 0; n = Math.floor(n / SYLLABLES.length)) w += SYLLABLES[n % SYLLABLES.length]
-    return w
-  })
-  const word = () => vocab[Math.min(vocab.length - 1, Math.floor(vocab.length * rnd() ** 3.2))]
+  const { vocab, word } = vocabulary(rnd)
 
   const db = openSqlite(dbPath, { synchronous: 'NORMAL' })
   db.exec('PRAGMA synchronous = OFF') // a bench fixture: rebuilt from nothing if the machine fails
@@ -128,17 +106,10 @@ export function seedSearchDb(dbPath: string, o: SeedOptions): Seeded {
   const seed_s = (performance.now() - started) / 1000
 
   const indexStarted = performance.now()
-  const path = searchIndexPath(dbPath)
-  removeIndexFiles(path)
-  const idx = openIndexDb(path)
-  db.exec('PRAGMA query_only = ON')
+  let path: string
   try {
-    const index = createSearchIndex({ chat: db, idx, schema: 'main' })
-    while (index.pass(20_000).more) if (performance.now() > deadline) throw new Error(`indexing passed the ${o.capS} s cap`)
-    idx.exec("INSERT INTO fts (fts) VALUES ('optimize')") // as `chatapi search rebuild` leaves it
-    idx.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    path = writeSearchIndex(db, dbPath, deadline, `indexing passed the ${o.capS} s cap`)
   } finally {
-    idx.close()
     db.exec('PRAGMA query_only = OFF')
     db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     db.close()

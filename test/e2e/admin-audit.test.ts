@@ -4,25 +4,17 @@
 // page stays on this origin. The rest of the console is in admin.test.ts.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { MASTER_KEY, startTestServer, type TestServer, type TestTenant } from '../support/server'
-import { guardNetwork, hasChromium, launch, pageProblems, screenshot, SKIP_REASON } from './browser'
+import type { BrowserContext, Page } from 'playwright-core'
+import { openConsole, signIn } from '../support/admin-page'
+import { browserSuite } from '../support/browser'
+import type { TestTenant } from '../support/server'
+import { hasChromium, screenshot, SKIP_REASON } from './browser'
 
 // The callbacks given to waitForFunction/evaluate run in the page, where these exist.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any
 
-let s: TestServer
-let browser: Browser | null = null
-beforeAll(async () => {
-  if (!hasChromium) return
-  s = await startTestServer()
-  browser = await launch()
-}, 60_000)
-afterAll(async () => {
-  await browser?.close()
-  await s?.stop()
-})
+const suite = browserSuite()
 
 interface Row {
   id: string
@@ -36,22 +28,18 @@ describe.skipIf(!hasChromium)(`the audit log${hasChromium ? '' : ` (${SKIP_REASO
   let page: Page
   let refused: string[]
   let problems: string[]
-  const requests: string[] = []
+  let requests: string[]
   let a: TestTenant
   let b: TestTenant
   let roomId = ''
 
+  let s: typeof suite.server
+
   beforeAll(async () => {
+    s = suite.server
     ;[a, b] = [await s.newTenant(), await s.newTenant()]
-    context = await browser!.newContext({ viewport: { width: 1280, height: 800 } })
-    refused = await guardNetwork(context)
-    page = await context.newPage()
-    problems = pageProblems(page)
-    page.on('request', (r) => requests.push(r.url()))
-    await page.goto(`${s.url}/admin`)
-    await page.fill('#master-key', MASTER_KEY)
-    await page.press('#master-key', 'Enter')
-    await page.waitForSelector('#app', { state: 'visible' })
+    ;({ context, page, refused, problems, requests } = await openConsole(suite))
+    await signIn(page)
   }, 30_000)
   afterAll(async () => {
     await context?.close()

@@ -3,11 +3,12 @@
 // the page twice); the CSP header forbids inline scripts (an injected one is blocked and reported)
 // and the page works under it. The operator's flows are in admin.test.ts.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { MASTER_KEY, startTestServer, type TestServer } from '../support/server'
+import { beforeAll, expect, test } from 'bun:test'
+import { openConsole as openAdminPage, signIn } from '../support/admin-page'
+import { browserSuite } from '../support/browser'
+import { MASTER_KEY, type TestServer } from '../support/server'
 import { until } from '../delivery/helpers'
-import { guardNetwork, hasChromium, launch, SKIP_REASON } from './browser'
+import { hasChromium, SKIP_REASON } from './browser'
 
 // The callbacks given to evaluate run in the page, where these exist.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,24 +17,12 @@ declare const document: any, window: any, sessionStorage: any
 const KEY_ITEM = 'chatapi.admin.masterKey'
 
 let s: TestServer
-let browser: Browser | null = null
-beforeAll(async () => {
-  if (!hasChromium) return
-  s = await startTestServer()
-  browser = await launch()
-}, 60_000)
-afterAll(async () => {
-  await browser?.close()
-  await s?.stop()
+const suite = browserSuite()
+beforeAll(() => {
+  if (hasChromium) s = suite.server
 })
 
-async function openConsole(): Promise<{ context: BrowserContext; page: Page; refused: string[] }> {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } })
-  const refused = await guardNetwork(context)
-  const page = await context.newPage()
-  await page.goto(`${s.url}/admin`)
-  return { context, page, refused }
-}
+const openConsole = () => openAdminPage(suite)
 
 test.skipIf(!hasChromium)(`a wrong master key is refused and nothing is kept${hasChromium ? '' : ` (${SKIP_REASON})`}`, async () => {
   const c = await openConsole()
@@ -50,9 +39,7 @@ test.skipIf(!hasChromium)(`sign out forgets the key and any secret on screen; si
   const backups: string[] = []
   c.page.on('request', (r) => (r.method() === 'POST' && r.url().endsWith('/v1/admin/backup') ? backups.push(r.url()) : null))
   for (let i = 0; i < 2; i++) {
-    await c.page.fill('#master-key', MASTER_KEY)
-    await c.page.press('#master-key', 'Enter')
-    await c.page.waitForSelector('#app', { state: 'visible' })
+    await signIn(c.page)
     if (i === 0) {
       // Secrets on screen at sign-out leave the page with the key.
       await c.page.click('#nav-tenants')

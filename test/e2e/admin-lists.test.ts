@@ -3,10 +3,12 @@
 // the second press. The operator's main flows are in admin.test.ts.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { MASTER_KEY, startTestServer, type TestServer } from '../support/server'
+import type { BrowserContext, Page } from 'playwright-core'
+import { openConsole, signIn } from '../support/admin-page'
+import { browserSuite } from '../support/browser'
+import type { TestServer } from '../support/server'
 import { Receiver, until } from '../delivery/helpers'
-import { guardNetwork, hasChromium, launch, SKIP_REASON } from './browser'
+import { hasChromium, SKIP_REASON } from './browser'
 
 // The callbacks given to waitForFunction/evaluate run in the page, where these exist.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -14,19 +16,13 @@ declare const document: any
 
 let s: TestServer
 let rx: Receiver
-let browser: Browser | null = null
-beforeAll(async () => {
+beforeAll(() => {
   if (!hasChromium) return
   rx = new Receiver()
   rx.status = () => 500
-  s = await startTestServer({ ALLOW_HTTP_WEBHOOKS: '1', RETRY_MAX_ATTEMPTS: '1', RETRY_BASE_MS: '20', CIRCUIT_FAILURES: '100' })
-  browser = await launch()
-}, 60_000)
-afterAll(async () => {
-  await browser?.close()
-  await s?.stop()
-  rx?.stop()
 })
+const suite = browserSuite({ ALLOW_HTTP_WEBHOOKS: '1', RETRY_MAX_ATTEMPTS: '1', RETRY_BASE_MS: '20', CIRCUIT_FAILURES: '100' })
+afterAll(() => rx?.stop())
 
 describe.skipIf(!hasChromium)(`lists${hasChromium ? '' : ` (${SKIP_REASON})`}`, () => {
   let context: BrowserContext
@@ -34,13 +30,9 @@ describe.skipIf(!hasChromium)(`lists${hasChromium ? '' : ` (${SKIP_REASON})`}`, 
   let refused: string[]
 
   beforeAll(async () => {
-    context = await browser!.newContext({ viewport: { width: 1280, height: 800 } })
-    refused = await guardNetwork(context)
-    page = await context.newPage()
-    await page.goto(`${s.url}/admin`)
-    await page.fill('#master-key', MASTER_KEY)
-    await page.press('#master-key', 'Enter')
-    await page.waitForSelector('#app', { state: 'visible' })
+    s = suite.server
+    ;({ context, page, refused } = await openConsole(suite))
+    await signIn(page)
   }, 30_000)
   afterAll(async () => {
     await context?.close()

@@ -10,8 +10,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { MASTER_KEY, startTestServer, type TestServer } from '../support/server'
+import { openConsole as openAdminPage } from '../support/admin-page'
+import { browserSuite, type OpenPage } from '../support/browser'
+import { MASTER_KEY, type TestServer } from '../support/server'
 import { call } from '../support/http'
 import { WsClient } from '../support/ws'
 import { Receiver, until } from '../delivery/helpers'
@@ -28,42 +29,23 @@ const SHOT = process.env.CHATAPI_WRITE_SCREENSHOT === '1' ? join(import.meta.dir
 
 let s: TestServer
 let rx: Receiver
-let browser: Browser | null = null
 let failing = true
 
-beforeAll(async () => {
+beforeAll(() => {
   if (!hasChromium) return
   rx = new Receiver()
   rx.status = () => (failing ? 500 : 200)
-  s = await startTestServer({ ALLOW_HTTP_WEBHOOKS: '1', RETRY_MAX_ATTEMPTS: '1', RETRY_BASE_MS: '20', CIRCUIT_FAILURES: '100' })
-  browser = await launch()
-}, 60_000)
-afterAll(async () => {
-  await browser?.close()
-  await s?.stop()
-  rx?.stop()
 })
+const suite = browserSuite({ ALLOW_HTTP_WEBHOOKS: '1', RETRY_MAX_ATTEMPTS: '1', RETRY_BASE_MS: '20', CIRCUIT_FAILURES: '100' })
+beforeAll(() => {
+  if (hasChromium) s = suite.server
+})
+afterAll(() => rx?.stop())
 
-interface Session {
-  context: BrowserContext
-  page: Page
-  refused: string[]
-  problems: string[]
-  /** Every URL the page requested. */
-  requests: string[]
-}
+type Session = OpenPage
 
-async function openConsole(): Promise<Session> {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } })
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.url })
-  const refused = await guardNetwork(context)
-  const page = await context.newPage()
-  const problems = pageProblems(page)
-  const requests: string[] = []
-  page.on('request', (r) => requests.push(r.url()))
-  await page.goto(`${s.url}/admin`)
-  return { context, page, refused, problems, requests }
-}
+/** The console with the clipboard allowed (the secrets' copy buttons). */
+const openConsole = (): Promise<Session> => openAdminPage(suite, { permissions: { names: ['clipboard-read', 'clipboard-write'], origin: s.url } })
 
 /**
  * Runs in the page: rows of the canvas in `sel` holding the colour `rgb` (the messages line and its

@@ -2,35 +2,21 @@
 // fill X-User-Id, edit the JSON body the document's example filled in, Execute, and see 201; the
 // room then exists for that user. Nothing leaves this machine (the network guard of browser.ts).
 
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Browser } from 'playwright-core'
-import { startTestServer, type TestServer } from '../support/server'
-import { guardNetwork, hasChromium, launch, pageProblems, screenshot, SKIP_REASON } from './browser'
+import { expect, test } from 'bun:test'
+import { browserSuite, openPage } from '../support/browser'
+import { hasChromium, screenshot, SKIP_REASON } from './browser'
 
-let s: TestServer
-let browser: Browser | null = null
-
-beforeAll(async () => {
-  if (!hasChromium) return
-  s = await startTestServer()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await s?.stop()
-})
+const suite = browserSuite()
 
 test.skipIf(!hasChromium)(`Swagger UI "Try it out" creates a room with a JSON body${hasChromium ? '' : ` (${SKIP_REASON})`}`, async () => {
+  const s = suite.server
   const t = await s.newTenant()
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 1000 } })
-  const refused = await guardNetwork(context)
-  const page = await context.newPage()
-  const problems = pageProblems(page)
+  const { context, page, refused, problems } = await openPage(suite.browser, `${s.url}/swagger`, { viewport: { width: 1280, height: 1000 } })
+  // Registered after the page loaded: the only API calls it sees are the ones "Try it out" makes.
   const sent: { method: string; url: string; headers: Record<string, string>; body: string | null }[] = []
   page.on('request', (r) => {
     if (r.url().includes('/v1/')) sent.push({ method: r.method(), url: r.url(), headers: r.headers(), body: r.postData() })
   })
-  await page.goto(`${s.url}/swagger`)
   await page.waitForSelector('.opblock-post .opblock-summary-path[data-path="/v1/rooms"]', { timeout: 20_000 })
 
   // Authorize: the API key goes in the apiKey scheme of the Authorize dialog.

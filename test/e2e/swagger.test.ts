@@ -1,36 +1,19 @@
 // The Swagger UI at /swagger in headless Chromium: it renders every operation from the embedded
 // assets, with no request leaving this machine. A screenshot goes to test-artifacts/ and must not be blank.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Browser } from 'playwright-core'
-import { startTestServer, type TestServer } from '../support/server'
-import { guardNetwork, hasChromium, launch, pageProblems, pngStats, screenshot, SKIP_REASON } from './browser'
+import { expect, test } from 'bun:test'
+import { browserSuite, openPage } from '../support/browser'
+import { hasChromium, pngStats, screenshot, SKIP_REASON } from './browser'
 
-let s: TestServer
-let browser: Browser | null = null
-
-beforeAll(async () => {
-  if (!hasChromium) return
-  s = await startTestServer()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await s?.stop()
-})
+const suite = browserSuite()
 
 test.skipIf(!hasChromium)(`/swagger lists the operations offline${hasChromium ? '' : ` (${SKIP_REASON})`}`, async () => {
+  const s = suite.server
   const doc = (await (await fetch(`${s.url}/swagger/json`)).json()) as { paths: Record<string, Record<string, unknown>> }
   const expected = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
   expect(expected.length).toBeGreaterThan(20)
 
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } })
-  const refused = await guardNetwork(context)
-  const page = await context.newPage()
-  const problems = pageProblems(page)
-  const requested: string[] = []
-  page.on('request', (r) => requested.push(r.url()))
-  await page.goto(`${s.url}/swagger`)
+  const { context, page, refused, problems, requests: requested } = await openPage(suite.browser, `${s.url}/swagger`, { viewport: { width: 1280, height: 900 } })
   await page.waitForSelector('.opblock', { timeout: 20_000 })
   await page.waitForFunction((n) => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.opblock').length >= n, expected.length)
 

@@ -2,10 +2,11 @@
 // on, one tenant, one headless Chromium, and signing a user in through the page with a user token
 // that "the backend" minted (the API key never reaches a page).
 
-import { afterAll, beforeAll, expect } from 'bun:test'
+import { beforeAll, expect } from 'bun:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { guardNetwork, hasChromium, launch, pageProblems } from '../e2e/browser'
-import { startTestServer, type TestServer, type TestTenant } from './server'
+import { hasChromium } from '../e2e/browser'
+import { browserSuite, openPage } from './browser'
+import type { TestServer, TestTenant } from './server'
 
 export interface DemoUser {
   context: BrowserContext
@@ -29,28 +30,20 @@ export interface DemoPages {
 
 /** Registers the beforeAll/afterAll of a demo suite; `env` is added to DEMO_ENABLED=1. */
 export function demoPages(env: Record<string, string> = {}): DemoPages {
-  let server: TestServer | undefined
+  const suite = browserSuite({ DEMO_ENABLED: '1', ...env })
   let tenant: TestTenant | undefined
-  let browser: Browser | null = null
   beforeAll(async () => {
-    if (!hasChromium) return
-    server = await startTestServer({ DEMO_ENABLED: '1', ...env })
-    tenant = await server.newTenant()
-    browser = await launch()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
+    if (hasChromium) tenant = await suite.server.newTenant()
   })
   const pages: DemoPages = {
     get server() {
-      return server!
+      return suite.server
     },
     get tenant() {
       return tenant!
     },
     get browser() {
-      return browser!
+      return suite.browser
     },
     async tokenFor(user) {
       const r = await pages.tenant.as('backend')('POST', '/v1/tokens', { body: { user_id: user, ttl_s: 600 } })
@@ -58,11 +51,7 @@ export function demoPages(env: Record<string, string> = {}): DemoPages {
       return r.body.token
     },
     async signIn(user, viewport = { width: 1100, height: 720 }) {
-      const context = await pages.browser.newContext({ viewport })
-      const refused = await guardNetwork(context)
-      const page = await context.newPage()
-      const problems = pageProblems(page)
-      await page.goto(`${pages.server.url}/demo`)
+      const { context, page, refused, problems } = await openPage(pages.browser, `${pages.server.url}/demo`, { viewport })
       await page.fill('#token', await pages.tokenFor(user))
       await page.click('#connect')
       await page.waitForSelector('#conn[data-state="open"]')
