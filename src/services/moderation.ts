@@ -37,7 +37,11 @@ export function checkTarget(by: Role | 'api_key', target: Role | undefined) {
 
 export function createModerationService({ store, clock, events, audit, memberships, policy, bans }: Deps) {
   const iso = (ms = clock.now()) => new Date(ms).toISOString()
-  const expiry = (durationS?: number) => (durationS === undefined ? null : iso(clock.now() + durationS * 1000))
+  /** created_at and expires_at of a ban or mute from one reading of the clock (expires_at − created_at = duration_s exactly). */
+  const span = (durationS?: number) => {
+    const now = clock.now()
+    return { created_at: iso(now), expires_at: durationS === undefined ? null : iso(now + durationS * 1000) }
+  }
   /** Awaited before a tenant ban answers: with several instances, tells the others (broker/redis.ts). */
   let broadcast: (tenantId: string, userId: string, why: UserChange) => void | Promise<void> = () => {}
 
@@ -58,7 +62,7 @@ export function createModerationService({ store, clock, events, audit, membershi
 
   /** Bans and removes; shared by the room route and report resolution. `by` is a user id or api_key. */
   async function banInRoom(tenantId: string, roomId: string, userId: string, by: string, reason: string | null, durationS?: number): Promise<RoomBan> {
-    const row: RoomBanRow = { room_id: roomId, user_id: userId, tenant_id: tenantId, reason, created_by: by, created_at: iso(), expires_at: expiry(durationS) }
+    const row: RoomBanRow = { room_id: roomId, user_id: userId, tenant_id: tenantId, reason, created_by: by, ...span(durationS) }
     let removed: MemberRow | null
     try {
       removed = await store.moderation.banFromRoom(row)
@@ -74,7 +78,7 @@ export function createModerationService({ store, clock, events, audit, membershi
   }
 
   async function muteInRoom(tenantId: string, roomId: string, userId: string, by: string, durationS?: number): Promise<RoomMute> {
-    const row: RoomMuteRow = { room_id: roomId, user_id: userId, tenant_id: tenantId, created_by: by, created_at: iso(), expires_at: expiry(durationS) }
+    const row: RoomMuteRow = { room_id: roomId, user_id: userId, tenant_id: tenantId, created_by: by, ...span(durationS) }
     try {
       await store.moderation.muteInRoom(row)
     } finally {
@@ -149,7 +153,7 @@ export function createModerationService({ store, clock, events, audit, membershi
     async banFromTenant(caller: AppCaller, body: BanBody): Promise<TenantBan> {
       requireKey(caller)
       const tenantId = caller.tenant.tenant_id
-      const row = { tenant_id: tenantId, user_id: body.user_id, reason: body.reason ?? null, created_by: 'api_key', created_at: iso(), expires_at: expiry(body.duration_s) }
+      const row = { tenant_id: tenantId, user_id: body.user_id, reason: body.reason ?? null, created_by: 'api_key', ...span(body.duration_s) }
       await store.moderation.banFromTenant(row)
       await userChanged(tenantId, body.user_id, 'banned')
       const ban = toTenantBan(row)
